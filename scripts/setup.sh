@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Set up everything this project needs on a machine with only Python 3.11 and apt:
+# a virtualenv in .venv with the project and its extras, and (with --test) the system packages
+# the test suite drives: Debian's chromium for browser tests, and a running PostgreSQL.
+# Safe to run again: it only installs what is missing or changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+apt_updated=0
+apt_install() {
+    if [ "$apt_updated" = 0 ]; then as_root apt-get update -qq; apt_updated=1; fi
+    DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
+}
+
+PY=${PYTHON:-python3}
+if ! "$PY" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
+    echo "需要 Python 3.11 或更新版本 (Python >= 3.11 is required)" >&2
+    exit 1
+fi
+if [ ! -x .venv/bin/python ]; then
+    if ! "$PY" -m venv .venv 2>/dev/null; then
+        rm -rf .venv
+        apt_install python3-venv
+        "$PY" -m venv .venv
+    fi
+fi
+
+stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
+if [ ! -f "$stamp" ]; then
+    .venv/bin/python -m pip install -q --upgrade pip
+    .venv/bin/python -m pip install -q -e '.[server,load,dev]'
+    rm -f .venv/.installed-*
+    touch "$stamp"
+fi
+
+if [ "$want_test" = 1 ]; then
+    if [ ! -x /usr/bin/chromium ]; then
+        echo "installing Debian's chromium for the browser tests" >&2
+        apt_install chromium fonts-noto-cjk
+    fi
+    if ! .venv/bin/python - <<'PY' 2>/dev/null
+import socket
+socket.create_connection(("127.0.0.1", 5432), timeout=2).close()
+PY
+    then
+        if command -v pg_ctlcluster >/dev/null 2>&1; then
+            echo "starting PostgreSQL" >&2
+            as_root pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+        fi
+    fi
+fi
