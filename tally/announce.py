@@ -20,6 +20,7 @@ TEMPLATES: dict[str, str] = {
     "ballots": "发出选票{issued}张，收回{returned}张，其中有效票{valid}张，无效票{void}张",
     "election_head": "{attendance}；{ballots}，本次选举有效。",
     "election_void": "{attendance}；{ballots}，{reason}，本次选举无效，应重新进行选举。",
+    "project_vote_void": "{attendance}；{ballots}，{reason}，本次票决无效，应重新进行票决。",
     "candidate_line": "{name}得赞成票{yes}票，反对票{no}票，弃权票{abstain}票",
     "write_in_line": "另选他人{name}得{yes}票",
     "elected": "{names}获得全体代表过半数选票，当选",

@@ -8,6 +8,7 @@ statutory rule raises :class:`StatutoryViolation` naming the rule.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
@@ -116,9 +117,12 @@ def _choice_ballot(ballot: Mapping[str, Any], where: str) -> Choice:
 
 
 def _marks(ballot: Mapping[str, Any], where: str, names: Sequence[str], values: Sequence[T],
-           extra_fields: set[str] = frozenset()) -> dict[str, T]:  # type: ignore[assignment]
-    _only(ballot, where, {"marks"} | extra_fields)
+           extra_fields: frozenset[str] = frozenset()) -> dict[str, T]:
+    if not ballot.keys() <= {"marks"} | extra_fields:
+        _only(ballot, where, {"marks"} | extra_fields)
     marks = _get(ballot, "marks", dict, f"{where}.", {})
+    if _plainly_valid(marks, _frozen(tuple(names)), _frozen(tuple(values))):
+        return cast(dict[str, T], marks)
     known = set(names)
     for name, value in marks.items():
         if name not in known:
@@ -127,7 +131,25 @@ def _marks(ballot: Mapping[str, Any], where: str, names: Sequence[str], values: 
             raise MalformedInput(
                 f"{where}.marks.{name}", f"取值应为 {', '.join(map(str, values))} 之一 (got {value!r})"
             )
-    return cast(dict[str, T], marks)
+    raise AssertionError("unreachable: _plainly_valid said no")  # pragma: no cover
+
+
+@functools.lru_cache(maxsize=64)
+def _frozen(items: Sequence[Any]) -> frozenset[Any]:
+    return frozenset(items)
+
+
+def _plainly_valid(marks: Mapping[str, Any], known: frozenset[str], allowed: frozenset[Any]) -> bool:
+    """The fast path for a well-formed ballot: set operations instead of a loop per mark.
+    (``True == 1``, so a rank given as a boolean must not slip through.)"""
+    if not marks.keys() <= known:
+        return False
+    try:
+        if not set(marks.values()) <= allowed:
+            return False
+    except TypeError:  # an unhashable value (a list, an object)
+        return False
+    return all(isinstance(value, str) for value in allowed) or not any(type(v) is bool for v in marks.values())
 
 
 def _attendance(doc: Mapping[str, Any], kind: str) -> Attendance:
@@ -206,14 +228,14 @@ def _count_election(doc: Mapping[str, Any]) -> dict[str, object]:
         raise StatutoryViolation("secret_ballot.election", "组织法 第二十八条：选举一律采用无记名投票的方式")
     candidates = _names(doc, "candidates")
     seats = _int(doc, "seats", low=1)
-    members = _int(doc, "members_of_record", low=1)
+    attendance = _attendance(doc, "election")
     eligible = _names(doc, "write_in_eligible", minimum=0) if "write_in_eligible" in doc else None
     definition = ElectionDefinition(
         office=_choice_of(doc, "office", OFFICES),
         seats=seats,
         candidates=candidates,
-        attendance=_attendance(doc, "election"),
-        ballots_issued=_int(doc, "ballots_issued", low=0, high=members),
+        attendance=attendance,
+        ballots_issued=_int(doc, "ballots_issued", low=0, high=attendance.present),
         title=_get(doc, "title", str, "", ""),
         round=_choice_of(doc, "round", ROUNDS, "first"),
         runoffs_held=_int(doc, "runoffs_held", low=0, default=0),
@@ -232,7 +254,7 @@ def _count_election(doc: Mapping[str, Any]) -> dict[str, object]:
     listed = set(candidates)
 
     def parse(ballot: Mapping[str, Any], where: str) -> ElectionBallot:
-        marks = _marks(ballot, where, candidates, CHOICES, {"write_ins"})
+        marks = _marks(ballot, where, candidates, CHOICES, frozenset({"write_ins"}))
         raw = _get(ballot, "write_ins", list, f"{where}.", [])
         if raw and not write_ins_allowed:
             raise MalformedInput(f"{where}.write_ins", "本轮选举不得另选他人 (write-ins not allowed in this round)")
@@ -266,12 +288,12 @@ def _count_project_vote(doc: Mapping[str, Any]) -> dict[str, object]:
         owner = _get(raw, "owner", str, f"{where}.", "") or None
         projects.append(Project(name.strip(), cost, owner))
     _names({"projects": [p.name for p in projects]}, "projects")
-    present = _int(doc, "present", low=0)
+    attendance = _attendance(doc, "project_vote")
     definition = ProjectVoteDefinition(
         projects=tuple(projects),
         choose=_int(doc, "choose", low=1, high=max(1, len(projects))),
-        attendance=_attendance(doc, "project_vote"),
-        ballots_issued=_int(doc, "ballots_issued", low=0, default=present),
+        attendance=attendance,
+        ballots_issued=_int(doc, "ballots_issued", low=0, high=attendance.present, default=attendance.present),
         title=_get(doc, "title", str, "", ""),
         mode=_choice_of(doc, "mode", PROJECT_MODES, "approval"),
         require_majority=_bool(doc, "require_majority", True),

@@ -16,8 +16,10 @@ An unmarked candidate counts as 弃权. A write-in names a person not on the bal
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Literal
 
 from tally import announce
@@ -224,8 +226,19 @@ class ElectionResult:
 
 def is_void(ballot: ElectionBallot, places: int) -> bool:
     """rules/void_ballot.py: 赞成 + write-ins > places."""
-    supported = sum(1 for choice in ballot.marks.values() if choice == "yes") + len(ballot.write_ins)
+    supported = list(ballot.marks.values()).count("yes") + len(ballot.write_ins)
     return void_ballot.is_void(supported, places)
+
+
+def _candidate_counts(names: Sequence[str], valid_ballots: Sequence[ElectionBallot]) -> tuple[CandidateCount, ...]:
+    """赞成/反对 per candidate in one pass over the marks; every unmarked candidate is 弃权."""
+    marks = Counter(chain.from_iterable(ballot.marks.items() for ballot in valid_ballots))
+    total = len(valid_ballots)
+    counts = []
+    for name in names:
+        yes, no = marks[(name, "yes")], marks[(name, "no")]
+        counts.append(CandidateCount(name, ChoiceCounts(yes, no, total - yes - no)))
+    return tuple(counts)
 
 
 def _write_in_counts(
@@ -261,10 +274,7 @@ def tally_election(definition: ElectionDefinition, ballots: Sequence[ElectionBal
     d = definition
     valid_ballots = [b for b in ballots if not is_void(b, d.places)]
     account = BallotAccount(issued=d.ballots_issued, returned=len(ballots), void=len(ballots) - len(valid_ballots))
-    candidates = tuple(
-        CandidateCount(name, ChoiceCounts.of(b.marks.get(name, "abstain") for b in valid_ballots))
-        for name in d.candidates
-    )
+    candidates = _candidate_counts(d.candidates, valid_ballots)
     write_ins, ineligible = _write_in_counts(d, valid_ballots)
 
     invalid: tuple[str, str] | None = None

@@ -107,7 +107,7 @@ class ProjectVoteResult:
             valid=self.account.valid, void=self.account.void,
         )
         if not self.round_valid:
-            return announce.render("election_void", attendance=attendance, ballots=ballots, reason=self.reason)
+            return announce.render("project_vote_void", attendance=attendance, ballots=ballots, reason=self.reason)
         if d.mode == "ranking":
             lines = [
                 announce.render("project_points_line", name=p.name, points=p.points, supporters=p.support)

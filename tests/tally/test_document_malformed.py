@@ -110,3 +110,25 @@ def test_malformed_other_kinds_name_the_field(doc: Any, field: str) -> None:
     with pytest.raises(MalformedInput) as caught:
         count_document(doc)
     assert caught.value.field == field
+
+
+@pytest.mark.parametrize(
+    ("ballot", "field"),
+    [
+        ({"marks": {"A": "yes"}, "voter": "D001"}, "ballots[0].voter"),
+        ({"marks": {"A": ["yes"]}}, "ballots[0].marks.A"),
+        ({"marks": {"A": "yes", "B": "maybe"}}, "ballots[0].marks.B"),
+    ],
+)
+def test_malformed_election_ballot_names_the_mark(ballot: dict[str, Any], field: str) -> None:
+    with pytest.raises(MalformedInput) as caught:
+        count_document({**base_election(), "ballots": [ballot]})
+    assert caught.value.field == field
+
+
+def test_boolean_rank_is_refused_although_true_equals_one() -> None:
+    doc = {"kind": "project_vote", "members_of_record": 5, "present": 5, "choose": 1, "projects": ["a", "b"],
+           "mode": "ranking", "ballots": [{"marks": {"a": True}}]}
+    with pytest.raises(MalformedInput) as caught:
+        count_document(doc)
+    assert caught.value.field == "ballots[0].marks.a"

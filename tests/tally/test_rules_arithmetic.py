@@ -111,7 +111,12 @@ def test_borda_points_worked_example() -> None:
 
 @pytest.mark.parametrize(
     ("satisfied", "basic", "base", "grade"),
-    [(16, 0, 30, "satisfied"), (10, 6, 30, "basically_satisfied"), (10, 5, 30, "unsatisfied"), (15, 0, 30, "unsatisfied")],
+    [
+        (16, 0, 30, "satisfied"),
+        (10, 6, 30, "basically_satisfied"),
+        (10, 5, 30, "unsatisfied"),
+        (15, 0, 30, "unsatisfied"),
+    ],
 )
 def test_satisfaction_cascade_worked_examples(satisfied: int, basic: int, base: int, grade: str) -> None:
     assert satisfaction_cascade.grade(satisfied, basic, base) == grade
