@@ -1,0 +1,42 @@
+"""Audit log for the voting system: every result checkable by an auditor who trusts no one.
+
+Records are RFC 8785 canonical JSON lines chained by hash (`audit.records`), leaves of an
+RFC 9162 Merkle tree (`audit.merkle`), committed to by C2SP checkpoints signed with Ed25519
+(`audit.checkpoint`, `audit.note`, `audit.keys`).  `AuditLog` is the append-only store the server
+writes to (`audit.log`); `export` writes a self-contained directory and `verify_export` checks it
+and re-runs every tally (`audit.export`, `audit.verify`); receipts let a deputy check their ballot
+is in the count (`audit.receipt`).  Command line: ``python -m audit {keygen,export,verify,check-receipt}``.
+
+This package imports nothing from ``server``; ``tally`` is imported only to recount.
+"""
+
+from audit.checkpoint import Checkpoint
+from audit.errors import AuditError
+from audit.export import ExportSummary, export
+from audit.keys import Signer, Verifier
+from audit.log import AuditLog, Reconciliation, Recovery
+from audit.receipt import Receipt, ReceiptCheck, check_receipt, parse_receipt
+from audit.records import Record, RecordType
+from audit.verify import Failure, Report, VoteReport, verify_export
+
+__all__ = [
+    "AuditError",
+    "AuditLog",
+    "Checkpoint",
+    "ExportSummary",
+    "Failure",
+    "Receipt",
+    "ReceiptCheck",
+    "Reconciliation",
+    "Record",
+    "RecordType",
+    "Recovery",
+    "Report",
+    "Signer",
+    "Verifier",
+    "VoteReport",
+    "check_receipt",
+    "export",
+    "parse_receipt",
+    "verify_export",
+]

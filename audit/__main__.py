@@ -1,0 +1,127 @@
+"""Command line of the audit package (design.md, "Audit log").
+
+    python -m audit keygen --out FILE --name NAME
+    python -m audit export --log LOGDIR --out OUTDIR
+    python -m audit verify DIR [--vkey VKEY] [--no-progress]
+    python -m audit check-receipt RECEIPT.json --export DIR [--vkey VKEY]
+
+Exit status: 0 everything holds; 1 a verification failed (the message names the first bad
+record or proof and why); 2 usage error or unreadable input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from audit import keys
+from audit.errors import AuditError, ExportError, ReceiptError
+from audit.export import export, read_vkey_file
+from audit.keys import Verifier
+from audit.receipt import check_receipt, parse_receipt
+from audit.verify import verify_export
+
+OK, FAILED, UNUSABLE = 0, 1, 2
+
+
+def _vkey_argument(value: str | None) -> str | None:
+    """A --vkey value: the key itself, or a file holding it."""
+    if value is not None and Path(value).is_file():
+        return Path(value).read_text(encoding="ascii").strip()
+    return value
+
+
+def _keygen(args: argparse.Namespace) -> int:
+    signer = keys.generate(args.name)
+    keys.save(signer, args.out)
+    Path(f"{args.out}.pub").write_text(signer.vkey + "\n", encoding="ascii")
+    print(f"私钥 private key: {args.out} (mode 0600)")
+    print(f"公钥 verifier key (publish it / 请公布): {signer.vkey}")
+    return OK
+
+
+def _export(args: argparse.Namespace) -> int:
+    try:
+        summary = export(args.log, args.out)
+    except ExportError as exc:
+        print(f"导出失败 export failed: {exc}", file=sys.stderr)
+        return FAILED
+    print(
+        f"已导出 exported {summary.records} records, {summary.checkpoints} checkpoints, "
+        f"{summary.votes} votes to {summary.directory}"
+    )
+    if summary.left_unsigned:
+        print(f"注意 note: {summary.left_unsigned} records after the latest checkpoint were not exported")
+    return OK
+
+
+def _verify(args: argparse.Namespace) -> int:
+    progress = args.progress and sys.stderr.isatty()
+    report = verify_export(args.directory, trusted_vkey=_vkey_argument(args.vkey), progress=progress)
+    print("\n".join(report.lines()))
+    return OK if report.ok else FAILED
+
+
+def _check_receipt(args: argparse.Namespace) -> int:
+    try:
+        receipt = parse_receipt(json.loads(Path(args.receipt).read_text(encoding="utf-8")))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        print(f"无法读取回执 cannot read the receipt: {exc}", file=sys.stderr)
+        return UNUSABLE
+    exported = read_vkey_file(args.export)
+    trusted = _vkey_argument(args.vkey)
+    if trusted is not None and Verifier.from_vkey(trusted) != exported:
+        print("回执核验失败 FAIL: the export is not signed by the trusted key / 公钥不符")
+        return FAILED
+    try:
+        result = check_receipt(receipt, args.export, exported)
+    except ReceiptError as exc:
+        print(f"回执核验失败 FAIL: {exc}")
+        return FAILED
+    print(
+        f"回执有效 PASS: record {result.index} is in checkpoint {result.checkpoint_size}, and the export's "
+        f"latest checkpoint ({result.latest_size}) extends it / 您的选票已计入"
+    )
+    return OK
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m audit", description="审计日志工具 audit log tools")
+    commands = parser.add_subparsers(dest="command", required=True)
+    keygen = commands.add_parser("keygen", help="generate a log signing key / 生成签名密钥")
+    keygen.add_argument("--out", required=True, help="private key file to create (mode 0600); FILE.pub gets the vkey")
+    keygen.add_argument("--name", required=True, help="key name = log origin, e.g. renda.example/county-7")
+    keygen.set_defaults(run=_keygen)
+    exporter = commands.add_parser("export", help="export a log for offline verification / 导出日志")
+    exporter.add_argument("--log", required=True, help="the log directory")
+    exporter.add_argument("--out", required=True, help="a new or empty directory")
+    exporter.set_defaults(run=_export)
+    verify = commands.add_parser("verify", help="verify an export and recount every vote / 核验导出并重新计票")
+    verify.add_argument("directory")
+    verify.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    verify.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    verify.set_defaults(run=_verify)
+    receipt = commands.add_parser("check-receipt", help="check a ballot receipt against an export / 核验回执")
+    receipt.add_argument("receipt")
+    receipt.add_argument("--export", required=True, help="an export directory")
+    receipt.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    receipt.set_defaults(run=_check_receipt)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit status."""
+    args = _parser().parse_args(argv)
+    try:
+        status: int = args.run(args)
+    except (AuditError, OSError) as exc:  # unreadable input, bad key, tally missing...
+        print(f"错误 error: {exc}", file=sys.stderr)
+        return UNUSABLE
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())

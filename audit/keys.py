@@ -1,0 +1,184 @@
+"""Ed25519 log keys in the C2SP signed-note encodings (https://c2sp.org/signed-note, "Signatures",
+"Ed25519 signatures", "Verifier keys").
+
+    key ID  = SHA-256(key name || 0x0A || 0x01 || 32-byte Ed25519 public key)[:4]
+    vkey    = <key name>+<hex(key ID)>+<base64(0x01 || public key)>          (published)
+    skey    = PRIVATE+KEY+<key name>+<hex(key ID)>+<base64(0x01 || seed)>     (file mode 0600)
+
+The private form is the one Go's ``golang.org/x/mod/sumdb/note`` uses, so a key can be moved to
+other signed-note tooling.  Key names must be non-empty, without Unicode spaces or ``+``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
+from audit.errors import KeyFileError, KeyFormatError
+
+__all__ = ["ED25519", "Signer", "Verifier", "check_key_name", "generate", "key_id", "load", "save"]
+
+ED25519 = 0x01
+_PRIVATE_PREFIX = "PRIVATE+KEY+"
+
+
+def check_key_name(name: str) -> str:
+    """Return `name` if it is a valid signed-note key name, else raise `KeyFormatError`."""
+    if not name or "+" in name or any(ch.isspace() for ch in name) or not name.isprintable():
+        raise KeyFormatError(f"invalid key name {name!r}: non-empty, no spaces, no '+'")
+    return name
+
+
+def key_id(name: str, public_key: bytes) -> bytes:
+    """The 4-byte signed-note key ID of an Ed25519 key."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+
+
+def b64decode_strict(text: str) -> bytes:
+    """Standard base64 (RFC 4648 §4) that admits exactly one spelling for each byte string."""
+    try:
+        raw = base64.b64decode(text.encode("ascii"), validate=True)
+    except (UnicodeEncodeError, binascii.Error) as exc:
+        raise ValueError(f"bad base64: {exc}") from exc
+    if base64.b64encode(raw).decode("ascii") != text:
+        raise ValueError("non-canonical base64")
+    return raw
+
+
+@dataclass(frozen=True)
+class Verifier:
+    """A public Ed25519 note key: name, key ID and the 32 raw public key bytes."""
+
+    name: str
+    key_id: bytes
+    public_key: bytes
+
+    @classmethod
+    def from_vkey(cls, vkey: str) -> Verifier:
+        """Parse a verifier key string ``name+hexid+base64(0x01||key)``; the ID must match."""
+        parts = vkey.split("+", 2)
+        if len(parts) != 3:
+            raise KeyFormatError("a verifier key has three '+'-separated parts")
+        name, hex_id, material = parts
+        check_key_name(name)
+        try:
+            raw = b64decode_strict(material)
+        except ValueError as exc:
+            raise KeyFormatError(f"verifier key: {exc}") from exc
+        if len(raw) != 33 or raw[0] != ED25519:
+            raise KeyFormatError("verifier key is not an Ed25519 (type 0x01) key")
+        public_key = raw[1:]
+        kid = key_id(name, public_key)
+        if hex_id != kid.hex():
+            raise KeyFormatError("verifier key ID does not match its name and key")
+        return cls(name, kid, public_key)
+
+    @property
+    def vkey(self) -> str:
+        """The verifier key string to publish with the log."""
+        material = base64.b64encode(bytes([ED25519]) + self.public_key).decode("ascii")
+        return f"{self.name}+{self.key_id.hex()}+{material}"
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        """True iff `signature` is this key's Ed25519 signature of `message`."""
+        try:
+            Ed25519PublicKey.from_public_bytes(self.public_key).verify(signature, message)
+        except (InvalidSignature, ValueError):
+            return False
+        return True
+
+
+@dataclass(frozen=True)
+class Signer:
+    """A private Ed25519 note key; keep it out of logs, exports and repr."""
+
+    name: str
+    private_key: Ed25519PrivateKey
+
+    def __repr__(self) -> str:
+        return f"Signer(name={self.name!r}, key_id={self.verifier.key_id.hex()})"
+
+    @property
+    def verifier(self) -> Verifier:
+        """The matching public key."""
+        public = self.private_key.public_key().public_bytes(Encoding.Raw, PublicFormat.Raw)
+        return Verifier(self.name, key_id(self.name, public), public)
+
+    @property
+    def vkey(self) -> str:
+        """The verifier key string to publish with the log."""
+        return self.verifier.vkey
+
+    def sign(self, message: bytes) -> bytes:
+        """The Ed25519 signature of `message` (RFC 8032)."""
+        return self.private_key.sign(message)
+
+    def skey(self) -> str:
+        """The private key string written by `save`."""
+        seed = self.private_key.private_bytes_raw()
+        material = base64.b64encode(bytes([ED25519]) + seed).decode("ascii")
+        return f"{_PRIVATE_PREFIX}{self.name}+{self.verifier.key_id.hex()}+{material}"
+
+    @classmethod
+    def from_skey(cls, skey: str) -> Signer:
+        """Parse the private key string written by `save`."""
+        if not skey.startswith(_PRIVATE_PREFIX):
+            raise KeyFormatError("not a PRIVATE+KEY string")
+        parts = skey[len(_PRIVATE_PREFIX) :].split("+", 2)
+        if len(parts) != 3:
+            raise KeyFormatError("a private key has three '+'-separated parts after PRIVATE+KEY")
+        name, hex_id, material = parts
+        check_key_name(name)
+        try:
+            raw = b64decode_strict(material)
+        except ValueError as exc:
+            raise KeyFormatError(f"private key: {exc}") from exc
+        if len(raw) != 33 or raw[0] != ED25519:
+            raise KeyFormatError("private key is not an Ed25519 (type 0x01) key")
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        if signer.verifier.key_id.hex() != hex_id:
+            raise KeyFormatError("private key ID does not match its name and key")
+        return signer
+
+
+def generate(name: str) -> Signer:
+    """A fresh Ed25519 key called `name` (by convention the log origin, e.g. ``renda.example/county-7``)."""
+    return Signer(check_key_name(name), Ed25519PrivateKey.generate())
+
+
+def save(signer: Signer, path: str | os.PathLike[str]) -> None:
+    """Write the private key to a new file readable by its owner only (mode 0600).
+
+    Refuses to overwrite an existing file: losing a log key loses the ability to extend the log.
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError as exc:
+        raise KeyFileError(f"cannot create key file {os.fspath(path)}: {exc.strerror}") from exc
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        os.fchmod(handle.fileno(), 0o600)  # whatever the umask said
+        handle.write(signer.skey() + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def load(path: str | os.PathLike[str]) -> Signer:
+    """Read a private key written by `save`; refuse it if group or others may read it."""
+    file = Path(path)
+    try:
+        mode = file.stat().st_mode
+        text = file.read_text(encoding="ascii")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise KeyFileError(f"cannot read key file {file}: {exc}") from exc
+    if mode & (stat.S_IRWXG | stat.S_IRWXO):
+        raise KeyFileError(f"key file {file} is accessible by others (mode {mode & 0o777:o}); chmod 600 it")
+    return Signer.from_skey(text.strip("\n"))
