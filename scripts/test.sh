@@ -9,7 +9,7 @@ export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
 ruff check --output-format concise .
 echo "== mypy (strict on tally/ and audit/)"
-mypy tally audit
+mypy tally audit server terminals
 echo "== pytest"
 pytest -q -p no:cacheprovider \
     --cov=tally --cov=audit --cov-branch --cov-report=term-missing:skip-covered \

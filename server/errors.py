@@ -1,0 +1,47 @@
+"""The server's one error hierarchy: a stable code for programs and a Chinese message for people."""
+
+from __future__ import annotations
+
+
+class ServerError(Exception):
+    """An expected refusal: bad input, wrong role, wrong state. Nothing was changed."""
+
+    status = 400
+
+    def __init__(self, code: str, message: str, *, status: int | None = None, field: str | None = None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.field = field
+        if status is not None:
+            self.status = status
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.field is not None:
+            data["field"] = self.field
+        return data
+
+
+class NotFound(ServerError):
+    status = 404
+
+
+class Forbidden(ServerError):
+    status = 403
+
+
+class Unauthorized(ServerError):
+    status = 401
+
+
+class Conflict(ServerError):
+    status = 409
+
+
+def not_found(what: str) -> NotFound:
+    return NotFound("not_found", f"{what}不存在")
+
+
+def forbidden(message: str = "您的身份无权进行此操作") -> Forbidden:
+    return Forbidden("forbidden", message)

@@ -1,0 +1,209 @@
+"""Fan-out to every terminal: a bounded queue and a sender task per connection.
+
+design.md "Server": never ``await send()`` in a loop over clients — one slow tablet would stall
+the hall. A message is serialised once and offered to every queue; a queue that is full is
+emptied and given the newest state instead (states are snapshots, so nothing is lost but stale
+frames; the sequence gap tells the terminal). Live "voted X of Y" counts and attendance are
+coalesced into a tick at most every ``count_interval`` seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from server import protocol, views
+from server.conversation import Principal
+from server.live import Live
+from server.writer import Event
+
+log = logging.getLogger("server.hub")
+
+
+@dataclass(eq=False)
+class Connection:
+    send_text: Callable[[str], Awaitable[None]]
+    close: Callable[[int, str], Awaitable[None]]
+    queue_size: int
+    principal: Principal | None = None
+    queue: asyncio.Queue[str] = field(init=False)
+    dropped: int = 0
+    task: asyncio.Task[None] | None = None
+
+    def __post_init__(self) -> None:
+        self.queue = asyncio.Queue(self.queue_size)
+
+    def offer(self, text: str, *, replace_with: str | None = None) -> None:
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            self.dropped += 1
+            while not self.queue.empty():
+                self.queue.get_nowait()
+            self.queue.put_nowait(replace_with or text)
+
+    async def pump(self) -> None:
+        while True:
+            text = await self.queue.get()
+            await self.send_text(text)
+
+
+def _discard(index: dict[Any, set[Connection]], key: object, conn: Connection) -> None:
+    if key is not None and key in index:
+        index[key].discard(conn)
+        if not index[key]:
+            del index[key]
+
+
+class Hub:
+    def __init__(self, live: Live, *, count_interval: float = 0.25, queue_size: int = 256) -> None:
+        self.live = live
+        self.count_interval = count_interval
+        self.queue_size = queue_size
+        self.by_meeting: dict[int, set[Connection]] = {}
+        self.by_member: dict[int, set[Connection]] = {}
+        self.by_credential: dict[str, set[Connection]] = {}
+        self.seq: dict[int, int] = {}
+        self._dirty_ticks: set[int] = set()
+        self._dirty_states: set[int] = set()
+        self._dirty_members: set[int] = set()
+        self._ticker: asyncio.Task[None] | None = None
+        self._state_cache: dict[int, tuple[tuple[int, int], str]] = {}
+        self._wake = asyncio.Event()
+
+    # -- connections ------------------------------------------------------------------------
+    def connection(self, send_text: Callable[[str], Awaitable[None]],
+                   close: Callable[[int, str], Awaitable[None]]) -> Connection:
+        conn = Connection(send_text, close, self.queue_size)
+        conn.task = asyncio.get_running_loop().create_task(self._pump(conn))
+        return conn
+
+    async def _pump(self, conn: Connection) -> None:
+        with contextlib.suppress(Exception):
+            await conn.pump()
+
+    def join(self, conn: Connection, principal: Principal) -> None:
+        conn.principal = principal
+        if principal.meeting_id is not None:
+            self.by_meeting.setdefault(principal.meeting_id, set()).add(conn)
+        if principal.member_id is not None:
+            self.by_member.setdefault(principal.member_id, set()).add(conn)
+        if principal.credential:
+            self.by_credential.setdefault(principal.credential, set()).add(conn)
+
+    def connections_for(self, credential: str) -> int:
+        return len(self.by_credential.get(credential, ()))
+
+    def leave(self, conn: Connection) -> None:
+        if conn.task is not None:
+            conn.task.cancel()
+        principal = conn.principal
+        if principal is None:
+            return
+        _discard(self.by_meeting, principal.meeting_id, conn)
+        _discard(self.by_member, principal.member_id, conn)
+        _discard(self.by_credential, principal.credential or None, conn)
+
+    def send(self, conn: Connection, message: dict[str, Any]) -> None:
+        conn.offer(protocol.dumps(message))
+
+    # -- what a terminal is sent --------------------------------------------------------------
+    def state_text(self, meeting_id: int) -> str | None:
+        meeting = self.live.meetings.get(meeting_id)
+        if meeting is None:
+            return None
+        seq = self.seq.get(meeting_id, 0)
+        key = (seq, self.live.version)
+        cached = self._state_cache.get(meeting_id)
+        if cached is not None and cached[0] == key:
+            return cached[1]
+        text = protocol.dumps(views.public_state(self.live, meeting, seq))
+        self._state_cache[meeting_id] = (key, text)
+        return text
+
+    def snapshot_for(self, conn: Connection) -> None:
+        """A full snapshot: the public state, and for a deputy their own view."""
+        principal = conn.principal
+        if principal is None or principal.meeting_id is None:
+            return
+        text = self.state_text(principal.meeting_id)
+        if text is None:
+            self.send(conn, protocol.error("not_found", "会议不存在"))
+            return
+        conn.offer(text)
+        if principal.member_id is not None:
+            meeting = self.live.meetings[principal.meeting_id]
+            self.send(conn, views.my_view(self.live, meeting, principal.member_id))
+
+    def send_me(self, member_id: int) -> None:
+        for conn in list(self.by_member.get(member_id, ())):
+            principal = conn.principal
+            if principal is not None and principal.meeting_id in self.live.meetings:
+                meeting = self.live.meetings[principal.meeting_id]
+                self.send(conn, views.my_view(self.live, meeting, member_id))
+
+    # -- events from the writer -------------------------------------------------------------
+    def on_events(self, events: list[Event]) -> None:
+        for event in events:
+            if event.meeting_id is None:
+                continue
+            if event.kind in ("count", "attendance"):
+                self._dirty_ticks.add(event.meeting_id)
+                member = event.payload.get("member_id")
+                if isinstance(member, int):
+                    self._dirty_members.add(member)
+            else:
+                self._dirty_states.add(event.meeting_id)
+        self._flush_states()
+
+    def _flush_states(self) -> None:
+        for meeting_id in list(self._dirty_states):
+            self._dirty_states.discard(meeting_id)
+            self._dirty_ticks.discard(meeting_id)
+            self.seq[meeting_id] = self.seq.get(meeting_id, 0) + 1
+            text = self.state_text(meeting_id)
+            if text is None:
+                continue
+            for conn in list(self.by_meeting.get(meeting_id, ())):
+                conn.offer(text)
+            for conn in list(self.by_meeting.get(meeting_id, ())):
+                if conn.principal is not None and conn.principal.member_id is not None:
+                    self._dirty_members.add(conn.principal.member_id)
+        self._wake.set()
+
+    def flush_ticks(self) -> None:
+        for meeting_id in list(self._dirty_ticks):
+            self._dirty_ticks.discard(meeting_id)
+            meeting = self.live.meetings.get(meeting_id)
+            if meeting is None:
+                continue
+            self.seq[meeting_id] = self.seq.get(meeting_id, 0) + 1
+            text = protocol.dumps(views.tick(self.live, meeting, self.seq[meeting_id]))
+            state = self.state_text(meeting_id)
+            for conn in list(self.by_meeting.get(meeting_id, ())):
+                conn.offer(text, replace_with=state)
+        members, self._dirty_members = self._dirty_members, set()
+        for member_id in members:
+            self.send_me(member_id)
+
+    async def run_ticker(self) -> None:
+        while True:
+            await asyncio.sleep(self.count_interval)
+            try:
+                self.flush_ticks()
+            except Exception:  # pragma: no cover - keep the ticker alive whatever happens
+                log.exception("tick failed")
+
+    def start(self) -> None:
+        self._ticker = asyncio.get_running_loop().create_task(self.run_ticker())
+
+    async def stop(self) -> None:
+        if self._ticker is not None:
+            self._ticker.cancel()
+        for conns in list(self.by_meeting.values()):
+            for conn in list(conns):
+                self.leave(conn)

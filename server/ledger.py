@@ -1,0 +1,97 @@
+"""The server's side of the audit log: the evidence file (audit.AuditLog) and the database's copy,
+kept in the same order and reconciled at start.
+
+Order of a write (server/writer.py): records are *staged* — written to the file without fsync and
+added to the tree — then the database transaction that holds the same bytes commits, then the file
+is fsynced and one checkpoint signed for the batch. So:
+- a failed commit truncates the unsigned staged tail (nothing was acknowledged);
+- a crash after the commit but before the fsync leaves the file short or torn: at start the
+  missing records are restored from the database copy, and a ``log_reconciled`` record says so;
+- a file longer than the database past the last checkpoint is cut back (never acknowledged);
+- any record that differs between the two, or a signed checkpoint the database cannot match,
+  stops the server: that is tampering, or a restored backup, and a person must look.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from audit import AuditLog, Checkpoint, keys
+from audit.errors import AuditError
+from server.models import AuditRecord
+
+
+class LedgerMismatch(RuntimeError):
+    """The database copy and the evidence file disagree; the server refuses to start."""
+
+
+class Ledger:
+    def __init__(self, log: AuditLog) -> None:
+        self.log = log
+
+    @staticmethod
+    def load_signer(data_dir: Path, name: str) -> keys.Signer:
+        path = data_dir / "audit-key.skey"
+        if path.exists():
+            return keys.load(path)
+        signer = keys.generate(name)
+        keys.save(signer, path)
+        return signer
+
+    @classmethod
+    def open(cls, data_dir: Path, origin: str, sessions: sessionmaker[Session]) -> Ledger:
+        """Open the evidence file, reconcile it with the database copy, and return the ledger."""
+        signer = cls.load_signer(data_dir, origin.split("/")[0])
+        directory = data_dir / "audit-log"
+        with sessions() as session:
+            db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
+        try:
+            report = AuditLog.reconcile(directory, db_lines, signer.verifier)
+        except AuditError as error:
+            raise LedgerMismatch(f"审计日志与数据库副本不一致，拒绝启动：{error}") from error
+        log = AuditLog.open(directory, signer, origin)
+        ledger = cls(log)
+        ledger._copy_new_records(sessions, len(db_lines))
+        if report.restored or report.cut_bytes:
+            ledger.log.append("log_reconciled", {
+                "restored_from_database": report.restored, "cut_unacknowledged": report.cut_records,
+                "torn_bytes": report.cut_bytes,
+            })
+            ledger._copy_new_records(sessions, None)
+            ledger.log.checkpoint()
+        return ledger
+
+    def _copy_new_records(self, sessions: sessionmaker[Session], known: int | None) -> None:
+        """Copy records the log wrote by itself (log_opened, log_recovered) into the database."""
+        with sessions() as session:
+            if known is None:
+                last = session.scalar(select(AuditRecord.seq).order_by(AuditRecord.seq.desc()).limit(1))
+                known = -1 if last is None else last
+                known += 1
+            for seq, line in enumerate(self.log.lines(known), start=known):
+                session.add(AuditRecord(seq=seq, data=line))
+            session.commit()
+
+    @property
+    def size(self) -> int:
+        return self.log.size
+
+    def stage(self, type_: str, body: dict[str, Any], now: datetime) -> tuple[int, bytes]:
+        return self.log.append_encoded(type_, body, now)
+
+    def rollback(self, size: int) -> None:
+        self.log.truncate(size)
+
+    def checkpoint(self) -> Checkpoint:
+        return self.log.checkpoint()
+
+    def receipt(self, seq: int, checkpoint: Checkpoint | None, *, vote_id: str) -> dict[str, Any]:
+        return {"vote_id": vote_id, **self.log.receipt(seq, checkpoint)}
+
+    def close(self) -> None:
+        self.log.close()

@@ -1,0 +1,196 @@
+"""SQLAlchemy 2 models. The migrations in server/migrations create exactly these tables.
+
+Secrecy (shared/domain.md "Motions": nobody can link a ballot to a deputy; design.md "Secret
+ballots"): who voted lives in ``vote_participation`` — one row per vote holding the *set* of
+voters, rewritten on each batch, with no order and no time — and what was voted lives only in the
+audit records (no voter) and ``ballot_receipts`` (keyed by a hash of the tablet's secret ballot id,
+no voter). Nothing shares an id, a time or an insertion order with the other side. Named (记名)
+votes keep ``named_ballots`` for the result sheet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Body(Base):
+    """A deciding body: 人民代表大会, 常务委员会, 主席团, 乡镇人民代表大会."""
+
+    __tablename__ = "bodies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(200))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class Member(Base):
+    """One member on the roll (名册). ``status``: active, suspended (暂停执行代表职务), terminated."""
+
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("body_id", "code"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(100))
+    group_name: Mapped[str] = mapped_column(String(100), default="")
+    seat: Mapped[str] = mapped_column(String(32), default="")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+
+
+class User(Base):
+    """Staff, presiding officer, scrutineer, auditor: signed in with a password (argon2)."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+
+
+class Meeting(Base):
+    """A session (会议) of one body, e.g. 第一次会议."""
+
+    __tablename__ = "meetings"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16), default="open")
+
+
+class Attendance(Base):
+    """Per meeting and member: present (with how), leave (请假) or absent (缺席)."""
+
+    __tablename__ = "attendance"
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    by_user: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AccessCode(Base):
+    """A deputy's per-meeting sign-in code, stored only as a hash."""
+
+    __tablename__ = "access_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Token(Base):
+    """A bearer token issued at sign-in, stored only as a hash."""
+
+    __tablename__ = "tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Item(Base):
+    """An agenda item. ``definition`` holds the kind's tally fields without attendance and ballots."""
+
+    __tablename__ = "items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(300))
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    secret: Mapped[bool] = mapped_column(Boolean, default=True)
+    amends: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
+    state: Mapped[str] = mapped_column(String(16), default="pending")
+
+
+class Vote(Base):
+    """One round of voting on an item. ``definition`` is the full tally document minus ballots,
+    frozen at open (roll base, present, quorum)."""
+
+    __tablename__ = "votes"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    round_no: Mapped[int] = mapped_column(Integer)
+    round_kind: Mapped[str] = mapped_column(String(16))
+    state: Mapped[str] = mapped_column(String(16))
+    method: Mapped[str] = mapped_column(String(16), default="electronic")
+    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
+    eligible: Mapped[list[int]] = mapped_column(JSON)
+    opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class VoteParticipation(Base):
+    """Who has voted in one vote: a sorted set, rewritten whole, so it carries no order or time."""
+
+    __tablename__ = "vote_participation"
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    voters: Mapped[list[int]] = mapped_column(JSON, default=list)
+
+
+class BallotReceipt(Base):
+    """The receipt for a ballot, keyed by SHA-256 of the tablet's secret ballot id (no voter)."""
+
+    __tablename__ = "ballot_receipts"
+    key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"))
+    leaf_index: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    replaced: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class NamedBallot(Base):
+    """记名表决 only: the per-deputy table for the result sheet."""
+
+    __tablename__ = "named_ballots"
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class PaperEntry(Base):
+    """Paper-ballot entry by 计票人: each ballot keyed by two clerks; mismatches are flagged."""
+
+    __tablename__ = "paper_entries"
+    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    ballot_no: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clerk_slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    accepted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRecord(Base):
+    """The database's copy of the audit log; the file log is the evidence, reconciled at start."""
+
+    __tablename__ = "audit_records"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary)

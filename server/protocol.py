@@ -1,0 +1,130 @@
+"""The tablet protocol, version 1 (docs/protocol.md): parsing terminal messages strictly.
+
+Every refusal carries a stable ``code`` for programs and a Chinese ``message`` for people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+VERSION = 1
+
+ERRORS: dict[str, str] = {
+    "malformed_json": "消息不是有效的 JSON",
+    "frame_too_large": "消息过大",
+    "not_an_object": "消息应为 JSON 对象",
+    "unknown_type": "未知的消息类型",
+    "missing_field": "缺少字段",
+    "invalid_field": "字段格式错误",
+    "unauthenticated": "请先登录",
+    "bad_token": "登录凭证无效或已过期，请重新输入签到码",
+    "wrong_role": "您的身份无权进行此操作",
+    "rate_limited": "操作过于频繁，请稍候",
+    "unsupported_version": "终端版本过旧，请刷新页面",
+    "already_authenticated": "已登录",
+}
+
+
+class ProtocolError(Exception):
+    def __init__(self, code: str, detail: str = "", field: str | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.field = field
+        self.message = ERRORS.get(code, code) + (f"：{detail}" if detail else "")
+
+
+@dataclass(frozen=True)
+class Hello:
+    token: str | None
+    screen_meeting: int | None
+    version: int
+
+
+@dataclass(frozen=True)
+class CheckIn:
+    pass
+
+
+@dataclass(frozen=True)
+class Ballot:
+    vote_id: str
+    ballot_id: str
+    ballot: dict[str, Any]
+    replaces: str | None
+
+
+@dataclass(frozen=True)
+class Sync:
+    pass
+
+
+@dataclass(frozen=True)
+class Ping:
+    t: Any
+
+
+Message = Hello | CheckIn | Ballot | Sync | Ping
+
+
+def _string(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise ProtocolError("missing_field", key, key)
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise ProtocolError("invalid_field", key, key)
+    return value
+
+
+def parse(raw: str | bytes, max_bytes: int) -> Message:
+    """Parse one frame from a terminal, or raise :class:`ProtocolError`."""
+    size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+    if size > max_bytes:
+        raise ProtocolError("frame_too_large", f"上限 {max_bytes} 字节")
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ProtocolError("malformed_json") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("not_an_object")
+    kind = data.get("type")
+    if kind == "hello":
+        version = data.get("v", VERSION)
+        if version != VERSION:
+            raise ProtocolError("unsupported_version")
+        screen = data.get("screen")
+        if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int)):
+            raise ProtocolError("invalid_field", "screen", "screen")
+        return Hello(_string(data, "token", required=screen is None, limit=200), screen, VERSION)
+    if kind == "check_in":
+        return CheckIn()
+    if kind == "ballot":
+        ballot = data.get("ballot")
+        if not isinstance(ballot, dict):
+            raise ProtocolError("invalid_field" if "ballot" in data else "missing_field", "ballot", "ballot")
+        vote_id = _string(data, "vote_id", limit=32)
+        ballot_id = _string(data, "ballot_id", limit=64)
+        assert vote_id is not None and ballot_id is not None
+        return Ballot(vote_id, ballot_id, ballot, _string(data, "replaces", required=False, limit=64))
+    if kind == "sync":
+        return Sync()
+    if kind == "ping":
+        return Ping(data.get("t"))
+    raise ProtocolError("unknown_type", str(kind)[:40] if kind is not None else "")
+
+
+def dumps(message: dict[str, Any]) -> str:
+    return orjson.dumps(message).decode("utf-8")
+
+
+def error(code: str, message: str, *, ref: str | None = None, field: str | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "error", "code": code, "message": message}
+    if ref is not None:
+        out["ref"] = ref
+    if field is not None:
+        out["field"] = field
+    return out

@@ -1,0 +1,81 @@
+"""Rebuild the in-memory picture from the database at start (after a restart or a crash)."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.live import Live, LiveMeeting, LiveVote
+from server.models import Attendance, AuditRecord, Body, Item, Meeting, Member, Vote, VoteParticipation
+from server.usecases.agenda import item_view
+
+
+def _ballots_of_open_votes(session: Session, open_ids: set[str]) -> dict[str, dict[int, dict[str, Any]]]:
+    """Ballot contents of the open votes, by audit seq, minus withdrawn ones (no voter anywhere)."""
+    ballots: dict[str, dict[int, dict[str, Any]]] = {vote_id: {} for vote_id in open_ids}
+    if not open_ids:
+        return ballots
+    withdrawn: list[tuple[str, int]] = []
+    for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq)):
+        if b'"type":"ballot' not in row.data:
+            continue
+        record = json.loads(row.data)
+        body = record["body"]
+        if body.get("vote_id") not in open_ids:
+            continue
+        if record["type"] == "ballot":
+            ballots[body["vote_id"]][record["seq"]] = body["ballot"]
+        elif record["type"] == "ballot_withdrawn":
+            withdrawn.append((body["vote_id"], body["seq"]))
+    for vote_id, seq in withdrawn:
+        ballots[vote_id].pop(seq, None)
+    return ballots
+
+
+def aware(moment: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything here is UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def rebuild(session: Session) -> Live:
+    live = Live()
+    bodies = {b.id: b for b in session.scalars(select(Body))}
+    members_by_body: dict[int, dict[int, dict[str, Any]]] = {}
+    for m in session.scalars(select(Member)):
+        members_by_body.setdefault(m.body_id, {})[m.id] = {
+            "code": m.code, "name": m.name, "group": m.group_name, "seat": m.seat, "status": m.status}
+    for meeting in session.scalars(select(Meeting)):
+        body = bodies[meeting.body_id]
+        settings = dict(body.settings)
+        if meeting.state == "closed":
+            settings["closed"] = True
+        live.meetings[meeting.id] = LiveMeeting(
+            meeting.id, body.id, body.kind, meeting.title, settings, members_by_body.setdefault(body.id, {}))
+    for row in session.scalars(select(Attendance)):
+        if row.meeting_id in live.meetings:
+            live.meetings[row.meeting_id].attendance[row.member_id] = row.state
+    items: dict[int, Item] = {}
+    for item in session.scalars(select(Item).order_by(Item.meeting_id, Item.position)):
+        items[item.id] = item
+        live.meetings[item.meeting_id].items.append(item_view(item))
+    votes = list(session.scalars(select(Vote)))
+    open_ids = {v.id for v in votes if v.state == "open"}
+    ballots = _ballots_of_open_votes(session, open_ids)
+    participation = {p.vote_id: p.voters for p in session.scalars(select(VoteParticipation))}
+    for vote in votes:
+        item = items[vote.item_id]
+        live.votes[vote.id] = LiveVote(
+            id=vote.id, item_id=vote.item_id, meeting_id=item.meeting_id, round_no=vote.round_no,
+            round_kind=vote.round_kind, state=vote.state, method=vote.method, definition=vote.definition,
+            eligible=frozenset(vote.eligible), named=not item.secret,
+            change_allowed=item.settings.get("change_before_close", "last") == "last",
+            deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])),
+            ballots=ballots.get(vote.id, {}), result=vote.result,
+        )
+    return live

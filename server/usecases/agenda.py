@@ -1,0 +1,172 @@
+"""Bodies, meetings and the agenda. Every item's definition is checked by tally/ when it is added,
+so a statutorily wrong ballot (e.g. 等额 for committee members) is refused before the session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+
+from server.errors import Conflict, ServerError, not_found
+from server.live import LiveMeeting
+from server.models import Body, Item, Meeting
+from server.usecases.common import check_definition
+from server.usecases.common import meeting as live_meeting
+from server.writer import Tx
+from tally import KINDS
+
+BODY_KINDS = {"congress": "人民代表大会", "township_congress": "乡镇人民代表大会",
+              "standing_committee": "常务委员会", "presidium": "主席团"}
+ITEM_FIELDS = {"kind", "title", "definition", "secret", "change_before_close", "amends"}
+
+
+def item_view(item: Item) -> dict[str, Any]:
+    return {"id": item.id, "position": item.position, "kind": item.kind, "title": item.title,
+            "secret": item.secret, "state": item.state, "amends": item.amends, "definition": item.definition,
+            "settings": item.settings}
+
+
+def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings: dict[str, Any] | None = None,
+                   by: str = "") -> int:
+    if body_kind not in BODY_KINDS:
+        raise ServerError("invalid_body", "机构类型应为：" + "、".join(BODY_KINDS.values()), field="body_kind")
+    body = Body(kind=body_kind, name=body_name, settings=settings or {})
+    tx.session.add(body)
+    tx.session.flush()
+    meeting = Meeting(body_id=body.id, title=title, state="open")
+    tx.session.add(meeting)
+    tx.session.flush()
+    tx.audit("meeting_created", {"meeting_id": meeting.id, "body": body_kind, "name": body_name, "title": title,
+                                 "settings": body.settings, "by": by})
+    meeting_id, body_id, body_settings = meeting.id, body.id, dict(body.settings)
+
+    def apply() -> None:
+        tx.live.meetings[meeting_id] = LiveMeeting(meeting_id, body_id, body_kind, title, body_settings, {})
+
+    tx.then(apply)
+    return meeting_id
+
+
+def _validate(tx: Tx, live: LiveMeeting, data: dict[str, Any]) -> dict[str, Any]:
+    unknown = sorted(set(data) - ITEM_FIELDS)
+    if unknown:
+        raise ServerError("invalid_field", f"未知字段 {unknown[0]}", field=unknown[0])
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise ServerError("invalid_kind", "议题类型错误", field="kind")
+    title = data.get("title")
+    if not isinstance(title, str) or not title.strip() or len(title) > 300:
+        raise ServerError("invalid_title", "议题名称不能为空（300字以内）", field="title")
+    definition = data.get("definition", {})
+    if not isinstance(definition, dict):
+        raise ServerError("invalid_definition", "议题定义应为对象", field="definition")
+    reserved = {"kind", "title", "body", "members_of_record", "present", "ballots", "ballots_issued", "forms_issued"}
+    clash = sorted(reserved & set(definition))
+    if clash:
+        raise ServerError("invalid_definition", f"字段 {clash[0]} 由系统在开始表决时确定",
+                          field=f"definition.{clash[0]}")
+    secret = data.get("secret", True)
+    if not isinstance(secret, bool):
+        raise ServerError("invalid_field", "secret 应为真或假", field="secret")
+    if kind == "election" and not secret:
+        raise ServerError("statutory_violation", "组织法 第二十八条：选举一律采用无记名投票的方式", field="secret")
+    change = data.get("change_before_close", "last")
+    if change not in ("last", "first"):
+        raise ServerError("invalid_field", "更改设置应为 last（以最后一次为准）或 first（以第一次为准）",
+                          field="change_before_close")
+    amends = data.get("amends")
+    if amends is not None:
+        target = tx.session.get(Item, amends)
+        if target is None or target.meeting_id != live.id or target.kind != "motion" or kind != "motion":
+            raise ServerError("invalid_amends", "修正案须针对本次会议的一项议案", field="amends")
+    members = max(1, len(live.counted_members()))
+    check_definition({"kind": kind, "title": title, "body": live.body_kind, "members_of_record": members,
+                      "present": members, **definition,
+                      **({"ballots_issued": members} if kind == "election" else {}),
+                      **({"secret": secret} if kind == "appointment" else {})})
+    return {"kind": kind, "title": title.strip(), "definition": definition, "secret": secret,
+            "settings": {"change_before_close": change}, "amends": amends}
+
+
+def _refresh(tx: Tx, live: LiveMeeting) -> None:
+    items = [item_view(i) for i in tx.session.scalars(
+        select(Item).where(Item.meeting_id == live.id).order_by(Item.position))]
+
+    def apply() -> None:
+        live.items = items
+
+    tx.then(apply)
+
+
+def add_item(tx: Tx, meeting_id: int, data: dict[str, Any], by: str = "") -> dict[str, Any]:
+    live = live_meeting(tx, meeting_id)
+    clean = _validate(tx, live, data)
+    position = (tx.session.scalar(select(func.max(Item.position)).where(Item.meeting_id == meeting_id)) or 0) + 1
+    item = Item(meeting_id=meeting_id, position=position, kind=clean["kind"], title=clean["title"],
+                definition=clean["definition"], settings=clean["settings"], secret=clean["secret"],
+                amends=clean["amends"], state="pending")
+    tx.session.add(item)
+    tx.session.flush()
+    if item.amends is not None:
+        target = tx.session.get(Item, item.amends)
+        assert target is not None
+        if target.position < item.position:
+            item.position, target.position = target.position, item.position
+    tx.audit("item_added", {"meeting_id": meeting_id, "item_id": item.id, **clean, "by": by})
+    _refresh(tx, live)
+    tx.publish("agenda", meeting_id)
+    return item_view(item)
+
+
+def update_item(tx: Tx, item_id: int, data: dict[str, Any], by: str = "") -> dict[str, Any]:
+    item = tx.session.get(Item, item_id)
+    if item is None:
+        raise not_found("议题")
+    if item.state != "pending" or any(v.item_id == item_id for v in tx.live.votes.values()):
+        raise Conflict("item_voted", "已开始表决的议题不能修改")
+    live = live_meeting(tx, item.meeting_id)
+    clean = _validate(tx, live, {"kind": item.kind, "title": item.title, "definition": item.definition,
+                                 "secret": item.secret, **data})
+    item.kind, item.title, item.definition, item.secret, item.settings, item.amends = (
+        clean["kind"], clean["title"], clean["definition"], clean["secret"], clean["settings"], clean["amends"])
+    tx.audit("item_updated", {"item_id": item.id, **clean, "by": by})
+    _refresh(tx, live)
+    tx.publish("agenda", item.meeting_id)
+    return item_view(item)
+
+
+def move_item(tx: Tx, item_id: int, position: int, by: str = "") -> None:
+    item = tx.session.get(Item, item_id)
+    if item is None:
+        raise not_found("议题")
+    items = list(tx.session.scalars(select(Item).where(Item.meeting_id == item.meeting_id).order_by(Item.position)))
+    if not 1 <= position <= len(items):
+        raise ServerError("invalid_position", "位置超出范围", field="position")
+    items.remove(item)
+    items.insert(position - 1, item)
+    for index, entry in enumerate(items, start=1):
+        entry.position = index
+    for entry in items:
+        if entry.amends is not None:
+            target = next((t for t in items if t.id == entry.amends), None)
+            if target is not None and target.position < entry.position:
+                raise Conflict("amendment_first", "修正案应排在所修正的议案之前")
+    tx.audit("item_moved", {"item_id": item_id, "position": position, "by": by})
+    _refresh(tx, tx.live.meetings[item.meeting_id])
+    tx.publish("agenda", item.meeting_id)
+
+
+def close_meeting(tx: Tx, meeting_id: int, by: str = "") -> None:
+    live = live_meeting(tx, meeting_id)
+    if tx.live.open_votes(meeting_id):
+        raise Conflict("vote_open", "尚有表决在进行中")
+    meeting = tx.session.get(Meeting, meeting_id)
+    assert meeting is not None
+    meeting.state = "closed"
+    tx.audit("meeting_closed", {"meeting_id": meeting_id, "by": by})
+
+    def apply() -> None:
+        live.settings = {**live.settings, "closed": True}
+
+    tx.then(apply)
+    tx.publish("agenda", meeting_id)

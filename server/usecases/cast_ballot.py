@@ -1,0 +1,177 @@
+"""Cast a ballot from a tablet: idempotent by the tablet's ballot id, grouped into one commit.
+
+design.md "Server": a resend of the same ballot id returns the stored receipt; ballots are acked
+only once durable; secret ballots are stored so that who voted and what was voted cannot be joined
+— within each group commit the accepted ballots are shuffled before they enter the audit log, the
+participation set is rewritten whole, and no row carries the voter next to the choice.
+shared/domain.md "What the electronic system must show": changing a choice before close is a
+setting (default allowed, last press counts; "first" makes the first press final). A change names
+the ballot it replaces by its secret ballot id, which only the deputy's tablet knows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from audit.canonical import dumps as canonical_dumps
+from server.errors import Conflict, ServerError, forbidden
+from server.live import LiveVote
+from server.models import BallotReceipt, NamedBallot, VoteParticipation
+from server.usecases.common import check_ballot, member_code, open_vote
+from server.writer import Tx
+
+_shuffle = secrets.SystemRandom().shuffle
+
+
+def key_of(ballot_id: str) -> str:
+    return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
+
+
+def content_hash(vote_id: str, ballot: dict[str, Any]) -> str:
+    return hashlib.sha256(canonical_dumps({"vote_id": vote_id, "ballot": ballot})).hexdigest()
+
+
+@dataclass
+class Ticket:
+    """The outcome of one ballot: a receipt once durable, or a refusal."""
+
+    ballot_id: str
+    vote_id: str
+    receipt: dict[str, Any] | None = None
+    error: ServerError | None = None
+    duplicate: bool = False
+    replaced: str | None = None
+
+
+@dataclass
+class _Accepted:
+    ticket: Ticket
+    vote: LiveVote
+    member_id: int
+    ballot: dict[str, Any]
+    key: str
+    digest: str
+    seq: int = -1
+
+
+@dataclass
+class _Batch:
+    accepted: list[_Accepted] = field(default_factory=list)
+    keys: set[str] = field(default_factory=set)
+    members: set[tuple[str, int]] = field(default_factory=set)
+
+
+def cast_ballot(
+    tx: Tx, member_id: int, vote_id: str, ballot_id: str, ballot: Any, replaces: str | None = None
+) -> Ticket:
+    """Check one ballot and queue it for the batch; refusals come back as a value, not an exception."""
+    ticket = Ticket(ballot_id, vote_id)
+    try:
+        _check(tx, ticket, member_id, ballot, replaces)
+    except ServerError as error:
+        ticket.error = error
+    return ticket
+
+
+def _check(tx: Tx, ticket: Ticket, member_id: int, ballot: Any, replaces: str | None) -> None:
+    if not isinstance(ticket.ballot_id, str) or not 16 <= len(ticket.ballot_id) <= 64:
+        raise ServerError("invalid_ballot_id", "选票编号无效（应为16至64个字符的随机编号）", field="ballot_id")
+    batch: _Batch = tx.shared.setdefault("ballots", _Batch())
+    key = key_of(ticket.ballot_id)
+    stored = tx.session.get(BallotReceipt, key)
+    vote = tx.live.votes.get(ticket.vote_id)
+    digest = content_hash(ticket.vote_id, ballot) if isinstance(ballot, dict) else ""
+    if stored is not None or key in batch.keys:
+        if stored is None:
+            raise Conflict("ballot_in_progress", "同一选票正在处理，请稍候")
+        if stored.vote_id != ticket.vote_id or stored.content_hash != digest:
+            raise Conflict("ballot_id_reused", "选票编号已被另一张选票使用")
+        ticket.duplicate = True
+        leaf = stored.leaf_index
+
+        def give_receipt() -> None:
+            ticket.receipt = tx.ledger.receipt(leaf, tx.checkpoint, vote_id=ticket.vote_id)
+
+        tx.then(give_receipt)
+        return
+    vote = open_vote(tx, ticket.vote_id)
+    if vote.method != "electronic":
+        raise Conflict("paper_vote", "本轮为纸质选票，由计票人录入")
+    if member_id not in vote.eligible:
+        raise forbidden("您不在本次表决的表决人名单中（须在表决开始前签到）")
+    check_ballot(vote.definition, ballot)
+    if (vote.id, member_id) in batch.members:
+        raise Conflict("ballot_in_progress", "您的上一张选票正在处理，请稍候")
+    if member_id in vote.voters:
+        if not vote.change_allowed:
+            raise Conflict("already_voted", "您已投票；本项表决以第一次按键为准，不能更改")
+        if not replaces:
+            raise Conflict("change_needs_previous", "您已投票；如需更改，须由本机提交（本机保存有原选票凭证）")
+        old = tx.session.get(BallotReceipt, key_of(replaces))
+        if old is None or old.vote_id != vote.id or old.replaced:
+            raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
+        old.replaced = True
+        tx.audit("ballot_withdrawn", {"vote_id": vote.id, "seq": old.leaf_index})
+        ticket.replaced = replaces
+        withdrawn = old.leaf_index
+
+        def withdraw() -> None:
+            vote.ballots.pop(withdrawn, None)
+
+        tx.then(withdraw)
+    batch.keys.add(key)
+    batch.members.add((vote.id, member_id))
+    batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest))
+    tx.finalize_once("ballots", _flush)
+
+
+def _flush(tx: Tx) -> None:
+    """Shuffle, log, sign once, and write receipts and participation for the whole batch."""
+    batch: _Batch = tx.shared["ballots"]
+    accepted = list(batch.accepted)
+    _shuffle(accepted)
+    for entry in accepted:
+        entry.seq = tx.audit("ballot", {
+            "vote_id": entry.vote.id, "ballot": entry.ballot, "nonce": secrets.token_hex(16),
+        })
+        if entry.vote.named:
+            tx.audit("named_ballot", {
+                "vote_id": entry.vote.id, "seq": entry.seq,
+                "member": member_code(tx.live.meetings[entry.vote.meeting_id], entry.member_id),
+            })
+    votes: dict[str, set[int]] = {}
+    for entry in accepted:
+        tx.session.add(BallotReceipt(
+            key_hash=entry.key, vote_id=entry.vote.id, leaf_index=entry.seq, content_hash=entry.digest,
+        ))
+        if entry.vote.named:
+            row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
+            if row is None:
+                tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
+            else:
+                row.ballot = entry.ballot
+        votes.setdefault(entry.vote.id, set(entry.vote.voters)).add(entry.member_id)
+    for vote_id, voters in votes.items():
+        participation = tx.session.get(VoteParticipation, vote_id)
+        if participation is None:  # pragma: no cover - created with the vote
+            participation = VoteParticipation(vote_id=vote_id)
+            tx.session.add(participation)
+        participation.voters = sorted(voters)
+
+    def apply() -> None:
+        for entry in accepted:
+            entry.ticket.receipt = tx.ledger.receipt(entry.seq, tx.checkpoint, vote_id=entry.vote.id)
+            entry.vote.voters.add(entry.member_id)
+            entry.vote.ballots[entry.seq] = entry.ballot
+            if entry.ticket.receipt is not None:
+                entry.vote.receipts_by_member[entry.member_id] = {
+                    "ballot_id": entry.ticket.ballot_id, "receipt": entry.ticket.receipt,
+                }
+
+    tx.then(apply)
+    for vote_id in votes:
+        vote = tx.live.votes[vote_id]
+        tx.publish("count", vote.meeting_id, vote_id=vote_id)

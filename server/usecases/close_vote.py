@@ -1,0 +1,50 @@
+"""Close a vote and count it with tally/; the result is recorded and announced in Chinese.
+
+shared/domain.md "Motions and decisions": the announcement the chair reads; design.md: the result
+is computed by ``tally`` from the very ballots in the audit log, so the offline verifier can
+recount it. Ballots still in flight when the chair closes are either in the batch committed before
+this close (counted and acknowledged) or refused with ``vote_not_open`` — never silently dropped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import Conflict, ServerError
+from server.models import Item, Vote
+from server.usecases.common import vote as get_vote
+from server.writer import Tx
+from tally import TallyError, count_document
+
+
+def needs_another_round(result: dict[str, Any]) -> bool:
+    return bool(result.get("tied")) or (bool(result.get("unfilled")) and result.get("runoff") is not None) \
+        or result.get("round_valid") is False or result.get("outcome") == "invalid"
+
+
+def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
+    live_vote = get_vote(tx, vote_id)
+    if live_vote.state != "open":
+        raise Conflict("vote_not_open", "该项表决已经结束")
+    ballots = list(live_vote.ballots.values())
+    try:
+        result = count_document({**live_vote.definition, "ballots": ballots})
+    except TallyError as error:  # pragma: no cover - ballots were checked one by one on arrival
+        raise ServerError("tally_failed", f"计票失败：{error.message}") from error
+    row = tx.session.get(Vote, vote_id)
+    assert row is not None
+    row.state, row.closed_at, row.result = "closed", tx.now, result
+    item = tx.session.get(Item, live_vote.item_id)
+    assert item is not None
+    item.state = "pending" if needs_another_round(result) else "done"
+    tx.audit("vote_closed", {"vote_id": vote_id, "ballots_cast": len(ballots)})
+    tx.audit("result", {"vote_id": vote_id, "result": result})
+
+    def apply() -> None:
+        live_vote.state = "closed"
+        live_vote.result = result
+        live_vote.receipts_by_member.clear()
+
+    tx.then(apply)
+    tx.publish("vote_closed", live_vote.meeting_id, vote_id=vote_id)
+    return result

@@ -1,0 +1,58 @@
+"""Look-ups and checks shared by the use cases."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import Conflict, ServerError, not_found
+from server.live import LiveMeeting, LiveVote
+from server.writer import Tx
+from tally import MalformedInput, StatutoryViolation, count_document
+
+
+def meeting(tx: Tx, meeting_id: int) -> LiveMeeting:
+    found = tx.live.meetings.get(meeting_id)
+    if found is None:
+        raise not_found("会议")
+    return found
+
+
+def vote(tx: Tx, vote_id: str) -> LiveVote:
+    found = tx.live.votes.get(vote_id)
+    if found is None:
+        raise not_found("表决")
+    return found
+
+
+def open_vote(tx: Tx, vote_id: str) -> LiveVote:
+    found = vote(tx, vote_id)
+    if found.state != "open":
+        raise Conflict("vote_not_open", "该项表决未在进行中（已结束或已宣布无效），不能投票")
+    if found.deadline is not None and tx.now >= found.deadline:
+        raise Conflict("vote_deadline_passed", "表决时间已到，不能再投票")
+    return found
+
+
+def member_code(meeting_live: LiveMeeting, member_id: int) -> str:
+    return str(meeting_live.members[member_id]["code"])
+
+
+def check_definition(doc: dict[str, Any]) -> None:
+    """Ask tally whether a definition is lawful and well-formed (no ballots needed)."""
+    try:
+        count_document({**doc, "ballots": []})
+    except StatutoryViolation as error:
+        raise ServerError("statutory_violation", f"不符合法定规则：{error.message}", field=error.rule) from error
+    except MalformedInput as error:
+        raise ServerError("invalid_definition", f"议题定义有误：{error.message}", field=error.field) from error
+
+
+def check_ballot(definition: dict[str, Any], ballot: Any) -> None:
+    """A ballot must fit the item's definition (void over-votes are allowed: the deputy insisted)."""
+    if not isinstance(ballot, dict):
+        raise ServerError("invalid_ballot", "选票格式错误", field="ballot")
+    try:
+        count_document({**definition, "ballots": [ballot]})
+    except MalformedInput as error:
+        field = error.field.replace("ballots[0]", "ballot")
+        raise ServerError("invalid_ballot", f"选票内容不符合本项表决：{error.message}", field=field) from error

@@ -1,0 +1,101 @@
+"""Enter a result counted by hand (举手 or paper) when the electronic system cannot be used.
+
+shared/domain.md "Motions and decisions": "If the electronic system fails, voting falls back to
+举手 or paper; the system accepts a manually entered result, marked as such in the audit log."
+The figures are still counted by tally/ with the statutory rule, so the announcement and outcome
+are computed, not typed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.errors import Conflict, ServerError, not_found
+from server.live import LiveVote
+from server.models import Item, Vote
+from server.usecases.close_vote import needs_another_round
+from server.usecases.common import check_definition, meeting
+from server.usecases.open_vote import _previous_rounds
+from server.writer import Tx
+from tally import TallyError, count_document
+
+METHODS = {"show_of_hands": "举手表决", "paper": "纸质票"}
+
+
+def _ballots_from_counts(kind: str, counts: Any, definition: dict[str, Any]) -> list[dict[str, Any]]:
+    def number(value: Any, field: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ServerError("invalid_counts", "票数应为非负整数", field=field)
+        return value
+
+    if not isinstance(counts, dict):
+        raise ServerError("invalid_counts", "票数格式错误", field="counts")
+    per_person = (kind == "appointment" and definition.get("mode", "individual") == "individual") or (
+        kind == "list_approval" and definition.get("mode") == "per_person")
+    if not per_person:
+        ballots: list[dict[str, Any]] = []
+        for choice in ("yes", "no", "abstain"):
+            ballots += [{"choice": choice}] * number(counts.get(choice, 0), f"counts.{choice}")
+        return ballots
+    names = [i.get("id") or i.get("nominee") for i in definition.get("items", [])] if kind == "appointment" \
+        else list(definition.get("persons", []))
+    columns: dict[str, list[str]] = {}
+    for name in names:
+        entry = counts.get(name)
+        if not isinstance(entry, dict):
+            raise ServerError("invalid_counts", f"缺少「{name}」的票数", field=f"counts.{name}")
+        columns[name] = [
+            c for c in ("yes", "no", "abstain") for _ in range(number(entry.get(c, 0), f"counts.{name}.{c}"))
+        ]
+    rows = max((len(c) for c in columns.values()), default=0)
+    return [{"marks": {n: col[i] for n, col in columns.items() if i < len(col)}} for i in range(rows)]
+
+
+def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "") -> dict[str, Any]:
+    item = tx.session.get(Item, item_id)
+    if item is None:
+        raise not_found("议题")
+    if method not in METHODS:
+        raise ServerError("invalid_method", "人工录入方式只能是举手表决或纸质票", field="method")
+    if item.kind not in ("motion", "list_approval", "appointment"):
+        raise ServerError("manual_not_supported",
+                          "选举请用纸质选票录入（两名计票人分别录入）；本类议题不支持人工录入", field="kind")
+    if item.state == "done":
+        raise Conflict("already_decided", "该议题已表决完毕")
+    if any(v.item_id == item_id for v in tx.live.open_votes(item.meeting_id)):
+        raise Conflict("vote_already_open", "该议题正在电子表决中，请先结束或宣布无效")
+    live = meeting(tx, item.meeting_id)
+    summary = live.summary()
+    if not summary["quorum_met"]:
+        raise Conflict("no_quorum", "出席人数不足法定人数，不能表决")
+    definition: dict[str, Any] = {
+        "kind": item.kind, "title": item.title, "body": live.body_kind,
+        "members_of_record": summary["members_of_record"], "present": summary["present"], **item.definition,
+    }
+    check_definition(definition)
+    ballots = _ballots_from_counts(item.kind, counts, definition)
+    try:
+        result = count_document({**definition, "ballots": ballots})
+    except TallyError as error:
+        raise ServerError("invalid_counts", f"票数有误：{error.message}") from error
+    result = {**result, "manual": method, "announcement": f"（{METHODS[method]}）{result['announcement']}"}
+    rounds = _previous_rounds(tx, item_id)
+    round_no = len(rounds) + 1
+    vote_id = f"v{item_id}-{round_no}"
+    tx.session.add(Vote(
+        id=vote_id, item_id=item_id, round_no=round_no, round_kind="manual", state="closed", method=method,
+        definition=definition, eligible=live.present_voters(), opened_at=tx.now, closed_at=tx.now, result=result,
+    ))
+    item.state = "pending" if needs_another_round(result) else "done"
+    tx.audit("manual_result", {"vote_id": vote_id, "method": method, "result": result, "by": by})
+
+    def apply() -> None:
+        tx.live.votes[vote_id] = LiveVote(
+            id=vote_id, item_id=item_id, meeting_id=item.meeting_id, round_no=round_no, round_kind="manual",
+            state="closed", method=method, definition=definition, eligible=frozenset(live.present_voters()),
+            named=False, change_allowed=False, result=result,
+        )
+
+    tx.then(apply)
+    tx.publish("vote_closed", item.meeting_id, vote_id=vote_id)
+    return result

@@ -1,0 +1,72 @@
+"""Paper ballots keyed by two 计票人: each ballot is entered twice; a match is counted, a mismatch
+is flagged for the 总监票人 (shared/domain.md "Elections": "paper-ballot entry by 计票人 (two people
+key each ballot; mismatches flagged)").
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from sqlalchemy import select
+
+from audit.canonical import dumps as canonical_dumps
+from server.errors import Conflict, ServerError
+from server.models import PaperEntry
+from server.usecases.common import check_ballot, open_vote, vote
+from server.writer import Tx
+
+
+def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: Any, user_id: int) -> dict[str, Any]:
+    live_vote = open_vote(tx, vote_id)
+    if live_vote.method != "paper":
+        raise Conflict("not_paper", "本轮为电子表决，不能录入纸质选票")
+    if slot not in (1, 2):
+        raise ServerError("invalid_slot", "录入序号只能是第1人或第2人", field="slot")
+    issued = int(live_vote.definition.get("ballots_issued", 0))
+    if not isinstance(ballot_no, int) or not 1 <= ballot_no <= issued + 50:
+        raise ServerError("invalid_ballot_no", "选票序号超出范围", field="ballot_no")
+    check_ballot(live_vote.definition, ballot)
+    entries = {e.clerk_slot: e for e in tx.session.scalars(
+        select(PaperEntry).where(PaperEntry.vote_id == vote_id, PaperEntry.ballot_no == ballot_no))}
+    other = entries.get(3 - slot)
+    if other is not None and other.user_id == user_id:
+        raise Conflict("same_clerk", "同一张选票须由两名不同的计票人分别录入")
+    if any(e.accepted for e in entries.values()):
+        raise Conflict("already_counted", "该选票两次录入一致，已计入，不能修改")
+    mine = entries.get(slot)
+    if mine is None:
+        mine = PaperEntry(vote_id=vote_id, ballot_no=ballot_no, clerk_slot=slot, user_id=user_id, ballot=ballot)
+        tx.session.add(mine)
+    else:
+        mine.ballot, mine.user_id = ballot, user_id
+    if other is None:
+        return {"ballot_no": ballot_no, "state": "waiting"}
+    if canonical_dumps(other.ballot) != canonical_dumps(ballot):
+        return {"ballot_no": ballot_no, "state": "mismatch"}
+    other.accepted = mine.accepted = True
+    seq = tx.audit("ballot", {"vote_id": vote_id, "ballot": ballot, "nonce": secrets.token_hex(16)})
+
+    def apply() -> None:
+        live_vote.ballots[seq] = ballot
+
+    tx.then(apply)
+    tx.publish("count", live_vote.meeting_id, vote_id=vote_id)
+    return {"ballot_no": ballot_no, "state": "counted"}
+
+
+def paper_status(tx: Tx, vote_id: str) -> dict[str, Any]:
+    """Which ballot numbers are counted, waiting for a second entry, or mismatched."""
+    vote(tx, vote_id)
+    numbers: dict[int, dict[int, PaperEntry]] = {}
+    for entry in tx.session.scalars(select(PaperEntry).where(PaperEntry.vote_id == vote_id)):
+        numbers.setdefault(entry.ballot_no, {})[entry.clerk_slot] = entry
+    counted, waiting, mismatched = [], [], []
+    for number, slots in sorted(numbers.items()):
+        if any(e.accepted for e in slots.values()):
+            counted.append(number)
+        elif len(slots) < 2:
+            waiting.append(number)
+        else:
+            mismatched.append(number)
+    return {"counted": counted, "waiting": waiting, "mismatched": mismatched}

@@ -1,0 +1,84 @@
+"""The member roll (名册): import a whole file (all rows or none), change one member's status.
+
+shared/domain.md "Bodies and people": the base of every majority is the number currently holding
+office; terminated deputies (代表法 第六十二条) are out; suspended ones (第六十一条) cannot vote.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from server.errors import Conflict, ServerError, not_found
+from server.models import Member
+from server.usecases.common import meeting as live_meeting
+from server.writer import Tx
+
+STATUSES = {"active": "正常", "suspended": "暂停执行代表职务", "terminated": "终止代表资格"}
+
+
+def _member_dict(member: Member) -> dict[str, Any]:
+    return {"code": member.code, "name": member.name, "group": member.group_name, "seat": member.seat,
+            "status": member.status}
+
+
+def import_roll(tx: Tx, meeting_id: int, rows: list[dict[str, str]], by: str) -> dict[str, int]:
+    """Add new members and update existing ones (matched by code) from parsed, error-free rows."""
+    live = live_meeting(tx, meeting_id)
+    if tx.live.open_votes(meeting_id):
+        raise Conflict("vote_open", "表决进行中不能导入名册")
+    existing = {m.code: m for m in tx.session.scalars(select(Member).where(Member.body_id == live.body_id))}
+    added = updated = 0
+    changed: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        member = existing.get(row["code"])
+        if member is None:
+            member = Member(body_id=live.body_id, code=row["code"], name=row["name"], group_name=row["group"],
+                            seat=row["seat"], status=row["status"])
+            tx.session.add(member)
+            added += 1
+        else:
+            member.name, member.group_name, member.seat, member.status = (
+                row["name"], row["group"], row["seat"], row["status"])
+            updated += 1
+    tx.session.flush()
+    for member in tx.session.scalars(select(Member).where(Member.body_id == live.body_id)):
+        changed[member.id] = _member_dict(member)
+    tx.audit("roll_loaded", {"meeting_id": meeting_id, "added": added, "updated": updated,
+                             "members": [{"code": m["code"], "name": m["name"], "status": m["status"]}
+                                         for m in changed.values()], "by": by})
+
+    def apply() -> None:
+        for mid, data in changed.items():
+            for meeting in tx.live.meetings.values():
+                if meeting.body_id == live.body_id:
+                    meeting.members[mid] = data
+
+    tx.then(apply)
+    tx.publish("roll", meeting_id)
+    return {"added": added, "updated": updated, "total": len(changed)}
+
+
+def set_status(tx: Tx, meeting_id: int, member_id: int, status: str, reason: str, by: str) -> None:
+    live = live_meeting(tx, meeting_id)
+    member = tx.session.get(Member, member_id)
+    if member is None or member.body_id != live.body_id:
+        raise not_found("代表")
+    if status not in STATUSES:
+        raise ServerError("invalid_status", "状态应为：" + "、".join(STATUSES.values()), field="status")
+    if not reason.strip():
+        raise ServerError("reason_required", "变更代表状态须注明依据", field="reason")
+    member.status = status
+    tx.audit("member_status", {"member": member.code, "status": status, "reason": reason.strip(), "by": by})
+    data = _member_dict(member)
+
+    def apply() -> None:
+        for meeting in tx.live.meetings.values():
+            if meeting.body_id == live.body_id:
+                meeting.members[member_id] = data
+                if status != "active" and meeting.attendance.get(member_id) == "present":
+                    meeting.attendance[member_id] = "absent" if status == "terminated" else "present"
+
+    tx.then(apply)
+    tx.publish("roll", meeting_id)

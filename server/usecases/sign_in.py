@@ -1,0 +1,81 @@
+"""Sign-in: staff and chair with passwords (argon2), deputies with a per-meeting code issued by
+staff. Tokens are random and stored as hashes; every sign-in is in the audit log."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from server import security
+from server.conversation import Principal
+from server.errors import ServerError, Unauthorized
+from server.models import AccessCode, Meeting, Member, Token, User
+from server.usecases.common import meeting as live_meeting
+from server.writer import Tx
+
+TOKEN_HOURS = 16
+
+
+def _issue(tx: Tx, principal: Principal) -> str:
+    token = security.new_token()
+    tx.session.add(Token(
+        token_hash=security.digest(token), role=principal.role, user_id=principal.user_id,
+        member_id=principal.member_id, meeting_id=principal.meeting_id,
+        expires_at=tx.now + timedelta(hours=TOKEN_HOURS),
+    ))
+    return token
+
+
+def sign_in_user(tx: Tx, username: str, password: str) -> tuple[str, Principal]:
+    user = tx.session.scalar(select(User).where(User.username == username))
+    if user is None or not security.verify_password(user.password_hash, password):
+        raise Unauthorized("bad_credentials", "用户名或密码错误")
+    meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
+    principal = Principal(user.role, user.display_name, user_id=user.id, meeting_id=meeting_id)
+    token = _issue(tx, principal)
+    tx.audit("sign_in", {"role": user.role, "user": user.username})
+    return token, principal
+
+
+def sign_in_deputy(tx: Tx, code: str) -> tuple[str, Principal]:
+    row = tx.session.get(AccessCode, security.digest(security.normalise_code(code)))
+    if row is None or row.revoked:
+        raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
+    meeting = tx.session.get(Meeting, row.meeting_id)
+    member = tx.session.get(Member, row.member_id)
+    if meeting is None or member is None or meeting.state != "open":
+        raise Unauthorized("bad_code", "会议已结束，签到码已失效")
+    principal = Principal("deputy", member.name, member_id=member.id, meeting_id=meeting.id)
+    token = _issue(tx, principal)
+    tx.audit("sign_in", {"role": "deputy", "member": member.code, "meeting_id": meeting.id})
+    return token, principal
+
+
+def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str) -> list[dict[str, object]]:
+    """New codes for the given members (all active members by default); older codes are revoked."""
+    live = live_meeting(tx, meeting_id)
+    targets = member_ids if member_ids is not None else sorted(
+        mid for mid, m in live.members.items() if m["status"] == "active")
+    for mid in targets:
+        if mid not in live.members:
+            raise ServerError("unknown_member", f"代表编号 {mid} 不在名册中", field="member_ids")
+    old = tx.session.scalars(select(AccessCode).where(
+        AccessCode.meeting_id == meeting_id, AccessCode.member_id.in_(targets), AccessCode.revoked.is_(False)))
+    for code_row in old:
+        code_row.revoked = True
+    issued = []
+    for mid in targets:
+        code = security.new_code()
+        tx.session.add(AccessCode(code_hash=security.digest(code), meeting_id=meeting_id, member_id=mid))
+        member = live.members[mid]
+        issued.append({"member_id": mid, "code": code, "name": member["name"], "seat": member["seat"],
+                       "group": member["group"], "member_code": member["code"]})
+    tx.audit("codes_issued", {"meeting_id": meeting_id, "count": len(issued), "by": by})
+    return issued
+
+
+def revoke_token(tx: Tx, token: str) -> None:
+    row = tx.session.get(Token, security.digest(token))
+    if row is not None:
+        row.revoked = True

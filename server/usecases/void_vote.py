@@ -1,0 +1,49 @@
+"""Declare a vote invalid (宣布表决无效) with a reason, so that it can be held again.
+
+shared/domain.md "Motions and decisions": a re-vote only cures an *invalid* vote — a system fault,
+more ballots returned than issued, a procedural error — declared by 主席团 / the presiding officer
+with a reason. A valid 未通过 is final for that item. Both the voided vote and its re-vote stay in
+the log.
+"""
+
+from __future__ import annotations
+
+from server.errors import Conflict, ServerError
+from server.models import Item, Vote
+from server.usecases.common import vote as get_vote
+from server.writer import Tx
+
+GROUNDS = {
+    "system_fault": "表决系统故障",
+    "excess_ballots": "收回票数多于发出票数",
+    "procedural_error": "程序错误",
+    "no_quorum": "不足法定人数",
+}
+
+
+def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -> None:
+    live_vote = get_vote(tx, vote_id)
+    if live_vote.state == "voided":
+        raise Conflict("already_voided", "该项表决已被宣布无效")
+    if ground not in GROUNDS:
+        raise ServerError("invalid_ground", "宣布无效的理由须为：" + "、".join(GROUNDS.values()), field="ground")
+    if not reason.strip():
+        raise ServerError("reason_required", "宣布表决无效须说明具体理由", field="reason")
+    result = live_vote.result or {}
+    counted_invalid = result.get("outcome") == "invalid" or result.get("round_valid") is False
+    if ground in ("excess_ballots", "no_quorum") and live_vote.state == "closed" and not counted_invalid:
+        raise Conflict("result_valid", "计票结果有效，不能以此理由宣布无效；有效的未通过结果为最终结果")
+    row = tx.session.get(Vote, vote_id)
+    item = tx.session.get(Item, live_vote.item_id)
+    assert row is not None and item is not None
+    row.state, row.void_reason = "voided", f"{GROUNDS[ground]}：{reason.strip()}"
+    row.closed_at = row.closed_at or tx.now
+    item.state = "pending"
+    tx.audit("vote_voided", {"vote_id": vote_id, "reason": row.void_reason, "by": by})
+
+    def apply() -> None:
+        live_vote.state = "voided"
+        live_vote.receipts_by_member.clear()
+
+    tx.then(apply)
+    tx.publish("vote_voided", live_vote.meeting_id, vote_id=vote_id)

@@ -1,0 +1,237 @@
+"""The one writer: every change goes through a single thread, one transaction at a time.
+
+design.md "Server": writes go through one writer with group commit — ballots arriving within a
+few milliseconds share one transaction and one signed checkpoint, then all are acknowledged;
+per-ballot transactions are far too slow under a burst of thousands.
+
+Each job runs as ``fn(tx)`` in the writer thread. ``tx`` offers the SQLAlchemy session, the audit
+ledger (records staged in the same order as the changes) and ``after_commit`` hooks that change
+the in-memory picture only once the transaction is durable. Events are published to the event
+loop after commit, never before. A refused job (:class:`ServerError`) or a failed commit leaves
+the database, the audit log and the in-memory picture exactly as they were.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from server.errors import ServerError
+from server.ledger import Ledger
+from server.live import Live
+from server.models import AuditRecord
+
+log = logging.getLogger("server.writer")
+T = TypeVar("T")
+
+
+class StorageUnavailable(ServerError):
+    status = 503
+
+    def __init__(self) -> None:
+        super().__init__("storage_unavailable", "数据库暂时不可用，请稍后重试（选票未被记录，可安全重发）")
+
+
+@dataclass(frozen=True)
+class Event:
+    """Something the terminals must hear about, published after commit."""
+
+    kind: str
+    meeting_id: int | None
+    payload: dict[str, Any] = field(default_factory=dict)
+
+
+class Tx:
+    """What a use case sees inside the writer's transaction."""
+
+    def __init__(self, session: Session, ledger: Ledger, live: Live) -> None:
+        self.session = session
+        self.ledger = ledger
+        self.live = live
+        self.now = datetime.now(UTC)
+        self.events: list[Event] = []
+        self.after_commit: list[Callable[[], None]] = []
+        self.staged: list[tuple[int, bytes]] = []
+        self.checkpoint: Any = None
+        self.finalizers: dict[str, Callable[[Tx], None]] = {}
+        self.shared: dict[str, Any] = {}
+
+    def audit(self, type_: str, body: dict[str, Any]) -> int:
+        """Stage an audit record; it becomes durable with this transaction. Returns its seq."""
+        seq, data = self.ledger.stage(type_, body, self.now)
+        self.staged.append((seq, data))
+        return seq
+
+    def finalize_once(self, key: str, finalize: Callable[[Tx], None]) -> None:
+        """Run ``finalize(tx)`` once after every job of the batch, before the commit."""
+        self.finalizers.setdefault(key, finalize)
+
+    def publish(self, kind: str, meeting_id: int | None, **payload: Any) -> None:
+        self.events.append(Event(kind, meeting_id, payload))
+
+    def then(self, hook: Callable[[], None]) -> None:
+        self.after_commit.append(hook)
+
+
+@dataclass
+class _Job(Generic[T]):
+    fn: Callable[[Tx], T]
+    done: Callable[[T | None, BaseException | None], None]
+    groupable: bool = False
+
+
+class Writer:
+    """Runs jobs one at a time in its own thread; groups ballot jobs into one transaction."""
+
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        ledger: Ledger,
+        live: Live,
+        publish: Callable[[list[Event]], None],
+        *,
+        group_ms: float = 4.0,
+        group_max: int = 2000,
+    ) -> None:
+        self.sessions = sessions
+        self.ledger = ledger
+        self.live = live
+        self.publish = publish
+        self.group_s = group_ms / 1000
+        self.group_max = group_max
+        self._queue: queue.Queue[_Job[Any] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._loop, name="writer", daemon=True)
+        self.batches = 0
+        self.grouped = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+        self._thread.join(timeout=30)
+
+    # -- submitting -------------------------------------------------------------------------
+    def submit(self, fn: Callable[[Tx], T], *, groupable: bool = False) -> asyncio.Future[T]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+
+        def done(value: T | None, error: BaseException | None) -> None:
+            def resolve() -> None:
+                if future.done():
+                    return
+                if error is not None:
+                    future.set_exception(error)
+                else:
+                    future.set_result(value)  # type: ignore[arg-type]
+
+            loop.call_soon_threadsafe(resolve)
+
+        self._queue.put(_Job(fn, done, groupable))
+        return future
+
+    async def run(self, fn: Callable[[Tx], T]) -> T:
+        return await self.submit(fn)
+
+    def run_sync(self, fn: Callable[[Tx], T]) -> T:
+        """For start-up and tests outside the event loop."""
+        result: list[Any] = []
+        event = threading.Event()
+
+        def done(value: Any, error: BaseException | None) -> None:
+            result.append((value, error))
+            event.set()
+
+        self._queue.put(_Job(fn, done))
+        event.wait()
+        value, error = result[0]
+        if error is not None:
+            raise error
+        return value  # type: ignore[no-any-return]
+
+    # -- the thread -------------------------------------------------------------------------
+    def _loop(self) -> None:
+        while True:
+            job = self._queue.get()
+            if job is None:
+                return
+            if not job.groupable:
+                self._execute([job])
+                continue
+            batch = [job]
+            held: _Job[Any] | None = None
+            stop = False
+            deadline = time.monotonic() + self.group_s
+            while len(batch) < self.group_max:
+                remaining = deadline - time.monotonic()
+                try:
+                    nxt = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stop = True
+                    break
+                if not nxt.groupable:
+                    held = nxt
+                    break
+                batch.append(nxt)
+            self._execute(batch)
+            if held is not None:
+                self._execute([held])
+            if stop:
+                return
+
+    def _execute(self, jobs: list[_Job[Any]]) -> None:
+        """Run jobs in one transaction. Grouped jobs report their own refusals as values."""
+        size_before = self.ledger.size
+        results: list[tuple[Any, BaseException | None]] = []
+        try:
+            with self.sessions() as session:
+                tx = Tx(session, self.ledger, self.live)
+                for job in jobs:
+                    results.append((job.fn(tx), None))
+                for finalize in tx.finalizers.values():
+                    finalize(tx)
+                for seq, data in tx.staged:
+                    session.add(AuditRecord(seq=seq, data=data))
+                session.commit()
+        except ServerError as refusal:
+            self.ledger.rollback(size_before)
+            for job in jobs:
+                job.done(None, refusal)
+            return
+        except SQLAlchemyError:
+            log.exception("database write failed; nothing was stored")
+            self.ledger.rollback(size_before)
+            for job in jobs:
+                job.done(None, StorageUnavailable())
+            return
+        except Exception as bug:  # a bug: refuse the jobs, keep the writer alive
+            log.exception("writer job failed")
+            self.ledger.rollback(size_before)
+            for job in jobs:
+                job.done(None, bug)
+            return
+        if tx.staged:
+            # Durable in the database; now fsync the evidence file and sign one checkpoint for
+            # the whole batch. Receipts are built against it by the after-commit hooks.
+            tx.checkpoint = self.ledger.checkpoint()
+        for hook in tx.after_commit:
+            hook()
+        self.batches += 1
+        self.grouped += len(jobs)
+        self.live.version += 1
+        for job, (value, error) in zip(jobs, results, strict=True):
+            job.done(value, error)
+        if tx.events:
+            self.publish(tx.events)
