@@ -31,8 +31,13 @@ fi
 
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
-    .venv/bin/python -m pip install -q --upgrade pip
-    .venv/bin/python -m pip install -q -e '.[server,load,dev]'
+    echo "installing Python packages into .venv (log: .venv/install.log)" >&2
+    if ! { .venv/bin/python -m pip install -q --upgrade pip \
+           && .venv/bin/python -m pip install -q -e '.[server,load,dev]'; } >.venv/install.log 2>&1; then
+        cat .venv/install.log >&2
+        echo "安装失败 (pip install failed)" >&2
+        exit 1
+    fi
     rm -f .venv/.installed-*
     touch "$stamp"
 fi
