@@ -1,0 +1,222 @@
+"""The vote lifecycle against the running server: change of choice, void and re-vote, countdown,
+paper ballots keyed twice, named votes, and the ordering rules for amendments and 免职/任职."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+from terminals.client import ClientError
+from tests.conftest import ServerProcess
+from tests.server.session_helpers import Session, choices, login, marks, ok, refused
+
+
+async def _expect_refusal(coro: Any, code: str) -> None:
+    try:
+        await coro
+    except ClientError as error:
+        assert error.code == code, (error.code, error.message)
+        assert error.message
+        return
+    raise AssertionError(f"expected the server to refuse with {code}")
+
+
+def test_change_of_choice_before_close_follows_the_item_setting(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        try:
+            await s.connect(40)
+            motion = s.item("决议")
+            vote_id = s.open(motion["id"])
+            voter = s.deputies[0]
+            first = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
+            # A different ballot without naming the one it replaces is refused.
+            await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, timeout=10), "change_needs_previous")
+            # Naming it replaces it: last press counts, and the count stays one per deputy.
+            changed = await voter.vote(vote_id, {"choice": "yes"}, replaces=first["ballot_id"])
+            assert changed["replaced"] == first["ballot_id"]
+            # The replaced ballot cannot be replaced again.
+            await _expect_refusal(voter.vote(vote_id, {"choice": "abstain"}, replaces=first["ballot_id"], timeout=10),
+                                  "change_needs_previous")
+            await s.cast(vote_id, choices(yes=30), s.deputies[1:31])
+            result = s.close(vote_id)
+            assert result["counts"] == {"yes": 31, "no": 0, "abstain": 0, "not_voted": 9}
+
+            # "first press counts": a second ballot is refused.
+            item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+                "kind": "motion", "title": "关于设立专门委员会的决定", "change_before_close": "first"}))
+            vote_id = s.open(item["id"])
+            receipt = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
+            await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, replaces=receipt["ballot_id"], timeout=10),
+                                  "already_voted")
+            assert s.close(vote_id)["counts"]["no"] == 1
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
+
+
+def test_void_then_revote_and_a_valid_failure_is_final(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        try:
+            await s.connect(40)
+            motion = s.item("决议")
+            vote_id = s.open(motion["id"])
+            await s.cast(vote_id, choices(yes=10, no=20))
+            result = s.close(vote_id)
+            assert result["outcome"] == "failed"
+            # A valid 未通过 is final: no re-vote without declaring the vote invalid, and
+            # "more ballots than issued" is no ground for a valid count.
+            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"round": "revote"}), "revote_needs_void")
+            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "already_decided")
+            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "excess_ballots", "reason": "x"}),
+                    "result_valid")
+            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": " "}),
+                    "reason_required")
+            ok(s.chair.post(f"/api/votes/{vote_id}/void",
+                            json={"ground": "system_fault", "reason": "第3排表决器故障，12名代表无法按键"}))
+            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": "again"}),
+                    "already_voided")
+            revote = s.open(motion["id"], round="revote")
+            assert revote.endswith("-2")
+            await s.cast(revote, choices(yes=35, no=5))
+            assert s.close(revote)["outcome"] == "passed"
+            # Deputies see the voided vote marked as such.
+            votes = {v["id"]: v for v in s.deputies[0].state["votes"]}
+            await s.deputies[0].wait_for(lambda c: any(v["id"] == revote and v["result"] for v in c.state["votes"]))
+            assert votes[vote_id]["state"] == "voided"
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
+
+
+def test_countdown_closes_the_vote_and_late_ballots_are_refused(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        try:
+            await s.connect(40)
+            motion = s.item("决议")
+            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"countdown_s": 3}), "invalid_countdown")
+            vote_id = s.open(motion["id"], countdown_s=10)
+            await s.cast(vote_id, choices(yes=31))
+            ok(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 10}))
+            refused(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 5}), "invalid_extension")
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline:
+                vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
+                if vote["state"] == "closed":
+                    break
+                await asyncio.sleep(0.5)
+            assert vote["state"] == "closed" and vote["result"]["outcome"] == "passed"
+            await _expect_refusal(s.deputies[39].vote(vote_id, {"choice": "no"}, timeout=10), "vote_not_open")
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
+
+
+def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        clerk1, clerk2 = login(server.url, "jipiao1"), login(server.url, "jipiao2")
+        try:
+            await s.connect(42)
+            election = s.item("副县长")
+            a, b, c = election["definition"]["candidates"]
+            refused(s.chair.post(f"/api/items/{election['id']}/open", json={"method": "paper"}),
+                    "ballots_issued_required")
+            vote_id = s.open(election["id"], method="paper", ballots_issued=42)
+            # Tablets cannot vote in a paper round.
+            await _expect_refusal(s.deputies[0].vote(vote_id, marks(a, b), timeout=10), "paper_vote")
+            papers: list[dict[str, Any]] = [marks(a, b)] * 36 + [marks(a, c)] * 4 + [marks(a, b, c)] * 1
+            for number, ballot in enumerate(papers, start=1):
+                assert ok(clerk1.post(f"/api/votes/{vote_id}/paper",
+                                      json={"ballot_no": number, "slot": 1, "ballot": ballot}))["state"] == "waiting"
+            # The same clerk cannot key the second entry.
+            refused(clerk1.post(f"/api/votes/{vote_id}/paper", json={"ballot_no": 1, "slot": 2, "ballot": papers[0]}),
+                    "same_clerk")
+            for number, ballot in enumerate(papers, start=1):
+                keyed = marks(b) if number == 7 else ballot  # clerk 2 misreads ballot 7
+                state = ok(clerk2.post(f"/api/votes/{vote_id}/paper",
+                                       json={"ballot_no": number, "slot": 2, "ballot": keyed}))["state"]
+                assert state == ("mismatch" if number == 7 else "counted")
+            status = ok(clerk1.get(f"/api/votes/{vote_id}/paper"))
+            assert status["mismatched"] == [7] and len(status["counted"]) == 40
+            # Re-keyed correctly, it counts; a counted ballot cannot be changed.
+            assert ok(clerk2.post(f"/api/votes/{vote_id}/paper",
+                                  json={"ballot_no": 7, "slot": 2, "ballot": papers[6]}))["state"] == "counted"
+            refused(clerk2.post(f"/api/votes/{vote_id}/paper", json={"ballot_no": 7, "slot": 2, "ballot": marks(c)}),
+                    "already_counted")
+            refused(s.chair.post(f"/api/votes/{vote_id}/paper", json={"ballot_no": 9, "slot": 1, "ballot": marks(a)}),
+                    "forbidden", 403)
+            result = s.close(vote_id)
+            assert result["ballots"] == {"issued": 42, "returned": 41, "not_returned": 1, "excess": 0, "valid": 40,
+                                         "void": 1}
+            assert result["elected"] == [a, b]
+            report = s.chair.get(f"/api/votes/{vote_id}/scrutineer.csv")
+            assert report.status_code == 200 and "发出" in report.content.decode("utf-8-sig")
+        finally:
+            clerk1.close()
+            clerk2.close()
+            await s.finish()
+
+    asyncio.run(run())
+
+
+def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        try:
+            await s.connect(41)
+            item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+                "kind": "motion", "title": "关于代表资格审查的报告（记名表决）", "secret": False}))
+            vote_id = s.open(item["id"])
+            await s.cast(vote_id, choices(yes=39, no=1))
+            pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
+            last = s.deputies[40].me["member"]["name"]
+            assert pending["count"] == 1 and pending["names"] == [last]
+            s.close(vote_id)
+            table = s.chair.get(f"/api/votes/{vote_id}/named.csv")
+            assert table.status_code == 200
+            text = table.content.decode("utf-8-sig")
+            assert last in text and "未按" in text and "赞成" in text
+            # A secret vote gives only a count, and has no named table.
+            motion = s.item("决议")
+            vote_id = s.open(motion["id"])
+            pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
+            assert "names" not in pending and pending["count"] == 41
+            refused(s.chair.get(f"/api/votes/{vote_id}/named.csv"), "forbidden", 403)
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
+
+
+def test_amendment_and_dismissal_are_voted_first(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        try:
+            await s.connect(40)
+            motion = s.item("决议")
+            amendment = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+                "kind": "motion", "title": "关于决议草案第三条的修正案", "amends": motion["id"]}))
+            assert amendment["position"] < s.item("决议（草案）")["position"]
+            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "amendment_first")
+            appoint = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+                "kind": "appointment", "title": "任命县财政局局长",
+                "definition": {"items": [{"nominee": "刘洋", "post": "县财政局局长", "action": "appoint"}]}}))
+            ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+                "kind": "appointment", "title": "免去县财政局局长职务",
+                "definition": {"items": [{"nominee": "陈明", "post": "县财政局局长", "action": "dismiss"}]}}))
+            refused(s.chair.post(f"/api/items/{appoint['id']}/open", json={}), "dismiss_first")
+            vote_id = s.open(amendment["id"])
+            await s.cast(vote_id, choices(yes=31))
+            s.close(vote_id)
+            s.open(motion["id"])
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
