@@ -1,0 +1,166 @@
+"""Roll import over HTTP (all rows or none, with a per-row report), staff check-in on behalf,
+absences, and a table of every HTTP route against every role."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+
+import httpx
+import openpyxl
+import pytest
+
+from tests.conftest import ServerProcess
+from tests.server.session_helpers import Session, login, ok, refused
+
+
+def _upload(client: httpx.Client, meeting_id: int, name: str, data: bytes) -> httpx.Response:
+    return client.post(f"/api/meetings/{meeting_id}/roll/import", files={"file": (name, data)})
+
+
+def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: ServerProcess) -> None:
+    staff = login(server.url, "staff")
+    meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
+    before = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]["members_of_record"]
+    bad = "代表编号,姓名,代表团,座位\nD101,新代表甲,城关镇代表团,7排1座\nD102,,城关镇代表团,7排2座\nD101,重复,机关,7排3座\n"
+    response = _upload(staff, meeting_id, "roll.csv", bad.encode("utf-8"))
+    error = refused(response, "roll_errors", 422)
+    rows = {e["row"] for e in error["rows"]}
+    assert {3, 4} <= rows and "未导入" in error["message"]
+    assert ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]["members_of_record"] == before
+    refused(_upload(staff, meeting_id, "roll.xlsx", b"PK\x03\x04 not really a workbook"), "roll_errors", 422)
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(["编号", "姓名", "代表团", "座位", "状态"])
+    sheet.append(["D101", "新代表甲", "城关镇代表团", "7排1座", "正常"])
+    sheet.append(["D102", "新代表乙", "城关镇代表团", "7排2座", "暂停执行代表职务"])
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    outcome = ok(_upload(staff, meeting_id, "roll.xlsx", buffer.getvalue()))
+    assert outcome == {"added": 2, "updated": 0, "total": 62}
+    roll = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))
+    # 实有: the suspended deputy still counts in the base (setting count_suspended_in_base, default true).
+    assert roll["summary"]["members_of_record"] == 62
+    suspended = next(m for m in roll["members"] if m["code"] == "D102")
+    refused(
+        staff.post(f"/api/meetings/{meeting_id}/checkin", json={"member_id": suspended["id"], "reason": "设备故障"}),
+        "member_not_active",
+        409,
+    )
+    ok(
+        staff.post(
+            f"/api/meetings/{meeting_id}/members/{suspended['id']}/status",
+            json={"status": "terminated", "reason": "代表法第六十二条"},
+        )
+    )
+    assert ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]["members_of_record"] == 61
+    staff.close()
+
+
+def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server: ServerProcess) -> None:
+    staff = login(server.url, "staff")
+    meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
+    members = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["members"]
+    first, second = members[0]["id"], members[1]["id"]
+    refused(
+        staff.post(f"/api/meetings/{meeting_id}/checkin", json={"member_id": first, "reason": ""}),
+        "invalid_request",
+        422,
+    )
+    ok(staff.post(f"/api/meetings/{meeting_id}/checkin", json={"member_id": first, "reason": "平板故障，本人在场"}))
+    ok(
+        staff.post(
+            f"/api/meetings/{meeting_id}/absence", json={"member_id": second, "state": "leave", "reason": "病假"}
+        )
+    )
+    refused(
+        staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": first, "state": "leave"}),
+        "already_present",
+        409,
+    )
+    refused(
+        staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": second, "state": "away"}), "invalid_state"
+    )
+    summary = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]
+    assert (summary["present"], summary["on_leave"], summary["absent"]) == (1, 1, 58)
+    staff.close()
+
+
+# (method, path, body, roles allowed). {m} is the meeting, {i} an item, {v} a vote.
+ROUTES = [
+    ("POST", "/api/meetings", {"body_kind": "congress", "body_name": "x", "title": "y"}, {"staff"}),
+    ("GET", "/api/meetings/{m}/roll", None, {"staff", "chair", "scrutineer", "auditor"}),
+    ("POST", "/api/meetings/{m}/codes", {"member_ids": []}, {"staff"}),
+    ("POST", "/api/meetings/{m}/checkin", {"member_id": 1, "reason": "故障"}, {"staff"}),
+    ("POST", "/api/meetings/{m}/absence", {"member_id": 2, "state": "leave"}, {"staff"}),
+    ("POST", "/api/meetings/{m}/members/3/status", {"status": "active", "reason": "x"}, {"staff"}),
+    ("POST", "/api/meetings/{m}/items", {"kind": "motion", "title": "角色测试议案"}, {"staff"}),
+    ("PATCH", "/api/items/{i}", {"title": "改名"}, {"staff"}),
+    ("POST", "/api/items/{i}/move", {"position": 1}, {"staff"}),
+    ("POST", "/api/items/{i}/open", {}, {"chair"}),
+    ("POST", "/api/items/{i}/manual", {"method": "show_of_hands", "counts": {"yes": 1}}, {"chair"}),
+    ("POST", "/api/votes/{v}/close", None, {"chair"}),
+    ("POST", "/api/votes/{v}/extend", {"seconds": 30}, {"chair"}),
+    ("POST", "/api/votes/{v}/void", {"ground": "system_fault", "reason": "x"}, {"chair"}),
+    ("GET", "/api/votes/{v}/pending", None, {"chair", "staff"}),
+    ("POST", "/api/votes/{v}/paper", {"ballot_no": 1, "slot": 1, "ballot": {}}, {"scrutineer"}),
+    ("GET", "/api/votes/{v}/paper", None, {"scrutineer", "chair"}),
+    ("POST", "/api/ballots", {"vote_id": "{v}", "ballot_id": "b" * 32, "ballot": {"choice": "yes"}}, {"deputy"}),
+    ("GET", "/api/votes/{v}/sheet.csv", None, {"chair", "staff", "scrutineer", "auditor"}),
+    ("GET", "/api/meetings/{m}/minutes.csv", None, {"chair", "staff", "auditor"}),
+    ("GET", "/api/meetings/{m}/participation.csv", None, {"staff", "auditor"}),
+    ("GET", "/api/audit/export.zip", None, {"auditor", "chair"}),
+]
+ROLES = ["chair", "staff", "jipiao1", "auditor", "deputy", "anonymous"]
+ROLE_OF = {"jipiao1": "scrutineer"}
+
+
+def test_every_route_refuses_every_role_it_is_not_for(server: ServerProcess) -> None:
+    s = Session.start(server.url)
+    deputy_token = httpx.post(f"{server.url}/api/deputy/login", json={"code": s.codes[0]["code"]}).json()["token"]
+    asyncio.run(s.connect(40, check_in=True))
+    item = s.item("决议")["id"]
+    vote = s.open(s.item("人事任免")["id"])
+    clients: dict[str, httpx.Client] = {}
+    for role in ROLES:
+        if role == "anonymous":
+            clients[role] = httpx.Client(base_url=server.url, timeout=60)
+        elif role == "deputy":
+            clients[role] = httpx.Client(
+                base_url=server.url, timeout=60, headers={"Authorization": f"Bearer {deputy_token}"}
+            )
+        else:
+            clients[role] = login(server.url, role)
+    try:
+        for method, path, body, allowed in ROUTES:
+            url = path.format(m=s.meeting_id, i=item, v=vote)
+            payload = (
+                {k: (v.format(v=vote) if isinstance(v, str) else v) for k, v in body.items()}
+                if body is not None
+                else None
+            )
+            for role in ROLES:
+                response = clients[role].request(method, url, json=payload)
+                role_name = ROLE_OF.get(role, role)
+                if role == "anonymous":
+                    assert response.status_code == 401, (method, url, role, response.text)
+                elif role_name not in allowed:
+                    assert response.status_code == 403, (method, url, role, response.text)
+                    assert response.json()["error"]["code"] == "forbidden"
+                else:
+                    assert response.status_code not in (401, 403), (method, url, role, response.text)
+                    assert response.status_code < 500, (method, url, role, response.text)
+    finally:
+        for client in clients.values():
+            client.close()
+        asyncio.run(s.finish())
+
+
+@pytest.mark.parametrize("code", ["", "X", "NOTACODE", "' OR 1=1 --"])
+def test_bad_sign_in_codes_are_refused_and_rate_limited(server: ServerProcess, code: str) -> None:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        statuses = [client.post("/api/deputy/login", json={"code": code}).status_code for _ in range(12)]
+    assert set(statuses[:10]) <= {401, 422}
+    if statuses[0] == 401:
+        assert statuses[-1] == 429
