@@ -22,7 +22,12 @@ def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: ServerProce
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
     before = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]["members_of_record"]
-    bad = "代表编号,姓名,代表团,座位\nD101,新代表甲,城关镇代表团,7排1座\nD102,,城关镇代表团,7排2座\nD101,重复,机关,7排3座\n"
+    bad = (
+        "代表编号,姓名,代表团,座位\n"
+        "D101,新代表甲,城关镇代表团,7排1座\n"
+        "D102,,城关镇代表团,7排2座\n"
+        "D101,重复,机关,7排3座\n"
+    )
     response = _upload(staff, meeting_id, "roll.csv", bad.encode("utf-8"))
     error = refused(response, "roll_errors", 422)
     rows = {e["row"] for e in error["rows"]}
