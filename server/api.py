@@ -21,6 +21,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 import audit
+from audit.checkpoint import open_checkpoint
+from audit.merkle import verify_consistency, verify_inclusion_hash
 from server import exports, rollfile, security
 from server.conversation import Principal
 from server.errors import ServerError, Unauthorized, forbidden, not_found
@@ -482,6 +484,24 @@ async def named_table(vote_id: str, fmt: str, request: Request, caller: Caller) 
     return _table(exports.named_table_rows(vote, members), fmt, f"named-{vote_id}")
 
 
+@router.get("/votes/{vote_id}/named")
+async def named_public(vote_id: str, request: Request) -> dict[str, Any]:
+    """The named table (记名表决) of a *closed* named vote, for the hall screen: public, because a
+    named vote is published by nature; a secret vote never has one (403)."""
+    svc = services(request)
+    live_vote = svc.live.votes.get(vote_id)
+    if live_vote is None:
+        raise not_found("表决")
+    item, vote = _vote_dict(svc, vote_id)
+    if item["secret"] or vote["named_ballots"] is None:
+        raise forbidden("无记名表决没有记名表决表")
+    if vote["state"] != "closed":
+        raise ServerError("vote_not_closed", "表决结束后才公布记名表决表", status=409)
+    meeting = svc.live.meetings[live_vote.meeting_id]
+    members = [{"id": mid, **meeting.members[mid]} for mid in sorted(live_vote.eligible)]
+    return {"vote_id": vote_id, "rows": exports.named_table_rows(vote, members)}
+
+
 @router.get("/votes/{vote_id}/scrutineer.{fmt}")
 async def scrutineer_report(vote_id: str, fmt: str, request: Request, caller: Caller) -> Response:
     needs(caller, "chair", "scrutineer", "auditor")
@@ -557,20 +577,34 @@ async def audit_export(request: Request, caller: Caller) -> Response:
 
 @router.post("/audit/check-receipt")
 async def check_receipt(request: Request) -> dict[str, Any]:
-    """Check a deputy's receipt against this server's log (public: the receipt reveals no choice)."""
+    """Check a deputy's receipt against this server's log: the checkpoint's signature, inclusion of
+    the leaf in it, and consistency from it to the newest checkpoint. Public: a receipt reveals no
+    choice."""
     data = await _json_object(request)
-    svc = services(request)
+    log = services(request).ledger.log
     try:
         receipt = audit.parse_receipt(data)
     except audit.AuditError as error:
         raise ServerError("invalid_receipt", f"凭证格式错误：{error}") from error
-    log = svc.ledger.log
-    included = 0 <= receipt.index < log.size and log.leaf_hash(receipt.index) == receipt.leaf_hash
-    return {"included": included, "index": receipt.index, "log_size": log.size,
-            "message": "您的选票已记录在审计日志中" if included else "审计日志中没有找到这张选票"}
+    verifier = audit.Verifier.from_vkey(log.vkey)
+    try:
+        checkpoint = open_checkpoint(receipt.checkpoint, verifier, log.origin)
+    except audit.AuditError:
+        return {"ok": False, "message": "凭证中的检查点签名不属于本次会议的审计日志"}
+    latest = log.latest_checkpoint
+    included = verify_inclusion_hash(receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof,
+                                     checkpoint.root)
+    consistent = _extends(log, checkpoint, latest)
+    ok = included and consistent
+    return {"ok": ok, "index": receipt.index, "checkpoint_size": checkpoint.size, "log_size": latest.size,
+            "message": "您的选票已记录在审计日志中，且日志此后未被改写" if ok else
+            ("凭证与检查点不符" if not included else "审计日志与凭证签发时不一致（日志被回滚或改写）")}
 
 
-def error_response(error: ServerError) -> JSONResponse:
-    return JSONResponse(status_code=error.status, content={"error": error.to_json()})
-
-
+def _extends(log: audit.AuditLog, old: audit.Checkpoint, new: audit.Checkpoint) -> bool:
+    """RFC 9162 §2.1.4: is ``new`` an append-only extension of ``old``?"""
+    if old.size > new.size:
+        return False
+    if old.size == new.size:
+        return old.root == new.root
+    return verify_consistency(old.size, new.size, old.root, new.root, log.consistency_proof(old.size, new.size))

@@ -11,7 +11,7 @@ import sys
 import openpyxl
 
 from tests.conftest import ServerProcess
-from tests.server.session_helpers import Session, choices, login
+from tests.server.session_helpers import Session, choices, login, ok
 
 
 def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: ServerProcess) -> None:
@@ -33,6 +33,12 @@ def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: Serve
             result = s.close(vote_id)
             assert result["counts"] == {"yes": 31, "no": 9, "abstain": 0, "not_voted": 0}
             assert result["outcome"] == "passed"
+            # The receipt issued before the restart still proves inclusion in today's log.
+            checked = ok(s.chair.post("/api/audit/check-receipt", json=receipts[1]["receipt"]))
+            assert checked["ok"] is True and checked["log_size"] > checked["checkpoint_size"]
+            forged = {**receipts[1]["receipt"], "leaf_hash": "00" * 32}
+            checked = ok(s.chair.post("/api/audit/check-receipt", json=forged))
+            assert checked["ok"] is False and checked["message"] == "凭证与检查点不符"
         finally:
             await s.finish()
 
