@@ -18,7 +18,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, File, Header, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
 import audit
 from audit.checkpoint import open_checkpoint
@@ -26,7 +25,7 @@ from audit.merkle import verify_consistency, verify_inclusion_hash
 from server import exports, rollfile, security
 from server.conversation import Principal
 from server.errors import ServerError, Unauthorized, forbidden, not_found
-from server.models import Item, NamedBallot, Vote
+from server.records import minutes_items, vote_record
 from server.services import Services
 from server.usecases import (
     agenda,
@@ -105,7 +104,7 @@ async def _sign_in(request: Request, attempt: Callable[[Tx], tuple[str, Principa
     if svc.sign_in_blocked(client):
         raise ServerError("rate_limited", "登录失败次数过多，请一分钟后再试", status=429)
     try:
-        token, caller = await svc.writer.run(attempt)
+        token, caller = await svc.writer.submit(attempt, groupable=True)
     except Unauthorized:
         svc.sign_in_failed(client)
         raise
@@ -114,7 +113,14 @@ async def _sign_in(request: Request, attempt: Callable[[Tx], tuple[str, Principa
 
 @router.post("/login")
 async def login(body: UserLogin, request: Request) -> JSONResponse:
-    return await _sign_in(request, lambda tx: sign_in.sign_in_user(tx, body.username, body.password))
+    svc = services(request)
+
+    def check() -> int | None:
+        with svc.sessions() as session:
+            return sign_in.check_password(session, body.username, body.password)
+
+    user_id = await asyncio.get_running_loop().run_in_executor(None, check)
+    return await _sign_in(request, lambda tx: sign_in.sign_in_user(tx, user_id))
 
 
 @router.post("/deputy/login")
@@ -419,7 +425,7 @@ class HttpBallot(BaseModel):
 async def submit_ballot(svc: Services, member_id: int, vote_id: str, ballot_id: str, ballot: Any,
                         replaces: str | None) -> Ticket:
     return await svc.writer.submit(
-        lambda tx: cast_ballot(tx, member_id, vote_id, ballot_id, ballot, replaces), groupable=True)
+        lambda tx: cast_ballot(tx, member_id, vote_id, ballot_id, ballot, replaces), groupable=True, may_refuse=False)
 
 
 @router.post("/ballots")
@@ -435,24 +441,6 @@ async def http_ballot(body: HttpBallot, request: Request, caller: Caller) -> dic
 
 
 # -- exports -------------------------------------------------------------------------------------
-def _vote_dict(svc: Services, vote_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    with svc.sessions() as session:
-        vote = session.get(Vote, vote_id)
-        if vote is None:
-            raise not_found("表决")
-        item = session.get(Item, vote.item_id)
-        assert item is not None
-        named = {row.member_id: row.ballot for row in session.scalars(
-            select(NamedBallot).where(NamedBallot.vote_id == vote_id))} if not item.secret else None
-        return ({"id": item.id, "title": item.title, "kind": item.kind, "position": item.position,
-                 "secret": item.secret},
-                {"id": vote.id, "round_no": vote.round_no, "round_kind": vote.round_kind, "method": vote.method,
-                 "state": vote.state, "void_reason": vote.void_reason,
-                 "opened_at": vote.opened_at.isoformat() if vote.opened_at else None,
-                 "closed_at": vote.closed_at.isoformat() if vote.closed_at else None,
-                 "definition": vote.definition, "result": vote.result, "named_ballots": named})
-
-
 def _table(rows: list[list[str]], fmt: str, name: str) -> Response:
     if fmt == "xlsx":
         return Response(exports.to_xlsx(rows, name[:31]), media_type=(
@@ -467,7 +455,7 @@ def _table(rows: list[list[str]], fmt: str, name: str) -> Response:
 @router.get("/votes/{vote_id}/sheet.{fmt}")
 async def result_sheet(vote_id: str, fmt: str, request: Request, caller: Caller) -> Response:
     needs(caller, "chair", "staff", "scrutineer", "auditor")
-    item, vote = _vote_dict(services(request), vote_id)
+    item, vote = vote_record(services(request), vote_id)
     return _table(exports.result_sheet_rows(item, vote), fmt, f"result-{vote_id}")
 
 
@@ -475,7 +463,7 @@ async def result_sheet(vote_id: str, fmt: str, request: Request, caller: Caller)
 async def named_table(vote_id: str, fmt: str, request: Request, caller: Caller) -> Response:
     needs(caller, "chair", "staff", "auditor")
     svc = services(request)
-    item, vote = _vote_dict(svc, vote_id)
+    item, vote = vote_record(svc, vote_id)
     if item["secret"]:
         raise forbidden("无记名表决没有记名表决表")
     live_vote = svc.live.votes[vote_id]
@@ -492,7 +480,7 @@ async def named_public(vote_id: str, request: Request) -> dict[str, Any]:
     live_vote = svc.live.votes.get(vote_id)
     if live_vote is None:
         raise not_found("表决")
-    item, vote = _vote_dict(svc, vote_id)
+    item, vote = vote_record(svc, vote_id)
     if item["secret"] or vote["named_ballots"] is None:
         raise forbidden("无记名表决没有记名表决表")
     if vote["state"] != "closed":
@@ -505,7 +493,7 @@ async def named_public(vote_id: str, request: Request) -> dict[str, Any]:
 @router.get("/votes/{vote_id}/scrutineer.{fmt}")
 async def scrutineer_report(vote_id: str, fmt: str, request: Request, caller: Caller) -> Response:
     needs(caller, "chair", "scrutineer", "auditor")
-    item, vote = _vote_dict(services(request), vote_id)
+    item, vote = vote_record(services(request), vote_id)
     if item["kind"] != "election":
         raise ServerError("not_election", "只有选举有监票报告")
     return _table(exports.scrutineer_report_rows(vote), fmt, f"scrutineer-{vote_id}")
@@ -516,11 +504,7 @@ async def minutes(meeting_id: int, fmt: str, request: Request, caller: Caller) -
     needs(caller, "chair", "staff", "auditor")
     svc = services(request)
     meeting = _meeting(svc, meeting_id)
-    items_out = []
-    for entry in meeting.items:
-        rounds = [_vote_dict(svc, v.id)[1] for v in sorted(svc.live.votes.values(), key=lambda v: v.round_no)
-                  if v.item_id == entry["id"]]
-        items_out.append({**entry, "votes": rounds})
+    items_out = minutes_items(svc, meeting)
     return _table(exports.minutes_rows({"id": meeting.id, "title": meeting.title}, items_out), fmt,
                   f"minutes-{meeting_id}")
 

@@ -88,6 +88,7 @@ class _Job(Generic[T]):
     fn: Callable[[Tx], T]
     done: Callable[[T | None, BaseException | None], None]
     groupable: bool = False
+    may_refuse: bool = True
 
 
 class Writer:
@@ -122,7 +123,10 @@ class Writer:
         self._thread.join(timeout=30)
 
     # -- submitting -------------------------------------------------------------------------
-    def submit(self, fn: Callable[[Tx], T], *, groupable: bool = False) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[[Tx], T], *, groupable: bool = False, may_refuse: bool = True) -> asyncio.Future[T]:
+        """Queue ``fn`` for the writer. ``groupable`` jobs may share one transaction with others
+        arriving within the group-commit window; a job that may raise :class:`ServerError` then
+        runs in a savepoint (``may_refuse=False`` skips it for jobs that report refusals as values)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
 
@@ -137,7 +141,7 @@ class Writer:
 
             loop.call_soon_threadsafe(resolve)
 
-        self._queue.put(_Job(fn, done, groupable))
+        self._queue.put(_Job(fn, done, groupable, may_refuse))
         return future
 
     async def run(self, fn: Callable[[Tx], T]) -> T:
@@ -191,15 +195,34 @@ class Writer:
             if stop:
                 return
 
+    def _isolated(self, tx: Tx, job: _Job[Any]) -> tuple[Any, BaseException | None]:
+        """Run one job of a group in a savepoint: its refusal undoes only its own writes, records,
+        events and hooks, never its neighbours'."""
+        if not job.may_refuse:
+            return job.fn(tx), None
+        marks = (self.ledger.size, len(tx.staged), len(tx.events), len(tx.after_commit))
+        savepoint = tx.session.begin_nested()
+        try:
+            value = job.fn(tx)
+        except ServerError as refusal:
+            savepoint.rollback()
+            self.ledger.rollback(marks[0])
+            del tx.staged[marks[1]:], tx.events[marks[2]:], tx.after_commit[marks[3]:]
+            return None, refusal
+        savepoint.commit()
+        return value, None
+
     def _execute(self, jobs: list[_Job[Any]]) -> None:
-        """Run jobs in one transaction. Grouped jobs report their own refusals as values."""
+        """Run jobs in one transaction; a failure of the transaction itself fails them all."""
         size_before = self.ledger.size
         results: list[tuple[Any, BaseException | None]] = []
         try:
             with self.sessions() as session:
                 tx = Tx(session, self.ledger, self.live)
-                for job in jobs:
-                    results.append((job.fn(tx), None))
+                if len(jobs) == 1:
+                    results.append((jobs[0].fn(tx), None))
+                else:
+                    results.extend(self._isolated(tx, job) for job in jobs)
                 for finalize in tx.finalizers.values():
                     finalize(tx)
                 for seq, data in tx.staged:

@@ -85,7 +85,7 @@ async def endpoint(websocket: WebSocket) -> None:
         try:
             ticket: Ticket = await svc.writer.submit(
                 lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                       message.replaces), groupable=True)
+                                       message.replaces), groupable=True, may_refuse=False)
         except ServerError as error:
             svc.hub.send(conn, protocol.error(error.code, error.message, ref=message.ballot_id, field=error.field))
             return
@@ -101,7 +101,7 @@ async def endpoint(websocket: WebSocket) -> None:
         assert principal is not None and principal.member_id is not None and principal.meeting_id is not None
         meeting_id, member_id = principal.meeting_id, principal.member_id
         try:
-            await svc.writer.run(lambda tx: check_in(tx, meeting_id, member_id))
+            await svc.writer.submit(lambda tx: check_in(tx, meeting_id, member_id), groupable=True)
         except ServerError as error:
             svc.hub.send(conn, protocol.error(error.code, error.message))
             return

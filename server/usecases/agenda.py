@@ -88,7 +88,8 @@ def _validate(tx: Tx, live: LiveMeeting, data: dict[str, Any]) -> dict[str, Any]
             "settings": {"change_before_close": change}, "amends": amends}
 
 
-def _refresh(tx: Tx, live: LiveMeeting) -> None:
+def refresh_agenda(tx: Tx, live: LiveMeeting) -> None:
+    """After this transaction commits, the in-memory agenda shows the items as they are now."""
     items = [item_view(i) for i in tx.session.scalars(
         select(Item).where(Item.meeting_id == live.id).order_by(Item.position))]
 
@@ -113,7 +114,7 @@ def add_item(tx: Tx, meeting_id: int, data: dict[str, Any], by: str = "") -> dic
         if target.position < item.position:
             item.position, target.position = target.position, item.position
     tx.audit("item_added", {"meeting_id": meeting_id, "item_id": item.id, **clean, "by": by})
-    _refresh(tx, live)
+    refresh_agenda(tx, live)
     tx.publish("agenda", meeting_id)
     return item_view(item)
 
@@ -130,7 +131,7 @@ def update_item(tx: Tx, item_id: int, data: dict[str, Any], by: str = "") -> dic
     item.kind, item.title, item.definition, item.secret, item.settings, item.amends = (
         clean["kind"], clean["title"], clean["definition"], clean["secret"], clean["settings"], clean["amends"])
     tx.audit("item_updated", {"item_id": item.id, **clean, "by": by})
-    _refresh(tx, live)
+    refresh_agenda(tx, live)
     tx.publish("agenda", item.meeting_id)
     return item_view(item)
 
@@ -152,7 +153,7 @@ def move_item(tx: Tx, item_id: int, position: int, by: str = "") -> None:
             if target is not None and target.position < entry.position:
                 raise Conflict("amendment_first", "修正案应排在所修正的议案之前")
     tx.audit("item_moved", {"item_id": item_id, "position": position, "by": by})
-    _refresh(tx, tx.live.meetings[item.meeting_id])
+    refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("agenda", item.meeting_id)
 
 

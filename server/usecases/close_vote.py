@@ -12,6 +12,7 @@ from typing import Any
 
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
+from server.usecases.agenda import refresh_agenda
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 from tally import TallyError, count_document
@@ -46,5 +47,6 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
         live_vote.receipts_by_member.clear()
 
     tx.then(apply)
+    refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", live_vote.meeting_id, vote_id=vote_id)
     return result

@@ -13,6 +13,7 @@ from typing import Any
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote
+from server.usecases.agenda import refresh_agenda
 from server.usecases.close_vote import needs_another_round
 from server.usecases.common import check_definition, meeting
 from server.usecases.open_vote import _previous_rounds
@@ -97,5 +98,6 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
         )
 
     tx.then(apply)
+    refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", item.meeting_id, vote_id=vote_id)
     return result

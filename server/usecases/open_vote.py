@@ -16,6 +16,7 @@ from sqlalchemy import select
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
+from server.usecases.agenda import refresh_agenda
 from server.usecases.common import check_definition, meeting
 from server.writer import Tx
 
@@ -179,5 +180,6 @@ def open_vote(
         )
 
     tx.then(apply)
+    refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_opened", item.meeting_id, vote_id=vote_id)
     return {"vote_id": vote_id, "round_no": round_no, "definition": definition, "deadline": deadline}

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
+from server.usecases.agenda import refresh_agenda
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 
@@ -46,4 +47,5 @@ def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -
         live_vote.receipts_by_member.clear()
 
     tx.then(apply)
+    refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_voided", live_vote.meeting_id, vote_id=vote_id)

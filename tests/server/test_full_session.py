@@ -52,6 +52,7 @@ async def _attendance_and_motion(s: Session) -> None:
     result = s.close(vote_id)
     assert result["outcome"] == "passed"
     assert result["announcement"] == "应到60人，实到50人；赞成31票，反对9票，弃权3票，未按7人；通过。"
+    assert s.item("决议")["state"] == "done"
     # Every screen gets the result.
     await asyncio.gather(*(c.wait_for(lambda c: any(v["id"] == vote_id and v["result"] for v in c.state["votes"]))
                            for c in s.deputies))

@@ -1,0 +1,106 @@
+/* Rendering a counted result (tally's result document, README "The tally file format") as the
+   announcement form: 应到/实到/赞成/反对/弃权/未按 and 通过/未通过, per-candidate tables for
+   elections, per-target tables for 满意度测评. Shared by the hall screen, the chair console,
+   the scrutineer page and the tablet. */
+"use strict";
+
+const Results = (() => {
+  const {el, CHOICE, GRADE, OUTCOME} = R;
+
+  function figures(pairs) {
+    return el("div", {class: "figures"}, pairs.map(([label, value, cls]) =>
+      el("div", {class: "figure " + (cls || "")}, el("span", {class: "figure-label"}, label),
+        el("span", {class: "figure-value"}, value === undefined || value === null ? "—" : String(value)))));
+  }
+
+  function table(header, rows, cls) {
+    return el("table", {class: "result-table " + (cls || "")},
+      el("thead", {}, el("tr", {}, header.map(h => el("th", {}, h)))),
+      el("tbody", {}, rows.map(r => el("tr", {class: r.cls || ""}, r.cells.map((c, i) =>
+        el(i === 0 ? "th" : "td", {scope: i === 0 ? "row" : null}, c === undefined || c === null ? "" : String(c)))))));
+  }
+
+  function attendance(result) {
+    const a = result.attendance || {};
+    return [["应到", a.members_of_record], ["实到", a.present]];
+  }
+
+  function verdict(text, good) {
+    return el("div", {class: "verdict " + (good ? "verdict-pass" : "verdict-fail")}, text);
+  }
+
+  function motion(result) {
+    const c = result.counts || {};
+    const out = [figures([...attendance(result), ["赞成", c.yes, "f-yes"], ["反对", c.no, "f-no"],
+      ["弃权", c.abstain, "f-abstain"], ["未按", c.not_voted, "f-none"]])];
+    out.push(verdict(OUTCOME[result.outcome] || result.outcome, result.outcome === "passed"));
+    return out;
+  }
+
+  function perPerson(result) {
+    const details = {};
+    for (const d of result.items_detail || []) details[d.id] = d;
+    const rows = (result.items || []).map(entry => {
+      const c = entry.counts || {}, d = details[entry.name] || {};
+      const name = d.nominee ? d.nominee + (d.post ? "（" + (R.ACTION[d.action] || "") + d.post + "）" : "") : entry.name;
+      return {cls: entry.outcome === "passed" ? "row-pass" : "row-fail",
+        cells: [name, c.yes, c.no, c.abstain, c.not_voted, OUTCOME[entry.outcome] || entry.outcome]};
+    });
+    return [figures(attendance(result)), table(["姓名", "赞成", "反对", "弃权", "未按", "结果"], rows)];
+  }
+
+  function ballotsLine(result, unit) {
+    const b = result.ballots || {};
+    const pairs = [...attendance(result), ["发出" + unit, b.issued], ["收回" + unit, b.returned],
+      ["有效", b.valid], ["无效", b.void, b.void ? "f-no" : ""]];
+    if (b.excess) pairs.push(["多于发出", b.excess, "f-no"]);
+    return figures(pairs);
+  }
+
+  function election(result) {
+    const elected = new Set(result.elected || []), tied = new Set(result.tied || []);
+    const project = result.kind === "project_vote";
+    const win = project ? "确定" : result.round === "preliminary" ? "列为候选人" : "当选";
+    const rows = Object.entries(result.counts || {}).map(([name, c]) => ({
+      cls: elected.has(name) ? "row-pass" : tied.has(name) ? "row-tie" : "",
+      cells: [name, c.yes, c.no, c.abstain, elected.has(name) ? win : tied.has(name) ? "得票相等" : (project ? "未确定" : "未当选")]}));
+    for (const [name, yes] of Object.entries(result.write_ins || {})) {
+      rows.push({cls: elected.has(name) ? "row-pass" : "row-writein", cells: [name + "（另选他人）", yes, "", "",
+        elected.has(name) ? win : "未当选"]});
+    }
+    const out = [ballotsLine(result, "票"),
+      table([project ? "项目" : "候选人", "赞成", "反对", "弃权", "结果"], rows, "candidates" + (rows.length > 6 ? " dense" : ""))];
+    if (result.round_valid === false) out.push(verdict("本轮无效：" + (result.reason || ""), false));
+    else {
+      const names = (result.elected || []).join("、") || "无";
+      let text = win + "：" + names;
+      if (result.tied && result.tied.length) text += "；得票相等：" + result.tied.join("、");
+      if (result.unfilled) text += "；尚缺" + result.unfilled + (project ? "个项目" : "名");
+      out.push(verdict(text, (result.elected || []).length > 0 && !result.unfilled));
+    }
+    return out;
+  }
+
+  function satisfaction(result) {
+    const rows = Object.entries(result.counts || {}).map(([name, c]) => ({
+      cls: c.outcome === "unsatisfied" ? "row-fail" : "row-pass",
+      cells: [name, c.satisfied, c.basically_satisfied, c.unsatisfied, c.invalid, (c.rate || {}).percent,
+        (GRADE[c.outcome] || c.outcome) + (c.consequence ? "（" + c.consequence + "）" : "")]}));
+    return [ballotsLine(result, "表"), table(["测评对象", "满意", "基本满意", "不满意", "无效", "满意率", "测评结果"], rows,
+      rows.length > 6 ? "dense" : "")];
+  }
+
+  function view(result, {announcement = true} = {}) {
+    const box = el("div", {class: "result result-" + result.kind});
+    let parts;
+    if (result.kind === "election" || result.kind === "project_vote") parts = election(result);
+    else if (result.kind === "satisfaction") parts = satisfaction(result);
+    else if (Array.isArray(result.items) && result.items.length) parts = perPerson(result);
+    else parts = motion(result);
+    box.append(...parts);
+    if (announcement && result.announcement) box.append(el("p", {class: "announcement"}, result.announcement));
+    return box;
+  }
+
+  return {view, figures, table};
+})();

@@ -1,0 +1,125 @@
+/* The hall screen (会场大屏): public, shows the item, its state, the countdown, how many have
+   voted (never how), then the result in the announcement form. Hello with {screen: id}. */
+"use strict";
+
+(() => {
+  const {el, $} = R;
+  let featured = null;       // the vote id on screen
+  let lastStates = {};       // vote id -> state, to notice what changed
+  let named = {};            // vote id -> rows of the named table (fetched once closed)
+  let state = null;
+
+  function pick() {
+    const votes = state.votes || [];
+    const open = votes.filter(v => v.state === "open");
+    if (open.length) return open[open.length - 1].id;
+    for (const v of votes) {
+      if (lastStates[v.id] !== undefined && lastStates[v.id] !== v.state) return v.id;
+      if (lastStates[v.id] === undefined && Object.keys(lastStates).length && v.state !== "open") return v.id;
+    }
+    if (featured && votes.some(v => v.id === featured)) return featured;
+    return votes.length ? votes[votes.length - 1].id : null;
+  }
+
+  function header() {
+    const a = state.attendance;
+    $("#s-meeting").textContent = state.meeting.title;
+    $("#s-attendance").replaceChildren(...R.nodes(
+      el("span", {}, "应到 ", el("b", {}, a.members_of_record), " 人"),
+      el("span", {}, "实到 ", el("b", {id: "s-present"}, a.present), " 人"),
+      el("span", {class: a.quorum_met ? "ok" : "bad"}, a.quorum_met ? "已达到法定人数" : "未达到法定人数（" + a.quorum_required + "人）")));
+  }
+
+  function stateBadge(text, cls) { return el("span", {class: "s-state " + cls}, text); }
+
+  function render() {
+    if (!state) return;
+    header();
+    const main = $("#s-main");
+    const vote = (state.votes || []).find(v => v.id === featured);
+    if (!vote) {
+      const next = (state.items || []).find(i => !(state.votes || []).some(v => v.item_id === i.id));
+      main.replaceChildren(...R.nodes(
+        next ? el("div", {class: "s-title"}, next.title) : el("div", {class: "s-title"}, "请代表签到"),
+        el("div", {class: "s-meta"}, next ? R.KIND[next.kind] : "", stateBadge("未开始", "st-pending")),
+        Results.figures([["应到", state.attendance.members_of_record], ["实到", state.attendance.present],
+          ["请假", state.attendance.on_leave], ["法定人数", state.attendance.quorum_required]])));
+      return;
+    }
+    const kind = R.KIND[vote.kind] || "";
+    const round = vote.round_no > 1 ? "（第" + vote.round_no + "轮 · " + (R.ROUND[vote.round_kind] || "") + "）" : "";
+    const badge = vote.state === "open" ? stateBadge("表决中", "st-open")
+      : vote.state === "voided" ? stateBadge("已宣布无效", "st-void") : stateBadge("已结束", "st-closed");
+    const parts = [el("div", {class: "s-title", id: "s-title"}, vote.title),
+      el("div", {class: "s-meta"}, kind + round, vote.named ? " · 记名表决" : "",
+        vote.method !== "electronic" ? " · " + (R.METHOD[vote.method] || vote.method) : "", badge)];
+    if (vote.state === "open") {
+      const left = R.remaining(vote.deadline);
+      parts.push(el("div", {class: "s-live"},
+        el("div", {class: "s-count"}, el("span", {class: "s-label"}, "已投"), el("span", {id: "s-cast", class: "s-num"}, vote.cast),
+          el("span", {class: "s-sep"}, "/"), el("span", {class: "s-label"}, "应投"), el("span", {id: "s-expected", class: "s-num"}, vote.expected)),
+        el("div", {class: "s-progress"}, el("div", {class: "s-bar", style: "width:" + (vote.expected ? Math.round(100 * vote.cast / vote.expected) : 0) + "%"})),
+        left !== null ? el("div", {class: "s-countdown" + (left <= 10 ? " urgent" : ""), id: "s-countdown"}, "剩余时间 " + R.mmss(left)) : null));
+    } else if (vote.state === "voided") {
+      parts.push(el("div", {class: "verdict verdict-fail"}, "本轮表决已宣布无效，将依法重新表决"));
+    } else if (vote.result) {
+      parts.push(Results.view(vote.result));
+      if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));
+      else if (vote.named) fetchNamed(vote.id);
+    } else {
+      parts.push(el("div", {class: "s-live"}, "正在计票……"));
+    }
+    main.replaceChildren(...R.nodes(...parts));
+    main.classList.toggle("has-named", !!(vote.named && named[vote.id]));
+  }
+
+  function namedTable(rows) {
+    const head = rows[0];
+    const body = rows.slice(1).filter(r => r.length && r[0] !== "合计" && r.some(c => c));
+    return el("div", {class: "named"}, el("h2", {}, "记名表决情况"),
+      el("div", {class: "named-grid"}, body.map(r => {
+        const choice = r[3];
+        const cls = {"赞成": "n-yes", "反对": "n-no", "弃权": "n-abstain"}[choice] || "n-none";
+        return el("div", {class: "named-cell " + cls}, el("span", {class: "n-name"}, r[1]), el("span", {class: "n-choice"}, choice));
+      })), head.length > 4 ? el("p", {class: "small"}, "（逐人表决，详见打印的记名表决表）") : null);
+  }
+
+  async function fetchNamed(voteId) {
+    if (named[voteId] === null) return;
+    named[voteId] = null;
+    try {
+      const data = await R.api("/api/votes/" + encodeURIComponent(voteId) + "/named");
+      named[voteId] = data.rows;
+    } catch (e) { delete named[voteId]; return; }
+    render();
+  }
+
+  function tick() {
+    const vote = state && (state.votes || []).find(v => v.id === featured);
+    if (!vote || vote.state !== "open") return;
+    const cast = $("#s-cast");
+    if (cast) cast.textContent = vote.cast;
+    const bar = $(".s-bar");
+    if (bar) bar.style.width = (vote.expected ? Math.round(100 * vote.cast / vote.expected) : 0) + "%";
+    const left = R.remaining(vote.deadline);
+    const cd = $("#s-countdown");
+    if (cd && left !== null) { cd.textContent = "剩余时间 " + R.mmss(left); cd.classList.toggle("urgent", left <= 10); }
+    const present = $("#s-present");
+    if (present) present.textContent = state.attendance.present;
+  }
+
+  const live = new R.Live({screen: window.MEETING_ID, onStatus: ready => { $("#s-conn").hidden = ready; },
+    onMessage: message => {
+      if (message.type === "state") {
+        state = message;
+        featured = pick();
+        lastStates = Object.fromEntries((state.votes || []).map(v => [v.id, v.state]));
+        render();
+      } else if (message.type === "tick") {
+        tick();
+      }
+    }});
+  R.syncClock("/api/audit/vkey");
+  live.start();
+  setInterval(tick, 500);
+})();

@@ -1,0 +1,510 @@
+/* The deputy's tablet (代表表决终端): sign in with the session code, 签到, wait, vote, receipt.
+
+   Ballots are idempotent (docs/protocol.md): each gets a random 32-hex ballot_id, is kept in
+   localStorage until the server's receipt arrives, and is resent under the same id after every
+   reconnect — so a ballot lands exactly once however the network behaves. A change of choice
+   sends `replaces` = the previous ballot id. Election-type ballots are shown only while the
+   deputy marks them (秘密写票): once submitted, the marks leave the screen, and their content
+   leaves localStorage as soon as the server has acknowledged them. */
+"use strict";
+
+(() => {
+  const {el, $, CHOICE, GRADE} = R;
+  const RETRY = new Set(["storage_unavailable", "ballot_in_progress", "rate_limited"]);
+  const BOOTH = new Set(["election", "project_vote", "satisfaction"]);
+
+  let live = null;
+  let state = null, me = null, welcome = null;
+  let store = {pending: {}, receipts: {}};
+  let storeKey = null;
+  let drafts = {};        // vote id -> ballot being marked (memory only)
+  let editing = {};       // vote id -> true while changing an acknowledged choice
+  let notices = {};       // vote id -> refusal message to show on the form
+  let stage = {};         // vote id -> "form" | "confirm"
+  let renderedKey = null;
+  let checkingIn = false;
+  let loginMessage = "";
+
+  /* -- local storage of ballots ------------------------------------------------------------ */
+  function loadStore(memberId) {
+    storeKey = "renda.tablet.m" + memberId + ".meeting" + (welcome ? welcome.meeting_id : "");
+    try { store = JSON.parse(localStorage.getItem(storeKey)) || {pending: {}, receipts: {}}; }
+    catch (e) { store = {pending: {}, receipts: {}}; }
+    store.pending = store.pending || {}; store.receipts = store.receipts || {};
+  }
+  function saveStore() { if (storeKey) localStorage.setItem(storeKey, JSON.stringify(store)); }
+  function pendingFor(voteId) {
+    return Object.entries(store.pending).filter(([, p]) => p.vote_id === voteId).map(([id, p]) => ({id, ...p}));
+  }
+
+  /* -- sending --------------------------------------------------------------------------------- */
+  function message(ballotId, p) {
+    const m = {type: "ballot", vote_id: p.vote_id, ballot_id: ballotId, ballot: p.ballot};
+    if (p.replaces) m.replaces = p.replaces;
+    return m;
+  }
+  function submit(vote, ballot, label) {
+    const ballotId = R.randomId();
+    const previous = store.receipts[vote.id] || null;
+    const fromServer = me && me.votes && me.votes[vote.id];
+    const replaces = previous ? previous.ballot_id : (fromServer && fromServer.ballot_id) || null;
+    store.pending[ballotId] = {vote_id: vote.id, ballot, replaces: editing[vote.id] ? replaces : null,
+      label: BOOTH.has(vote.kind) ? null : label, at: Date.now(), sent: 0};
+    saveStore();
+    delete drafts[vote.id]; delete editing[vote.id]; delete notices[vote.id]; delete stage[vote.id];
+    sendPending(ballotId);
+    render(true);
+  }
+  function sendPending(ballotId) {
+    const p = store.pending[ballotId];
+    if (!p || !live || !live.ready) return;
+    if (live.send(message(ballotId, p))) { p.sent = Date.now(); saveStore(); }
+  }
+  function resendAll(force) {
+    for (const [id, p] of Object.entries(store.pending)) {
+      if (force || Date.now() - (p.sent || 0) > 3000) sendPending(id);
+    }
+  }
+
+  /* -- incoming --------------------------------------------------------------------------------- */
+  function onMessage(m) {
+    if (m.type === "welcome") {
+      welcome = m;
+      if (m.role !== "deputy") { signOut("此终端仅供代表使用，请输入代表签到码"); return; }
+      loadStore(m.member_id);
+    } else if (m.type === "state") {
+      state = m;
+      resendAll(true);
+      render();
+    } else if (m.type === "tick") {
+      updateLive();
+    } else if (m.type === "me") {
+      me = m;
+      checkingIn = false;
+      // A receipt the server holds but this tablet lost (another tab, cleared storage).
+      for (const [voteId, entry] of Object.entries(m.votes || {})) {
+        if (entry.receipt && entry.ballot_id && !store.receipts[voteId] && !pendingFor(voteId).length) {
+          store.receipts[voteId] = {ballot_id: entry.ballot_id, receipt: entry.receipt, label: null};
+        }
+      }
+      saveStore();
+      render();
+    } else if (m.type === "receipt") {
+      const p = store.pending[m.ballot_id];
+      const label = p ? p.label : (store.receipts[m.vote_id] || {}).label;
+      delete store.pending[m.ballot_id];
+      const current = store.receipts[m.vote_id];
+      if (!current || current.ballot_id === m.replaced || current.ballot_id === m.ballot_id || p) {
+        store.receipts[m.vote_id] = {ballot_id: m.ballot_id, receipt: m.receipt, label};
+      }
+      saveStore();
+      render(true);
+    } else if (m.type === "error") {
+      if (m.code === "bad_token") { signOut("登录已失效，请重新输入签到码"); return; }
+      if (m.ref && store.pending[m.ref]) {
+        if (RETRY.has(m.code)) return; // resent by the timer
+        const p = store.pending[m.ref];
+        delete store.pending[m.ref];
+        saveStore();
+        notices[p.vote_id] = m.message;
+        if (m.code === "already_voted" && me && me.votes && me.votes[p.vote_id]) me.votes[p.vote_id].voted = true;
+        R.toast("选票未被接受：" + m.message, "bad");
+        render(true);
+        return;
+      }
+      if (!m.ref) {
+        checkingIn = false;
+        R.toast(m.message, "bad");
+        render(true);
+      }
+    }
+  }
+
+  /* -- sign-in ---------------------------------------------------------------------------------- */
+  function signOut(text) {
+    if (live) live.close();
+    live = null; state = null; me = null; welcome = null; storeKey = null;
+    R.setToken(null);
+    loginMessage = text || "";
+    render(true);
+  }
+  async function login(code) {
+    loginMessage = "";
+    try {
+      const data = await R.api("/api/deputy/login", {body: {code: code.trim().toUpperCase()}});
+      R.setToken(data.token);
+      start();
+    } catch (e) {
+      loginMessage = e.message;
+      render(true);
+      const input = $("#t-code");
+      if (input) { input.value = code; input.select(); }
+    }
+  }
+  function start() {
+    const token = R.token();
+    if (!token) { render(true); return; }
+    live = new R.Live({token, onMessage, onStatus: ready => { R.connectionStatus(ready); if (ready) resendAll(true); render(); }});
+    live.start();
+    render(true);
+  }
+
+  /* -- which screen ------------------------------------------------------------------------------ */
+  function currentVote() {
+    if (!state || !me) return null;
+    const open = (state.votes || []).filter(v => v.state === "open");
+    if (!open.length) return null;
+    const mine = open.filter(v => v.method === "electronic" && (me.votes[v.id] || {}).eligible);
+    const notDone = mine.find(v => !hasVoted(v));
+    return notDone || mine[mine.length - 1] || open[open.length - 1];
+  }
+  function hasVoted(vote) {
+    return !!(store.receipts[vote.id] || pendingFor(vote.id).length || (me.votes[vote.id] || {}).voted);
+  }
+  function screenKey() {
+    if (!R.token()) return "login";
+    if (!state || !me) return "connecting";
+    if (!me.checked_in) return "checkin:" + checkingIn;
+    const vote = currentVote();
+    if (!vote) {
+      const last = lastClosed();
+      return "wait:" + (last ? last.id + last.state : "");
+    }
+    if (vote.method !== "electronic") return "paper:" + vote.id;
+    if (!(me.votes[vote.id] || {}).eligible) return "noteligible:" + vote.id;
+    if (hasVoted(vote) && !editing[vote.id]) {
+      const p = pendingFor(vote.id), r = store.receipts[vote.id];
+      return "done:" + vote.id + ":" + (p.length ? "pending" : "ok") + ":" + (r ? r.ballot_id : "");
+    }
+    return "form:" + vote.id + ":" + (stage[vote.id] || "form") + ":" + (notices[vote.id] || "");
+  }
+  function lastClosed() {
+    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && v.method === "electronic" && v.result);
+    return closed.length ? closed[closed.length - 1] : null;
+  }
+
+  function render(force) {
+    const key = screenKey();
+    headerLine();
+    if (!force && key === renderedKey) { updateLive(); return; }
+    renderedKey = key;
+    const main = $("#t-main");
+    const kind = key.split(":")[0];
+    const view = {login: loginView, connecting: connectingView, checkin: checkinView, wait: waitView, paper: paperView,
+      noteligible: notEligibleView, done: doneView, form: formView}[kind];
+    main.replaceChildren(...R.nodes(...[].concat(view())));
+    updateLive();
+  }
+
+  function headerLine() {
+    $("#t-meeting").textContent = state ? state.meeting.title : "县乡人大电子表决系统 · 代表终端";
+    const m = me && me.member;
+    $("#t-me").textContent = m ? m.name + " · " + (m.seat || "") + (me.checked_in ? " · 已签到" : "") : "";
+  }
+
+  /* -- views ---------------------------------------------------------------------------------- */
+  function loginView() {
+    const input = el("input", {id: "t-code", class: "t-code-input", maxlength: 16, autocomplete: "off", autocapitalize: "characters",
+      spellcheck: "false", inputmode: "text", "aria-label": "签到码", placeholder: "签到码"});
+    const form = el("form", {class: "t-center", onsubmit: e => { e.preventDefault(); if (input.value.trim()) login(input.value); }},
+      el("div", {class: "t-big"}, "请输入签到码"),
+      el("p", {}, "签到码由会务工作人员发放，仅限本人使用"),
+      input,
+      el("button", {class: "btn btn-primary t-btn-huge", type: "submit", id: "t-login"}, "登 录"),
+      el("p", {class: "error", role: "alert", id: "t-login-error"}, loginMessage));
+    setTimeout(() => input.focus(), 0);
+    return form;
+  }
+  function connectingView() {
+    return el("div", {class: "t-center"}, el("div", {class: "t-big"}, "正在连接……"), el("p", {}, "请稍候"));
+  }
+  function checkinView() {
+    const m = me.member;
+    return el("div", {class: "t-center"},
+      el("div", {class: "t-big"}, m.name),
+      el("p", {}, (m.group || "") + " · 座位 " + (m.seat || "")),
+      el("button", {class: "btn btn-primary t-btn-huge", id: "t-checkin", disabled: checkingIn || !live || !live.ready,
+        onclick: () => { checkingIn = true; live.send({type: "check_in"}); render(true); }}, checkingIn ? "正在签到……" : "签 到"),
+      el("p", {class: "small"}, "请本人签到；不得委托他人签到或表决"));
+  }
+  function waitView() {
+    const a = state.attendance;
+    const last = lastClosed();
+    const box = el("div", {class: "t-center"},
+      el("div", {class: "t-big", id: "t-waiting"}, "已签到，请等待表决开始"),
+      el("p", {}, "应到 " + a.members_of_record + " 人，实到 ", el("b", {id: "t-present"}, a.present), " 人"));
+    if (last) {
+      box.append(el("div", {class: "t-result"}, el("h3", {}, "上一项表决结果：" + last.title), el("p", {class: "announcement"},
+        last.state === "voided" ? "本轮表决已宣布无效" : last.result.announcement)));
+    }
+    box.append(el("button", {class: "btn-link small", type: "button", onclick: async () => {
+      if (await R.confirm("退出登录", "退出后需要重新输入签到码。", "退出")) signOut("");
+    }}, "退出登录"));
+    return box;
+  }
+  function paperView() {
+    return el("div", {class: "t-center"}, el("div", {class: "t-big"}, "本轮为纸质选票"),
+      el("p", {}, "请领取纸质选票，到秘密写票处填写后投入票箱。"));
+  }
+  function notEligibleView() {
+    return el("div", {class: "t-center"}, el("div", {class: "t-big"}, "本项表决您不在表决名单中"),
+      el("p", {}, "表决开始后签到的代表不参加本项表决。如有疑问请联系工作人员。"));
+  }
+
+  function voteHead(vote, booth) {
+    const bits = [el("span", {}, R.KIND[vote.kind] || "")];
+    if (vote.round_no > 1) bits.push(el("span", {}, "第" + vote.round_no + "轮 · " + (R.ROUND[vote.round_kind] || "")));
+    if (vote.named) bits.push(el("span", {class: "tag tag-warn"}, "记名表决"));
+    if (booth) bits.push(el("span", {class: "t-booth"}, "秘密写票"));
+    if (vote.deadline) bits.push(el("span", {class: "t-countdown", id: "t-countdown"}, ""));
+    return [el("div", {class: "t-title", id: "t-title"}, vote.title), el("div", {class: "t-sub"}, bits)];
+  }
+
+  function doneView() {
+    const vote = currentVote();
+    const pending = pendingFor(vote.id);
+    const receipt = store.receipts[vote.id];
+    const label = pending.length ? pending[pending.length - 1].label : receipt && receipt.label;
+    const box = el("div", {class: "t-done" + (pending.length ? " pending" : ""), id: "t-done"},
+      el("div", {class: "t-big"}, pending.length ? "已提交" : "已提交 ✓"),
+      label ? el("p", {class: "t-confirm-text"}, "您的选择：" + label) : null,
+      BOOTH.has(vote.kind) ? el("p", {}, "选票内容已从屏幕清除") : null,
+      pending.length
+        ? el("p", {id: "t-status", "data-state": "pending"}, "等待服务器确认……选票已保存在本机，连接恢复后自动重发")
+        : el("p", {id: "t-status", "data-state": "recorded"}, "已记录。凭证：", el("span", {class: "t-receipt", id: "t-receipt"},
+          receipt ? R.receiptCode(receipt.receipt) : "（本机无凭证）")));
+    const actions = el("div", {class: "row", style: "justify-content:center"});
+    if (!pending.length && receipt && receipt.receipt) {
+      actions.append(el("button", {class: "btn", type: "button", onclick: () =>
+        R.download("receipt-" + vote.id + ".json", JSON.stringify(receipt.receipt, null, 2))}, "保存凭证"));
+    }
+    if (!pending.length && vote.change_allowed) {
+      actions.append(el("button", {class: "btn", type: "button", id: "t-change", onclick: () => {
+        editing[vote.id] = true; stage[vote.id] = "form"; render(true);
+      }}, "更改选择"));
+    }
+    return [...voteHead(vote, false), el("div", {class: "t-center"}, box, actions,
+      el("p", {class: "small"}, vote.change_allowed ? "表决结束前可以更改，以最后一次为准" : "本项表决以第一次按键为准"))];
+  }
+
+  function formView() {
+    const vote = currentVote();
+    const def = vote.definition || {};
+    const notice = notices[vote.id] ? el("p", {class: "error", role: "alert"}, notices[vote.id]) : null;
+    const head = voteHead(vote, BOOTH.has(vote.kind));
+    if (editing[vote.id]) head.push(el("p", {class: "small"}, "正在更改选择：提交后以新的选择为准"));
+    if (notice) head.push(notice);
+    if (vote.kind === "motion" || (vote.kind === "list_approval" && def.mode !== "per_person")
+        || (vote.kind === "appointment" && def.mode === "combined")) return [...head, ...choiceForm(vote)];
+    if (stage[vote.id] === "confirm") return [...head, ...reviewForm(vote)];
+    return [...head, ...marksForm(vote)];
+  }
+
+  /* 赞成 / 反对 / 弃权 with large buttons, then a confirmation bar. */
+  function choiceForm(vote) {
+    const def = vote.definition || {};
+    const draft = drafts[vote.id] || {};
+    const out = [];
+    if (vote.kind === "list_approval" && (def.persons || []).length) out.push(el("p", {class: "small"}, "名单：" + def.persons.join("、")));
+    if (vote.kind === "appointment") {
+      out.push(el("p", {class: "small"}, (def.items || []).map(i => (R.ACTION[i.action] || "") + i.nominee + "为" + (i.post || "")).join("；")));
+    }
+    const choices = el("div", {class: "t-choices"}, ["yes", "no", "abstain"].map(c => el("button", {
+      type: "button", class: "t-choice c-" + c, "data-choice": c, "aria-pressed": String(draft.choice === c),
+      onclick: () => { drafts[vote.id] = {choice: c}; render(true); }}, CHOICE[c])));
+    out.push(choices);
+    if (draft.choice) {
+      out.push(el("div", {class: "t-confirm"}, el("span", {class: "t-confirm-text"}, "您选择了「" + CHOICE[draft.choice] + "」"),
+        el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () =>
+          submit(vote, {choice: draft.choice}, CHOICE[draft.choice])}, "确认提交"),
+        el("button", {class: "btn", type: "button", onclick: () => { delete drafts[vote.id]; render(true); }}, "重新选择")));
+    } else {
+      out.push(el("p", {class: "small", style: "text-align:center"}, "请按键表决，再按「确认提交」"));
+    }
+    return out;
+  }
+
+  /* What a marks ballot is about: the rows, the options, the counter limit. */
+  function layout(vote) {
+    const def = vote.definition || {};
+    if (vote.kind === "election") {
+      const round = def.round || "first";
+      return {rows: (def.candidates || []).map(n => ({key: n, name: n})), options: ["yes", "no", "abstain"], labels: CHOICE,
+        limit: def.seats || 1, limitLabel: "应选", unit: "名", writeIns: def.allow_write_ins !== false && (round === "first" || round === "runoff")
+          ? (def.seats || 1) : 0, eligible: def.write_in_eligible || null};
+    }
+    if (vote.kind === "project_vote") {
+      const rows = (def.projects || []).map(p => typeof p === "string" ? {key: p, name: p}
+        : {key: p.name, name: p.name, note: [p.cost, p.owner].filter(Boolean).join(" · ")});
+      return {rows, options: ["yes", "no", "abstain"], labels: CHOICE, limit: def.choose || 1, limitLabel: "应确定",
+        unit: "个", ranking: def.mode === "ranking", writeIns: 0};
+    }
+    if (vote.kind === "satisfaction") {
+      return {rows: (def.targets || []).map(t => ({key: t, name: t})), options: ["satisfied", "basically_satisfied", "unsatisfied"],
+        labels: GRADE, writeIns: 0, everyRow: true};
+    }
+    if (vote.kind === "appointment") {
+      return {rows: (def.items || []).map(i => ({key: i.id || i.nominee, name: i.nominee,
+        note: (R.ACTION[i.action] || i.action || "") + " " + (i.post || "")})), options: ["yes", "no", "abstain"], labels: CHOICE,
+        writeIns: 0, everyRow: true};
+    }
+    return {rows: (def.persons || []).map(p => ({key: p, name: p})), options: ["yes", "no", "abstain"], labels: CHOICE,
+      writeIns: 0, everyRow: true};
+  }
+
+  function draftFor(vote, lay) {
+    if (!drafts[vote.id]) drafts[vote.id] = {marks: {}, writeIns: Array(lay.writeIns).fill("")};
+    return drafts[vote.id];
+  }
+  function supported(lay, draft) {
+    if (lay.ranking) return Object.keys(draft.marks).length;
+    return Object.values(draft.marks).filter(v => v === "yes").length + draft.writeIns.filter(w => w.trim()).length;
+  }
+  function ballotOf(vote, lay, draft) {
+    const ballot = {marks: Object.assign({}, draft.marks)};
+    const names = draft.writeIns.map(w => w.trim()).filter(Boolean);
+    if (vote.kind === "election" && names.length) ballot.write_ins = names;
+    return ballot;
+  }
+
+  function marksForm(vote) {
+    const lay = layout(vote);
+    const draft = draftFor(vote, lay);
+    const list = el("div", {class: "t-list", id: "t-list"});
+    const paint = () => {
+      for (const rowNode of list.querySelectorAll(".t-row")) {
+        const mark = draft.marks[rowNode.dataset.key];
+        rowNode.classList.toggle("marked-yes", mark === "yes");
+        rowNode.classList.toggle("marked-no", mark === "no");
+        for (const b of rowNode.querySelectorAll("[data-option]")) b.setAttribute("aria-pressed", String(mark === b.dataset.option));
+        const rank = rowNode.querySelector(".rank-btn");
+        if (rank) { rank.classList.toggle("ranked", !!mark); rank.textContent = mark ? "第" + mark + "位" : "排序"; }
+      }
+      updateCounter(vote, lay, draft);
+    };
+    for (const row of lay.rows) {
+      const control = lay.ranking ? el("button", {type: "button", class: "rank-btn", onclick: () => {
+        const mark = draft.marks[row.key];
+        if (mark) {
+          delete draft.marks[row.key];
+          for (const k of Object.keys(draft.marks)) if (draft.marks[k] > mark) draft.marks[k] -= 1;
+        } else if (Object.keys(draft.marks).length < lay.limit) {
+          draft.marks[row.key] = Object.keys(draft.marks).length + 1;
+        } else { R.toast("最多排序 " + lay.limit + " 个项目"); return; }
+        paint();
+      }}, "排序")
+        : el("div", {class: "seg", role: "group", "aria-label": row.name}, lay.options.map(o => el("button", {type: "button",
+          class: "s-" + o, "data-option": o, "aria-pressed": "false", onclick: () => {
+            if (draft.marks[row.key] === o) delete draft.marks[row.key]; else draft.marks[row.key] = o;
+            paint();
+          }}, lay.labels[o])));
+      list.append(el("div", {class: "t-row", dataset: {key: row.key}},
+        el("div", {}, el("div", {class: "t-row-name"}, row.name), row.note ? el("div", {class: "t-row-note"}, row.note) : null),
+        control));
+    }
+    if (lay.writeIns) {
+      const datalist = lay.eligible ? el("datalist", {id: "t-eligible"}, lay.eligible.map(n => el("option", {value: n}))) : null;
+      if (datalist) list.append(datalist);
+      for (let i = 0; i < lay.writeIns; i++) {
+        const input = el("input", {type: "text", maxlength: 20, "data-writein": i, placeholder: "填写另选人姓名", list: datalist ? "t-eligible" : null,
+          "aria-label": "另选他人" + (i + 1)});
+        input.value = draft.writeIns[i] || "";
+        input.addEventListener("input", () => { draft.writeIns[i] = input.value; updateCounter(vote, lay, draft); });
+        list.append(el("label", {class: "writein"}, el("span", {class: "t-row-name"}, "另选他人"), input));
+      }
+      list.append(el("p", {class: "small"}, "不同意某候选人的，可对其投反对票，并在上面另选他人。未标记的候选人按弃权计算。"));
+    }
+    const counter = el("div", {class: "t-counter", id: "t-counter"},
+      el("div", {}, el("div", {class: "count", id: "t-count"}), el("div", {class: "t-warning", id: "t-over"})),
+      el("button", {class: "btn btn-primary", type: "button", id: "t-next", onclick: () => next(vote, lay, draft)}, "下一步：核对选票"));
+    setTimeout(paint, 0);
+    return [list, counter];
+  }
+
+  function updateCounter(vote, lay, draft) {
+    const count = $("#t-count"), over = $("#t-over"), box = $("#t-counter");
+    if (!count) return;
+    if (lay.everyRow) {
+      const marked = lay.rows.filter(r => draft.marks[r.key]).length;
+      count.textContent = "已标记 " + marked + " / 共 " + lay.rows.length + " 项";
+      over.textContent = "";
+      box.classList.remove("over");
+      return;
+    }
+    const n = supported(lay, draft);
+    count.textContent = (lay.ranking ? "已排序 " : "赞成 ") + n + " / " + lay.limitLabel + " " + lay.limit + " " + lay.unit;
+    const isOver = n > lay.limit;
+    box.classList.toggle("over", isOver);
+    over.textContent = isOver ? "赞成" + (lay.writeIns ? "（含另选他人）" : "") + "超过" + lay.limitLabel + "名额，本票将作废" : "";
+  }
+
+  async function next(vote, lay, draft) {
+    if (!lay.everyRow && supported(lay, draft) > lay.limit) {
+      const insist = await R.dialog({title: "选票将作废", body: "您的赞成票" + (lay.writeIns ? "（含另选他人）" : "") + "为 " + supported(lay, draft)
+        + "，超过" + lay.limitLabel + "名额 " + lay.limit + "。按规定这张选票将作为无效票。",
+        buttons: [{label: "坚持提交（作废票）", value: "insist", danger: true}, {label: "返回修改", value: "back", primary: true}]});
+      if (insist !== "insist") return;
+      draft.insisted = true;
+    }
+    if (lay.everyRow) {
+      const missing = lay.rows.filter(r => !draft.marks[r.key]).map(r => r.name);
+      if (missing.length) {
+        const what = vote.kind === "satisfaction" ? "未测评的对象将计为无效" : "未标记的按未按计算";
+        const go = await R.dialog({title: "还有未标记的项目", body: missing.join("、") + "：" + what + "。",
+          buttons: [{label: "仍然继续", value: true}, {label: "返回标记", value: false, primary: true}]});
+        if (!go) return;
+      }
+    }
+    const names = draft.writeIns.map(w => w.trim()).filter(Boolean);
+    if (new Set(names).size !== names.length) { R.alertBox("另选他人重复", "同一人不能重复填写。"); return; }
+    const listed = new Set(lay.rows.map(r => r.key));
+    const clash = names.find(n => listed.has(n));
+    if (clash) { R.alertBox("另选他人有误", "「" + clash + "」是候选人，如赞成请直接对其投赞成票。"); return; }
+    stage[vote.id] = "confirm";
+    render(true);
+  }
+
+  function reviewForm(vote) {
+    const lay = layout(vote);
+    const draft = draftFor(vote, lay);
+    const items = lay.rows.map(r => {
+      const v = draft.marks[r.key];
+      const text = lay.ranking ? (v ? "第" + v + "位" : "未排序") : v ? lay.labels[v] : (vote.kind === "election" ? "弃权（未标记）" : "未标记");
+      return el("li", {}, r.name + "：", el("b", {class: v === "yes" || v === "satisfied" ? "tag-ok" : v === "no" || v === "unsatisfied" ? "tag-bad" : ""}, text));
+    });
+    for (const w of draft.writeIns.map(x => x.trim()).filter(Boolean)) items.push(el("li", {}, "另选他人：", el("b", {}, w)));
+    const over = !lay.everyRow && supported(lay, draft) > lay.limit;
+    return [el("div", {class: "t-review t-list", id: "t-review"}, el("div", {class: "t-big"}, "请核对您的选票"),
+      over ? el("p", {class: "t-warning"}, "注意：赞成超过" + lay.limitLabel + "名额，本票将作废") : null, el("ul", {}, items)),
+    el("div", {class: "t-confirm"},
+      el("button", {class: "btn", type: "button", id: "t-back", onclick: () => { stage[vote.id] = "form"; render(true); }}, "返回修改"),
+      el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () => submit(vote, ballotOf(vote, lay, draft), null)}, "确认投票"))];
+  }
+
+  /* -- live bits: countdown, counts ---------------------------------------------------------- */
+  function updateLive() {
+    const cd = $("#t-countdown");
+    const vote = currentVote();
+    if (cd && vote && vote.deadline) {
+      const left = R.remaining(vote.deadline);
+      cd.textContent = "剩余 " + R.mmss(left);
+      cd.classList.toggle("urgent", left <= 10);
+    }
+    const present = $("#t-present");
+    if (present && state) present.textContent = state.attendance.present;
+  }
+
+  /* -- start ---------------------------------------------------------------------------------- */
+  window.addEventListener("pagehide", () => { drafts = {}; }); // nothing marked survives leaving the page
+  setInterval(() => { updateLive(); if (live && live.ready) resendAll(false); }, 500);
+  R.syncClock("/api/audit/vkey");
+  const hash = new URLSearchParams(location.hash.slice(1));
+  if (hash.get("code")) {
+    const code = hash.get("code");
+    history.replaceState(null, "", location.pathname);
+    R.setToken(null);
+    login(code);
+  } else {
+    start();
+  }
+})();

@@ -1,0 +1,44 @@
+"""Browser fixtures: Playwright for Python driving Debian's Chromium (never a downloaded browser).
+
+Under ``CI=true`` a missing Chromium or Playwright fails the run; otherwise the tests are skipped.
+Screenshots go to ``screenshots/`` at the repository root (git-ignored).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.browser.pages import ARGS, CHROMIUM, SHOTS
+from tests.conftest import ServerProcess, launch, unavailable
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - depends on the machine
+        unavailable(f"Playwright for Python is not installed: {error}")
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:  # pragma: no cover
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        try:
+            yield instance
+        finally:
+            instance.close()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    """A fresh SQLite server with the demo congress for each browser test."""
+    proc = launch(tmp_path / "data", f"sqlite:///{tmp_path}/db.sqlite3")
+    try:
+        yield proc
+    finally:
+        proc.stop()

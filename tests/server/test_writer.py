@@ -1,0 +1,81 @@
+"""The one writer: a refusal inside a group commit undoes only that job; a failed commit stores
+nothing and leaves the audit log as it was."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from server.app import build_services
+from server.config import Settings
+from server.errors import ServerError
+from server.models import Attendance, AuditRecord
+from server.usecases import agenda, roll
+from server.usecases.check_in import check_in
+from server.writer import Tx
+
+
+def _settings(tmp_path: Path, database_url: str) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, origin="test.local/log", demo=False,
+                    group_commit_ms=50.0)
+
+
+async def _with_services(tmp_path: Path, database_url: str, body: Any) -> None:
+    svc = await asyncio.get_running_loop().run_in_executor(
+        None, build_services, _settings(tmp_path, database_url), asyncio.get_running_loop())
+    svc.writer.start()
+    try:
+        await body(svc)
+    finally:
+        await asyncio.get_running_loop().run_in_executor(None, svc.writer.stop)
+        svc.ledger.close()
+        svc.engine.dispose()
+        svc.writer_engine.dispose()
+
+
+def test_a_refused_job_in_a_group_undoes_only_itself(tmp_path: Path, database_url: str) -> None:
+    async def body(svc: Any) -> None:
+        def setup(tx: Tx) -> int:
+            meeting_id = agenda.create_meeting(tx, "standing_committee", "常委会", "第十次会议")
+            return meeting_id
+
+        meeting_id = await svc.writer.run(setup)
+        rows = [{"code": f"M{i}", "name": f"委员{i}", "group": "", "seat": str(i), "status": "active"}
+                for i in range(1, 4)]
+        rows[1]["status"] = "suspended"
+        await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        members = sorted(svc.live.meetings[meeting_id].members)
+        before = svc.ledger.size
+        jobs = [svc.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True) for m in members]
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        assert svc.writer.batches >= 1
+        assert isinstance(outcomes[1], ServerError) and outcomes[1].code == "member_not_active"
+        assert outcomes[0]["state"] == outcomes[2]["state"] == "present"
+        assert svc.live.meetings[meeting_id].attendance == {members[0]: "present", members[2]: "present"}
+        with svc.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Attendance)) == 2
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == svc.ledger.size
+        assert svc.ledger.size == before + 2
+
+    asyncio.run(_with_services(tmp_path, database_url, body))
+
+
+def test_a_refused_single_job_leaves_database_and_log_unchanged(tmp_path: Path, database_url: str) -> None:
+    async def body(svc: Any) -> None:
+        before = svc.ledger.size
+
+        def half_done(tx: Tx) -> None:
+            tx.audit("note", {"text": "staged, then refused"})
+            raise ServerError("refused", "拒绝")
+
+        with pytest.raises(ServerError):
+            await svc.writer.run(half_done)
+        assert svc.ledger.size == before
+        with svc.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
+
+    asyncio.run(_with_services(tmp_path, database_url, body))
