@@ -1,0 +1,112 @@
+"""The bare-websockets baseline: what this machine does with no application at all.
+
+A ``websockets`` server that broadcasts a message of a given size to every client, and echoes
+what each client sends. The benchmark runs it in the same run as the real server and reports each
+figure's ratio to it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from multiprocessing.connection import Connection
+from typing import Any
+
+import websockets
+
+
+async def _server(port: int, ready: Connection) -> None:
+    clients: set[Any] = set()
+
+    async def handler(ws: Any) -> None:
+        clients.add(ws)
+        try:
+            async for frame in ws:
+                message = json.loads(frame)
+                if "broadcast" in message:
+                    body = json.dumps({"type": "state", "pad": "x" * int(message["broadcast"])})
+                    websockets.broadcast([c for c in clients if c is not ws], body)
+                else:
+                    await ws.send(frame)
+        finally:
+            clients.discard(ws)
+
+    async with websockets.serve(handler, "127.0.0.1", port, compression=None, max_size=2**24, ping_interval=None):
+        ready.send("listening")
+        await asyncio.Future()
+
+
+def serve(port: int, ready: Connection) -> None:
+    asyncio.run(_server(port, ready))
+
+
+async def _clients(url: str, count: int, pipe: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    received: list[float | None] = [None] * count
+    echoes: dict[int, float] = {}
+    sockets: list[Any] = []
+    readers: list[asyncio.Task[None]] = []
+
+    async def reader(index: int, ws: Any) -> None:
+        async for frame in ws:
+            now = time.monotonic()
+            if frame.startswith('{"type": "state"'):
+                received[index] = now
+            else:
+                echoes[index] = now - json.loads(frame)["t"]
+
+    semaphore = asyncio.Semaphore(64)
+
+    async def connect(index: int) -> None:
+        async with semaphore:
+            ws = await websockets.connect(url, compression=None, open_timeout=120, max_size=2**24, ping_interval=None)
+        sockets.append(ws)
+        readers.append(loop.create_task(reader(index, ws)))
+
+    await asyncio.gather(*(connect(i) for i in range(count)))
+    pipe.send(("ready", count))
+    while True:
+        command = await loop.run_in_executor(None, pipe.recv)
+        if command[0] == "wait_broadcast":
+            deadline = time.monotonic() + command[1]
+            while time.monotonic() < deadline and any(r is None for r in received):
+                await asyncio.sleep(0.01)
+            pipe.send(("broadcast", list(received)))
+            received[:] = [None] * count
+        elif command[0] == "echo":
+            _, start_at, spread = command
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            await asyncio.gather(*(_echo(ws, i * spread / max(1, count)) for i, ws in enumerate(sockets)))
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline and len(echoes) < count:
+                await asyncio.sleep(0.01)
+            pipe.send(("echo", list(echoes.values())))
+            echoes.clear()
+        elif command[0] == "stop":
+            for ws in sockets:
+                await ws.close()
+            pipe.send(("stopped",))
+            return
+
+
+async def _echo(ws: Any, delay: float) -> None:
+    await asyncio.sleep(delay)
+    await ws.send(json.dumps({"t": time.monotonic()}))
+
+
+def clients(url: str, count: int, pipe: Connection) -> None:
+    asyncio.run(_clients(url, count, pipe))
+
+
+async def _control(url: str, size: int) -> float:
+    async with websockets.connect(url, compression=None, ping_interval=None) as ws:
+        started = time.monotonic()
+        await ws.send(json.dumps({"broadcast": size}))
+        await asyncio.sleep(0.05)
+        return started
+
+
+def trigger_broadcast(url: str, size: int) -> float:
+    """Ask the baseline server to broadcast; returns the monotonic time the request was sent."""
+    return asyncio.run(_control(url, size))

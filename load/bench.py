@@ -1,0 +1,369 @@
+"""``python -m load.bench --terminals N``: the real server against the bare-websockets limit.
+
+It starts the real server on 127.0.0.1 (SQLite in a temporary DATA_DIR by default,
+``--database-url`` for PostgreSQL), signs in and checks in N simulated tablets spread over several
+processes, and runs rounds of: open a vote -> every tablet has it -> every tablet votes in a burst
+-> close -> the result on every screen. In the same run it measures a bare ``websockets`` server
+broadcasting a message of the same size to N clients and echoing N messages, and prints one JSON
+summary with every figure's ratio to that baseline. Loops are bounded; it stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import multiprocessing
+import os
+import platform
+import random
+import resource
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from load import baseline, terminals_worker
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "fanout_p99_ratio_max": 1.5,
+    "ack_p99_ms_max": 100.0,
+    "close_to_result_ms_max": 1000.0,
+    "election_tally_ms_max": 50.0,
+    "audit_append_5000_ms_max": 1000.0,
+}
+
+
+def raise_open_files() -> int:
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    wanted = hard if hard != resource.RLIM_INFINITY else 1 << 20
+    resource.setrlimit(resource.RLIMIT_NOFILE, (wanted, hard))
+    return wanted
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def percentiles(values: Sequence[float]) -> dict[str, float | None]:
+    if not values:
+        return {"p50_ms": None, "p99_ms": None, "max_ms": None, "count": 0}
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return round(ordered[min(len(ordered) - 1, int(q * len(ordered)))] * 1000, 2)
+
+    return {"p50_ms": at(0.50), "p99_ms": at(0.99), "max_ms": round(ordered[-1] * 1000, 2), "count": len(ordered)}
+
+
+def ratio(a: float | None, b: float | None) -> float | None:
+    return None if a is None or not b else round(a / b, 2)
+
+
+class Sampler:
+    """Peak RSS and CPU time of a process, sampled in the background."""
+
+    def __init__(self, pid: int) -> None:
+        self.process = psutil.Process(pid)
+        self.peak_rss = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.peak_rss = max(self.peak_rss, self.process.memory_info().rss)
+            except psutil.Error:
+                return
+            self._stop.wait(0.2)
+
+    def cpu_seconds(self) -> float:
+        times = self.process.cpu_times()
+        return float(times.user + times.system)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.Popen[bytes], str, Path]:
+    port = free_port()
+    env = {**os.environ, "DATA_DIR": str(data_dir), "DEMO": "1", "PYTHONUNBUFFERED": "1"}
+    if database_url:
+        env["DATABASE_URL"] = database_url
+    log_path = data_dir.parent / "server.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1", "--port",
+         str(port), "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning", "--backlog", "8192",
+         "--ws-ping-interval", "60", "--timeout-keep-alive", "60"],
+        cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError("server exited:\n" + log_path.read_text(errors="replace"))
+        try:
+            if httpx.get(f"{url}/api/audit/vkey", timeout=2).status_code == 200:
+                return process, url, log_path
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+def login(url: str, username: str, password: str) -> httpx.Client:
+    client = httpx.Client(base_url=url, timeout=600)
+    token = client.post("/api/login", json={"username": username, "password": password}).raise_for_status().json()
+    client.headers["Authorization"] = f"Bearer {token['token']}"
+    client.cookies.clear()
+    return client
+
+
+def prepare_meeting(staff: httpx.Client, terminals: int) -> tuple[int, list[str]]:
+    meeting = {"body_kind": "congress", "body_name": "负载测试县人民代表大会", "title": "负载测试会议"}
+    meeting_id = staff.post("/api/meetings", json=meeting).raise_for_status().json()["id"]
+    lines = ["编号,姓名,代表团,座位"] + [f"L{i:05d},代表{i:05d},第{i % 20 + 1}代表团,{i // 100 + 1}排{i % 100 + 1}座"
+                                       for i in range(terminals)]
+    staff.post(f"/api/meetings/{meeting_id}/roll/import",
+               files={"file": ("roll.csv", io.BytesIO("\n".join(lines).encode("utf-8")))}).raise_for_status()
+    codes = staff.post(f"/api/meetings/{meeting_id}/codes", json={}).raise_for_status().json()
+    return meeting_id, [c["code"] for c in codes]
+
+
+def start_workers(target: Any, chunks: list[list[Any]], *args: Any) -> list[tuple[Any, Any]]:
+    context = multiprocessing.get_context("spawn")
+    workers = []
+    for chunk in chunks:
+        parent, child = context.Pipe()
+        process = context.Process(target=target, args=(*args, chunk, child) if args else (chunk, child), daemon=True)
+        process.start()
+        workers.append((process, parent))
+    return workers
+
+
+def ask(workers: list[tuple[Any, Any]], command: tuple[Any, ...], timeout: float = 900) -> list[Any]:
+    for _, pipe in workers:
+        pipe.send(command)
+    answers = []
+    for _, pipe in workers:
+        if not pipe.poll(timeout):
+            raise TimeoutError(f"worker did not answer {command[0]}")
+        answers.append(pipe.recv())
+    return answers
+
+
+def chunked(items: list[Any], parts: int) -> list[list[Any]]:
+    return [items[i::parts] for i in range(parts)]
+
+
+def micro_benchmarks() -> dict[str, Any]:
+    """The 30-candidate, 5,000-ballot secret election: tally time, and audit append of its ballots."""
+    import secrets
+
+    import tally
+    from audit import AuditLog, keys
+
+    rng = random.Random(5000)
+    candidates = [f"候选人{i:02d}" for i in range(30)]
+    ballots = [{"marks": {c: "yes" for c in rng.sample(candidates, 25)} | {c: "no" for c in rng.sample(candidates, 3)}}
+               for _ in range(5000)]
+    for ballot in ballots:  # a few over-votes; a candidate marked twice keeps its last mark
+        if rng.random() < 0.02:
+            ballot["marks"] = {c: "yes" for c in candidates}
+    doc = {"kind": "election", "office": "member", "seats": 25, "candidates": candidates, "members_of_record": 5200,
+           "present": 5100, "ballots_issued": 5100, "ballots": ballots}
+    best = min(_timed(lambda: tally.count_document(doc)) for _ in range(5))
+    with tempfile.TemporaryDirectory() as tmp:
+        log = AuditLog.open(Path(tmp) / "log", keys.generate("bench.local"), "bench.local/log")
+        records = [("ballot", {"vote_id": "v1-1", "ballot": b, "nonce": secrets.token_hex(16)}) for b in ballots]
+        started = time.perf_counter()
+        for start in range(0, len(records), 1000):
+            log.append_many(records[start:start + 1000])
+            log.checkpoint()
+        append_s = time.perf_counter() - started
+        log.close()
+    return {"election_tally_ms": round(best * 1000, 2), "audit_append_5000_ms": round(append_s * 1000, 2)}
+
+
+def _timed(fn: Any) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spread: float,
+                      sampler: Sampler, staff: httpx.Client, chair: httpx.Client, meeting_id: int) -> dict[str, Any]:
+    fanout: list[float] = []
+    acks: list[float] = []
+    close_to_result: list[float] = []
+    sent = acked = refused = stored = 0
+    open_size = 0
+    cpu_before = sampler.cpu_seconds()
+    wall_before = time.monotonic()
+    for number in range(rounds):
+        item = staff.post(f"/api/meetings/{meeting_id}/items", json={
+            "kind": "motion", "title": f"负载测试议案第{number + 1}号"}).raise_for_status().json()
+        opened_at = time.monotonic()
+        vote_id = chair.post(f"/api/items/{item['id']}/open", json={}).raise_for_status().json()["vote_id"]
+        answers = ask(workers, ("wait_open", vote_id, 60))
+        for _, times, size in answers:
+            fanout += [t - opened_at for t in times if t is not None]
+            open_size = max(open_size, size)
+        start_at = time.monotonic() + 0.3
+        ask(workers, ("burst", vote_id, start_at, spread, {"choice": "yes"}))
+        for _, report in ask(workers, ("report", 60)):
+            acks += report["ack_latencies"]
+            sent += report["sent"]
+            acked += len(report["ack_latencies"])
+            refused += report["refused"]
+        closed_at = time.monotonic()
+        result = chair.post(f"/api/votes/{vote_id}/close").raise_for_status().json()
+        stored += result["counts"]["yes"] + result["counts"]["no"] + result["counts"]["abstain"]
+        for _, times in ask(workers, ("wait_result", vote_id, 60)):
+            close_to_result += [t - closed_at for t in times if t is not None]
+    cpu = sampler.cpu_seconds() - cpu_before
+    wall = time.monotonic() - wall_before
+    return {
+        "fanout": percentiles(fanout), "ack": percentiles(acks), "close_to_result": percentiles(close_to_result),
+        "ballots": {"sent": sent, "acked": acked, "refused": refused, "stored": stored},
+        "state_message_bytes": open_size,
+        "server_cpu_percent_of_one_core": round(100 * cpu / wall, 1) if wall else None,
+    }
+
+
+def run_baseline(terminals: int, processes: int, rounds: int, spread: float, size: int) -> dict[str, Any]:
+    context = multiprocessing.get_context("spawn")
+    port = free_port()
+    ready_parent, ready_child = context.Pipe()
+    server = context.Process(target=baseline.serve, args=(port, ready_child), daemon=True)
+    server.start()
+    ready_parent.recv()
+    url = f"ws://127.0.0.1:{port}"
+    sampler = Sampler(server.pid or 0)
+    sampler.start()
+    counts = [len(c) for c in chunked(list(range(terminals)), processes)]
+    workers = []
+    for count in counts:
+        parent, child = context.Pipe()
+        process = context.Process(target=baseline.clients, args=(url, count, child), daemon=True)
+        process.start()
+        workers.append((process, parent))
+    for _, pipe in workers:
+        pipe.recv()
+    broadcast: list[float] = []
+    echo: list[float] = []
+    for _ in range(rounds):
+        started = baseline.trigger_broadcast(url, size)
+        for _, times in ask(workers, ("wait_broadcast", 60)):
+            broadcast += [t - started for t in times if t is not None]
+        start_at = time.monotonic() + 0.3
+        for _, latencies in ask(workers, ("echo", start_at, spread)):
+            echo += latencies
+    ask(workers, ("stop",))
+    sampler.stop()
+    server.terminate()
+    return {"broadcast": percentiles(broadcast), "echo": percentiles(echo),
+            "peak_rss_mb": round(sampler.peak_rss / 2**20, 1)}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m load.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--terminals", type=int, default=1000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--processes", type=int, default=0,
+                        help="client processes (default: 1 per 1,250 tablets, 2..4)")
+    parser.add_argument("--spread", type=float, default=1.0, help="seconds over which a burst of ballots is sent")
+    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temporary dir)")
+    parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here")
+    args = parser.parse_args(argv)
+    if not 1 <= args.terminals <= 20000 or not 1 <= args.rounds <= 20:
+        parser.error("--terminals must be 1..20000 and --rounds 1..20")
+    processes = args.processes or max(2, min(4, -(-args.terminals // 1250)))
+    files = raise_open_files()
+    tmp = Path(tempfile.mkdtemp(prefix="renda-bench-"))
+    server, url, _log = start_server(tmp / "data", args.database_url)
+    sampler = Sampler(server.pid)
+    sampler.start()
+    summary: dict[str, Any] = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "open_files_limit": files},
+        "terminals": args.terminals, "rounds": args.rounds, "client_processes": processes,
+        "database": "postgresql" if args.database_url else "sqlite",
+    }
+    workers: list[tuple[Any, Any]] = []
+    try:
+        staff = login(url, "staff", "demo-staff-2026")
+        chair = login(url, "chair", "demo-chair-2026")
+        meeting_id, codes = prepare_meeting(staff, args.terminals)
+        started = time.monotonic()
+        workers = start_workers(terminals_worker.run, chunked(codes, processes), url)
+        for _, pipe in workers:
+            if not pipe.poll(900):
+                raise TimeoutError("tablets did not connect")
+            pipe.recv()
+        summary["connect_and_check_in_s"] = round(time.monotonic() - started, 2)
+        summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
+                                              meeting_id)
+        summary["server"]["peak_rss_mb"] = round(sampler.peak_rss / 2**20, 1)
+        ask(workers, ("stop",))
+    finally:
+        for process, _ in workers:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+        sampler.stop()
+        server.terminate()
+        server.wait(timeout=30)
+    summary["micro"] = micro_benchmarks()
+    if not args.skip_baseline:
+        summary["baseline"] = run_baseline(args.terminals, processes, args.rounds, args.spread,
+                                           summary["server"]["state_message_bytes"])
+        base, srv = summary["baseline"], summary["server"]
+        summary["ratios"] = {
+            "fanout_p99_to_broadcast_p99": ratio(srv["fanout"]["p99_ms"], base["broadcast"]["p99_ms"]),
+            "fanout_p50_to_broadcast_p50": ratio(srv["fanout"]["p50_ms"], base["broadcast"]["p50_ms"]),
+            "ack_p99_to_echo_p99": ratio(srv["ack"]["p99_ms"], base["echo"]["p99_ms"]),
+            "ack_p50_to_echo_p50": ratio(srv["ack"]["p50_ms"], base["echo"]["p50_ms"]),
+        }
+    ballots = summary["server"]["ballots"]
+    checks = {
+        "no_ballot_lost_or_duplicated": ballots["sent"] == ballots["acked"] == ballots["stored"],
+        "ack_p99_within_target": (summary["server"]["ack"]["p99_ms"] or 1e9) <= TARGETS["ack_p99_ms_max"],
+        "close_to_result_within_target":
+            (summary["server"]["close_to_result"]["max_ms"] or 1e9) <= TARGETS["close_to_result_ms_max"],
+        "election_tally_within_target": summary["micro"]["election_tally_ms"] <= TARGETS["election_tally_ms_max"],
+        "audit_append_within_target": summary["micro"]["audit_append_5000_ms"] <= TARGETS["audit_append_5000_ms_max"],
+    }
+    if "ratios" in summary:
+        checks["fanout_p99_ratio_within_target"] = \
+            (summary["ratios"]["fanout_p99_to_broadcast_p99"] or 1e9) <= TARGETS["fanout_p99_ratio_max"]
+    summary["targets"] = TARGETS
+    summary["checks"] = checks
+    text = json.dumps(summary, ensure_ascii=False, indent=2)
+    print(text)
+    if args.out:
+        args.out.write_text(text + "\n", encoding="utf-8")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return 0 if checks["no_ballot_lost_or_duplicated"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""One benchmark worker process: a few hundred to a few thousand simulated tablets on asyncio.
+
+The coordinator (load/bench.py) sends commands over a pipe; the worker answers with timings taken
+from ``time.monotonic()`` (one clock for every process on the machine).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any
+
+import httpx
+import websockets
+
+
+@dataclass
+class Tablet:
+    code: str
+    token: str = ""
+    ws: Any = None
+    checked_in: asyncio.Event = field(default_factory=asyncio.Event)
+    seen_open: dict[str, float] = field(default_factory=dict)
+    seen_result: dict[str, float] = field(default_factory=dict)
+    acks: dict[str, float] = field(default_factory=dict)
+    refusals: dict[str, str] = field(default_factory=dict)
+    open_size: int = 0
+    reader: asyncio.Task[None] | None = None
+
+
+async def _read(tablet: Tablet) -> None:
+    async for frame in tablet.ws:
+        now = time.monotonic()
+        message = json.loads(frame)
+        kind = message.get("type")
+        if kind == "state":
+            for vote in message["votes"]:
+                if vote["state"] == "open" and vote["id"] not in tablet.seen_open:
+                    tablet.seen_open[vote["id"]] = now
+                    tablet.open_size = len(frame)
+                elif vote["state"] == "closed" and vote.get("result") and vote["id"] not in tablet.seen_result:
+                    tablet.seen_result[vote["id"]] = now
+        elif kind == "me" and message.get("checked_in"):
+            tablet.checked_in.set()
+        elif kind == "receipt":
+            tablet.acks.setdefault(message["ballot_id"], now)
+        elif kind == "error" and message.get("ref"):
+            tablet.refusals[message["ref"]] = message["code"]
+
+
+async def _sign_in(http: httpx.AsyncClient, code: str) -> str:
+    for attempt in range(5):
+        try:
+            response = await http.post("/api/deputy/login", json={"code": code})
+        except httpx.TransportError:  # a keep-alive connection closed under us: try again
+            await asyncio.sleep(0.1 * (attempt + 1))
+            continue
+        response.raise_for_status()
+        return str(response.json()["token"])
+    raise RuntimeError("sign-in kept failing")
+
+
+async def _connect(url: str, tablet: Tablet, http: httpx.AsyncClient) -> None:
+    tablet.token = await _sign_in(http, tablet.code)
+    ws_url = url.replace("http://", "ws://") + "/ws"
+    tablet.ws = await websockets.connect(ws_url, compression=None, open_timeout=120, max_size=2**24,
+                                         ping_interval=None)
+    await tablet.ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
+    tablet.reader = asyncio.get_running_loop().create_task(_read(tablet))
+    await tablet.ws.send(json.dumps({"type": "check_in"}))
+    await asyncio.wait_for(tablet.checked_in.wait(), 300)
+
+
+async def _cast(tablet: Tablet, delay: float, vote_id: str, choice: dict[str, Any], sent: dict[str, float]) -> None:
+    await asyncio.sleep(delay)
+    ballot_id = secrets.token_hex(16)
+    sent[ballot_id] = time.monotonic()
+    await tablet.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice}))
+
+
+async def _gather_limited(coros: list[Any], limit: int) -> None:
+    semaphore = asyncio.Semaphore(limit)
+
+    async def one(coro: Any) -> None:
+        async with semaphore:
+            await coro
+
+    await asyncio.gather(*(one(c) for c in coros))
+
+
+async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
+    loop = asyncio.get_running_loop()
+    tablets = [Tablet(code) for code in codes]
+    async with httpx.AsyncClient(base_url=url, timeout=300, limits=httpx.Limits(max_connections=64)) as http:
+        await _gather_limited([_connect(url, t, http) for t in tablets], 64)
+    pipe.send(("ready", len(tablets)))
+    sent: dict[str, float] = {}
+    while True:
+        command = await loop.run_in_executor(None, pipe.recv)
+        name = command[0]
+        if name == "burst":
+            _, vote_id, start_at, spread, choice = command
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            await asyncio.gather(*(_cast(tablet, index * spread / max(1, len(tablets)), vote_id, choice, sent)
+                                   for index, tablet in enumerate(tablets)))
+            pipe.send(("sent", len(tablets)))
+        elif name == "report":
+            _, wait_s = command
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline and sum(len(t.acks) + len(t.refusals) for t in tablets) < len(sent):
+                await asyncio.sleep(0.05)
+            acks = [t.acks[b] - sent[b] for t in tablets for b in t.acks if b in sent]
+            refused = sum(len(t.refusals) for t in tablets)
+            pipe.send(("report", {"ack_latencies": acks, "refused": refused, "sent": len(sent),
+                                  "seen_open": [t.seen_open for t in tablets],
+                                  "seen_result": [t.seen_result for t in tablets],
+                                  "open_size": max((t.open_size for t in tablets), default=0)}))
+            sent.clear()
+            for t in tablets:
+                t.acks.clear()
+                t.refusals.clear()
+        elif name == "wait_result":
+            _, vote_id, wait_s = command
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline and not all(vote_id in t.seen_result for t in tablets):
+                await asyncio.sleep(0.02)
+            pipe.send(("result", [t.seen_result.get(vote_id) for t in tablets]))
+        elif name == "wait_open":
+            _, vote_id, wait_s = command
+            deadline = time.monotonic() + wait_s
+            while time.monotonic() < deadline and not all(vote_id in t.seen_open for t in tablets):
+                await asyncio.sleep(0.02)
+            pipe.send(("open", [t.seen_open.get(vote_id) for t in tablets],
+                       max((t.open_size for t in tablets), default=0)))
+        elif name == "stop":
+            for t in tablets:
+                await t.ws.close()
+            pipe.send(("stopped",))
+            return
+
+
+def run(url: str, codes: list[str], pipe: Connection) -> None:
+    """Process entry point."""
+    asyncio.run(_serve(url, codes, pipe))
