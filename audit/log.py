@@ -128,7 +128,7 @@ class AuditLog:
         self._origin = ""
         self._broken = False
         self._closed = False
-        self._last_line = b""
+        self._last_lines: list[bytes] = []
         self.recoveries: tuple[Recovery, ...] = ()
         self._length = 0  # bytes of whole records written (buffered or not)
         self._unsigned: list[int] = []  # line lengths of the records after the latest checkpoint
@@ -286,9 +286,18 @@ class AuditLog:
         self, type: str, body: Mapping[str, Any], time: str | datetime | None = None
     ) -> tuple[int, bytes]:
         """`append`, also returning the record's canonical bytes (for a database copy)."""
+        return self.append_many_encoded([(type, body)], time)[0]
+
+    def append_many_encoded(
+        self, entries: Iterable[tuple[str, Mapping[str, Any]]], time: str | datetime | None = None
+    ) -> list[tuple[int, bytes]]:
+        """`append_many` in the order given, also returning each record's index and canonical bytes."""
+        batch = list(entries)
+        if not batch:
+            return []
         with self._mutex:
-            index = self.append_many([(type, body)], time)[0]
-            return index, self._last_line
+            indexes = self.append_many(batch, time)
+            return list(zip(indexes, self._last_lines, strict=True))
 
     def _append(self, entries: list[tuple[str, Mapping[str, Any]]], time: str | datetime | None) -> list[int]:
         with self._mutex:
@@ -307,7 +316,7 @@ class AuditLog:
                 seq += 1
             if not lines:
                 return []
-            self._last_line = lines[-1]
+            self._last_lines = lines[:]
             self._unsigned.extend(len(line) + 1 for line in lines)
             lines.append(b"")
             data = b"\n".join(lines)

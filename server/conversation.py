@@ -84,13 +84,22 @@ class Conversation:
     _refused_in_a_row: int = 0
     _failed_logins: int = 0
     _pending_lookup: bool = False
+    _flooded: int = 0
 
     def receive(self, raw: str | bytes, now: float) -> list[Action]:
         """One frame from the terminal."""
         if self.state == "closed":
             return []
         if not self._take_token(now):
-            return self._refuse(protocol.error("rate_limited", protocol.ERRORS["rate_limited"]))
+            # A flood is closed even if the bucket lets a frame through now and then (which resets
+            # the refusals-in-a-row count): rate-limited frames are counted until the terminal has
+            # been quiet long enough for the bucket to refill (docs/protocol.md "Error codes").
+            self._flooded += 1
+            actions = self._refuse(protocol.error("rate_limited", protocol.ERRORS["rate_limited"]))
+            if self._flooded >= self.max_refusals and self.state != "closed":
+                self.state = "closed"
+                actions.append(Close(POLICY_VIOLATION, "rate limit exceeded"))
+            return actions
         try:
             message = protocol.parse(raw, self.max_bytes)
         except ProtocolError as error:
@@ -165,6 +174,8 @@ class Conversation:
             self._tokens, self._last = self.burst, now
         self._tokens = min(self.burst, self._tokens + (now - self._last) * self.rate_per_second)
         self._last = now
+        if self._tokens >= self.burst:
+            self._flooded = 0
         if self._tokens < 1:
             return False
         self._tokens -= 1

@@ -9,7 +9,11 @@ is fsynced and one checkpoint signed for the batch. So:
   missing records are restored from the database copy, and a ``log_reconciled`` record says so;
 - a file longer than the database past the last checkpoint is cut back (never acknowledged);
 - any record that differs between the two, or a signed checkpoint the database cannot match,
-  stops the server: that is tampering, or a restored backup, and a person must look.
+  stops the server: that is tampering, or a restored backup, and a person must look;
+- after a clean shutdown (every record fsynced and signed; the marker file
+  ``audit-log.closed-cleanly`` says so) nothing can be missing from the file, so a database copy
+  *longer* than the file is records inserted behind the server's back, not a crash: it stops the
+  server too, instead of being "restored" into the evidence (tests/reliability/test_tampering.py).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit import AuditLog, Checkpoint, keys
 from audit.errors import AuditError
+from audit.logfile import RECORDS, LineReader
 from server.models import AuditRecord
 
 
@@ -30,9 +35,21 @@ class LedgerMismatch(RuntimeError):
     """The database copy and the evidence file disagree; the server refuses to start."""
 
 
+CLEAN_MARK = "audit-log.closed-cleanly"
+
+
+def _records_in_file(directory: Path) -> int:
+    path = directory / RECORDS
+    if not path.exists():
+        return 0
+    with path.open("rb") as handle:
+        return sum(len(block) for block in LineReader(handle))
+
+
 class Ledger:
-    def __init__(self, log: AuditLog) -> None:
+    def __init__(self, log: AuditLog, clean_mark: Path | None = None) -> None:
         self.log = log
+        self.clean_mark = clean_mark
 
     @staticmethod
     def load_signer(data_dir: Path, name: str) -> keys.Signer:
@@ -50,12 +67,21 @@ class Ledger:
         directory = data_dir / "audit-log"
         with sessions() as session:
             db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
+        clean_mark = data_dir / CLEAN_MARK
+        if clean_mark.exists():
+            in_file = _records_in_file(directory)
+            if len(db_lines) > in_file:
+                raise LedgerMismatch(
+                    f"审计日志与数据库副本不一致，拒绝启动：日志已正常关闭，但数据库副本从第 {in_file} 号记录起多出 "
+                    f"{len(db_lines) - in_file} 条记录 (record {in_file}: inserted into the database copy "
+                    "after a clean shutdown)")
+            clean_mark.unlink()
         try:
             report = AuditLog.reconcile(directory, db_lines, signer.verifier)
         except AuditError as error:
             raise LedgerMismatch(f"审计日志与数据库副本不一致，拒绝启动：{error}") from error
         log = AuditLog.open(directory, signer, origin)
-        ledger = cls(log)
+        ledger = cls(log, clean_mark)
         ledger._copy_new_records(sessions, len(db_lines))
         if report.restored or report.cut_bytes:
             ledger.log.append("log_reconciled", {
@@ -84,6 +110,10 @@ class Ledger:
     def stage(self, type_: str, body: dict[str, Any], now: datetime) -> tuple[int, bytes]:
         return self.log.append_encoded(type_, body, now)
 
+    def stage_many(self, entries: list[tuple[str, dict[str, Any]]], now: datetime) -> list[tuple[int, bytes]]:
+        """Stage several records with one write, in the order given."""
+        return self.log.append_many_encoded(entries, now)
+
     def rollback(self, size: int) -> None:
         self.log.truncate(size)
 
@@ -95,3 +125,5 @@ class Ledger:
 
     def close(self) -> None:
         self.log.close()
+        if self.clean_mark is not None and self.log.size == self.log.latest_checkpoint.size:
+            self.clean_mark.write_text("every record of the audit log is fsynced and signed\n", encoding="utf-8")

@@ -32,6 +32,10 @@ class LiveVote:
     ballots: dict[int, dict[str, Any]] = field(default_factory=dict)
     receipts_by_member: dict[int, dict[str, Any]] = field(default_factory=dict)
     result: dict[str, Any] | None = None
+    #: hash of a tablet's ballot id -> (leaf, content hash), for idempotent resends (no voter here)
+    receipt_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: ballots already checked against the definition, by canonical text
+    valid_shapes: set[bytes] = field(default_factory=set)
 
     @property
     def cast(self) -> int:

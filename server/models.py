@@ -11,7 +11,7 @@ votes keep ``named_ballots`` for the result sheet.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
@@ -21,6 +21,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -194,3 +195,8 @@ class AuditRecord(Base):
     __tablename__ = "audit_records"
     seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+#: Core tables for bulk inserts on the hot path (no ORM unit-of-work per row).
+audit_records_table = cast(Table, AuditRecord.__table__)
+ballot_receipts_table = cast(Table, BallotReceipt.__table__)

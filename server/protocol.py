@@ -82,7 +82,9 @@ def _string(data: dict[str, Any], key: str, *, required: bool = True, limit: int
 
 def parse(raw: str | bytes, max_bytes: int) -> Message:
     """Parse one frame from a terminal, or raise :class:`ProtocolError`."""
-    size = len(raw.encode("utf-8")) if isinstance(raw, str) else len(raw)
+    # "surrogatepass": a str with a lone surrogate is not UTF-8 and must be refused as malformed
+    # JSON below, not crash the size check (found by tests/reliability/test_hostile_frames.py).
+    size = len(raw.encode("utf-8", "surrogatepass")) if isinstance(raw, str) else len(raw)
     if size > max_bytes:
         raise ProtocolError("frame_too_large", f"上限 {max_bytes} 字节")
     try:
@@ -94,7 +96,7 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
     kind = data.get("type")
     if kind == "hello":
         version = data.get("v", VERSION)
-        if version != VERSION:
+        if isinstance(version, bool) or version != VERSION:  # true == 1 in Python, not in the protocol
             raise ProtocolError("unsupported_version")
         screen = data.get("screen")
         if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int)):

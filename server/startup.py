@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.live import Live, LiveMeeting, LiveVote
-from server.models import Attendance, AuditRecord, Body, Item, Meeting, Member, Vote, VoteParticipation
+from server.models import Attendance, AuditRecord, BallotReceipt, Body, Item, Meeting, Member, Vote, VoteParticipation
 from server.usecases.agenda import item_view
 
 
@@ -68,6 +68,10 @@ def rebuild(session: Session) -> Live:
     open_ids = {v.id for v in votes if v.state == "open"}
     ballots = _ballots_of_open_votes(session, open_ids)
     participation = {p.vote_id: p.voters for p in session.scalars(select(VoteParticipation))}
+    receipt_keys: dict[str, dict[str, tuple[int, str]]] = {vote_id: {} for vote_id in open_ids}
+    if open_ids:
+        for receipt in session.scalars(select(BallotReceipt).where(BallotReceipt.vote_id.in_(open_ids))):
+            receipt_keys[receipt.vote_id][receipt.key_hash] = (receipt.leaf_index, receipt.content_hash)
     for vote in votes:
         item = items[vote.item_id]
         live.votes[vote.id] = LiveVote(
@@ -76,6 +80,6 @@ def rebuild(session: Session) -> Live:
             eligible=frozenset(vote.eligible), named=not item.secret,
             change_allowed=item.settings.get("change_before_close", "last") == "last",
             deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])),
-            ballots=ballots.get(vote.id, {}), result=vote.result,
+            ballots=ballots.get(vote.id, {}), result=vote.result, receipt_keys=receipt_keys.get(vote.id, {}),
         )
     return live

@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+from sqlalchemy import insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.errors import ServerError
 from server.ledger import Ledger
 from server.live import Live
-from server.models import AuditRecord
+from server.models import audit_records_table
 
 log = logging.getLogger("server.writer")
 T = TypeVar("T")
@@ -71,6 +72,12 @@ class Tx:
         seq, data = self.ledger.stage(type_, body, self.now)
         self.staged.append((seq, data))
         return seq
+
+    def audit_many(self, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
+        """Stage several records with one write (a batch of ballots). Returns their seqs in order."""
+        staged = self.ledger.stage_many(entries, self.now)
+        self.staged.extend(staged)
+        return [seq for seq, _ in staged]
 
     def finalize_once(self, key: str, finalize: Callable[[Tx], None]) -> None:
         """Run ``finalize(tx)`` once after every job of the batch, before the commit."""
@@ -225,8 +232,9 @@ class Writer:
                     results.extend(self._isolated(tx, job) for job in jobs)
                 for finalize in tx.finalizers.values():
                     finalize(tx)
-                for seq, data in tx.staged:
-                    session.add(AuditRecord(seq=seq, data=data))
+                if tx.staged:
+                    rows = [{"seq": seq, "data": data} for seq, data in tx.staged]
+                    session.execute(insert(audit_records_table), rows)
                 session.commit()
         except ServerError as refusal:
             self.ledger.rollback(size_before)

@@ -57,6 +57,7 @@ async def endpoint(websocket: WebSocket) -> None:
                 if principal is not None and svc.hub.connections_for(principal.credential) >= \
                         svc.settings.max_connections_per_credential:
                     svc.hub.send(conn, protocol.error("too_many_connections", "该账号同时连接的终端过多"))
+                    await asyncio.sleep(0.05)  # let the error frame go first (as for Close below)
                     await close(POLICY_VIOLATION, "too many connections")
                     return
                 await run(conversation.signed_in(principal))

@@ -16,10 +16,13 @@ import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+from sqlalchemy import insert
+
 from audit.canonical import dumps as canonical_dumps
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
-from server.models import BallotReceipt, NamedBallot, VoteParticipation
+from server.models import BallotReceipt, NamedBallot, VoteParticipation, ballot_receipts_table
 from server.usecases.common import check_ballot, member_code, open_vote
 from server.writer import Tx
 
@@ -76,21 +79,31 @@ def cast_ballot(
     return ticket
 
 
+def _stored(tx: Tx, vote_id: str, key: str) -> tuple[int, str, str] | None:
+    """(leaf, content hash, vote id) of a stored ballot with this key: from memory for an open
+    vote, else from the database (a resend after close, or after a restart)."""
+    vote = tx.live.votes.get(vote_id)
+    if vote is not None and vote.state == "open":
+        known = vote.receipt_keys.get(key)
+        return None if known is None else (known[0], known[1], vote_id)
+    row = tx.session.get(BallotReceipt, key)
+    return None if row is None else (row.leaf_index, row.content_hash, row.vote_id)
+
+
 def _check(tx: Tx, ticket: Ticket, member_id: int, ballot: Any, replaces: str | None) -> None:
     if not isinstance(ticket.ballot_id, str) or not 16 <= len(ticket.ballot_id) <= 64:
         raise ServerError("invalid_ballot_id", "选票编号无效（应为16至64个字符的随机编号）", field="ballot_id")
     batch: _Batch = tx.shared.setdefault("ballots", _Batch())
     key = key_of(ticket.ballot_id)
-    stored = tx.session.get(BallotReceipt, key)
-    vote = tx.live.votes.get(ticket.vote_id)
+    if key in batch.keys:
+        raise Conflict("ballot_in_progress", "同一选票正在处理，请稍候")
     digest = content_hash(ticket.vote_id, ballot) if isinstance(ballot, dict) else ""
-    if stored is not None or key in batch.keys:
-        if stored is None:
-            raise Conflict("ballot_in_progress", "同一选票正在处理，请稍候")
-        if stored.vote_id != ticket.vote_id or stored.content_hash != digest:
+    stored = _stored(tx, ticket.vote_id, key)
+    if stored is not None:
+        leaf, stored_digest, stored_vote = stored
+        if stored_vote != ticket.vote_id or stored_digest != digest:
             raise Conflict("ballot_id_reused", "选票编号已被另一张选票使用")
         ticket.duplicate = True
-        leaf = stored.leaf_index
 
         def give_receipt() -> None:
             ticket.receipt = tx.ledger.receipt(leaf, tx.checkpoint, vote_id=ticket.vote_id)
@@ -102,63 +115,72 @@ def _check(tx: Tx, ticket: Ticket, member_id: int, ballot: Any, replaces: str | 
         raise Conflict("paper_vote", "本轮为纸质选票，由计票人录入")
     if member_id not in vote.eligible:
         raise forbidden("您不在本次表决的表决人名单中（须在表决开始前签到）")
-    check_ballot(vote.definition, ballot)
+    shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+    if shape not in vote.valid_shapes:
+        check_ballot(vote.definition, ballot)
+        if len(vote.valid_shapes) < 10_000:
+            vote.valid_shapes.add(shape)
     if (vote.id, member_id) in batch.members:
         raise Conflict("ballot_in_progress", "您的上一张选票正在处理，请稍候")
     if member_id in vote.voters:
-        if not vote.change_allowed:
-            raise Conflict("already_voted", "您已投票；本项表决以第一次按键为准，不能更改")
-        if not replaces:
-            raise Conflict("change_needs_previous", "您已投票；如需更改，须由本机提交（本机保存有原选票凭证）")
-        old = tx.session.get(BallotReceipt, key_of(replaces))
-        if old is None or old.vote_id != vote.id or old.replaced:
-            raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
-        old.replaced = True
-        tx.audit("ballot_withdrawn", {"vote_id": vote.id, "seq": old.leaf_index})
-        ticket.replaced = replaces
-        withdrawn = old.leaf_index
-
-        def withdraw() -> None:
-            vote.ballots.pop(withdrawn, None)
-
-        tx.then(withdraw)
+        _replace(tx, ticket, vote, replaces)
     batch.keys.add(key)
     batch.members.add((vote.id, member_id))
     batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest))
     tx.finalize_once("ballots", _flush)
 
 
+def _replace(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None) -> None:
+    """A deputy who has voted sends a different ballot: the item's change-before-close setting."""
+    if not vote.change_allowed:
+        raise Conflict("already_voted", "您已投票；本项表决以第一次按键为准，不能更改")
+    if not replaces:
+        raise Conflict("change_needs_previous", "您已投票；如需更改，须由本机提交（本机保存有原选票凭证）")
+    old = tx.session.get(BallotReceipt, key_of(replaces))
+    if old is None or old.vote_id != vote.id or old.replaced:
+        raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
+    old.replaced = True
+    tx.audit("ballot_withdrawn", {"vote_id": vote.id, "seq": old.leaf_index})
+    ticket.replaced = replaces
+    withdrawn = old.leaf_index
+
+    def withdraw() -> None:
+        vote.ballots.pop(withdrawn, None)
+
+    tx.then(withdraw)
+
+
 def _flush(tx: Tx) -> None:
-    """Shuffle, log, sign once, and write receipts and participation for the whole batch."""
+    """Shuffle, log, and write receipts and participation for the whole batch, in bulk."""
     batch: _Batch = tx.shared["ballots"]
     accepted = list(batch.accepted)
     _shuffle(accepted)
-    for entry in accepted:
-        entry.seq = tx.audit("ballot", {
-            "vote_id": entry.vote.id, "ballot": entry.ballot, "nonce": secrets.token_hex(16),
-        })
-        if entry.vote.named:
-            tx.audit("named_ballot", {
-                "vote_id": entry.vote.id, "seq": entry.seq,
-                "member": member_code(tx.live.meetings[entry.vote.meeting_id], entry.member_id),
-            })
+    entries: list[tuple[str, dict[str, Any]]] = [
+        ("ballot", {"vote_id": e.vote.id, "ballot": e.ballot, "nonce": secrets.token_hex(16)}) for e in accepted
+    ]
+    for entry, seq in zip(accepted, tx.audit_many(entries), strict=True):
+        entry.seq = seq
+    named = [e for e in accepted if e.vote.named]
+    if named:
+        tx.audit_many([("named_ballot", {
+            "vote_id": e.vote.id, "seq": e.seq, "member": member_code(tx.live.meetings[e.vote.meeting_id], e.member_id),
+        }) for e in named])
+    tx.session.execute(insert(ballot_receipts_table), [
+        {"key_hash": e.key, "vote_id": e.vote.id, "leaf_index": e.seq, "content_hash": e.digest, "replaced": False}
+        for e in accepted
+    ])
+    for entry in named:
+        row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
+        if row is None:
+            tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
+        else:
+            row.ballot = entry.ballot
     votes: dict[str, set[int]] = {}
     for entry in accepted:
-        tx.session.add(BallotReceipt(
-            key_hash=entry.key, vote_id=entry.vote.id, leaf_index=entry.seq, content_hash=entry.digest,
-        ))
-        if entry.vote.named:
-            row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
-            if row is None:
-                tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
-            else:
-                row.ballot = entry.ballot
         votes.setdefault(entry.vote.id, set(entry.vote.voters)).add(entry.member_id)
     for vote_id, voters in votes.items():
         participation = tx.session.get(VoteParticipation, vote_id)
-        if participation is None:  # pragma: no cover - created with the vote
-            participation = VoteParticipation(vote_id=vote_id)
-            tx.session.add(participation)
+        assert participation is not None  # created with the vote
         participation.voters = sorted(voters)
 
     def apply() -> None:
@@ -166,6 +188,7 @@ def _flush(tx: Tx) -> None:
             entry.ticket.receipt = tx.ledger.receipt(entry.seq, tx.checkpoint, vote_id=entry.vote.id)
             entry.vote.voters.add(entry.member_id)
             entry.vote.ballots[entry.seq] = entry.ballot
+            entry.vote.receipt_keys[entry.key] = (entry.seq, entry.digest)
             if entry.ticket.receipt is not None:
                 entry.vote.receipts_by_member[entry.member_id] = {
                     "ballot_id": entry.ticket.ballot_id, "receipt": entry.ticket.receipt,

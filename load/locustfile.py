@@ -1,0 +1,186 @@
+"""Locust users that behave like deputies' tablets over the real WebSocket protocol.
+
+    .venv/bin/locust -f load/locustfile.py --host http://127.0.0.1:8000 --headless -u 500 -r 50 -t 2m
+
+Deputies sign in with codes issued at test start (staff account), check in, wait, vote when a vote
+opens, and reconnect (resending unacknowledged ballots under the same ballot id) when the socket
+drops. One chair user adds a motion, opens it, and closes it a few seconds later, over and over.
+Latencies come from the users' own clocks and are reported to Locust as custom "WS" events:
+``ballot ack`` (ballot sent -> receipt), ``vote seen`` (chair's open request -> the tablet has it,
+same machine) and ``result seen`` (close request -> the tablet has the result).
+
+The websocket-client library is used with a receive greenlet: the asyncio ``websockets`` client
+does not mix with gevent. Everything stays on the host given (127.0.0.1 in this project).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import random
+import secrets
+import time
+from typing import Any
+
+import gevent
+import websocket
+from locust import HttpUser, between, constant, events, task
+from locust.env import Environment
+
+STAFF = (os.environ.get("LOAD_STAFF_USER", "staff"), os.environ.get("LOAD_STAFF_PASSWORD", "demo-staff-2026"))
+CHAIR = (os.environ.get("LOAD_CHAIR_USER", "chair"), os.environ.get("LOAD_CHAIR_PASSWORD", "demo-chair-2026"))
+CODES: list[str] = []
+SHARED: dict[str, float] = {}  # vote id -> when the chair asked to open / close it (same machine)
+
+
+def _fire(environment: Environment, name: str, started: float, length: int = 0,
+          exception: BaseException | None = None) -> None:
+    environment.events.request.fire(  # type: ignore[no-untyped-call]
+        request_type="WS", name=name, response_time=(time.time() - started) * 1000,
+        response_length=length, exception=exception, context={},
+    )
+
+
+@events.test_start.add_listener  # type: ignore[untyped-decorator]
+def issue_codes(environment: Environment, **_kwargs: Any) -> None:
+    """Staff issues fresh sign-in codes for every active deputy of the newest meeting."""
+    import httpx
+
+    host = environment.host or "http://127.0.0.1:8000"
+    with httpx.Client(base_url=host, timeout=120) as http:
+        token = http.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        meeting = max(m["id"] for m in http.get("/api/meetings", headers=headers).json() if not m["closed"])
+        codes = http.post(f"/api/meetings/{meeting}/codes", json={}, headers=headers).json()
+    CODES[:] = [c["code"] for c in codes]
+    random.shuffle(CODES)
+
+
+class Deputy(HttpUser):
+    """A tablet: sign in, check in, vote on each vote once, reconnect when dropped."""
+
+    wait_time = constant(0.5)
+    weight = 100
+
+    def on_start(self) -> None:
+        if not CODES:
+            raise RuntimeError("more deputies than codes: lower -u")
+        self.code = CODES.pop()
+        response = self.client.post("/api/deputy/login", json={"code": self.code}, name="/api/deputy/login")
+        self.token = response.json()["token"]
+        self.voted: set[str] = set()
+        self.pending: dict[str, tuple[str, dict[str, Any], float]] = {}
+        self.open_votes: list[str] = []
+        self.results_seen: set[str] = set()
+        self.ws: websocket.WebSocket | None = None
+        self.running = True
+        self._connect()
+        self.receiver = gevent.spawn(self._receive)
+
+    def on_stop(self) -> None:
+        self.running = False
+        if self.ws is not None:
+            self.ws.close()
+
+    def _connect(self) -> None:
+        url = (self.host or "http://127.0.0.1:8000").replace("http://", "ws://").replace("https://", "wss://") + "/ws"
+        started = time.time()
+        self.ws = websocket.create_connection(url, timeout=30, enable_multithread=True)
+        self.ws.send(json.dumps({"type": "hello", "v": 1, "token": self.token}))
+        self.ws.send(json.dumps({"type": "check_in"}))
+        for ballot_id, (vote_id, ballot, _sent) in list(self.pending.items()):
+            self.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": ballot}))
+        _fire(self.environment, "connect", started)
+
+    def _receive(self) -> None:
+        while self.running:
+            try:
+                assert self.ws is not None
+                frame = self.ws.recv()
+            except Exception as error:
+                if not self.running:
+                    return
+                _fire(self.environment, "disconnect", time.time(), exception=error)
+                gevent.sleep(random.uniform(0.2, 1.0))
+                try:
+                    self._connect()
+                except Exception:
+                    gevent.sleep(1.0)
+                continue
+            self._handle(json.loads(frame), len(frame))
+
+    def _handle(self, message: dict[str, Any], length: int) -> None:
+        kind = message.get("type")
+        if kind == "state":
+            self.open_votes = [v["id"] for v in message["votes"] if v["state"] == "open"]
+            for vote in message["votes"]:
+                opened = SHARED.get(f"open:{vote['id']}")
+                if vote["state"] == "open" and opened and f"seen:{vote['id']}" not in self.results_seen:
+                    self.results_seen.add(f"seen:{vote['id']}")
+                    _fire(self.environment, "vote seen", opened, length)
+                closed = SHARED.get(f"close:{vote['id']}")
+                if vote.get("result") and closed and vote["id"] not in self.results_seen:
+                    self.results_seen.add(vote["id"])
+                    _fire(self.environment, "result seen", closed, length)
+        elif kind == "receipt":
+            entry = self.pending.pop(message["ballot_id"], None)
+            if entry is not None:
+                self.voted.add(entry[0])
+                _fire(self.environment, "ballot ack", entry[2], length)
+        elif kind == "error" and message.get("ref") in self.pending:
+            vote_id, _ballot, sent = self.pending.pop(message["ref"])
+            if message["code"] in ("vote_not_open", "vote_deadline_passed"):
+                self.voted.add(vote_id)  # closed before it arrived: refused with a reason, not lost
+                _fire(self.environment, "ballot refused after close", sent)
+            else:
+                _fire(self.environment, "ballot ack", sent, exception=RuntimeError(message["code"]))
+
+    @task
+    def vote_when_open(self) -> None:
+        if self.ws is None:
+            return
+        in_flight = {entry[0] for entry in self.pending.values()}
+        for vote_id in self.open_votes:
+            if vote_id in self.voted or vote_id in in_flight:
+                continue
+            ballot_id = secrets.token_hex(16)
+            ballot = {"choice": random.choice(("yes", "yes", "yes", "no", "abstain"))}
+            self.pending[ballot_id] = (vote_id, ballot, time.time())
+            with contextlib.suppress(Exception):
+                self.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id,
+                                         "ballot": ballot}))
+
+
+class Chair(HttpUser):
+    """The presiding officer: add a motion, open it, close it after a while."""
+
+    fixed_count = 1
+    wait_time = between(6, 8)
+
+    def on_start(self) -> None:
+        self.headers = {}
+        for role, (user, password) in (("staff", STAFF), ("chair", CHAIR)):
+            token = self.client.post("/api/login", json={"username": user, "password": password},
+                                     name="/api/login").json()["token"]
+            self.headers[role] = {"Authorization": f"Bearer {token}"}
+        meetings = self.client.get("/api/meetings", headers=self.headers["chair"], name="/api/meetings").json()
+        self.meeting = max(m["id"] for m in meetings if not m["closed"])
+        self.number = 0
+
+    @task
+    def one_vote(self) -> None:
+        self.number += 1
+        item = self.client.post(f"/api/meetings/{self.meeting}/items", headers=self.headers["staff"],
+                                json={"kind": "motion", "title": f"负载测试议案{self.number}"},
+                                name="/api/meetings/[id]/items").json()
+        with self.client.post(f"/api/items/{item['id']}/open", json={}, headers=self.headers["chair"],
+                              name="/api/items/[id]/open", catch_response=True) as response:
+            if response.status_code == 409 and response.json()["error"]["code"] == "no_quorum":
+                response.success()  # deputies are still arriving
+                return
+            vote_id = response.json()["vote_id"]
+        SHARED[f"open:{vote_id}"] = time.time()
+        gevent.sleep(4)
+        SHARED[f"close:{vote_id}"] = time.time()
+        self.client.post(f"/api/votes/{vote_id}/close", headers=self.headers["chair"], name="/api/votes/[id]/close")

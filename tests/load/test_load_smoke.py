@@ -1,0 +1,47 @@
+"""Smoke runs of the load tools (the full-size runs are `python -m load.bench --terminals 5000`
+and Locust from the README): the benchmark still works end to end and loses no ballot, and the
+Locust users sign in, vote and see results against a real server."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT, launch
+
+
+@pytest.mark.slow
+def test_benchmark_smoke_run_accounts_for_every_ballot(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "load.bench", "--terminals", "200", "--rounds", "1", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    ballots = summary["server"]["ballots"]
+    assert ballots["sent"] == ballots["acked"] == ballots["stored"] == 200
+    assert summary["server"]["fanout"]["count"] == 200
+    assert summary["baseline"]["broadcast"]["count"] == 200
+    assert summary["checks"]["no_ballot_lost_or_duplicated"] is True
+    assert set(summary["ratios"]) >= {"fanout_p99_to_broadcast_p99", "ack_p99_to_echo_p99"}
+
+
+@pytest.mark.slow
+def test_locust_deputies_vote_and_see_results_without_failures(tmp_path: Path) -> None:
+    server = launch(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--host", server.url, "--headless",
+             "-u", "46", "-r", "46", "-t", "20s", "--only-summary", "--csv", str(tmp_path / "locust")],
+            cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    finally:
+        server.stop()
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    stats = (tmp_path / "locust_stats.csv").read_text(encoding="utf-8")
+    rows = {line.split(",")[1]: line.split(",") for line in stats.splitlines()[1:]}
+    assert int(rows["ballot ack"][2]) >= 45 and int(rows["ballot ack"][3]) == 0
+    assert int(rows["result seen"][2]) >= 45
