@@ -111,7 +111,7 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1", "--port",
          str(port), "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning", "--backlog", "8192",
-         "--ws-ping-interval", "60", "--timeout-keep-alive", "60"],
+         "--ws-ping-interval", "60", "--ws-ping-timeout", "120", "--timeout-keep-alive", "60"],
         cwd=ROOT, env=env, stdout=log_path.open("wb"), stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
@@ -212,7 +212,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     fanout: list[float] = []
     acks: list[float] = []
     close_to_result: list[float] = []
-    sent = acked = refused = stored = 0
+    sent = acked = refused = stored = reconnects = 0
     open_size = 0
     cpu_before = sampler.cpu_seconds()
     wall_before = time.monotonic()
@@ -227,7 +227,9 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
             open_size = max(open_size, size)
         start_at = time.monotonic() + 0.3
         ask(workers, ("burst", vote_id, start_at, spread, {"choice": "yes"}))
-        for _, report in ask(workers, ("report", 60)):
+        reports = [report for _, report in ask(workers, ("report", 60))]
+        reconnects = sum(report["reconnects"] for report in reports)  # cumulative per worker
+        for report in reports:
             acks += report["ack_latencies"]
             sent += report["sent"]
             acked += len(report["ack_latencies"])
@@ -242,6 +244,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     return {
         "fanout": percentiles(fanout), "ack": percentiles(acks), "close_to_result": percentiles(close_to_result),
         "ballots": {"sent": sent, "acked": acked, "refused": refused, "stored": stored},
+        "reconnects": reconnects,
         "state_message_bytes": open_size,
         "server_cpu_percent_of_one_core": round(100 * cpu / wall, 1) if wall else None,
     }

@@ -7,6 +7,7 @@ from ``time.monotonic()`` (one clock for every process on the machine).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -29,7 +30,10 @@ class Tablet:
     acks: dict[str, float] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
     open_size: int = 0
-    reader: asyncio.Task[None] | None = None
+    runner: asyncio.Task[None] | None = None
+    unacked: dict[str, str] = field(default_factory=dict)
+    reconnects: int = 0
+    stopping: bool = False
 
 
 async def _read(tablet: Tablet) -> None:
@@ -48,8 +52,10 @@ async def _read(tablet: Tablet) -> None:
             tablet.checked_in.set()
         elif kind == "receipt":
             tablet.acks.setdefault(message["ballot_id"], now)
-        elif kind == "error" and message.get("ref"):
+            tablet.unacked.pop(message["ballot_id"], None)
+        elif kind == "error" and message.get("ref") and message["code"] != "storage_unavailable":
             tablet.refusals[message["ref"]] = message["code"]
+            tablet.unacked.pop(message["ref"], None)
 
 
 async def _sign_in(http: httpx.AsyncClient, code: str) -> str:
@@ -64,22 +70,44 @@ async def _sign_in(http: httpx.AsyncClient, code: str) -> str:
     raise RuntimeError("sign-in kept failing")
 
 
+async def _run_tablet(url: str, tablet: Tablet) -> None:
+    """Stay connected like a real tablet: reconnect after a drop, resend what was not acknowledged."""
+    ws_url = url.replace("http://", "ws://") + "/ws"
+    while not tablet.stopping:
+        try:
+            async with websockets.connect(ws_url, compression=None, open_timeout=120, max_size=2**24,
+                                          ping_interval=None) as ws:
+                tablet.ws = ws
+                await ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
+                if not tablet.checked_in.is_set():
+                    await ws.send(json.dumps({"type": "check_in"}))
+                for frame in list(tablet.unacked.values()):
+                    await ws.send(frame)
+                await _read(tablet)
+        except (TimeoutError, OSError, websockets.WebSocketException):
+            pass
+        tablet.ws = None
+        if not tablet.stopping:
+            tablet.reconnects += 1
+            await asyncio.sleep(0.5)
+
+
 async def _connect(url: str, tablet: Tablet, http: httpx.AsyncClient) -> None:
     tablet.token = await _sign_in(http, tablet.code)
-    ws_url = url.replace("http://", "ws://") + "/ws"
-    tablet.ws = await websockets.connect(ws_url, compression=None, open_timeout=120, max_size=2**24,
-                                         ping_interval=None)
-    await tablet.ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
-    tablet.reader = asyncio.get_running_loop().create_task(_read(tablet))
-    await tablet.ws.send(json.dumps({"type": "check_in"}))
-    await asyncio.wait_for(tablet.checked_in.wait(), 300)
+    tablet.runner = asyncio.get_running_loop().create_task(_run_tablet(url, tablet))
+    await asyncio.wait_for(tablet.checked_in.wait(), 600)
 
 
 async def _cast(tablet: Tablet, delay: float, vote_id: str, choice: dict[str, Any], sent: dict[str, float]) -> None:
     await asyncio.sleep(delay)
     ballot_id = secrets.token_hex(16)
+    frame = json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice})
+    tablet.unacked[ballot_id] = frame
     sent[ballot_id] = time.monotonic()
-    await tablet.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice}))
+    ws = tablet.ws
+    if ws is not None:
+        with contextlib.suppress(websockets.WebSocketException, OSError):
+            await ws.send(frame)  # otherwise sent again on reconnect
 
 
 async def _gather_limited(coros: list[Any], limit: int) -> None:
@@ -116,6 +144,7 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             acks = [t.acks[b] - sent[b] for t in tablets for b in t.acks if b in sent]
             refused = sum(len(t.refusals) for t in tablets)
             pipe.send(("report", {"ack_latencies": acks, "refused": refused, "sent": len(sent),
+                                  "reconnects": sum(t.reconnects for t in tablets),
                                   "seen_open": [t.seen_open for t in tablets],
                                   "seen_result": [t.seen_result for t in tablets],
                                   "open_size": max((t.open_size for t in tablets), default=0)}))
@@ -138,7 +167,9 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
                        max((t.open_size for t in tablets), default=0)))
         elif name == "stop":
             for t in tablets:
-                await t.ws.close()
+                t.stopping = True
+                if t.ws is not None:
+                    await t.ws.close()
             pipe.send(("stopped",))
             return
 
