@@ -96,6 +96,8 @@ async def endpoint(websocket: WebSocket) -> None:
             return
         svc.hub.send(conn, {"type": "receipt", "vote_id": ticket.vote_id, "ballot_id": ticket.ballot_id,
                             "receipt": ticket.receipt, "duplicate": ticket.duplicate, "replaced": ticket.replaced})
+        if len(svc.hub.by_member.get(member_id, ())) > 1:
+            svc.hub.send_me(member_id)  # the deputy's other devices show 已提交 at once
 
     async def checkin() -> None:
         principal = conversation.principal

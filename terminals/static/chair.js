@@ -104,7 +104,7 @@
   async function openDialog(item, preset) {
     const rounds = roundChoices(item);
     const round = el("select", {id: "d-round"}, rounds.map(([k, label]) => el("option", {value: k, selected: k === preset}, label)));
-    const countdown = el("select", {id: "d-countdown"}, [["", "不限时"], ["60", "1分钟"], ["120", "2分钟"], ["180", "3分钟"], ["300", "5分钟"]]
+    const countdown = el("select", {id: "d-countdown"}, [["", "不限时"], ["10", "10秒"], ["30", "30秒"], ["60", "1分钟"], ["120", "2分钟"], ["180", "3分钟"], ["300", "5分钟"]]
       .map(([v, l]) => el("option", {value: v}, l)));
     const method = el("select", {id: "d-method"}, el("option", {value: "electronic"}, "电子表决"),
       item.kind === "election" ? el("option", {value: "paper"}, "纸质选票（计票人录入）") : null);
@@ -133,7 +133,7 @@
     const def = item.definition || {};
     const perPerson = (item.kind === "appointment" && (def.mode || "individual") === "individual")
       || (item.kind === "list_approval" && def.mode === "per_person");
-    const names = item.kind === "appointment" ? (def.items || []).map(i => [i.id || i.nominee, i.nominee + "（" + (R.ACTION[i.action] || "") + (i.post || "") + "）"])
+    const names = item.kind === "appointment" ? (def.items || []).map(i => [i.id || i.nominee, R.actionText(i)])
       : (def.persons || []).map(p => [p, p]);
     const num = name => el("input", {type: "number", min: 0, value: 0, "data-count": name, style: "width:6em"});
     const groups = perPerson ? names : [[null, "表决结果"]];
@@ -145,10 +145,33 @@
       const sets = [...body.querySelectorAll("fieldset")];
       return perPerson ? Object.fromEntries(sets.map(fs => [fs.dataset.person, read(fs)])) : read(sets[0]);
     };
+    const present = state.attendance.present;
+    const error = el("p", {class: "error", id: "m-error", role: "alert"});
+    body.append(el("p", {class: "small"}, "实到 " + present + " 人；未举手的计为未按。"), error);
+    const line = c => "赞成 " + c.yes + " 票，反对 " + c.no + " 票，弃权 " + c.abstain + " 票";
+    const check = () => {
+      const all = perPerson ? Object.entries(counts()) : [[null, counts()]];
+      for (const [key, c] of all) {
+        const total = c.yes + c.no + c.abstain;
+        if (![c.yes, c.no, c.abstain].every(n => Number.isInteger(n) && n >= 0)) { error.textContent = "票数应为非负整数"; return false; }
+        if (total > present) {
+          error.textContent = (key ? (names.find(([k]) => k === key) || [key, key])[1] + "：" : "") + "赞成、反对、弃权合计 " + total
+            + " 票，超过实到人数 " + present + " 人，请重新清点";
+          return false;
+        }
+      }
+      error.textContent = "";
+      return true;
+    };
     const values = await R.dialog({title: "人工录入结果：" + item.title, body, wide: true,
-      buttons: [{label: "取消", value: false}, {label: "核对并录入", value: () => counts(), primary: true}]});
+      buttons: [{label: "取消", value: false}, {label: "核对并录入", value: () => counts(), primary: true, check}]});
     if (!values) return;
-    const sure = await R.confirm("确认录入", "录入后即为本议题的表决结果，不能修改。确认录入吗？", "确认录入", true);
+    const summary = perPerson
+      ? el("ul", {}, names.map(([key, label]) => el("li", {}, label + "：" + line(values[key]))))
+      : el("p", {class: "modal-text"}, line(values) + "，未按 " + (present - values.yes - values.no - values.abstain) + " 人");
+    const sure = await R.dialog({title: "确认录入（举手表决）", body: el("div", {id: "m-confirm"}, summary,
+      el("p", {}, "录入后即为本议题的表决结果，在审计日志中标明“人工录入”，不能修改。确认录入吗？")),
+      buttons: [{label: "返回", value: false}, {label: "确认录入", value: true, danger: true}]});
     if (!sure) return;
     try {
       const result = await api("/api/items/" + item.id + "/manual", {body: {method: "show_of_hands", counts: values}});
@@ -195,7 +218,11 @@
     const cast = $("#cast");
     if (cast) cast.textContent = vote.cast;
     const cd = $("#chair-countdown");
-    if (cd && vote.deadline) cd.textContent = "剩余时间 " + R.mmss(R.remaining(vote.deadline));
+    if (cd && vote.deadline) {
+      const left = R.remaining(vote.deadline);
+      cd.textContent = "剩余时间 " + R.mmss(left);
+      cd.classList.toggle("urgent", left <= 10);
+    }
     if (pending.vote === vote.id && pending.cast !== vote.cast && !pendingTimer) {
       pendingTimer = setTimeout(() => { pendingTimer = null; const now = openVote(); if (now) updatePending(now); }, 400);
     }
@@ -228,10 +255,15 @@
     const ground = el("select", {id: "d-ground"}, [["system_fault", "表决系统故障"], ["procedural_error", "程序错误"],
       ["excess_ballots", "收回票数多于发出票数"], ["no_quorum", "不足法定人数"]].map(([v, l]) => el("option", {value: v}, l)));
     const reason = el("textarea", {id: "d-reason", rows: 3, style: "width:100%", placeholder: "请写明具体理由（记入审计日志）"});
+    const error = el("p", {class: "error", id: "d-reason-error", role: "alert"});
+    reason.addEventListener("input", () => { error.textContent = ""; });
     const body = el("div", {}, el("p", {}, "宣布「" + vote.title + "」第" + vote.round_no + "轮表决无效。只有为纠正无效表决才可重新表决；有效的未通过结果为最终结果。"),
-      el("label", {class: "field"}, "理由", ground), el("label", {class: "field"}, "具体说明", reason));
+      el("label", {class: "field"}, "理由", ground), el("label", {class: "field"}, "具体说明", reason), error);
     const ok = await R.dialog({title: "宣布表决无效", body, buttons: [{label: "取消", value: false},
-      {label: "宣布无效", value: true, danger: true, check: () => { if (!reason.value.trim()) { reason.focus(); return false; } return true; }}]});
+      {label: "宣布无效", value: true, danger: true, check: () => {
+        if (!reason.value.trim()) { error.textContent = "请写明具体理由，记入审计日志"; reason.focus(); return false; }
+        return true;
+      }}]});
     if (!ok) return;
     try { await api("/api/votes/" + encodeURIComponent(vote.id) + "/void", {body: {ground: ground.value, reason: reason.value.trim()}}); }
     catch (e) { fail(e); }
@@ -256,7 +288,7 @@
     }
     if (!vote.result) { box.replaceChildren(...R.nodes(el("p", {}, "正在计票……"))); return; }
     box.replaceChildren(...R.nodes(el("div", {class: "read-out", id: "announcement"}, el("span", {class: "label"}, "宣读稿（请主持人宣读）"), vote.result.announcement),
-      Results.view(vote.result, {announcement: false})));
+      actions, Results.view(vote.result, {announcement: false})));
     if (vote.method === "electronic" || vote.method === "paper") {
       actions.append(el("button", {class: "btn btn-danger", type: "button", onclick: () => voidVote(vote)}, "宣布无效"));
     }
@@ -265,11 +297,11 @@
         actions.append(el("button", {class: "btn btn-primary", type: "button", onclick: () => openDialog(item, k)}, label));
       }
     }
-    box.append(actions);
   }
 
   /* -- wiring ---------------------------------------------------------------------------------- */
   function onState() {
+    const before = featuredResult;
     for (const v of state.votes || []) {
       if (knownStates[v.id] && knownStates[v.id] !== v.state && v.state !== "open") featuredResult = v.id;
       if (!knownStates[v.id] && Object.keys(knownStates).length && v.state !== "open") featuredResult = v.id;
@@ -281,6 +313,11 @@
     knownStates = Object.fromEntries((state.votes || []).map(v => [v.id, v.state]));
     $("#meeting-title").textContent = state.meeting.title;
     renderAttendance(); renderAgenda(); renderVote(); renderResult();
+    if (before !== null && featuredResult !== before) {
+      // A new result to read out: bring it into view if the chair had scrolled away (e.g. to the agenda).
+      const panel = $("#result-panel"), box = panel.getBoundingClientRect();
+      if (!panel.hidden && (box.top < 0 || box.top > window.innerHeight - 120)) panel.scrollIntoView({block: "start"});
+    }
   }
 
   R.rolePage(me => {

@@ -312,6 +312,13 @@ const R = (() => {
     return OUTCOME[result.outcome] || result.outcome || "";
   }
 
+  /* One 任免 question in words, as tally/appointment.py labels it: 任命张三为县财政局局长, 免职李四的…职务. */
+  function actionText(item) {
+    const action = ACTION[item.action] || item.action || "";
+    if (["appoint", "acting"].includes(item.action)) return action + item.nominee + (item.post ? "为" + item.post : "");
+    return action + item.nominee + (item.post ? "的" + item.post + "职务" : "");
+  }
+
   function download(name, text) {
     const blob = new Blob([text], {type: "application/json"});
     const a = el("a", {href: URL.createObjectURL(blob), download: name});
@@ -320,5 +327,5 @@ const R = (() => {
 
   return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD,
     token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss,
-    Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, download};
+    Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download};
 })();

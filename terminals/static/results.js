@@ -42,7 +42,9 @@ const Results = (() => {
     for (const d of result.items_detail || []) details[d.id] = d;
     const rows = (result.items || []).map(entry => {
       const c = entry.counts || {}, d = details[entry.name] || {};
-      const name = d.nominee ? d.nominee + (d.post ? "（" + (R.ACTION[d.action] || "") + d.post + "）" : "") : entry.name;
+      const action = R.ACTION[d.action] || "";
+      const what = !d.post ? action : ["appoint", "acting"].includes(d.action) ? action + d.post : action + "：" + d.post;
+      const name = d.nominee ? d.nominee + (what ? "（" + what + "）" : "") : entry.name;
       return {cls: entry.outcome === "passed" ? "row-pass" : "row-fail",
         cells: [name, c.yes, c.no, c.abstain, c.not_voted, OUTCOME[entry.outcome] || entry.outcome]};
     });
@@ -60,16 +62,21 @@ const Results = (() => {
   function election(result) {
     const elected = new Set(result.elected || []), tied = new Set(result.tied || []);
     const project = result.kind === "project_vote";
+    const ranking = project && result.mode === "ranking";
     const win = project ? "确定" : result.round === "preliminary" ? "列为候选人" : "当选";
+    const outcome = name => elected.has(name) ? win : tied.has(name) ? "得票相等" : (project ? "未确定" : "未当选");
     const rows = Object.entries(result.counts || {}).map(([name, c]) => ({
       cls: elected.has(name) ? "row-pass" : tied.has(name) ? "row-tie" : "",
-      cells: [name, c.yes, c.no, c.abstain, elected.has(name) ? win : tied.has(name) ? "得票相等" : (project ? "未确定" : "未当选")]}));
+      cells: ranking ? [name, c.points, c.support, outcome(name)] : [name, c.yes, c.no, c.abstain, outcome(name)]}));
     for (const [name, yes] of Object.entries(result.write_ins || {})) {
       rows.push({cls: elected.has(name) ? "row-pass" : "row-writein", cells: [name + "（另选他人）", yes, "", "",
         elected.has(name) ? win : "未当选"]});
     }
     const out = [ballotsLine(result, "票"),
-      table([project ? "项目" : "候选人", "赞成", "反对", "弃权", "结果"], rows, "candidates" + (rows.length > 6 ? " dense" : ""))];
+      table(ranking ? ["项目", "得分", "排序人数", "结果"] : [project ? "项目" : "候选人", "赞成", "反对", "弃权", "结果"], rows,
+        "candidates" + (rows.length > 6 ? " dense" : ""))];
+    if (ranking) out.push(el("p", {class: "small rule-note"}, "按优先顺序排序计分：第1位得" + result.choose + "分，依次递减"
+      + (/2\*support/.test(result.rule || "") ? "；排序人数须超过全体代表的半数" : "")));
     if (result.round_valid === false) out.push(verdict("本轮无效：" + (result.reason || ""), false));
     else {
       const names = (result.elected || []).join("、") || "无";

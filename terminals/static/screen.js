@@ -71,6 +71,20 @@
     }
     main.replaceChildren(...R.nodes(...parts));
     main.classList.toggle("has-named", !!(vote.named && named[vote.id]));
+    fit(main);
+  }
+
+  /* A long result (15 candidate projects, a named table of 60) must still fit on the screen, which
+     never scrolls: shrink everything below the title step by step until nothing is cut off. */
+  function fit(main) {
+    const parts = [...main.children].filter(c => !c.matches(".s-title, .s-meta, .s-live"));
+    let zoom = 1;
+    const apply = () => { for (const p of parts) p.style.zoom = zoom === 1 ? "" : String(zoom); };
+    apply();
+    while (parts.length && main.scrollHeight > main.clientHeight + 1 && zoom > 0.5) {
+      zoom = Math.round((zoom - 0.05) * 100) / 100;
+      apply();
+    }
   }
 
   function namedTable(rows) {
@@ -121,5 +135,6 @@
     }});
   R.syncClock("/api/audit/vkey");
   live.start();
+  window.addEventListener("resize", () => render());
   setInterval(tick, 500);
 })();

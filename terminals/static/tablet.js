@@ -20,6 +20,7 @@
   let drafts = {};        // vote id -> ballot being marked (memory only)
   let editing = {};       // vote id -> true while changing an acknowledged choice
   let notices = {};       // vote id -> refusal message to show on the form
+  let refused = {};       // vote id -> refusal of a change (first press counts), shown with the receipt
   let stage = {};         // vote id -> "form" | "confirm"
   let renderedKey = null;
   let checkingIn = false;
@@ -107,8 +108,15 @@
         delete store.pending[m.ref];
         saveStore();
         notices[p.vote_id] = m.message;
-        if (m.code === "already_voted" && me && me.votes && me.votes[p.vote_id]) me.votes[p.vote_id].voted = true;
-        R.toast("选票未被接受：" + m.message, "bad");
+        if (m.code === "already_voted" && me && me.votes && me.votes[p.vote_id]) {
+          // First press counts and this deputy's first ballot came from elsewhere (another device):
+          // show the refusal on the receipt screen and fetch the server's record of that ballot.
+          me.votes[p.vote_id].voted = true;
+          refused[p.vote_id] = m.message;
+          if (live) live.send({type: "sync"});
+        } else {
+          R.toast("选票未被接受：" + m.message, "bad");
+        }
         render(true);
         return;
       }
@@ -174,12 +182,12 @@
     if (!(me.votes[vote.id] || {}).eligible) return "noteligible:" + vote.id;
     if (hasVoted(vote) && !editing[vote.id]) {
       const p = pendingFor(vote.id), r = store.receipts[vote.id];
-      return "done:" + vote.id + ":" + (p.length ? "pending" : "ok") + ":" + (r ? r.ballot_id : "");
+      return "done:" + vote.id + ":" + (p.length ? "pending" : "ok") + ":" + (r ? r.ballot_id : "") + ":" + (refused[vote.id] || "");
     }
     return "form:" + vote.id + ":" + (stage[vote.id] || "form") + ":" + (notices[vote.id] || "");
   }
   function lastClosed() {
-    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && v.method === "electronic" && v.result);
+    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided"));
     return closed.length ? closed[closed.length - 1] : null;
   }
 
@@ -234,8 +242,9 @@
       el("div", {class: "t-big", id: "t-waiting"}, "已签到，请等待表决开始"),
       el("p", {}, "应到 " + a.members_of_record + " 人，实到 ", el("b", {id: "t-present"}, a.present), " 人"));
     if (last) {
-      box.append(el("div", {class: "t-result"}, el("h3", {}, "上一项表决结果：" + last.title), el("p", {class: "announcement"},
-        last.state === "voided" ? "本轮表决已宣布无效" : last.result.announcement)));
+      box.append(el("div", {class: "t-result" + (last.state === "voided" ? " t-voided" : "")}, el("h3", {}, "上一项表决结果：" + last.title
+        + (last.round_no > 1 ? "（第" + last.round_no + "轮）" : "")), el("p", {class: "announcement"},
+        last.state === "voided" ? "本轮表决已宣布无效，等待主持人宣布重新表决" : last.result.announcement)));
     }
     box.append(el("button", {class: "btn-link small", type: "button", onclick: async () => {
       if (await R.confirm("退出登录", "退出后需要重新输入签到码。", "退出")) signOut("");
@@ -265,6 +274,8 @@
     const pending = pendingFor(vote.id);
     const receipt = store.receipts[vote.id];
     const label = pending.length ? pending[pending.length - 1].label : receipt && receipt.label;
+    const refusal = refused[vote.id] ? el("div", {class: "t-refused", id: "t-refused", role: "alert"},
+      el("b", {}, "本次更改未被接受"), el("br"), refused[vote.id], el("br"), "您的第一次选择已经记录，以它为准。") : null;
     const box = el("div", {class: "t-done" + (pending.length ? " pending" : ""), id: "t-done"},
       el("div", {class: "t-big"}, pending.length ? "已提交" : "已提交 ✓"),
       label ? el("p", {class: "t-confirm-text"}, "您的选择：" + label) : null,
@@ -283,7 +294,7 @@
         editing[vote.id] = true; stage[vote.id] = "form"; render(true);
       }}, "更改选择"));
     }
-    return [...voteHead(vote, false), el("div", {class: "t-center"}, box, actions,
+    return [...voteHead(vote, false), el("div", {class: "t-center"}, refusal, box, actions,
       el("p", {class: "small"}, vote.change_allowed ? "表决结束前可以更改，以最后一次为准" : "本项表决以第一次按键为准"))];
   }
 
@@ -292,7 +303,14 @@
     const def = vote.definition || {};
     const notice = notices[vote.id] ? el("p", {class: "error", role: "alert"}, notices[vote.id]) : null;
     const head = voteHead(vote, BOOTH.has(vote.kind));
-    if (editing[vote.id]) head.push(el("p", {class: "small"}, "正在更改选择：提交后以新的选择为准"));
+    if (editing[vote.id]) {
+      const before = (store.receipts[vote.id] || {}).label;
+      head.push(el("div", {class: "t-editing", id: "t-editing"},
+        el("span", {}, "正在更改选择" + (before ? "（原选择：" + before + "）" : "") + "：提交后以新的选择为准"),
+        el("button", {class: "btn btn-small", type: "button", id: "t-keep", onclick: () => {
+          delete editing[vote.id]; delete drafts[vote.id]; delete stage[vote.id]; render(true);
+        }}, "保留原选择")));
+    }
     if (notice) head.push(notice);
     if (vote.kind === "motion" || (vote.kind === "list_approval" && def.mode !== "per_person")
         || (vote.kind === "appointment" && def.mode === "combined")) return [...head, ...choiceForm(vote)];
@@ -307,7 +325,7 @@
     const out = [];
     if (vote.kind === "list_approval" && (def.persons || []).length) out.push(el("p", {class: "small"}, "名单：" + def.persons.join("、")));
     if (vote.kind === "appointment") {
-      out.push(el("p", {class: "small"}, (def.items || []).map(i => (R.ACTION[i.action] || "") + i.nominee + "为" + (i.post || "")).join("；")));
+      out.push(el("p", {class: "small"}, (def.items || []).map(R.actionText).join("；")));
     }
     const choices = el("div", {class: "t-choices"}, ["yes", "no", "abstain"].map(c => el("button", {
       type: "button", class: "t-choice c-" + c, "data-choice": c, "aria-pressed": String(draft.choice === c),
@@ -376,6 +394,7 @@
         const mark = draft.marks[rowNode.dataset.key];
         rowNode.classList.toggle("marked-yes", mark === "yes");
         rowNode.classList.toggle("marked-no", mark === "no");
+        rowNode.classList.toggle("marked", !!mark);
         for (const b of rowNode.querySelectorAll("[data-option]")) b.setAttribute("aria-pressed", String(mark === b.dataset.option));
         const rank = rowNode.querySelector(".rank-btn");
         if (rank) { rank.classList.toggle("ranked", !!mark); rank.textContent = mark ? "第" + mark + "位" : "排序"; }
@@ -399,7 +418,7 @@
             paint();
           }}, lay.labels[o])));
       list.append(el("div", {class: "t-row", dataset: {key: row.key}},
-        el("div", {}, el("div", {class: "t-row-name"}, row.name), row.note ? el("div", {class: "t-row-note"}, row.note) : null),
+        el("div", {class: "t-row-label"}, el("span", {class: "t-row-name"}, row.name), row.note ? el("span", {class: "t-row-note"}, row.note) : null),
         control));
     }
     if (lay.writeIns) {
@@ -415,7 +434,8 @@
       list.append(el("p", {class: "small"}, "不同意某候选人的，可对其投反对票，并在上面另选他人。未标记的候选人按弃权计算。"));
     }
     const counter = el("div", {class: "t-counter", id: "t-counter"},
-      el("div", {}, el("div", {class: "count", id: "t-count"}), el("div", {class: "t-warning", id: "t-over"})),
+      el("div", {}, el("div", {}, el("span", {class: "count", id: "t-count"}), " ", el("span", {class: "small", id: "t-total"})),
+        el("div", {class: "t-warning", id: "t-over"})),
       el("button", {class: "btn btn-primary", type: "button", id: "t-next", onclick: () => next(vote, lay, draft)}, "下一步：核对选票"));
     setTimeout(paint, 0);
     return [list, counter];
@@ -433,6 +453,8 @@
     }
     const n = supported(lay, draft);
     count.textContent = (lay.ranking ? "已排序 " : "赞成 ") + n + " / " + lay.limitLabel + " " + lay.limit + " " + lay.unit;
+    const total = $("#t-total");
+    if (total) total.textContent = "共 " + lay.rows.length + (vote.kind === "election" ? " 名候选人" : " 个候选项目");
     const isOver = n > lay.limit;
     box.classList.toggle("over", isOver);
     over.textContent = isOver ? "赞成" + (lay.writeIns ? "（含另选他人）" : "") + "超过" + lay.limitLabel + "名额，本票将作废" : "";

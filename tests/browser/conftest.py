@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser.pages import ARGS, CHROMIUM, SHOTS
+from tests.browser.pages import ARGS, CHROMIUM, SHOTS, Hall
 from tests.conftest import ServerProcess, launch, unavailable
 
 
@@ -42,3 +42,15 @@ def server(tmp_path: Path) -> Iterator[ServerProcess]:
         yield proc
     finally:
         proc.stop()
+
+
+@pytest.fixture
+def hall(server: ServerProcess, browser: Any) -> Iterator[Hall]:
+    """Staff and chair signed in over HTTP, fresh codes, and the browser contexts opened by a test;
+    a JavaScript error on any page fails the test."""
+    room = Hall(server.url, browser)
+    try:
+        yield room
+    finally:
+        room.close()
+    assert not room.errors, room.errors

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,8 +32,35 @@ def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
+def wait_text(page: Any, selector: str, pattern: str, *, timeout: float | None = None) -> None:
+    page.locator(selector).filter(has_text=re.compile(pattern)).first.wait_for(timeout=timeout)
+
+
+def in_view(page: Any, selector: str) -> bool:
+    """The element is wholly inside the viewport (nothing clipped off the bottom or the right)."""
+    return bool(page.eval_on_selector(selector, """e => { const r = e.getBoundingClientRect();
+        return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 1 && r.right <= innerWidth + 1; }"""))
+
+
 def fits_without_scrolling(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollHeight <= window.innerHeight + 1"))
+
+
+def record_sent(page: Any, frames: list[dict[str, Any]]) -> None:
+    """Keep every JSON frame the page sends over its WebSockets (attach before the page connects)."""
+
+    def on_socket(ws: Any) -> None:
+        def sent(payload: str | bytes) -> None:
+            if isinstance(payload, str):
+                frames.append(json.loads(payload))
+
+        ws.on("framesent", sent)
+
+    page.on("websocket", on_socket)
+
+
+def ballots_sent(frames: list[dict[str, Any]], vote_id: str) -> list[dict[str, Any]]:
+    return [f for f in frames if f.get("type") == "ballot" and f.get("vote_id") == vote_id]
 
 
 @dataclass
@@ -59,8 +91,12 @@ class Hall:
         page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
         return page
 
-    def deputy(self, index: int, viewport: dict[str, int], *, check_in: bool = True, mobile: bool = False) -> Any:
+    def deputy(self, index: int, viewport: dict[str, int], *, check_in: bool = True, mobile: bool = False,
+               frames: list[dict[str, Any]] | None = None) -> Any:
+        """A deputy's tablet, signed in (and checked in). ``frames`` collects what the tablet sends."""
         page = self.page(viewport, mobile=mobile)
+        if frames is not None:
+            record_sent(page, frames)
         page.goto(f"{self.url}/tablet")
         page.fill("#t-code", self.codes[index]["code"])
         page.click("#t-login")
@@ -74,6 +110,19 @@ class Hall:
         for entry in self.codes[skip:skip + count]:
             ok(self.staff.post(f"/api/meetings/{self.meeting_id}/checkin",
                                json={"member_id": entry["member_id"], "reason": "终端故障，代表本人在场"}))
+
+    def cast_over_http(self, vote_id: str, ballots: Sequence[dict[str, Any]], *, skip: int) -> None:
+        """The rest of the hall votes: deputies ``skip``, ``skip + 1``, … each cast one of ``ballots``
+        through the HTTP fallback (``POST /api/ballots``), a few at a time."""
+
+        def cast(index: int, ballot: dict[str, Any]) -> None:
+            with httpx.Client(base_url=self.url, timeout=60) as client:
+                token = ok(client.post("/api/deputy/login", json={"code": self.codes[index]["code"]}))["token"]
+                ok(client.post("/api/ballots", headers={"Authorization": f"Bearer {token}"}, json={
+                    "vote_id": vote_id, "ballot_id": secrets.token_hex(16), "ballot": ballot}))
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(cast, range(skip, skip + len(ballots)), ballots))
 
     def sign_in(self, page: Any, username: str, password: str) -> None:
         page.fill("#login-user", username)

@@ -11,30 +11,23 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from tests.browser.pages import HALL, PHONE, TABLET_LANDSCAPE, TABLET_PORTRAIT, Hall, fits_without_scrolling, shot
-from tests.conftest import ServerProcess
+from tests.browser.pages import (
+    HALL,
+    PHONE,
+    TABLET_LANDSCAPE,
+    TABLET_PORTRAIT,
+    Hall,
+    fits_without_scrolling,
+    shot,
+    wait_text,
+)
 from tests.server.session_helpers import ok
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def hall(server: ServerProcess, browser: Any) -> Iterator[Hall]:
-    room = Hall(server.url, browser)
-    try:
-        yield room
-    finally:
-        room.close()
-    assert not room.errors, room.errors
-
-
-def wait_text(page: Any, selector: str, pattern: str) -> None:
-    page.locator(selector).filter(has_text=re.compile(pattern)).first.wait_for()
 
 
 def test_motion_chair_three_deputies_and_the_hall_screen(hall: Hall) -> None:
