@@ -4,7 +4,9 @@ design.md "Server": never ``await send()`` in a loop over clients — one slow t
 the hall. A message is serialised once and offered to every queue; a queue that is full is
 emptied and given the newest state instead (states are snapshots, so nothing is lost but stale
 frames; the sequence gap tells the terminal). Live "voted X of Y" counts and attendance are
-coalesced into a tick at most every ``count_interval`` seconds.
+coalesced into a tick at most every ``count_interval`` seconds, sent to screens, the chair and
+staff (not to tablets); a deputy's own view is re-sent to every tablet only when a vote opens or
+is voided, or the roll changes.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ from server.live import Live
 from server.writer import Event
 
 log = logging.getLogger("server.hub")
+
+#: Events after which a deputy's own view (``me``: eligible, voted) may differ for every deputy.
+ME_CHANGES = frozenset({"vote_opened", "vote_voided", "roll"})
 
 
 @dataclass(eq=False)
@@ -71,6 +76,7 @@ class Hub:
         self._dirty_ticks: set[int] = set()
         self._dirty_states: set[int] = set()
         self._dirty_members: set[int] = set()
+        self._me_changed: set[int] = set()
         self._ticker: asyncio.Task[None] | None = None
         self._state_cache: dict[int, tuple[tuple[int, int], str]] = {}
         self._wake = asyncio.Event()
@@ -158,6 +164,8 @@ class Hub:
                     self._dirty_members.add(member)
             else:
                 self._dirty_states.add(event.meeting_id)
+                if event.kind in ME_CHANGES:
+                    self._me_changed.add(event.meeting_id)
         self._flush_states()
 
     def _flush_states(self) -> None:
@@ -170,9 +178,10 @@ class Hub:
                 continue
             for conn in list(self.by_meeting.get(meeting_id, ())):
                 conn.offer(text)
-            for conn in list(self.by_meeting.get(meeting_id, ())):
-                if conn.principal is not None and conn.principal.member_id is not None:
-                    self._dirty_members.add(conn.principal.member_id)
+            if meeting_id in self._me_changed:
+                self._me_changed.discard(meeting_id)
+                self._dirty_members.update(m for m, conns in self.by_member.items()
+                                           if any(c.principal and c.principal.meeting_id == meeting_id for c in conns))
         self._wake.set()
 
     def flush_ticks(self) -> None:
@@ -185,7 +194,10 @@ class Hub:
             text = protocol.dumps(views.tick(self.live, meeting, self.seq[meeting_id]))
             state = self.state_text(meeting_id)
             for conn in list(self.by_meeting.get(meeting_id, ())):
-                conn.offer(text, replace_with=state)
+                # Tablets are not sent the live counts: only screens and the chair show them, and
+                # thousands of tablets times four ticks a second would crowd out their receipts.
+                if conn.principal is not None and conn.principal.role != "deputy":
+                    conn.offer(text, replace_with=state)
         members, self._dirty_members = self._dirty_members, set()
         for member_id in members:
             self.send_me(member_id)
