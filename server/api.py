@@ -7,6 +7,7 @@ Every route checks the caller's role (``needs``); every refusal is JSON
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ from server.usecases import (
     agenda,
     check_in,
     close_vote,
+    confirm_report,
     extend_vote,
     manual_result,
     open_vote,
@@ -134,6 +136,11 @@ async def logout(request: Request, token: Annotated[str | None, Depends(bearer)]
         svc = services(request)
         await svc.writer.run(lambda tx: sign_in.revoke_token(tx, token))
         svc.tokens.pop(security.digest(token), None)
+        # Sockets signed in with this token end with it (4401, as for a bad token): a revoked
+        # token must not keep voting over a socket opened before the logout.
+        for conn in list(svc.hub.by_credential.get(security.digest(token), ())):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.close(4401, "logged out"), 2)
     response = JSONResponse({"ok": True})
     response.delete_cookie("renda_token")
     return response
@@ -406,6 +413,15 @@ async def paper(vote_id: str, body: PaperBallot, request: Request, caller: Calle
     user_id = caller.user_id
     return await services(request).writer.run(lambda tx: paper_ballot.enter_paper_ballot(
         tx, vote_id, body.ballot_no, body.slot, body.ballot, user_id))
+
+
+@router.post("/votes/{vote_id}/confirm")
+async def confirm(vote_id: str, request: Request, caller: Caller) -> dict[str, Any]:
+    """A scrutineer confirms the count report of an election or project vote (recorded in the log)."""
+    needs(caller, "scrutineer")
+    name = caller.name or "scrutineer"
+    confirmations = await services(request).writer.run(lambda tx: confirm_report.confirm_report(tx, vote_id, name))
+    return {"vote_id": vote_id, "confirmations": confirmations}
 
 
 @router.get("/votes/{vote_id}/paper")

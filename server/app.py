@@ -17,6 +17,7 @@ from functools import partial
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import api, ws
 from server.config import Settings
@@ -30,6 +31,14 @@ from server.usecases.close_vote import close_vote
 from server.writer import Event, Writer
 
 log = logging.getLogger("server")
+
+HTTP_ERRORS = {
+    400: ("malformed_request", "请求内容无法解析"),
+    404: ("not_found", "页面或接口不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    413: ("request_too_large", "请求内容过大"),
+    415: ("unsupported_media_type", "不支持该内容类型"),
+}
 
 
 def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Services:
@@ -100,6 +109,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
         return JSONResponse(status_code=422, content={"error": {
             "code": "invalid_request", "message": "请求格式错误" + (f"：{field}" if field else ""), "field": field}})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
+        # Framework refusals (an unparsable body, an unknown path, a wrong method) in the same
+        # JSON error shape as every other refusal (found by tests/reliability/test_http_fuzz.py).
+        code, message = HTTP_ERRORS.get(error.status_code, (f"http_{error.status_code}", "请求被拒绝"))
+        return JSONResponse(status_code=error.status_code, content={"error": {"code": code, "message": message}},
+                            headers=getattr(error, "headers", None))
 
     @app.exception_handler(Exception)
     async def _bug(_request: Request, error: Exception) -> JSONResponse:

@@ -38,12 +38,12 @@ class LedgerMismatch(RuntimeError):
 CLEAN_MARK = "audit-log.closed-cleanly"
 
 
-def _records_in_file(directory: Path) -> int:
+def _file_lines(directory: Path) -> list[bytes]:
     path = directory / RECORDS
     if not path.exists():
-        return 0
+        return []
     with path.open("rb") as handle:
-        return sum(len(block) for block in LineReader(handle))
+        return [line for block in LineReader(handle) for line in block]
 
 
 class Ledger:
@@ -69,18 +69,20 @@ class Ledger:
             db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
         clean_mark = data_dir / CLEAN_MARK
         if clean_mark.exists():
-            in_file = _records_in_file(directory)
-            if len(db_lines) > in_file:
+            file_lines = _file_lines(directory)
+            in_file = len(file_lines)
+            same = all(ours == theirs for ours, theirs in zip(file_lines, db_lines, strict=False))
+            if same and len(db_lines) > in_file:  # (a difference inside is named by reconcile below)
                 raise LedgerMismatch(
                     f"审计日志与数据库副本不一致，拒绝启动：日志已正常关闭，但数据库副本从第 {in_file} 号记录起多出 "
                     f"{len(db_lines) - in_file} 条记录 (record {in_file}: inserted into the database copy "
                     "after a clean shutdown)")
-            clean_mark.unlink()
         try:
             report = AuditLog.reconcile(directory, db_lines, signer.verifier)
         except AuditError as error:
             raise LedgerMismatch(f"审计日志与数据库副本不一致，拒绝启动：{error}") from error
         log = AuditLog.open(directory, signer, origin)
+        clean_mark.unlink(missing_ok=True)  # only once open: a refused start keeps the evidence of the clean close
         ledger = cls(log, clean_mark)
         ledger._copy_new_records(sessions, len(db_lines))
         if report.restored or report.cut_bytes:

@@ -34,6 +34,7 @@ class LiveVote:
     result: dict[str, Any] | None = None
     #: hash of a tablet's ballot id -> (leaf, content hash), for idempotent resends (no voter here)
     receipt_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
+    confirmations: list[str] = field(default_factory=list)
     #: ballots already checked against the definition, by canonical text
     valid_shapes: set[bytes] = field(default_factory=set)
 

@@ -147,6 +147,7 @@ class Vote(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    confirmations: Mapped[list[str]] = mapped_column(JSON, default=list)
 
 
 class VoteParticipation(Base):

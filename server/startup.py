@@ -81,5 +81,6 @@ def rebuild(session: Session) -> Live:
             change_allowed=item.settings.get("change_before_close", "last") == "last",
             deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])),
             ballots=ballots.get(vote.id, {}), result=vote.result, receipt_keys=receipt_keys.get(vote.id, {}),
+            confirmations=list(vote.confirmations or []),
         )
     return live

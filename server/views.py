@@ -28,6 +28,7 @@ def vote_view(vote: LiveVote) -> dict[str, Any]:
         "expected": vote.expected,
         "definition": vote.definition,
         "result": vote.result,
+        "confirmations": vote.confirmations,
     }
 
 

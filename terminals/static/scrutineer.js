@@ -5,6 +5,7 @@
 
 (() => {
   const {el, $, api} = R;
+  let me = null;
   let state = null, selected = null, slot = 1, nextNo = 1, status = null, statusTimer = null;
 
   function fail(e) { R.alertBox("操作未成功", e.message || String(e)); }
@@ -44,9 +45,27 @@
       el("li", {}, "收回 " + b.returned + " 张 ≤ 发出 " + b.issued + " 张：", b.returned <= b.issued ? el("b", {class: "tag-ok"}, "符合，本次选举有效")
         : el("b", {class: "tag-bad"}, "收回多于发出，本次选举无效（选举法 第四十四条）")),
       el("li", {}, "有效 " + b.valid + " + 无效 " + b.void + " = 收回 " + b.returned + "：", b.valid + b.void === b.returned ? el("b", {class: "tag-ok"}, "相符") : el("b", {class: "tag-bad"}, "不符")));
+    const confirmed = vote.confirmations || [];
+    const mine = Boolean(me && confirmed.includes(me.name));
     box.replaceChildren(...R.nodes(Results.view(vote.result), el("h3", {}, "总监票人核对"), checks,
-      el("div", {class: "row"}, el("a", {class: "btn btn-primary", id: "print-report", target: "_blank",
-        href: "/print/vote/" + encodeURIComponent(vote.id) + "?only=scrutineer"}, "打印计票结果报告（签名）"))));
+      el("p", {id: "confirmations"}, confirmed.length ? "已确认：" + confirmed.join("、") : "尚无监票人确认"),
+      el("div", {class: "row"},
+        el("button", {class: "btn btn-primary", id: "confirm-report", type: "button", disabled: mine ? "" : null,
+          onclick: () => confirmReport(vote)}, mine ? "您已确认" : "确认计票结果报告"),
+        el("a", {class: "btn", id: "print-report", target: "_blank",
+          href: "/print/vote/" + encodeURIComponent(vote.id) + "?only=scrutineer"}, "打印计票结果报告（签名）"))));
+  }
+
+  async function confirmReport(vote) {
+    const b = vote.result.ballots || {};
+    const ok = await R.confirm("确认计票结果报告", "「" + vote.title + "」第" + vote.round_no + "轮：发出 " + b.issued
+      + " 张，收回 " + b.returned + " 张，有效 " + b.valid + " 张，无效 " + b.void + " 张。确认后记入审计日志，不能撤回。", "确认");
+    if (!ok) return;
+    try {
+      const out = await api("/api/votes/" + encodeURIComponent(vote.id) + "/confirm", {body: {}});
+      vote.confirmations = out.confirmations;
+      render();
+    } catch (e) { fail(e); }
   }
 
   function renderPaper(vote) {
@@ -104,7 +123,8 @@
       line("两次录入不一致", status.mismatched, "tag-bad")));
   }
 
-  R.rolePage(() => {
+  R.rolePage(who => {
+    me = who;
     const live = new R.Live({token: R.token(), onStatus: R.connectionStatus, onMessage: m => {
       if (m.type === "state") {
         const before = state && votes().find(v => v.id === selected);

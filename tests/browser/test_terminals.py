@@ -324,6 +324,11 @@ def test_staff_scrutineer_auditor_and_print_pages(hall: Hall, tmp_path: Any) -> 
     ok(hall.chair.post(f"/api/votes/{vote_id}/close"))
     clerks[0].reload()
     clerks[0].wait_for_selector("#checks")
+    # The scrutineer confirms the report; the confirmation is recorded and shown.
+    clerks[0].click("#confirm-report")
+    clerks[0].click(".modal-buttons [data-value=true]")
+    wait_text(clerks[0], "#confirmations", "已确认：计票人甲")
+    assert clerks[0].is_disabled("#confirm-report")
     shot(clerks[0], "scrutineer-report-1280x800")
     with clerks[0].context.expect_page() as popup:
         clerks[0].click("#print-report")

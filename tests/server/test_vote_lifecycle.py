@@ -220,3 +220,30 @@ def test_amendment_and_dismissal_are_voted_first(server: ServerProcess) -> None:
             await s.finish()
 
     asyncio.run(run())
+
+
+def test_scrutineers_confirm_the_count_report_once_each_after_close(server: ServerProcess) -> None:
+    async def run() -> None:
+        s = Session.start(server.url)
+        clerk = login(server.url, "jipiao1")
+        try:
+            await s.connect(40)
+            election = s.item("副县长")
+            a, b, _c = election["definition"]["candidates"]
+            vote_id = s.open(election["id"])
+            refused(clerk.post(f"/api/votes/{vote_id}/confirm"), "vote_not_closed", 409)
+            await s.cast(vote_id, [marks(a, b)] * 40)
+            s.close(vote_id)
+            refused(s.chair.post(f"/api/votes/{vote_id}/confirm"), "forbidden", 403)
+            assert ok(clerk.post(f"/api/votes/{vote_id}/confirm"))["confirmations"] == ["计票人甲"]
+            refused(clerk.post(f"/api/votes/{vote_id}/confirm"), "already_confirmed", 409)
+            assert ok(s.chair.get(f"/api/votes/{vote_id}"))["confirmations"] == ["计票人甲"]
+            motion_vote = s.open(s.item("决议")["id"])
+            await s.cast(motion_vote, choices(yes=31))
+            s.close(motion_vote)
+            refused(clerk.post(f"/api/votes/{motion_vote}/confirm"), "not_election")
+        finally:
+            clerk.close()
+            await s.finish()
+
+    asyncio.run(run())
