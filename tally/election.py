@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from itertools import chain
 from typing import Literal
 
-from tally import announce
+from tally import announce, standing
 from tally.errors import StatutoryViolation
 from tally.model import Attendance, BallotAccount, Choice, ChoiceCounts
-from tally.rules import candidate_count, qualification, round_validity, runoff_slate, top_n, void_ballot
+from tally.rules import candidate_count, qualification, runoff_slate, top_n, void_ballot
 from tally.rules.candidate_count import Office, Rounding
 
 Round = Literal["first", "runoff", "tie_revote", "preliminary"]
@@ -36,8 +36,6 @@ REPEATED_TIES: tuple[RepeatedTie, ...] = ("revote", "defer")
 RULE_QUALIFY = "2*yes > members_of_record（组织法 第二十八条、选举法 第四十五条：获得全体代表过半数选票始得当选）"
 RULE_MOST_VOTES = "most votes（得票相等重新投票时，得票多的当选，不再要求过半数）"
 RULE_PRELIMINARY = "preliminary ranking（组织法 第二十七条：预选按得票多少确定正式候选人名单）"
-RULE_ROUND_VOID = "returned <= issued（选举法 第四十四条：所投的票数多于投票人数的无效）"
-RULE_NO_QUORUM = "quorum（组织法 第十四条：全体代表的三分之二以上出席）"
 
 
 @dataclass(frozen=True)
@@ -277,13 +275,9 @@ def tally_election(definition: ElectionDefinition, ballots: Sequence[ElectionBal
     candidates = _candidate_counts(d.candidates, valid_ballots)
     write_ins, ineligible = _write_in_counts(d, valid_ballots)
 
-    invalid: tuple[str, str] | None = None
-    if not d.attendance.quorum_met:
-        invalid = announce.render("no_quorum", required=d.attendance.quorum_required), RULE_NO_QUORUM
-    elif not round_validity.is_valid(account.returned, account.issued):
-        invalid = announce.render("excess_ballots"), RULE_ROUND_VOID
+    invalid = standing.invalidity(d.attendance, account.returned, account.issued)
     if invalid is not None:
-        reason, rule = invalid
+        rule, reason = invalid
         return ElectionResult(
             d, False, reason, account, candidates, write_ins, ineligible, (), (), 0, d.places, None, rule
         )

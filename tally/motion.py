@@ -16,9 +16,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
-from tally import announce
+from tally import announce, standing
 from tally.model import Attendance, BallotAccount, Choice, ChoiceCounts
-from tally.rules import majority, round_validity, two_thirds
+from tally.rules import majority, two_thirds
 
 Threshold = Literal["majority_of_all", "two_thirds_of_all"]
 THRESHOLDS: tuple[Threshold, ...] = ("majority_of_all", "two_thirds_of_all")
@@ -28,24 +28,11 @@ RULES: dict[Threshold, str] = {
     "majority_of_all": "2*yes > members_of_record（组织法 第二十五条、第五十一条：全体组成人员的过半数通过）",
     "two_thirds_of_all": "3*yes >= 2*members_of_record（本级议事规则：全体组成人员的三分之二以上通过）",
 }
-QUORUM_RULE = "quorum（组织法 第十四条、第五十一条：不足法定人数，表决无效）"
-EXCESS_RULE = "returned <= issued（选举法 第四十四条之例：收回多于发出，表决无效）"
-
-
 def decides(threshold: Threshold, yes: int, members_of_record: int) -> bool:
     """Whether ``yes`` carries a question under ``threshold``."""
     if threshold == "two_thirds_of_all":
         return two_thirds.passes(yes, members_of_record)
     return majority.passes(yes, members_of_record)
-
-
-def invalidity(attendance: Attendance, returned: int) -> tuple[str, str] | None:
-    """(rule, reason) when the vote cannot stand, else ``None``."""
-    if not attendance.quorum_met:
-        return QUORUM_RULE, announce.render("no_quorum", required=attendance.quorum_required)
-    if not round_validity.is_valid(returned, attendance.present):
-        return EXCESS_RULE, announce.render("excess_ballots")
-    return None
 
 
 @dataclass(frozen=True)
@@ -152,7 +139,7 @@ def tally_motion(
 ) -> MotionResult:
     """Count one motion: 赞成/反对/弃权, 未按 = present - ballots, decided by the threshold."""
     account = BallotAccount(issued=definition.attendance.present, returned=len(choices), void=0)
-    bad = invalidity(definition.attendance, len(choices))
+    bad = standing.invalidity(definition.attendance, len(choices), definition.attendance.present)
     question = _question(definition.title, definition, choices, bad is not None)
     rule, reason = bad if bad is not None else (RULES[definition.threshold], None)
     return MotionResult(definition, question, account, rule, reason, kind, extra or {})
@@ -221,7 +208,7 @@ def tally_per_person(
 ) -> PerPersonResult:
     """Count a list person by person; a person left unmarked on a ballot is 未按 for that person."""
     account = BallotAccount(issued=definition.attendance.present, returned=len(ballots), void=0)
-    bad = invalidity(definition.attendance, len(ballots))
+    bad = standing.invalidity(definition.attendance, len(ballots), definition.attendance.present)
     questions = tuple(
         _question(name, definition, [b[name] for b in ballots if name in b], bad is not None) for name in names
     )

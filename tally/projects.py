@@ -19,10 +19,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from tally import announce
+from tally import announce, standing
 from tally.errors import StatutoryViolation
 from tally.model import Attendance, BallotAccount, Choice, ChoiceCounts
-from tally.rules import borda, majority, round_validity, top_n, void_ballot
+from tally.rules import borda, majority, top_n, void_ballot
 
 Mode = Literal["approval", "ranking"]
 MODES: tuple[Mode, ...] = ("approval", "ranking")
@@ -30,8 +30,6 @@ RULE_APPROVAL = "2*yes > members_of_record, then top N by yes（票决办法，�
 RULE_APPROVAL_PLAIN = "top N by yes（票决办法）"
 RULE_RANKING = "top N by Borda points（票决办法：按优先顺序排序计分）"
 RULE_RANKING_MAJORITY = "2*support > members_of_record, then top N by Borda points（票决办法）"
-RULE_NO_QUORUM = "quorum（组织法 第十四条：全体代表的三分之二以上出席）"
-RULE_ROUND_VOID = "returned <= issued（收回票数多于发出票数，票决无效）"
 
 
 @dataclass(frozen=True)
@@ -175,13 +173,10 @@ def tally_projects(definition: ProjectVoteDefinition, ballots: Sequence[ProjectB
         counts.append(ProjectCount(name, choices, points, len(ranked)))
     projects = tuple(counts)
 
-    def void_round(reason: str, rule: str) -> ProjectVoteResult:
+    invalid = standing.invalidity(d.attendance, account.returned, account.issued)
+    if invalid is not None:
+        rule, reason = invalid
         return ProjectVoteResult(d, False, reason, account, projects, (), (), 0, d.choose, rule)
-
-    if not d.attendance.quorum_met:
-        return void_round(announce.render("no_quorum", required=d.attendance.quorum_required), RULE_NO_QUORUM)
-    if not round_validity.is_valid(account.returned, account.issued):
-        return void_round(announce.render("excess_ballots"), RULE_ROUND_VOID)
 
     base = d.attendance.members_of_record
     if d.mode == "ranking":
