@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -121,6 +121,8 @@ class Writer:
         self._thread = threading.Thread(target=self._loop, name="writer", daemon=True)
         self.batches = 0
         self.grouped = 0
+        self.broken = False
+        self.uncertain_commit_s = 120.0
 
     def start(self) -> None:
         self._thread.start()
@@ -219,11 +221,35 @@ class Writer:
         savepoint.commit()
         return value, None
 
+    def _committed_anyway(self, first_seq: int) -> bool:
+        """After a database error, was the transaction committed all the same (the connection
+        broke during COMMIT)? Its first audit row says. Until the database answers the writer
+        waits (ballots queue, none is acknowledged); if it never answers, the writer stops taking
+        writes, and a restart reconciles the log with the database."""
+        delay, deadline = 0.2, time.monotonic() + self.uncertain_commit_s
+        while True:
+            try:
+                with self.sessions() as session:
+                    found = session.execute(
+                        select(audit_records_table.c.seq).where(audit_records_table.c.seq == first_seq)
+                    ).first()
+                    return found is not None
+            except SQLAlchemyError:
+                if time.monotonic() > deadline:
+                    log.critical("cannot tell whether a batch was committed; refusing further writes until restart")
+                    self.broken = True
+                    return False
+                time.sleep(delay)
+                delay = min(2.0, delay * 2)
+
     def _execute(self, jobs: list[_Job[Any]]) -> None:
         """Run jobs in one transaction; a failure of the transaction itself fails them all."""
         size_before = self.ledger.size
         results: list[tuple[Any, BaseException | None]] = []
+        tx: Tx | None = None
         try:
+            if self.broken:
+                raise StorageUnavailable()
             with self.sessions() as session:
                 tx = Tx(session, self.ledger, self.live)
                 if len(jobs) == 1:
@@ -242,17 +268,22 @@ class Writer:
                 job.done(None, refusal)
             return
         except SQLAlchemyError:
-            log.exception("database write failed; nothing was stored")
-            self.ledger.rollback(size_before)
-            for job in jobs:
-                job.done(None, StorageUnavailable())
-            return
+            committed = tx is not None and bool(tx.staged) and self._committed_anyway(size_before)
+            if not committed:
+                log.exception("database write failed; nothing was stored")
+                if not self.broken:
+                    self.ledger.rollback(size_before)
+                for job in jobs:
+                    job.done(None, StorageUnavailable())
+                return
+            log.warning("the connection failed at COMMIT, but the transaction is in the database: going on")
         except Exception as bug:  # a bug: refuse the jobs, keep the writer alive
             log.exception("writer job failed")
             self.ledger.rollback(size_before)
             for job in jobs:
                 job.done(None, bug)
             return
+        assert tx is not None
         if tx.staged:
             # Durable in the database; now fsync the evidence file and sign one checkpoint for
             # the whole batch. Receipts are built against it by the after-commit hooks.

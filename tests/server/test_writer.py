@@ -79,3 +79,50 @@ def test_a_refused_single_job_leaves_database_and_log_unchanged(tmp_path: Path, 
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
 
     asyncio.run(_with_services(tmp_path, database_url, body))
+
+
+def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(
+    tmp_path: Path, database_url: str
+) -> None:
+    """The database committed, then the connection failed before saying so: the writer finds the
+    batch's first audit row, keeps the records, signs them and acknowledges the jobs."""
+    from sqlalchemy.exc import OperationalError
+
+    async def body(svc: Any) -> None:
+        real = svc.writer.sessions
+        failures = {"left": 1}
+
+        class FlakyCommit:
+            def __init__(self) -> None:
+                self.session = real()
+
+            def __enter__(self) -> Any:
+                session = self.session.__enter__()
+                commit = session.commit
+
+                def commit_then_fail() -> None:
+                    commit()
+                    if failures["left"]:
+                        failures["left"] -= 1
+                        raise OperationalError("COMMIT", {}, Exception("server closed the connection"))
+
+                session.commit = commit_then_fail
+                return session
+
+            def __exit__(self, *exc: Any) -> None:
+                self.session.__exit__(*exc)
+
+        svc.writer.sessions = FlakyCommit
+        before = svc.ledger.size
+
+        def note(tx: Tx) -> str:
+            tx.audit("note", {"text": "committed, then the connection broke"})
+            return "done"
+
+        assert await svc.writer.run(note) == "done"
+        assert svc.ledger.size == before + 1
+        assert svc.ledger.log.latest_checkpoint.size == before + 1
+        with real() as session:
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
+
+    asyncio.run(_with_services(tmp_path, database_url, body))
