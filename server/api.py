@@ -44,7 +44,17 @@ from server.usecases import (
 from server.usecases.cast_ballot import Ticket, cast_ballot
 from server.writer import Tx
 
-router = APIRouter(prefix="/api")
+MAX_ID = 2**31 - 1
+
+
+def _ids_in_range(request: Request) -> None:
+    """A numeric id beyond any column's range names nothing: 404, not a database error."""
+    for key, value in request.path_params.items():
+        if key.endswith("_id") and isinstance(value, str) and value.isdigit() and int(value) > MAX_ID:
+            raise not_found("编号对应的对象")
+
+
+router = APIRouter(prefix="/api", dependencies=[Depends(_ids_in_range)])
 
 
 def services(request: Request) -> Services:
@@ -234,7 +244,7 @@ async def member_status(meeting_id: int, member_id: int, body: MemberStatus, req
 
 
 class StaffCheckIn(BaseModel):
-    member_id: int
+    member_id: int = Field(ge=1, le=MAX_ID)
     reason: str = Field(min_length=1, max_length=200)
 
 
@@ -246,7 +256,7 @@ async def staff_check_in(meeting_id: int, body: StaffCheckIn, request: Request, 
 
 
 class Absence(BaseModel):
-    member_id: int
+    member_id: int = Field(ge=1, le=MAX_ID)
     state: str
     reason: str = Field(default="", max_length=200)
 
@@ -260,7 +270,7 @@ async def absence(meeting_id: int, body: Absence, request: Request, caller: Call
 
 
 class CodeRequest(BaseModel):
-    member_ids: list[int] | None = None
+    member_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=20000)
 
 
 @router.post("/meetings/{meeting_id}/codes")
@@ -291,7 +301,7 @@ async def update_item(item_id: int, request: Request, caller: Caller) -> dict[st
 
 
 class Move(BaseModel):
-    position: int
+    position: int = Field(ge=1, le=100000)
 
 
 @router.post("/items/{item_id}/move")
@@ -315,10 +325,10 @@ async def _json_object(request: Request) -> dict[str, Any]:
 class OpenRequest(BaseModel):
     round: str = "first"
     candidates: list[str] | None = None
-    seats: int | None = Field(default=None, ge=1)
-    countdown_s: int | None = None
+    seats: int | None = Field(default=None, ge=1, le=100000)
+    countdown_s: int | None = Field(default=None, ge=-MAX_ID, le=MAX_ID)
     method: str = "electronic"
-    ballots_issued: int | None = Field(default=None, ge=0)
+    ballots_issued: int | None = Field(default=None, ge=0, le=MAX_ID)
 
 
 @router.post("/items/{item_id}/open")
@@ -337,7 +347,7 @@ async def close(vote_id: str, request: Request, caller: Caller) -> dict[str, Any
 
 
 class Extend(BaseModel):
-    seconds: int
+    seconds: int = Field(ge=-MAX_ID, le=MAX_ID)
 
 
 @router.post("/votes/{vote_id}/extend")
@@ -401,8 +411,8 @@ async def pending(vote_id: str, request: Request, caller: Caller) -> dict[str, A
 
 # -- paper ballots (scrutineers) ----------------------------------------------------------------
 class PaperBallot(BaseModel):
-    ballot_no: int
-    slot: int
+    ballot_no: int = Field(ge=-MAX_ID, le=MAX_ID)
+    slot: int = Field(ge=-MAX_ID, le=MAX_ID)
     ballot: dict[str, Any]
 
 

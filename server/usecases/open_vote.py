@@ -157,9 +157,9 @@ def open_vote(
     check_definition(definition)
     round_no = len(rounds) + 1
     vote_id = f"v{item_id}-{round_no}"
-    deadline = tx.now + timedelta(seconds=countdown_s) if countdown_s else None
     if countdown_s is not None and not 10 <= countdown_s <= 3600:
         raise ServerError("invalid_countdown", "倒计时应在10秒到60分钟之间", field="countdown_s")
+    deadline = tx.now + timedelta(seconds=countdown_s) if countdown_s else None
     named = not item.secret
     change_allowed = item.settings.get("change_before_close", "last") == "last"
     tx.session.add(Vote(

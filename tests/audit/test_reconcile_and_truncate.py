@@ -21,6 +21,15 @@ def test_append_encoded_returns_the_index_and_the_exact_bytes(tmp_path: Path) ->
         assert log.lines(1) == [data] and len(log.lines()) == 2
 
 
+def test_append_many_encoded_returns_each_index_and_bytes_in_order(tmp_path: Path) -> None:
+    with AuditLog.open(tmp_path / "log", signer()) as log:
+        assert log.append_many_encoded([], TIME) == []
+        staged = log.append_many_encoded([ballot("v1", "yes"), ballot("v1", "no")], TIME)
+        log.checkpoint()
+        assert [index for index, _ in staged] == [1, 2]
+        assert [data for _, data in staged] == read_lines(tmp_path / "log" / "records.jsonl")[1:]
+
+
 def test_truncate_rolls_back_unsigned_records_only(tmp_path: Path) -> None:
     with AuditLog.open(tmp_path / "log", signer()) as log:
         log.append_many(motion_entries("v1", ["yes"]), TIME)

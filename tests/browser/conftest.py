@@ -17,7 +17,7 @@ from tests.browser.pages import ARGS, CHROMIUM, SHOTS, Hall
 from tests.conftest import ServerProcess, launch, unavailable
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # module: Playwright's loop must not outlive the browser tests
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
