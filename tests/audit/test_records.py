@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -192,7 +193,9 @@ def test_opaque_types_are_chained_but_not_interpreted() -> None:
 def test_times_are_rfc3339_utc_with_milliseconds() -> None:
     moment = datetime(2026, 11, 23, 17, 0, 0, 123456, tzinfo=timezone(timedelta(hours=8)))
     assert records.format_time(moment) == "2026-11-23T09:00:00.123Z"
-    assert records.check_time(records.now()) == records.now()[:0] + records.check_time(records.now())
+    stamp = records.now()
+    assert records.check_time(stamp) == stamp
+    assert re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z", stamp)
     with pytest.raises(RecordError, match="timezone"):
         records.format_time(datetime(2026, 11, 23))
     for bad in ["2026-13-01T00:00:00Z", "2026-11-23T24:00:00Z", "2026-11-23T09:00:00+08:00", 20261123]:
