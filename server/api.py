@@ -196,7 +196,7 @@ def _meeting(svc: Services, meeting_id: int) -> Any:
 async def meeting_state(meeting_id: int, request: Request) -> Response:
     svc = services(request)
     _meeting(svc, meeting_id)
-    text = svc.hub.state_text(meeting_id)
+    text = svc.hub.state_text(meeting_id, fresh=True)
     return Response(text, media_type="application/json")
 
 
@@ -549,6 +549,23 @@ async def participation(meeting_id: int, fmt: str, request: Request, caller: Cal
                      "votes_eligible": sum(1 for v in votes if mid in v.eligible)})
     return _table(exports.participation_rows(rows, [{"id": meeting_id, "title": meeting.title}]), fmt,
                   f"participation-{meeting_id}")
+
+
+# -- health --------------------------------------------------------------------------------------
+@router.get("/health")
+async def health(request: Request) -> dict[str, Any]:
+    """For the operator and the load benchmark: is the writer taking writes, and how are frames
+    reaching the terminals. Counts only; nothing about any deputy."""
+    svc = services(request)
+    stats = svc.hub.stats
+    return {
+        "ok": not svc.writer.broken,
+        "writer": {"broken": svc.writer.broken, "batches": svc.writer.batches, "jobs": svc.writer.grouped,
+                   "waiting": svc.writer.waiting()},
+        "terminals": {"connections": svc.hub.connections, "frames_direct": stats.direct,
+                      "frames_queued": stats.queued, "frames_dropped": stats.dropped},
+        "audit_log_size": svc.ledger.size,
+    }
 
 
 # -- audit ---------------------------------------------------------------------------------------

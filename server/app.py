@@ -28,6 +28,7 @@ from server.ledger import Ledger
 from server.services import Services
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
+from server.wire import RawSend
 from server.writer import Event, Writer
 
 log = logging.getLogger("server")
@@ -123,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         log.exception("unexpected error", exc_info=error)
         return JSONResponse(status_code=500, content={"error": {"code": "internal", "message": "服务器内部错误"}})
 
+    app.add_middleware(RawSend)
     app.include_router(api.router)
     app.add_api_websocket_route("/ws", ws.endpoint)
     from terminals.web import mount

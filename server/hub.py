@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -21,12 +22,24 @@ from typing import Any
 from server import protocol, views
 from server.conversation import Principal
 from server.live import Live
+from server.wire import DirectWriter
 from server.writer import Event
 
 log = logging.getLogger("server.hub")
 
-#: Events after which a deputy's own view (``me``: eligible, voted) may differ for every deputy.
-ME_CHANGES = frozenset({"vote_opened", "vote_voided", "roll"})
+#: Events after which a deputy's whole view (``me``) is re-sent to every deputy. When a vote opens
+#: only that vote's entry changes, and it is sent as a ``me_votes`` patch (:meth:`Hub._patch_opened`).
+ME_CHANGES = frozenset({"vote_voided", "roll"})
+
+
+@dataclass
+class FrameStats:
+    """Frames handed straight to a transport, frames that went through a queue, and frames
+    dropped because a terminal's queue was full (it got the newest state instead)."""
+
+    direct: int = 0
+    queued: int = 0
+    dropped: int = 0
 
 
 @dataclass(eq=False)
@@ -34,19 +47,33 @@ class Connection:
     send_text: Callable[[str], Awaitable[None]]
     close: Callable[[int, str], Awaitable[None]]
     queue_size: int
+    direct: DirectWriter | None = None
+    stats: FrameStats = field(default_factory=FrameStats)
     principal: Principal | None = None
     queue: asyncio.Queue[str] = field(init=False)
     dropped: int = 0
     task: asyncio.Task[None] | None = None
+    busy: bool = False
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, text: str, *, replace_with: str | None = None) -> None:
+    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None) -> None:
+        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many).
+
+        Straight to the transport when nothing is queued or in flight and the transport is
+        writable (server/wire.py); otherwise through the bounded queue, so frames keep their order
+        and a slow terminal gets the newest state instead of an ever longer backlog."""
+        if self.direct is not None and not self.busy and self.queue.empty() \
+                and self.direct(text.encode() if data is None else data):
+            self.stats.direct += 1
+            return
+        self.stats.queued += 1
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
             self.dropped += 1
+            self.stats.dropped += 1
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(replace_with or text)
@@ -54,7 +81,11 @@ class Connection:
     async def pump(self) -> None:
         while True:
             text = await self.queue.get()
-            await self.send_text(text)
+            self.busy = True  # no await since the get: no frame can overtake this one
+            try:
+                await self.send_text(text)
+            finally:
+                self.busy = False
 
 
 def _discard(index: dict[Any, set[Connection]], key: object, conn: Connection) -> None:
@@ -77,14 +108,18 @@ class Hub:
         self._dirty_states: set[int] = set()
         self._dirty_members: set[int] = set()
         self._me_changed: set[int] = set()
+        self._opened: list[str] = []
         self._ticker: asyncio.Task[None] | None = None
-        self._state_cache: dict[int, tuple[tuple[int, int], str]] = {}
+        self._state_cache: dict[int, tuple[int, int, float, str]] = {}
         self._wake = asyncio.Event()
+        self.stats = FrameStats()
+        self.connections = 0
 
     # -- connections ------------------------------------------------------------------------
     def connection(self, send_text: Callable[[str], Awaitable[None]],
-                   close: Callable[[int, str], Awaitable[None]]) -> Connection:
-        conn = Connection(send_text, close, self.queue_size)
+                   close: Callable[[int, str], Awaitable[None]], direct: DirectWriter | None = None) -> Connection:
+        conn = Connection(send_text, close, self.queue_size, direct, self.stats)
+        self.connections += 1
         conn.task = asyncio.get_running_loop().create_task(self._pump(conn))
         return conn
 
@@ -107,6 +142,8 @@ class Hub:
     def leave(self, conn: Connection) -> None:
         if conn.task is not None:
             conn.task.cancel()
+            conn.task = None
+            self.connections -= 1
         principal = conn.principal
         if principal is None:
             return
@@ -115,20 +152,28 @@ class Hub:
         _discard(self.by_credential, principal.credential or None, conn)
 
     def send(self, conn: Connection, message: dict[str, Any]) -> None:
-        conn.offer(protocol.dumps(message))
+        data = protocol.encode(message)
+        conn.offer(data.decode(), data=data)
 
     # -- what a terminal is sent --------------------------------------------------------------
-    def state_text(self, meeting_id: int) -> str | None:
+    def state_text(self, meeting_id: int, *, fresh: bool = False) -> str | None:
+        """The public state, serialised once per change of ``seq`` (a vote opened, closed, ...).
+        Between two such changes only counts and attendance move, and those reach screens and the
+        chair by ticks: a snapshot built for a terminal that joins then is rebuilt at most once per
+        tick interval, not once per writer batch -- 5,000 tablets checking in would otherwise
+        rebuild the whole state (attendance of every member) for every one that joins.
+        ``fresh`` (an HTTP read) always reflects the last commit."""
         meeting = self.live.meetings.get(meeting_id)
         if meeting is None:
             return None
         seq = self.seq.get(meeting_id, 0)
-        key = (seq, self.live.version)
+        version = self.live.version
+        now = time.monotonic()
         cached = self._state_cache.get(meeting_id)
-        if cached is not None and cached[0] == key:
-            return cached[1]
+        if cached is not None and cached[0] == seq and (cached[1] == version or (not fresh and now - cached[2] < self.count_interval)):
+            return cached[3]
         text = protocol.dumps(views.public_state(self.live, meeting, seq))
-        self._state_cache[meeting_id] = (key, text)
+        self._state_cache[meeting_id] = (seq, version, now, text)
         return text
 
     def snapshot_for(self, conn: Connection) -> None:
@@ -166,6 +211,8 @@ class Hub:
                 self._dirty_states.add(event.meeting_id)
                 if event.kind in ME_CHANGES:
                     self._me_changed.add(event.meeting_id)
+                elif event.kind == "vote_opened" and isinstance(event.payload.get("vote_id"), str):
+                    self._opened.append(event.payload["vote_id"])
         self._flush_states()
 
     def _flush_states(self) -> None:
@@ -176,13 +223,35 @@ class Hub:
             text = self.state_text(meeting_id)
             if text is None:
                 continue
+            data = text.encode()
             for conn in list(self.by_meeting.get(meeting_id, ())):
-                conn.offer(text)
+                conn.offer(text, data=data)
             if meeting_id in self._me_changed:
                 self._me_changed.discard(meeting_id)
                 self._dirty_members.update(m for m, conns in self.by_member.items()
                                            if any(c.principal and c.principal.meeting_id == meeting_id for c in conns))
+        opened, self._opened = self._opened, []
+        for vote_id in opened:
+            self._patch_opened(vote_id)
         self._wake.set()
+
+    def _patch_opened(self, vote_id: str) -> None:
+        """Right after the state that shows a new vote, tell each deputy's tablets whether they may
+        vote in it: one ``me_votes`` frame per (eligible, voted) pair, encoded once, instead of a
+        whole ``me`` view built per deputy (whose receipts grow with every vote of the session)."""
+        vote = self.live.votes.get(vote_id)
+        if vote is None or vote.method != "electronic":
+            return
+        frames: dict[tuple[bool, bool], tuple[str, bytes]] = {}
+        for member_id, conns in self.by_member.items():
+            key = (member_id in vote.eligible, member_id in vote.voters)
+            if key not in frames:
+                data = protocol.encode({"type": "me_votes", "votes": {vote_id: {"eligible": key[0], "voted": key[1]}}})
+                frames[key] = (data.decode(), data)
+            text, data = frames[key]
+            for conn in conns:
+                if conn.principal is not None and conn.principal.meeting_id == vote.meeting_id:
+                    conn.offer(text, data=data)
 
     def flush_ticks(self) -> None:
         for meeting_id in list(self._dirty_ticks):
@@ -192,12 +261,13 @@ class Hub:
                 continue
             self.seq[meeting_id] = self.seq.get(meeting_id, 0) + 1
             text = protocol.dumps(views.tick(self.live, meeting, self.seq[meeting_id]))
+            data = text.encode()
             state = self.state_text(meeting_id)
             for conn in list(self.by_meeting.get(meeting_id, ())):
                 # Tablets are not sent the live counts: only screens and the chair show them, and
                 # thousands of tablets times four ticks a second would crowd out their receipts.
                 if conn.principal is not None and conn.principal.role != "deputy":
-                    conn.offer(text, replace_with=state)
+                    conn.offer(text, data=data, replace_with=state)
         members, self._dirty_members = self._dirty_members, set()
         for member_id in members:
             self.send_me(member_id)

@@ -119,6 +119,10 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
     raise ProtocolError("unknown_type", str(kind)[:40] if kind is not None else "")
 
 
+def encode(message: dict[str, Any]) -> bytes:
+    return orjson.dumps(message)
+
+
 def dumps(message: dict[str, Any]) -> str:
     return orjson.dumps(message).decode("utf-8")
 

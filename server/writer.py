@@ -18,6 +18,7 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -90,16 +91,36 @@ class Tx:
         self.after_commit.append(hook)
 
 
+Outcome = tuple[Any, BaseException | None]
+
+
 @dataclass
 class _Job(Generic[T]):
     fn: Callable[[Tx], T]
-    done: Callable[[T | None, BaseException | None], None]
     groupable: bool = False
     may_refuse: bool = True
+    future: asyncio.Future[T] | None = None  # a job from the event loop, resolved there
+    sync: Callable[[Outcome], None] | None = None  # a job from another thread (start-up, tests)
+
+
+def _settle(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+    """On the event loop: resolve the futures of one batch (a single wake-up for all of them)."""
+    for future, (value, error) in outcomes:
+        if future.done():
+            continue
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(value)
 
 
 class Writer:
-    """Runs jobs one at a time in its own thread; groups ballot jobs into one transaction."""
+    """Runs jobs one at a time in its own thread; groups ballot jobs into one transaction.
+
+    Jobs submitted from the event loop in the same loop iteration reach the thread as one queue
+    item, and a batch's outcomes go back to the loop in one call: under a burst of thousands of
+    ballots a queue operation and a loop wake-up per ballot cost more than the writing itself
+    (docs/performance.md)."""
 
     def __init__(
         self,
@@ -117,7 +138,8 @@ class Writer:
         self.publish = publish
         self.group_s = group_ms / 1000
         self.group_max = group_max
-        self._queue: queue.Queue[_Job[Any] | None] = queue.Queue()
+        self._queue: queue.Queue[list[_Job[Any]] | None] = queue.Queue()
+        self._inbox: list[_Job[Any]] = []
         self._thread = threading.Thread(target=self._loop, name="writer", daemon=True)
         self.batches = 0
         self.grouped = 0
@@ -128,6 +150,7 @@ class Writer:
         self._thread.start()
 
     def stop(self) -> None:
+        self._hand_over()
         self._queue.put(None)
         self._thread.join(timeout=30)
 
@@ -138,71 +161,85 @@ class Writer:
         runs in a savepoint (``may_refuse=False`` skips it for jobs that report refusals as values)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-
-        def done(value: T | None, error: BaseException | None) -> None:
-            def resolve() -> None:
-                if future.done():
-                    return
-                if error is not None:
-                    future.set_exception(error)
-                else:
-                    future.set_result(value)  # type: ignore[arg-type]
-
-            loop.call_soon_threadsafe(resolve)
-
-        self._queue.put(_Job(fn, done, groupable, may_refuse))
+        if not self._inbox:
+            loop.call_soon(self._hand_over)
+        self._inbox.append(_Job(fn, groupable, may_refuse, future=future))
         return future
+
+    def _hand_over(self) -> None:
+        """Everything submitted in this loop iteration goes to the thread as one item."""
+        jobs, self._inbox = self._inbox, []
+        if jobs:
+            self._queue.put(jobs)
+
+    def waiting(self) -> int:
+        """Hand-overs queued for the writer thread (each holds one or more jobs)."""
+        return self._queue.qsize()
 
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await self.submit(fn)
 
     def run_sync(self, fn: Callable[[Tx], T]) -> T:
         """For start-up and tests outside the event loop."""
-        result: list[Any] = []
+        result: list[Outcome] = []
         event = threading.Event()
 
-        def done(value: Any, error: BaseException | None) -> None:
-            result.append((value, error))
+        def done(outcome: Outcome) -> None:
+            result.append(outcome)
             event.set()
 
-        self._queue.put(_Job(fn, done))
+        self._queue.put([_Job(fn, sync=done)])
         event.wait()
         value, error = result[0]
         if error is not None:
             raise error
         return value  # type: ignore[no-any-return]
 
+    def _settle(self, jobs: list[_Job[Any]], outcomes: list[Outcome]) -> None:
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            if job.future is not None:
+                by_loop.setdefault(job.future.get_loop(), []).append((job.future, outcome))
+            elif job.sync is not None:
+                job.sync(outcome)
+        for loop, outcomes_there in by_loop.items():
+            loop.call_soon_threadsafe(_settle, outcomes_there)
+
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
-        while True:
-            job = self._queue.get()
-            if job is None:
-                return
+        pending: deque[_Job[Any]] = deque()
+        stop = False
+        while pending or not stop:
+            if not pending:
+                item = self._queue.get()
+                if item is None:
+                    stop = True
+                    continue
+                pending.extend(item)
+            job = pending.popleft()
             if not job.groupable:
                 self._execute([job])
                 continue
             batch = [job]
-            held: _Job[Any] | None = None
-            stop = False
             deadline = time.monotonic() + self.group_s
             while len(batch) < self.group_max:
-                remaining = deadline - time.monotonic()
-                try:
-                    nxt = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
-                except queue.Empty:
-                    break
-                if nxt is None:
-                    stop = True
-                    break
-                if not nxt.groupable:
-                    held = nxt
-                    break
-                batch.append(nxt)
+                if not pending:
+                    if stop:
+                        break
+                    remaining = deadline - time.monotonic()
+                    try:
+                        item = self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if item is None:
+                        stop = True
+                        break
+                    pending.extend(item)
+                    continue
+                if not pending[0].groupable:
+                    break  # it runs next, on its own, in order
+                batch.append(pending.popleft())
             self._execute(batch)
-            if held is not None:
-                self._execute([held])
-            if stop:
-                return
 
     def _isolated(self, tx: Tx, job: _Job[Any]) -> tuple[Any, BaseException | None]:
         """Run one job of a group in a savepoint: its refusal undoes only its own writes, records,
@@ -264,8 +301,7 @@ class Writer:
                 session.commit()
         except ServerError as refusal:
             self.ledger.rollback(size_before)
-            for job in jobs:
-                job.done(None, refusal)
+            self._settle(jobs, [(None, refusal)] * len(jobs))
             return
         except SQLAlchemyError:
             committed = tx is not None and bool(tx.staged) and self._committed_anyway(size_before)
@@ -273,15 +309,13 @@ class Writer:
                 log.exception("database write failed; nothing was stored")
                 if not self.broken:
                     self.ledger.rollback(size_before)
-                for job in jobs:
-                    job.done(None, StorageUnavailable())
+                self._settle(jobs, [(None, StorageUnavailable())] * len(jobs))
                 return
             log.warning("the connection failed at COMMIT, but the transaction is in the database: going on")
         except Exception as bug:  # a bug: refuse the jobs, keep the writer alive
             log.exception("writer job failed")
             self.ledger.rollback(size_before)
-            for job in jobs:
-                job.done(None, bug)
+            self._settle(jobs, [(None, bug)] * len(jobs))
             return
         assert tx is not None
         if tx.staged:
@@ -293,7 +327,6 @@ class Writer:
         self.batches += 1
         self.grouped += len(jobs)
         self.live.version += 1
-        for job, (value, error) in zip(jobs, results, strict=True):
-            job.done(value, error)
+        self._settle(jobs, results)
         if tx.events:
             self.publish(tx.events)

@@ -28,6 +28,7 @@ from server.errors import ServerError
 from server.services import Services
 from server.usecases.cast_ballot import Ticket, cast_ballot
 from server.usecases.check_in import check_in
+from server.wire import direct_writer
 
 log = logging.getLogger("server.ws")
 
@@ -40,7 +41,7 @@ async def endpoint(websocket: WebSocket) -> None:
         with contextlib.suppress(Exception):
             await websocket.close(code, reason)
 
-    conn = svc.hub.connection(websocket.send_text, close)
+    conn = svc.hub.connection(websocket.send_text, close, direct_writer(websocket.scope))
     conversation = Conversation(max_bytes=svc.settings.max_frame_bytes,
                                 rate_per_second=svc.settings.max_messages_per_second,
                                 burst=svc.settings.max_messages_per_second * 2)
@@ -66,7 +67,7 @@ async def endpoint(websocket: WebSocket) -> None:
             elif isinstance(action, SendSnapshot):
                 svc.hub.snapshot_for(conn)
             elif isinstance(action, SubmitBallot):
-                spawn(ballot(action))
+                ballot(action)
             elif isinstance(action, SubmitCheckIn):
                 spawn(checkin())
             elif isinstance(action, Close):
@@ -78,18 +79,31 @@ async def endpoint(websocket: WebSocket) -> None:
         tasks.add(task)
         task.add_done_callback(tasks.discard)
 
-    async def ballot(action: SubmitBallot) -> None:
+    def ballot(action: SubmitBallot) -> None:
+        """Hand the ballot to the writer; the receipt (or refusal) is sent from the future's
+        callback. No task per ballot: under a burst of thousands, creating and stepping a task for
+        each was a large share of the event loop's time (docs/performance.md)."""
         principal = conversation.principal
         assert principal is not None and principal.member_id is not None
         message = action.ballot
         member_id = principal.member_id
-        try:
-            ticket: Ticket = await svc.writer.submit(
-                lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                       message.replaces), groupable=True, may_refuse=False)
-        except ServerError as error:
-            svc.hub.send(conn, protocol.error(error.code, error.message, ref=message.ballot_id, field=error.field))
+        future: asyncio.Future[Ticket] = svc.writer.submit(
+            lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
+                                   message.replaces), groupable=True, may_refuse=False)
+        future.add_done_callback(lambda done: answer(message.ballot_id, member_id, done))
+
+    def answer(ballot_id: str, member_id: int, done: asyncio.Future[Ticket]) -> None:
+        if done.cancelled():  # pragma: no cover - the writer never cancels
             return
+        error = done.exception()
+        if isinstance(error, ServerError):
+            svc.hub.send(conn, protocol.error(error.code, error.message, ref=ballot_id, field=error.field))
+            return
+        if error is not None:  # a bug in the writer's job: the ballot was not stored
+            log.error("ballot failed", exc_info=error)
+            svc.hub.send(conn, protocol.error("internal", "服务器内部错误，选票未被记录，请重新提交", ref=ballot_id))
+            return
+        ticket = done.result()
         if ticket.error is not None:
             svc.hub.send(conn, protocol.error(ticket.error.code, ticket.error.message, ref=ticket.ballot_id,
                                               field=ticket.error.field))

@@ -132,6 +132,8 @@ class TerminalClient:
                         vote["cast"] = message["counts"][vote["id"]]
         elif kind == "me":
             self.me = message
+        elif kind == "me_votes" and self.me is not None:
+            self.me["votes"] = {**self.me.get("votes", {}), **message["votes"]}
         elif kind == "receipt":
             self.receipts[message["vote_id"]] = message
             pending = self._pending.pop(message["ballot_id"], None)

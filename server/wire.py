@@ -1,0 +1,70 @@
+"""Writing a WebSocket frame straight to the connection's transport, when it is safe to.
+
+Profiled under ``python -m load.bench`` (docs/performance.md): sending one state message to
+thousands of tablets through Starlette's ``send_text`` costs a task wake-up, the middleware's send
+wrappers and uvicorn's ASGI ``send`` per connection -- several times the bare library's
+``broadcast()``. For the one server we run (uvicorn's ``websockets-sansio`` protocol) a frame can
+be written exactly as uvicorn's own ``send`` does (the ``websockets`` protocol object builds the
+frame, the transport takes the bytes) without any of that, as long as the transport is writable:
+when it is not, the caller falls back to its queue and the awaited ASGI ``send``, so a slow tablet
+still gets back-pressure instead of an unbounded buffer.
+
+``RawSend`` is an ASGI middleware that hands the server's own ``send`` to the endpoint (inner
+middlewares wrap it); :func:`direct_writer` turns it into ``write(data) -> bool``, or ``None``
+under any other server, where everything keeps going through ASGI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+try:  # the protocol class of the server we run; absent under another server or uvicorn version
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    from websockets.exceptions import InvalidState
+except ImportError:  # pragma: no cover - a different server
+    WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
+    InvalidState = RuntimeError  # type: ignore[assignment,misc]
+
+SCOPE_KEY = "renda.server_send"
+
+DirectWriter = Callable[[bytes], bool]
+
+
+class RawSend:
+    """Keep the ASGI server's ``send`` of a WebSocket in the scope, before anything wraps it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[SCOPE_KEY] = send
+        await self.app(scope, receive, send)
+
+
+def direct_writer(scope: Scope) -> DirectWriter | None:
+    """``write(utf8_text) -> bool``: True if the text frame was handed to the transport, False if
+    the caller must queue it (not writable, closing, or closed)."""
+    send: Any = scope.get(SCOPE_KEY)
+    protocol = getattr(send, "__self__", None)
+    if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
+        return None
+    conn = protocol.conn
+    transport = protocol.transport
+    writable = protocol.writable
+
+    def write(data: bytes) -> bool:
+        if (not protocol.handshake_complete or protocol.close_sent or protocol.disconnected
+                or protocol.initial_response is not None or not writable.is_set() or transport.is_closing()):
+            return False
+        try:
+            conn.send_text(data)
+        except InvalidState:
+            return False
+        transport.write(b"".join(conn.data_to_send()))
+        return True
+
+    return write

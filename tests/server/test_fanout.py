@@ -1,0 +1,99 @@
+"""Fan-out to terminals: frames go straight to the transport when they can, and never out of order."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+
+from server.hub import Connection, FrameStats
+from terminals.client import TerminalClient
+from tests.conftest import ServerProcess
+from tests.server.session_helpers import Session, choices, ok
+
+
+class Wire:
+    """A transport that takes frames while ``open`` and records what reached it, by which path."""
+
+    def __init__(self) -> None:
+        self.open = True
+        self.frames: list[tuple[str, str]] = []
+        self.resume = asyncio.Event()
+
+    def direct(self, data: bytes) -> bool:
+        if not self.open:
+            return False
+        self.frames.append(("direct", data.decode()))
+        return True
+
+    async def send_text(self, text: str) -> None:
+        await self.resume.wait()
+        self.frames.append(("queued", text))
+
+    async def close(self, code: int, reason: str) -> None:
+        self.open = False
+
+
+def test_a_frame_queued_behind_a_full_transport_is_never_overtaken_by_a_later_direct_frame() -> None:
+    async def scenario() -> list[tuple[str, str]]:
+        wire = Wire()
+        stats = FrameStats()
+        conn = Connection(wire.send_text, wire.close, 8, wire.direct, stats)
+        conn.task = asyncio.get_running_loop().create_task(conn.pump())
+        conn.offer("1")
+        wire.open = False  # the transport's buffer is above its high-water mark
+        conn.offer("2")
+        wire.open = True  # writable again, but "2" is still queued: "3" must wait behind it
+        conn.offer("3")
+        await asyncio.sleep(0.01)
+        conn.offer("4")  # "2" is in flight (the pump awaits the send): still queued
+        wire.resume.set()
+        for _ in range(100):
+            if len(wire.frames) == 4:
+                break
+            await asyncio.sleep(0.005)
+        conn.offer("5")  # nothing queued or in flight any more: straight to the transport
+        conn.task.cancel()
+        assert (stats.direct, stats.queued, stats.dropped) == (2, 3, 0)
+        return wire.frames
+
+    assert asyncio.run(scenario()) == [("direct", "1"), ("queued", "2"), ("queued", "3"), ("queued", "4"),
+                                       ("direct", "5")]
+
+
+def test_a_full_queue_keeps_only_the_newest_state() -> None:
+    async def scenario() -> tuple[list[str], FrameStats]:
+        wire = Wire()
+        wire.open = False
+        stats = FrameStats()
+        conn = Connection(wire.send_text, wire.close, 2, wire.direct, stats)
+        for text in ("a", "b", "c", "d"):
+            conn.offer(text, replace_with="state")
+        return [conn.queue.get_nowait() for _ in range(conn.queue.qsize())], stats
+
+    queued, stats = asyncio.run(scenario())
+    assert queued == ["state", "d"]
+    assert stats.dropped == 1
+
+
+def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(server: ServerProcess) -> None:
+    s = Session.start(server.url)
+
+    async def run() -> None:
+        await s.connect(40)  # a quorum of the demo roll
+        vote = s.open(s.item("决议")["id"])
+        receipts = await s.cast(vote, choices(yes=30, no=10))
+        assert all(r["receipt"]["index"] >= 0 for r in receipts)
+        s.close(vote)
+        def closed(c: TerminalClient) -> bool:
+            return any(v["id"] == vote and v["state"] == "closed" for v in (c.state or {}).get("votes", []))
+
+        await asyncio.gather(*(c.wait_for(closed) for c in s.deputies))
+        await s.finish()
+
+    asyncio.run(run())
+    health = ok(httpx.get(f"{server.url}/api/health"))
+    assert health["ok"] is True and health["writer"]["broken"] is False
+    # welcome + state + me per tablet, state on open, receipt per ballot, state on close
+    assert health["terminals"]["frames_direct"] >= 40 * 3 + 40 + 40 + 40
+    assert health["terminals"]["frames_dropped"] == 0
