@@ -58,16 +58,24 @@ class Connection:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None) -> None:
-        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many).
+    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None,
+              then: tuple[str, bytes] | None = None) -> None:
+        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many), and
+        ``then`` (text, UTF-8) right behind it in the same write.
 
         Straight to the transport when nothing is queued or in flight and the transport is
         writable (server/wire.py); otherwise through the bounded queue, so frames keep their order
         and a slow terminal gets the newest state instead of an ever longer backlog."""
-        if self.direct is not None and not self.busy and self.queue.empty() \
-                and self.direct(text.encode() if data is None else data):
-            self.stats.direct += 1
-            return
+        if self.direct is not None and not self.busy and self.queue.empty():
+            first = text.encode() if data is None else data
+            if self.direct(first) if then is None else self.direct(first, then[1]):
+                self.stats.direct += 1 if then is None else 2
+                return
+        self._enqueue(text, replace_with)
+        if then is not None:
+            self._enqueue(then[0], None)
+
+    def _enqueue(self, text: str, replace_with: str | None) -> None:
         self.stats.queued += 1
         try:
             self.queue.put_nowait(text)
@@ -170,8 +178,10 @@ class Hub:
         version = self.live.version
         now = time.monotonic()
         cached = self._state_cache.get(meeting_id)
-        if cached is not None and cached[0] == seq and (cached[1] == version or (not fresh and now - cached[2] < self.count_interval)):
-            return cached[3]
+        if cached is not None and cached[0] == seq:
+            recent = not fresh and now - cached[2] < self.count_interval
+            if cached[1] == version or recent:
+                return cached[3]
         text = protocol.dumps(views.public_state(self.live, meeting, seq))
         self._state_cache[meeting_id] = (seq, version, now, text)
         return text
@@ -216,6 +226,7 @@ class Hub:
         self._flush_states()
 
     def _flush_states(self) -> None:
+        opened, self._opened = self._opened, []
         for meeting_id in list(self._dirty_states):
             self._dirty_states.discard(meeting_id)
             self._dirty_ticks.discard(meeting_id)
@@ -224,34 +235,36 @@ class Hub:
             if text is None:
                 continue
             data = text.encode()
+            patches = self._opened_patches(meeting_id, opened)
             for conn in list(self.by_meeting.get(meeting_id, ())):
-                conn.offer(text, data=data)
+                member_id = conn.principal.member_id if conn.principal is not None else None
+                conn.offer(text, data=data, then=patches.get(member_id) if member_id is not None else None)
             if meeting_id in self._me_changed:
                 self._me_changed.discard(meeting_id)
                 self._dirty_members.update(m for m, conns in self.by_member.items()
                                            if any(c.principal and c.principal.meeting_id == meeting_id for c in conns))
-        opened, self._opened = self._opened, []
-        for vote_id in opened:
-            self._patch_opened(vote_id)
         self._wake.set()
 
-    def _patch_opened(self, vote_id: str) -> None:
-        """Right after the state that shows a new vote, tell each deputy's tablets whether they may
-        vote in it: one ``me_votes`` frame per (eligible, voted) pair, encoded once, instead of a
-        whole ``me`` view built per deputy (whose receipts grow with every vote of the session)."""
-        vote = self.live.votes.get(vote_id)
-        if vote is None or vote.method != "electronic":
-            return
-        frames: dict[tuple[bool, bool], tuple[str, bytes]] = {}
-        for member_id, conns in self.by_member.items():
-            key = (member_id in vote.eligible, member_id in vote.voters)
+    def _opened_patches(self, meeting_id: int, opened: list[str]) -> dict[int, tuple[str, bytes]]:
+        """With the state that shows new votes, each deputy's tablets are told whether they may
+        vote in them: a ``me_votes`` frame, encoded once for every deputy with the same entries and
+        written with the state, instead of a whole ``me`` built per deputy (whose receipts grow
+        with every vote of the session)."""
+        votes = [v for v in (self.live.votes.get(i) for i in opened)
+                 if v is not None and v.meeting_id == meeting_id and v.method == "electronic"]
+        if not votes:
+            return {}
+        frames: dict[tuple[tuple[bool, bool], ...], tuple[str, bytes]] = {}
+        patches: dict[int, tuple[str, bytes]] = {}
+        for member_id in self.by_member:
+            key = tuple((member_id in v.eligible, member_id in v.voters) for v in votes)
             if key not in frames:
-                data = protocol.encode({"type": "me_votes", "votes": {vote_id: {"eligible": key[0], "voted": key[1]}}})
+                entries = {v.id: {"eligible": eligible, "voted": voted}
+                           for v, (eligible, voted) in zip(votes, key, strict=True)}
+                data = protocol.encode({"type": "me_votes", "votes": entries})
                 frames[key] = (data.decode(), data)
-            text, data = frames[key]
-            for conn in conns:
-                if conn.principal is not None and conn.principal.meeting_id == vote.meeting_id:
-                    conn.offer(text, data=data)
+            patches[member_id] = frames[key]
+        return patches
 
     def flush_ticks(self) -> None:
         for meeting_id in list(self._dirty_ticks):

@@ -30,7 +30,7 @@ except ImportError:  # pragma: no cover - a different server
 
 SCOPE_KEY = "renda.server_send"
 
-DirectWriter = Callable[[bytes], bool]
+DirectWriter = Callable[..., bool]  # (*utf8_texts: bytes) -> bool
 
 
 class RawSend:
@@ -46,8 +46,8 @@ class RawSend:
 
 
 def direct_writer(scope: Scope) -> DirectWriter | None:
-    """``write(utf8_text) -> bool``: True if the text frame was handed to the transport, False if
-    the caller must queue it (not writable, closing, or closed)."""
+    """``write(*utf8_texts) -> bool``: True if the text frames were handed to the transport (in one
+    write), False if the caller must queue them (not writable, closing, or closed)."""
     send: Any = scope.get(SCOPE_KEY)
     protocol = getattr(send, "__self__", None)
     if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
@@ -56,12 +56,13 @@ def direct_writer(scope: Scope) -> DirectWriter | None:
     transport = protocol.transport
     writable = protocol.writable
 
-    def write(data: bytes) -> bool:
+    def write(*texts: bytes) -> bool:
         if (not protocol.handshake_complete or protocol.close_sent or protocol.disconnected
                 or protocol.initial_response is not None or not writable.is_set() or transport.is_closing()):
             return False
         try:
-            conn.send_text(data)
+            for data in texts:
+                conn.send_text(data)
         except InvalidState:
             return False
         transport.write(b"".join(conn.data_to_send()))

@@ -20,10 +20,10 @@ class Wire:
         self.frames: list[tuple[str, str]] = []
         self.resume = asyncio.Event()
 
-    def direct(self, data: bytes) -> bool:
+    def direct(self, *datas: bytes) -> bool:
         if not self.open:
             return False
-        self.frames.append(("direct", data.decode()))
+        self.frames.append(("direct", "+".join(d.decode() for d in datas)))
         return True
 
     async def send_text(self, text: str) -> None:
@@ -59,6 +59,25 @@ def test_a_frame_queued_behind_a_full_transport_is_never_overtaken_by_a_later_di
 
     assert asyncio.run(scenario()) == [("direct", "1"), ("queued", "2"), ("queued", "3"), ("queued", "4"),
                                        ("direct", "5")]
+
+
+def test_a_patch_rides_in_the_same_write_as_its_state_or_queues_right_behind_it() -> None:
+    async def scenario() -> list[tuple[str, str]]:
+        wire = Wire()
+        wire.resume.set()
+        conn = Connection(wire.send_text, wire.close, 8, wire.direct, FrameStats())
+        conn.task = asyncio.get_running_loop().create_task(conn.pump())
+        conn.offer("state1", then=("patch1", b"patch1"))
+        wire.open = False
+        conn.offer("state2", then=("patch2", b"patch2"))
+        for _ in range(100):
+            if len(wire.frames) == 3:
+                break
+            await asyncio.sleep(0.005)
+        conn.task.cancel()
+        return wire.frames
+
+    assert asyncio.run(scenario()) == [("direct", "state1+patch1"), ("queued", "state2"), ("queued", "patch2")]
 
 
 def test_a_full_queue_keeps_only_the_newest_state() -> None:
