@@ -22,7 +22,7 @@ look-ups plus at most O(log n) hashes along the right border.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from audit.errors import ProofError
 
@@ -173,17 +173,41 @@ class MerkleTree:
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """PATH(index, D[0:size]), RFC 9162 §2.1.3.1, leaf-to-root order."""
         size = self._size if size is None else size
+        self._check_leaf(index, size)
+        return self._path(index, size, self._subtree)
+
+    def inclusion_proofs(self, indices: Sequence[int], size: int | None = None) -> list[list[bytes]]:
+        """PATH for several leaves in the same tree size (one group commit's receipts): the
+        subtree hashes their paths share -- the upper levels, and the partial subtrees on the
+        right border, which are hashed on demand -- are computed once for all of them."""
+        size = self._size if size is None else size
+        for index in indices:
+            self._check_leaf(index, size)
+        memo: dict[tuple[int, int], bytes] = {}
+
+        def subtree(start: int, end: int) -> bytes:
+            found = memo.get((start, end))
+            if found is None:
+                found = memo[start, end] = self._subtree(start, end)
+            return found
+
+        return [self._path(index, size, subtree) for index in indices]
+
+    def _check_leaf(self, index: int, size: int) -> None:
         if not 0 <= index < size <= self._size:
             raise ProofError(f"no leaf {index} in a tree of size {size} (log size {self._size})")
+
+    @staticmethod
+    def _path(index: int, size: int, subtree: Callable[[int, int], bytes]) -> list[bytes]:
         path: list[bytes] = []
         start, end = 0, size
         while end - start > 1:
             k = _split(end - start)
             if index < start + k:
-                path.append(self._subtree(start + k, end))
+                path.append(subtree(start + k, end))
                 end = start + k
             else:
-                path.append(self._subtree(start, start + k))
+                path.append(subtree(start, start + k))
                 start += k
         path.reverse()
         return path

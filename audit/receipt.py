@@ -53,14 +53,26 @@ class ReceiptCheck:
     latest_size: int
 
 
-def make_receipt(index: int, leaf_hash: bytes, checkpoint: Checkpoint, proof: Sequence[bytes]) -> dict[str, Any]:
-    """The JSON object of a receipt for leaf `index`."""
+def make_receipt(
+    index: int, leaf_hash: bytes, checkpoint: Checkpoint, proof: Sequence[bytes], hexed: dict[bytes, str] | None = None
+) -> dict[str, Any]:
+    """The JSON object of a receipt for leaf `index`. `hexed` caches the hex of proof nodes shared
+    by the receipts of one batch."""
+    if hexed is None:
+        nodes = [node.hex() for node in proof]
+    else:
+        nodes = []
+        for node in proof:
+            text = hexed.get(node)
+            if text is None:
+                text = hexed[node] = node.hex()
+            nodes.append(text)
     return {
         "receipt": FORMAT,
         "index": index,
         "leaf_hash": leaf_hash.hex(),
         "checkpoint": checkpoint.note,
-        "inclusion_proof": [node.hex() for node in proof],
+        "inclusion_proof": nodes,
     }
 
 

@@ -125,6 +125,11 @@ class Ledger:
     def receipt(self, seq: int, checkpoint: Checkpoint | None, *, vote_id: str) -> dict[str, Any]:
         return {"vote_id": vote_id, **self.log.receipt(seq, checkpoint)}
 
+    def receipts(self, entries: list[tuple[int, str]], checkpoint: Checkpoint | None) -> list[dict[str, Any]]:
+        """Receipts for (seq, vote id) pairs of one batch, in that order."""
+        made = self.log.receipts([seq for seq, _ in entries], checkpoint)
+        return [{"vote_id": vote_id, **receipt} for (_, vote_id), receipt in zip(entries, made, strict=True)]
+
     def close(self) -> None:
         self.log.close()
         if self.clean_mark is not None and self.log.size == self.log.latest_checkpoint.size:

@@ -184,8 +184,9 @@ def _flush(tx: Tx) -> None:
         participation.voters = sorted(voters)
 
     def apply() -> None:
-        for entry in accepted:
-            entry.ticket.receipt = tx.ledger.receipt(entry.seq, tx.checkpoint, vote_id=entry.vote.id)
+        receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in accepted], tx.checkpoint)
+        for entry, receipt in zip(accepted, receipts, strict=True):
+            entry.ticket.receipt = receipt
             entry.vote.voters.add(entry.member_id)
             entry.vote.ballots[entry.seq] = entry.ballot
             entry.vote.receipt_keys[entry.key] = (entry.seq, entry.digest)

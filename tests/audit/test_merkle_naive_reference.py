@@ -30,6 +30,24 @@ def test_roots_and_proofs_equal_the_naive_recursive_definitions(leaves: list[byt
 
 @settings(max_examples=60, deadline=None)
 @given(leaves_lists, st.data())
+def test_proofs_for_a_batch_of_leaves_equal_each_leafs_own_proof(leaves: list[bytes], data: st.DataObject) -> None:
+    if not leaves:
+        return
+    tree = merkle.MerkleTree.from_leaves(leaves)
+    size = data.draw(st.integers(1, len(leaves)))
+    indices = data.draw(st.lists(st.integers(0, size - 1), max_size=12))
+    assert tree.inclusion_proofs(indices, size) == [naive.path(i, leaves[:size]) for i in indices]
+    assert tree.inclusion_proofs(indices) == [tree.inclusion_proof(i) for i in indices]
+
+
+def test_a_batch_with_one_leaf_outside_the_tree_is_refused() -> None:
+    tree = merkle.MerkleTree.from_leaves([b"a", b"b", b"c"])
+    with pytest.raises(ProofError):
+        tree.inclusion_proofs([0, 3], 3)
+
+
+@settings(max_examples=60, deadline=None)
+@given(leaves_lists, st.data())
 def test_every_genuine_proof_verifies(leaves: list[bytes], data: st.DataObject) -> None:
     if not leaves:
         return

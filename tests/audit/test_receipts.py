@@ -55,3 +55,20 @@ def test_a_receipt_checked_against_a_broken_export_says_so(tmp_path: Path) -> No
     (export_dir / "records.jsonl").write_bytes((export_dir / "records.jsonl").read_bytes()[:-300] + b"\n")
     with pytest.raises(ReceiptError, match="export itself does not verify"):
         check(receipt, export_dir)
+
+
+def test_a_batch_of_receipts_equals_one_receipt_per_record(tmp_path: Path) -> None:
+    from audit import AuditLog, keys
+
+    log = AuditLog.open(tmp_path / "log", keys.generate("batch.local"), "batch.local/log")
+    def ballots(count: int, choice: str) -> list[tuple[str, dict[str, Any]]]:
+        return [("ballot", {"vote_id": "v1", "ballot": {"choice": choice}, "nonce": f"{i:032x}"}) for i in range(count)]
+
+    log.append_many(ballots(37, "yes"))
+    checkpoint = log.checkpoint()
+    log.append_many(ballots(5, "no"))
+    indices = [36, 0, 17, 18, 35, 17]
+    assert log.receipts(indices, checkpoint) == [log.receipt(i, checkpoint) for i in indices]
+    log.checkpoint()
+    assert log.receipts([40, 41]) == [log.receipt(40), log.receipt(41)]
+    log.close()
