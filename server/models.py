@@ -201,3 +201,4 @@ class AuditRecord(Base):
 #: Core tables for bulk inserts on the hot path (no ORM unit-of-work per row).
 audit_records_table = cast(Table, AuditRecord.__table__)
 ballot_receipts_table = cast(Table, BallotReceipt.__table__)
+vote_participation_table = cast(Table, VoteParticipation.__table__)

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from audit.canonical import dumps as canonical_dumps
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
-from server.models import BallotReceipt, NamedBallot, VoteParticipation, ballot_receipts_table
+from server.models import BallotReceipt, NamedBallot, ballot_receipts_table, vote_participation_table
 from server.usecases.common import check_ballot, member_code, open_vote
 from server.writer import Tx
 
@@ -177,11 +177,15 @@ def _flush(tx: Tx) -> None:
             row.ballot = entry.ballot
     votes: dict[str, set[int]] = {}
     for entry in accepted:
-        votes.setdefault(entry.vote.id, set(entry.vote.voters)).add(entry.member_id)
+        if entry.vote.id not in votes:  # (not setdefault: that would copy the set for every ballot)
+            votes[entry.vote.id] = set(entry.vote.voters)
+        votes[entry.vote.id].add(entry.member_id)
     for vote_id, voters in votes.items():
-        participation = tx.session.get(VoteParticipation, vote_id)
-        assert participation is not None  # created with the vote
-        participation.voters = sorted(voters)
+        # The row was created with the vote; rewritten whole without reading it back (the live
+        # picture holds the same set), so a batch costs one UPDATE, not a load and a JSON decode.
+        updated = tx.session.execute(update(vote_participation_table).where(
+            vote_participation_table.c.vote_id == vote_id).values(voters=sorted(voters)))
+        assert updated.rowcount == 1  # type: ignore[attr-defined]
 
     def apply() -> None:
         receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in accepted], tx.checkpoint)
