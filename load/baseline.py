@@ -51,10 +51,11 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
     async def reader(index: int, ws: Any) -> None:
         async for frame in ws:
             now = time.monotonic()
-            if frame.startswith('{"type": "state"'):
+            message = json.loads(frame)  # parsed, as the simulated tablets parse every frame they get
+            if message.get("type") == "state":
                 received[index] = now
             else:
-                echoes[index] = now - json.loads(frame)["t"]
+                echoes[index] = now - message["t"]
 
     semaphore = asyncio.Semaphore(64)
 
