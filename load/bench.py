@@ -216,11 +216,16 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     open_size = 0
     cpu_before = sampler.cpu_seconds()
     wall_before = time.monotonic()
-    for number in range(rounds):
-        item = staff.post(f"/api/meetings/{meeting_id}/items", json={
-            "kind": "motion", "title": f"负载测试议案第{number + 1}号"}).raise_for_status().json()
+    open_calls: list[float] = []
+    # The agenda is set before the session, as in a real congress: the rounds time only the votes.
+    items = [staff.post(f"/api/meetings/{meeting_id}/items",
+                        json={"kind": "motion", "title": f"负载测试议案第{n + 1}号"}).raise_for_status().json()
+             for n in range(rounds)]
+    time.sleep(1.0)  # let every tablet take in the new agenda
+    for item in items:
         opened_at = time.monotonic()
         vote_id = chair.post(f"/api/items/{item['id']}/open", json={}).raise_for_status().json()["vote_id"]
+        open_calls.append(time.monotonic() - opened_at)
         answers = ask(workers, ("wait_open", vote_id, 60))
         for _, times, size in answers:
             fanout += [t - opened_at for t in times if t is not None]
@@ -243,6 +248,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     wall = time.monotonic() - wall_before
     return {
         "fanout": percentiles(fanout), "ack": percentiles(acks), "close_to_result": percentiles(close_to_result),
+        "open_request": percentiles(open_calls),
         "ballots": {"sent": sent, "acked": acked, "refused": refused, "stored": stored},
         "reconnects": reconnects,
         "state_message_bytes": open_size,

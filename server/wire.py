@@ -20,13 +20,14 @@ from collections.abc import Callable
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+from websockets.exceptions import InvalidState
+from websockets.frames import Frame, Opcode
+from websockets.protocol import State
 
 try:  # the protocol class of the server we run; absent under another server or uvicorn version
     from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-    from websockets.exceptions import InvalidState
 except ImportError:  # pragma: no cover - a different server
     WebSocketsSansIOProtocol = None  # type: ignore[assignment,misc]
-    InvalidState = RuntimeError  # type: ignore[assignment,misc]
 
 SCOPE_KEY = "renda.server_send"
 
@@ -45,6 +46,28 @@ class RawSend:
         await self.app(scope, receive, send)
 
 
+class _Frames:
+    """Server text frames (RFC 6455 §5.2: unmasked, no extension) of the last few payloads: a
+    broadcast hands the same bytes object to every connection, so its frame is built once."""
+
+    def __init__(self, keep: int = 8) -> None:
+        self.keep = keep
+        self._made: dict[int, tuple[bytes, bytes]] = {}
+
+    def frame(self, data: bytes) -> bytes:
+        made = self._made.get(id(data))
+        if made is not None and made[0] is data:
+            return made[1]
+        frame = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+        if len(self._made) >= self.keep:
+            self._made.pop(next(iter(self._made)))
+        self._made[id(data)] = (data, frame)
+        return frame
+
+
+_frames = _Frames()
+
+
 def direct_writer(scope: Scope) -> DirectWriter | None:
     """``write(*utf8_texts) -> bool``: True if the text frames were handed to the transport (in one
     write), False if the caller must queue them (not writable, closing, or closed)."""
@@ -60,7 +83,11 @@ def direct_writer(scope: Scope) -> DirectWriter | None:
         if (not protocol.handshake_complete or protocol.close_sent or protocol.disconnected
                 or protocol.initial_response is not None or not writable.is_set() or transport.is_closing()):
             return False
-        try:
+        if conn.state is State.OPEN and not conn.extensions and not conn.writes:
+            # What conn.send_text would write, but the frame is built once per broadcast.
+            transport.write(b"".join([_frames.frame(data) for data in texts]))
+            return True
+        try:  # an extension (permessage-deflate) makes every connection's frame its own
             for data in texts:
                 conn.send_text(data)
         except InvalidState:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
 from server.hub import Connection, FrameStats
 from terminals.client import TerminalClient
@@ -116,3 +117,21 @@ def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(serv
     # welcome + state + me per tablet, state on open, receipt per ballot, state on close
     assert health["terminals"]["frames_direct"] >= 40 * 3 + 40 + 40 + 40
     assert health["terminals"]["frames_dropped"] == 0
+
+
+@pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
+def test_a_prebuilt_frame_is_byte_for_byte_what_the_websockets_protocol_writes(size: int) -> None:
+    from websockets.protocol import State
+    from websockets.server import ServerProtocol
+
+    from server.wire import _Frames
+
+    data = ("选" * size).encode()[:size]
+    protocol = ServerProtocol(state=State.OPEN)
+    protocol.send_text(data)
+    frames = _Frames(keep=2)
+    assert frames.frame(data) == b"".join(protocol.data_to_send())
+    assert frames.frame(data) is frames.frame(data)  # built once for a broadcast's shared bytes
+    for other in (b"a", b"b", b"c"):
+        frames.frame(other)
+    assert len(frames._made) == 2
