@@ -21,14 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from server.app import build_services  # noqa: E402
-from server.config import Settings  # noqa: E402
-from server.usecases import agenda, open_vote, roll  # noqa: E402
-from server.usecases.cast_ballot import cast_ballot  # noqa: E402
-from server.usecases.check_in import check_in  # noqa: E402
-from server.writer import Tx, _Job  # noqa: E402
+from server.app import build_services
+from server.config import Settings
+from server.usecases import agenda, open_vote, roll
+from server.usecases.cast_ballot import cast_ballot
+from server.usecases.check_in import check_in
+from server.writer import _Job
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,17 @@ def test_benchmark_smoke_run_accounts_for_every_ballot(tmp_path: Path) -> None:
     assert summary["baseline"]["broadcast"]["count"] == 200
     assert summary["checks"]["no_ballot_lost_or_duplicated"] is True
     assert set(summary["ratios"]) >= {"fanout_p99_to_broadcast_p99", "ack_p99_to_echo_p99"}
+    assert summary["server"]["server_cpu_us_per_ballot"] > 0
+    assert summary["server"]["open_request"]["count"] == 1
+
+
+def test_writer_profile_counts_every_ballot(tmp_path: Path) -> None:
+    completed = subprocess.run(
+        [sys.executable, "scripts/profile_writer.py", "--ballots", "120", "--batch", "25", "--profile"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert completed.stdout.startswith("120 ballots in batches of 25:")
+    assert "function calls" in completed.stdout  # the cProfile table
 
 
 @pytest.mark.slow
