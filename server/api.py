@@ -462,6 +462,7 @@ async def http_ballot(body: HttpBallot, request: Request, caller: Caller) -> dic
                                  body.replaces)
     if ticket.error is not None:
         raise ticket.error
+    services(request).hub.send_me(caller.member_id)  # the deputy's tablets show 已提交 at once
     return {"vote_id": ticket.vote_id, "ballot_id": ticket.ballot_id, "receipt": ticket.receipt,
             "duplicate": ticket.duplicate}
 

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from sqlalchemy import select
+
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting, LiveVote
+from server.models import Vote
 from server.writer import Tx
 from tally import MalformedInput, StatutoryViolation, count_document
+
+
+def previous_rounds(tx: Tx, item_id: int) -> list[Vote]:
+    """Every vote already held on an item, first round first."""
+    return list(tx.session.scalars(select(Vote).where(Vote.item_id == item_id).order_by(Vote.round_no)))
 
 
 def meeting(tx: Tx, meeting_id: int) -> LiveMeeting:

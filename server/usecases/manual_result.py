@@ -15,8 +15,7 @@ from server.live import LiveVote
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.close_vote import needs_another_round
-from server.usecases.common import check_definition, meeting
-from server.usecases.open_vote import _previous_rounds
+from server.usecases.common import check_definition, meeting, previous_rounds
 from server.writer import Tx
 from tally import TallyError, count_document
 
@@ -80,7 +79,7 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
     except TallyError as error:
         raise ServerError("invalid_counts", f"票数有误：{error.message}") from error
     result = {**result, "manual": method, "announcement": f"（{METHODS[method]}）{result['announcement']}"}
-    rounds = _previous_rounds(tx, item_id)
+    rounds = previous_rounds(tx, item_id)
     round_no = len(rounds) + 1
     vote_id = f"v{item_id}-{round_no}"
     tx.session.add(Vote(

@@ -17,15 +17,11 @@ from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
-from server.usecases.common import check_definition, meeting
+from server.usecases.common import check_definition, meeting, previous_rounds
 from server.writer import Tx
 
 ROUND_KINDS = ("first", "revote", "tie_revote", "runoff", "preliminary")
 BALLOT_KINDS = ("election", "project_vote", "satisfaction")
-
-
-def _previous_rounds(tx: Tx, item_id: int) -> list[Vote]:
-    return list(tx.session.scalars(select(Vote).where(Vote.item_id == item_id).order_by(Vote.round_no)))
 
 
 def _check_order(tx: Tx, item: Item) -> None:
@@ -131,7 +127,7 @@ def open_vote(
             f"出席人数不足法定人数（实到{summary['present']}人，需{summary['quorum_required']}人），不能开始表决",
         )
     _check_order(tx, item)
-    rounds = _previous_rounds(tx, item_id)
+    rounds = previous_rounds(tx, item_id)
     fields = _round_fields(item, rounds, round_kind, candidates, seats)
     eligible = live.present_voters()
     present = len(eligible)

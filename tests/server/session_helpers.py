@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -90,6 +90,22 @@ class Session:
         await asyncio.gather(*(c.close() for c in self.deputies))
         self.staff.close()
         self.chair.close()
+
+
+def in_session(url: str, body: Callable[[Session], Awaitable[None]], *, tablets: int = 40) -> None:
+    """Run ``body`` against a session on the server at ``url`` with ``tablets`` deputies connected
+    and checked in (40 of the demo's 60 are a quorum), and close every client afterwards."""
+
+    async def run() -> None:
+        s = Session.start(url)
+        try:
+            if tablets:
+                await s.connect(tablets)
+            await body(s)
+        finally:
+            await s.finish()
+
+    asyncio.run(run())
 
 
 def choices(yes: int = 0, no: int = 0, abstain: int = 0) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ import pytest
 from server.hub import Connection, FrameStats
 from terminals.client import TerminalClient
 from tests.conftest import ServerProcess
-from tests.server.session_helpers import Session, choices, ok
+from tests.server.session_helpers import Session, choices, in_session, ok
 
 
 class Wire:
@@ -97,21 +97,18 @@ def test_a_full_queue_keeps_only_the_newest_state() -> None:
 
 
 def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(server: ServerProcess) -> None:
-    s = Session.start(server.url)
-
-    async def run() -> None:
-        await s.connect(40)  # a quorum of the demo roll
+    async def body(s: Session) -> None:
         vote = s.open(s.item("决议")["id"])
         receipts = await s.cast(vote, choices(yes=30, no=10))
         assert all(r["receipt"]["index"] >= 0 for r in receipts)
         s.close(vote)
+
         def closed(c: TerminalClient) -> bool:
             return any(v["id"] == vote and v["state"] == "closed" for v in (c.state or {}).get("votes", []))
 
         await asyncio.gather(*(c.wait_for(closed) for c in s.deputies))
-        await s.finish()
 
-    asyncio.run(run())
+    in_session(server.url, body)  # 40 tablets: a quorum of the demo roll
     health = ok(httpx.get(f"{server.url}/api/health"))
     assert health["ok"] is True and health["writer"]["broken"] is False
     # welcome + state + me per tablet, state on open, receipt per ballot, state on close

@@ -7,9 +7,11 @@ import asyncio
 import time
 from typing import Any
 
-from terminals.client import ClientError
+import httpx
+
+from terminals.client import ClientError, TerminalClient
 from tests.conftest import ServerProcess
-from tests.server.session_helpers import Session, choices, login, marks, ok, refused
+from tests.server.session_helpers import Session, choices, in_session, login, marks, ok, refused
 
 
 async def _expect_refusal(coro: Any, code: str) -> None:
@@ -23,99 +25,84 @@ async def _expect_refusal(coro: Any, code: str) -> None:
 
 
 def test_change_of_choice_before_close_follows_the_item_setting(server: ServerProcess) -> None:
-    async def run() -> None:
-        s = Session.start(server.url)
-        try:
-            await s.connect(40)
-            motion = s.item("决议")
-            vote_id = s.open(motion["id"])
-            voter = s.deputies[0]
-            first = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
-            # A different ballot without naming the one it replaces is refused.
-            await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, timeout=10), "change_needs_previous")
-            # Naming it replaces it: last press counts, and the count stays one per deputy.
-            changed = await voter.vote(vote_id, {"choice": "yes"}, replaces=first["ballot_id"])
-            assert changed["replaced"] == first["ballot_id"]
-            # The replaced ballot cannot be replaced again.
-            await _expect_refusal(voter.vote(vote_id, {"choice": "abstain"}, replaces=first["ballot_id"], timeout=10),
-                                  "change_needs_previous")
-            await s.cast(vote_id, choices(yes=30), s.deputies[1:31])
-            result = s.close(vote_id)
-            assert result["counts"] == {"yes": 31, "no": 0, "abstain": 0, "not_voted": 9}
+    async def body(s: Session) -> None:
+        motion = s.item("决议")
+        vote_id = s.open(motion["id"])
+        voter = s.deputies[0]
+        first = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
+        # A different ballot without naming the one it replaces is refused.
+        await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, timeout=10), "change_needs_previous")
+        # Naming it replaces it: last press counts, and the count stays one per deputy.
+        changed = await voter.vote(vote_id, {"choice": "yes"}, replaces=first["ballot_id"])
+        assert changed["replaced"] == first["ballot_id"]
+        # The replaced ballot cannot be replaced again.
+        await _expect_refusal(voter.vote(vote_id, {"choice": "abstain"}, replaces=first["ballot_id"], timeout=10),
+                              "change_needs_previous")
+        await s.cast(vote_id, choices(yes=30), s.deputies[1:31])
+        result = s.close(vote_id)
+        assert result["counts"] == {"yes": 31, "no": 0, "abstain": 0, "not_voted": 9}
 
-            # "first press counts": a second ballot is refused.
-            item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-                "kind": "motion", "title": "关于设立专门委员会的决定", "change_before_close": "first"}))
-            vote_id = s.open(item["id"])
-            receipt = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
-            await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, replaces=receipt["ballot_id"], timeout=10),
-                                  "already_voted")
-            assert s.close(vote_id)["counts"]["no"] == 1
-        finally:
-            await s.finish()
+        # "first press counts": a second ballot is refused.
+        item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "motion", "title": "关于设立专门委员会的决定", "change_before_close": "first"}))
+        vote_id = s.open(item["id"])
+        receipt = (await s.cast(vote_id, [{"choice": "no"}], [voter]))[0]
+        await _expect_refusal(voter.vote(vote_id, {"choice": "yes"}, replaces=receipt["ballot_id"], timeout=10),
+                              "already_voted")
+        assert s.close(vote_id)["counts"]["no"] == 1
 
-    asyncio.run(run())
+    in_session(server.url, body)
 
 
 def test_void_then_revote_and_a_valid_failure_is_final(server: ServerProcess) -> None:
-    async def run() -> None:
-        s = Session.start(server.url)
-        try:
-            await s.connect(40)
-            motion = s.item("决议")
-            vote_id = s.open(motion["id"])
-            await s.cast(vote_id, choices(yes=10, no=20))
-            result = s.close(vote_id)
-            assert result["outcome"] == "failed"
-            # A valid 未通过 is final: no re-vote without declaring the vote invalid, and
-            # "more ballots than issued" is no ground for a valid count.
-            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"round": "revote"}), "revote_needs_void")
-            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "already_decided")
-            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "excess_ballots", "reason": "x"}),
-                    "result_valid")
-            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": " "}),
-                    "reason_required")
-            ok(s.chair.post(f"/api/votes/{vote_id}/void",
-                            json={"ground": "system_fault", "reason": "第3排表决器故障，12名代表无法按键"}))
-            refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": "again"}),
-                    "already_voided")
-            revote = s.open(motion["id"], round="revote")
-            assert revote.endswith("-2")
-            await s.cast(revote, choices(yes=35, no=5))
-            assert s.close(revote)["outcome"] == "passed"
-            # Deputies see the voided vote marked as such.
-            votes = {v["id"]: v for v in s.deputies[0].state["votes"]}
-            await s.deputies[0].wait_for(lambda c: any(v["id"] == revote and v["result"] for v in c.state["votes"]))
-            assert votes[vote_id]["state"] == "voided"
-        finally:
-            await s.finish()
+    async def body(s: Session) -> None:
+        motion = s.item("决议")
+        vote_id = s.open(motion["id"])
+        await s.cast(vote_id, choices(yes=10, no=20))
+        result = s.close(vote_id)
+        assert result["outcome"] == "failed"
+        # A valid 未通过 is final: no re-vote without declaring the vote invalid, and
+        # "more ballots than issued" is no ground for a valid count.
+        refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"round": "revote"}), "revote_needs_void")
+        refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "already_decided")
+        refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "excess_ballots", "reason": "x"}),
+                "result_valid")
+        refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": " "}),
+                "reason_required")
+        ok(s.chair.post(f"/api/votes/{vote_id}/void",
+                        json={"ground": "system_fault", "reason": "第3排表决器故障，12名代表无法按键"}))
+        refused(s.chair.post(f"/api/votes/{vote_id}/void", json={"ground": "system_fault", "reason": "again"}),
+                "already_voided")
+        revote = s.open(motion["id"], round="revote")
+        assert revote.endswith("-2")
+        await s.cast(revote, choices(yes=35, no=5))
+        assert s.close(revote)["outcome"] == "passed"
+        # Deputies see the voided vote marked as such.
+        votes = {v["id"]: v for v in s.deputies[0].state["votes"]}
+        await s.deputies[0].wait_for(lambda c: any(v["id"] == revote and v["result"] for v in c.state["votes"]))
+        assert votes[vote_id]["state"] == "voided"
 
-    asyncio.run(run())
+    in_session(server.url, body)
 
 
 def test_countdown_closes_the_vote_and_late_ballots_are_refused(server: ServerProcess) -> None:
-    async def run() -> None:
-        s = Session.start(server.url)
-        try:
-            await s.connect(40)
-            motion = s.item("决议")
-            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"countdown_s": 3}), "invalid_countdown")
-            vote_id = s.open(motion["id"], countdown_s=10)
-            await s.cast(vote_id, choices(yes=31))
-            ok(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 10}))
-            refused(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 5}), "invalid_extension")
-            deadline = time.monotonic() + 40
-            while time.monotonic() < deadline:
-                vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
-                if vote["state"] == "closed":
-                    break
-                await asyncio.sleep(0.5)
-            assert vote["state"] == "closed" and vote["result"]["outcome"] == "passed"
-            await _expect_refusal(s.deputies[39].vote(vote_id, {"choice": "no"}, timeout=10), "vote_not_open")
-        finally:
-            await s.finish()
+    async def body(s: Session) -> None:
+        motion = s.item("决议")
+        refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"countdown_s": 3}), "invalid_countdown")
+        vote_id = s.open(motion["id"], countdown_s=10)
+        await s.cast(vote_id, choices(yes=31))
+        ok(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 10}))
+        refused(s.chair.post(f"/api/votes/{vote_id}/extend", json={"seconds": 5}), "invalid_extension")
+        deadline = time.monotonic() + 40
+        while time.monotonic() < deadline:
+            vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
+            if vote["state"] == "closed":
+                break
+            await asyncio.sleep(0.5)
+        assert vote["state"] == "closed" and vote["result"]["outcome"] == "passed"
+        await _expect_refusal(s.deputies[39].vote(vote_id, {"choice": "no"}, timeout=10), "vote_not_open")
 
-    asyncio.run(run())
+    in_session(server.url, body)
 
 
 def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: ServerProcess) -> None:
@@ -167,59 +154,49 @@ def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: Se
 
 
 def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: ServerProcess) -> None:
-    async def run() -> None:
-        s = Session.start(server.url)
-        try:
-            await s.connect(41)
-            item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-                "kind": "motion", "title": "关于代表资格审查的报告（记名表决）", "secret": False}))
-            vote_id = s.open(item["id"])
-            await s.cast(vote_id, choices(yes=39, no=1))
-            pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
-            last = s.deputies[40].me["member"]["name"]
-            assert pending["count"] == 1 and pending["names"] == [last]
-            s.close(vote_id)
-            table = s.chair.get(f"/api/votes/{vote_id}/named.csv")
-            assert table.status_code == 200
-            text = table.content.decode("utf-8-sig")
-            assert last in text and "未按" in text and "赞成" in text
-            # A secret vote gives only a count, and has no named table.
-            motion = s.item("决议")
-            vote_id = s.open(motion["id"])
-            pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
-            assert "names" not in pending and pending["count"] == 41
-            refused(s.chair.get(f"/api/votes/{vote_id}/named.csv"), "forbidden", 403)
-        finally:
-            await s.finish()
+    async def body(s: Session) -> None:
+        item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "motion", "title": "关于代表资格审查的报告（记名表决）", "secret": False}))
+        vote_id = s.open(item["id"])
+        await s.cast(vote_id, choices(yes=39, no=1))
+        pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
+        last = s.deputies[40].me["member"]["name"]
+        assert pending["count"] == 1 and pending["names"] == [last]
+        s.close(vote_id)
+        table = s.chair.get(f"/api/votes/{vote_id}/named.csv")
+        assert table.status_code == 200
+        text = table.content.decode("utf-8-sig")
+        assert last in text and "未按" in text and "赞成" in text
+        # A secret vote gives only a count, and has no named table.
+        motion = s.item("决议")
+        vote_id = s.open(motion["id"])
+        pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
+        assert "names" not in pending and pending["count"] == 41
+        refused(s.chair.get(f"/api/votes/{vote_id}/named.csv"), "forbidden", 403)
 
-    asyncio.run(run())
+    in_session(server.url, body, tablets=41)
 
 
 def test_amendment_and_dismissal_are_voted_first(server: ServerProcess) -> None:
-    async def run() -> None:
-        s = Session.start(server.url)
-        try:
-            await s.connect(40)
-            motion = s.item("决议")
-            amendment = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-                "kind": "motion", "title": "关于决议草案第三条的修正案", "amends": motion["id"]}))
-            assert amendment["position"] < s.item("决议（草案）")["position"]
-            refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "amendment_first")
-            appoint = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-                "kind": "appointment", "title": "任命县财政局局长",
-                "definition": {"items": [{"nominee": "刘洋", "post": "县财政局局长", "action": "appoint"}]}}))
-            ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-                "kind": "appointment", "title": "免去县财政局局长职务",
-                "definition": {"items": [{"nominee": "陈明", "post": "县财政局局长", "action": "dismiss"}]}}))
-            refused(s.chair.post(f"/api/items/{appoint['id']}/open", json={}), "dismiss_first")
-            vote_id = s.open(amendment["id"])
-            await s.cast(vote_id, choices(yes=31))
-            s.close(vote_id)
-            s.open(motion["id"])
-        finally:
-            await s.finish()
+    async def body(s: Session) -> None:
+        motion = s.item("决议")
+        amendment = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "motion", "title": "关于决议草案第三条的修正案", "amends": motion["id"]}))
+        assert amendment["position"] < s.item("决议（草案）")["position"]
+        refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "amendment_first")
+        appoint = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "appointment", "title": "任命县财政局局长",
+            "definition": {"items": [{"nominee": "刘洋", "post": "县财政局局长", "action": "appoint"}]}}))
+        ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "appointment", "title": "免去县财政局局长职务",
+            "definition": {"items": [{"nominee": "陈明", "post": "县财政局局长", "action": "dismiss"}]}}))
+        refused(s.chair.post(f"/api/items/{appoint['id']}/open", json={}), "dismiss_first")
+        vote_id = s.open(amendment["id"])
+        await s.cast(vote_id, choices(yes=31))
+        s.close(vote_id)
+        s.open(motion["id"])
 
-    asyncio.run(run())
+    in_session(server.url, body)
 
 
 def test_scrutineers_confirm_the_count_report_once_each_after_close(server: ServerProcess) -> None:
@@ -247,3 +224,22 @@ def test_scrutineers_confirm_the_count_report_once_each_after_close(server: Serv
             await s.finish()
 
     asyncio.run(run())
+
+
+def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server: ServerProcess) -> None:
+    async def body(s: Session) -> None:
+        vote_id = s.open(s.item("决议")["id"])
+        tablet = s.deputies[0]
+
+        def entry(c: TerminalClient) -> dict[str, Any]:
+            return dict((c.me or {}).get("votes", {}).get(vote_id, {}))
+
+        await tablet.wait_for(lambda c: entry(c).get("eligible") is True)  # the me_votes patch
+        assert entry(tablet)["voted"] is False
+        response = httpx.post(f"{s.url}/api/ballots", headers={"Authorization": f"Bearer {tablet.token}"},
+                              json={"vote_id": vote_id, "ballot_id": "h" * 32, "ballot": {"choice": "yes"}})
+        assert response.status_code == 200, response.text
+        await tablet.wait_for(lambda c: entry(c).get("voted") is True, timeout=10)
+        assert entry(tablet)["ballot_id"] == "h" * 32
+
+    in_session(server.url, body)
