@@ -1,12 +1,15 @@
-"""Fan-out to every terminal: a bounded queue and a sender task per connection.
+"""Fan-out to every terminal: a direct write when the transport takes it, else a bounded queue
+and a sender task per connection.
 
 design.md "Server": never ``await send()`` in a loop over clients — one slow tablet would stall
-the hall. A message is serialised once and offered to every queue; a queue that is full is
-emptied and given the newest state instead (states are snapshots, so nothing is lost but stale
-frames; the sequence gap tells the terminal). Live "voted X of Y" counts and attendance are
-coalesced into a tick at most every ``count_interval`` seconds, sent to screens, the chair and
-staff (not to tablets); a deputy's own view is re-sent to every tablet only when a vote opens or
-is voided, or the roll changes.
+the hall. A message is serialised once and offered to every connection: written straight to its
+transport when nothing is queued for it and the transport is writable (server/wire.py), queued
+otherwise; a queue that is full is emptied and given the newest state instead (states are
+snapshots, so nothing is lost but stale frames; the sequence gap tells the terminal). Live
+"voted X of Y" counts and attendance are coalesced into a tick at most every ``count_interval``
+seconds, sent to screens, the chair and staff (not to tablets). When a vote opens each deputy gets
+a small ``me_votes`` patch with the state; the whole ``me`` view is re-sent to every tablet only
+when a vote is voided or the roll changes.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from server.writer import Event
 log = logging.getLogger("server.hub")
 
 #: Events after which a deputy's whole view (``me``) is re-sent to every deputy. When a vote opens
-#: only that vote's entry changes, and it is sent as a ``me_votes`` patch (:meth:`Hub._patch_opened`).
+#: only that vote's entry changes, and it is sent as a ``me_votes`` patch (:meth:`Hub._opened_patches`).
 ME_CHANGES = frozenset({"vote_voided", "roll"})
 
 

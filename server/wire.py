@@ -4,13 +4,14 @@ Profiled under ``python -m load.bench`` (docs/performance.md): sending one state
 thousands of tablets through Starlette's ``send_text`` costs a task wake-up, the middleware's send
 wrappers and uvicorn's ASGI ``send`` per connection -- several times the bare library's
 ``broadcast()``. For the one server we run (uvicorn's ``websockets-sansio`` protocol) a frame can
-be written exactly as uvicorn's own ``send`` does (the ``websockets`` protocol object builds the
-frame, the transport takes the bytes) without any of that, as long as the transport is writable:
-when it is not, the caller falls back to its queue and the awaited ASGI ``send``, so a slow tablet
-still gets back-pressure instead of an unbounded buffer.
+be written as uvicorn's own ``send`` does -- the same bytes the ``websockets`` protocol object
+would produce, handed to the transport -- without any of that, as long as the transport is
+writable: when it is not, the caller falls back to its queue and the awaited ASGI ``send``, so a
+slow tablet still gets back-pressure instead of an unbounded buffer. A broadcast's frame is built
+once for all connections (none negotiates an extension; one that does gets its own frame).
 
 ``RawSend`` is an ASGI middleware that hands the server's own ``send`` to the endpoint (inner
-middlewares wrap it); :func:`direct_writer` turns it into ``write(data) -> bool``, or ``None``
+middlewares wrap it); :func:`direct_writer` turns it into ``write(*texts) -> bool``, or ``None``
 under any other server, where everything keeps going through ASGI.
 """
 

@@ -103,7 +103,7 @@ class _Job(Generic[T]):
     sync: Callable[[Outcome], None] | None = None  # a job from another thread (start-up, tests)
 
 
-def _settle(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
+def _resolve_futures(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
     """On the event loop: resolve the futures of one batch (a single wake-up for all of them)."""
     for future, (value, error) in outcomes:
         if future.done():
@@ -203,7 +203,7 @@ class Writer:
             elif job.sync is not None:
                 job.sync(outcome)
         for loop, outcomes_there in by_loop.items():
-            loop.call_soon_threadsafe(_settle, outcomes_there)
+            loop.call_soon_threadsafe(_resolve_futures, outcomes_there)
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
