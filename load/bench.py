@@ -34,6 +34,7 @@ import httpx
 import psutil
 
 from load import baseline, terminals_worker
+from server.db import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -304,7 +305,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--processes", type=int, default=0,
                         help="client processes (default: 1 per 1,250 tablets, 2..4)")
     parser.add_argument("--spread", type=float, default=1.0, help="seconds over which a burst of ballots is sent")
-    parser.add_argument("--database-url", default=None, help="PostgreSQL URL (default: SQLite in a temporary dir)")
+    parser.add_argument("--database-url", default=None,
+                        help="PostgreSQL URL; the run makes its own database beside it and drops it at the end "
+                             "(default: SQLite in a temporary dir)")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here")
     args = parser.parse_args(argv)
@@ -313,7 +316,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     processes = args.processes or max(2, min(4, -(-args.terminals // 1250)))
     files = raise_open_files()
     tmp = Path(tempfile.mkdtemp(prefix="renda-bench-"))
-    server, url, _log = start_server(tmp / "data", args.database_url)
+    scratch: str | None = None
+    database_url = args.database_url
+    if database_url:  # a database of its own beside the one named, dropped at the end
+        scratch, database_url = create_scratch_database(database_url, "renda_bench")
+    try:
+        return _run(args, processes, files, tmp, database_url)
+    finally:
+        if scratch is not None:
+            drop_scratch_database(args.database_url, scratch)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, database_url: str | None) -> int:
+    server, url, _log = start_server(tmp / "data", database_url)
     sampler = Sampler(server.pid)
     sampler.start()
     summary: dict[str, Any] = {
@@ -376,7 +392,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(text)
     if args.out:
         args.out.write_text(text + "\n", encoding="utf-8")
-    shutil.rmtree(tmp, ignore_errors=True)
     return 0 if checks["no_ballot_lost_or_duplicated"] else 1
 
 

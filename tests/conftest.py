@@ -6,7 +6,6 @@ Under ``CI=true`` a missing PostgreSQL or browser is a failure, never a skip.
 from __future__ import annotations
 
 import os
-import secrets
 import socket
 import subprocess
 import sys
@@ -17,6 +16,8 @@ from pathlib import Path
 
 import httpx
 import pytest
+
+from server.db import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -42,20 +43,11 @@ def postgres_admin() -> str:
 
 
 def fresh_postgres_database(admin_url: str) -> tuple[str, str]:
-    import psycopg
-
-    name = f"renda_test_{secrets.token_hex(6)}"
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0]
-    return name, f"{base}/{name}"
+    return create_scratch_database(admin_url, "renda_test")
 
 
 def drop_postgres_database(admin_url: str, name: str) -> None:
-    import psycopg
-
-    with psycopg.connect(admin_url, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    drop_scratch_database(admin_url, name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

@@ -56,3 +56,30 @@ def test_locust_deputies_vote_and_see_results_without_failures(tmp_path: Path) -
     rows = {line.split(",")[1]: line.split(",") for line in stats.splitlines()[1:]}
     assert int(rows["ballot ack"][2]) >= 45 and int(rows["ballot ack"][3]) == 0
     assert int(rows["result seen"][2]) >= 45
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_benchmark_on_postgresql_runs_in_a_database_of_its_own_and_drops_it(
+    tmp_path: Path, postgres_admin: str
+) -> None:
+    import psycopg
+
+    def bench_databases() -> set[str]:
+        with psycopg.connect(postgres_admin, autocommit=True) as conn:
+            rows = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE 'renda_bench%'").fetchall()
+        return {row[0] for row in rows}
+
+    before = bench_databases()
+    out = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "load.bench", "--terminals", "60", "--rounds", "1", "--skip-baseline",
+         "--database-url", postgres_admin, "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["database"] == "postgresql"
+    assert summary["server"]["ballots"]["stored"] == 60
+    assert bench_databases() == before  # nothing left behind
+    with psycopg.connect(postgres_admin) as conn:  # and nothing written into the database named
+        assert conn.execute("SELECT to_regclass('public.audit_records')").fetchone() == (None,)
