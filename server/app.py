@@ -19,7 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import api, ws
+from server import api, gcpolicy, ws
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
 from server.errors import ServerError
@@ -63,14 +63,19 @@ def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Servi
 
 
 async def close_when_due(svc: Services) -> None:
-    """A vote with a countdown closes itself when the time is up."""
+    """A vote with a countdown closes itself when the time is up; while no vote is open, the
+    garbage collector gets its full pass (server/gcpolicy.py)."""
     while True:
         await asyncio.sleep(0.5)
         now = datetime.now(UTC)
+        any_open = False
         for vote in list(svc.live.votes.values()):
+            any_open = any_open or vote.state == "open"
             if vote.state == "open" and vote.deadline is not None and vote.deadline <= now:
                 with contextlib.suppress(ServerError):
                     await svc.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
+        if svc.gc_watch is not None:
+            gcpolicy.collect_if_idle(svc.gc_watch, any_open)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -87,11 +92,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from server.demo import ensure_demo
 
             await ensure_demo(svc)
+        svc.gc_watch = gcpolicy.install()
         closer = loop.create_task(close_when_due(svc))
         try:
             yield
         finally:
             closer.cancel()
+            gcpolicy.uninstall(svc.gc_watch)
             await svc.hub.stop()
             await loop.run_in_executor(None, svc.writer.stop)
             svc.ledger.close()

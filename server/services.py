@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from server import security
 from server.config import Settings
 from server.conversation import Principal
+from server.gcpolicy import GcWatch
 from server.hub import Hub
 from server.ledger import Ledger
 from server.live import Live
@@ -33,6 +34,7 @@ class Services:
     hub: Hub
     tokens: dict[str, tuple[Principal, float]] = field(default_factory=dict)
     sign_in_failures: dict[str, list[float]] = field(default_factory=dict)
+    gc_watch: GcWatch | None = None
 
     def principal_for(self, token: str) -> Principal | None:
         """Resolve a bearer token (cached briefly; revocation is checked against the database)."""

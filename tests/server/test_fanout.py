@@ -114,6 +114,7 @@ def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(serv
     # welcome + state + me per tablet, state on open, receipt per ballot, state on close
     assert health["terminals"]["frames_direct"] >= 40 * 3 + 40 + 40 + 40
     assert health["terminals"]["frames_dropped"] == 0
+    assert health["gc"]["longest_pause_ms"] >= 0 and health["gc"]["full_collections"] >= 0
 
 
 @pytest.mark.parametrize("size", [0, 125, 126, 65535, 65536])
