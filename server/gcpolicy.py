@@ -2,7 +2,7 @@
 
 Measured under ``python -m load.bench --terminals 5000`` (docs/performance.md): with CPython's
 default thresholds the heap of ~1 million long-lived objects (every connection's protocol objects,
-the receipts of the open votes) was scanned in full every few seconds during a session -- 30
+the receipts of the open votes) was scanned in full every few seconds during a session -- 18
 full collections in one run, 0.1–0.7 s each, finding almost nothing -- and each one froze the
 event loop and the writer at once: a vote opening or a burst of ballots that met one waited for it.
 
