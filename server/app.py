@@ -62,9 +62,9 @@ def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Servi
     return Services(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub)
 
 
-async def close_when_due(svc: Services) -> None:
-    """A vote with a countdown closes itself when the time is up; while no vote is open, the
-    garbage collector gets its full pass (server/gcpolicy.py)."""
+async def housekeeping(svc: Services) -> None:
+    """Twice a second: a vote with a countdown closes itself when the time is up, and while no
+    vote is open the garbage collector gets its full pass (server/gcpolicy.py)."""
     while True:
         await asyncio.sleep(0.5)
         now = datetime.now(UTC)
@@ -93,11 +93,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
             await ensure_demo(svc)
         svc.gc_watch = gcpolicy.install()
-        closer = loop.create_task(close_when_due(svc))
+        chores = loop.create_task(housekeeping(svc))
         try:
             yield
         finally:
-            closer.cancel()
+            chores.cancel()
             gcpolicy.uninstall(svc.gc_watch)
             await svc.hub.stop()
             await loop.run_in_executor(None, svc.writer.stop)
