@@ -82,6 +82,12 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def __enter__(self) -> ServerProcess:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.stop()
+
     def kill(self) -> None:
         """kill -9: no shutdown, no flush."""
         self.process.kill()
@@ -136,10 +142,12 @@ def launch(data_dir: Path, database_url: str, *, demo: bool = True) -> ServerPro
     return server
 
 
+def launch_sqlite(base: Path, *, demo: bool = True) -> ServerProcess:
+    """A server on a SQLite file of its own in ``base``."""
+    return launch(base / "data", f"sqlite:///{base / 'db.sqlite3'}", demo=demo)
+
+
 @pytest.fixture
 def server(tmp_path: Path, database_url: str) -> Iterator[ServerProcess]:
-    proc = launch(tmp_path / "data", database_url)
-    try:
+    with launch(tmp_path / "data", database_url) as proc:
         yield proc
-    finally:
-        proc.stop()

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.pages import ARGS, CHROMIUM, SHOTS, Hall
-from tests.conftest import ServerProcess, launch, unavailable
+from tests.conftest import ServerProcess, launch_sqlite, unavailable
 
 
 @pytest.fixture(scope="module")  # module: Playwright's loop must not outlive the browser tests
@@ -37,11 +37,8 @@ def browser() -> Iterator[Any]:
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[ServerProcess]:
     """A fresh SQLite server with the demo congress for each browser test."""
-    proc = launch(tmp_path / "data", f"sqlite:///{tmp_path}/db.sqlite3")
-    try:
+    with launch_sqlite(tmp_path) as proc:
         yield proc
-    finally:
-        proc.stop()
 
 
 @pytest.fixture

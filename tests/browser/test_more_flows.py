@@ -53,18 +53,30 @@ def no_horizontal_overflow(page: Any) -> bool:
     return bool(page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"))
 
 
-def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
-    frames: list[dict[str, Any]] = []
+def two_deputies_in_a_quorate_hall(hall: Hall, frames: list[dict[str, Any]] | None = None) -> tuple[Any, Any]:
+    """Deputy 0 on a landscape tablet (what it sends kept in ``frames``) and deputy 1 on a phone,
+    both checked in, and 38 more checked in by staff: 40 present, a quorum."""
     tablet = hall.deputy(0, TABLET_LANDSCAPE, frames=frames)
     phone = hall.deputy(1, PHONE, mobile=True)
     hall.staff_check_in(38, skip=2)
+    return tablet, phone
+
+
+def tablet_voted_yes(hall: Hall, frames: list[dict[str, Any]]) -> tuple[Any, Any, str, str]:
+    """:func:`two_deputies_in_a_quorate_hall`, the motion open, and the tablet's 赞成 recorded:
+    (tablet, phone, vote id, receipt)."""
+    tablet, phone = two_deputies_in_a_quorate_hall(hall, frames)
     motion = hall.item("决议")
     vote_id = ok(hall.chair.post(f"/api/items/{motion['id']}/open", json={}))["vote_id"]
-
     tablet.click(".t-choice[data-choice=yes]")
     tablet.click("#t-submit")
     tablet.wait_for_selector("#t-status[data-state=recorded]")
-    first_receipt = tablet.inner_text("#t-receipt")
+    return tablet, phone, vote_id, tablet.inner_text("#t-receipt")
+
+
+def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
+    frames: list[dict[str, Any]] = []
+    tablet, phone, vote_id, first_receipt = tablet_voted_yes(hall, frames)
     assert "以最后一次为准" in tablet.inner_text("#t-main")
     tablet.click("#t-change")
     wait_text(tablet, "#t-editing", "正在更改选择（原选择：赞成）")
@@ -258,9 +270,7 @@ GRADES = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
 def test_satisfaction_per_target_and_appointments_one_by_one(hall: Hall) -> None:
-    tablet = hall.deputy(0, TABLET_LANDSCAPE)
-    phone = hall.deputy(1, PHONE, mobile=True)
-    hall.staff_check_in(38, skip=2)  # 40 present
+    tablet, phone = two_deputies_in_a_quorate_hall(hall)
     chair = chair_console(hall)
     screen = hall_screen(hall)
 
@@ -361,9 +371,7 @@ def table_rows(page: Any, scope: str = "#s-main") -> list[list[str]]:
 
 
 def test_chair_countdown_extend_void_revote_and_show_of_hands(hall: Hall) -> None:
-    tablet = hall.deputy(0, TABLET_LANDSCAPE)
-    phone = hall.deputy(1, PHONE, mobile=True)
-    hall.staff_check_in(38, skip=2)  # 40 present
+    tablet, phone = two_deputies_in_a_quorate_hall(hall)
     chair = chair_console(hall)
     screen = hall_screen(hall)
     motion = hall.item("决议")
@@ -455,16 +463,7 @@ def test_chair_countdown_extend_void_revote_and_show_of_hands(hall: Hall) -> Non
 
 def test_a_reloaded_tablet_comes_back_recorded_without_voting_twice(hall: Hall) -> None:
     frames: list[dict[str, Any]] = []
-    tablet = hall.deputy(0, TABLET_LANDSCAPE, frames=frames)
-    phone = hall.deputy(1, PHONE, mobile=True)
-    hall.staff_check_in(38, skip=2)
-    motion = hall.item("决议")
-    vote_id = ok(hall.chair.post(f"/api/items/{motion['id']}/open", json={}))["vote_id"]
-
-    tablet.click(".t-choice[data-choice=yes]")
-    tablet.click("#t-submit")
-    tablet.wait_for_selector("#t-status[data-state=recorded]")
-    receipt = tablet.inner_text("#t-receipt")
+    tablet, phone, vote_id, receipt = tablet_voted_yes(hall, frames)
     tablet.reload()  # from localStorage: the receipt and the choice this tablet made
     tablet.wait_for_selector("#t-status[data-state=recorded]")
     assert tablet.inner_text("#t-receipt") == receipt

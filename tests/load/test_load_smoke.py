@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, launch
+from tests.conftest import ROOT, launch_sqlite
 
 
 @pytest.mark.slow
@@ -43,7 +43,7 @@ def test_writer_profile_counts_every_ballot(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_locust_deputies_vote_and_see_results_without_failures(tmp_path: Path) -> None:
-    server = launch(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    server = launch_sqlite(tmp_path)
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--host", server.url, "--headless",

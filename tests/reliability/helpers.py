@@ -11,6 +11,7 @@ import subprocess
 import sys
 import zipfile
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,13 +49,21 @@ class Fleet:
     url: str
     clients: list[TerminalClient] = field(default_factory=list)
 
-    async def connect(self, codes: list[dict[str, Any]], *, check_in: bool = True, batch: int = 50) -> None:
+    async def connect(self, codes: list[dict[str, Any]], *, check_in: bool = True, batch: int = 50,
+                      on_message: Callable[[dict[str, Any]], None] | None = None) -> None:
+        """Connect (and check in) a terminal per code; once all are in, each hands every frame it
+        gets to ``on_message``."""
+        added: list[TerminalClient] = []
         for start in range(0, len(codes), batch):
             chunk = [TerminalClient(self.url, code=c["code"]) for c in codes[start:start + batch]]
             await asyncio.gather(*(c.connect(timeout=60) for c in chunk))
             if check_in:
                 await asyncio.gather(*(c.check_in(timeout=60) for c in chunk))
             self.clients += chunk
+            added += chunk
+        if on_message is not None:
+            for client in added:
+                client.on_message = on_message
 
     async def wait_open(self, vote_id: str, timeout: float = 60) -> None:
         await asyncio.gather(*(c.wait_for(lambda c: any(v["id"] == vote_id for v in c.open_votes()), timeout)

@@ -60,9 +60,7 @@ def test_kill_9_mid_burst_loses_no_acknowledged_ballot_and_counts_none_twice(
                 acked.setdefault(message["ballot_id"], message)
 
         async def run() -> list[dict[str, Any]]:
-            await fleet.connect(codes)
-            for client in fleet.clients:
-                client.on_message = remember
+            await fleet.connect(codes, on_message=remember)
             vote_id = s.open(s.item("决议")["id"])
             await fleet.wait_open(vote_id)
             rng = random.Random(7)

@@ -77,9 +77,7 @@ def test_database_connections_lost_for_seconds_nothing_acknowledged_nothing_lost
                 errors[message["code"]] += 1
 
         async def run() -> tuple[str, list[dict[str, Any]]]:
-            await fleet.connect(codes)
-            for client in fleet.clients:
-                client.on_message = note
+            await fleet.connect(codes, on_message=note)
             vote_id = s.open(s.item("决议")["id"])
             await fleet.wait_open(vote_id)
             rng = random.Random(11)

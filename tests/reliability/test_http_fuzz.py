@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ServerProcess, launch
+from tests.conftest import ServerProcess, launch_sqlite
 from tests.server.session_helpers import login
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -27,12 +26,8 @@ EXAMPLES = 400
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    base: Path = tmp_path_factory.mktemp("fuzz")
-    server = launch(base / "data", f"sqlite:///{base / 'db.sqlite3'}")
-    try:
+    with launch_sqlite(tmp_path_factory.mktemp("fuzz")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _fuzz(server: ServerProcess, token: str | None) -> Counter[int]:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,16 +27,15 @@ from sqlalchemy import create_engine, text
 from server import security
 from server.db import normalise_url
 from terminals.client import TerminalClient
-from tests.conftest import ServerProcess, launch
+from tests.conftest import ServerProcess, launch_sqlite
 from tests.reliability.helpers import read_stored, ws_url
 from tests.server.session_helpers import Session, login, ok, refused
 
 
 @pytest.fixture
-def sqlite_server(tmp_path: Path) -> ServerProcess:
-    server = launch(tmp_path / "data", f"sqlite:///{tmp_path / 'db.sqlite3'}")
-    yield server  # type: ignore[misc]
-    server.stop()
+def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
+    with launch_sqlite(tmp_path) as server:
+        yield server
 
 
 async def _hello(url: str, token: str) -> tuple[Any, dict[str, Any]]:

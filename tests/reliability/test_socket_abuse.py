@@ -20,7 +20,6 @@ import termios
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -28,19 +27,15 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
-from tests.conftest import ServerProcess, launch
+from tests.conftest import ServerProcess, launch_sqlite
 from tests.reliability.helpers import Fleet, ws_url
 from tests.server.session_helpers import Session, ok
 
 
 @pytest.fixture(scope="module")
 def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    base: Path = tmp_path_factory.mktemp("abuse")
-    server = launch(base / "data", f"sqlite:///{base / 'db.sqlite3'}")
-    try:
+    with launch_sqlite(tmp_path_factory.mktemp("abuse")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 class Watcher:
