@@ -37,7 +37,15 @@ from audit import records
 from audit.checkpoint import Checkpoint, checkpoint_text, open_checkpoint, sign_checkpoint
 from audit.errors import NoteError, RecordError, StorageError
 from audit.keys import Signer, Verifier
-from audit.logfile import CHECKPOINTS, RECORDS, LineReader, encode_checkpoint_line, read_log, read_notes
+from audit.logfile import (
+    CHECKPOINTS,
+    RECORDS,
+    LineReader,
+    encode_checkpoint_line,
+    read_log,
+    read_notes,
+    whole_lines,
+)
 from audit.merkle import EMPTY_ROOT, MerkleTree
 from audit.receipt import make_receipt
 from audit.records import RecordType
@@ -389,11 +397,7 @@ class AuditLog:
         with self._mutex:
             self._usable()
             self._records.flush()
-            found: list[bytes] = []
-            with (self.directory / RECORDS).open("rb") as handle:
-                for block in LineReader(handle):
-                    found.extend(block)
-            return found[start : self._tree.size]
+            return whole_lines(self.directory / RECORDS)[start : self._tree.size]
 
     @classmethod
     def reconcile(

@@ -76,6 +76,12 @@ class LineReader:
         self.torn = rest
 
 
+def whole_lines(path: Path) -> list[bytes]:
+    """Every whole line of a file, without its ``\n`` (a torn tail after the last one left out)."""
+    with path.open("rb") as handle:
+        return [line for block in LineReader(handle) for line in block]
+
+
 def encode_checkpoint_line(note: str) -> bytes:
     """The line stored for a checkpoint note, newline included."""
     return canonical.dumps({"note": note}) + b"\n"

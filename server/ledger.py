@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit import AuditLog, Checkpoint, keys
 from audit.errors import AuditError
-from audit.logfile import RECORDS, LineReader
+from audit.logfile import RECORDS, whole_lines
 from server.models import AuditRecord
 
 
@@ -40,10 +40,7 @@ CLEAN_MARK = "audit-log.closed-cleanly"
 
 def _file_lines(directory: Path) -> list[bytes]:
     path = directory / RECORDS
-    if not path.exists():
-        return []
-    with path.open("rb") as handle:
-        return [line for block in LineReader(handle) for line in block]
+    return whole_lines(path) if path.exists() else []
 
 
 class Ledger:
