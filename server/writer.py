@@ -90,6 +90,15 @@ class Tx:
     def then(self, hook: Callable[[], None]) -> None:
         self.after_commit.append(hook)
 
+    def release(self) -> None:
+        """Let go of what the batch built, once it is settled. The after-commit hooks close over
+        this Tx, so without this every batch -- its tickets, its accepted ballots, its session --
+        would stay alive as a reference cycle until the garbage collector's next pass, which then
+        had tens of thousands of young objects to trace (docs/performance.md)."""
+        self.after_commit.clear()
+        self.finalizers.clear()
+        self.shared.clear()
+
 
 Outcome = tuple[Any, BaseException | None]
 
@@ -281,6 +290,11 @@ class Writer:
 
     def _execute(self, jobs: list[_Job[Any]]) -> None:
         """Run jobs in one transaction; a failure of the transaction itself fails them all."""
+        tx = self._transact(jobs)
+        if tx is not None:
+            tx.release()
+
+    def _transact(self, jobs: list[_Job[Any]]) -> Tx | None:
         size_before = self.ledger.size
         results: list[tuple[Any, BaseException | None]] = []
         tx: Tx | None = None
@@ -302,7 +316,7 @@ class Writer:
         except ServerError as refusal:
             self.ledger.rollback(size_before)
             self._settle(jobs, [(None, refusal)] * len(jobs))
-            return
+            return tx
         except SQLAlchemyError:
             committed = tx is not None and bool(tx.staged) and self._committed_anyway(size_before)
             if not committed:
@@ -310,13 +324,13 @@ class Writer:
                 if not self.broken:
                     self.ledger.rollback(size_before)
                 self._settle(jobs, [(None, StorageUnavailable())] * len(jobs))
-                return
+                return tx
             log.warning("the connection failed at COMMIT, but the transaction is in the database: going on")
         except Exception as bug:  # a bug: refuse the jobs, keep the writer alive
             log.exception("writer job failed")
             self.ledger.rollback(size_before)
             self._settle(jobs, [(None, bug)] * len(jobs))
-            return
+            return tx
         assert tx is not None
         if tx.staged:
             # Durable in the database; now fsync the evidence file and sign one checkpoint for
@@ -330,3 +344,4 @@ class Writer:
         self._settle(jobs, results)
         if tx.events:
             self.publish(tx.events)
+        return tx

@@ -126,3 +126,45 @@ def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
 
     asyncio.run(_with_services(tmp_path, database_url, body))
+
+
+def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(tmp_path: Path, database_url: str) -> None:
+    """A group commit's objects (its Tx, tickets, accepted ballots) are freed as soon as it is
+    settled, by reference counting: left to the garbage collector, thousands of them per burst
+    made its young-generation passes the longest pauses of a vote (docs/performance.md)."""
+    import gc
+    import secrets
+
+    from server.usecases import open_vote
+    from server.usecases.cast_ballot import Ticket, _Accepted, _Batch, cast_ballot
+
+    async def body(svc: Any) -> None:
+        meeting_id = await svc.writer.run(
+            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+        rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
+                for i in range(1, 31)]
+        await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        members = sorted(svc.live.meetings[meeting_id].members)
+        await asyncio.gather(*(svc.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+                               for m in members))
+        item = await svc.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
+        vote_id = (await svc.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+        gc.collect()
+        gc.disable()
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        try:
+            tickets = await asyncio.gather(*(svc.writer.submit(
+                lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
+                groupable=True, may_refuse=False) for m in members))
+            assert all(t.receipt is not None for t in tickets) and svc.writer.batches >= 1
+            del tickets
+            gc.collect()
+            left = [o for o in gc.garbage if isinstance(o, (Tx, Ticket, _Accepted, _Batch))]
+        finally:
+            gc.set_debug(0)
+            gc.garbage.clear()
+            gc.enable()
+        assert left == []
+        assert svc.live.votes[vote_id].cast == len(members)
+
+    asyncio.run(_with_services(tmp_path, database_url, body))
