@@ -567,7 +567,8 @@ async def health(request: Request) -> dict[str, Any]:
                       "frames_queued": stats.queued, "frames_dropped": stats.dropped},
         "audit_log_size": svc.ledger.size,
         "gc": None if svc.gc_watch is None else {
-            "full_collections": svc.gc_watch.full_collections, "longest_pause_ms": svc.gc_watch.longest_pause_ms},
+            "full_collections": svc.gc_watch.full_collections, "longest_pause_ms": svc.gc_watch.longest_pause_ms,
+            "voting_thresholds": svc.gc_watch.voting},
     }
 
 

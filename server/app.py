@@ -55,6 +55,8 @@ def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Servi
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
 
     def publish(events: list[Event]) -> None:
+        if any(event.kind == "vote_opened" for event in events):
+            gcpolicy.vote_opening()
         loop.call_soon_threadsafe(hub.on_events, events)
 
     writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
@@ -63,8 +65,8 @@ def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Servi
 
 
 async def housekeeping(svc: Services) -> None:
-    """Twice a second: a vote with a countdown closes itself when the time is up, and while no
-    vote is open the garbage collector gets its full pass (server/gcpolicy.py)."""
+    """Twice a second: a vote with a countdown closes itself when the time is up, and the garbage
+    collector's policy follows whether a vote is open (server/gcpolicy.py)."""
     while True:
         await asyncio.sleep(0.5)
         now = datetime.now(UTC)
@@ -75,7 +77,7 @@ async def housekeeping(svc: Services) -> None:
                 with contextlib.suppress(ServerError):
                     await svc.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
         if svc.gc_watch is not None:
-            gcpolicy.collect_if_idle(svc.gc_watch, any_open)
+            gcpolicy.tick(svc.gc_watch, any_open)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -5,12 +5,21 @@ default thresholds the heap of ~1 million long-lived objects (every connection's
 the receipts of the open votes) was scanned in full every few seconds during a session -- 18
 full collections in one run, 0.1–0.7 s each, finding almost nothing -- and each one froze the
 event loop and the writer at once: a vote opening or a burst of ballots that met one waited for it.
+With those gone, the young-generation collections were what was left: a burst of 5,000 ballots
+leaves ~50,000 young containers (each deputy's receipt, the vote's ballots), and collections of
+the young generations traced them again and again, 10–200 ms each, in the middle of the burst --
+they made the ballot-ack p99.
 
 So: what start-up built is frozen out of the collector (it lives as long as the process); the
-young generation is collected as usual but less often; a full collection waits for many more
-young-generation collections; and a full collection is run on purpose when no vote is open (at
-most once a minute), where a pause costs nobody a ballot. Reference counting frees almost all
-garbage anyway; the collector is only for cycles, which the idle collection still finds.
+young generation is collected less often than CPython's default; **while a vote is open** the
+young generation's threshold is raised so far (:data:`VOTING_THRESHOLDS`) that a vote's own
+objects never trigger a collection -- a flood of reconnections still would, so memory stays
+bounded -- and once no vote is open the usual thresholds come back and what the vote built is
+frozen too; a full collection of everything (unfrozen for it, frozen again after) is run on
+purpose when no vote is open (at most once a minute), where a pause costs nobody a ballot.
+Reference counting frees almost all garbage anyway (the writer breaks its per-batch cycles,
+server/writer.py ``Tx.release``); the collector is only for cycles, which the full collections
+between votes still find.
 """
 
 from __future__ import annotations
@@ -21,6 +30,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 THRESHOLDS = (10_000, 10, 100)  # CPython's default is (700, 10, 10)
+#: While a vote is open: a burst of 5,000 ballots adds ~50,000 tracked objects, so no collection
+#: runs during a round; 200,000 (a flood of reconnections, a vote left open for hours) still does.
+VOTING_THRESHOLDS = (200_000, 10, 100)
 IDLE_COLLECT_EVERY_S = 60.0
 
 
@@ -30,6 +42,7 @@ class GcWatch:
 
     previous_thresholds: tuple[int, int, int] = (700, 10, 10)
     full_collections: int = 0
+    voting: bool = False  # the voting thresholds are in force
     longest_pause_ms: float = 0.0
     last_full_at: float = field(default_factory=time.monotonic)
     _started: float = 0.0
@@ -45,6 +58,9 @@ class GcWatch:
             self.last_full_at = time.monotonic()
 
 
+_installed: list[GcWatch] = []  # the collector is one per process, and so is its policy
+
+
 def install() -> GcWatch:
     """Freeze what start-up built, raise the thresholds, and watch the pauses."""
     watch = GcWatch(previous_thresholds=gc.get_threshold())
@@ -52,6 +68,7 @@ def install() -> GcWatch:
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
     gc.callbacks.append(watch)
+    _installed.append(watch)
     return watch
 
 
@@ -59,14 +76,44 @@ def uninstall(watch: GcWatch) -> None:
     """Back to CPython's own policy (an app stopped inside a longer-lived process: tests)."""
     if watch in gc.callbacks:
         gc.callbacks.remove(watch)
+    if watch in _installed:
+        _installed.remove(watch)
     gc.unfreeze()
     gc.set_threshold(*watch.previous_thresholds)
 
 
-def collect_if_idle(watch: GcWatch, any_vote_open: bool) -> bool:
-    """A full collection now, if no vote is open and none ran for a while."""
-    if any_vote_open or time.monotonic() - watch.last_full_at < IDLE_COLLECT_EVERY_S:
+def vote_opening() -> None:
+    """A vote has just opened (called by the writer as it publishes the opening): the voting
+    thresholds, before the tablets' ballots arrive. Nothing if no policy is installed."""
+    if _installed:
+        _voting(_installed[-1])
+
+
+def _voting(watch: GcWatch) -> None:
+    if not watch.voting:
+        gc.set_threshold(*VOTING_THRESHOLDS)
+        watch.voting = True
+
+
+def tick(watch: GcWatch, any_vote_open: bool) -> bool:
+    """Twice a second (the app's housekeeping). While a vote is open, the voting thresholds (also
+    for a vote that was open when the server started). When none is: the usual thresholds back,
+    and what the vote left in the young generations -- its receipts and ballots, kept for the
+    session -- frozen at once (``gc.freeze`` moves them aside without tracing them: collecting
+    them took ~100 ms, which landed on the next vote's opening); and, if none ran for a while, a
+    full collection of everything frozen since start-up, frozen again after it. Returns True if
+    it ran a full collection."""
+    if any_vote_open:
+        _voting(watch)
         return False
+    if watch.voting:
+        gc.set_threshold(*THRESHOLDS)
+        watch.voting = False
+        gc.freeze()
+    if time.monotonic() - watch.last_full_at < IDLE_COLLECT_EVERY_S:
+        return False
+    gc.unfreeze()
     gc.collect()
+    gc.freeze()
     watch.last_full_at = time.monotonic()
     return True
