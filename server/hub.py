@@ -7,9 +7,9 @@ transport when nothing is queued for it and the transport is writable (server/wi
 otherwise; a queue that is full is emptied and given the newest state instead (states are
 snapshots, so nothing is lost but stale frames; the sequence gap tells the terminal). Live
 "voted X of Y" counts and attendance are coalesced into a tick at most every ``count_interval``
-seconds, sent to screens, the chair and staff (not to tablets). When a vote opens each deputy gets
-a small ``me_votes`` patch with the state; the whole ``me`` view is re-sent to every tablet only
-when a vote is voided or the roll changes.
+seconds, sent to screens, the chair and staff (not to tablets). When a vote opens each deputy's state
+carries a small ``me_votes`` patch; the whole ``me`` view is re-sent to every tablet only when a
+vote is voided or the roll changes.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from server.writer import Event
 log = logging.getLogger("server.hub")
 
 #: Events after which a deputy's whole view (``me``) is re-sent to every deputy. When a vote opens
-#: only that vote's entry changes, and it is sent as a ``me_votes`` patch (:meth:`Hub._opened_patches`).
+#: only that vote's entry changes, and it rides in the state as ``me_votes`` (:meth:`Hub._opened_variants`).
 ME_CHANGES = frozenset({"vote_voided", "roll"})
 
 
@@ -61,22 +61,17 @@ class Connection:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None,
-              then: tuple[str, bytes] | None = None) -> None:
-        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many), and
-        ``then`` (text, UTF-8) right behind it in the same write.
+    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None) -> None:
+        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many).
 
         Straight to the transport when nothing is queued or in flight and the transport is
         writable (server/wire.py); otherwise through the bounded queue, so frames keep their order
         and a slow terminal gets the newest state instead of an ever longer backlog."""
-        if self.direct is not None and not self.busy and self.queue.empty():
-            first = text.encode() if data is None else data
-            if self.direct(first) if then is None else self.direct(first, then[1]):
-                self.stats.direct += 1 if then is None else 2
-                return
+        if (self.direct is not None and not self.busy and self.queue.empty()
+                and self.direct(text.encode() if data is None else data)):
+            self.stats.direct += 1
+            return
         self._enqueue(text, replace_with)
-        if then is not None:
-            self._enqueue(then[0], None)
 
     def _enqueue(self, text: str, replace_with: str | None) -> None:
         self.stats.queued += 1
@@ -238,36 +233,41 @@ class Hub:
             if text is None:
                 continue
             data = text.encode()
-            patches = self._opened_patches(meeting_id, opened)
+            variants = self._opened_variants(meeting_id, opened, text)
             for conn in list(self.by_meeting.get(meeting_id, ())):
                 member_id = conn.principal.member_id if conn.principal is not None else None
-                conn.offer(text, data=data, then=patches.get(member_id) if member_id is not None else None)
+                variant = variants.get(member_id) if member_id is not None else None
+                if variant is None:
+                    conn.offer(text, data=data)
+                else:
+                    conn.offer(variant[0], data=variant[1])
             if meeting_id in self._me_changed:
                 self._me_changed.discard(meeting_id)
                 self._dirty_members.update(m for m, conns in self.by_member.items()
                                            if any(c.principal and c.principal.meeting_id == meeting_id for c in conns))
         self._wake.set()
 
-    def _opened_patches(self, meeting_id: int, opened: list[str]) -> dict[int, tuple[str, bytes]]:
-        """With the state that shows new votes, each deputy's tablets are told whether they may
-        vote in them: a ``me_votes`` frame, encoded once for every deputy with the same entries and
-        written with the state, instead of a whole ``me`` built per deputy (whose receipts grow
-        with every vote of the session)."""
+    def _opened_variants(self, meeting_id: int, opened: list[str], text: str) -> dict[int, tuple[str, bytes]]:
+        """The state that shows new votes, as each deputy's tablets get it: with ``me_votes``,
+        whether the deputy may vote in them (entries to merge into their last ``me``). One frame,
+        encoded once for every deputy with the same entries -- not a whole ``me`` built per deputy
+        (whose receipts grow with every vote of the session), nor a second frame per tablet, which
+        cost the tablets as much to take in as the state itself (docs/performance.md)."""
         votes = [v for v in (self.live.votes.get(i) for i in opened)
                  if v is not None and v.meeting_id == meeting_id and v.method == "electronic"]
         if not votes:
             return {}
-        frames: dict[tuple[tuple[bool, bool], ...], tuple[str, bytes]] = {}
-        patches: dict[int, tuple[str, bytes]] = {}
+        made: dict[tuple[tuple[bool, bool], ...], tuple[str, bytes]] = {}
+        variants: dict[int, tuple[str, bytes]] = {}
         for member_id in self.by_member:
             key = tuple((member_id in v.eligible, member_id in v.voters) for v in votes)
-            if key not in frames:
+            if key not in made:
                 entries = {v.id: {"eligible": eligible, "voted": voted}
                            for v, (eligible, voted) in zip(votes, key, strict=True)}
-                data = protocol.encode({"type": "me_votes", "votes": entries})
-                frames[key] = (data.decode(), data)
-            patches[member_id] = frames[key]
-        return patches
+                variant = protocol.with_field(text, "me_votes", entries)
+                made[key] = (variant, variant.encode())
+            variants[member_id] = made[key]
+        return variants
 
     def flush_ticks(self) -> None:
         for meeting_id in list(self._dirty_ticks):

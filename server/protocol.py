@@ -127,6 +127,13 @@ def dumps(message: dict[str, Any]) -> str:
     return orjson.dumps(message).decode("utf-8")
 
 
+def with_field(text: str, name: str, value: Any) -> str:
+    """``text`` (an encoded JSON object) with one more member, without decoding it again."""
+    assert text.endswith("}") and name.isidentifier()
+    extra = f'"{name}":{dumps(value)}'
+    return f"{text[:-1]},{extra}}}" if text != "{}" else f"{{{extra}}}"
+
+
 def error(code: str, message: str, *, ref: str | None = None, field: str | None = None) -> dict[str, Any]:
     out: dict[str, Any] = {"type": "error", "code": code, "message": message}
     if ref is not None:

@@ -32,7 +32,7 @@ except ImportError:  # pragma: no cover - a different server
 
 SCOPE_KEY = "renda.server_send"
 
-DirectWriter = Callable[..., bool]  # (*utf8_texts: bytes) -> bool
+DirectWriter = Callable[[bytes], bool]  # (utf8_text) -> bool
 
 
 class RawSend:
@@ -70,8 +70,8 @@ _frames = _Frames()
 
 
 def direct_writer(scope: Scope) -> DirectWriter | None:
-    """``write(*utf8_texts) -> bool``: True if the text frames were handed to the transport (in one
-    write), False if the caller must queue them (not writable, closing, or closed)."""
+    """``write(utf8_text) -> bool``: True if the text frame was handed to the transport, False if
+    the caller must queue it (not writable, closing, or closed)."""
     send: Any = scope.get(SCOPE_KEY)
     protocol = getattr(send, "__self__", None)
     if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
@@ -80,17 +80,16 @@ def direct_writer(scope: Scope) -> DirectWriter | None:
     transport = protocol.transport
     writable = protocol.writable
 
-    def write(*texts: bytes) -> bool:
+    def write(data: bytes) -> bool:
         if (not protocol.handshake_complete or protocol.close_sent or protocol.disconnected
                 or protocol.initial_response is not None or not writable.is_set() or transport.is_closing()):
             return False
         if conn.state is State.OPEN and not conn.extensions and not conn.writes:
             # What conn.send_text would write, but the frame is built once per broadcast.
-            transport.write(b"".join([_frames.frame(data) for data in texts]))
+            transport.write(_frames.frame(data))
             return True
         try:  # an extension (permessage-deflate) makes every connection's frame its own
-            for data in texts:
-                conn.send_text(data)
+            conn.send_text(data)
         except InvalidState:
             return False
         transport.write(b"".join(conn.data_to_send()))

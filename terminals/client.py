@@ -117,6 +117,8 @@ class TerminalClient:
         elif kind == "state":
             self._seq = int(message["seq"])
             self.state = message
+            if "me_votes" in message and self.me is not None:  # a vote opened: may this deputy vote?
+                self.me["votes"] = {**self.me.get("votes", {}), **message["me_votes"]}
             if not self._connected.is_set():
                 self._connected.set()
                 await self._resend()
@@ -132,8 +134,6 @@ class TerminalClient:
                         vote["cast"] = message["counts"][vote["id"]]
         elif kind == "me":
             self.me = message
-        elif kind == "me_votes" and self.me is not None:
-            self.me["votes"] = {**self.me.get("votes", {}), **message["votes"]}
         elif kind == "receipt":
             self.receipts[message["vote_id"]] = message
             pending = self._pending.pop(message["ballot_id"], None)

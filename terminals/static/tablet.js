@@ -75,6 +75,9 @@
       loadStore(m.member_id);
     } else if (m.type === "state") {
       state = m;
+      // The state that shows a vote opening says whether this deputy may vote in it. (Before the
+      // first "me" there is nothing to patch; that "me" is built after the vote opened.)
+      if (m.me_votes && me) me.votes = Object.assign({}, me.votes || {}, m.me_votes);
       resendAll(true);
       render();
     } else if (m.type === "tick") {
@@ -90,10 +93,6 @@
       }
       saveStore();
       render();
-    } else if (m.type === "me_votes") {
-      // A vote opened: whether this deputy may vote in it. (Before the first "me" there is nothing
-      // to patch; that "me" is built after the vote opened and already holds its entry.)
-      if (me) { me.votes = Object.assign({}, me.votes || {}, m.votes); render(); }
     } else if (m.type === "receipt") {
       const p = store.pending[m.ballot_id];
       const label = p ? p.label : (store.receipts[m.vote_id] || {}).label;

@@ -161,3 +161,10 @@ def test_a_good_message_resets_the_refusal_count() -> None:
     conv.receive(frame(type="sync"), 0.2)
     conv.receive("bad", 0.3)
     assert conv.state == "ready"
+
+
+def test_a_member_is_added_to_an_encoded_object_without_decoding_it() -> None:
+    text = protocol.dumps({"type": "state", "seq": 3})
+    assert json.loads(protocol.with_field(text, "me_votes", {"v1-1": {"eligible": True}})) == {
+        "type": "state", "seq": 3, "me_votes": {"v1-1": {"eligible": True}}}
+    assert json.loads(protocol.with_field("{}", "n", 1)) == {"n": 1}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import httpx
 import pytest
@@ -21,10 +22,10 @@ class Wire:
         self.frames: list[tuple[str, str]] = []
         self.resume = asyncio.Event()
 
-    def direct(self, *datas: bytes) -> bool:
+    def direct(self, data: bytes) -> bool:
         if not self.open:
             return False
-        self.frames.append(("direct", "+".join(d.decode() for d in datas)))
+        self.frames.append(("direct", data.decode()))
         return True
 
     async def send_text(self, text: str) -> None:
@@ -62,25 +63,6 @@ def test_a_frame_queued_behind_a_full_transport_is_never_overtaken_by_a_later_di
                                        ("direct", "5")]
 
 
-def test_a_patch_rides_in_the_same_write_as_its_state_or_queues_right_behind_it() -> None:
-    async def scenario() -> list[tuple[str, str]]:
-        wire = Wire()
-        wire.resume.set()
-        conn = Connection(wire.send_text, wire.close, 8, wire.direct, FrameStats())
-        conn.task = asyncio.get_running_loop().create_task(conn.pump())
-        conn.offer("state1", then=("patch1", b"patch1"))
-        wire.open = False
-        conn.offer("state2", then=("patch2", b"patch2"))
-        for _ in range(100):
-            if len(wire.frames) == 3:
-                break
-            await asyncio.sleep(0.005)
-        conn.task.cancel()
-        return wire.frames
-
-    assert asyncio.run(scenario()) == [("direct", "state1+patch1"), ("queued", "state2"), ("queued", "patch2")]
-
-
 def test_a_full_queue_keeps_only_the_newest_state() -> None:
     async def scenario() -> tuple[list[str], FrameStats]:
         wire = Wire()
@@ -94,6 +76,37 @@ def test_a_full_queue_keeps_only_the_newest_state() -> None:
     queued, stats = asyncio.run(scenario())
     assert queued == ["state", "d"]
     assert stats.dropped == 1
+
+
+def test_the_state_that_opens_a_vote_tells_each_deputy_whether_they_may_vote_in_it(server: ServerProcess) -> None:
+    """One frame per tablet: the state carries ``me_votes`` for deputies (present ones eligible,
+    the absent one not); a hall screen gets the plain state."""
+
+    async def body(s: Session) -> None:
+        late = (await s.connect(1, check_in=False))[0]
+        screen = TerminalClient(s.url, screen=s.meeting_id)
+        await screen.connect()
+        frames: dict[str, list[dict[str, Any]]] = {"present": [], "late": [], "screen": []}
+        s.deputies[0].on_message = frames["present"].append
+        late.on_message = frames["late"].append
+        screen.on_message = frames["screen"].append
+        vote = s.open(s.item("决议")["id"])
+        await s.wait_open(vote, [s.deputies[0], late, screen])
+
+        def opening(name: str) -> dict[str, Any]:
+            return next(m for m in frames[name] if m["type"] == "state"
+                        and any(v["id"] == vote and v["state"] == "open" for v in m["votes"]))
+
+        assert opening("present")["me_votes"] == {vote: {"eligible": True, "voted": False}}
+        assert opening("late")["me_votes"] == {vote: {"eligible": False, "voted": False}}
+        assert "me_votes" not in opening("screen")
+        after_opening = frames["present"][frames["present"].index(opening("present")):]
+        assert [m["type"] for m in after_opening].count("me") == 0  # no whole view re-sent
+        assert s.deputies[0].me is not None and s.deputies[0].me["votes"][vote]["eligible"] is True
+        assert late.me is not None and late.me["votes"][vote]["eligible"] is False
+        await screen.close()
+
+    in_session(server.url, body)
 
 
 def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(server: ServerProcess) -> None:
