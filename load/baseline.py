@@ -1,8 +1,9 @@
 """The bare-websockets baseline: what this machine does with no application at all.
 
-A ``websockets`` server that broadcasts a message of a given size to every client, and echoes
-what each client sends. The benchmark runs it in the same run as the real server and reports each
-figure's ratio to it.
+A ``websockets`` server that broadcasts a given message to every client -- the benchmark gives it
+the very state message that showed the real server's tablets a vote opening, so its clients parse
+the same JSON as the tablets do -- and echoes what each client sends. The benchmark runs it in the
+same run as the real server and reports each figure's ratio to it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from typing import Any
 
 import websockets
 
+from load import quiet_collector
+
 
 async def _server(port: int, ready: Connection) -> None:
     clients: set[Any] = set()
@@ -25,8 +28,7 @@ async def _server(port: int, ready: Connection) -> None:
             async for frame in ws:
                 message = json.loads(frame)
                 if "broadcast" in message:
-                    body = json.dumps({"type": "state", "pad": "x" * int(message["broadcast"])})
-                    websockets.broadcast([c for c in clients if c is not ws], body)
+                    websockets.broadcast([c for c in clients if c is not ws], str(message["broadcast"]))
                 else:
                     await ws.send(frame)
         finally:
@@ -66,6 +68,7 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
         readers.append(loop.create_task(reader(index, ws)))
 
     await asyncio.gather(*(connect(i) for i in range(count)))
+    quiet_collector()
     pipe.send(("ready", count))
     while True:
         command = await loop.run_in_executor(None, pipe.recv)
@@ -100,14 +103,15 @@ def clients(url: str, count: int, pipe: Connection) -> None:
     asyncio.run(_clients(url, count, pipe))
 
 
-async def _control(url: str, size: int) -> float:
-    async with websockets.connect(url, compression=None, ping_interval=None) as ws:
+async def _control(url: str, message: str) -> float:
+    async with websockets.connect(url, compression=None, max_size=2**24, ping_interval=None) as ws:
         started = time.monotonic()
-        await ws.send(json.dumps({"broadcast": size}))
+        await ws.send(json.dumps({"broadcast": message}))
         await asyncio.sleep(0.05)
         return started
 
 
-def trigger_broadcast(url: str, size: int) -> float:
-    """Ask the baseline server to broadcast; returns the monotonic time the request was sent."""
-    return asyncio.run(_control(url, size))
+def trigger_broadcast(url: str, message: str) -> float:
+    """Ask the baseline server to broadcast ``message``; returns the monotonic time the request
+    was sent."""
+    return asyncio.run(_control(url, message))

@@ -4,8 +4,9 @@ It starts the real server on 127.0.0.1 (SQLite in a temporary DATA_DIR by defaul
 ``--database-url`` for PostgreSQL), signs in and checks in N simulated tablets spread over several
 processes, and runs rounds of: open a vote -> every tablet has it -> every tablet votes in a burst
 -> close -> the result on every screen. In the same run it measures a bare ``websockets`` server
-broadcasting a message of the same size to N clients and echoing N messages, and prints one JSON
-summary with every figure's ratio to that baseline. Loops are bounded; it stops by itself.
+broadcasting the very state message the tablets got to N clients and echoing N messages, and
+prints one JSON summary with every figure's ratio to that baseline. Loops are bounded; it stops by
+itself.
 """
 
 from __future__ import annotations
@@ -94,6 +95,13 @@ class Sampler:
     def cpu_seconds(self) -> float:
         times = self.process.cpu_times()
         return float(times.user + times.system)
+
+    def main_thread_cpu_seconds(self) -> float:
+        """CPU time of the process's main thread (the server's event loop)."""
+        for thread in self.process.threads():
+            if thread.id == self.process.pid:
+                return float(thread.user_time + thread.system_time)
+        return 0.0
 
     def start(self) -> None:
         self._thread.start()
@@ -214,11 +222,11 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     acks: list[float] = []
     close_to_result: list[float] = []
     sent = acked = refused = stored = reconnects = 0
-    open_size = 0
+    open_frame = ""
     cpu_before = sampler.cpu_seconds()
     wall_before = time.monotonic()
     open_calls: list[float] = []
-    burst_cpu_s = 0.0
+    burst_cpu_s = burst_loop_cpu_s = 0.0
     # The agenda is set before the session, as in a real congress: the rounds time only the votes.
     items = [staff.post(f"/api/meetings/{meeting_id}/items",
                         json={"kind": "motion", "title": f"负载测试议案第{n + 1}号"}).raise_for_status().json()
@@ -229,14 +237,15 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         vote_id = chair.post(f"/api/items/{item['id']}/open", json={}).raise_for_status().json()["vote_id"]
         open_calls.append(time.monotonic() - opened_at)
         answers = ask(workers, ("wait_open", vote_id, 60))
-        for _, times, size in answers:
+        for _, times, frame in answers:
             fanout += [t - opened_at for t in times if t is not None]
-            open_size = max(open_size, size)
+            open_frame = max(open_frame, frame, key=len)
         start_at = time.monotonic() + 0.3
-        burst_cpu = sampler.cpu_seconds()
+        burst_cpu, burst_loop_cpu = sampler.cpu_seconds(), sampler.main_thread_cpu_seconds()
         ask(workers, ("burst", vote_id, start_at, spread, {"choice": "yes"}))
         reports = [report for _, report in ask(workers, ("report", 60))]
         burst_cpu_s += sampler.cpu_seconds() - burst_cpu
+        burst_loop_cpu_s += sampler.main_thread_cpu_seconds() - burst_loop_cpu
         reconnects = sum(report["reconnects"] for report in reports)  # cumulative per worker
         for report in reports:
             acks += report["ack_latencies"]
@@ -255,15 +264,18 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         "open_request": percentiles(open_calls),
         "ballots": {"sent": sent, "acked": acked, "refused": refused, "stored": stored},
         "reconnects": reconnects,
-        "state_message_bytes": open_size,
+        "state_message_bytes": len(open_frame.encode()),
+        "state_message": open_frame,
         "server_cpu_percent_of_one_core": round(100 * cpu / wall, 1) if wall else None,
         # CPU the server spent per ballot during the bursts (receive, store, receipt): less
         # sensitive to the machine's other load than the latencies
         "server_cpu_us_per_ballot": round(burst_cpu_s / sent * 1e6) if sent else None,
+        # of which the event loop's thread (frames in and out); the rest is the writer thread's
+        "server_loop_cpu_us_per_ballot": round(burst_loop_cpu_s / sent * 1e6) if sent else None,
     }
 
 
-def run_baseline(terminals: int, processes: int, rounds: int, spread: float, size: int) -> dict[str, Any]:
+def run_baseline(terminals: int, processes: int, rounds: int, spread: float, message: str) -> dict[str, Any]:
     context = multiprocessing.get_context("spawn")
     port = free_port()
     ready_parent, ready_child = context.Pipe()
@@ -285,7 +297,7 @@ def run_baseline(terminals: int, processes: int, rounds: int, spread: float, siz
     broadcast: list[float] = []
     echo: list[float] = []
     for _ in range(rounds):
-        started = baseline.trigger_broadcast(url, size)
+        started = baseline.trigger_broadcast(url, message)
         for _, times in ask(workers, ("wait_broadcast", 60)):
             broadcast += [t - started for t in times if t is not None]
         start_at = time.monotonic() + 0.3
@@ -353,6 +365,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
         summary["connect_and_check_in_s"] = round(time.monotonic() - started, 2)
         summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
                                               meeting_id)
+        opening_state = summary["server"].pop("state_message")
         summary["server"]["peak_rss_mb"] = round(sampler.peak_rss / 2**20, 1)
         ask(workers, ("stop",))
     finally:
@@ -366,7 +379,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
     summary["micro"] = micro_benchmarks()
     if not args.skip_baseline:
         summary["baseline"] = run_baseline(args.terminals, processes, args.rounds, args.spread,
-                                           summary["server"]["state_message_bytes"])
+                                           opening_state)
         base, srv = summary["baseline"], summary["server"]
         summary["ratios"] = {
             "fanout_p99_to_broadcast_p99": ratio(srv["fanout"]["p99_ms"], base["broadcast"]["p99_ms"]),

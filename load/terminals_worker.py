@@ -18,6 +18,8 @@ from typing import Any
 import httpx
 import websockets
 
+from load import quiet_collector
+
 
 @dataclass
 class Tablet:
@@ -29,7 +31,7 @@ class Tablet:
     seen_result: dict[str, float] = field(default_factory=dict)
     acks: dict[str, float] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
-    open_size: int = 0
+    open_frame: str = ""  # the state frame that showed a vote opening (the baseline sends the same)
     runner: asyncio.Task[None] | None = None
     unacked: dict[str, str] = field(default_factory=dict)
     reconnects: int = 0
@@ -45,7 +47,7 @@ async def _read(tablet: Tablet) -> None:
             for vote in message["votes"]:
                 if vote["state"] == "open" and vote["id"] not in tablet.seen_open:
                     tablet.seen_open[vote["id"]] = now
-                    tablet.open_size = len(frame)
+                    tablet.open_frame = frame if isinstance(frame, str) else frame.decode()
                 elif vote["state"] == "closed" and vote.get("result") and vote["id"] not in tablet.seen_result:
                     tablet.seen_result[vote["id"]] = now
         elif kind == "me" and message.get("checked_in"):
@@ -125,6 +127,7 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
     tablets = [Tablet(code) for code in codes]
     async with httpx.AsyncClient(base_url=url, timeout=300, limits=httpx.Limits(max_connections=64)) as http:
         await _gather_limited([_connect(url, t, http) for t in tablets], 64)
+    quiet_collector()
     pipe.send(("ready", len(tablets)))
     sent: dict[str, float] = {}
     while True:
@@ -146,8 +149,7 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             pipe.send(("report", {"ack_latencies": acks, "refused": refused, "sent": len(sent),
                                   "reconnects": sum(t.reconnects for t in tablets),
                                   "seen_open": [t.seen_open for t in tablets],
-                                  "seen_result": [t.seen_result for t in tablets],
-                                  "open_size": max((t.open_size for t in tablets), default=0)}))
+                                  "seen_result": [t.seen_result for t in tablets]}))
             sent.clear()
             for t in tablets:
                 t.acks.clear()
@@ -164,7 +166,7 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             while time.monotonic() < deadline and not all(vote_id in t.seen_open for t in tablets):
                 await asyncio.sleep(0.02)
             pipe.send(("open", [t.seen_open.get(vote_id) for t in tablets],
-                       max((t.open_size for t in tablets), default=0)))
+                       max((t.open_frame for t in tablets), key=len, default="")))
         elif name == "stop":
             for t in tablets:
                 t.stopping = True
