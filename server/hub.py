@@ -5,7 +5,8 @@ design.md "Server": never ``await send()`` in a loop over clients — one slow t
 the hall. A message is serialised once and offered to every connection: written straight to its
 transport when nothing is queued for it and the transport is writable (server/wire.py), queued
 otherwise; a queue that is full is emptied and given the newest state instead (states are
-snapshots, so nothing is lost but stale frames; the sequence gap tells the terminal). Live
+snapshots, so nothing is lost but stale frames; the sequence gap tells the terminal, and a deputy's
+tablet gets its own view again at the next tick). Live
 "voted X of Y" counts and attendance are coalesced into a tick at most every ``count_interval``
 seconds, sent to screens, the chair and staff (not to tablets). When a vote opens each deputy's state
 carries a small ``me_votes`` patch; the whole ``me`` view is re-sent to every tablet only when a
@@ -57,6 +58,9 @@ class Connection:
     dropped: int = 0
     task: asyncio.Task[None] | None = None
     busy: bool = False
+    #: Called when frames were dropped: what they carried for this terminal alone (a receipt,
+    #: ``me_votes``) is not in the newest state, so the hub sends its own view again.
+    on_overflow: Callable[[Connection], None] | None = None
 
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
@@ -83,6 +87,8 @@ class Connection:
             while not self.queue.empty():
                 self.queue.get_nowait()
             self.queue.put_nowait(replace_with or text)
+            if self.on_overflow is not None:
+                self.on_overflow(self)
 
     async def pump(self) -> None:
         while True:
@@ -124,7 +130,7 @@ class Hub:
     # -- connections ------------------------------------------------------------------------
     def connection(self, send_text: Callable[[str], Awaitable[None]],
                    close: Callable[[int, str], Awaitable[None]], direct: DirectWriter | None = None) -> Connection:
-        conn = Connection(send_text, close, self.queue_size, direct, self.stats)
+        conn = Connection(send_text, close, self.queue_size, direct, self.stats, on_overflow=self._overflowed)
         self.connections += 1
         conn.task = asyncio.get_running_loop().create_task(self._pump(conn))
         return conn
@@ -141,6 +147,12 @@ class Hub:
             self.by_member.setdefault(principal.member_id, set()).add(conn)
         if principal.credential:
             self.by_credential.setdefault(principal.credential, set()).add(conn)
+
+    def _overflowed(self, conn: Connection) -> None:
+        """A deputy's tablet lost frames (its queue was full): its whole view at the next tick,
+        so a dropped receipt or a dropped "may vote" entry is not missed until the next change."""
+        if conn.principal is not None and conn.principal.member_id is not None:
+            self._dirty_members.add(conn.principal.member_id)
 
     def connections_for(self, credential: str) -> int:
         return len(self.by_credential.get(credential, ()))

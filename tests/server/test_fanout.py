@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import httpx
 import pytest
 
-from server.hub import Connection, FrameStats
+from server.conversation import Principal
+from server.hub import Connection, FrameStats, Hub
+from server.live import Live, LiveMeeting
 from terminals.client import TerminalClient
 from tests.conftest import ServerProcess
 from tests.server.session_helpers import Session, choices, in_session, ok
@@ -76,6 +79,36 @@ def test_a_full_queue_keeps_only_the_newest_state() -> None:
     queued, stats = asyncio.run(scenario())
     assert queued == ["state", "d"]
     assert stats.dropped == 1
+
+
+def test_a_deputy_whose_queue_overflowed_is_sent_their_own_view_at_the_next_tick() -> None:
+    """Dropped frames may have held a receipt or a "may vote" entry that the newest state lacks."""
+
+    async def scenario() -> dict[str, list[dict[str, Any]]]:
+        member = {"code": "D7", "name": "代表七", "group": "一组", "seat": "7", "status": "active"}
+        live = Live(meetings={1: LiveMeeting(1, 1, "county", "大会", {}, {7: member}, {7: "present"})})
+        hub = Hub(live, queue_size=2)
+        wires = {"deputy": Wire(), "screen": Wire()}
+        conns = {}
+        for name, wire in wires.items():
+            wire.open = False
+            conns[name] = hub.connection(wire.send_text, wire.close, wire.direct)
+        hub.join(conns["deputy"], Principal(role="deputy", name="代表七", member_id=7, meeting_id=1))
+        hub.join(conns["screen"], Principal(role="screen", name="大屏", meeting_id=1))
+        for text in ('{"n":1}', '{"n":2}', '{"n":3}'):  # the third overflows both queues
+            for conn in conns.values():
+                conn.offer(text)
+        hub.flush_ticks()
+        queued = {name: [json.loads(conn.queue.get_nowait()) for _ in range(conn.queue.qsize())]
+                  for name, conn in conns.items()}
+        for conn in conns.values():
+            hub.leave(conn)
+        return queued
+
+    queued = asyncio.run(scenario())
+    assert queued["screen"] == [{"n": 3}]
+    assert [m.get("type", m.get("n")) for m in queued["deputy"]] == [3, "me"]
+    assert queued["deputy"][1]["member"]["id"] == 7 and queued["deputy"][1]["checked_in"] is True
 
 
 def test_the_state_that_opens_a_vote_tells_each_deputy_whether_they_may_vote_in_it(server: ServerProcess) -> None:
