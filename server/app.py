@@ -56,12 +56,13 @@ def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Servi
 
     def publish(events: list[Event]) -> None:
         if any(event.kind == "vote_opened" for event in events):
-            gcpolicy.vote_opening()
+            gcpolicy.vote_opening(svc.gc_watch)
         loop.call_soon_threadsafe(hub.on_events, events)
 
     writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
                     group_max=settings.group_commit_max)
-    return Services(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub)
+    svc = Services(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub)
+    return svc
 
 
 async def housekeeping(svc: Services) -> None:
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             chores.cancel()
             gcpolicy.uninstall(svc.gc_watch)
+            svc.gc_watch = None  # a vote opened while shutting down leaves the collector alone
             await svc.hub.stop()
             await loop.run_in_executor(None, svc.writer.stop)
             svc.ledger.close()

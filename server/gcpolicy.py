@@ -58,9 +58,6 @@ class GcWatch:
             self.last_full_at = time.monotonic()
 
 
-_installed: list[GcWatch] = []  # the collector is one per process, and so is its policy
-
-
 def install() -> GcWatch:
     """Freeze what start-up built, raise the thresholds, and watch the pauses."""
     watch = GcWatch(previous_thresholds=gc.get_threshold())
@@ -68,7 +65,6 @@ def install() -> GcWatch:
     gc.freeze()
     gc.set_threshold(*THRESHOLDS)
     gc.callbacks.append(watch)
-    _installed.append(watch)
     return watch
 
 
@@ -76,21 +72,14 @@ def uninstall(watch: GcWatch) -> None:
     """Back to CPython's own policy (an app stopped inside a longer-lived process: tests)."""
     if watch in gc.callbacks:
         gc.callbacks.remove(watch)
-    if watch in _installed:
-        _installed.remove(watch)
     gc.unfreeze()
     gc.set_threshold(*watch.previous_thresholds)
 
 
-def vote_opening() -> None:
+def vote_opening(watch: GcWatch | None) -> None:
     """A vote has just opened (called by the writer as it publishes the opening): the voting
-    thresholds, before the tablets' ballots arrive. Nothing if no policy is installed."""
-    if _installed:
-        _voting(_installed[-1])
-
-
-def _voting(watch: GcWatch) -> None:
-    if not watch.voting:
+    thresholds, before the tablets' ballots arrive. Nothing if no policy is installed (None)."""
+    if watch is not None and not watch.voting:
         gc.set_threshold(*VOTING_THRESHOLDS)
         watch.voting = True
 
@@ -104,7 +93,7 @@ def tick(watch: GcWatch, any_vote_open: bool) -> bool:
     full collection of everything frozen since start-up, frozen again after it. Returns True if
     it ran a full collection."""
     if any_vote_open:
-        _voting(watch)
+        vote_opening(watch)
         return False
     if watch.voting:
         gc.set_threshold(*THRESHOLDS)

@@ -145,6 +145,8 @@ def test_the_state_that_opens_a_vote_tells_each_deputy_whether_they_may_vote_in_
 def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(server: ServerProcess) -> None:
     async def body(s: Session) -> None:
         vote = s.open(s.item("决议")["id"])
+        # the collector's voting thresholds, set as the opening is published (server/gcpolicy.py)
+        assert ok(httpx.get(f"{server.url}/api/health"))["gc"]["voting_thresholds"] is True
         receipts = await s.cast(vote, choices(yes=30, no=10))
         assert all(r["receipt"]["index"] >= 0 for r in receipts)
         s.close(vote)

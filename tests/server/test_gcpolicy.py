@@ -42,7 +42,7 @@ def test_the_watch_counts_full_collections_and_keeps_the_longest_pause(installed
 
 
 def test_a_vote_opening_raises_the_young_threshold_until_no_vote_is_open(installed: gcpolicy.GcWatch) -> None:
-    gcpolicy.vote_opening()
+    gcpolicy.vote_opening(installed)
     assert gc.get_threshold() == gcpolicy.VOTING_THRESHOLDS and installed.voting
     assert gcpolicy.tick(installed, any_vote_open=True) is False
     assert gc.get_threshold() == gcpolicy.VOTING_THRESHOLDS
@@ -62,7 +62,7 @@ def test_a_vote_already_open_at_start_gets_the_voting_thresholds_at_the_first_ti
 
 def test_a_vote_opening_changes_nothing_without_an_installed_policy() -> None:
     before = gc.get_threshold()
-    gcpolicy.vote_opening()
+    gcpolicy.vote_opening(None)
     assert gc.get_threshold() == before
 
 
