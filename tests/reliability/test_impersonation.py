@@ -66,6 +66,8 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         await a._send(forged)
         await a.wait_for(lambda cl: vote_id in cl.receipts)
         assert a.me is not None
+        # The server's own view of A (a receipt is the answer to a ballot; no `me` follows it).
+        await a._send({"type": "sync"})
         await a.wait_for(lambda cl: cl.me["votes"].get(vote_id, {}).get("voted"))
         await b.wait_for(lambda cl: cl.me is not None and vote_id in cl.me["votes"])
         assert b.me["votes"][vote_id]["voted"] is False  # B untouched
