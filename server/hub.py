@@ -211,6 +211,10 @@ class Hub:
             self.send(conn, views.my_view(self.live, meeting, principal.member_id))
 
     def send_me(self, member_id: int) -> None:
+        """The deputy's whole view, built now, to each of their tablets. It is at least as new as
+        any change that marked the deputy for the next tick, so that mark is spent; a send that
+        overflows marks the deputy again (``_overflowed``)."""
+        self._dirty_members.discard(member_id)
         for conn in list(self.by_member.get(member_id, ())):
             principal = conn.principal
             if principal is not None and principal.meeting_id in self.live.meetings:
@@ -219,20 +223,23 @@ class Hub:
 
     # -- events from the writer -------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
+        checked_in: list[int] = []
         for event in events:
             if event.meeting_id is None:
                 continue
             if event.kind in ("count", "attendance"):
                 self._dirty_ticks.add(event.meeting_id)
                 member = event.payload.get("member_id")
-                if isinstance(member, int):
-                    self._dirty_members.add(member)
+                if isinstance(member, int):  # a check-in (own or by staff): the deputy's view at once
+                    checked_in.append(member)
             else:
                 self._dirty_states.add(event.meeting_id)
                 if event.kind in ME_CHANGES:
                     self._me_changed.add(event.meeting_id)
                 elif event.kind == "vote_opened" and isinstance(event.payload.get("vote_id"), str):
                     self._opened.append(event.payload["vote_id"])
+        for member_id in checked_in:
+            self.send_me(member_id)
         self._flush_states()
 
     def _flush_states(self) -> None:

@@ -118,11 +118,11 @@ async def endpoint(websocket: WebSocket) -> None:
         assert principal is not None and principal.member_id is not None and principal.meeting_id is not None
         meeting_id, member_id = principal.meeting_id, principal.member_id
         try:
+            # Answered by the hub with the deputy's view when the check-in is committed; one
+            # already checked in has that view.
             await svc.writer.submit(lambda tx: check_in(tx, meeting_id, member_id), groupable=True)
         except ServerError as error:
             svc.hub.send(conn, protocol.error(error.code, error.message))
-            return
-        svc.hub.send_me(member_id)
 
     try:
         while True:

@@ -142,6 +142,29 @@ def test_the_state_that_opens_a_vote_tells_each_deputy_whether_they_may_vote_in_
     in_session(server.url, body)
 
 
+def test_a_deputy_who_checks_in_on_a_tablet_gets_one_view_not_a_second_at_the_next_tick(server: ServerProcess) -> None:
+    """The committed check-in is answered with the deputy's ``me`` at once; the tick that tells
+    the screens of the new attendance sends the deputy no second copy (one came after the opening
+    state of a vote opened just then, and a full check-in of 5,000 cost 5,000 frames more)."""
+
+    async def body(s: Session) -> None:
+        screen = TerminalClient(s.url, screen=s.meeting_id)
+        await screen.connect()
+        deputy = (await s.connect(1, check_in=False))[0]
+        frames: list[dict[str, Any]] = []
+        deputy.on_message = frames.append
+        await deputy.check_in()
+        # The tick that carries the new attendance to the screen is the one that would have sent
+        # the second view; a frame the deputy asks for afterwards comes after anything it sent.
+        await screen.wait_for(lambda c: c.state is not None and c.state["attendance"]["present"] == 1)
+        await deputy._send({"type": "no-such-message"})
+        await deputy.wait_for(lambda c: len(c.errors) >= 1)
+        assert [m["type"] for m in frames].count("me") == 1
+        await screen.close()
+
+    in_session(server.url, body, tablets=0)
+
+
 def test_under_uvicorn_every_frame_of_a_vote_goes_straight_to_the_transport(server: ServerProcess) -> None:
     async def body(s: Session) -> None:
         vote = s.open(s.item("决议")["id"])
