@@ -35,7 +35,7 @@ import httpx
 import psutil
 
 from load import baseline, terminals_worker
-from server.db import create_scratch_database, drop_scratch_database
+from load.scratchdb import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {

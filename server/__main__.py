@@ -1,28 +1,28 @@
 """``python -m server``: run the session server (uvicorn) on 127.0.0.1 and print where to go.
 
-Environment: DATA_DIR (default ./data), DATABASE_URL (default SQLite in DATA_DIR), HOST
-(default 127.0.0.1), PORT (default 8000), DEMO (default 1: load a demo congress on a fresh DATA_DIR).
+Configured by the environment only: every variable is a field of server/config.py ``Settings``
+(DATA_DIR, DATABASE_URL, HOST, PORT, DEMO, …), listed in the README.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from pathlib import Path
 
 import uvicorn
 
+from server.config import Settings
+
 
 def main() -> int:
-    host = os.environ.get("HOST", "127.0.0.1")
-    port = int(os.environ.get("PORT", "8000"))
-    data_dir = Path(os.environ.get("DATA_DIR", "./data")).resolve()
-    os.environ["DATA_DIR"] = str(data_dir)
-    base = f"http://{host}:{port}"
+    settings = Settings.from_env()
+    data_dir = settings.data_dir
+    os.environ["DATA_DIR"] = str(data_dir)  # the app reads its settings again in the server process
+    base = f"http://{settings.host}:{settings.port}"
     print(f"""
 县乡人大电子表决系统 — 服务器启动中 (server starting)
   数据目录 DATA_DIR : {data_dir}
-  数据库 DATABASE_URL: {os.environ.get("DATABASE_URL") or f"sqlite:///{data_dir / 'renda.sqlite3'}"}
+  数据库 DATABASE_URL: {settings.database_url}
 
   首页 (index)              {base}/
   代表终端 (deputy tablet)  {base}/tablet
@@ -38,9 +38,9 @@ def main() -> int:
   计票人 jipiao1, jipiao2 / demo-count-2026   审计 auditor / demo-audit-2026
 """, flush=True)
     uvicorn.run(
-        "server.app:create_app", factory=True, host=host, port=port, ws="websockets-sansio",
-        ws_per_message_deflate=False, ws_ping_interval=15.0, ws_ping_timeout=20.0, log_level="info",
-        ws_max_size=64 * 1024,
+        "server.app:create_app", factory=True, host=settings.host, port=settings.port, ws="websockets-sansio",
+        ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_interval_s,
+        ws_ping_timeout=settings.ws_ping_timeout_s, log_level="info", ws_max_size=settings.max_frame_bytes,
     )
     return 0
 

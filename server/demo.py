@@ -7,7 +7,7 @@ import random
 from functools import partial
 from typing import Any
 
-from server.services import Services
+from server.runtime import Runtime
 from server.usecases import agenda, roll, sign_in, users
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
@@ -61,8 +61,8 @@ def demo_items(names: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-async def ensure_demo(svc: Services) -> None:
-    if svc.live.meetings:
+async def ensure_demo(rt: Runtime) -> None:
+    if rt.live.meetings:
         return
     rows = demo_roll()
 
@@ -72,16 +72,16 @@ async def ensure_demo(svc: Services) -> None:
         meeting_id = agenda.create_meeting(tx, "congress", "某某县第十八届人民代表大会", "第三次会议", by="demo")
         return {"meeting_id": meeting_id}
 
-    created = await svc.writer.run(load)
+    created = await rt.writer.run(load)
     meeting_id = created["meeting_id"]
-    await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
+    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
     for item in demo_items([r["name"] for r in rows]):
-        await svc.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
-    codes = await svc.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo"))
+        await rt.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
+    codes = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo"))
     lines = ["# 演示会议代表签到码 (demo sign-in codes)", ""]
     lines += [f"{c['member_code']}\t{c['seat']}\t{c['name']}\t{c['code']}" for c in codes]
     lines += ["", "# 工作人员账号 (staff accounts): 用户名 / 密码"]
     lines += [f"{u}\t{role}\t{password}" for u, (_d, role, password) in DEMO_PASSWORDS.items()]
-    path = svc.settings.data_dir / "demo-codes.txt"
+    path = rt.settings.data_dir / "demo-codes.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -18,17 +18,6 @@ _hasher = PasswordHasher()
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 CODE_LENGTH = 8
 
-ROLES = ("chair", "staff", "scrutineer", "auditor", "deputy", "screen")
-ROLE_NAMES = {
-    "chair": "主持人",
-    "staff": "工作人员",
-    "scrutineer": "监票人/计票人",
-    "auditor": "审计",
-    "deputy": "代表",
-    "screen": "大屏",
-}
-
-
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from server.db import create_scratch_database, drop_scratch_database
+from load.scratchdb import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")

@@ -155,19 +155,3 @@ def move_item(tx: Tx, item_id: int, position: int, by: str = "") -> None:
     tx.audit("item_moved", {"item_id": item_id, "position": position, "by": by})
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("agenda", item.meeting_id)
-
-
-def close_meeting(tx: Tx, meeting_id: int, by: str = "") -> None:
-    live = live_meeting(tx, meeting_id)
-    if tx.live.open_votes(meeting_id):
-        raise Conflict("vote_open", "尚有表决在进行中")
-    meeting = tx.session.get(Meeting, meeting_id)
-    assert meeting is not None
-    meeting.state = "closed"
-    tx.audit("meeting_closed", {"meeting_id": meeting_id, "by": by})
-
-    def apply() -> None:
-        live.settings = {**live.settings, "closed": True}
-
-    tx.then(apply)
-    tx.publish("agenda", meeting_id)

@@ -15,16 +15,15 @@ from server.models import AccessCode, Meeting, Member, Token, User
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
 
-TOKEN_HOURS = 16
 _DUMMY_HASH = security.hash_password("not a password of anyone")
 
 
-def _issue(tx: Tx, principal: Principal) -> str:
+def _issue(tx: Tx, principal: Principal, hours: int) -> str:
     token = security.new_token()
     tx.session.add(Token(
         token_hash=security.digest(token), role=principal.role, user_id=principal.user_id,
         member_id=principal.member_id, meeting_id=principal.meeting_id,
-        expires_at=tx.now + timedelta(hours=TOKEN_HOURS),
+        expires_at=tx.now + timedelta(hours=hours),
     ))
     return token
 
@@ -38,19 +37,19 @@ def check_password(session: Session, username: str, password: str) -> int | None
     return user.id if security.verify_password(user.password_hash, password) else None
 
 
-def sign_in_user(tx: Tx, user_id: int | None) -> tuple[str, Principal]:
+def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str, Principal]:
     """Issue a token to a user whose password :func:`check_password` accepted."""
     user = tx.session.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Unauthorized("bad_credentials", "用户名或密码错误")
     meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
     principal = Principal(user.role, user.display_name, user_id=user.id, meeting_id=meeting_id)
-    token = _issue(tx, principal)
+    token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": user.role, "user": user.username})
     return token, principal
 
 
-def sign_in_deputy(tx: Tx, code: str) -> tuple[str, Principal]:
+def sign_in_deputy(tx: Tx, code: str, *, token_hours: int) -> tuple[str, Principal]:
     row = tx.session.get(AccessCode, security.digest(security.normalise_code(code)))
     if row is None or row.revoked:
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
@@ -59,7 +58,7 @@ def sign_in_deputy(tx: Tx, code: str) -> tuple[str, Principal]:
     if meeting is None or member is None or meeting.state != "open":
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
     principal = Principal("deputy", member.name, member_id=member.id, meeting_id=meeting.id)
-    token = _issue(tx, principal)
+    token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": "deputy", "member": member.code, "meeting_id": meeting.id})
     return token, principal
 

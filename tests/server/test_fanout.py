@@ -193,7 +193,7 @@ def test_a_prebuilt_frame_is_byte_for_byte_what_the_websockets_protocol_writes(s
     from websockets.protocol import State
     from websockets.server import ServerProtocol
 
-    from server.wire import _Frames
+    from server.direct_send import _Frames
 
     data = ("选" * size).encode()[:size]
     protocol = ServerProtocol(state=State.OPEN)

@@ -1,0 +1,138 @@
+"""Who is calling: the bearer token (header or cookie) resolved to a :class:`Principal`, the role
+checks of every route, and the throttle on failed sign-ins. The one place that reads credentials
+from a request; HTTP routes, pages and the WebSocket all come through here.
+
+Tokens are random and stored only as SHA-256 digests (server/security.py); a resolved token is
+trusted for ``TOKEN_CACHE_S`` seconds before the database is asked again, so a revoked token stops
+working within that time everywhere, and at once on the sockets it opened (routes/auth.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session, sessionmaker
+
+from server import security
+from server.conversation import Principal
+from server.errors import ServerError, Unauthorized, forbidden
+from server.live import Live
+from server.models import Token, User
+from server.startup import aware
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
+
+COOKIE = "renda_token"
+
+
+def bearer_token(request: Request) -> str | None:
+    """The token of a request: ``Authorization: Bearer …``, else the ``renda_token`` cookie."""
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        return header[7:].strip() or None
+    return request.cookies.get(COOKIE) or None
+
+
+@dataclass
+class Principals:
+    """Bearer token -> principal, with a short cache in front of the database."""
+
+    sessions: sessionmaker[Session]
+    live: Live
+    cache_s: float
+    _cache: dict[str, tuple[Principal, float]] = field(default_factory=dict)
+
+    def resolve(self, token: str) -> Principal | None:
+        key = security.digest(token)
+        cached = self._cache.get(key)
+        now = time.monotonic()
+        if cached is not None and cached[1] > now:
+            return cached[0]
+        with self.sessions() as session:
+            row = session.get(Token, key)
+            if row is None or row.revoked or (aware(row.expires_at) or datetime.now(UTC)) <= datetime.now(UTC):
+                self._cache.pop(key, None)
+                return None
+            name = ""
+            if row.user_id is not None:
+                user = session.get(User, row.user_id)
+                name = user.display_name if user is not None else ""
+            if row.member_id is not None:
+                meeting = self.live.meetings.get(row.meeting_id or -1)
+                if meeting is not None and row.member_id in meeting.members:
+                    name = str(meeting.members[row.member_id]["name"])
+            principal = Principal(row.role, name, member_id=row.member_id, user_id=row.user_id,
+                                  meeting_id=row.meeting_id, credential=key)
+        self._cache[key] = (principal, now + self.cache_s)
+        return principal
+
+    async def resolve_async(self, token: str) -> Principal | None:
+        """:meth:`resolve` off the event loop (it may read the database)."""
+        return await asyncio.get_running_loop().run_in_executor(None, self.resolve, token)
+
+    def forget(self, token: str) -> None:
+        self._cache.pop(security.digest(token), None)
+
+
+@dataclass
+class SignInThrottle:
+    """``limit`` failed sign-ins from one client within ``window_s`` seconds block it for the rest
+    of the window."""
+
+    limit: int
+    window_s: float
+    _failures: dict[str, list[float]] = field(default_factory=dict)
+
+    def check(self, client: str) -> None:
+        now = time.monotonic()
+        recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
+        self._failures[client] = recent
+        if len(recent) >= self.limit:
+            raise ServerError("rate_limited", "登录失败次数过多，请一分钟后再试", status=429)
+
+    def failed(self, client: str) -> None:
+        self._failures.setdefault(client, []).append(time.monotonic())
+
+
+# -- FastAPI dependencies ----------------------------------------------------------------------
+def runtime(request: Request) -> Runtime:
+    return request.app.state.runtime  # type: ignore[no-any-return]
+
+
+async def optional_caller(request: Request) -> Principal | None:
+    """The signed-in principal, or None when the request carries no valid token (pages)."""
+    token = bearer_token(request)
+    if token is None:
+        return None
+    return await runtime(request).principals.resolve_async(token)
+
+
+async def caller(request: Request) -> Principal:
+    """The signed-in principal; 401 without a valid token."""
+    token = bearer_token(request)
+    if token is None:
+        raise Unauthorized("unauthenticated", "请先登录")
+    found = await runtime(request).principals.resolve_async(token)
+    if found is None:
+        raise Unauthorized("bad_token", "登录已失效，请重新登录")
+    return found
+
+
+Caller = Annotated[Principal, Depends(caller)]
+
+
+def needs(principal: Principal, *roles: str) -> None:
+    """403 unless the principal has one of ``roles``."""
+    if principal.role not in roles:
+        raise forbidden()
+
+
+def who(principal: Principal) -> str:
+    """How the audit log names the one who acted: ``role:name``."""
+    return f"{principal.role}:{principal.name}"

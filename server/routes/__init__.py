@@ -1,0 +1,25 @@
+"""HTTP and WebSocket routes, one module per area, with thin handlers: each checks the caller's
+role (server/auth.py), hands changes to a use case through the writer and reads through
+server/queries.py. Every refusal is ``{"error": {"code", "message", "field"?}}``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from server.routes import agenda, audit, auth, health, pages, paper, reports, roll, socket, votes
+from server.routes.common import ids_in_range
+from terminals import STATIC
+
+AREAS = (auth, roll, agenda, votes, paper, reports, audit, health)
+
+
+def install(app: FastAPI) -> None:
+    """Every route of the server on ``app``: ``/api/...``, ``/ws``, the pages and their static files."""
+    api = APIRouter(prefix="/api", dependencies=[Depends(ids_in_range)])
+    for area in AREAS:
+        api.include_router(area.router)
+    app.include_router(api)
+    app.include_router(socket.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

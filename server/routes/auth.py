@@ -1,0 +1,90 @@
+"""Sign-in and sign-out: staff, chair, 计票人 and auditors with a password; deputies with the
+per-meeting code staff issued. Every sign-in is in the audit log (server/usecases/sign_in.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from server import security
+from server.auth import COOKIE, Caller, bearer_token
+from server.conversation import Principal
+from server.errors import Unauthorized
+from server.routes.common import Rt
+from server.usecases import sign_in
+from server.writer import Tx
+
+router = APIRouter(tags=["sign-in"])
+
+
+class UserLogin(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class CodeLogin(BaseModel):
+    code: str = Field(min_length=4, max_length=32)
+
+
+def _login_response(token: str, principal: Principal, hours: int) -> JSONResponse:
+    response = JSONResponse({"token": token, "role": principal.role, "name": principal.name,
+                             "member_id": principal.member_id, "meeting_id": principal.meeting_id})
+    response.set_cookie(COOKIE, token, httponly=True, samesite="strict", max_age=hours * 3600)
+    return response
+
+
+async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, Principal]]) -> JSONResponse:
+    """Run a sign-in; too many failures from one client block further attempts for a while."""
+    client = request.client.host if request.client else "?"
+    rt.sign_ins.check(client)
+    try:
+        token, principal = await rt.writer.submit(attempt, groupable=True)
+    except Unauthorized:
+        rt.sign_ins.failed(client)
+        raise
+    return _login_response(token, principal, rt.settings.token_hours)
+
+
+@router.post("/login")
+async def login(body: UserLogin, request: Request, rt: Rt) -> JSONResponse:
+    def check() -> int | None:
+        with rt.sessions() as session:
+            return sign_in.check_password(session, body.username, body.password)
+
+    user_id = await asyncio.get_running_loop().run_in_executor(None, check)
+    hours = rt.settings.token_hours
+    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours))
+
+
+@router.post("/deputy/login")
+async def deputy_login(body: CodeLogin, request: Request, rt: Rt) -> JSONResponse:
+    hours = rt.settings.token_hours
+    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_deputy(tx, body.code, token_hours=hours))
+
+
+@router.post("/logout")
+async def logout(request: Request, rt: Rt) -> JSONResponse:
+    token = bearer_token(request)
+    if token:
+        await rt.writer.run(lambda tx: sign_in.revoke_token(tx, token))
+        rt.principals.forget(token)
+        # Sockets signed in with this token end with it (4401, as for a bad token): a revoked
+        # token must not keep voting over a socket opened before the logout.
+        for conn in list(rt.hub.by_credential.get(security.digest(token), ())):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(conn.close(4401, "logged out"), 2)
+    response = JSONResponse({"ok": True})
+    response.delete_cookie(COOKIE)
+    return response
+
+
+@router.get("/me")
+async def me(caller: Caller) -> dict[str, Any]:
+    return {"role": caller.role, "name": caller.name, "member_id": caller.member_id,
+            "meeting_id": caller.meeting_id}
