@@ -25,6 +25,7 @@ from fastapi.templating import Jinja2Templates
 
 from server import exports, queries
 from server.auth import optional_caller
+from server.domain import label_tables
 from server.routes.common import Rt
 from terminals import TEMPLATES
 
@@ -79,6 +80,13 @@ def _segments(rows: list[list[str]]) -> list[dict[str, Any]]:
 async def index(request: Request, rt: Rt) -> Response:
     return templates.TemplateResponse(request, "index.html", {"title": "县乡人大电子表决系统",
                                                               "meetings": list(rt.live.meetings.values())})
+
+
+@router.get("/labels.js")
+async def labels() -> Response:
+    """The one label table (server/domain.py) for the pages: ``const LABELS = {"KIND": {…}, …}``."""
+    text = "\"use strict\";\nconst LABELS = " + json.dumps(label_tables(), ensure_ascii=False) + ";\n"
+    return Response(text, media_type="text/javascript; charset=utf-8", headers={"Cache-Control": "no-cache"})
 
 
 @router.get("/tablet")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from server.domain import BodyKind
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting
 from server.models import Body, Item, Meeting
@@ -15,8 +16,6 @@ from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
 from tally import KINDS
 
-BODY_KINDS = {"congress": "人民代表大会", "township_congress": "乡镇人民代表大会",
-              "standing_committee": "常务委员会", "presidium": "主席团"}
 ITEM_FIELDS = {"kind", "title", "definition", "secret", "change_before_close", "amends"}
 
 
@@ -28,8 +27,8 @@ def item_view(item: Item) -> dict[str, Any]:
 
 def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings: dict[str, Any] | None = None,
                    by: str = "") -> int:
-    if body_kind not in BODY_KINDS:
-        raise ServerError("invalid_body", "机构类型应为：" + "、".join(BODY_KINDS.values()), field="body_kind")
+    if BodyKind.parse(body_kind) is None:
+        raise ServerError("invalid_body", "机构类型应为：" + BodyKind.listed(), field="body_kind")
     body = Body(kind=body_kind, name=body_name, settings=settings or {})
     tx.session.add(body)
     tx.session.flush()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain import VoteMethod
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote
@@ -19,7 +20,8 @@ from server.usecases.common import check_definition, meeting, previous_rounds
 from server.writer import Tx
 from tally import TallyError, count_document
 
-METHODS = {"show_of_hands": "举手表决", "paper": "纸质票"}
+#: How a result counted by hand was taken.
+MANUAL_METHODS = (VoteMethod.SHOW_OF_HANDS, VoteMethod.PAPER)
 
 
 def _ballots_from_counts(kind: str, counts: Any, definition: dict[str, Any]) -> list[dict[str, Any]]:
@@ -55,8 +57,8 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
     item = tx.session.get(Item, item_id)
     if item is None:
         raise not_found("议题")
-    if method not in METHODS:
-        raise ServerError("invalid_method", "人工录入方式只能是举手表决或纸质票", field="method")
+    if VoteMethod.parse(method) not in MANUAL_METHODS:
+        raise ServerError("invalid_method", "人工录入方式只能是举手表决或纸质选票", field="method")
     if item.kind not in ("motion", "list_approval", "appointment"):
         raise ServerError("manual_not_supported",
                           "选举请用纸质选票录入（两名计票人分别录入）；本类议题不支持人工录入", field="kind")
@@ -78,7 +80,7 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
         result = count_document({**definition, "ballots": ballots})
     except TallyError as error:
         raise ServerError("invalid_counts", f"票数有误：{error.message}") from error
-    result = {**result, "manual": method, "announcement": f"（{METHODS[method]}）{result['announcement']}"}
+    result = {**result, "manual": method, "announcement": f"（{VoteMethod(method).label}）{result['announcement']}"}
     rounds = previous_rounds(tx, item_id)
     round_no = len(rounds) + 1
     vote_id = f"v{item_id}-{round_no}"
