@@ -16,7 +16,7 @@ from server.live import LiveVote
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.close_vote import needs_another_round
-from server.usecases.common import check_definition, meeting, previous_rounds
+from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
 from server.writer import Tx
 from tally import TallyError, count_document
 
@@ -64,8 +64,7 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
                           "选举请用纸质选票录入（两名计票人分别录入）；本类议题不支持人工录入", field="kind")
     if item.state == "done":
         raise Conflict("already_decided", "该议题已表决完毕")
-    if any(v.item_id == item_id for v in tx.live.open_votes(item.meeting_id)):
-        raise Conflict("vote_already_open", "该议题正在电子表决中，请先结束或宣布无效")
+    one_vote_at_a_time(tx, item.meeting_id, item_id)
     live = meeting(tx, item.meeting_id)
     summary = live.summary()
     if not summary["quorum_met"]:

@@ -18,7 +18,7 @@ from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
-from server.usecases.common import check_definition, meeting, previous_rounds
+from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
 from server.writer import Tx
 from tally import rounds as round_rules
 
@@ -85,8 +85,7 @@ def open_vote(
     live = meeting(tx, item.meeting_id)
     if live.settings.get("closed"):
         raise Conflict("meeting_closed", "会议已结束")
-    if any(v.item_id == item_id for v in tx.live.open_votes(item.meeting_id)):
-        raise Conflict("vote_already_open", "该议题正在表决中")
+    one_vote_at_a_time(tx, item.meeting_id, item_id)
     if item.state == "done" and round_kind in ("first",):
         raise Conflict("already_decided", "该议题已表决完毕")
     summary = live.summary()

@@ -64,7 +64,9 @@
           last && last.result && !isOpen ? " · " + shortOutcome(last) : "",
           last && last.state === "voided" ? " · 上一轮已宣布无效" : ""));
       const row = el("div", {class: "row"});
-      if (status === "pending") {
+      if (status === "pending" && open.length) {
+        row.append(el("span", {class: "small"}, "正在进行另一项表决，结束后才能开始本项"));
+      } else if (status === "pending") {
         row.append(el("button", {class: "btn btn-primary btn-small", type: "button", "data-open": item.id,
           onclick: () => openDialog(item)}, rounds.length ? "开始下一轮" : "开始表决"));
         if (["motion", "list_approval", "appointment"].includes(item.kind)) {

@@ -151,6 +151,7 @@ def test_a_deputy_who_checks_in_on_a_tablet_gets_one_view_not_a_second_at_the_ne
         screen = TerminalClient(s.url, screen=s.meeting_id)
         await screen.connect()
         deputy = (await s.connect(1, check_in=False))[0]
+        await deputy.wait_for(lambda c: c.me is not None)  # the view sent at sign-in comes after the state
         frames: list[dict[str, Any]] = []
         deputy.on_message = frames.append
         await deputy.check_in()
