@@ -58,7 +58,7 @@ ERROR_CODES = {
     "forbidden": "the deputy is not on this vote's roll (was not checked in and active when it opened)",
     "invalid_ballot": "the ballot does not fit the vote's definition (`field` names the part)",
     "already_voted": "the item counts the first press (`change_before_close = \"first\"`)",
-    "change_needs_previous": "a second ballot without `replaces`, or `replaces` naming no current ballot of this vote",
+    "change_needs_previous": "a second ballot without `replaces`, or `replaces` naming no live ballot of this vote",
     "internal": "a server bug; the ballot was not stored",
     # check-in (server/usecases/check_in.py)
     "member_not_active": "the deputy is suspended or terminated",
