@@ -444,10 +444,12 @@ def test_every_server_message_type_and_error_code_was_sent(recording: Recording)
     roles = {m["role"] for f in recording.received if (m := f.message)["type"] == "welcome"}
     assert roles == {"deputy", "chair", "staff", "scrutineer", "auditor", "screen"}
     codes = {f.message["code"] for f in recording.received if f.message["type"] == "error"}
-    never_here = {"storage_unavailable", "internal", "ballot_in_progress", "vote_deadline_passed"}
     error = json.loads((SCHEMAS / "server" / "error.schema.json").read_text(encoding="utf-8"))
     documented = {code["const"] for code in error["properties"]["code"]["anyOf"]}
-    assert codes == documented - never_here
+    # Not provoked here: a database outage, a server bug, two frames in one write batch, a ballot
+    # in the half second between a deadline and the close (tests/reliability/ has the first ones).
+    not_provoked = {"storage_unavailable", "internal", "ballot_in_progress", "vote_deadline_passed"}
+    assert documented - not_provoked <= codes <= documented
     kinds = {v["kind"] for f in recording.received if f.message["type"] == "state" for v in f.message["votes"]
              if v["result"] is not None}
     assert kinds == {"motion", "list_approval", "election", "appointment", "project_vote", "satisfaction"}
