@@ -49,7 +49,7 @@ ERROR_CODES = {
     "too_many_connections": "a fifth connection with the same token (the socket is then closed)",
     "not_found": "the vote (ballot), the meeting (screen hello, check-in) or the member (check-in) does not exist",
     # ballots (server/usecases/cast_ballot.py, server/usecases/common.py, server/ws.py)
-    "invalid_ballot_id": "`ballot_id` shorter than 16 or longer than 64 characters",
+    "invalid_ballot_id": "`ballot_id` shorter than 16 characters (longer than 64 is invalid_field)",
     "ballot_in_progress": "the same ballot id, or another ballot of this deputy for this vote, is being written",
     "ballot_id_reused": "this ballot id was already used for a different ballot or vote",
     "vote_not_open": "the vote is closed or voided",
