@@ -33,13 +33,13 @@ BODIES = ["congress", "township_congress", "standing_committee", "presidium"]
 ROLES = ["deputy", "chair", "staff", "scrutineer", "auditor", "screen"]
 #: Every ``code`` an ``error`` frame can carry (grep server/ for the places that raise them).
 ERROR_CODES = {
-    # the frame itself (server/protocol.py, server/conversation.py, server/ws.py)
+    # the frame itself (server/protocol.py, server/conversation.py, server/routes/socket.py)
     "malformed_json": "not JSON",
-    "frame_too_large": "over 64 KiB",
+    "frame_too_large": "over 64 KiB (under `python -m server` the WebSocket layer closes with 1009 instead)",
     "not_an_object": "JSON, but not an object",
     "unknown_type": "`type` missing or unknown",
     "missing_field": "a required member is missing (`field` names it)",
-    "invalid_field": "a member has the wrong type or length (`field` names it)",
+    "invalid_field": "a member has the wrong type or length, or a ballot nests past 32 levels (`field` names it)",
     "unauthenticated": "anything but `hello` or `ping` before signing in",
     "bad_token": "unknown, expired or revoked token, or its meeting is gone",
     "wrong_role": "`check_in` or `ballot` from a terminal that is not a deputy's",
@@ -48,7 +48,7 @@ ERROR_CODES = {
     "already_authenticated": "a second `hello` after signing in",
     "too_many_connections": "a fifth connection with the same token (the socket is then closed)",
     "not_found": "the vote (ballot), the meeting (screen hello, check-in) or the member (check-in) does not exist",
-    # ballots (server/usecases/cast_ballot.py, server/usecases/common.py, server/ws.py)
+    # ballots (server/usecases/cast_ballot.py, server/usecases/common.py, server/routes/socket.py)
     "invalid_ballot_id": "`ballot_id` shorter than 16 characters (longer than 64 is invalid_field)",
     "ballot_in_progress": "the same ballot id, or another ballot of this deputy for this vote, is being written",
     "ballot_id_reused": "this ballot id was already used for a different ballot or vote",

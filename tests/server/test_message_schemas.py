@@ -8,7 +8,8 @@ extension), a first-press motion, an election confirmed by a scrutineer, a voide
 its re-vote, 民生实事 approval and ranking votes, a per-person list, results entered by hand, a
 paper round and a vote closed by its countdown, plus raw sockets that send what a careless
 terminal would. Every frame either way is recorded at the socket and validated afterwards; the
-schemas forbid fields they do not list, so an undocumented field fails here.
+schemas forbid fields they do not list, so an undocumented field fails here. One vote is open at a
+time (the countdown vote comes last: its 10 s are the longest wait).
 
 Only HTTP and WebSocket are used: nothing from server/ is imported.
 """
@@ -249,13 +250,6 @@ async def scenario(url: str, rec: Recording) -> None:
         await suspended.check_in()  # (returns at once: it is still marked checked in)
         await suspended.wait_for(lambda c: any(e["code"] == "member_not_active" for e in c.errors))
 
-        # A vote with a countdown, left to close by itself while the rest goes on.
-        satisfaction = s.item("满意度")
-        targets = satisfaction["definition"]["targets"]
-        facts["countdown_vote"] = countdown_vote = s.open(satisfaction["id"], countdown_s=10)
-        await s.cast(countdown_vote, [{"marks": dict.fromkeys(targets, "satisfied")}] * 8
-                     + [{"marks": {targets[0]: "unsatisfied", targets[1]: None}}] * 2, tablets[:10])
-
         # A motion: a resend, a change, refusals, an extension, a sync, raw frames.
         motion_vote = facts["motion_vote"] = s.open(s.item("决议")["id"])
         ok(s.chair.post(f"/api/votes/{motion_vote}/extend", json={"seconds": 1800}))
@@ -353,7 +347,12 @@ async def scenario(url: str, rec: Recording) -> None:
         await refusal(tablets[5].vote(vote_id, {"marks": {"郑庚": "yes"}}, timeout=10), "paper_vote")
         s.close(vote_id)
 
-        # The countdown closes its vote without the chair.
+        # A vote with a countdown (the shortest, 10 s) closes without the chair.
+        satisfaction = s.item("满意度")
+        targets = satisfaction["definition"]["targets"]
+        facts["countdown_vote"] = countdown_vote = s.open(satisfaction["id"], countdown_s=10)
+        await s.cast(countdown_vote, [{"marks": dict.fromkeys(targets, "satisfied")}] * 8
+                     + [{"marks": {targets[0]: "unsatisfied", targets[1]: None}}] * 2, tablets[:10])
         await chair.wait_for(lambda c: vote_in(c, countdown_vote).get("state") == "closed", timeout=40)
         # Every observer has caught up with the last state.
         last = max(f.message["seq"] for f in rec.received if f.terminal == "chair" and "seq" in f.message)
@@ -387,6 +386,11 @@ async def raw_frames(url: str, rec: Recording, deputy: TerminalClient, vote_id: 
         assert (error["code"], error["ref"]) == ("invalid_ballot", "m" * 32)
         assert (await raw.ask(ballot("v999-1", "n" * 32, "yes")))["code"] == "not_found"
         assert (await raw.ask({"type": "ballot", "vote_id": vote_id}))["code"] == "missing_field"
+        deep: Any = "yes"
+        for _ in range(40):
+            deep = [deep]
+        error = await raw.ask({"type": "ballot", "vote_id": vote_id, "ballot_id": "d" * 32, "ballot": {"choice": deep}})
+        assert (error["code"], error["field"]) == ("invalid_field", "ballot")
         assert (await raw.ask({"type": "hello", "v": 1, "token": deputy.token}))["code"] == "already_authenticated"
         assert (await raw.ask("x" * (70 * 1024)))["code"] == "frame_too_large"
         assert (await raw.ask({"type": "ping"}, "pong"))["t"] is None
