@@ -76,9 +76,12 @@ class LiveMeeting:
     def summary(self) -> dict[str, Any]:
         from tally.rules import quorum
 
-        members = len(self.counted_members())
+        counted = self.counted_members()
+        members = len(counted)
         present = len(self.present_voters())
-        leave = sum(1 for s in self.attendance.values() if s == "leave")
+        # Only members of record can be on leave: a terminated deputy recorded on leave earlier (or a
+        # suspended one, where the base leaves them out) would otherwise make ``absent`` too small.
+        leave = sum(1 for mid in counted if self.attendance.get(mid) == "leave")
         presidium_rule = self.settings.get("presidium_quorum", "majority")
         body = self.body_kind
         return {
