@@ -320,6 +320,11 @@ def server_schemas() -> dict[str, dict[str, Any]]:
         "member": obj({"id": COUNT, "name": NAME, "seat": NAME, "group": NAME,
                        "status": {"enum": ["active", "suspended", "terminated"]}}),
         "checked_in": {"type": "boolean"},
+        "code_reissued": {"oneOf": [{"type": "null"}, obj({
+            "at": {"type": "string", "description": "when (RFC 3339)"},
+            "reason": {"type": "string", "description": "the reason staff gave"},
+            "by": {"type": "string", "description": "who issued it (role:name)"}})],
+            "description": "the latest sign-in code staff issued to this deputy in place of an earlier one, or null"},
         "votes": {"type": "object", "additionalProperties": entry},
     })
     receipt = message("receipt", {

@@ -11,9 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
+from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session, sessionmaker
@@ -79,25 +82,83 @@ class Principals:
     def forget(self, token: str) -> None:
         self._cache.pop(security.digest(token), None)
 
+    def forget_members(self, member_ids: Iterable[int]) -> None:
+        """Drop every cached token of these deputies (their tokens were revoked)."""
+        gone = set(member_ids)
+        for key in [k for k, (p, _) in self._cache.items() if p.member_id in gone]:
+            del self._cache[key]
+
 
 @dataclass
-class SignInThrottle:
-    """``limit`` failed sign-ins from one client within ``window_s`` seconds block it for the rest
-    of the window."""
+class SignInGuard:
+    """Failed sign-ins are limited per account, per client that has not signed in, and overall —
+    never per address alone, so a hall whose thousands of tablets reach the server through one
+    address (one NAT) signs in at full speed while guessing stays infeasible (docs/reliability.md
+    "Sign-in: codes and throttling" has the arithmetic). Within any ``window_s`` seconds:
 
-    limit: int
+    - ``per_account`` failures for one username stop that username (password sign-ins);
+    - ``per_client`` failures from one client address that has had no successful sign-in stop it;
+    - after ``overall`` failures from everyone, a client that has itself failed may not try again.
+    Successful sign-ins never count against anyone."""
+
+    per_account: int
+    per_client: int
+    overall: int
     window_s: float
-    _failures: dict[str, list[float]] = field(default_factory=dict)
+    _accounts: dict[str, deque[float]] = field(default_factory=dict)
+    _clients: dict[str, deque[float]] = field(default_factory=dict)
+    _succeeded: dict[str, float] = field(default_factory=dict)
+    _everyone: deque[float] = field(default_factory=deque)
 
-    def check(self, client: str) -> None:
-        now = time.monotonic()
-        recent = [t for t in self._failures.get(client, []) if now - t < self.window_s]
-        self._failures[client] = recent
-        if len(recent) >= self.limit:
+    def _recent(self, failures: dict[str, deque[float]], key: str, now: float) -> int:
+        times = failures.get(key)
+        if times is None:
+            return 0
+        while times and now - times[0] >= self.window_s:
+            times.popleft()
+        if not times:
+            del failures[key]
+            return 0
+        return len(times)
+
+    def check(self, client: str, account: str | None = None, *, now: float | None = None) -> None:
+        """Raise 429 ``rate_limited`` if this attempt may not be made now."""
+        now = time.monotonic() if now is None else now
+        while self._everyone and now - self._everyone[0] >= self.window_s:
+            self._everyone.popleft()
+        if account is not None and self._recent(self._accounts, account, now) >= self.per_account:
+            raise ServerError("rate_limited", "该账号登录失败次数过多，请一分钟后再试", status=429)
+        failed = self._recent(self._clients, client, now)
+        signed_in = now - self._succeeded.get(client, -self.window_s) < self.window_s
+        if (failed >= self.per_client and not signed_in) or (failed and len(self._everyone) >= self.overall):
             raise ServerError("rate_limited", "登录失败次数过多，请一分钟后再试", status=429)
 
-    def failed(self, client: str) -> None:
-        self._failures.setdefault(client, []).append(time.monotonic())
+    def failed(self, client: str, account: str | None = None, *, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        self._everyone.append(now)
+        self._clients.setdefault(client, deque()).append(now)
+        if account is not None:
+            self._accounts.setdefault(account, deque()).append(now)
+        if len(self._clients) > 10_000:  # many addresses: forget the ones whose failures are old
+            for key in list(self._clients):
+                self._recent(self._clients, key, now)
+
+    def succeeded(self, client: str, *, now: float | None = None) -> None:
+        self._succeeded[client] = time.monotonic() if now is None else now
+        if len(self._succeeded) > 10_000:
+            cutoff = self._succeeded[client] - self.window_s
+            self._succeeded = {k: t for k, t in self._succeeded.items() if t > cutoff}
+
+
+def foreign_origin(origin: str | None, host: str | None, allowed: tuple[str, ...] = ()) -> bool:
+    """True when a browser says the request comes from a page of another site: an ``Origin``
+    header whose host:port is not the one the request was sent to (nor one of ``allowed``).
+    Programs send no ``Origin`` and are not browsers acting for someone signed in elsewhere."""
+    if origin is None:
+        return False
+    if origin in allowed:
+        return False
+    return origin == "null" or urlsplit(origin).netloc.lower() != (host or "").lower()
 
 
 # -- FastAPI dependencies ----------------------------------------------------------------------

@@ -36,13 +36,21 @@ class Settings:
     group_commit_max: int = _env("GROUP_COMMIT_MAX", 2000, doc="most jobs in one batch")
     send_queue_size: int = _env("SEND_QUEUE_SIZE", 256, doc="frames queued per slow terminal")
     count_interval_s: float = _env("COUNT_INTERVAL_S", 0.25, doc="least time between two ticks")
+    code_key_file: str = _env("CODE_KEY_FILE", "", doc="key of the sign-in codes' hashes; empty: DATA_DIR/code.key")
+    allowed_origins: str = _env("ALLOWED_ORIGINS", "", doc="other origins allowed to call the API, comma-separated")
     token_hours: int = _env("TOKEN_HOURS", 16, doc="lifetime of a sign-in token")
     token_cache_s: float = _env("TOKEN_CACHE_S", 5.0, doc="how long a resolved token is trusted unchecked")
-    sign_in_failures: int = _env("SIGN_IN_FAILURES", 10, doc="failed sign-ins before a pause")
-    sign_in_window_s: float = _env("SIGN_IN_WINDOW_S", 60.0, doc="window for SIGN_IN_FAILURES")
+    sign_in_failures: int = _env("SIGN_IN_FAILURES", 10, doc="failures from one address that never signed in")
+    sign_in_failures_per_account: int = _env("SIGN_IN_FAILURES_PER_ACCOUNT", 10, doc="failures for one username")
+    sign_in_failures_total: int = _env("SIGN_IN_FAILURES_TOTAL", 120, doc="failures from everyone")
+    sign_in_window_s: float = _env("SIGN_IN_WINDOW_S", 60.0, doc="window of the three SIGN_IN_FAILURES limits")
     roll_file_max_bytes: int = _env("ROLL_FILE_MAX_BYTES", 20 * 1024 * 1024, doc="largest roll file accepted")
     ws_ping_interval_s: float = _env("WS_PING_INTERVAL_S", 15.0, doc="WebSocket ping interval")
     ws_ping_timeout_s: float = _env("WS_PING_TIMEOUT_S", 20.0, doc="WebSocket ping timeout")
+
+    @property
+    def extra_origins(self) -> tuple[str, ...]:
+        return tuple(o.strip() for o in self.allowed_origins.split(",") if o.strip())
 
     def __post_init__(self) -> None:
         if not self.database_url:  # the embedded default: a SQLite file in DATA_DIR

@@ -77,7 +77,9 @@ async def ensure_demo(rt: Runtime) -> None:
     await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
     for item in demo_items([r["name"] for r in rows]):
         await rt.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
-    codes = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo"))
+    key = rt.code_key
+    issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo", code_key=key))
+    codes = issued.codes
     lines = ["# 演示会议代表签到码 (demo sign-in codes)", ""]
     lines += [f"{c['member_code']}\t{c['seat']}\t{c['name']}\t{c['code']}" for c in codes]
     lines += ["", "# 工作人员账号 (staff accounts): 用户名 / 密码"]

@@ -107,6 +107,12 @@ def _discard(index: dict[Any, set[Connection]], key: object, conn: Connection) -
             del index[key]
 
 
+async def _close_all(conns: list[Connection], code: int, reason: str) -> None:
+    for conn in conns:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(conn.close(code, reason), 2)
+
+
 class Hub:
     def __init__(self, live: Live, *, count_interval: float = 0.25, queue_size: int = 256) -> None:
         self.live = live
@@ -317,6 +323,14 @@ class Hub:
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self.run_ticker())
+
+    async def close_credential(self, credential: str, code: int, reason: str) -> None:
+        """Close every socket signed in with one token (its holder signed out)."""
+        await _close_all(list(self.by_credential.get(credential, ())), code, reason)
+
+    async def close_members(self, member_ids: list[int], code: int, reason: str) -> None:
+        """Close every socket of these deputies (their sign-in was revoked)."""
+        await _close_all([conn for mid in member_ids for conn in self.by_member.get(mid, ())], code, reason)
 
     async def stop(self) -> None:
         if self._ticker is not None:

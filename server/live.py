@@ -57,6 +57,8 @@ class LiveMeeting:
     members: dict[int, dict[str, Any]]  # id -> {code, name, group, seat, status}
     attendance: dict[int, str] = field(default_factory=dict)  # member id -> present | leave | absent
     items: list[dict[str, Any]] = field(default_factory=list)  # the agenda, public fields only
+    #: member id -> {at, reason, by} of the latest code that staff issued in place of an earlier one
+    code_reissues: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def counted_members(self) -> list[int]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""

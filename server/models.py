@@ -98,6 +98,10 @@ class AccessCode(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: set when this code replaced an earlier one of the same member (staff must say why)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Token(Base):

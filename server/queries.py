@@ -79,6 +79,7 @@ def my_view(live: Live, meeting: LiveMeeting, member_id: int) -> dict[str, Any]:
         "member": {"id": member_id, "name": member.get("name"), "seat": member.get("seat"),
                    "group": member.get("group"), "status": member.get("status")},
         "checked_in": meeting.attendance.get(member_id) == "present",
+        "code_reissued": meeting.code_reissues.get(member_id),
         "votes": votes,
     }
 
@@ -131,7 +132,8 @@ def meetings_list(live: Live) -> list[dict[str, Any]]:
 
 def roll_view(meeting: LiveMeeting) -> dict[str, Any]:
     """The roll with each member's attendance, by group, seat and code, and the quorum summary."""
-    members = [{"id": mid, **m, "attendance": meeting.attendance.get(mid)} for mid, m in meeting.members.items()]
+    members = [{"id": mid, **m, "attendance": meeting.attendance.get(mid),
+                "code_reissued": meeting.code_reissues.get(mid)} for mid, m in meeting.members.items()]
     members.sort(key=lambda m: (m["group"], m["seat"], m["code"]))
     return {"summary": meeting.summary(), "members": members}
 

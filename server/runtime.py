@@ -14,13 +14,14 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
+from pathlib import Path
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import gcpolicy
-from server.auth import Principals, SignInThrottle
+from server import gcpolicy, security
+from server.auth import Principals, SignInGuard
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
 from server.errors import ServerError
@@ -45,7 +46,9 @@ class Runtime:
     writer: Writer
     hub: Hub
     principals: Principals
-    sign_ins: SignInThrottle
+    sign_ins: SignInGuard
+    #: the key the sign-in codes are hashed with (server/security.py), kept outside the database
+    code_key: bytes
     gc_watch: GcWatch | None = None
 
 
@@ -71,7 +74,9 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                     group_max=settings.group_commit_max)
     rt = Runtime(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub,
                  Principals(reader_sessions, live, settings.token_cache_s),
-                 SignInThrottle(settings.sign_in_failures, settings.sign_in_window_s))
+                 SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
+                             settings.sign_in_failures_total, settings.sign_in_window_s),
+                 security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")))
     return rt
 
 

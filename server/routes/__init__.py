@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from server.routes import agenda, audit, auth, health, pages, paper, reports, roll, socket, votes
-from server.routes.common import bounded_json, ids_in_range
+from server.routes.common import bounded_json, ids_in_range, same_origin
 from terminals import STATIC
 
 AREAS = (auth, roll, agenda, votes, paper, reports, audit, health)
@@ -16,7 +16,7 @@ AREAS = (auth, roll, agenda, votes, paper, reports, audit, health)
 
 def install(app: FastAPI) -> None:
     """Every route of the server on ``app``: ``/api/...``, ``/ws``, the pages and their static files."""
-    api = APIRouter(prefix="/api", dependencies=[Depends(ids_in_range), Depends(bounded_json)])
+    api = APIRouter(prefix="/api", dependencies=[Depends(same_origin), Depends(ids_in_range), Depends(bounded_json)])
     for area in AREAS:
         api.include_router(area.router)
     app.include_router(api)

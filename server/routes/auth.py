@@ -4,7 +4,6 @@ per-meeting code staff issued. Every sign-in is in the audit log (server/usecase
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -39,33 +38,40 @@ def _login_response(token: str, principal: Principal, hours: int) -> JSONRespons
     return response
 
 
-async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, Principal]]) -> JSONResponse:
-    """Run a sign-in; too many failures from one client block further attempts for a while."""
+async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, Principal]],
+                   account: str | None = None) -> JSONResponse:
+    """Run a sign-in within the limits on failures (server/auth.py ``SignInGuard``)."""
     client = request.client.host if request.client else "?"
-    rt.sign_ins.check(client)
+    rt.sign_ins.check(client, account)
     try:
         token, principal = await rt.writer.submit(attempt, groupable=True)
     except Unauthorized:
-        rt.sign_ins.failed(client)
+        rt.sign_ins.failed(client, account)
         raise
+    rt.sign_ins.succeeded(client)
     return _login_response(token, principal, rt.settings.token_hours)
 
 
 @router.post("/login")
 async def login(body: UserLogin, request: Request, rt: Rt) -> JSONResponse:
+    client = request.client.host if request.client else "?"
+    rt.sign_ins.check(client, body.username)  # before the slow password hash, not only after
+
     def check() -> int | None:
         with rt.sessions() as session:
             return sign_in.check_password(session, body.username, body.password)
 
     user_id = await asyncio.get_running_loop().run_in_executor(None, check)
     hours = rt.settings.token_hours
-    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours))
+    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours), body.username)
 
 
 @router.post("/deputy/login")
 async def deputy_login(body: CodeLogin, request: Request, rt: Rt) -> JSONResponse:
     hours = rt.settings.token_hours
-    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_deputy(tx, body.code, token_hours=hours))
+    key = rt.code_key
+    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_deputy(tx, body.code, token_hours=hours,
+                                                                         code_key=key))
 
 
 @router.post("/logout")
@@ -76,9 +82,7 @@ async def logout(request: Request, rt: Rt) -> JSONResponse:
         rt.principals.forget(token)
         # Sockets signed in with this token end with it (4401, as for a bad token): a revoked
         # token must not keep voting over a socket opened before the logout.
-        for conn in list(rt.hub.by_credential.get(security.digest(token), ())):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(conn.close(4401, "logged out"), 2)
+        await rt.hub.close_credential(security.digest(token), 4401, "logged out")
     response = JSONResponse({"ok": True})
     response.delete_cookie(COOKIE)
     return response

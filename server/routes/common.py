@@ -8,8 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
-from server.auth import runtime
-from server.errors import ServerError, not_found
+from server.auth import foreign_origin, runtime
+from server.errors import Forbidden, ServerError, not_found
 from server.protocol import MAX_JSON_DEPTH, nesting_depth
 from server.runtime import Runtime
 
@@ -26,6 +26,16 @@ def ids_in_range(request: Request) -> None:
         if key.endswith("_id") and isinstance(value, str) and value.isascii() and value.isdigit() \
                 and int(value) > MAX_ID:
             raise not_found("编号对应的对象")
+
+
+def same_origin(request: Request) -> None:
+    """A state-changing request from a page of another site is refused (403 ``foreign_origin``):
+    the sign-in cookie would otherwise let any page the chair opens act as the chair."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    allowed = runtime(request).settings.extra_origins
+    if foreign_origin(request.headers.get("origin"), request.headers.get("host"), allowed):
+        raise Forbidden("foreign_origin", "请求来自其他网站的页面，已拒绝")
 
 
 async def bounded_json(request: Request) -> None:

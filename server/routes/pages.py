@@ -19,14 +19,14 @@ import json
 from typing import Any
 
 import segno
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from server import exports, queries
 from server.auth import optional_caller
 from server.domain import label_tables
-from server.routes.common import Rt
+from server.routes.common import Rt, same_origin
 from terminals import TEMPLATES
 
 templates = Jinja2Templates(directory=str(TEMPLATES))
@@ -165,7 +165,7 @@ async def print_minutes(request: Request, meeting_id: int, rt: Rt) -> Response:
         "sections": [{"title": "", "blocks": _segments(rows)}]})
 
 
-@router.post("/print/codes")
+@router.post("/print/codes", dependencies=[Depends(same_origin)])
 async def print_codes(request: Request, rt: Rt, codes: str = Form(...)) -> Response:
     """The sign-in code sheet: one card per deputy with the code and a QR code of the tablet link.
 

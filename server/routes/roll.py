@@ -113,9 +113,22 @@ async def absence(meeting_id: int, body: Absence, rt: Rt, caller: Caller) -> dic
 
 class CodeRequest(BaseModel):
     member_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(default=None, max_length=20000)
+    #: required when a member already holds a code: why it is replaced (shown to the chair and the deputy)
+    reason: str | None = Field(default=None, max_length=200)
 
 
 @router.post("/meetings/{meeting_id}/codes")
-async def codes(meeting_id: int, body: CodeRequest, rt: Rt, caller: Caller) -> list[dict[str, Any]]:
+async def codes(meeting_id: int, body: CodeRequest, rt: Rt, caller: Caller) -> list[dict[str, object]]:
+    """New sign-in codes, shown once. Replacing a code a member already holds needs ``reason``
+    (400 ``reason_required`` without one): the old code and every token signed in with it stop
+    working at once, the deputy's open sockets are closed (4401), and the re-issue is in the
+    audit log, on the chair console (the roll's ``code_reissued``) and on the deputy's tablet
+    (``me.code_reissued``)."""
     needs(caller, "staff")
-    return await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, body.member_ids, who(caller)))
+    key = rt.code_key
+    issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, body.member_ids, who(caller),
+                                                                code_key=key, reason=body.reason))
+    if issued.reissued:
+        rt.principals.forget_members(issued.reissued)
+        await rt.hub.close_members(issued.reissued, 4401, "code reissued")
+    return issued.codes

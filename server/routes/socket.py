@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from server import protocol
+from server.auth import foreign_origin
 from server.conversation import (
     POLICY_VIOLATION,
     Action,
@@ -165,5 +166,9 @@ class TerminalSocket:
 
 @router.websocket("/ws")
 async def endpoint(websocket: WebSocket) -> None:
+    rt: Runtime = websocket.app.state.runtime
+    if foreign_origin(websocket.headers.get("origin"), websocket.headers.get("host"), rt.settings.extra_origins):
+        await websocket.close(POLICY_VIOLATION, "foreign origin")  # refused before the handshake: HTTP 403
+        return
     await websocket.accept()
     await TerminalSocket(websocket, websocket.app.state.runtime).serve()

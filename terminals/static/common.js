@@ -130,6 +130,11 @@ const R = (() => {
     if (!deadline) return null;
     return Math.max(0, Math.ceil((Date.parse(deadline) - (Date.now() + clockOffset)) / 1000));
   }
+  /* "3日 14:05" (Beijing time) of an RFC 3339 time, for notices. */
+  function clock(iso) {
+    const d = new Date(Date.parse(iso) + 8 * 3600 * 1000);
+    return d.getUTCDate() + "日 " + String(d.getUTCHours()).padStart(2, "0") + ":" + String(d.getUTCMinutes()).padStart(2, "0");
+  }
   function mmss(seconds) {
     const m = Math.floor(seconds / 60), s = seconds % 60;
     return m + ":" + String(s).padStart(2, "0");
@@ -314,6 +319,6 @@ const R = (() => {
   }
 
   return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD,
-    token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss,
+    token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss, clock,
     Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download};
 })();

@@ -44,7 +44,7 @@ def tokens(server: ServerProcess) -> dict[str, str]:
         found[who] = client.headers["Authorization"]
         if who == "staff":
             meeting = ok(client.get("/api/meetings"))[0]["id"]
-            code = ok(client.post(f"/api/meetings/{meeting}/codes", json={}))[0]["code"]
+            code = ok(client.post(f"/api/meetings/{meeting}/codes", json={"reason": "重新发放（测试）"}))[0]["code"]
         client.close()
     deputy = httpx.post(f"{server.url}/api/deputy/login", json={"code": code}, timeout=30).json()["token"]
     found["deputy"] = f"Bearer {deputy}"

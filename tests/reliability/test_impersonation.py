@@ -114,12 +114,15 @@ def test_revoked_codes_logged_out_and_expired_tokens_are_refused(sqlite_server: 
     server = sqlite_server
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
-    first = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"member_ids": [5]}))[0]["code"]
+    reissue = {"member_ids": [5], "reason": "代表遗失签到码"}
+    first = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json=reissue))[0]["code"]
     http = httpx.Client(base_url=server.url, timeout=30)
-    token = ok(http.post("/api/deputy/login", json={"code": first}))["token"]
-    # New codes for the deputy: the old code is refused, the new one works.
-    second = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"member_ids": [5]}))[0]["code"]
+    earlier = ok(http.post("/api/deputy/login", json={"code": first}))["token"]
+    # New codes for the deputy: the old code is refused, and so is every token signed in with it.
+    second = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json=reissue))[0]["code"]
     refused(http.post("/api/deputy/login", json={"code": first}), "bad_code", 401)
+    refused(http.get("/api/me", headers={"Authorization": f"Bearer {earlier}"}), "bad_token", 401)
+    token = ok(http.post("/api/deputy/login", json={"code": second}))["token"]
     other = ok(http.post("/api/deputy/login", json={"code": second}))["token"]
 
     async def sockets() -> None:
