@@ -18,7 +18,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import ipaddress
 import os
 import socket
@@ -31,7 +30,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from server.config import Settings
-from server.network import UNSPECIFIED, interface_addresses, is_loopback, url_host
+from server.network import UNSPECIFIED, interface_addresses, url_host
 
 CA_CERT, CA_KEY, SERVER_CERT, SERVER_KEY = "ca.crt", "ca.key", "server.crt", "server.key"
 CA_DAYS = 3650
@@ -309,11 +308,3 @@ def ca_der(tls: Tls) -> bytes:
     """The local CA certificate in DER, as tablets install it from ``/ca.crt``."""
     assert tls.ca_file is not None
     return x509.load_pem_x509_certificate(tls.ca_file.read_bytes()).public_bytes(serialization.Encoding.DER)
-
-
-def digest_hex(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def serves_loopback_only(settings: Settings) -> bool:
-    return is_loopback(settings.host)

@@ -19,11 +19,11 @@ from sqlalchemy import select
 
 from server import passwords, security
 from server.auth import Caller, needs, who
-from server.errors import ServerError, forbidden
+from server.errors import ServerError, forbidden, not_found
 from server.models import User
 from server.routes.common import Rt
 from server.runtime import Runtime
-from server.usecases.account_common import view
+from server.usecases.account_common import USERNAME, USERNAME_RULE, check_display_name, check_role, view
 from server.usecases.change_password import change_password
 from server.usecases.create_account import create_account
 from server.usecases.reset_password import reset_password
@@ -113,6 +113,10 @@ async def list_accounts(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
 @router.post("/accounts", response_model=CreatedAccount, status_code=201)
 async def create(body: NewAccount, rt: Rt, caller: Caller) -> dict[str, Any]:
     needs(caller, "staff")
+    if not USERNAME.fullmatch(body.username):  # cheap checks first: hashing a password takes a while
+        raise ServerError("invalid_username", USERNAME_RULE, field="username")
+    check_role(body.role)
+    check_display_name(body.display_name)
     password_hash, shown = await _password(body.password, body.username)
     made = await rt.writer.run(lambda tx: create_account(
         tx, username=body.username, display_name=body.display_name, role=body.role, password_hash=password_hash,
@@ -138,7 +142,9 @@ async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Caller) -> di
             return session.scalar(select(User.username).where(User.id == user_id))
 
     name = await asyncio.get_running_loop().run_in_executor(None, username)
-    password_hash, shown = await _password(body.password, name or "")
+    if name is None:
+        raise not_found("账号")
+    password_hash, shown = await _password(body.password, name)
     done, revoked = await rt.writer.run(lambda tx: reset_password(tx, user_id, password_hash=password_hash,
                                                                   by=who(caller)))
     await _end_sign_ins(rt, revoked)
@@ -171,6 +177,6 @@ async def change_own(body: OwnPassword, request: Request, rt: Rt, caller: Caller
     passwords.check_new(body.new_password, user.username, field="new_password")
     password_hash = await _hash(body.new_password)
     revoked = await rt.writer.run(lambda tx: change_password(tx, user_id, password_hash=password_hash,
-                                                             keep_token=caller.credential))
+                                                             keep_token=caller.credential or None))
     await _end_sign_ins(rt, revoked)
     return {**view(user)}

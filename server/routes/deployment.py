@@ -52,7 +52,7 @@ def _tls(request: Request, rt: Rt) -> tls.Tls | None:
 
 
 @router.get("/deployment", response_model=DeploymentInfo)
-async def deployment(request: Request, rt: Rt, caller: Caller) -> dict[str, Any]:
+async def deployment_info(request: Request, rt: Rt, caller: Caller) -> dict[str, Any]:
     needs(caller, "staff")
     base = _base(request, rt)
     made = _tls(request, rt)

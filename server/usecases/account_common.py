@@ -15,6 +15,7 @@ from server.writer import Tx
 
 #: Usernames are typed on tablets and read out: ASCII letters, digits, ``.``, ``_``, ``-``.
 USERNAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+USERNAME_RULE = "用户名应为1至64个英文字母、数字或 . _ -，以字母或数字开头"
 
 
 def view(user: User) -> dict[str, Any]:

@@ -12,15 +12,14 @@ from sqlalchemy import select
 
 from server.errors import Conflict, ServerError
 from server.models import User
-from server.usecases.account_common import USERNAME, check_display_name, check_role, view
+from server.usecases.account_common import USERNAME, USERNAME_RULE, check_display_name, check_role, view
 from server.writer import Tx
 
 
 def create_account(tx: Tx, *, username: str, display_name: str, role: str, password_hash: str,
                    by: str) -> dict[str, Any]:
     if not USERNAME.fullmatch(username):
-        raise ServerError("invalid_username", "用户名应为1至64个英文字母、数字或 . _ -，以字母或数字开头",
-                          field="username")
+        raise ServerError("invalid_username", USERNAME_RULE, field="username")
     role = check_role(role)
     display_name = check_display_name(display_name)
     if tx.session.scalar(select(User.id).where(User.username == username)) is not None:
