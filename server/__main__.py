@@ -38,6 +38,10 @@ def _banner(settings: Settings, base: str, made: tls.Tls | None, found: deployme
         f"  接口文档 (API docs)       {base}/docs",
         "",
     ]
+    addresses = network.interface_addresses() if settings.host in network.UNSPECIFIED else []
+    if len(addresses) > 1 and not settings.public_url:
+        lines += [f"  本机有多个地址 {', '.join(addresses)}：终端使用的地址请用 PUBLIC_URL 指定",
+                  f"  (several addresses: set PUBLIC_URL to the one tablets use; now {base})", ""]
     if made is not None:
         lines += [f"  HTTPS 证书 (certificate): {made.mode} — {', '.join(made.names)}, "
                   f"有效期至 (until) {made.not_after:%Y-%m-%d}"]
