@@ -182,6 +182,7 @@ def _account(rt: Runtime, username: str) -> User:
 
 def accounts(settings: Settings, args: argparse.Namespace) -> int:
     if args.action == "list":
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
         migrate(settings.database_url)
         engine = make_engine(settings.database_url)
         try:
