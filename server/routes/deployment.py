@@ -4,6 +4,7 @@ audit log's public key with its fingerprint. Shown on the staff page ("安全连
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import segno
@@ -84,5 +85,6 @@ async def ca_qr(request: Request, rt: Rt) -> Response:
     made = _tls(request, rt)
     if made is None or made.ca_file is None:
         raise not_found("本地根证书")
-    svg = segno.make(f"{_base(request, rt)}/ca.crt", error="m").svg_inline(scale=5, border=2)
-    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})
+    out = io.BytesIO()
+    segno.make(f"{_base(request, rt)}/ca.crt", error="m").save(out, kind="svg", scale=5, border=2)  # a whole document
+    return Response(out.getvalue(), media_type="image/svg+xml", headers={"Cache-Control": "no-cache"})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import functools
 import json
 import os
@@ -87,9 +88,10 @@ def login(client: httpx.Client, username: str, password: str) -> str:
     return str(response.json()["token"])
 
 
-@pytest.fixture(scope="module")
-def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
-    base = tmp_path_factory.mktemp("hall")
+@contextlib.contextmanager
+def deployed(base: Path, accounts: str = "staff,chair") -> Iterator[Hall]:
+    """``python -m server init --accounts …`` then ``python -m server`` on the hall address, HTTPS,
+    no demo, the signing key encrypted (passphrase and CA outside DATA_DIR), until the block ends."""
     port = hall_port()
     data_dir, secrets = base / "data", base / "secrets"
     env = {**os.environ, "DATA_DIR": str(data_dir), "DATABASE_URL": "", "DEMO": "0", "HOST": HALL_ADDRESS,
@@ -97,7 +99,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
            "AUDIT_KEY_PASSPHRASE_FILE": str(secrets / "audit-key.pass")}
     for variable in ("PUBLIC_URL", "TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_NAMES", "AUDIT_KEY_FILE"):
         env.pop(variable, None)
-    first = run_cli(env, "init", "--accounts", "staff,chair", "--json")
+    first = run_cli(env, "init", "--accounts", accounts, "--json")
     assert first.returncode == 0, first.stderr
     made = json.loads(first.stdout)
     passwords = {a["username"]: a["password"] for a in made["accounts"]}
@@ -116,7 +118,7 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
                 if room.ca_file.exists() and httpx.get(f"{room.url}/api/health", verify=room.tls,
                                                        timeout=2).status_code == 200:
                     break
-            except (httpx.HTTPError, ssl.SSLError, FileNotFoundError):
+            except (httpx.HTTPError, ssl.SSLError):
                 pass
             if time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{log_path.read_text(errors='replace')}")
@@ -125,6 +127,12 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+@pytest.fixture(scope="module")
+def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
+    with deployed(tmp_path_factory.mktemp("hall")) as room:
+        yield room
 
 
 def test_https_and_wss_verified_against_the_generated_ca(hall: Hall) -> None:
@@ -259,7 +267,9 @@ def test_qr_sheet_and_staff_page_carry_the_address_tablets_use(hall: Hall) -> No
         download = staff.get("/ca.crt")
         assert download.headers["content-type"] == "application/x-x509-ca-cert"
         assert download.content == ca.public_bytes(serialization.Encoding.DER)
-        assert staff.get("/ca-qr.svg").text.startswith("<svg")
+        qr = staff.get("/ca-qr.svg")
+        assert qr.headers["content-type"].startswith("image/svg+xml")
+        assert 'xmlns="http://www.w3.org/2000/svg"' in qr.text  # a whole document, for an <img>
         sheet = staff.post("/print/codes", data={"codes": json.dumps([{"code": "ABCDEFGH", "name": "王建国"}])})
         assert sheet.status_code == 200
         assert f"{hall.url}/tablet" in sheet.text and "127.0.0.1" not in sheet.text
