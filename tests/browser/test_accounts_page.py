@@ -24,7 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from tests.browser.pages import ARGS, CHROMIUM, SHOTS, TABLET_LANDSCAPE, TIMEOUT, shot, wait_text
 from tests.conftest import unavailable
-from tests.server.test_deployment import Hall, deployed
+from tests.server.deploy_helpers import Hall, deployed
 
 pytestmark = pytest.mark.browser
 
