@@ -13,12 +13,14 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from server import routes
 from server.config import Settings
 from server.direct_send import RawSend
 from server.errors import ServerError
+from server.network import RefusePlainOffLoopback
 from server.runtime import lifespan
 
 log = logging.getLogger("server")
@@ -35,7 +37,9 @@ HTTP_ERRORS = {
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
-    app = FastAPI(title="县乡人大电子表决系统", version="0.1.0", lifespan=lifespan(settings))
+    # /docs and /redoc from assets packaged with fastapi-offline: they work in a hall with no internet.
+    app: FastAPI = FastAPIOffline(title="县乡人大电子表决系统", version="0.1.0", lifespan=lifespan(settings),
+                                  static_url="/static-docs")
 
     @app.exception_handler(ServerError)
     async def _refused(_request: Request, error: ServerError) -> JSONResponse:
@@ -62,5 +66,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=500, content={"error": {"code": "internal", "message": "服务器内部错误"}})
 
     app.add_middleware(RawSend)
+    app.add_middleware(RefusePlainOffLoopback)
     routes.install(app)
     return app

@@ -75,6 +75,12 @@ class Principals:
         self._cache[key] = (principal, now + self.cache_s)
         return principal
 
+    def forget_digests(self, digests: list[str]) -> None:
+        """Drop these tokens (by digest) from the cache: they were revoked (an account disabled,
+        its role or password changed)."""
+        for key in digests:
+            self._cache.pop(key, None)
+
     async def resolve_async(self, token: str) -> Principal | None:
         """:meth:`resolve` off the event loop (it may read the database)."""
         return await asyncio.get_running_loop().run_in_executor(None, self.resolve, token)

@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import gcpolicy, security
+from server import gcpolicy, security, signing_key
 from server.auth import Principals, SignInGuard
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
@@ -60,7 +60,8 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     writer_engine = make_engine(settings.database_url, writer=True)
     reader_sessions = session_factory(engine)
     writer_sessions = session_factory(writer_engine)
-    ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions)
+    signer = signing_key.load(settings, settings.origin.split("/")[0])
+    ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions, signer)
     with reader_sessions() as session:
         live = rebuild(session)
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)

@@ -7,11 +7,24 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from server.routes import agenda, audit, auth, health, pages, paper, reports, roll, socket, votes
+from server.routes import (
+    accounts,
+    agenda,
+    audit,
+    auth,
+    deployment,
+    health,
+    pages,
+    paper,
+    reports,
+    roll,
+    socket,
+    votes,
+)
 from server.routes.common import bounded_json, ids_in_range, same_origin
 from terminals import STATIC
 
-AREAS = (auth, roll, agenda, votes, paper, reports, audit, health)
+AREAS = (auth, accounts, roll, agenda, votes, paper, reports, audit, health, deployment)
 
 
 def install(app: FastAPI) -> None:
@@ -22,4 +35,5 @@ def install(app: FastAPI) -> None:
     app.include_router(api)
     app.include_router(socket.router)
     app.include_router(pages.router)
+    app.include_router(deployment.pages)
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

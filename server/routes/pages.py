@@ -23,7 +23,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from server import exports, queries
+from server import exports, network, queries
 from server.auth import optional_caller
 from server.domain import label_tables
 from server.routes.common import Rt, same_origin
@@ -180,7 +180,7 @@ async def print_codes(request: Request, rt: Rt, codes: str = Form(...)) -> Respo
             raise ValueError
     except ValueError:
         return _refusal(request, "签到码数据格式错误", 400)
-    base = str(request.base_url).rstrip("/")
+    base = network.base_url(rt.settings, str(request.base_url))  # PUBLIC_URL: the address tablets use
     cards = []
     for entry in entries[:2000]:
         if not isinstance(entry, dict) or not isinstance(entry.get("code"), str):

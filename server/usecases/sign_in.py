@@ -44,6 +44,8 @@ def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str,
     user = tx.session.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Unauthorized("bad_credentials", "用户名或密码错误")
+    if user.disabled:
+        raise ServerError("account_disabled", "该账号已停用，请与会务工作人员联系", status=403)
     meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
     principal = Principal(user.role, user.display_name, user_id=user.id, meeting_id=meeting_id)
     token = _issue(tx, principal, token_hours)

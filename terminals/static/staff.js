@@ -186,7 +186,31 @@
   }
   $("#add-item").addEventListener("click", () => editItem(null));
 
+  /* A fresh deployment (python -m server init) has accounts but no meeting yet: create it here.
+     A staff sign-in belongs to the meeting open when it was made, so sign in again after. */
+  function firstMeeting() {
+    for (const name of ["roll", "codes", "agenda"]) {  /* accounts and 安全连接 stay */
+      $("[data-tab=" + name + "]").hidden = true;
+      $("[data-panel=" + name + "]").hidden = true;
+    }
+    $("#first-meeting").hidden = false;
+    $("#m-kind").replaceChildren(...Object.entries(LABELS.BODY).filter(([k]) => k !== "presidium").map(([k, l]) =>
+      el("option", {value: k}, l)));
+    $("#meeting-form").addEventListener("submit", async event => {
+      event.preventDefault();
+      try {
+        await api("/api/meetings", {body: {body_kind: $("#m-kind").value, body_name: $("#m-body").value.trim(),
+          title: $("#m-title").value.trim()}});
+        await R.alertBox("会议已创建", "请重新登录以开始工作。");
+        try { await api("/api/logout", {method: "POST", body: {}}); } catch (e) { /* signed out anyway */ }
+        R.setToken(null);
+        location.reload();
+      } catch (e) { $("#m-error").textContent = e.message; }
+    });
+  }
+
   R.rolePage(me => {
+    if (!me.meeting_id) { firstMeeting(); return; }
     meetingId = me.meeting_id;
     loadRoll();
     const live = new R.Live({token: R.token(), onStatus: R.connectionStatus, onMessage: m => {
