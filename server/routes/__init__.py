@@ -5,6 +5,7 @@ server/queries.py. Every refusal is ``{"error": {"code", "message", "field"?}}``
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from server.routes import agenda, audit, auth, health, pages, paper, reports, roll, socket, votes
@@ -14,9 +15,14 @@ from terminals import STATIC
 AREAS = (auth, roll, agenda, votes, paper, reports, audit, health)
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id in /openapi.json: its handler's name (``add_item``, ``close``), unique across the API."""
+    return route.name
+
+
 def install(app: FastAPI) -> None:
     """Every route of the server on ``app``: ``/api/...``, ``/ws``, the pages and their static files."""
-    api = APIRouter(prefix="/api", dependencies=[Depends(ids_in_range)])
+    api = APIRouter(prefix="/api", dependencies=[Depends(ids_in_range)], generate_unique_id_function=operation_id)
     for area in AREAS:
         api.include_router(area.router)
     app.include_router(api)

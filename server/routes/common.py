@@ -1,20 +1,41 @@
-"""What every HTTP route shares: the runtime and caller dependencies, the id range check, and
-reading a JSON object body."""
+"""What every HTTP route shares: the runtime and caller dependencies, the id range check, and how a
+route declares its answer and its refusals (:func:`answers`, :func:`file_answers`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Annotated, Any
 
 from fastapi import Depends, Request
+from fastapi.responses import Response
 
-from server.auth import runtime
-from server.errors import ServerError, not_found
+from server.auth import Caller, needs, runtime
+from server.conversation import Principal
+from server.domain import Role
+from server.errors import not_found
 from server.runtime import Runtime
+from server.schemas.base import MAX_ID
+from server.schemas.errors import refusals
 
-#: Ids are 32-bit columns: a larger number names nothing.
-MAX_ID = 2**31 - 1
+__all__ = ["MAX_ID", "Roles", "Rt", "answers", "as_role", "file_answers", "ids_in_range"]
 
 Rt = Annotated[Runtime, Depends(runtime)]
+
+class Roles:
+    """A dependency: the signed-in caller (401 without a valid token), refused with 403 unless their
+    role is one of ``roles``. /openapi.json lists the roles of each operation from it (``x-roles``)."""
+
+    def __init__(self, *roles: Role) -> None:
+        self.roles = roles
+
+    async def __call__(self, principal: Caller) -> Principal:
+        needs(principal, *self.roles)
+        return principal
+
+
+def as_role(*roles: Role) -> Any:
+    """``caller: Annotated[Principal, as_role(Role.STAFF)]``: the caller, who must have one of ``roles``."""
+    return Depends(Roles(*roles))
 
 
 def ids_in_range(request: Request) -> None:
@@ -24,12 +45,22 @@ def ids_in_range(request: Request) -> None:
             raise not_found("编号对应的对象")
 
 
-async def json_object(request: Request) -> dict[str, Any]:
-    """The request body as a JSON object, or a 400 that says what is wrong with it."""
-    try:
-        data = await request.json()
-    except ValueError:
-        raise ServerError("malformed_json", "请求内容不是有效的 JSON") from None
-    if not isinstance(data, dict):
-        raise ServerError("not_an_object", "请求内容应为 JSON 对象")
-    return data
+def answers(model: Any, *statuses: int, codes: Mapping[int, str] | None = None,
+            special: Mapping[int, dict[str, Any]] | None = None) -> dict[str, Any]:
+    """A JSON route's answer model and the statuses it can refuse with (server/schemas/errors.py).
+
+    A key left out of what the handler returns stays out of the answer (``absent`` fields). Who may
+    call the route is read from its dependencies (:class:`Roles`) by server/openapi.py."""
+    return {"response_model": model, "response_model_exclude_unset": True,
+            "responses": refusals(*statuses, codes=codes, special=special)}
+
+
+def file_answers(media_types: Mapping[str, str], description: str, *statuses: int,
+                 codes: Mapping[int, str] | None = None) -> dict[str, Any]:
+    """A route that answers a file (CSV, XLSX, zip, text): each media type with its layout."""
+    binary = {"type": "string", "format": "binary"}
+    content = {media: {"schema": {"type": "string"} if media.startswith("text/") else binary}
+               for media in media_types}
+    ok = {"description": description + "".join(f"\n\n`{m}`: {what}" for m, what in media_types.items()),
+          "content": content}
+    return {"response_class": Response, "responses": {200: ok, **refusals(*statuses, codes=codes)}}
