@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -110,15 +109,6 @@ def _callers(document: dict[str, Any]) -> None:
             operation["description"] = (operation.get("description", "") + "\n\n" + line).strip()
 
 
-def _rename(document: dict[str, Any], old: str, new: str) -> None:
-    schemas = document["components"]["schemas"]
-    schemas[new] = {**schemas.pop(old), "title": new}
-    text = json.dumps(document, ensure_ascii=False).replace(f'"#/components/schemas/{old}"',
-                                                            f'"#/components/schemas/{new}"')
-    document.clear()
-    document.update(json.loads(text))
-
-
 def build(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(title=app.title, version=app.version, description=DESCRIPTION, routes=app.routes)
     components = document.setdefault("components", {})
@@ -126,7 +116,6 @@ def build(app: FastAPI) -> dict[str, Any]:
     schemas.update(error_components())
     schemas.update(tally.components())
     _no_fastapi_422(document)
-    _rename(document, "Body_import_roll", "RollFileUpload")
     _callers(document)
     components["securitySchemes"] = SECURITY_SCHEMES
     _labels(schemas)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, UploadFile
+from fastapi import APIRouter, File
 from fastapi.responses import JSONResponse, Response
 
 from server import queries, rollfile
@@ -25,8 +25,8 @@ router = APIRouter(tags=["roll"])
 Staff = Annotated[Principal, as_role(Role.STAFF)]
 
 ROLL_REFUSED = {
-    "description": "The file has errors (`roll_errors`: nothing imported, every problem in `rows`), or the request "
-                   "does not fit this schema (" + STATUS[422] + ")",
+    "description": "The file has errors (`roll_errors`: nothing imported, every problem in `rows`), or: "
+                   + STATUS[422],
     "content": {"application/json": {"schema": {"anyOf": [{"$ref": REF.format(model="RollRefusal")},
                                                           {"$ref": REF.format(model="Refusal")}]}}},
 }
@@ -63,8 +63,9 @@ async def get_roll(meeting_id: int, rt: Rt, caller: Annotated[Principal, as_role
 @router.post("/meetings/{meeting_id}/roll/import", description=schema.ROLL_FILE,
              **answers(schema.RollImported, 400, 401, 403, 404, 409, 422, 503, special={422: ROLL_REFUSED},
                        codes={400: "file_too_large, malformed_request", 409: "vote_open"}))
-async def import_roll(meeting_id: int, rt: Rt, caller: Staff,
-                      file: Annotated[UploadFile, File(description="The roll file: CSV or XLSX.")]) -> JSONResponse:
+async def import_roll(meeting_id: int, form: Annotated[schema.RollUpload, File()], rt: Rt,
+                      caller: Staff) -> JSONResponse:
+    file = form.file
     queries.meeting_of(rt.live, meeting_id)
     limit = rt.settings.roll_file_max_bytes
     data = await file.read(limit + 1)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from fastapi import UploadFile
 from pydantic import Field
 
 from server import rollfile
@@ -63,6 +64,12 @@ class RollMember(Answer):
 class Roll(Answer):
     summary: AttendanceSummary
     members: list[RollMember] = Field(description="By group, seat and code.")
+
+
+class RollUpload(Request):
+    """The multipart form of a roll import: the file alone (any other form field is refused)."""
+
+    file: UploadFile = Field(description="The roll file: CSV or XLSX (docs/roll-file.md).")
 
 
 class RollImported(Answer):

@@ -61,12 +61,12 @@ def components() -> dict[str, Any]:
             + ", ".join(f"`{f}`" for f in SET_AT_OPENING) + ". Checked by tally when the item is added or changed.")
         out[f"{name}VoteDefinition"] = _without(
             schema, ("ballots",), f"{name}VoteDefinition",
-            f"The definition of a vote of kind `{kind}` as frozen when it opened: the item's definition with the roll's figures "
-            "(`members_of_record`, `present`), the body and the round; with the ballots it is the vote's "
-            "document in `tally_inputs.json`.")
+            f"The definition of a vote of kind `{kind}` as frozen when it opened: the item's definition with the "
+            "roll's figures (`members_of_record`, `present`), the body and the round; with the ballots it is the "
+            "vote's document in `tally_inputs.json`.")
         ballot = copy.deepcopy(schema["properties"]["ballots"]["items"])
-        out[f"{name}Ballot"] = {"title": f"{name}Ballot",
-                                "description": f"A ballot of a vote of kind `{kind}` (tally's ballot format).", **ballot}
+        out[f"{name}Ballot"] = {"title": f"{name}Ballot", **ballot,
+                                "description": f"A ballot of a vote of kind `{kind}` (tally's ballot format)."}
     out["ItemDefinition"] = {
         "title": "ItemDefinition",
         "description": "An item's definition: the one for the item's kind.",
