@@ -42,7 +42,7 @@ async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, 
     return _login_response(token, principal, rt.settings.token_hours)
 
 
-@router.post("/login", **answers(schema.SignedIn, 401, 422, 429, 503, codes={401: "bad_credentials"}))
+@router.post("/login", **answers(schema.SignedIn, 400, 401, 422, 429, 503, codes={401: "bad_credentials"}))
 async def login(body: schema.UserLogin, request: Request, rt: Rt) -> JSONResponse:
     """Staff, the chair, 计票人 and auditors sign in with their password."""
 
@@ -55,7 +55,7 @@ async def login(body: schema.UserLogin, request: Request, rt: Rt) -> JSONRespons
     return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours))
 
 
-@router.post("/deputy/login", **answers(schema.SignedIn, 401, 422, 429, 503, codes={401: "bad_code"}))
+@router.post("/deputy/login", **answers(schema.SignedIn, 400, 401, 422, 429, 503, codes={401: "bad_code"}))
 async def deputy_login(body: schema.CodeLogin, request: Request, rt: Rt) -> JSONResponse:
     """A deputy signs in with the code staff issued for this meeting (no password)."""
     hours = rt.settings.token_hours

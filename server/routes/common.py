@@ -38,10 +38,12 @@ def as_role(*roles: Role) -> Any:
     return Depends(Roles(*roles))
 
 
-def ids_in_range(request: Request) -> None:
-    """A numeric id beyond any column's range names nothing: 404, not a database error."""
+async def ids_in_range(request: Request) -> None:
+    """A numeric id beyond any column's range names nothing: 404, not a database error. (Only ASCII
+    digits are a number here: ``"¹".isdigit()`` is true, and ``int("¹")`` fails.)"""
     for key, value in request.path_params.items():
-        if key.endswith("_id") and isinstance(value, str) and value.isdigit() and int(value) > MAX_ID:
+        if key.endswith("_id") and isinstance(value, str) and value.isascii() and value.isdigit() \
+                and int(value) > MAX_ID:
             raise not_found("编号对应的对象")
 
 

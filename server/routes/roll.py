@@ -37,7 +37,7 @@ async def meetings(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
     return queries.meetings_list(rt.live)
 
 
-@router.post("/meetings", **answers(schema.MeetingCreated, 401, 403, 422, 503))
+@router.post("/meetings", **answers(schema.MeetingCreated, 400, 401, 403, 422, 503))
 async def create_meeting(body: schema.NewMeeting, rt: Rt, caller: Staff) -> dict[str, int]:
     """A meeting of a new body (with its own roll)."""
     settings = body.settings.model_dump(mode="json", exclude_unset=True)
@@ -103,7 +103,7 @@ async def staff_check_in(meeting_id: int, body: schema.StaffCheckIn, rt: Rt, cal
 
 
 @router.post("/meetings/{meeting_id}/absence",
-             **answers(Ok, 401, 403, 404, 409, 422, 503, codes={409: "already_present"}))
+             **answers(Ok, 400, 401, 403, 404, 409, 422, 503, codes={409: "already_present"}))
 async def absence(meeting_id: int, body: schema.Absence, rt: Rt, caller: Staff) -> dict[str, bool]:
     """Record 请假 (leave) or 缺席 (absent) for a deputy who has not checked in."""
     await rt.writer.run(

@@ -63,7 +63,8 @@ class RollRefusal(BaseModel):
 
 #: What each status means on this API, and the codes it carries whatever the route.
 STATUS = {
-    400: "Refused by the rules of the session; `code` says which.",
+    400: "Refused by the rules of the session; `code` says which. A body that cannot be read at all (not UTF-8, a "
+         "broken multipart form) is `malformed_request`.",
     401: "Not signed in (`unauthenticated`) or the token is unknown, expired or revoked (`bad_token`).",
     403: "The caller's role may not do this (`forbidden`).",
     404: "What the path names does not exist (`not_found`).",

@@ -94,6 +94,8 @@ def test_every_operation_declares_its_body_its_answer_and_its_refusals(document:
         integer_path = any(p["in"] == "path" and p["schema"].get("type") == "integer" for p in parameters)
         if body is not None or integer_path:
             assert "422" in responses, where
+        if body is not None:
+            assert "400" in responses, where  # a body that cannot be read at all: malformed_request
         if any(p["in"] == "path" for p in parameters):
             assert "404" in responses, where
         roles = spec.get("x-roles")
@@ -450,3 +452,56 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert not never_called, f"operations the session did not exercise: {sorted(never_called)}"
     for client in (anonymous, staff, chair, clerk1, clerk2, auditor, *deputies.values()):
         client.close()
+
+
+# -- whatever is sent, the answer is one the document declares ----------------------------------------
+@pytest.mark.slow
+def test_answers_to_generated_requests_conform_to_the_document(contract_server: ServerProcess) -> None:
+    """Schemathesis sends requests that fit the document and requests that do not, to every operation,
+    as each role: every answer's status must be declared for the operation, its media type declared
+    for the status, and its body valid against the declared schema (no 5xx)."""
+    schemathesis = pytest.importorskip("schemathesis")
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    from schemathesis import GenerationMode
+    from schemathesis.checks import (
+        content_type_conformance,
+        not_a_server_error,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    anonymous = SchemaClient(contract_server.url, _served(contract_server))
+    tokens: dict[str, str | None] = {"anonymous": None}
+    for username in ("staff", "chair", "jipiao1", "auditor"):  # before the fuzzing trips the sign-in limit
+        tokens[username] = _sign_in(anonymous, username).token
+    staff = anonymous.as_(tokens["staff"])
+    meeting_id = staff.json("meetings")[0]["id"]
+    code = staff.json("codes", path={"meeting_id": meeting_id}, json={"member_ids": [2]})[0]["code"]
+    tokens["deputy"] = anonymous.json("deputy_login", json={"code": code})["token"]
+    schema = schemathesis.openapi.from_url(f"{contract_server.url}/openapi.json").exclude(path="/api/logout")
+    strategy = st.one_of(schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE))
+    checks = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+    failures: dict[str, str] = {}
+
+    def fuzz(token: str | None) -> None:
+        @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+        @given(case=strategy)
+        def call(case: Any) -> None:
+            headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}
+            if token is not None:
+                headers["Authorization"] = f"Bearer {token}"
+            case.headers = headers
+            response = case.call(base_url=contract_server.url, timeout=30)
+            try:
+                case.validate_response(response, checks=checks)
+            except Exception as failure:  # every failure is collected; the first of each kind is shown
+                failures.setdefault(f"{case.method} {case.path} -> {response.status_code}",
+                                    f"{failure}\n{response.text[:300]}")
+
+        call()
+
+    for token in tokens.values():
+        fuzz(token)
+    anonymous.close()
+    assert not failures, "\n\n".join(f"{k}: {v}" for k, v in list(failures.items())[:5])
