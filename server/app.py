@@ -49,6 +49,8 @@ def invalid_request(errors: Sequence[Any]) -> dict[str, str]:
     where = [str(p) for p in first.get("loc", ())[1:]]
     if not where and first.get("type") in ("model_attributes_type", "dict_type", "model_type"):
         return {"code": "invalid_request", "message": "请求内容应为 JSON 对象"}
+    if not where and first.get("type") == "missing":
+        return {"code": "invalid_request", "message": "缺少请求内容"}
     if where and where[0] in UNION_TAGS:
         where = where[1:]
     if first.get("type", "").startswith("union_tag"):

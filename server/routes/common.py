@@ -63,6 +63,7 @@ def file_answers(media_types: Mapping[str, str], description: str, *statuses: in
     binary = {"type": "string", "format": "binary"}
     content = {media: {"schema": {"type": "string"} if media.startswith("text/") else binary}
                for media in media_types}
-    ok = {"description": description + "".join(f"\n\n`{m}`: {what}" for m, what in media_types.items()),
+    ok = {"description": "The file." + "".join(f"\n\n`{m}`: {what}" for m, what in media_types.items()),
           "content": content}
-    return {"response_class": Response, "responses": {200: ok, **refusals(*statuses, codes=codes)}}
+    return {"description": description, "response_class": Response,
+            "responses": {200: ok, **refusals(*statuses, codes=codes)}}

@@ -34,6 +34,7 @@ ROLL_REFUSED = {
 
 @router.get("/meetings", **answers(list[schema.MeetingListed], 401))
 async def meetings(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
+    """Every meeting, oldest first."""
     return queries.meetings_list(rt.live)
 
 
