@@ -15,8 +15,6 @@ from typing import Any
 import httpx
 import jsonschema
 
-ERROR_STATUSES = range(400, 600)
-
 
 class ContractBroken(AssertionError):
     """The server or the test did something the document does not allow."""
@@ -86,8 +84,7 @@ class SchemaClient:
 
     def as_(self, token: str | None) -> SchemaClient:
         """The same client for another caller (sharing the record of what was called)."""
-        other = SchemaClient(self.base_url, self.document, token, self.called, self.statuses)
-        return other
+        return SchemaClient(self.base_url, self.document, token, self.called, self.statuses)
 
     def close(self) -> None:
         self.http.close()
