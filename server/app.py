@@ -9,6 +9,8 @@ congress. The app is the routes (server/routes/), the one error shape, and the r
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -16,9 +18,10 @@ from fastapi.responses import JSONResponse
 from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import routes
+from server import openapi, routes
 from server.config import Settings
 from server.direct_send import RawSend
+from server.domain import ItemKind
 from server.errors import ServerError
 from server.network import RefusePlainOffLoopback
 from server.runtime import lifespan
@@ -34,6 +37,35 @@ HTTP_ERRORS = {
 }
 
 
+#: The tags of the one discriminated union among the request bodies (an agenda item, by kind): Pydantic
+#: puts the tag in an error's location, where it names no field.
+UNION_TAGS = frozenset(kind.value for kind in ItemKind)
+
+
+def invalid_request(errors: Sequence[Any]) -> dict[str, str]:
+    """A request that does not fit its schema: 422 ``invalid_request``, ``field`` naming the first
+    field at fault as a path (``definition``, ``member_ids.0``) — the one error shape."""
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return {"code": "invalid_request", "message": "请求内容不是有效的 JSON"}
+    where = [str(p) for p in first.get("loc", ())[1:]]
+    if not where and first.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+        return {"code": "invalid_request", "message": "请求内容应为 JSON 对象"}
+    if not where and first.get("type") == "missing":
+        return {"code": "invalid_request", "message": "缺少请求内容"}
+    if where and where[0] in UNION_TAGS:
+        where = where[1:]
+    if first.get("type", "").startswith("union_tag"):
+        where.append(str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
+    field = ".".join(where)
+    out = {"code": "invalid_request", "message": "请求格式错误" + (f"：{field}" if field else "")}
+    if first.get("type") == "extra_forbidden":
+        out["message"] = f"请求中有未知字段：{field}"
+    if field:
+        out["field"] = field
+    return out
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
@@ -47,10 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0] if error.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-        return JSONResponse(status_code=422, content={"error": {
-            "code": "invalid_request", "message": "请求格式错误" + (f"：{field}" if field else ""), "field": field}})
+        return JSONResponse(status_code=422, content={"error": invalid_request(error.errors())})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -68,4 +97,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RawSend)
     app.add_middleware(RefusePlainOffLoopback)
     routes.install(app)
+    openapi.install(app)
     return app

@@ -5,6 +5,7 @@ server/queries.py. Every refusal is ``{"error": {"code", "message", "field"?}}``
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, FastAPI
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 
 from server.routes import (
@@ -27,9 +28,15 @@ from terminals import STATIC
 AREAS = (auth, accounts, roll, agenda, votes, paper, reports, audit, health, deployment)
 
 
+def operation_id(route: APIRoute) -> str:
+    """An operation's id in /openapi.json: its handler's name (``add_item``, ``close``), unique across the API."""
+    return route.name
+
+
 def install(app: FastAPI) -> None:
     """Every route of the server on ``app``: ``/api/...``, ``/ws``, the pages and their static files."""
-    api = APIRouter(prefix="/api", dependencies=[Depends(same_origin), Depends(ids_in_range), Depends(bounded_json)])
+    api = APIRouter(prefix="/api", dependencies=[Depends(same_origin), Depends(ids_in_range), Depends(bounded_json)],
+                    generate_unique_id_function=operation_id)
     for area in AREAS:
         api.include_router(area.router)
     app.include_router(api)

@@ -11,18 +11,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from server import passwords, security
-from server.auth import Caller, needs, who
+from server.auth import Caller, who
+from server.conversation import Principal
+from server.domain import Role
 from server.errors import ServerError, forbidden, not_found
 from server.models import User
-from server.routes.common import Rt
+from server.routes.common import Rt, answers, as_role
 from server.runtime import Runtime
+from server.schemas.base import Answer
+from server.schemas.base import Request as RequestBody
 from server.usecases.account_common import USERNAME, USERNAME_RULE, check_display_name, check_role, view
 from server.usecases.change_password import change_password
 from server.usecases.create_account import create_account
@@ -30,9 +34,10 @@ from server.usecases.reset_password import reset_password
 from server.usecases.update_account import update_account
 
 router = APIRouter(tags=["accounts"])
+Staff = Annotated[Principal, as_role(Role.STAFF)]
 
 
-class Account(BaseModel):
+class Account(Answer):
     id: int
     username: str
     display_name: str
@@ -40,38 +45,34 @@ class Account(BaseModel):
     disabled: bool
 
 
-class NewAccount(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class NewAccount(RequestBody):
     username: str = Field(min_length=1, max_length=64)
     display_name: str = Field(min_length=1, max_length=100)
     role: str = Field(min_length=1, max_length=16, description="chair | staff | scrutineer | auditor")
     password: str | None = Field(default=None, max_length=200, description="empty: the server generates one")
 
 
-class CreatedAccount(BaseModel):
+class CreatedAccount(Answer):
     account: Account
     password: str | None = Field(description="the generated password, shown this once; null if one was given")
 
 
-class AccountChange(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class AccountChange(RequestBody):
     display_name: str | None = Field(default=None, max_length=100)
     role: str | None = Field(default=None, max_length=16)
     disabled: bool | None = None
 
 
-class PasswordReset(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class PasswordReset(RequestBody):
     password: str | None = Field(default=None, max_length=200, description="empty: the server generates one")
 
 
-class PasswordSet(BaseModel):
+class PasswordSet(Answer):
     username: str
     password: str | None = Field(description="the generated password, shown this once; null if one was given")
 
 
-class OwnPassword(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class OwnPassword(RequestBody):
     current_password: str = Field(min_length=1, max_length=200)
     new_password: str = Field(min_length=1, max_length=200)
 
@@ -99,9 +100,9 @@ async def _password(given: str | None, username: str) -> tuple[str, str | None]:
     return await _hash(generated), generated
 
 
-@router.get("/accounts", response_model=list[Account])
-async def list_accounts(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
-    needs(caller, "staff")
+@router.get("/accounts", **answers(list[Account], 401, 403))
+async def list_accounts(rt: Rt, caller: Staff) -> list[dict[str, Any]]:
+    """Every account with a password (chair, staff, 计票人/监票人, auditors); never a password."""
 
     def read() -> list[dict[str, Any]]:
         with rt.sessions() as session:
@@ -110,9 +111,12 @@ async def list_accounts(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
     return await asyncio.get_running_loop().run_in_executor(None, read)
 
 
-@router.post("/accounts", response_model=CreatedAccount, status_code=201)
-async def create(body: NewAccount, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+@router.post("/accounts", **answers(
+    CreatedAccount, 400, 401, 403, 409, 422, 503,
+    codes={400: "invalid_username, invalid_role, invalid_display_name, weak_password, published_password",
+           409: "user_exists"}))
+async def create(body: NewAccount, rt: Rt, caller: Staff) -> dict[str, Any]:
+    """A new account; with no password given the server generates one and shows it this once."""
     if not USERNAME.fullmatch(body.username):  # cheap checks first: hashing a password takes a while
         raise ServerError("invalid_username", USERNAME_RULE, field="username")
     check_role(body.role)
@@ -124,18 +128,21 @@ async def create(body: NewAccount, rt: Rt, caller: Caller) -> dict[str, Any]:
     return {"account": made, "password": shown}
 
 
-@router.patch("/accounts/{user_id}", response_model=Account)
-async def change(user_id: int, body: AccountChange, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+@router.patch("/accounts/{user_id}", **answers(Account, 400, 401, 403, 404, 409, 422, 503,
+                                               codes={409: "last_staff"}))
+async def change(user_id: int, body: AccountChange, rt: Rt, caller: Staff) -> dict[str, Any]:
+    """Rename, change the role of, disable or enable an account; a new role or disabling ends its
+    sign-ins at once."""
     changed, revoked = await rt.writer.run(lambda tx: update_account(
         tx, user_id, display_name=body.display_name, role=body.role, disabled=body.disabled, by=who(caller)))
     await _end_sign_ins(rt, revoked)
     return changed
 
 
-@router.post("/accounts/{user_id}/password", response_model=PasswordSet)
-async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+@router.post("/accounts/{user_id}/password", **answers(PasswordSet, 400, 401, 403, 404, 422, 503,
+                                                       codes={400: "weak_password, published_password"}))
+async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Staff) -> dict[str, Any]:
+    """A new password for an account (generated and shown once, or given); its sign-ins end."""
 
     def username() -> str | None:
         with rt.sessions() as session:
@@ -151,7 +158,8 @@ async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Caller) -> di
     return {"username": done, "password": shown}
 
 
-@router.post("/me/password", response_model=Account)
+@router.post("/me/password", **answers(Account, 400, 401, 403, 422, 429, 503,
+                                       codes={400: "wrong_password, same_password, weak_password, published_password"}))
 async def change_own(body: OwnPassword, request: Request, rt: Rt, caller: Caller) -> dict[str, Any]:
     """Change one's own password (any account; deputies sign in with codes and have none). The
     current password is asked again; wrong answers count as failed sign-ins."""

@@ -5,30 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
 
 from server import security
 from server.auth import COOKIE, Caller, bearer_token
 from server.conversation import Principal
 from server.errors import Unauthorized
-from server.routes.common import Rt
+from server.routes.common import Rt, answers
+from server.schemas import auth as schema
+from server.schemas.base import Ok
 from server.usecases import sign_in
 from server.writer import Tx
 
 router = APIRouter(tags=["sign-in"])
-
-
-class UserLogin(BaseModel):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=200)
-
-
-class CodeLogin(BaseModel):
-    code: str = Field(min_length=4, max_length=32)
 
 
 def _login_response(token: str, principal: Principal, hours: int) -> JSONResponse:
@@ -52,8 +43,9 @@ async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, 
     return _login_response(token, principal, rt.settings.token_hours)
 
 
-@router.post("/login")
-async def login(body: UserLogin, request: Request, rt: Rt) -> JSONResponse:
+@router.post("/login", **answers(schema.SignedIn, 400, 401, 422, 429, 503, codes={401: "bad_credentials"}))
+async def login(body: schema.UserLogin, request: Request, rt: Rt) -> JSONResponse:
+    """Staff, the chair, 计票人 and auditors sign in with their password."""
     client = request.client.host if request.client else "?"
     rt.sign_ins.check(client, body.username)  # before the slow password hash, not only after
 
@@ -66,16 +58,18 @@ async def login(body: UserLogin, request: Request, rt: Rt) -> JSONResponse:
     return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours), body.username)
 
 
-@router.post("/deputy/login")
-async def deputy_login(body: CodeLogin, request: Request, rt: Rt) -> JSONResponse:
+@router.post("/deputy/login", **answers(schema.SignedIn, 400, 401, 422, 429, 503, codes={401: "bad_code"}))
+async def deputy_login(body: schema.CodeLogin, request: Request, rt: Rt) -> JSONResponse:
+    """A deputy signs in with the code staff issued for this meeting (no password)."""
     hours = rt.settings.token_hours
     key = rt.code_key
     return await _sign_in(rt, request, lambda tx: sign_in.sign_in_deputy(tx, body.code, token_hours=hours,
                                                                          code_key=key))
 
 
-@router.post("/logout")
+@router.post("/logout", **answers(Ok, 503))
 async def logout(request: Request, rt: Rt) -> JSONResponse:
+    """Revoke the caller's token (if any) and close the sockets opened with it; clears the cookie."""
     token = bearer_token(request)
     if token:
         await rt.writer.run(lambda tx: sign_in.revoke_token(tx, token))
@@ -88,7 +82,8 @@ async def logout(request: Request, rt: Rt) -> JSONResponse:
     return response
 
 
-@router.get("/me")
-async def me(caller: Caller) -> dict[str, Any]:
+@router.get("/me", **answers(schema.Caller, 401))
+async def me(caller: Caller) -> dict[str, object]:
+    """Who is calling."""
     return {"role": caller.role, "name": caller.name, "member_id": caller.member_id,
             "meeting_id": caller.meeting_id}

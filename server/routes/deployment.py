@@ -5,24 +5,26 @@ audit log's public key with its fingerprint. Shown on the staff page ("安全连
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Annotated, Any
 
 import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from pydantic import BaseModel
 
 from audit import keys
 from server import network, signing_key, tls
-from server.auth import Caller, needs
+from server.conversation import Principal
+from server.domain import Role
 from server.errors import not_found
-from server.routes.common import Rt
+from server.routes.common import Rt, answers, as_role
+from server.schemas.base import Answer
 
 router = APIRouter(tags=["deployment"])
 pages = APIRouter(include_in_schema=False)
+Staff = Annotated[Principal, as_role(Role.STAFF)]
 
 
-class TlsInfo(BaseModel):
+class TlsInfo(Answer):
     mode: str  # local-ca | given
     fingerprint: str  # SHA-256 of the local CA (local-ca) or of the server certificate (given)
     names: list[str]
@@ -30,13 +32,13 @@ class TlsInfo(BaseModel):
     ca_url: str | None  # where tablets download the local CA
 
 
-class AuditKeyInfo(BaseModel):
+class AuditKeyInfo(Answer):
     vkey: str
     fingerprint: str
     protection: str  # encrypted | outside-data-dir | clear
 
 
-class DeploymentInfo(BaseModel):
+class DeploymentInfo(Answer):
     public_url: str
     tls: TlsInfo | None
     audit_key: AuditKeyInfo
@@ -52,9 +54,10 @@ def _tls(request: Request, rt: Rt) -> tls.Tls | None:
     return tls.current(rt.settings)
 
 
-@router.get("/deployment", response_model=DeploymentInfo)
-async def deployment_info(request: Request, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+@router.get("/deployment", **answers(DeploymentInfo, 401, 403))
+async def deployment_info(request: Request, rt: Rt, caller: Staff) -> dict[str, Any]:
+    """The address tablets use, the TLS certificate (fingerprint, names, the CA to install) and the
+    audit key to publish (vkey, fingerprint, how it is protected at rest)."""
     base = _base(request, rt)
     made = _tls(request, rt)
     verifier = keys.Verifier.from_vkey(rt.ledger.log.vkey)

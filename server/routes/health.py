@@ -7,13 +7,15 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from server.routes.common import Rt
+from server.routes.common import Rt, answers
+from server.schemas.health import Health
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/health")
+@router.get("/health", **answers(Health))
 async def health(rt: Rt) -> dict[str, Any]:
+    """Whether the writer takes writes (`ok`), and how frames reach the terminals. Public; counts only."""
     stats = rt.hub.stats
     return {
         "ok": not rt.writer.broken,

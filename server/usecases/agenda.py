@@ -126,7 +126,8 @@ def update_item(tx: Tx, item_id: int, data: dict[str, Any], by: str = "") -> dic
         raise Conflict("item_voted", "已开始表决的议题不能修改")
     live = live_meeting(tx, item.meeting_id)
     clean = _validate(tx, live, {"kind": item.kind, "title": item.title, "definition": item.definition,
-                                 "secret": item.secret, **data})
+                                 "secret": item.secret, "amends": item.amends,
+                                 "change_before_close": item.settings.get("change_before_close", "last"), **data})
     item.kind, item.title, item.definition, item.secret, item.settings, item.amends = (
         clean["kind"], clean["title"], clean["definition"], clean["secret"], clean["settings"], clean["amends"])
     tx.audit("item_updated", {"item_id": item.id, **clean, "by": by})

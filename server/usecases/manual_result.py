@@ -30,22 +30,32 @@ def _ballots_from_counts(kind: str, counts: Any, definition: dict[str, Any]) -> 
             raise ServerError("invalid_counts", "票数应为非负整数", field=field)
         return value
 
+    def only(entry: dict[str, Any], known: list[str], where: str) -> None:
+        """An unknown key (a misspelt choice or person) is refused, never counted as nothing."""
+        unknown = sorted(str(key) for key in entry if key not in known)
+        if unknown:
+            raise ServerError("invalid_counts", f"票数中有未知项「{unknown[0]}」", field=f"{where}.{unknown[0]}")
+
     if not isinstance(counts, dict):
         raise ServerError("invalid_counts", "票数格式错误", field="counts")
     per_person = (kind == "appointment" and definition.get("mode", "individual") == "individual") or (
         kind == "list_approval" and definition.get("mode") == "per_person")
+    choices = ["yes", "no", "abstain"]
     if not per_person:
+        only(counts, choices, "counts")
         ballots: list[dict[str, Any]] = []
         for choice in ("yes", "no", "abstain"):
             ballots += [{"choice": choice}] * number(counts.get(choice, 0), f"counts.{choice}")
         return ballots
     names = [i.get("id") or i.get("nominee") for i in definition.get("items", [])] if kind == "appointment" \
         else list(definition.get("persons", []))
+    only(counts, [str(name) for name in names], "counts")
     columns: dict[str, list[str]] = {}
     for name in names:
         entry = counts.get(name)
         if not isinstance(entry, dict):
             raise ServerError("invalid_counts", f"缺少「{name}」的票数", field=f"counts.{name}")
+        only(entry, choices, f"counts.{name}")
         columns[name] = [
             c for c in ("yes", "no", "abstain") for _ in range(number(entry.get(c, 0), f"counts.{name}.{c}"))
         ]
