@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from server import passwords, security
 from server.auth import Caller, needs, who
+from server.domain import Role
 from server.errors import ServerError, forbidden, not_found
 from server.models import User
 from server.routes.common import Rt
@@ -101,7 +102,7 @@ async def _password(given: str | None, username: str) -> tuple[str, str | None]:
 
 @router.get("/accounts", response_model=list[Account])
 async def list_accounts(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
 
     def read() -> list[dict[str, Any]]:
         with rt.sessions() as session:
@@ -112,7 +113,7 @@ async def list_accounts(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
 
 @router.post("/accounts", response_model=CreatedAccount, status_code=201)
 async def create(body: NewAccount, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     if not USERNAME.fullmatch(body.username):  # cheap checks first: hashing a password takes a while
         raise ServerError("invalid_username", USERNAME_RULE, field="username")
     check_role(body.role)
@@ -126,7 +127,7 @@ async def create(body: NewAccount, rt: Rt, caller: Caller) -> dict[str, Any]:
 
 @router.patch("/accounts/{user_id}", response_model=Account)
 async def change(user_id: int, body: AccountChange, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     changed, revoked = await rt.writer.run(lambda tx: update_account(
         tx, user_id, display_name=body.display_name, role=body.role, disabled=body.disabled, by=who(caller)))
     await _end_sign_ins(rt, revoked)
@@ -135,7 +136,7 @@ async def change(user_id: int, body: AccountChange, rt: Rt, caller: Caller) -> d
 
 @router.post("/accounts/{user_id}/password", response_model=PasswordSet)
 async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
 
     def username() -> str | None:
         with rt.sessions() as session:

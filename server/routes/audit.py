@@ -17,6 +17,7 @@ from fastapi.responses import Response
 import audit
 from audit.receipt import ReceiptRejected, check_receipt_against
 from server.auth import Caller, needs
+from server.domain import Role
 from server.errors import ServerError
 from server.routes.common import Rt, json_object
 
@@ -43,7 +44,7 @@ async def vkey(rt: Rt) -> Response:
 
 @router.get("/audit/export.zip")
 async def audit_export(rt: Rt, caller: Caller) -> Response:
-    needs(caller, "auditor", "chair")
+    needs(caller, Role.AUDITOR, Role.CHAIR)
 
     def build() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:

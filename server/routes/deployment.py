@@ -15,6 +15,7 @@ from pydantic import BaseModel
 from audit import keys
 from server import network, signing_key, tls
 from server.auth import Caller, needs
+from server.domain import Role
 from server.errors import not_found
 from server.routes.common import Rt
 
@@ -54,7 +55,7 @@ def _tls(request: Request, rt: Rt) -> tls.Tls | None:
 
 @router.get("/deployment", response_model=DeploymentInfo)
 async def deployment_info(request: Request, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     base = _base(request, rt)
     made = _tls(request, rt)
     verifier = keys.Verifier.from_vkey(rt.ledger.log.vkey)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from server import queries
 from server.auth import Caller, needs
+from server.domain import Role
 from server.routes.common import MAX_ID, Rt
 from server.usecases import confirm_report, paper_ballot
 
@@ -24,7 +25,7 @@ class PaperBallot(BaseModel):
 
 @router.post("/votes/{vote_id}/paper")
 async def paper(vote_id: str, body: PaperBallot, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "scrutineer")
+    needs(caller, Role.SCRUTINEER)
     user_id = caller.user_id
     assert user_id is not None
     return await rt.writer.run(lambda tx: paper_ballot.enter_paper_ballot(
@@ -33,7 +34,7 @@ async def paper(vote_id: str, body: PaperBallot, rt: Rt, caller: Caller) -> dict
 
 @router.get("/votes/{vote_id}/paper")
 async def paper_status(vote_id: str, rt: Rt, caller: Caller) -> dict[str, list[int]]:
-    needs(caller, "scrutineer", "chair")
+    needs(caller, Role.SCRUTINEER, Role.CHAIR)
     with rt.sessions() as session:
         return queries.paper_status(session, rt.live, vote_id)
 
@@ -41,7 +42,7 @@ async def paper_status(vote_id: str, rt: Rt, caller: Caller) -> dict[str, list[i
 @router.post("/votes/{vote_id}/confirm")
 async def confirm(vote_id: str, rt: Rt, caller: Caller) -> dict[str, Any]:
     """A scrutineer confirms the count report of an election or project vote (recorded in the log)."""
-    needs(caller, "scrutineer")
+    needs(caller, Role.SCRUTINEER)
     name = caller.name or "scrutineer"
     confirmations = await rt.writer.run(lambda tx: confirm_report.confirm_report(tx, vote_id, name))
     return {"vote_id": vote_id, "confirmations": confirmations}

@@ -10,6 +10,7 @@ from fastapi.responses import Response
 
 from server import exports, queries
 from server.auth import Caller, needs
+from server.domain import Role
 from server.errors import ServerError, forbidden
 from server.routes.common import Rt
 
@@ -30,14 +31,14 @@ def _table(rows: list[list[str]], fmt: str, name: str) -> Response:
 
 @router.get("/votes/{vote_id}/sheet.{fmt}")
 async def result_sheet(vote_id: str, fmt: str, rt: Rt, caller: Caller) -> Response:
-    needs(caller, "chair", "staff", "scrutineer", "auditor")
+    needs(caller, Role.CHAIR, Role.STAFF, Role.SCRUTINEER, Role.AUDITOR)
     item, vote = queries.vote_record(rt, vote_id)
     return _table(exports.result_sheet_rows(item, vote), fmt, f"result-{vote_id}")
 
 
 @router.get("/votes/{vote_id}/named.{fmt}")
 async def named_table(vote_id: str, fmt: str, rt: Rt, caller: Caller) -> Response:
-    needs(caller, "chair", "staff", "auditor")
+    needs(caller, Role.CHAIR, Role.STAFF, Role.AUDITOR)
     item, vote = queries.vote_record(rt, vote_id)
     if item["secret"]:
         raise forbidden("无记名表决没有记名表决表")
@@ -60,7 +61,7 @@ async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
 
 @router.get("/votes/{vote_id}/scrutineer.{fmt}")
 async def scrutineer_report(vote_id: str, fmt: str, rt: Rt, caller: Caller) -> Response:
-    needs(caller, "chair", "scrutineer", "auditor")
+    needs(caller, Role.CHAIR, Role.SCRUTINEER, Role.AUDITOR)
     item, vote = queries.vote_record(rt, vote_id)
     if item["kind"] != "election":
         raise ServerError("not_election", "只有选举有监票报告")
@@ -69,7 +70,7 @@ async def scrutineer_report(vote_id: str, fmt: str, rt: Rt, caller: Caller) -> R
 
 @router.get("/meetings/{meeting_id}/minutes.{fmt}")
 async def minutes(meeting_id: int, fmt: str, rt: Rt, caller: Caller) -> Response:
-    needs(caller, "chair", "staff", "auditor")
+    needs(caller, Role.CHAIR, Role.STAFF, Role.AUDITOR)
     meeting = queries.meeting_of(rt.live, meeting_id)
     rows = exports.minutes_rows({"id": meeting.id, "title": meeting.title}, queries.minutes_items(rt, meeting))
     return _table(rows, fmt, f"minutes-{meeting_id}")
@@ -78,7 +79,7 @@ async def minutes(meeting_id: int, fmt: str, rt: Rt, caller: Caller) -> Response
 @router.get("/meetings/{meeting_id}/participation.{fmt}")
 async def participation(meeting_id: int, fmt: str, rt: Rt, caller: Caller) -> Response:
     """代表履职积分: attendance and votes cast per deputy — never a choice."""
-    needs(caller, "staff", "auditor")
+    needs(caller, Role.STAFF, Role.AUDITOR)
     meeting = queries.meeting_of(rt.live, meeting_id)
     rows = exports.participation_rows(queries.participation(rt.live, meeting), [{"id": meeting_id,
                                                                                   "title": meeting.title}])

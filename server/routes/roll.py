@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from server import queries, rollfile
 from server.auth import Caller, needs, who
+from server.domain import Role
 from server.errors import ServerError
 from server.routes.common import MAX_ID, Rt
 from server.usecases import agenda, check_in, roll, sign_in
@@ -33,7 +34,7 @@ async def meetings(rt: Rt, caller: Caller) -> list[dict[str, Any]]:
 
 @router.post("/meetings")
 async def create_meeting(body: NewMeeting, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     meeting_id = await rt.writer.run(
         lambda tx: agenda.create_meeting(tx, body.body_kind, body.body_name, body.title, body.settings, who(caller)))
     return {"id": meeting_id}
@@ -48,13 +49,13 @@ async def meeting_state(meeting_id: int, rt: Rt) -> Response:
 
 @router.get("/meetings/{meeting_id}/roll")
 async def get_roll(meeting_id: int, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff", "chair", "scrutineer", "auditor")
+    needs(caller, Role.STAFF, Role.CHAIR, Role.SCRUTINEER, Role.AUDITOR)
     return queries.roll_view(queries.meeting_of(rt.live, meeting_id))
 
 
 @router.post("/meetings/{meeting_id}/roll/import")
 async def import_roll(meeting_id: int, rt: Rt, caller: Caller, file: Annotated[UploadFile, File()]) -> JSONResponse:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     queries.meeting_of(rt.live, meeting_id)
     limit = rt.settings.roll_file_max_bytes
     data = await file.read(limit + 1)
@@ -80,7 +81,7 @@ class MemberStatus(BaseModel):
 @router.post("/meetings/{meeting_id}/members/{member_id}/status")
 async def member_status(meeting_id: int, member_id: int, body: MemberStatus, rt: Rt,
                         caller: Caller) -> dict[str, bool]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     await rt.writer.run(lambda tx: roll.set_status(tx, meeting_id, member_id, body.status, body.reason, who(caller)))
     return {"ok": True}
 
@@ -92,7 +93,7 @@ class StaffCheckIn(BaseModel):
 
 @router.post("/meetings/{meeting_id}/checkin")
 async def staff_check_in(meeting_id: int, body: StaffCheckIn, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     return await rt.writer.run(
         lambda tx: check_in.check_in(tx, meeting_id, body.member_id, staff=caller.name or "staff", reason=body.reason))
 
@@ -105,7 +106,7 @@ class Absence(BaseModel):
 
 @router.post("/meetings/{meeting_id}/absence")
 async def absence(meeting_id: int, body: Absence, rt: Rt, caller: Caller) -> dict[str, bool]:
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     await rt.writer.run(
         lambda tx: check_in.set_absence(tx, meeting_id, body.member_id, body.state, who(caller), body.reason))
     return {"ok": True}
@@ -124,7 +125,7 @@ async def codes(meeting_id: int, body: CodeRequest, rt: Rt, caller: Caller) -> l
     working at once, the deputy's open sockets are closed (4401), and the re-issue is in the
     audit log, on the chair console (the roll's ``code_reissued``) and on the deputy's tablet
     (``me.code_reissued``)."""
-    needs(caller, "staff")
+    needs(caller, Role.STAFF)
     key = rt.code_key
     issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, body.member_ids, who(caller),
                                                                 code_key=key, reason=body.reason))

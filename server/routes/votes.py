@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 
 from server import queries
 from server.auth import Caller, needs, who
+from server.domain import Role
 from server.routes.common import MAX_ID, Rt
 from server.usecases import close_vote, extend_vote, manual_result, open_vote, void_vote
 from server.usecases.cast_ballot import cast_ballot
@@ -28,7 +29,7 @@ class OpenRequest(BaseModel):
 
 @router.post("/items/{item_id}/open")
 async def open_item(item_id: int, body: OpenRequest, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "chair")
+    needs(caller, Role.CHAIR)
     opened = await rt.writer.run(lambda tx: open_vote.open_vote(
         tx, item_id, round_kind=body.round, candidates=body.candidates, seats=body.seats,
         countdown_s=body.countdown_s, method=body.method, ballots_issued=body.ballots_issued, by=who(caller)))
@@ -37,7 +38,7 @@ async def open_item(item_id: int, body: OpenRequest, rt: Rt, caller: Caller) -> 
 
 @router.post("/votes/{vote_id}/close")
 async def close(vote_id: str, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "chair")
+    needs(caller, Role.CHAIR)
     return await rt.writer.run(lambda tx: close_vote.close_vote(tx, vote_id, by=who(caller)))
 
 
@@ -47,7 +48,7 @@ class Extend(BaseModel):
 
 @router.post("/votes/{vote_id}/extend")
 async def extend(vote_id: str, body: Extend, rt: Rt, caller: Caller) -> dict[str, bool]:
-    needs(caller, "chair")
+    needs(caller, Role.CHAIR)
     await rt.writer.run(lambda tx: extend_vote.extend_vote(tx, vote_id, body.seconds, by=who(caller)))
     return {"ok": True}
 
@@ -59,7 +60,7 @@ class Void(BaseModel):
 
 @router.post("/votes/{vote_id}/void")
 async def void(vote_id: str, body: Void, rt: Rt, caller: Caller) -> dict[str, bool]:
-    needs(caller, "chair")
+    needs(caller, Role.CHAIR)
     await rt.writer.run(lambda tx: void_vote.void_vote(tx, vote_id, body.ground, body.reason, by=who(caller)))
     return {"ok": True}
 
@@ -71,7 +72,7 @@ class Manual(BaseModel):
 
 @router.post("/items/{item_id}/manual")
 async def manual(item_id: int, body: Manual, rt: Rt, caller: Caller) -> dict[str, Any]:
-    needs(caller, "chair")
+    needs(caller, Role.CHAIR)
     return await rt.writer.run(
         lambda tx: manual_result.manual_result(tx, item_id, body.method, body.counts, by=who(caller)))
 
@@ -84,7 +85,7 @@ async def get_vote(vote_id: str, rt: Rt, caller: Caller) -> dict[str, Any]:
 @router.get("/votes/{vote_id}/pending")
 async def pending(vote_id: str, rt: Rt, caller: Caller) -> dict[str, Any]:
     """Who has not voted yet: names for named votes, only a count for secret ones."""
-    needs(caller, "chair", "staff")
+    needs(caller, Role.CHAIR, Role.STAFF)
     return queries.pending_view(rt.live, queries.vote_of(rt.live, vote_id))
 
 
@@ -99,7 +100,7 @@ class HttpBallot(BaseModel):
 async def http_ballot(body: HttpBallot, rt: Rt, caller: Caller) -> dict[str, Any]:
     """A ballot over HTTP, for terminals that cannot keep a WebSocket (same rules and answer as the
     socket's ``ballot``/``receipt``, docs/protocol.md)."""
-    needs(caller, "deputy")
+    needs(caller, Role.DEPUTY)
     member_id = caller.member_id
     assert member_id is not None
     ticket = await rt.writer.submit(
