@@ -85,6 +85,13 @@ class MemberStatus(Vocabulary):
     TERMINATED = "terminated", "终止代表资格"
 
 
+class MeetingState(Vocabulary):
+    """A session's state in the database (no page shows it: not in ``LABEL_TABLES``)."""
+
+    OPEN = "open", "进行中"
+    CLOSED = "closed", "已闭会"
+
+
 class Attendance(Vocabulary):
     PRESENT = "present", "出席"
     LEAVE = "leave", "请假"

@@ -13,6 +13,7 @@ from server.domain import (
     Attendance,
     BodyKind,
     JsonObject,
+    MeetingState,
     MemberId,
     RoundKind,
     VoteId,
@@ -68,7 +69,7 @@ def rebuild(session: Session) -> Live:
     for meeting in session.scalars(select(Meeting)):
         body = bodies[meeting.body_id]
         settings = dict(body.settings)
-        if meeting.state == "closed":
+        if meeting.state == MeetingState.CLOSED:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
             meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
-from server.domain import BodyKind, ItemKind, ItemState, JsonObject, MeetingId
+from server.domain import BodyKind, ItemKind, ItemState, JsonObject, MeetingId, MeetingState
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting
 from server.models import Body, Item, Meeting
@@ -50,7 +50,7 @@ def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings:
     body = Body(kind=kind.value, name=body_name, settings=settings or {})
     tx.session.add(body)
     tx.session.flush()
-    meeting = Meeting(body_id=body.id, title=title, state="open")
+    meeting = Meeting(body_id=body.id, title=title, state=MeetingState.OPEN.value)
     tx.session.add(meeting)
     tx.session.flush()
     tx.audit("meeting_created", {"meeting_id": meeting.id, "body": kind.value, "name": body_name, "title": title,

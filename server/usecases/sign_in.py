@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from server import security
 from server.conversation import Principal
-from server.domain import MemberId, MemberStatus, Role
+from server.domain import MeetingState, MemberId, MemberStatus, Role
 from server.errors import ServerError, Unauthorized
 from server.live import CodeReissue
 from server.models import AccessCode, Meeting, Member, Token, User
@@ -48,7 +48,8 @@ def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str,
         raise Unauthorized("bad_credentials", "用户名或密码错误")
     if user.disabled:
         raise ServerError("account_disabled", "该账号已停用，请与会务工作人员联系", status=403)
-    meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
+    meeting_id = tx.session.scalar(
+        select(Meeting.id).where(Meeting.state == MeetingState.OPEN.value).order_by(Meeting.id.desc()))
     principal = Principal(Role(user.role), user.display_name, user_id=user.id, meeting_id=meeting_id)
     token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": user.role, "user": user.username})
@@ -61,7 +62,7 @@ def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> t
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
     meeting = tx.session.get(Meeting, row.meeting_id)
     member = tx.session.get(Member, row.member_id)
-    if meeting is None or member is None or meeting.state != "open":
+    if meeting is None or member is None or meeting.state != MeetingState.OPEN:
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
     principal = Principal(Role.DEPUTY, member.name, member_id=member.id, meeting_id=meeting.id)
     token = _issue(tx, principal, token_hours)
