@@ -105,7 +105,7 @@ def _method(vote: Mapping[str, Any]) -> str:
     manual = result.get("manual")
     if manual:
         return f"{METHODS.get(manual, manual)}（人工录入结果）"
-    method = vote.get("method", VoteMethod.ELECTRONIC)
+    method = vote.get("method", VoteMethod.ELECTRONIC.value)
     return METHODS.get(method, str(method))
 
 
