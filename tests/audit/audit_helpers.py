@@ -160,7 +160,8 @@ def session_records(export_dir: Path) -> list[dict[str, Any]]:
 
 def seq_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = None, nth: int = 0) -> int:
     """The seq of the nth record of a type (of a vote)."""
-    found = [r["seq"] for r in records if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
+    found = [r["seq"] for r in records
+             if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
     return int(found[nth])
 
 
@@ -168,14 +169,16 @@ def resign(export_dir: Path, records: list[dict[str, Any]], key: keys.Signer | N
     """Rewrite an export as an insider holding the key would: re-chain every record (seq, prev),
     sign a checkpoint at each of the old checkpoint sizes that still exists and at the end, and
     derive tally_inputs.json again."""
-    from audit import canonical, merkle, records as records_module
+    from audit import canonical, merkle
+    from audit import records as records_module
     from audit.checkpoint import sign_checkpoint
     from audit.export import TallyInputs
     from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 
     key = key or session_key()
     origin = decode_checkpoint_line(read_lines(export_dir / "checkpoints.jsonl")[0]).split("\n")[0]
-    old_sizes = [int(decode_checkpoint_line(line).split("\n")[1]) for line in read_lines(export_dir / "checkpoints.jsonl")]
+    notes = [decode_checkpoint_line(line) for line in read_lines(export_dir / "checkpoints.jsonl")]
+    old_sizes = [int(note.split("\n")[1]) for note in notes]
     lines: list[bytes] = []
     prev = records_module.GENESIS_PREV
     inputs = TallyInputs()
