@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import tally
 
+import tally
 from audit.__main__ import main
 from tests.audit.audit_helpers import resign, seq_of, session_export, session_receipt, session_records
 
