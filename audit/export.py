@@ -81,12 +81,13 @@ class TallyInputs:
         ballots = self.ballots.get(vote_id)
         return ballots is not None and ballots.pop(seq, None) is not None
 
-    def _ballots_json(self, vote_id: str) -> bytes:
+    def ballots_json(self, vote_id: str) -> bytes:
+        """The ballots of a vote as a JSON array (RFC 8785 elements)."""
         return b"[" + b",".join(self.ballots[vote_id].values()) + b"]"
 
     def document(self, vote_id: str) -> dict[str, Any]:
         """``dict(definition, ballots=[...])`` for one vote: the input of `tally.count_document`."""
-        return dict(self.definitions[vote_id], ballots=json.loads(self._ballots_json(vote_id)))
+        return dict(self.definitions[vote_id], ballots=json.loads(self.ballots_json(vote_id)))
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """Every vote's tally document."""
@@ -96,7 +97,7 @@ class TallyInputs:
         definition = self.definitions[vote_id]
         members = []
         for key in sorted([*definition, "ballots"], key=_utf16):
-            value = self._ballots_json(vote_id) if key == "ballots" else canonical.dumps(definition[key])
+            value = self.ballots_json(vote_id) if key == "ballots" else canonical.dumps(definition[key])
             members.append(canonical.dumps(key) + b":" + value)
         return b"{" + b",".join(members) + b"}"
 

@@ -47,7 +47,6 @@ from typing import IO, Any, Protocol
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, read_checkpoint
 from audit.errors import (
-    CanonicalJSONError,
     KeyFormatError,
     NoteError,
     RecordError,
@@ -61,7 +60,8 @@ from audit.logfile import CHECKPOINTS, RECORDS, LineReader, decode_checkpoint_li
 from audit.note import signatures_by
 from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
 from audit.session import Session, SessionFault
-from audit.signatures import check_signatures
+from audit.workers import CHUNK, PARALLEL_MIN, RECOUNT_BATCH, Job, Pool, check_chunk, compare, recount, recount_many
+from audit.workers import workers as cores
 
 __all__ = ["FINDINGS", "Failure", "Leaf", "Report", "TallyModule", "VoteReport", "verify_export"]
 
@@ -424,7 +424,7 @@ class _Rules:
             if not vote.closed:
                 raise _Fault("result-before-close", f"result for vote {vote_id} before it closed / 表决未结束")
             self._set_outcome(vote, vote_id, "重新计票一致 recounted, matches")
-            self.run.recount(vote_id, self.inputs.document(vote_id), body["result"])
+            self.run.recount(vote_id, record.seq, body["result"])
 
     def _vote_detail(self, type_: str, body: Mapping[str, Any]) -> None:
         vote_id = body["vote_id"]
@@ -537,6 +537,10 @@ class _Run:
         self.content_fault: tuple[int, str, str] | None = None
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
+        self.pool: Pool | None = None
+        self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
+        self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any]]] = []  # not sent yet
+        self.pending_ballots = 0
 
     # -- the evidence ---------------------------------------------------------------------
 
@@ -766,24 +770,46 @@ class _Run:
         if due is self.checkpoints[-1]:
             self.latest_root = root
 
-    def recount(self, vote_id: str, document: Mapping[str, Any], recorded: Any) -> None:
+    def recount(self, vote_id: str, seq: int, recorded: Any) -> None:
+        """Recount a vote at its result record: in a worker if there are workers and the tally is
+        the `tally` package (its answer is taken at the end, `settle`), else here and now."""
+        inputs = self.rules.inputs
         if self.tally is None:
-            self.tally = _load_tally()
-        try:
-            computed = self.tally.count_document(document)
-        except self.tally.TallyError as exc:
-            raise _Fault("tally-error", f"tally rejects the inputs of vote {vote_id}: {exc} / 计票程序拒绝输入") \
-                from exc
-        try:
-            same = canonical.dumps(computed) == canonical.dumps(recorded)
-        except CanonicalJSONError as exc:
-            raise _Fault("result-mismatch", f"result mismatch on vote {vote_id}: recount is not JSON ({exc})") from exc
-        if not same:
-            raise _Fault(
-                "result-mismatch",
-                f"result mismatch on vote {vote_id} / 表决 {vote_id} 的结果与重新计票不符: "
-                f"recorded {canonical.dumps(recorded).decode()}, recount {canonical.dumps(computed).decode()}",
-            )
+            _load_tally()  # TallyUnavailableError now, not in a worker
+            if self.pool is not None and self.pool.parallel:
+                vote = (inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+                self.pending.append((seq, vote_id, vote))
+                self.pending_ballots += len(inputs.ballots[vote_id])
+                if self.pending_ballots >= RECOUNT_BATCH:
+                    self.send_recounts()
+                return
+            found = recount(inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+        else:
+            try:
+                computed = self.tally.count_document(inputs.document(vote_id))
+            except self.tally.TallyError as exc:
+                found = ("tally-error", str(exc))
+            else:
+                found = compare(computed, recorded)
+        if found is not None:
+            raise _Fault(*_recount_fault(vote_id, *found))
+
+    def send_recounts(self) -> None:
+        """Hand the recounts gathered so far to a worker, as one job."""
+        if self.pending:
+            assert self.pool is not None
+            job = self.pool.submit(recount_many, [vote for _, _, vote in self.pending])
+            self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
+            self.pending, self.pending_ballots = [], 0
+
+    def settle(self, answers: list[list[tuple[str, str] | None]]) -> None:
+        """The answers of the recounts done by workers: the first mismatch, if it comes before the
+        first fault the rules found, is the fault."""
+        for (votes, _), found in zip(self.recounts, answers, strict=True):
+            for (seq, vote_id), answer in zip(votes, found, strict=True):
+                if answer is not None and (self.content_fault is None or seq < self.content_fault[0]):
+                    self.content_fault = (seq, *_recount_fault(vote_id, *answer))
+                    return
 
     # -- the verdict ----------------------------------------------------------------------
 
@@ -880,6 +906,12 @@ class _Run:
         return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
 
 
+def _recount_fault(vote_id: str, code: str, detail: str) -> tuple[str, str]:
+    if code == "tally-error":
+        return code, f"tally rejects the inputs of vote {vote_id}: {detail} / 计票程序拒绝输入"
+    return code, f"result mismatch on vote {vote_id} / 表决 {vote_id} 的结果与重新计票不符: {detail}"
+
+
 def _reversed(time: bytes, last: bytes) -> str:
     return f"record time {_shown(time)} is earlier than the record before it ({_shown(last)}) / 记录时间倒流"
 
@@ -901,8 +933,9 @@ def verify_export(
     standing committee); without it the export's own key is used and the report says so.
     `tally` defaults to the `tally` package.  `watch` names records to report in `Report.leaves`
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
-    `workers` is the number of processes that check signatures besides this one (default: one per
-    other core).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
+    `workers` is the number of processes that check signatures and recount besides this one
+    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
+    checkpoints).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
     result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` is
     malformed; every other problem is a finding in the `Report`.
     """
@@ -914,11 +947,17 @@ def verify_export(
     try:
         run.key(trusted)
         assert run.verifier is not None
-        job = check_signatures(run.verifier, run.checkpoint_notes(), workers=workers)
+        items = run.checkpoint_notes()
+        run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
+            checks = [pool.submit(check_chunk, run.verifier, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
             run.records()
+            run.send_recounts()
+            answers = pool.finish(checks + [job for _, job in run.recounts])
         finally:
-            bad = job.bad()
+            pool.close()
+        run.settle(answers[len(checks) :])
+        bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
         failures = run.verdict(bad)
         if not failures:
             mismatch = run.tally_inputs()
@@ -946,7 +985,7 @@ def verify_export(
         votes=votes,
         warnings=tuple(run.rules.warnings),
         failures=tuple(failures),
-        definitions_checked=run.rules.definitions_checked,
+        definitions_checked=run.rules.definitions_checked if ok else 0,
         leaves=leaves,
         roots=dict(run.roots),
         notes=tuple(run.notes),
