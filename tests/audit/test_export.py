@@ -173,3 +173,13 @@ def test_an_oversized_checkpoint_line_is_refused() -> None:
 
     with pytest.raises(NoteError, match="at most"):
         decode_checkpoint_line(b"x" * (limits.MAX_CHECKPOINT_BYTES + 1))
+
+
+def test_checkpoint_lines_read_without_a_json_parse_say_the_same() -> None:
+    from audit.errors import NoteError
+    from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
+
+    for note in ["o\n1\nAAAA\n\n\u2014 o AAAA\n", "tab\there\n", 'quote"\n', "back\\slash\n", "x\\n\n", "end\\"]:
+        assert decode_checkpoint_line(encode_checkpoint_line(note)[:-1]) == note
+    with pytest.raises(NoteError, match="not canonical JSON"):
+        decode_checkpoint_line(b'{"note":"\xff"}')
