@@ -159,7 +159,7 @@ def build_realistic(directory: Path, signer: keys.Signer, deputies: int, votes: 
     import tally
 
     rng = random.Random(7)
-    tick = _clock(datetime(2026, 11, 23, 1, 0, tzinfo=UTC))
+    tick = _clock(datetime.now(UTC))
     codes = [f"D{n:04d}" for n in range(1, deputies + 1)]
     on_leave = set(rng.sample(codes, max(1, deputies // 40)))
     suspended = next(c for c in codes if c not in on_leave)
