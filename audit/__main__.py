@@ -6,13 +6,15 @@
     python -m audit check-receipt RECEIPT.json --export DIR [--vkey VKEY]
 
 Exit status: 0 everything holds; 1 a verification failed (the message names the first bad
-record or proof and why); 2 usage error or unreadable input.
+record or proof and why, and whether the export was altered after signing or the log's key signed
+the fault); 2 usage error or unreadable input.  check-receipt verifies the whole export first; it
+exits 0 when the receipt's ballot is in the verified log, and says what became of it (counted,
+replaced and withdrawn, in a voided vote, not counted yet) and what the leaf holds.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,7 +23,7 @@ from audit import keys
 from audit.errors import AuditError, ExportError, ReceiptError
 from audit.export import export, read_vkey_file
 from audit.keys import Verifier
-from audit.receipt import check_receipt, parse_receipt
+from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
 from audit.verify import verify_export
 
 OK, FAILED, UNUSABLE = 0, 1, 2
@@ -67,8 +69,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _check_receipt(args: argparse.Namespace) -> int:
     try:
-        receipt = parse_receipt(json.loads(Path(args.receipt).read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        receipt = load_receipt(args.receipt)
+    except ReceiptError as exc:
         print(f"无法读取回执 cannot read the receipt: {exc}", file=sys.stderr)
         return UNUSABLE
     exported = read_vkey_file(args.export)
@@ -78,13 +80,26 @@ def _check_receipt(args: argparse.Namespace) -> int:
         return FAILED
     try:
         result = check_receipt(receipt, args.export, exported)
+    except ExportRejected as rejected:
+        print("\n".join(rejected.report.lines()))
+        print("回执核验失败 FAIL: 导出未通过核验，回执无从核对 the export does not verify, so no receipt can be "
+              "checked against it")
+        return FAILED
     except ReceiptError as exc:
         print(f"回执核验失败 FAIL: {exc}")
         return FAILED
+    if result.fate == "not-a-ballot" or result.record is None:
+        print(f"回执核验失败 FAIL: record {result.index} is not a ballot / {FATES['not-a-ballot']}")
+        return FAILED
     print(
-        f"回执有效 PASS: record {result.index} is in checkpoint {result.checkpoint_size}, and the export's "
-        f"latest checkpoint ({result.latest_size}) extends it / 您的选票已计入"
+        f"回执有效 PASS: record {result.index} is in checkpoint {result.checkpoint_size}, the export verifies and "
+        f"its latest checkpoint ({result.latest_size}) extends it / 回执有效，导出核验通过"
     )
+    print(f"选票内容 the leaf holds: {describe_leaf(result.record)}")
+    fate = FATES[result.fate or "open"]
+    if result.replaced_at is not None:
+        fate += f" (ballot_withdrawn: record seq {result.replaced_at})"
+    print(f"状态 Status: {fate}")
     return OK
 
 

@@ -19,13 +19,14 @@ the very same bytes, with two exceptions we route to `rfc8785`:
 
 from __future__ import annotations
 
-from json import JSONDecodeError, JSONDecoder
+from json import JSONDecoder
 from json.encoder import c_make_encoder, encode_basestring  # type: ignore[attr-defined]
 from typing import Any
 
 import rfc8785
 
 from audit.errors import CanonicalJSONError
+from audit.limits import MAX_DEPTH, too_deep
 
 __all__ = ["dumps", "loads"]
 
@@ -89,7 +90,15 @@ def _number(text: str) -> int | float:
     return value if -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT else float(text)
 
 
-_DECODER = JSONDecoder(parse_constant=_no_constant, parse_float=_flag_float)
+def _safe_int(text: str) -> int:
+    value = int(text)
+    if -_MAX_SAFE_INT <= value <= _MAX_SAFE_INT:
+        return value
+    raise _NotPlain
+
+
+# Plain JSON (no float, no integer beyond 2**53 - 1) is read by _PLAIN; anything else by _DOUBLES.
+_PLAIN = JSONDecoder(parse_constant=_no_constant, parse_float=_flag_float, parse_int=_safe_int)
 _DOUBLES = JSONDecoder(parse_constant=_no_constant, parse_int=_number)
 
 
@@ -98,17 +107,24 @@ def loads(text: str) -> Any:
 
     Rejects non-canonical spellings (whitespace, unsorted or duplicate keys, needless escapes,
     ``1.0`` for ``1``...) with `CanonicalJSONError`, so a record has exactly one meaning for every
-    reader: two parsers can never disagree on which of two duplicate keys wins.
+    reader: two parsers can never disagree on which of two duplicate keys wins.  Nesting deeper
+    than `audit.limits.MAX_DEPTH` is refused before parsing.
     """
+    if too_deep(text):
+        raise CanonicalJSONError(f"JSON nested deeper than {MAX_DEPTH} levels")
     try:
         try:
-            value = _DECODER.decode(text)
-            encoded = dumps(value)
-        except (_NotPlain, CanonicalJSONError):  # floats, or integers only a double can hold
+            value = _PLAIN.decode(text)
+            if not text.isascii() and max(text) > "\uffff":
+                raise _NotPlain  # keys might sort differently by UTF-16 code units
+            # Plain values: the C encoder's output is their RFC 8785 form (see `dumps`); a lone
+            # surrogate comes out raw, so it never equals the (valid UTF-8) text.
+            same = "".join(_encode(value, 0)) == text
+        except _NotPlain:  # floats, integers only a double can hold, characters beyond U+FFFF
             value = _DOUBLES.decode(text)
-            encoded = dumps(value)
-    except JSONDecodeError as exc:
+            same = dumps(value) == text.encode("utf-8")
+    except ValueError as exc:  # JSONDecodeError, or an integer of more digits than int() takes
         raise CanonicalJSONError(f"not JSON: {exc}") from exc
-    if encoded != text.encode("utf-8"):
+    if not same:
         raise CanonicalJSONError("JSON is not in RFC 8785 canonical form")
     return value

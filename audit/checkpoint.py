@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from audit.errors import NoteError
 from audit.keys import Signer, Verifier, b64decode_strict
 from audit.merkle import HASH_SIZE
-from audit.note import open_note, sign_note
+from audit.note import SignedNote, open_note, parse_note, sign_note
 
-__all__ = ["Checkpoint", "checkpoint_text", "open_checkpoint", "sign_checkpoint"]
+__all__ = ["Checkpoint", "checkpoint_text", "open_checkpoint", "read_checkpoint", "sign_checkpoint"]
 
 _SIZE = re.compile(r"0|[1-9][0-9]*", re.ASCII)
 
@@ -54,7 +54,17 @@ def open_checkpoint(note: str, verifier: Verifier, origin: str | None = None) ->
 
     Raises `NoteError` on a bad signature or a malformed checkpoint.
     """
-    text = open_note(note, [verifier]).text
+    return _parse(open_note(note, [verifier]).text, note, origin)
+
+
+def read_checkpoint(note: str, origin: str | None = None) -> tuple[Checkpoint, SignedNote]:
+    """Parse a checkpoint note *without* verifying its signatures (the verifier checks them
+    apart, in bulk: `audit.signatures`).  Raises `NoteError` if it is malformed."""
+    parsed = parse_note(note)
+    return _parse(parsed.text, note, origin), parsed
+
+
+def _parse(text: str, note: str, origin: str | None) -> Checkpoint:
     lines = text[:-1].split("\n")
     if len(lines) < 3 or not all(lines):
         raise NoteError("a checkpoint has an origin, a size and a root hash, on non-empty lines")

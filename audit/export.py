@@ -26,6 +26,7 @@ from typing import Any
 from audit import canonical
 from audit.errors import CanonicalJSONError, ExportError, KeyFormatError, StorageError
 from audit.keys import Verifier
+from audit.limits import MAX_VKEY_BYTES
 from audit.logfile import CHECKPOINTS, RECORDS, read_log
 from audit.records import Record, RecordType
 
@@ -42,52 +43,51 @@ def _utf16(key: str) -> bytes:
 class TallyInputs:
     """Collects, per vote, its definition and ballots in log order, from a stream of records.
 
-    Ballots are kept as their canonical JSON text: the fast ballot path never parses them, and
-    ``tally_inputs.json`` is spliced from them.  Member names are ordered by UTF-16 code units
-    (RFC 8785 §3.2.3), so the splice is byte for byte ``canonical.dumps`` of `documents()`.
+    Ballots are kept as their canonical JSON bytes, keyed by their record's seq: the fast ballot
+    path never parses them, a withdrawal drops one by its seq, and ``tally_inputs.json`` is
+    spliced from them.  Member names are ordered by UTF-16 code units (RFC 8785 §3.2.3), so the
+    splice is byte for byte ``canonical.dumps`` of `documents()`.
     """
 
     def __init__(self) -> None:
         self.definitions: dict[str, dict[str, Any]] = {}
-        self.ballots: dict[str, list[str]] = {}
-        self.seqs: dict[str, list[int]] = {}
+        self.ballots: dict[str, dict[int, bytes]] = {}
 
     def add(self, record: Record) -> None:
         """Take what the tally needs from one record."""
         if record.type == RecordType.VOTE_OPENED:
-            vote_id = record.body["vote_id"]
-            self.definitions.setdefault(vote_id, record.body["definition"])
-            self.ballots.setdefault(vote_id, [])
-            self.seqs.setdefault(vote_id, [])
+            self.open(record.body["vote_id"], record.body["definition"])
         elif record.type == RecordType.BALLOT:
-            self.add_ballot(record.body["vote_id"], canonical.dumps(record.body["ballot"]).decode("utf-8"), record.seq)
+            self.add_ballot(record.body["vote_id"], canonical.dumps(record.body["ballot"]), record.seq)
         elif record.type == RecordType.BALLOT_WITHDRAWN:
             self.withdraw(record.body["vote_id"], record.body["seq"])
 
-    def add_ballot(self, vote_id: str, ballot: str, seq: int) -> None:
-        """Take one ballot, given as canonical JSON text, of an opened vote (others are ignored)."""
+    def open(self, vote_id: str, definition: dict[str, Any]) -> dict[int, bytes]:
+        """A vote opened with `definition` (the first opening counts); returns its ballots."""
+        self.definitions.setdefault(vote_id, definition)
+        return self.ballots.setdefault(vote_id, {})
+
+    def add_ballot(self, vote_id: str, ballot: bytes, seq: int) -> None:
+        """Take one ballot, given as canonical JSON bytes, of an opened vote (others are ignored)."""
         ballots = self.ballots.get(vote_id)
         if ballots is not None:
-            ballots.append(ballot)
-            self.seqs[vote_id].append(seq)
+            ballots[seq] = ballot
 
     def withdraw(self, vote_id: str, seq: int) -> bool:
         """Drop the ballot at record `seq` of `vote_id` (a choice changed before close).
 
         Returns False if that vote has no such ballot (never opened, or already withdrawn).
         """
-        seqs = self.seqs.get(vote_id)
-        if seqs is None or seq not in seqs:
-            return False
-        index = seqs.index(seq)
-        del seqs[index]
-        del self.ballots[vote_id][index]
-        return True
+        ballots = self.ballots.get(vote_id)
+        return ballots is not None and ballots.pop(seq, None) is not None
+
+    def ballots_json(self, vote_id: str) -> bytes:
+        """The ballots of a vote as a JSON array (RFC 8785 elements)."""
+        return b"[" + b",".join(self.ballots[vote_id].values()) + b"]"
 
     def document(self, vote_id: str) -> dict[str, Any]:
         """``dict(definition, ballots=[...])`` for one vote: the input of `tally.count_document`."""
-        ballots = json.loads("[" + ",".join(self.ballots[vote_id]) + "]")
-        return dict(self.definitions[vote_id], ballots=ballots)
+        return dict(self.definitions[vote_id], ballots=json.loads(self.ballots_json(vote_id)))
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """Every vote's tally document."""
@@ -97,11 +97,7 @@ class TallyInputs:
         definition = self.definitions[vote_id]
         members = []
         for key in sorted([*definition, "ballots"], key=_utf16):
-            value = (
-                ("[" + ",".join(self.ballots[vote_id]) + "]").encode("utf-8")
-                if key == "ballots"
-                else canonical.dumps(definition[key])
-            )
+            value = self.ballots_json(vote_id) if key == "ballots" else canonical.dumps(definition[key])
             members.append(canonical.dumps(key) + b":" + value)
         return b"{" + b",".join(members) + b"}"
 
@@ -132,9 +128,12 @@ def read_vkey_file(directory: str | Path) -> Verifier:
     """
     path = Path(directory) / VKEY
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_VKEY_BYTES + 1)
     except OSError as exc:
         raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+    if len(raw) > MAX_VKEY_BYTES:
+        raise KeyFormatError(f"{VKEY} is larger than {MAX_VKEY_BYTES} bytes")
     if not raw.endswith(b"\n") or raw.count(b"\n") != 1 or not raw.isascii():
         raise KeyFormatError(f"{VKEY} holds one verifier key on one ASCII line")
     return Verifier.from_vkey(raw[:-1].decode("ascii"))

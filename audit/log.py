@@ -137,6 +137,7 @@ class AuditLog:
         self._broken = False
         self._closed = False
         self._last_lines: list[bytes] = []
+        self._last_time = ""  # the time of the last record, as written
         self.recoveries: tuple[Recovery, ...] = ()
         self._length = 0  # bytes of whole records written (buffered or not)
         self._unsigned: list[int] = []  # line lengths of the records after the latest checkpoint
@@ -193,6 +194,7 @@ class AuditLog:
             self._length = state.records_length
             self._tree = state.chain.tree
             self._last_hex = state.chain.last_hash.hex()
+            self._last_time = state.last_time
             self._checkpoints = list(state.checkpoints)
         for recovery in self.recoveries:
             body = {"file": recovery.file, "truncated_bytes": recovery.truncated_bytes, "sha256": recovery.sha256}
@@ -311,6 +313,8 @@ class AuditLog:
         with self._mutex:
             self._usable()
             stamp = self._time(time)
+            if self._last_time and records.instant(stamp) < records.instant(self._last_time):
+                stamp = self._last_time  # the clock stepped back: never date a record before the last one
             first = seq = self._tree.size
             prev = self._last_hex
             lines: list[bytes] = []
@@ -325,6 +329,7 @@ class AuditLog:
             if not lines:
                 return []
             self._last_lines = lines[:]
+            self._last_time = stamp
             self._unsigned.extend(len(line) + 1 for line in lines)
             lines.append(b"")
             data = b"\n".join(lines)

@@ -11,6 +11,7 @@ the last ``\\n`` is a torn write.  `Chain` checks a stream of record lines as a 
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +21,9 @@ from audit import canonical
 from audit.checkpoint import Checkpoint, open_checkpoint
 from audit.errors import AuditError, CanonicalJSONError, KeyFormatError, NoteError, RecordError, StorageError
 from audit.keys import Verifier
+from audit.limits import MAX_CHECKPOINT_BYTES
 from audit.merkle import MerkleTree
-from audit.records import GENESIS_PREV, BallotLine, Record, RecordType, decode, match_ballot
+from audit.records import GENESIS_PREV, Record, RecordType, decode
 
 __all__ = [
     "CHECKPOINTS",
@@ -56,23 +58,39 @@ class LineReader:
     """The whole lines of a file, without their ``\\n``, in blocks (lists) for speed.
 
     After iterating, `length` is the number of bytes in whole lines and `torn` the bytes after
-    the last newline (a torn write), if any.
+    the last newline (a torn write), if any.  With `max_line`, reading stops before a line longer
+    than that (never holding more of it than one block): `oversized` is then that line's index.
     """
 
     BLOCK = 1 << 22
 
-    def __init__(self, handle: IO[bytes]) -> None:
+    def __init__(self, handle: IO[bytes], max_line: int | None = None) -> None:
         self._handle = handle
+        self._max = max_line
         self.length = 0
         self.torn = b""
+        self.oversized: int | None = None
 
     def __iter__(self) -> Iterator[list[bytes]]:
         rest = b""
+        count = 0
+        limit = self._max
         while block := self._handle.read(self.BLOCK):
+            if limit is not None and len(rest) + len(block) > limit and b"\n" not in block:
+                self.oversized = count  # the line in progress is already too long
+                return
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
+            if limit is not None and (len(rest) > limit or (lines and max(map(len, lines)) > limit)):
+                long = next((i for i, line in enumerate(lines) if len(line) > limit), len(lines))
+                lines = lines[:long]
+                self.oversized = count + long
+            count += len(lines)
             self.length += sum(map(len, lines)) + len(lines)
-            yield lines
+            if lines:
+                yield lines
+            if self.oversized is not None:
+                return
         self.torn = rest
 
 
@@ -87,8 +105,23 @@ def encode_checkpoint_line(note: str) -> bytes:
     return canonical.dumps({"note": note}) + b"\n"
 
 
+_CONTROL = re.compile(rb"[\x00-\x1f]")
+
+
 def decode_checkpoint_line(line: bytes) -> str:
     """The note stored on a checkpoints.jsonl line (without its newline)."""
+    if len(line) > MAX_CHECKPOINT_BYTES:
+        raise NoteError(f"a checkpoint line is at most {MAX_CHECKPOINT_BYTES} bytes")
+    if line.startswith(b'{"note":"') and line.endswith(b'"}'):
+        # The line as `encode_checkpoint_line` writes a note that needs no escape but its newlines
+        # (every note this log signs): read without a JSON parse.
+        escaped = line[9:-2]
+        note = escaped.replace(b"\\n", b"\n")
+        if b'"' not in escaped and b"\\" not in note and _CONTROL.search(escaped) is None:
+            try:
+                return note.decode("utf-8")
+            except UnicodeDecodeError:
+                pass  # judged below
     try:
         obj = canonical.loads(line.decode("utf-8"))
     except (UnicodeDecodeError, CanonicalJSONError) as exc:
@@ -112,7 +145,7 @@ class Chain:
         self._pending = bytearray()
         self._count = 0
         self.last_hash = bytes(32)
-        self._last_hex = GENESIS_PREV
+        self._last_hex = GENESIS_PREV.encode("ascii")
 
     @property
     def size(self) -> int:
@@ -127,7 +160,7 @@ class Chain:
             self._pending = bytearray()
         return self._tree
 
-    def _link(self, seq: int, prev: str, line: bytes) -> None:
+    def _link(self, seq: int, prev: bytes, line: bytes) -> None:
         count = self._count
         if seq != count:
             why = "records reordered, dropped or inserted"
@@ -138,7 +171,7 @@ class Chain:
         digest = _sha256(b"\x00" + line).digest()
         self._pending += digest
         self.last_hash = digest
-        self._last_hex = digest.hex()
+        self._last_hex = digest.hex().encode("ascii")
         self._count = count + 1
         if len(self._pending) >= self._BATCH:
             self._tree.extend_hashes(self._pending)
@@ -150,16 +183,8 @@ class Chain:
             record = decode(line)
         except RecordError as exc:
             raise ChainBreak(self._count, "bad-record", f"malformed record: {exc}") from exc
-        self._link(record.seq, record.prev, line)
+        self._link(record.seq, record.prev.encode("ascii"), line)
         return record
-
-    def add_ballot(self, line: bytes) -> BallotLine | None:
-        """Like `add`, for a canonical ballot line only (`records.match_ballot`); None, and
-        nothing added, for any other line."""
-        ballot = match_ballot(line)
-        if ballot is not None:
-            self._link(ballot.seq, ballot.prev, line)
-        return ballot
 
 
 @dataclass(frozen=True)
@@ -172,6 +197,7 @@ class LogState:
     verifier: Verifier | None  # None for an empty log read without a key
     records_length: int  # bytes of the whole records read
     checkpoints_length: int  # bytes of the whole checkpoint lines
+    last_time: str = ""  # the time of the last record read
 
 
 def read_notes(path: Path) -> tuple[list[str], int]:
@@ -221,6 +247,7 @@ def read_log(
     origin = ""
     limit: int | None = None
     length = 0
+    last_time = ""
     with (directory / RECORDS).open("rb") as handle:
         for block in LineReader(handle):
             for line in block:
@@ -231,6 +258,7 @@ def read_log(
                 except ChainBreak as exc:
                     raise StorageError(str(exc)) from exc
                 length += len(line) + 1
+                last_time = record.time
                 if record.seq == 0:
                     origin, verifier = _opening(record, verifier)
                     checkpoints = _open_checkpoints(notes, verifier, origin)
@@ -241,7 +269,7 @@ def read_log(
     if chain.size == 0 and notes:
         raise StorageError("the log has checkpoints but no records")
     _check_roots(chain, checkpoints)
-    return LogState(chain, tuple(checkpoints), origin, verifier, length, checkpoints_length)
+    return LogState(chain, tuple(checkpoints), origin, verifier, length, checkpoints_length, last_time)
 
 
 def _open_checkpoints(notes: list[str], verifier: Verifier, origin: str) -> list[Checkpoint]:

@@ -13,15 +13,17 @@ note with no verified known signature is rejected.  We accept at most 100 signat
 from __future__ import annotations
 
 import base64
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from audit.errors import KeyFormatError, NoteError, SignatureError
 from audit.keys import Signer, Verifier, b64decode_strict, check_key_name
 
-__all__ = ["NoteSignature", "SignedNote", "open_note", "parse_note", "sign_note"]
+__all__ = ["NoteSignature", "SignedNote", "open_note", "parse_note", "sign_note", "signatures_by"]
 
 _DASH = "\u2014 "
+_CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
 MAX_SIGNATURES = 100
 
 
@@ -45,7 +47,7 @@ class SignedNote:
 def _check_text(text: str) -> None:
     if not text.endswith("\n"):
         raise NoteError("note text must end with a newline")
-    if any(ch < " " and ch != "\n" for ch in text):
+    if _CONTROL.search(text) is not None:
         raise NoteError("note text contains an ASCII control character")
     if not text.isascii():
         try:
@@ -89,6 +91,12 @@ def parse_note(note: str) -> SignedNote:
     if len(lines) > MAX_SIGNATURES:
         raise NoteError(f"more than {MAX_SIGNATURES} signatures")
     return SignedNote(text, tuple(_parse_signature(line) for line in lines))
+
+
+def signatures_by(parsed: SignedNote, verifier: Verifier) -> list[bytes]:
+    """The signatures of `parsed` that name `verifier`'s key (name and key ID), not yet checked:
+    each must verify for the note to be this key's; none at all means it is not."""
+    return [sig.signature for sig in parsed.signatures if (sig.name, sig.key_id) == (verifier.name, verifier.key_id)]
 
 
 def open_note(note: str, verifiers: Iterable[Verifier]) -> SignedNote:

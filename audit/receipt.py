@@ -1,5 +1,6 @@
-"""Ballot receipts: "my ballot is in the count" without revealing the choice (design.md,
-"Audit log"; RFC 9162 §2.1.3 inclusion and §2.1.4 consistency proofs; C2SP tlog-checkpoint).
+"""Ballot receipts: "my ballot is in the count" without revealing the choice to anyone else
+(design.md, "Audit log"; RFC 9162 §2.1.3 inclusion and §2.1.4 consistency proofs; C2SP
+tlog-checkpoint).
 
     {"receipt": "renda-audit-receipt/1",
      "index": <leaf index>,
@@ -7,35 +8,47 @@
      "checkpoint": <the C2SP signed checkpoint note that includes it>,
      "inclusion_proof": [<hex node hashes, leaf to root>]}
 
-A leaf hash reveals nothing about the choice: the record carries a random 128-bit nonce, so
-hashing every possible ballot does not find it.  Anyone holding the receipt *and* an export can
-of course look the record up; a deputy should keep the receipt to themself.
+(the server adds ``"vote_id"``; other members are ignored).  A leaf hash reveals nothing about
+the choice: the record carries a random 128-bit nonce, so hashing every possible ballot does not
+find it.  Anyone holding the receipt *and* an export can look the record up; a deputy should keep
+the receipt to themself.
 
-`check_receipt` checks, against an export: the checkpoint's signature with the export's key,
-inclusion of the leaf in that checkpoint, and consistency from it to the export's latest
-checkpoint (so the log was neither rolled back nor rewritten since the receipt was issued).
+`check_receipt` checks a receipt against an export, after verifying the whole export
+(`audit.verify`): the receipt's checkpoint is signed by the log's key, the leaf is included in it,
+the export's records give that checkpoint's root (so the log was neither rolled back nor rewritten
+since -- two signed roots for one history is equivocation), and what became of the ballot:
+counted, replaced (withdrawn for a later ballot), in a voided vote, or not counted yet.
+`describe_leaf` says what the leaf holds, for its holder.  `check_receipt_against` is the same
+receipt check against a live log (the server's), without an export.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import json
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from audit.checkpoint import Checkpoint, open_checkpoint
-from audit.errors import NoteError, ReceiptError, StorageError
+from audit import canonical
+from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
+from audit.errors import NoteError, ReceiptError
 from audit.keys import Verifier
-from audit.logfile import read_log
+from audit.limits import MAX_DEPTH, MAX_RECEIPT_BYTES, too_deep
 from audit.merkle import HASH_SIZE, verify_consistency, verify_inclusion_hash
+from audit.records import Record, RecordType
 
 __all__ = [
+    "FATES",
     "FORMAT",
+    "ExportRejected",
     "Receipt",
     "ReceiptCheck",
     "ReceiptRejected",
     "check_receipt",
     "check_receipt_against",
+    "describe_leaf",
+    "load_receipt",
     "make_receipt",
     "parse_receipt",
 ]
@@ -55,11 +68,61 @@ class Receipt:
 
 @dataclass(frozen=True)
 class ReceiptCheck:
-    """A receipt that verified: the record, its checkpoint, and the export's latest checkpoint."""
+    """A receipt that verified: the record, its checkpoint, and the log's latest checkpoint; against
+    an export also the record itself and what became of the ballot (`FATES`), and the seq of its
+    withdrawal if it was replaced."""
 
     index: int
     checkpoint_size: int
     latest_size: int
+    fate: str | None = None
+    record: Record | None = None
+    replaced_at: int | None = None
+
+
+#: What became of a receipt's ballot, in Chinese and English.
+FATES = {
+    "counted": "您的选票已计入，结果已按日志重新计票核对 your ballot is counted, and the recorded result matches "
+    "a recount",
+    "replaced": "这张选票已被替换（已撤回），不计入结果；计入的是您之后投出的选票 this ballot was replaced by a later "
+    "one and withdrawn: it is not counted (your later ballot is)",
+    "voided": "表决已作废（宣布无效），这张选票不计入 the vote was voided (declared invalid): this ballot is not "
+    "counted",
+    "open": "表决尚未结束，选票已记录、尚未计票 the vote is still open: the ballot is recorded, not yet counted",
+    "uncounted": "表决已结束但日志中没有结果 the vote closed but the log holds no result for it",
+    "not-a-ballot": "回执指向的记录不是选票 the receipt's record is not a ballot",
+}
+
+_LABELS = {"yes": "赞成", "no": "反对", "abstain": "弃权", "satisfied": "满意", "basically_satisfied": "基本满意",
+           "unsatisfied": "不满意"}
+
+
+def describe_leaf(record: Record) -> str:
+    """What a receipt's leaf holds, for the receipt's holder: the choice of a plaintext ballot
+    (``赞成 yes``, or per candidate / target), else the record's type and body as JSON.  The one
+    place a leaf is shown: an encrypted ballot will show its tracking code here."""
+    body = record.body
+    if record.type != RecordType.BALLOT:
+        return f"{record.type}: {canonical.dumps(body).decode('utf-8')}"
+    ballot: Mapping[str, Any] = body["ballot"]
+    parts = []
+    if isinstance(ballot.get("choice"), str):
+        parts.append(_label(ballot["choice"]))
+    marks = ballot.get("marks")
+    if isinstance(marks, dict):
+        parts.extend(f"{name}: {_label(mark) if isinstance(mark, str) else json.dumps(mark, ensure_ascii=False)}"
+                     for name, mark in marks.items())
+    write_ins = ballot.get("write_ins")
+    if isinstance(write_ins, list) and write_ins:
+        parts.append("另选他人 write-ins: " + "、".join(str(w) for w in write_ins))
+    if not parts or set(ballot) - {"choice", "marks", "write_ins"}:
+        parts = [canonical.dumps(dict(ballot)).decode("utf-8")]
+    return f"表决 vote {body['vote_id']}: " + "; ".join(parts)
+
+
+def _label(value: str) -> str:
+    label = _LABELS.get(value)
+    return f"{label} {value}" if label is not None else value
 
 
 def make_receipt(
@@ -92,6 +155,29 @@ def _hash(value: object, what: str) -> bytes:
         return bytes.fromhex(value)
     except ValueError:
         raise ReceiptError(f"{what} must be 64 lowercase hex digits") from None
+
+
+def load_receipt(path: str | Path) -> Receipt:
+    """Read and parse a receipt file (at most `MAX_RECEIPT_BYTES`, JSON nested at most
+    `audit.limits.MAX_DEPTH` deep); raises `ReceiptError` saying why it cannot be used."""
+    try:
+        with Path(path).open("rb") as handle:
+            raw = handle.read(MAX_RECEIPT_BYTES + 1)
+    except OSError as exc:
+        raise ReceiptError(f"cannot read the receipt: {exc.strerror}") from exc
+    if len(raw) > MAX_RECEIPT_BYTES:
+        raise ReceiptError(f"the receipt file is larger than {MAX_RECEIPT_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ReceiptError(f"the receipt is not UTF-8: {exc}") from exc
+    if too_deep(text):
+        raise ReceiptError(f"the receipt nests JSON deeper than {MAX_DEPTH} levels")
+    try:
+        obj = json.loads(text)
+    except ValueError as exc:
+        raise ReceiptError(f"the receipt is not JSON: {exc}") from exc
+    return parse_receipt(obj)
 
 
 def parse_receipt(obj: Any) -> Receipt:
@@ -152,17 +238,67 @@ def check_receipt_against(
     return ReceiptCheck(receipt.index, checkpoint.size, latest.size)
 
 
-def check_receipt(receipt: Receipt, export_dir: str | Path, verifier: Verifier) -> ReceiptCheck:
-    """Check `receipt` against the export in `export_dir` signed by `verifier`'s key: the
-    checkpoint's signature, inclusion of the leaf in it, and consistency from it to the export's
-    latest checkpoint.
+class ExportRejected(ReceiptError):
+    """The export a receipt was checked against does not verify; ``report`` says why."""
 
-    Raises `ReceiptError` saying what does not hold (`ReceiptRejected` for a receipt that does
-    not verify).
+    def __init__(self, report: Any) -> None:
+        super().__init__(f"the export itself does not verify ({report.failure}); run `python -m audit verify`")
+        self.report = report
+
+
+def check_receipt(
+    receipt: Receipt,
+    export_dir: str | Path,
+    verifier: Verifier,
+    *,
+    tally: Any = None,
+    workers: int | None = None,
+) -> ReceiptCheck:
+    """Check `receipt` against the export in `export_dir`, whose key must be `verifier`.
+
+    The whole export is verified first (`audit.verify.verify_export`); `ExportRejected` if it does
+    not.  Then: the receipt's checkpoint is signed by the key, for this log's origin
+    (``foreign-checkpoint``); the leaf is included in it (``not-included``); the export reaches
+    that size (``rolled-back``); its records give that checkpoint's root (``rewritten``: two
+    signed histories, equivocation); the record at the index is the receipt's leaf.  Raises
+    `ReceiptRejected` naming the check that failed; returns the ballot's fate otherwise.
     """
+    from audit.verify import verify_export
+
     try:
-        state = read_log(Path(export_dir), verifier)
-    except StorageError as exc:
-        raise ReceiptError(f"the export itself does not verify ({exc}); run `python -m audit verify`") from exc
-    latest = state.checkpoints[-1] if state.checkpoints else None
-    return check_receipt_against(receipt, verifier, state.origin, latest, state.chain.tree.consistency_proof)
+        claimed, _ = read_checkpoint(receipt.checkpoint)
+    except NoteError as exc:
+        raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not a checkpoint: {exc}") from exc
+    report = verify_export(export_dir, trusted_vkey=verifier.vkey, tally=tally, watch=[receipt.index],
+                           roots_at=[claimed.size], workers=workers)
+    if not report.ok:
+        raise ExportRejected(report)
+    latest = read_checkpoint(report.notes[-1])[0]
+    if receipt.checkpoint in report.notes:  # verified with the export: each note is checked once
+        checkpoint = claimed
+    else:
+        try:
+            checkpoint = open_checkpoint(receipt.checkpoint, verifier, latest.origin)
+        except NoteError as exc:
+            raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
+    if not verify_inclusion_hash(
+        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
+    ):
+        raise ReceiptRejected(
+            "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
+        )
+    if latest.size < checkpoint.size:
+        raise ReceiptRejected(
+            "rolled-back",
+            f"the log's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
+            "the log was rolled back / 日志被回滚",
+        )
+    if report.roots.get(checkpoint.size) != checkpoint.root:
+        raise ReceiptRejected(
+            "rewritten",
+            "the log is not an extension of the receipt's checkpoint: the log was rewritten -- equivocation, the key "
+            f"signed two histories (evidence: the receipt's checkpoint and the export's latest) / 日志被改写\n"
+            f"{checkpoint.note}\n{latest.note}",
+        )
+    leaf = report.leaves[receipt.index]
+    return ReceiptCheck(receipt.index, checkpoint.size, latest.size, leaf.fate, leaf.record, leaf.replaced_at)

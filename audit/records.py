@@ -7,13 +7,21 @@
   record's canonical bytes (64 zeros for seq 0), so the log is a hash chain as well as a tree;
 * ``time`` is RFC 3339 §5.6 ``date-time`` in UTC with a ``Z`` offset, e.g.
   ``2026-11-23T09:00:00.123Z`` (we write milliseconds; readers accept 0-9 fraction digits).
+  Times never go back: a record is never dated before the record before it (`audit.log` holds a
+  clock that stepped back at the last time written).
 
 The leaf data of a record is exactly its canonical bytes: the line without its ``\\n``.
 Canonical JSON never contains a raw newline, so one record is one line.
 
 Bodies of the types the verifier understands are checked here (`check_body`); any other type
 matching ``[a-z][a-z0-9_.-]*`` is chained and merkled but opaque.  A ``ballot`` body has exactly
-``vote_id``, ``ballot`` and ``nonce``: nothing that could carry a voter's identity.
+``vote_id``, ``ballot`` and ``nonce``: nothing that could carry a voter's identity.  The session
+records the server writes (meeting, roll, status, check-in, attendance, agenda, named votes,
+extensions) are understood too: the verifier derives each vote's base, attendance, eligible voters
+and time window from them (docs/verifier-spec.md lists every field).
+
+A record line is at most `audit.limits.MAX_RECORD_BYTES` long and nests JSON at most
+`audit.limits.MAX_DEPTH` deep: `encode` refuses more, as the verifier does.
 """
 
 from __future__ import annotations
@@ -28,17 +36,22 @@ from typing import Any, NamedTuple
 
 from audit import canonical
 from audit.errors import CanonicalJSONError, RecordError
+from audit.limits import MAX_DEPTH, MAX_RECORD_BYTES, too_deep
 
 __all__ = [
+    "ATTENDANCE_STATES",
     "GENESIS_PREV",
+    "MEMBER_STATUSES",
     "BallotLine",
     "Record",
     "RecordType",
     "check_body",
     "check_time",
     "decode",
+    "decode_full",
     "encode",
     "format_time",
+    "instant",
     "match_ballot",
     "now",
 ]
@@ -58,9 +71,22 @@ class RecordType(StrEnum):
     MANUAL_RESULT = "manual_result"  # {"vote_id": str, "method": ..., "result": {...}}
     VOTE_VOIDED = "vote_voided"  # {"vote_id": str, "reason": str}
     BALLOT_WITHDRAWN = "ballot_withdrawn"  # {"vote_id": str, "seq": int}: replaced before close
+    # The session: what the verifier derives each vote's base, attendance and window from.
+    MEETING_CREATED = "meeting_created"  # {"meeting_id": int, "body": str, "settings": {...}, ...}
+    ROLL_LOADED = "roll_loaded"  # {"meeting_id": int, "members": [{"code": str, "status": str, ...}], ...}
+    MEMBER_STATUS = "member_status"  # {"member": str, "status": str, ["meeting_id": int], ...}
+    CHECK_IN = "check_in"  # {"meeting_id": int, "member": str, "by": "self" | "staff:...", "reason": str}
+    ATTENDANCE = "attendance"  # {"meeting_id": int, "member": str, "state": "leave" | "absent", ...}
+    ITEM_ADDED = "item_added"  # {"meeting_id": int, "item_id": int, "kind", "title", "definition", "secret"}
+    ITEM_UPDATED = "item_updated"  # {"item_id": int, "kind", "title", "definition", "secret"}
+    VOTE_NAMED = "vote_named"  # {"vote_id": str}: a 记名 vote, its ballots named below
+    NAMED_BALLOT = "named_ballot"  # {"vote_id": str, "seq": int, "member": str}
+    VOTE_EXTENDED = "vote_extended"  # {"vote_id": str, "deadline": ISO 8601 with offset}
 
 
 MANUAL_METHODS = ("show_of_hands", "paper")
+MEMBER_STATUSES = ("active", "suspended", "terminated")
+ATTENDANCE_STATES = ("leave", "absent")
 
 _TYPE = re.compile(r"[a-z][a-z0-9_.-]{0,63}")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -70,16 +96,21 @@ _TIME_PATTERN = (
     r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]{1,9})?Z"
 )
 _TIME = re.compile(_TIME_PATTERN, re.ASCII)
-# A JSON string as RFC 8785 writes it: only '"', '\' and control characters are escaped.
-_STRING = r'"(?:[^"\\\x00-\x1f]|\\["\\bfnrt]|\\u00(?:0[0-7bef]|1[0-9a-f]))*"'
-# The whole of a canonical ballot record; the ballot object itself is checked separately.
-_BALLOT_LINE = re.compile(
-    r'\{"body":\{"ballot":(\{.*?\}),"nonce":"([0-9a-f]{32})","vote_id":(' + _STRING + r")\},"
-    r'"prev":"([0-9a-f]{64})","seq":(0|[1-9][0-9]{0,15}),"time":"(' + _TIME_PATTERN + r')","type":"ballot"\}',
-    re.DOTALL,
+# The whole of a canonical ballot record, as bytes, in two parts:
+#     {"body":{"ballot":<ballot object>    BALLOT_PREFIX, then the ballot up to the *last*
+#     ,"nonce":"<32 hex>","vote_id":"<id>"},"prev":...,"type":"ballot"}    BALLOT_TAIL
+# The last ',"nonce":"' of the line is the body's: nothing after it (hex, a string with no raw
+# '"', the fixed fields) can hold one.  The ballot object itself is checked apart (cached); a vote
+# id with escapes is left to the full parser.
+BALLOT_PREFIX = b'{"body":{"ballot":{'
+BALLOT_NONCE = b',"nonce":"'
+BALLOT_TAIL = re.compile(
+    rb',"nonce":"([0-9a-f]{32})","vote_id":("[^"\\\x00-\x1f]++")\},"prev":"([0-9a-f]{64})",'
+    rb'"seq":(0|[1-9][0-9]{0,15}),"time":"(' + _TIME_PATTERN.encode("ascii") + rb')","type":"ballot"\}'
 )
 _JSON = json.JSONDecoder()
-_KNOWN_CANONICAL_BALLOTS: set[str] = set()
+_KNOWN_CANONICAL_BALLOTS: set[bytes] = set()
+_VOTE_IDS: dict[bytes, str] = {}  # a vote id's JSON string (quotes included) -> the id
 _CACHE_LIMIT = 4096
 
 
@@ -122,6 +153,14 @@ def now() -> str:
     return f"{_Clock.prefix}{int((stamp - second) * 1000):03d}Z"
 
 
+def instant(time: str) -> str:
+    """A record time as a string that sorts like the instant it names (nine fraction digits):
+    ``2026-11-23T09:00:00.5Z`` and ``…00.500Z`` give the same, ``…00Z`` sorts before both."""
+    if time[19:20] == ".":
+        return time[:20] + time[20:-1].ljust(9, "0") + "Z"
+    return time[:19] + ".000000000Z"
+
+
 def check_time(value: object) -> str:
     """Return `value` if it is an RFC 3339 UTC record time, else raise `RecordError`."""
     if type(value) is not str or _TIME.fullmatch(value) is None:
@@ -136,46 +175,90 @@ def _need(body: Mapping[str, Any], key: str, kind: type, what: str) -> Any:
     return value
 
 
+def _text(body: Mapping[str, Any], key: str) -> None:
+    if type(body.get(key)) is not str:
+        raise RecordError(f"body.{key} must be a string")
+
+
+def _one_of(body: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> None:
+    if body.get(key) not in allowed:
+        raise RecordError(f"body.{key} must be one of {', '.join(allowed)}")
+
+
+def _deadline(value: object) -> None:
+    try:
+        moment = datetime.fromisoformat(value) if type(value) is str else None
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise RecordError("body.deadline must be an ISO 8601 date-time with its UTC offset")
+
+
+_STR, _INT = (str, "a non-empty string"), (int, "an integer")
+_DICT, _BOOL = (dict, "an object"), (bool, "true or false")
+
+# Fields every body of a type must have (more are allowed), as (key, (type, what)).
+_FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
+    RecordType.LOG_OPENED: (("origin", _STR), ("vkey", _STR)),
+    RecordType.LOG_RECOVERED: (("file", _STR), ("truncated_bytes", _INT), ("sha256", (str, "a hex string"))),
+    RecordType.VOTE_OPENED: (("vote_id", _STR), ("definition", _DICT)),
+    RecordType.VOTE_CLOSED: (("vote_id", _STR), ("ballots_cast", _INT)),
+    RecordType.RESULT: (("vote_id", _STR), ("result", _DICT)),
+    RecordType.MANUAL_RESULT: (("vote_id", _STR), ("method", (str, "a string")), ("result", _DICT)),
+    RecordType.VOTE_VOIDED: (("vote_id", _STR), ("reason", _STR)),
+    RecordType.BALLOT_WITHDRAWN: (("vote_id", _STR), ("seq", _INT)),
+    RecordType.MEETING_CREATED: (("meeting_id", _INT), ("body", _STR), ("settings", _DICT)),
+    RecordType.ROLL_LOADED: (("meeting_id", _INT), ("members", (list, "a list"))),
+    RecordType.MEMBER_STATUS: (("member", _STR),),
+    RecordType.CHECK_IN: (("meeting_id", _INT), ("member", _STR), ("by", _STR)),
+    RecordType.ATTENDANCE: (("meeting_id", _INT), ("member", _STR)),
+    RecordType.ITEM_ADDED: (("meeting_id", _INT), ("item_id", _INT), ("kind", _STR), ("title", _STR),
+                            ("definition", _DICT), ("secret", _BOOL)),
+    RecordType.ITEM_UPDATED: (("item_id", _INT), ("kind", _STR), ("title", _STR), ("definition", _DICT),
+                              ("secret", _BOOL)),
+    RecordType.VOTE_NAMED: (("vote_id", _STR),),
+    RecordType.NAMED_BALLOT: (("vote_id", _STR), ("seq", _INT), ("member", _STR)),
+    RecordType.VOTE_EXTENDED: (("vote_id", _STR),),
+}
+
+
 def check_body(type_: str, body: Mapping[str, Any]) -> None:
     """Check the body of a known record type; raise `RecordError` if it is malformed."""
     if type(body) is not dict:
         raise RecordError("a record body is a JSON object")
-    if type_ == RecordType.LOG_OPENED:
-        _need(body, "origin", str, "a non-empty string")
-        _need(body, "vkey", str, "a non-empty string")
-    elif type_ == RecordType.LOG_RECOVERED:
-        _need(body, "file", str, "a non-empty string")
-        _need(body, "truncated_bytes", int, "an integer")
-        _need(body, "sha256", str, "a hex string")
-    elif type_ == RecordType.BALLOT:
+    if type_ == RecordType.BALLOT:
         if body.keys() != {"vote_id", "ballot", "nonce"}:
             raise RecordError("a ballot body has exactly vote_id, ballot and nonce (no voter identity)")
         _need(body, "vote_id", str, "a non-empty string")
         _need(body, "ballot", dict, "an object")
         if type(body["nonce"]) is not str or _NONCE.fullmatch(body["nonce"]) is None:
             raise RecordError("body.nonce must be 32 lowercase hex digits")
-    elif type_ in _VOTE_BODIES:
-        _need(body, "vote_id", str, "a non-empty string")
-        for key, kind, what in _VOTE_BODIES[type_]:
-            _need(body, key, kind, what)
-        if type_ == RecordType.VOTE_OPENED and "ballots" in body["definition"]:
-            raise RecordError("a vote definition has no ballots")
-        if type_ == RecordType.VOTE_CLOSED and body["ballots_cast"] < 0:
-            raise RecordError("body.ballots_cast must be >= 0")
-        if type_ == RecordType.BALLOT_WITHDRAWN and body["seq"] < 0:
-            raise RecordError("body.seq must be >= 0")
-        if type_ == RecordType.MANUAL_RESULT and body["method"] not in MANUAL_METHODS:
-            raise RecordError(f"body.method must be one of {', '.join(MANUAL_METHODS)}")
-
-
-_VOTE_BODIES: dict[str, tuple[tuple[str, type, str], ...]] = {
-    RecordType.VOTE_OPENED: (("definition", dict, "an object"),),
-    RecordType.VOTE_CLOSED: (("ballots_cast", int, "an integer"),),
-    RecordType.RESULT: (("result", dict, "an object"),),
-    RecordType.MANUAL_RESULT: (("method", str, "a string"), ("result", dict, "an object")),
-    RecordType.VOTE_VOIDED: (("reason", str, "a non-empty string"),),
-    RecordType.BALLOT_WITHDRAWN: (("seq", int, "an integer"),),
-}
+        return
+    for key, (kind, what) in _FIELDS.get(type_, ()):
+        _need(body, key, kind, what)
+    for key in ("ballots_cast", "seq", "meeting_id", "item_id"):
+        if type_ in _FIELDS and type(body.get(key)) is int and body[key] < 0:
+            raise RecordError(f"body.{key} must be >= 0")
+    if type_ == RecordType.VOTE_OPENED and "ballots" in body["definition"]:
+        raise RecordError("a vote definition has no ballots")
+    elif type_ == RecordType.MANUAL_RESULT:
+        _one_of(body, "method", MANUAL_METHODS)
+    elif type_ == RecordType.ROLL_LOADED:
+        for member in body["members"]:
+            if type(member) is not dict:
+                raise RecordError("body.members are objects")
+            _need(member, "code", str, "a non-empty string")
+            _one_of(member, "status", MEMBER_STATUSES)
+    elif type_ == RecordType.MEMBER_STATUS:
+        _one_of(body, "status", MEMBER_STATUSES)
+        if "meeting_id" in body:
+            _need(body, "meeting_id", int, "an integer")
+    elif type_ == RecordType.CHECK_IN:
+        _text(body, "reason")
+    elif type_ == RecordType.ATTENDANCE:
+        _one_of(body, "state", ATTENDANCE_STATES)
+    elif type_ == RecordType.VOTE_EXTENDED:
+        _deadline(body.get("deadline"))
 
 
 def encode(seq: int, type_: str, time: str, prev: str, body: Mapping[str, Any]) -> bytes:
@@ -197,7 +280,7 @@ def encode(seq: int, type_: str, time: str, prev: str, body: Mapping[str, Any]) 
         body_bytes = canonical.dumps(body)
     except CanonicalJSONError as exc:
         raise RecordError(f"record body: {exc}") from exc
-    return b"".join(
+    line = b"".join(
         (
             b'{"body":',
             body_bytes,
@@ -212,46 +295,70 @@ def encode(seq: int, type_: str, time: str, prev: str, body: Mapping[str, Any]) 
             b'"}',
         )
     )
+    if len(line) > MAX_RECORD_BYTES:
+        raise RecordError(f"a record is at most {MAX_RECORD_BYTES} bytes (this one {len(line)})")
+    if (line.count(b"[") + line.count(b"{") > MAX_DEPTH) and too_deep(line.decode("utf-8")):
+        raise RecordError(f"a record nests JSON at most {MAX_DEPTH} levels deep")
+    return line
 
 
 class BallotLine(NamedTuple):
-    """The fields of a canonical ballot record line, as `match_ballot` finds them."""
+    """The fields of a canonical ballot record line, as `match_ballot` finds them (ASCII fields
+    and the ballot's canonical JSON as bytes, as they stand in the line)."""
 
     seq: int
-    prev: str
-    time: str
+    prev: bytes  # 64 lowercase hex digits
+    time: bytes
     vote_id: str
-    ballot: str  # the ballot object's canonical JSON text
-    nonce: str
+    ballot: bytes  # the ballot object's canonical JSON
+    nonce: bytes
+
+
+def ballot_fields(ballot: bytes, vote_id: bytes, seq: bytes) -> tuple[str, int] | None:
+    """The vote id and seq of a line `BALLOT_TAIL` matched, or None if its ballot is not canonical
+    JSON, its vote id not UTF-8, or its seq beyond 2**53 - 1 (then `decode` judges it).
+    Known canonical ballot texts and vote ids are cached (bounded)."""
+    if ballot not in _KNOWN_CANONICAL_BALLOTS:
+        try:
+            canonical.loads(ballot.decode("utf-8"))
+        except (UnicodeDecodeError, CanonicalJSONError):
+            return None
+        if len(_KNOWN_CANONICAL_BALLOTS) >= _CACHE_LIMIT:
+            _KNOWN_CANONICAL_BALLOTS.clear()
+        _KNOWN_CANONICAL_BALLOTS.add(ballot)
+    name = _VOTE_IDS.get(vote_id)
+    if name is None:
+        try:
+            name = vote_id[1:-1].decode("utf-8")  # not empty: BALLOT_TAIL wants one character at least
+        except UnicodeDecodeError:
+            return None
+        if len(_VOTE_IDS) >= _CACHE_LIMIT:
+            _VOTE_IDS.clear()
+        _VOTE_IDS[vote_id] = name
+    if len(seq) == 16 and int(seq) > 2**53 - 1:
+        return None
+    return name, int(seq)
 
 
 def match_ballot(line: bytes) -> BallotLine | None:
     """The fields of `line` if it is a canonical, well-formed ``ballot`` record, else None.
 
-    The fast path for the commonest record (a regular expression instead of a JSON parse and
-    re-encode); None means only "not recognised here": `decode` then gives the verdict.
+    The fast path for the commonest record (a search and a regular expression instead of a JSON
+    parse and re-encode); None means only "not recognised here": `decode` then gives the verdict.
     `decode` returns the same record for every line this accepts (property-tested).
     """
-    try:
-        text = line.decode("utf-8")
-    except UnicodeDecodeError:
+    if not line.startswith(BALLOT_PREFIX):
         return None
-    match = _BALLOT_LINE.fullmatch(text)
+    cut = line.rfind(BALLOT_NONCE)
+    match = BALLOT_TAIL.fullmatch(line, cut)
     if match is None:
         return None
-    ballot, nonce, vote_id, prev, seq, time = match.groups()
-    if ballot not in _KNOWN_CANONICAL_BALLOTS:
-        try:
-            canonical.loads(ballot)
-        except CanonicalJSONError:
-            return None
-        if len(_KNOWN_CANONICAL_BALLOTS) >= _CACHE_LIMIT:
-            _KNOWN_CANONICAL_BALLOTS.clear()
-        _KNOWN_CANONICAL_BALLOTS.add(ballot)
-    vote_id = json.loads(vote_id) if "\\" in vote_id else vote_id[1:-1]
-    if not vote_id or (len(seq) == 16 and int(seq) > 2**53 - 1):
+    nonce, vote_id, prev, seq, time = match.groups()
+    ballot = line[18:cut]
+    fields = ballot_fields(ballot, vote_id, seq)
+    if fields is None:
         return None
-    return BallotLine(int(seq), prev, time, vote_id, ballot, nonce)
+    return BallotLine(fields[1], prev, time, fields[0], ballot, nonce)
 
 
 def decode(line: bytes) -> Record:
@@ -259,12 +366,13 @@ def decode(line: bytes) -> Record:
     well-formed; raise `RecordError` otherwise."""
     fast = match_ballot(line)
     if fast is not None:
-        body = {"vote_id": fast.vote_id, "ballot": _JSON.raw_decode(fast.ballot)[0], "nonce": fast.nonce}
-        return Record(fast.seq, RecordType.BALLOT.value, fast.time, fast.prev, body)
-    return _decode_slow(line)
+        body = {"vote_id": fast.vote_id, "ballot": _JSON.raw_decode(fast.ballot.decode("utf-8"))[0],
+                "nonce": fast.nonce.decode("ascii")}
+        return Record(fast.seq, RecordType.BALLOT.value, fast.time.decode("ascii"), fast.prev.decode("ascii"), body)
+    return decode_full(line)
 
 
-def _decode_slow(line: bytes) -> Record:
+def decode_full(line: bytes) -> Record:
     """`decode` by a full JSON parse and re-encoding, for any record type."""
     try:
         text = line.decode("utf-8")

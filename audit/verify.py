@@ -1,52 +1,124 @@
-"""The offline verifier: check an export and re-run every tally (design.md, "Audit log").
+"""The offline verifier: check an export and re-run every tally (design.md, "Audit log";
+docs/verifier-spec.md is the full specification, with every finding).
 
-Checked, in this order, stopping at the first fault, which is named:
+First the evidence, then what it says.  **Evidence**: is the export what the log's key signed?
 
 1. ``vkey.txt`` is a C2SP verifier key (and the auditor's trusted key, if given);
-2. every checkpoint is a C2SP tlog-checkpoint signed by that key, all with one origin, sizes
-   strictly growing (a smaller size after a larger one is a rollback);
-3. every record is canonical RFC 8785 JSON, ``seq`` = its line number, ``prev`` = the RFC 9162
-   leaf hash of the line before (hash chain);
-4. the RFC 9162 root at each checkpoint's size equals the signed root (the first directly, the
-   others through a consistency proof from the previous checkpoint, RFC 9162 §2.1.4), and the
-   export ends exactly at the latest checkpoint;
-5. seq 0 is ``log_opened`` naming this key and origin; votes are opened once, ballots only for an
-   open vote, ``ballots_cast`` equals the ballot records, one result per vote, nothing after a
-   void; each ``result`` equals ``tally.count_document(definition + ballots)``;
-6. ``tally_inputs.json`` is exactly what the records give.
+2. ``checkpoints.jsonl``: C2SP tlog-checkpoints of one origin, sizes strictly growing, each
+   signed by that key (each distinct note checked once, on every core: `audit.signatures`);
+3. ``records.jsonl``: each line's RFC 9162 leaf hash, ``seq`` = its line number and ``prev`` =
+   the leaf hash of the line before (hash chain), and the RFC 9162 root at every checkpoint's
+   size equal to the signed root; the export ends exactly at the latest checkpoint.
 
-Manual results (show of hands, paper) cannot be recounted; they are listed as such.
+A fault here means the export is not (all) what the key signed: altered, cut or padded after
+signing.  Such a finding accuses nobody's tally -- get a good copy.  Two signed checkpoints that
+cannot both be true (one size, two roots; or an earlier one the later ones do not extend) are
+**equivocation**: the key holder signed two histories, and both notes are the evidence.
+
+**What the signed records say**, only for records a good signed checkpoint covers:
+
+4. every record is canonical RFC 8785 JSON of its type; seq 0 is ``log_opened`` naming this key
+   and origin; record times never go back;
+5. the session (`audit.session`): meetings, rolls, statuses, check-ins, agenda -- and each vote's
+   definition (members_of_record, present, kind, title, ...) exactly what they give;
+6. the votes: opened once, ballots only while open and within its time window, withdrawals of the
+   vote's own counted ballots, named ballots one per eligible member, ``ballots_cast`` equal to the
+   ballots counted, one result, nothing after a void; each ``result`` equal to
+   ``tally.count_document(definition + ballots)``;
+7. ``tally_inputs.json`` is exactly what the records give.
+
+A fault here was signed by the log's key: the operator answers for it.  Manual results (show of
+hands, paper) cannot be recounted; their attendance figures are checked and they are listed as such.
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import sys
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from binascii import hexlify
+from collections.abc import Callable, Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from types import ModuleType
 from typing import IO, Any, Protocol
 
-from tqdm import tqdm
-
-from audit import canonical
-from audit.checkpoint import Checkpoint, open_checkpoint
+from audit import canonical, records
+from audit.checkpoint import Checkpoint, read_checkpoint
 from audit.errors import (
-    CanonicalJSONError,
     KeyFormatError,
     NoteError,
-    SignatureError,
+    RecordError,
     StorageError,
     TallyUnavailableError,
 )
 from audit.export import TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier
-from audit.logfile import CHECKPOINTS, RECORDS, Chain, ChainBreak, LineReader, decode_checkpoint_line
-from audit.merkle import verify_consistency
-from audit.records import Record, RecordType
+from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
+from audit.logfile import CHECKPOINTS, RECORDS, LineReader, decode_checkpoint_line
+from audit.note import signatures_by
+from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
+from audit.session import Session, SessionFault
+from audit.workers import CHUNK, PARALLEL_MIN, RECOUNT_BATCH, Job, Pool, check_chunk, compare, recount, recount_many
+from audit.workers import workers as cores
 
-__all__ = ["Failure", "Report", "TallyModule", "VoteReport", "verify_export"]
+__all__ = ["FINDINGS", "Failure", "Leaf", "Report", "TallyModule", "VoteReport", "verify_export"]
+
+#: Every finding the verifier can report, with what it means (docs/verifier-spec.md, "Findings").
+FINDINGS: dict[str, str] = {
+    # The evidence: the export is not what the key signed (or cannot be read as evidence).
+    "bad-public-key": "vkey.txt is not one C2SP Ed25519 verifier key",
+    "untrusted-key": "the export is signed by another key than the one the auditor trusts",
+    "no-checkpoint": "checkpoints.jsonl is empty",
+    "bad-checkpoint": "a checkpoint line or note is malformed, of another origin, empty or repeated",
+    "bad-signature": "a checkpoint carries no valid signature by the log's key",
+    "rollback-checkpoint": "a checkpoint is smaller than the one before it in checkpoints.jsonl",
+    "oversized-record": "a records.jsonl line is longer than the limit (not read)",
+    "torn-records": "records.jsonl ends in the middle of a line",
+    "unsigned-records": "records.jsonl goes on past the latest checkpoint",
+    "dropped-record": "records.jsonl ends before the latest checkpoint's size",
+    "root-mismatch": "the records do not hash to a checkpoint's signed root",
+    "tally-inputs-mismatch": "tally_inputs.json is not what the records give",
+    # Either: the evidence if no good checkpoint covers the record, else signed so.
+    "wrong-seq": "a record's seq is not its line number (records dropped, inserted or reordered)",
+    "broken-chain": "a record's prev is not the leaf hash of the record before it",
+    "bad-record": "a record is not canonical JSON of its type",
+    # Signed by the log's key: the operator answers for it.
+    "equivocation": "two signed checkpoints that cannot both be true: the key signed two histories",
+    "bad-opening": "seq 0 is not log_opened naming this key and origin, or log_opened comes again",
+    "time-reversed": "a record's time is earlier than the record before it",
+    "ballot-outside-window": "a ballot dated before its vote opened, or at or after its deadline",
+    "unknown-meeting": "a record names a meeting never created",
+    "unknown-member": "a record names a member not on the meeting's roll",
+    "unknown-item": "a vote or record names an agenda item never added",
+    "session-conflict": "a meeting or agenda item created twice",
+    "ineligible-check-in": "a check-in of a suspended or terminated member, or by staff without a reason",
+    "attendance-conflict": "leave or absence recorded for a member who checked in",
+    "definition-mismatch": "a vote's definition is not what the log's roll, check-ins, meeting and agenda give",
+    "unknown-vote": "a record for a vote never opened",
+    "voided-vote": "a record for a vote after it was voided",
+    "duplicate-vote": "a vote opened twice",
+    "late-ballot": "a ballot for a vote after it closed",
+    "late-withdrawal": "a ballot withdrawn after its vote closed",
+    "bad-withdrawal": "a withdrawal of a record that is not a counted ballot of that vote",
+    "bad-named-ballot": "a named ballot for an unnamed vote or a record not a counted ballot, or a counted ballot "
+    "of a named vote without its name",
+    "ineligible-voter": "a named ballot of a member not among the vote's eligible voters",
+    "double-vote": "a member with two counted ballots in one named vote",
+    "duplicate-close": "a vote closed twice",
+    "ballot-count": "vote_closed's ballots_cast is not the number of ballots counted",
+    "result-before-close": "a result before its vote closed",
+    "duplicate-result": "a second result for one vote",
+    "tally-error": "tally rejects a vote's signed definition and ballots",
+    "result-mismatch": "a recorded result is not what tally counts from the signed ballots",
+}
+
+_EVIDENCE = (
+    "导出证据被篡改或不完整 evidence altered or incomplete: the export is not what the log's key signed "
+    "(this accuses no tally: obtain a good copy of the export)"
+)
+_SIGNED = "签名记录有误 signed by the log's key: the operator answers for this"
 
 
 class TallyModule(Protocol):
@@ -59,11 +131,15 @@ class TallyModule(Protocol):
 
 @dataclass(frozen=True)
 class Failure:
-    """The first fault found: a short code, a bilingual message, and the record if any."""
+    """A finding: a short code (`FINDINGS`), a bilingual message, the record if any, whether the
+    log's key signed the fault (else the export is not what was signed), and evidence (the two
+    signed notes of an equivocation)."""
 
     code: str
     message: str
     seq: int | None = None
+    signed: bool = False
+    evidence: tuple[str, ...] = ()
 
     def __str__(self) -> str:
         where = f"record seq {self.seq} / 第 {self.seq} 号记录: " if self.seq is not None else ""
@@ -81,6 +157,19 @@ class VoteReport:
 
 
 @dataclass(frozen=True)
+class Leaf:
+    """A record followed for a receipt: its leaf hash, the record, and what became of it if it is a
+    ballot: ``counted``, ``replaced`` (withdrawn for a later ballot), ``voided`` (its vote voided),
+    ``open`` (not counted yet), ``uncounted`` (its vote closed without a result), or ``not-a-ballot``."""
+
+    seq: int
+    leaf_hash: bytes
+    record: Record | None
+    fate: str
+    replaced_at: int | None = None
+
+
+@dataclass(frozen=True)
 class Report:
     """The verifier's findings; `ok` only if every check held."""
 
@@ -92,12 +181,21 @@ class Report:
     root: str | None = None
     votes: tuple[VoteReport, ...] = ()
     warnings: tuple[str, ...] = ()
-    failure: Failure | None = None
+    failures: tuple[Failure, ...] = ()
+    definitions_checked: int = 0
+    leaves: Mapping[int, Leaf] = field(default_factory=dict)
+    roots: Mapping[int, bytes] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def failure(self) -> Failure | None:
+        """The first finding (the evidence's, if any), or None."""
+        return self.failures[0] if self.failures else None
 
     @property
     def ok(self) -> bool:
         """True iff nothing failed."""
-        return self.failure is None
+        return not self.failures
 
     def lines(self) -> list[str]:
         """The human report, Chinese and English."""
@@ -115,133 +213,262 @@ class Report:
                 f"记录 Records: {self.records} — 签名、哈希链、Merkle 根全部正确 "
                 "signatures, hash chain and Merkle roots all correct"
             )
+            if self.definitions_checked:
+                out.append(
+                    f"表决定义 Definitions: {self.definitions_checked} 项与日志中的名册、签到、议题一致 "
+                    "derived from the log's roll, check-ins and agenda, all match"
+                )
         if self.votes:
             out.append("表决 Votes:")
             out.extend(f"  {v.vote_id}  {v.kind or '-'}  选票 ballots {v.ballots}  {v.outcome}" for v in self.votes)
         out.extend(f"警告 Warning: {w}" for w in self.warnings)
-        if self.failure is None:
+        for failure in self.failures:
+            out.append(f"{_SIGNED if failure.signed else _EVIDENCE}:")
+            out.append(f"  {failure}")
+            out.extend(f"  证据 evidence (signed note):\n{_indent(note)}" for note in failure.evidence)
+        if self.ok:
             out.append("结论 Result: 通过 PASS")
         else:
-            out.append(f"结论 Result: 核验失败 FAIL — {self.failure}")
+            out.append(f"结论 Result: 核验失败 FAIL — {self.failures[0]}")
         return out
 
 
-class _Failed(Exception):
+def _indent(note: str) -> str:
+    return "\n".join(f"    | {line}" for line in note.rstrip("\n").split("\n"))
+
+
+class _Fault(Exception):
+    """A finding in the signed content (steps 4-6); whether it is the signer's is decided at the end."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+class _Stop(Exception):
+    """An evidence finding after which nothing more can be read."""
+
     def __init__(self, failure: Failure) -> None:
         super().__init__(str(failure))
         self.failure = failure
 
 
-def _fail(code: str, message: str, seq: int | None = None) -> _Failed:
-    return _Failed(Failure(code, message, seq))
+def _instant(time: bytes) -> bytes:
+    """`audit.records.instant` of a time given as bytes."""
+    return records.instant(time.decode("ascii")).encode("ascii")
 
 
-@dataclass
+def _deadline(text: str) -> bytes:
+    moment = datetime.fromisoformat(text).astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.").encode("ascii") + f"{moment.microsecond:06d}000Z".encode("ascii")
+
+
 class _Vote:
-    definition: Mapping[str, Any] | None  # None: known only from a manual result
-    ballots: list[str]  # canonical texts, shared with TallyInputs
-    closed: bool = False
-    voided: str | None = None
-    outcome: str | None = None
+    """One vote as the records tell it."""
+
+    __slots__ = (
+        "ballots", "closed", "deadline", "definition", "eligible", "kind", "live", "named", "named_by_seq",
+        "named_seq_of", "opened", "outcome", "voided",
+    )
+
+    def __init__(self, definition: Mapping[str, Any] | None, ballots: dict[int, bytes], opened: bytes) -> None:
+        self.definition = definition  # None: known only from a manual result
+        kind = definition.get("kind") if definition is not None else None
+        self.kind = kind if isinstance(kind, str) else None
+        self.ballots = ballots  # seq -> canonical ballot, shared with TallyInputs
+        self.opened = opened
+        self.deadline: bytes | None = None
+        self.closed = False
+        self.voided: str | None = None
+        self.outcome: str | None = None
+        self.eligible: frozenset[str] | None = None
+        self.named = False
+        self.named_by_seq: dict[int, str] = {}
+        self.named_seq_of: dict[str, int] = {}
+        self.live = definition is not None  # open for ballots: neither closed nor voided
 
 
-class _Votes:
-    """The vote state machine over the records (step 5 of the module docstring).
+class _Rules:
+    """Steps 4-6 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
 
-    Ballot texts go to `inputs` (`audit.export.TallyInputs`), which rebuilds the tally documents.
-    """
-
-    def __init__(self, inputs: TallyInputs, recount: Callable[[str, Mapping[str, Any], Any, int], None]) -> None:
+    def __init__(self, run: _Run) -> None:
+        self.run = run
+        self.inputs = TallyInputs()
+        self.session = Session()
         self.votes: dict[str, _Vote] = {}
         self.warnings: list[str] = []
-        self.inputs = inputs
-        self._recount = recount
+        self.definitions_checked = 0
+        self.replaced: dict[int, int] = {}  # followed ballot seq -> seq of its withdrawal
 
-    def ballot(self, vote_id: str, ballot: str, seq: int) -> None:
-        """One ballot (canonical JSON text) for `vote_id`, at record `seq`."""
+    def opening(self, record: Record, verifier: Verifier, origin: str) -> None:
+        if record.type != RecordType.LOG_OPENED:
+            raise _Fault("bad-opening", f"the first record is {record.type}, not log_opened")
+        if record.body["vkey"] != verifier.vkey or record.body["origin"] != origin:
+            raise _Fault("bad-opening", "log_opened names another key or origin than the export / 公钥或日志名不符")
+
+    def ballot(self, vote_id: str, ballot: bytes, seq: int, time: bytes, last_time: bytes) -> None:
         vote = self.votes.get(vote_id)
-        if vote is None or vote.voided is not None or vote.closed or vote.definition is None:
-            vote = self._live(vote_id, RecordType.BALLOT, seq)
-            raise _fail("late-ballot", f"ballot after vote {vote_id} was closed / 表决结束后的选票", seq)
-        self.inputs.add_ballot(vote_id, ballot, seq)
+        if vote is None or not vote.live:
+            self._live(vote_id, RecordType.BALLOT)
+            raise _Fault("late-ballot", f"ballot after vote {vote_id} was closed / 表决结束后的选票")
+        if time < vote.opened:
+            raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, before vote {vote_id} opened at "
+                                                  f"{_shown(vote.opened)} / 选票时间早于表决开始")
+        if vote.deadline is not None and time >= vote.deadline:
+            raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, at or after vote {vote_id}'s "
+                                                  f"deadline {_shown(vote.deadline)} / 选票时间晚于表决截止")
+        if time < last_time:
+            raise _Fault("time-reversed", _reversed(time, last_time))
+        vote.ballots[seq] = ballot
 
-    def withdraw(self, vote_id: str, withdrawn: int, seq: int) -> None:
-        """A ballot replaced before close: it must be an earlier ballot of the same, still open vote."""
-        vote = self._live(vote_id, RecordType.BALLOT_WITHDRAWN, seq)
-        if vote.closed:
-            raise _fail("late-withdrawal", f"ballot withdrawn after vote {vote_id} closed / 表决结束后撤回选票", seq)
-        if not self.inputs.withdraw(vote_id, withdrawn):
-            raise _fail(
-                "bad-withdrawal",
-                f"record {withdrawn} is not a ballot of vote {vote_id} still counted / 撤回的不是本表决的有效选票",
-                seq,
-            )
+    def _live(self, vote_id: str, type_: str) -> _Vote:
+        vote = self.votes.get(vote_id)
+        if vote is None or vote.definition is None:
+            raise _Fault("unknown-vote", f"{type_} for vote {vote_id}, which was never opened / 表决未开启")
+        if vote.voided is not None:
+            raise _Fault("voided-vote", f"{type_} after vote {vote_id} was voided / 表决已作废")
+        return vote
 
-    def add(self, record: Record) -> None:
-        """Any record after seq 0."""
+    def add(self, record: Record, time: bytes, last_time: bytes) -> None:
+        """Any record after seq 0 (a ballot too, when the fast path declined it)."""
         type_, body, seq = record.type, record.body, record.seq
         if type_ == RecordType.BALLOT:
-            self.ballot(body["vote_id"], canonical.dumps(body["ballot"]).decode("utf-8"), seq)
-        elif type_ == RecordType.BALLOT_WITHDRAWN:
-            self.withdraw(body["vote_id"], body["seq"], seq)
+            return self.ballot(body["vote_id"], canonical.dumps(body["ballot"]), seq, time, last_time)
+        if time < last_time:
+            raise _Fault("time-reversed", _reversed(time, last_time))
+        if type_ == RecordType.BALLOT_WITHDRAWN:
+            self._withdraw(body["vote_id"], body["seq"], seq)
         elif type_ == RecordType.LOG_OPENED:
-            raise _fail("bad-opening", "log_opened again / 重复的 log_opened", seq)
+            raise _Fault("bad-opening", "log_opened again / 重复的 log_opened")
         elif type_ == RecordType.LOG_RECOVERED:
             self.warnings.append(
                 f"seq {seq}: 日志曾从写入中断中恢复 the log recovered from a torn write "
                 f"({body['truncated_bytes']} bytes cut from {body['file']}, sha256 {body['sha256']})"
             )
         elif type_ == RecordType.VOTE_OPENED:
-            if body["vote_id"] in self.votes:
-                raise _fail("duplicate-vote", f"vote {body['vote_id']} opened twice / 表决重复开启", seq)
-            self.inputs.add(record)
-            self.votes[body["vote_id"]] = _Vote(body["definition"], self.inputs.ballots[body["vote_id"]])
+            self._open(body["vote_id"], body["definition"], time)
         elif type_ == RecordType.MANUAL_RESULT:
-            vote = self.votes.setdefault(body["vote_id"], _Vote(None, []))
-            self._set_outcome(vote, body["vote_id"], f"人工结果 manual result ({body['method']})", seq)
+            self._manual(body["vote_id"], body["method"], body["result"])
         elif type_ in (RecordType.VOTE_CLOSED, RecordType.RESULT, RecordType.VOTE_VOIDED):
             self._vote_event(record)
+        elif type_ in (RecordType.VOTE_NAMED, RecordType.NAMED_BALLOT, RecordType.VOTE_EXTENDED):
+            self._vote_detail(type_, body)
+        else:
+            try:
+                self.session.record(type_, body)
+            except SessionFault as fault:
+                raise _Fault(fault.code, fault.message) from None
 
-    def _live(self, vote_id: str, type_: str, seq: int) -> _Vote:
-        vote = self.votes.get(vote_id)
-        if vote is None or vote.definition is None:
-            raise _fail("unknown-vote", f"{type_} for vote {vote_id}, which was never opened / 表决未开启", seq)
-        if vote.voided is not None:
-            raise _fail("voided-vote", f"{type_} after vote {vote_id} was voided / 表决已作废", seq)
-        return vote
+    def _open(self, vote_id: str, definition: Mapping[str, Any], time: bytes) -> None:
+        if vote_id in self.votes:
+            raise _Fault("duplicate-vote", f"vote {vote_id} opened twice / 表决重复开启")
+        try:
+            eligible = self.session.opening(vote_id, definition)
+        except SessionFault as fault:
+            raise _Fault(fault.code, fault.message) from None
+        vote = _Vote(definition, self.inputs.open(vote_id, dict(definition)), time)
+        vote.eligible = eligible
+        self.definitions_checked += eligible is not None
+        self.votes[vote_id] = vote
 
-    def _set_outcome(self, vote: _Vote, vote_id: str, outcome: str, seq: int) -> None:
+    def _manual(self, vote_id: str, method: str, result: Mapping[str, Any]) -> None:
+        vote = self.votes.setdefault(vote_id, _Vote(None, {}, b""))
+        try:
+            self.definitions_checked += self.session.manual(vote_id, result)
+        except SessionFault as fault:
+            raise _Fault(fault.code, fault.message) from None
+        kind = result.get("kind")
+        vote.kind = kind if isinstance(kind, str) else None
+        self._set_outcome(vote, vote_id, f"人工结果 manual result ({method})")
+
+    def _withdraw(self, vote_id: str, withdrawn: int, seq: int) -> None:
+        """A ballot replaced before close: it must be a counted ballot of the same, still open vote."""
+        vote = self._live(vote_id, RecordType.BALLOT_WITHDRAWN)
+        if vote.closed:
+            raise _Fault("late-withdrawal", f"ballot withdrawn after vote {vote_id} closed / 表决结束后撤回选票")
+        if vote.ballots.pop(withdrawn, None) is None:
+            raise _Fault("bad-withdrawal", f"record {withdrawn} is not a ballot of vote {vote_id} still counted "
+                                           "/ 撤回的不是本表决的有效选票")
+        if withdrawn in self.run.watch:
+            self.replaced[withdrawn] = seq
+
+    def _set_outcome(self, vote: _Vote, vote_id: str, outcome: str) -> None:
         if vote.outcome is not None:
-            raise _fail("duplicate-result", f"a second result for vote {vote_id} / 重复的表决结果", seq)
+            raise _Fault("duplicate-result", f"a second result for vote {vote_id} / 重复的表决结果")
         vote.outcome = outcome
 
     def _vote_event(self, record: Record) -> None:
-        type_, body, seq = record.type, record.body, record.seq
+        type_, body = record.type, record.body
         vote_id = body["vote_id"]
-        vote = self._live(vote_id, type_, seq)
+        vote = self._live(vote_id, type_)
         if type_ == RecordType.VOTE_VOIDED:
             vote.voided = body["reason"]
+            vote.live = False
         elif type_ == RecordType.VOTE_CLOSED:
             if vote.closed:
-                raise _fail("duplicate-close", f"vote {vote_id} closed twice / 表决重复结束", seq)
+                raise _Fault("duplicate-close", f"vote {vote_id} closed twice / 表决重复结束")
             if body["ballots_cast"] != len(vote.ballots):
-                raise _fail(
+                raise _Fault(
                     "ballot-count",
-                    f"vote {vote_id}: ballots_cast {body['ballots_cast']} but {len(vote.ballots)} ballot records"
+                    f"vote {vote_id}: ballots_cast {body['ballots_cast']} but {len(vote.ballots)} ballots counted"
                     " / 投票数与选票记录数不符",
-                    seq,
                 )
+            unnamed = [s for s in vote.ballots if s not in vote.named_by_seq] if vote.named else []
+            if unnamed:
+                raise _Fault("bad-named-ballot", f"named vote {vote_id}: ballot seq {unnamed[0]} has no named_ballot"
+                                                 " / 记名表决的选票缺少记名记录")
             vote.closed = True
+            vote.live = False
         else:
             if not vote.closed:
-                raise _fail("result-before-close", f"result for vote {vote_id} before it closed / 表决未结束", seq)
-            self._set_outcome(vote, vote_id, "重新计票一致 recounted, matches", seq)
-            self._recount(vote_id, self.inputs.document(vote_id), body["result"], seq)
+                raise _Fault("result-before-close", f"result for vote {vote_id} before it closed / 表决未结束")
+            self._set_outcome(vote, vote_id, "重新计票一致 recounted, matches")
+            self.run.recount(vote_id, record.seq, body["result"])
+
+    def _vote_detail(self, type_: str, body: Mapping[str, Any]) -> None:
+        vote_id = body["vote_id"]
+        vote = self._live(vote_id, type_)
+        if type_ == RecordType.VOTE_EXTENDED:
+            vote.deadline = _deadline(body["deadline"])
+        elif type_ == RecordType.VOTE_NAMED:
+            try:
+                self.session.named(vote_id)
+            except SessionFault as fault:
+                raise _Fault(fault.code, fault.message) from None
+            vote.named = True
+        else:
+            self._named_ballot(vote, vote_id, body["seq"], body["member"])
+
+    def _named_ballot(self, vote: _Vote, vote_id: str, seq: int, member: str) -> None:
+        if not vote.named or seq not in vote.ballots or seq in vote.named_by_seq:
+            raise _Fault("bad-named-ballot", f"named_ballot for record {seq}, not a counted, unnamed ballot of a "
+                                             f"named vote {vote_id} / 记名记录不对应记名表决的有效选票")
+        if vote.eligible is not None and member not in vote.eligible:
+            raise _Fault("ineligible-voter", f"member {member} voted in {vote_id} without being checked in when it "
+                                             "opened / 非表决人投票")
+        earlier = vote.named_seq_of.get(member)
+        if earlier is not None and earlier in vote.ballots:
+            raise _Fault("double-vote", f"member {member} has two counted ballots in {vote_id} (records {earlier} "
+                                        f"and {seq}) / 同一代表两张有效选票")
+        vote.named_by_seq[seq] = member
+        vote.named_seq_of[member] = seq
+
+    def fate(self, seq: int, record: Record | None) -> str:
+        if record is None or record.type != RecordType.BALLOT:
+            return "not-a-ballot"
+        if seq in self.replaced:
+            return "replaced"
+        vote = self.votes[record.body["vote_id"]]
+        if vote.voided is not None:
+            return "voided"
+        if vote.outcome is not None:
+            return "counted"
+        return "uncounted" if vote.closed else "open"
 
     def reports(self) -> tuple[VoteReport, ...]:
         out = []
         for vote_id, vote in self.votes.items():
-            kind = vote.definition.get("kind") if vote.definition is not None else None
             if vote.voided is not None:
                 outcome = f"已作废 voided ({vote.voided})" + (f"; {vote.outcome}" if vote.outcome else "")
             elif vote.outcome is not None:
@@ -252,8 +479,12 @@ class _Votes:
             else:
                 outcome = "进行中 still open"
                 self.warnings.append(f"vote {vote_id}: still open at the end of the log / 表决未结束")
-            out.append(VoteReport(vote_id, kind if isinstance(kind, str) else None, len(vote.ballots), outcome))
+            out.append(VoteReport(vote_id, vote.kind, len(vote.ballots), outcome))
         return tuple(out)
+
+
+def _shown(instant: bytes) -> str:
+    return instant.decode("ascii").replace("000000Z", "Z")
 
 
 def _load_tally() -> TallyModule:
@@ -266,162 +497,423 @@ def _load_tally() -> TallyModule:
     return module
 
 
-class _Verifier:
-    def __init__(self, directory: Path, tally: TallyModule | None, progress: bool, stream: IO[str]) -> None:
+@dataclass
+class _Checkpoint:
+    number: int
+    checkpoint: Checkpoint
+    signatures: list[int]  # positions in the signature job
+    root_ok: bool | None = None
+
+
+def _fold(frontier: list[bytes], sha256: Callable[[bytes], Any] = hashlib.sha256) -> bytes:
+    """RFC 9162 MTH of the leaves whose complete subtrees `frontier` holds (largest first)."""
+    acc = frontier[-1]
+    for node in reversed(frontier[:-1]):
+        acc = sha256(b"\x01" + node + acc).digest()
+    return acc
+
+
+class _Run:
+    def __init__(
+        self, directory: Path, tally: TallyModule | None, progress: bool, stream: IO[str],
+        watch: Collection[int], roots_at: Collection[int], workers: int | None,
+    ) -> None:
         self.directory = directory
         self.tally = tally
         self.progress = progress
         self.stream = stream
+        self.watch = frozenset(watch)
+        self.roots_at = frozenset(roots_at)
+        self.workers = workers
         self.verifier: Verifier | None = None
-        self.checkpoints: list[Checkpoint] = []
-        self.chain = Chain()
-        self.inputs = TallyInputs()
-        self.votes = _Votes(self.inputs, self._recount)
+        self.checkpoints: list[_Checkpoint] = []  # sizes strictly growing
+        self.forks: list[tuple[_Checkpoint, _Checkpoint]] = []  # (earlier, later) of one size
+        self.notes: list[str] = []
+        self.rules = _Rules(self)
+        self.count = 0
+        self.latest_root: bytes | None = None
+        self.evidence: list[Failure] = []  # evidence findings, in the order found
+        self.chain_fault: tuple[int, str, str] | None = None
+        self.content_fault: tuple[int, str, str] | None = None
+        self.leaves: dict[int, tuple[bytes, Record | None]] = {}
+        self.roots: dict[int, bytes] = {}
+        self.pool: Pool | None = None
+        self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
+        self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any]]] = []  # not sent yet
+        self.pending_ballots = 0
 
-    def _read(self, name: str) -> bytes:
-        path = self.directory / name
-        try:
-            return path.read_bytes()
-        except OSError as exc:
-            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+    # -- the evidence ---------------------------------------------------------------------
 
     def key(self, trusted: Verifier | None) -> None:
         try:
             self.verifier = read_vkey_file(self.directory)
         except KeyFormatError as exc:
-            raise _fail("bad-public-key", f"vkey.txt: {exc} / 公钥文件有误") from exc
+            raise _Stop(Failure("bad-public-key", f"vkey.txt: {exc} / 公钥文件有误")) from exc
         if trusted is not None and trusted != self.verifier:
-            raise _fail(
+            raise _Stop(Failure(
                 "untrusted-key",
                 f"the export is signed by {self.verifier.vkey}, not by the trusted key {trusted.vkey} / 公钥不符",
-            )
+            ))
 
-    def checkpoint_notes(self) -> None:
+    def checkpoint_notes(self) -> list[tuple[bytes, bytes]]:
+        """Parse every checkpoint; return the (message, signature) pairs to check."""
         assert self.verifier is not None
-        raw = self._read(CHECKPOINTS)
-        if not raw:
-            raise _fail("no-checkpoint", "the export has no checkpoint / 导出中没有检查点")
-        if not raw.endswith(b"\n"):
-            raise _fail("bad-checkpoint", "checkpoints.jsonl ends with an incomplete line / 检查点文件不完整")
-        for number, line in enumerate(raw[:-1].split(b"\n")):
+        path = self.directory / CHECKPOINTS
+        try:
+            handle = path.open("rb")
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        items: list[tuple[bytes, bytes]] = []
+        signed: dict[str, list[int]] = {}
+        with handle:
+            reader = LineReader(handle, MAX_CHECKPOINT_BYTES)
+            lines = [line for block in reader for line in block]
+        if reader.oversized is not None:
+            raise _Stop(Failure("bad-checkpoint", f"checkpoint {reader.oversized} is longer than "
+                                                  f"{MAX_CHECKPOINT_BYTES} bytes / 检查点过长"))
+        if reader.torn:
+            raise _Stop(Failure("bad-checkpoint", "checkpoints.jsonl ends with an incomplete line / 检查点文件不完整"))
+        if not lines:
+            raise _Stop(Failure("no-checkpoint", "the export has no checkpoint / 导出中没有检查点"))
+        for number, line in enumerate(lines):
             try:
-                checkpoint = open_checkpoint(decode_checkpoint_line(line), self.verifier)
-            except SignatureError as exc:
-                raise _fail("bad-signature", f"checkpoint {number}: {exc} / 检查点签名无效") from exc
+                checkpoint, parsed = read_checkpoint(decode_checkpoint_line(line))
             except NoteError as exc:
-                raise _fail("bad-checkpoint", f"checkpoint {number}: {exc} / 检查点格式有误") from exc
-            if checkpoint.size == 0:
-                raise _fail("bad-checkpoint", f"checkpoint {number} signs an empty log / 空日志的检查点")
-            if self.checkpoints:
-                previous = self.checkpoints[-1]
-                if checkpoint.origin != previous.origin:
-                    raise _fail("bad-checkpoint", f"checkpoint {number} names another log ({checkpoint.origin})")
-                if checkpoint.size < previous.size:
-                    raise _fail(
-                        "rollback-checkpoint",
-                        f"checkpoint {number} (size {checkpoint.size}) is older than checkpoint {number - 1} "
-                        f"(size {previous.size}) / 检查点回滚",
-                    )
-                if checkpoint.size == previous.size:
-                    raise _fail("bad-checkpoint", f"checkpoint {number} repeats size {checkpoint.size}")
-            self.checkpoints.append(checkpoint)
+                raise _Stop(Failure("bad-checkpoint", f"checkpoint {number}: {exc} / 检查点格式有误")) from exc
+            sigs = signatures_by(parsed, self.verifier)
+            if not sigs:
+                raise _Stop(Failure("bad-signature", f"checkpoint {number}: no signature from the trusted key "
+                                                     "(the log's) / 检查点没有本日志密钥的签名"))
+            if checkpoint.note not in signed:
+                message = parsed.text.encode("utf-8")
+                signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
+                items.extend((message, sig) for sig in sigs)
+            self._place(_Checkpoint(number, checkpoint, signed[checkpoint.note]))
+        self.notes = [c.checkpoint.note for c in self.checkpoints]
+        return items
+
+    def _place(self, entry: _Checkpoint) -> None:
+        checkpoint, number = entry.checkpoint, entry.number
+        if checkpoint.size == 0:
+            raise _Stop(Failure("bad-checkpoint", f"checkpoint {number} signs an empty log / 空日志的检查点"))
+        if self.checkpoints:
+            previous = self.checkpoints[-1].checkpoint
+            if checkpoint.origin != previous.origin:
+                raise _Stop(Failure("bad-checkpoint", f"checkpoint {number} names another log ({checkpoint.origin})"))
+            if checkpoint.size < previous.size:
+                raise _Stop(Failure(
+                    "rollback-checkpoint",
+                    f"checkpoint {number} (size {checkpoint.size}) is older than checkpoint {number - 1} "
+                    f"(size {previous.size}) / 检查点回滚",
+                ))
+            if checkpoint.size == previous.size:
+                if checkpoint.root == previous.root:
+                    raise _Stop(Failure("bad-checkpoint", f"checkpoint {number} repeats size {checkpoint.size} with "
+                                                          f"the same root as checkpoint {number - 1} / 检查点重复"))
+                self.forks.append((self.checkpoints[-1], entry))
+                return
+        self.checkpoints.append(entry)
 
     def records(self) -> None:
-        latest = self.checkpoints[-1]
-        pending = enumerate(self.checkpoints)
-        number, due = next(pending)
-        previous: Checkpoint | None = None
-        bar = tqdm(
-            total=latest.size, unit="rec", unit_scale=True, file=self.stream, disable=not self.progress, leave=False
-        )
-        chain, votes = self.chain, self.votes
-        add_ballot, add, ballot = chain.add_ballot, chain.add, votes.ballot
+        """Read every record: the evidence (chain, leaves, roots), and the rules until their first fault."""
         path = self.directory / RECORDS
         try:
             handle = path.open("rb")
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
-        with handle, bar:
-            reader = LineReader(handle)
-            for block in reader:
-                for line in block:
-                    seq = chain.size
-                    if seq == latest.size:
-                        raise _fail(
-                            "unsigned-records", "records after the latest checkpoint / 最新检查点之后的记录", seq
-                        )
-                    try:
-                        # The fast path for ballots; everything else (and seq 0) is parsed in full.
-                        fast = add_ballot(line) if seq else None
-                        if fast is not None:
-                            ballot(fast.vote_id, fast.ballot, seq)
-                        elif seq:
-                            votes.add(add(line))
-                        else:
-                            self._opening(add(line))
-                    except ChainBreak as exc:
-                        raise _fail(exc.code, exc.message, exc.seq) from exc
-                    if seq + 1 == due.size:
-                        self._check_root(number, previous, due)
-                        previous = due
-                        number, due = next(pending, (number, latest))
-                bar.update(len(block))
-            if reader.torn:
-                raise _fail("torn-records", "records.jsonl ends with an incomplete line / 记录文件不完整", chain.size)
-        if chain.size < latest.size:
-            raise _fail(
-                "dropped-record",
-                f"the latest checkpoint signs {latest.size} records, the export has {chain.size} / 记录缺失",
-            )
+        bar = None
+        if self.progress:
+            from tqdm import tqdm
 
-    def _opening(self, record: Record) -> None:
+            bar = tqdm(total=self.checkpoints[-1].checkpoint.size, unit="rec", unit_scale=True, file=self.stream,
+                       leave=False)
+        try:
+            with handle:
+                self._read(LineReader(handle, MAX_RECORD_BYTES), bar)
+        finally:
+            if bar is not None:
+                bar.close()
+
+    def _read(self, reader: LineReader, bar: Any) -> None:
         assert self.verifier is not None
-        if record.type != RecordType.LOG_OPENED:
-            raise _fail("bad-opening", f"the first record is {record.type}, not log_opened", 0)
-        if record.body["vkey"] != self.verifier.vkey or record.body["origin"] != self.checkpoints[0].origin:
-            raise _fail("bad-opening", "log_opened names another key or origin than the export / 公钥或日志名不符", 0)
+        verifier, origin = self.verifier, self.checkpoints[0].checkpoint.origin
+        rules = self.rules
+        votes = rules.votes
+        sizes = iter(self.checkpoints)
+        due = next(sizes)
+        due_size = due.checkpoint.size
+        latest = self.checkpoints[-1].checkpoint.size
+        tail, known, vote_ids = BALLOT_TAIL.fullmatch, records._KNOWN_CANONICAL_BALLOTS, records._VOTE_IDS
+        sha256 = hashlib.sha256
+        watch, roots_at = self.watch, self.roots_at
+        frontier: list[bytes] = []
+        count = 0
+        last_hex = GENESIS_PREV.encode("ascii")
+        last_time = b""
+        checking = True  # the rules run until the first fault in the signed content
+        for block in reader:
+            for line in block:
+                if count == latest:
+                    self.count = count
+                    self.evidence.append(Failure("unsigned-records", "records after the latest checkpoint "
+                                                                     "/ 最新检查点之后的记录", count))
+                    return
+                digest = sha256(b"\x00" + line).digest()
+                found = tail(line, line.rfind(BALLOT_NONCE)) if line.startswith(BALLOT_PREFIX) else None
+                if found is not None:  # a canonical ballot line: the fast path (records.match_ballot)
+                    _, vid, prev, sq, tm = found.groups()
+                    ballot = line[18 : found.start()]
+                    name = vote_ids.get(vid)
+                    if ballot in known and name is not None and len(sq) < 16:
+                        seq = int(sq)
+                    else:
+                        fields = ballot_fields(ballot, vid, sq)
+                        if fields is None:
+                            found = None
+                        else:
+                            name, seq = fields
+                if found is not None:
+                    if seq != count or prev != last_hex:
+                        self._chain(count, seq, prev, last_hex)
+                    if checking:
+                        time = tm[:23] + b"000000Z" if len(tm) == 24 else _instant(tm)
+                        vote = votes.get(name)  # type: ignore[arg-type]
+                        if (vote is not None and vote.live and last_time <= time >= vote.opened
+                                and (vote.deadline is None or time < vote.deadline)):
+                            vote.ballots[count] = ballot
+                            last_time = time
+                        else:  # one of those tests failed: the rules name the fault
+                            try:
+                                rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
+                                raise AssertionError("the fast ballot tests and the rules disagree")
+                            except _Fault as fault:
+                                self.content_fault = (count, fault.code, fault.message)
+                                checking = False
+                    if watch and count in watch:
+                        self._follow(count, digest, line)
+                else:
+                    try:
+                        record: Record | None = records.decode_full(line)
+                    except RecordError as exc:
+                        record = None
+                        if checking:
+                            self.content_fault = (count, "bad-record", f"malformed record: {exc}")
+                            checking = False
+                    if record is not None:
+                        prev_hex = record.prev.encode("ascii")
+                        if record.seq != count or prev_hex != last_hex:
+                            self._chain(count, record.seq, prev_hex, last_hex)
+                        if checking:
+                            time = records.instant(record.time).encode("ascii")
+                            try:
+                                if count:
+                                    rules.add(record, time, last_time)
+                                else:
+                                    rules.opening(record, verifier, origin)
+                                last_time = time
+                            except _Fault as fault:
+                                self.content_fault = (count, fault.code, fault.message)
+                                checking = False
+                    if watch and count in watch:
+                        self._follow(count, digest, line)
+                last_hex = hexlify(digest)
+                frontier.append(digest)
+                count += 1
+                n = count
+                while not n & 1:
+                    right = frontier.pop()
+                    frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
+                    n >>= 1
+                if count == due_size:
+                    self._root(due, _fold(frontier))
+                    due = next(sizes, due)
+                    due_size = due.checkpoint.size
+                if roots_at and count in roots_at:
+                    self.roots[count] = _fold(frontier)
+            if bar is not None:
+                bar.update(len(block))
+        self.count = count
+        if reader.oversized is not None:
+            self.evidence.append(Failure(
+                "oversized-record", f"record {reader.oversized} is longer than {MAX_RECORD_BYTES} bytes: not read "
+                "/ 记录过长，未读取", reader.oversized))
+        elif reader.torn:
+            self.evidence.append(Failure("torn-records", "records.jsonl ends with an incomplete line / 记录文件不完整",
+                                         count))
+        elif count < latest:
+            self.evidence.append(Failure(
+                "dropped-record", f"the latest checkpoint signs {latest} records, the export has {count} / 记录缺失"))
 
-    def _check_root(self, number: int, previous: Checkpoint | None, checkpoint: Checkpoint) -> None:
-        tree = self.chain.tree
-        if previous is None:
-            good = tree.root() == checkpoint.root
+    def _chain(self, count: int, seq: int, prev: bytes, last_hex: bytes) -> None:
+        if self.chain_fault is not None:
+            return
+        if seq != count:
+            why = "records reordered, dropped or inserted"
+            self.chain_fault = (count, "wrong-seq", f"line {count} carries seq {seq} ({why})")
         else:
-            proof = tree.consistency_proof(previous.size, checkpoint.size)
-            good = verify_consistency(previous.size, checkpoint.size, previous.root, checkpoint.root, proof)
-        if not good:
-            raise _fail(
-                "root-mismatch",
-                f"the records do not hash to the root signed in checkpoint {number} (size {checkpoint.size}): "
-                f"a record before seq {checkpoint.size} was altered / Merkle 根不符",
-                checkpoint.size - 1,
-            )
+            why = f"record {count - 1} or {count} altered" if count else "the first record's prev is 64 zeros"
+            self.chain_fault = (count, "broken-chain", f"prev is not the hash of the previous record ({why})")
 
-    def _recount(self, vote_id: str, document: Mapping[str, Any], recorded: Any, seq: int) -> None:
+    def _follow(self, count: int, digest: bytes, line: bytes) -> None:
+        try:
+            record: Record | None = records.decode(line)
+        except RecordError:
+            record = None
+        self.leaves[count] = (digest, record)
+
+    def _root(self, due: _Checkpoint, root: bytes) -> None:
+        due.root_ok = root == due.checkpoint.root
+        for earlier, later in self.forks:
+            if later.checkpoint.size == due.checkpoint.size:
+                later.root_ok = root == later.checkpoint.root
+                earlier.root_ok = root == earlier.checkpoint.root
+        if due is self.checkpoints[-1]:
+            self.latest_root = root
+
+    def recount(self, vote_id: str, seq: int, recorded: Any) -> None:
+        """Recount a vote at its result record: in a worker if there are workers and the tally is
+        the `tally` package (its answer is taken at the end, `settle`), else here and now."""
+        inputs = self.rules.inputs
         if self.tally is None:
-            self.tally = _load_tally()
-        try:
-            computed = self.tally.count_document(document)
-        except self.tally.TallyError as exc:
-            raise _fail(
-                "tally-error", f"tally rejects the inputs of vote {vote_id}: {exc} / 计票程序拒绝输入", seq
-            ) from exc
-        try:
-            same = canonical.dumps(computed) == canonical.dumps(recorded)
-        except CanonicalJSONError as exc:
-            raise _fail(
-                "result-mismatch", f"result mismatch on vote {vote_id}: recount is not JSON ({exc})", seq
-            ) from exc
-        if not same:
-            raise _fail(
-                "result-mismatch",
-                f"result mismatch on vote {vote_id} / 表决 {vote_id} 的结果与重新计票不符: "
-                f"recorded {canonical.dumps(recorded).decode()}, recount {canonical.dumps(computed).decode()}",
-                seq,
-            )
+            _load_tally()  # TallyUnavailableError now, not in a worker
+            if self.pool is not None and self.pool.parallel:
+                vote = (inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+                self.pending.append((seq, vote_id, vote))
+                self.pending_ballots += len(inputs.ballots[vote_id])
+                if self.pending_ballots >= RECOUNT_BATCH:
+                    self.send_recounts()
+                return
+            found = recount(inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+        else:
+            try:
+                computed = self.tally.count_document(inputs.document(vote_id))
+            except self.tally.TallyError as exc:
+                found = ("tally-error", str(exc))
+            else:
+                found = compare(computed, recorded)
+        if found is not None:
+            raise _Fault(*_recount_fault(vote_id, *found))
 
-    def tally_inputs(self) -> None:
-        if self._read(TALLY_INPUTS) != self.inputs.canonical_bytes():
-            raise _fail("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
+    def send_recounts(self) -> None:
+        """Hand the recounts gathered so far to a worker, as one job."""
+        if self.pending:
+            assert self.pool is not None
+            job = self.pool.submit(recount_many, [vote for _, _, vote in self.pending])
+            self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
+            self.pending, self.pending_ballots = [], 0
+
+    def settle(self, answers: list[list[tuple[str, str] | None]]) -> None:
+        """The answers of the recounts done by workers: the first mismatch, if it comes before the
+        first fault the rules found, is the fault."""
+        for (votes, _), found in zip(self.recounts, answers, strict=True):
+            for (seq, vote_id), answer in zip(votes, found, strict=True):
+                if answer is not None and (self.content_fault is None or seq < self.content_fault[0]):
+                    self.content_fault = (seq, *_recount_fault(vote_id, *answer))
+                    return
+
+    # -- the verdict ----------------------------------------------------------------------
+
+    def verdict(self, bad: Iterable[int]) -> list[Failure]:
+        """Every finding: the evidence's first, then what the key signed (module docstring).
+
+        A record is *covered* when a checkpoint whose signature and root both hold signs it: the
+        records up to that size are exactly what the key signed.  A fault in covered records is
+        the signer's; a root that does not hold, and a fault no good checkpoint covers, are the
+        export's.  A signed root the records miss while a later good checkpoint holds is two
+        signed histories: equivocation."""
+        bad_signatures = set(bad)
+        entries = self.checkpoints + [later for _, later in self.forks]
+        genuine = {id(e) for e in entries if not bad_signatures.intersection(e.signatures)}
+        good = [e for e in self.checkpoints if id(e) in genuine and e.root_ok]
+        covered = max((e.checkpoint.size for e in good), default=0)
+        evidence: list[Failure] = []
+        signed: list[Failure] = []
+        forged = [e.number for e in entries if id(e) not in genuine]
+        if forged:
+            evidence.append(Failure("bad-signature", f"checkpoint {min(forged)} is not signed by the log's key "
+                                                     "/ 检查点签名无效"))
+        for earlier, later in self.forks:
+            if id(earlier) in genuine and id(later) in genuine:
+                signed.append(self._equivocation(earlier, later, "two roots for one size"))
+        chain = self.chain_fault
+        altered = False
+        for entry in self.checkpoints:
+            if entry.root_ok is not False or id(entry) not in genuine:
+                continue
+            extension = next((g for g in good if g.checkpoint.size > entry.checkpoint.size), None)
+            if extension is not None:
+                signed.append(self._equivocation(entry, extension, "the later checkpoint does not extend it"))
+            elif not altered:
+                altered = True
+                if chain is not None and covered <= chain[0] <= entry.checkpoint.size:
+                    evidence.append(self._altered(*chain))  # where the records were altered
+                    chain = None
+                else:
+                    evidence.append(self._mismatch(entry, covered))
+        if chain is not None:
+            seq, code, message = chain
+            if seq < covered:
+                signed.append(Failure(code, f"{message}, and a checkpoint signs it so", seq, signed=True))
+            else:
+                evidence.append(self._altered(seq, code, message))
+        evidence.extend(self.evidence)
+        if self.content_fault is not None and self.content_fault[0] < covered:
+            seq, code, message = self.content_fault
+            signed.append(Failure(code, message, seq, signed=True))
+        signed.sort(key=lambda f: (f.code != "equivocation", f.seq if f.seq is not None else -1))
+        return evidence + signed
+
+    def _altered(self, seq: int, code: str, message: str) -> Failure:
+        """The chain fault where the records were altered; the line before it if that one is not
+        even a record."""
+        fault = self.content_fault
+        if code == "broken-chain" and fault is not None and fault[:2] == (seq - 1, "bad-record"):
+            return Failure("bad-record", f"{fault[2]} (record {seq - 1} is not what was signed)", seq - 1)
+        return Failure(code, message, seq)
+
+    def _mismatch(self, entry: _Checkpoint, covered: int) -> Failure:
+        size = entry.checkpoint.size
+        since = f"between seq {covered} and {size - 1}" if covered else f"before seq {size}"
+        return Failure(
+            "root-mismatch",
+            f"the records do not hash to the root signed in checkpoint {entry.number} (size {size}): a record "
+            f"{since} was altered after signing / Merkle 根不符",
+            size - 1,
+        )
+
+    @staticmethod
+    def _equivocation(first: _Checkpoint, second: _Checkpoint, why: str) -> Failure:
+        a, b = first.checkpoint, second.checkpoint
+        return Failure(
+            "equivocation",
+            f"checkpoints {first.number} (size {a.size}) and {second.number} (size {b.size}) are both signed by the "
+            f"log's key but cannot both be true ({why}): the key signed two histories "
+            "/ 同一密钥签署了两个不同的日志历史",
+            signed=True,
+            evidence=(a.note, b.note),
+        )
+
+    def tally_inputs(self) -> Failure | None:
+        path = self.directory / TALLY_INPUTS
+        expected = self.rules.inputs.canonical_bytes()
+        try:
+            with path.open("rb") as handle:
+                same = handle.read(len(expected) + 1) == expected
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        if same:
+            return None
+        return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
+
+
+def _recount_fault(vote_id: str, code: str, detail: str) -> tuple[str, str]:
+    if code == "tally-error":
+        return code, f"tally rejects the inputs of vote {vote_id}: {detail} / 计票程序拒绝输入"
+    return code, f"result mismatch on vote {vote_id} / 表决 {vote_id} 的结果与重新计票不符: {detail}"
+
+
+def _reversed(time: bytes, last: bytes) -> str:
+    return f"record time {_shown(time)} is earlier than the record before it ({_shown(last)}) / 记录时间倒流"
 
 
 def verify_export(
@@ -431,36 +923,70 @@ def verify_export(
     tally: TallyModule | None = None,
     progress: bool = False,
     progress_stream: IO[str] | None = None,
+    watch: Collection[int] = (),
+    roots_at: Collection[int] = (),
+    workers: int | None = None,
 ) -> Report:
     """Verify the export in `directory`; see the module docstring for what is checked.
 
     `trusted_vkey` is the key the auditor obtained independently (e.g. published by the
     standing committee); without it the export's own key is used and the report says so.
-    `tally` defaults to the `tally` package.  Raises `StorageError` if a file cannot be read,
-    `TallyUnavailableError` if a result needs recounting and `tally` cannot be imported,
-    `KeyFormatError` if `trusted_vkey` is malformed; every other problem is a failed `Report`.
+    `tally` defaults to the `tally` package.  `watch` names records to report in `Report.leaves`
+    (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
+    `workers` is the number of processes that check signatures and recount besides this one
+    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
+    checkpoints).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
+    result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` is
+    malformed; every other problem is a finding in the `Report`.
     """
     path = Path(directory)
     trusted = Verifier.from_vkey(trusted_vkey) if trusted_vkey is not None else None
-    run = _Verifier(path, tally, progress, progress_stream if progress_stream is not None else sys.stderr)
-    failure: Failure | None = None
+    stream = progress_stream if progress_stream is not None else sys.stderr
+    run = _Run(path, tally, progress, stream, watch, roots_at, workers)
+    failures: list[Failure] = []
     try:
         run.key(trusted)
-        run.checkpoint_notes()
-        run.records()
-        run.tally_inputs()
-    except _Failed as failed:
-        failure = failed.failure
-    votes = run.votes.reports() if failure is None else ()
-    latest = run.checkpoints[-1] if run.checkpoints and failure is None else None
+        assert run.verifier is not None
+        items = run.checkpoint_notes()
+        run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
+        try:
+            checks = [pool.submit(check_chunk, run.verifier, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+            run.records()
+            run.send_recounts()
+            answers = pool.finish(checks + [job for _, job in run.recounts])
+        finally:
+            pool.close()
+        run.settle(answers[len(checks) :])
+        bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
+        failures = run.verdict(bad)
+        if not failures:
+            mismatch = run.tally_inputs()
+            failures = [mismatch] if mismatch is not None else []
+    except _Stop as stopped:
+        failures = [stopped.failure]
+    ok = not failures
+    leaves = {
+        seq: Leaf(seq, digest, record, run.rules.fate(seq, record), run.rules.replaced.get(seq))
+        for seq, (digest, record) in run.leaves.items()
+    } if ok else {}
+    if ok and not run.rules.session.known and run.rules.votes:
+        run.rules.warnings.append(
+            "日志中没有会议与名册记录，表决定义未能核对 the log holds no meeting or roll: the votes' definitions "
+            "(members_of_record, present) could not be derived from it"
+        )
+    votes = run.rules.reports() if ok else ()
     return Report(
         directory=str(path),
         vkey=run.verifier.vkey if run.verifier is not None else None,
         trusted_key=trusted is not None,
-        records=run.chain.size,
+        records=run.count,
         checkpoints=len(run.checkpoints),
-        root=latest.root.hex() if latest is not None else None,
+        root=run.latest_root.hex() if ok and run.latest_root is not None else None,
         votes=votes,
-        warnings=tuple(run.votes.warnings),
-        failure=failure,
+        warnings=tuple(run.rules.warnings),
+        failures=tuple(failures),
+        definitions_checked=run.rules.definitions_checked if ok else 0,
+        leaves=leaves,
+        roots=dict(run.roots),
+        notes=tuple(run.notes),
     )

@@ -1,9 +1,12 @@
 """Benchmark of the audit log; prints one JSON object (not a timed test).
 
 Targets (issue 4): append >= 20,000 records/s with a checkpoint every 1,000 records; verify
->= 100,000 records/s; an inclusion proof in a 1M-leaf log in under 1 ms.
+>= 100,000 records/s; an inclusion proof in a 1M-leaf log in under 1 ms.  Issue 15: the command line
+``python -m audit verify`` >= 150,000 records/s on a realistic session log (`build_realistic`: a
+checkpoint every one to two dozen ballots, replaced ballots, named votes, real recounts).
 
     .venv/bin/python scripts/bench_audit.py [--records 200000] [--leaves 1000003]
+    .venv/bin/python scripts/bench_audit.py --only-realistic [--deputies 500] [--votes 200]
 """
 
 from __future__ import annotations
@@ -15,13 +18,14 @@ import random
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from audit import AuditLog, export, keys, merkle, verify_export
+from audit import AuditLog, export, keys, merkle, records, verify_export
 
 DEFINITION = {"kind": "motion", "members_of_record": 35, "present": 30, "threshold": "majority_of_all"}
 CHOICES = ("yes", "no", "abstain")
@@ -91,6 +95,26 @@ def bench_verify(log_dir: Path, out_dir: Path, real_tally: bool = False) -> dict
     }
 
 
+def bench_verify_cli(export_dir: Path, runs: int = 3) -> dict[str, float]:
+    """``python -m audit verify`` as an auditor runs it, start-up included: best of `runs`."""
+    import subprocess
+
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, "-m", "audit", "verify", str(export_dir), "--no-progress"],
+                              capture_output=True, text=True, check=False, cwd=Path(__file__).resolve().parent.parent)
+        times.append(time.perf_counter() - started)
+        assert done.returncode == 0, done.stdout + done.stderr
+    records = sum(1 for _ in (export_dir / "records.jsonl").open("rb"))
+    return {
+        "records": records,
+        "seconds": round(min(times), 3),
+        "records_per_s": round(records / min(times)),
+        "records_per_s_worst_run": round(records / max(times)),
+    }
+
+
 def build_session(directory: Path, signer: keys.Signer, votes: int, deputies: int) -> dict[str, float]:
     """A realistic log: `votes` motions of `deputies` ballots each, results from the real tally."""
     import tally
@@ -111,6 +135,128 @@ def build_session(directory: Path, signer: keys.Signer, votes: int, deputies: in
         size = log.size
     elapsed = time.perf_counter() - started
     return {"records": size, "votes": votes, "seconds": round(elapsed, 3), "records_per_s": round(size / elapsed)}
+
+
+def _clock(start: datetime) -> Callable[[], str]:
+    """Record times of a session: each transaction a few milliseconds after the one before."""
+    moment = [start]
+    rng = random.Random(5)
+
+    def tick() -> str:
+        moment[0] += timedelta(milliseconds=rng.randint(1, 40))
+        return records.format_time(moment[0])
+
+    return tick
+
+
+def build_realistic(directory: Path, signer: keys.Signer, deputies: int, votes: int) -> dict[str, float]:
+    """A log shaped like a real session's, record for record as the server writes it: accounts, a
+    meeting, its roll, sign-ins and check-ins (a few on leave, one suspended deputy), then `votes`
+    items (motions, elections, appointments; a few named votes with their named_ballot records)
+    each voted by every present deputy in group commits of 12 to 24 ballots, a checkpoint signed
+    for each commit, about 2% of the deputies changing their choice (ballot_withdrawn and a new
+    ballot), then vote_closed and the real tally's result."""
+    import tally
+
+    rng = random.Random(7)
+    tick = _clock(datetime.now(UTC))
+    codes = [f"D{n:04d}" for n in range(1, deputies + 1)]
+    on_leave = set(rng.sample(codes, max(1, deputies // 40)))
+    suspended = next(c for c in codes if c not in on_leave)
+    present = [c for c in codes if c not in on_leave and c != suspended]
+    started = time.perf_counter()
+    with AuditLog.open(directory, signer, "bench.renda.example/session") as log:
+
+        def commit(entries: list[tuple[str, dict[str, Any]]], *, shuffle: bool = False) -> list[int]:
+            seqs = log.append_many(entries, tick(), shuffle=shuffle)
+            log.checkpoint()
+            return seqs
+
+        commit([("user_created", {"user": u, "role": r, "by": "demo"})
+                for u, r in (("chair", "chair"), ("staff", "staff"), ("auditor", "auditor"))])
+        items: list[tuple[int, str, dict[str, Any], bool]] = []
+        for item_id in range(1, votes + 1):
+            kind = rng.choices(("motion", "election", "appointment"), (7, 2, 1))[0]
+            if kind == "motion":
+                definition: dict[str, Any] = {}
+            elif kind == "election":
+                candidates = [f"候选人{item_id}-{k}" for k in range(3)]
+                definition = {"office": "deputy_head", "seats": 2, "candidates": candidates}
+            else:
+                nominee = {"nominee": f"被提名人{item_id}", "post": "局长", "action": "appoint"}
+                definition = {"mode": "individual", "items": [nominee]}
+            items.append((item_id, kind, definition, kind != "motion" or rng.random() > 0.05))
+        commit([
+            ("meeting_created", {"meeting_id": 1, "body": "congress", "name": "某某县人民代表大会",
+                                 "title": "第一次会议", "settings": {}, "by": "demo"}),
+            ("roll_loaded", {"meeting_id": 1, "added": deputies, "updated": 0, "by": "demo",
+                             "members": [{"code": c, "name": f"代表{c}", "status": "active"} for c in codes]}),
+            *(("item_added", {"meeting_id": 1, "item_id": item_id, "kind": kind, "title": f"议题{item_id}",
+                              "definition": definition, "secret": secret, "settings": {"change_before_close": "last"},
+                              "amends": None, "by": "demo"}) for item_id, kind, definition, secret in items),
+        ])
+        commit([("member_status", {"member": suspended, "status": "suspended", "reason": "代表法 第六十一条",
+                                   "by": "staff"}),
+                *(("attendance", {"meeting_id": 1, "member": c, "state": "leave", "by": "staff:staff",
+                                  "reason": "请假"}) for c in sorted(on_leave))])
+        for start in range(0, len(present), 16):
+            group = present[start : start + 16]
+            commit([entry for c in group for entry in (
+                ("sign_in", {"role": "deputy", "member": c, "meeting_id": 1}),
+                ("check_in", {"meeting_id": 1, "member": c, "by": "self", "reason": ""}))])
+        members_of_record = deputies  # the suspended deputy stays in the base (count_suspended_in_base)
+        for item_id, kind, item_definition, secret in items:
+            vote_id = f"v{item_id}-1"
+            definition = {"kind": kind, "title": f"议题{item_id}", "body": "congress",
+                          "members_of_record": members_of_record, "present": len(present), **item_definition}
+            if kind == "election":
+                definition["ballots_issued"] = len(present)
+            commit([("vote_opened", {"vote_id": vote_id, "definition": definition}),
+                    *([] if secret else [("vote_named", {"vote_id": vote_id})])])
+            voters = present[:]
+            rng.shuffle(voters)
+            changers = set(voters[: len(voters) // 50])
+            counted: dict[int, dict[str, Any]] = {}
+            cast: dict[str, int] = {}
+            queue = [(c, False) for c in voters]
+            while queue:
+                size = rng.randint(12, 24)
+                batch, queue = queue[:size], queue[size:]
+                entries: list[tuple[str, dict[str, Any]]] = []
+                for code, again in batch:
+                    if again:
+                        entries.append(("ballot_withdrawn", {"vote_id": vote_id, "seq": cast[code]}))
+                        del counted[cast[code]]
+                ballots = [(code, _session_ballot(kind, item_definition, rng)) for code, _ in batch]
+                entries += [("ballot", {"vote_id": vote_id, "ballot": b, "nonce": os.urandom(16).hex()})
+                            for _, b in ballots]
+                seqs = log.append_many(entries, tick())
+                ballot_seqs = seqs[len(entries) - len(ballots):]
+                for (code, ballot), seq in zip(ballots, ballot_seqs, strict=True):
+                    counted[seq] = ballot
+                    cast[code] = seq
+                if not secret:
+                    log.append_many([("named_ballot", {"vote_id": vote_id, "seq": seq, "member": code})
+                                     for (code, _), seq in zip(ballots, ballot_seqs, strict=True)], tick())
+                log.checkpoint()
+                queue += [(code, True) for code, again in batch if code in changers and not again]
+            result = tally.count_document(dict(definition, ballots=list(counted.values())))
+            commit([("vote_closed", {"vote_id": vote_id, "ballots_cast": len(counted)}),
+                    ("result", {"vote_id": vote_id, "result": result})])
+        size, checkpoints = log.size, len(log.checkpoints)
+    elapsed = time.perf_counter() - started
+    return {"records": size, "checkpoints": checkpoints, "votes": votes, "deputies": deputies,
+            "records_per_checkpoint": round(size / checkpoints, 1), "seconds": round(elapsed, 3)}
+
+
+def _session_ballot(kind: str, definition: dict[str, Any], rng: random.Random) -> dict[str, Any]:
+    if kind == "motion":
+        return {"choice": rng.choices(CHOICES, (6, 3, 1))[0]}
+    if kind == "election":
+        chosen = rng.sample(definition["candidates"], 2)
+        return {"marks": {name: rng.choices(CHOICES, (6, 3, 1))[0] for name in chosen}}
+    nominee = definition["items"][0]["nominee"]
+    return {"marks": {nominee: rng.choices(CHOICES, (6, 3, 1))[0]}}
 
 
 def bench_proofs(leaves: int, samples: int) -> dict[str, float]:
@@ -149,10 +295,19 @@ def main() -> None:
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--leaves", type=int, default=1_000_003)
     parser.add_argument("--samples", type=int, default=2000)
+    parser.add_argument("--deputies", type=int, default=500, help="deputies in the realistic session")
+    parser.add_argument("--votes", type=int, default=200, help="votes in the realistic session")
+    parser.add_argument("--only-realistic", action="store_true", help="only build and verify the realistic session")
     args = parser.parse_args()
     signer = keys.generate("bench.renda.example/log")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        realistic = build_realistic(root / "realistic", signer, args.deputies, args.votes)
+        export(root / "realistic", root / "realistic-export")
+        verify_realistic = bench_verify_cli(root / "realistic-export")
+        if args.only_realistic:
+            print(json.dumps({"realistic_session": realistic, "verify_realistic_cli": verify_realistic}, indent=2))
+            return
         single = bench_append(root / "single", signer, max(args.records // 10, 1), batch=1)
         batched = bench_append(root / "batched", signer, args.records, batch=100)
         verify = bench_verify(root / "batched", root / "export")
@@ -165,8 +320,11 @@ def main() -> None:
         "verify_export": verify,
         "session_200_votes_of_500_append_and_tally": session,
         "verify_session_with_real_tally": verify_session,
+        "realistic_session": realistic,
+        "verify_realistic_cli": verify_realistic,
         "proofs": proofs,
-        "targets": {"append_records_per_s": 20_000, "verify_records_per_s": 100_000, "inclusion_proof_ms": 1.0},
+        "targets": {"append_records_per_s": 20_000, "verify_records_per_s": 100_000, "inclusion_proof_ms": 1.0,
+                    "verify_realistic_cli_records_per_s": 150_000},
     }
     print(json.dumps(figures, indent=2))
 

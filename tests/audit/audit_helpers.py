@@ -126,3 +126,72 @@ def check(receipt: dict[str, Any], export_dir: Path) -> Any:
     from audit.export import read_vkey_file
 
     return check_receipt(parse_receipt(receipt), export_dir, read_vkey_file(export_dir))
+
+
+# -- the real session (tests/audit/vectors/session, made by its make_session.py) ------------------
+
+SESSION = VECTORS / "session"
+SESSION_FILES = ("records.jsonl", "checkpoints.jsonl", "vkey.txt", "tally_inputs.json")
+
+
+def session_export(tmp: Path) -> Path:
+    """A fresh copy of the real session's export."""
+    out = tmp / "session-export"
+    out.mkdir()
+    for name in SESSION_FILES:
+        (out / name).write_bytes((SESSION / name).read_bytes())
+    return out
+
+
+def session_key() -> keys.Signer:
+    """The session's own signing key: for tests that play an insider who holds it."""
+    return keys.Signer.from_skey((SESSION / "signing-key.skey").read_text(encoding="ascii").strip())
+
+
+def session_receipt(name: str) -> dict[str, Any]:
+    """A receipt a deputy's tablet showed in the session: counted, replaced or voided."""
+    receipt: dict[str, Any] = json.loads((SESSION / f"receipt-{name}.json").read_text(encoding="utf-8"))
+    return receipt
+
+
+def session_records(export_dir: Path) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in read_lines(export_dir / "records.jsonl")]
+
+
+def seq_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = None, nth: int = 0) -> int:
+    """The seq of the nth record of a type (of a vote)."""
+    found = [r["seq"] for r in records
+             if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
+    return int(found[nth])
+
+
+def resign(export_dir: Path, records: list[dict[str, Any]], key: keys.Signer | None = None) -> None:
+    """Rewrite an export as an insider holding the key would: re-chain every record (seq, prev),
+    sign a checkpoint at each of the old checkpoint sizes that still exists and at the end, and
+    derive tally_inputs.json again."""
+    from audit import canonical, merkle
+    from audit import records as records_module
+    from audit.checkpoint import sign_checkpoint
+    from audit.export import TallyInputs
+    from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
+
+    key = key or session_key()
+    origin = decode_checkpoint_line(read_lines(export_dir / "checkpoints.jsonl")[0]).split("\n")[0]
+    notes = [decode_checkpoint_line(line) for line in read_lines(export_dir / "checkpoints.jsonl")]
+    old_sizes = [int(note.split("\n")[1]) for note in notes]
+    lines: list[bytes] = []
+    prev = records_module.GENESIS_PREV
+    inputs = TallyInputs()
+    for seq, record in enumerate(records):
+        line = records_module.encode(seq, record["type"], record["time"], prev, record["body"])
+        lines.append(line)
+        prev = merkle.leaf_hash(line).hex()
+        inputs.add(records_module.decode(line))
+    sizes = sorted({s for s in old_sizes if s <= len(lines)} | {len(lines)})
+    tree = merkle.MerkleTree.from_leaves(lines)
+    write_lines(export_dir / "records.jsonl", lines)
+    (export_dir / "checkpoints.jsonl").write_bytes(
+        b"".join(encode_checkpoint_line(sign_checkpoint(origin, s, tree.root(s), key).note) for s in sizes)
+    )
+    (export_dir / "tally_inputs.json").write_bytes(inputs.canonical_bytes())
+    assert canonical.dumps(records[0]["body"])  # (records stay canonical JSON)

@@ -65,19 +65,20 @@ def test_one_writer_at_a_time(tmp_path: Path) -> None:
 def test_appends_validate_and_chain(tmp_path: Path) -> None:
     with AuditLog.open(tmp_path / "log", signer()) as log:
         assert log.append_many([]) == []
-        assert log.append("check_in", {"deputy": "d-1"}, datetime(2026, 11, 23, 9, 0, tzinfo=UTC)) == 1
-        assert log.append("check_in", {"deputy": "d-2"}, TIME) == 2
+        assert log.append("sign_in", {"deputy": "d-1"}, datetime(2099, 11, 23, 9, 0, tzinfo=UTC)) == 1
+        assert log.append("sign_in", {"deputy": "d-2"}, TIME) == 2  # earlier: held at the time before it
         assert log.append_many(motion_entries("v1", ["yes", "no"])) == [3, 4, 5, 6, 7]
         for bad in [("ballot", {"vote_id": "v1"}), ("Bad Type", {}), ("log_opened", {"origin": "o", "vkey": "k"})]:
             with pytest.raises(RecordError):
                 log.append(*bad)
         with pytest.raises(RecordError):
-            log.append("check_in", {}, "yesterday")
+            log.append("sign_in", {}, "yesterday")
         with pytest.raises(RecordError):  # nothing of a bad batch is written
             log.append_many([ballot("v1", "yes"), ("ballot", {})])
         assert log.size == 8
     times = [decode(line).time for line in read_lines(tmp_path / "log" / "records.jsonl")]
-    assert times[1] == "2026-11-23T09:00:00.000Z" and times[2] == TIME
+    assert times[1] == times[2] == "2099-11-23T09:00:00.000Z"
+    assert times[0] <= times[1] <= times[3] == times[7]
 
 
 def test_checkpoints_are_signed_only_when_the_log_grew(tmp_path: Path) -> None:
@@ -227,7 +228,7 @@ def test_a_log_not_starting_with_log_opened_is_refused(tmp_path: Path) -> None:
 
     log = tmp_path / "log"
     log.mkdir()
-    write_lines(log / "records.jsonl", [records.encode(0, "check_in", TIME, "0" * 64, {})])
+    write_lines(log / "records.jsonl", [records.encode(0, "sign_in", TIME, "0" * 64, {})])
     with pytest.raises(StorageError, match="not log_opened"):
         AuditLog.open(log, signer())
 

@@ -13,13 +13,14 @@ def _pass_the_motion(record: dict[str, Any]) -> None:
     record["body"]["result"]["outcome"] = "failed"
 
 
-def test_editing_a_result_is_named_at_the_edited_record_by_the_recount(tmp_path: Path) -> None:
+def test_editing_a_result_without_the_key_is_named_as_altered_evidence_not_a_wrong_tally(tmp_path: Path) -> None:
     out = build_export(tmp_path, [*motion_entries("v1"), *motion_entries("v2", ["no"] * 3)])
     result = len(motion_entries("v1"))  # seq of v1's result (seq 0 is log_opened)
     edit_record(out, result, _pass_the_motion)
     report = verify_export(out)
     assert report.failure is not None
-    assert (report.failure.code, report.failure.seq) == ("result-mismatch", result)
+    assert (report.failure.code, report.failure.seq, report.failure.signed) == ("broken-chain", result + 1, False)
+    assert [f.code for f in report.failures] == ["broken-chain"]  # not result-mismatch: not what was signed
 
 
 def test_editing_the_last_record_breaks_the_signed_root(tmp_path: Path) -> None:

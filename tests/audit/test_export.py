@@ -143,6 +143,7 @@ def test_the_spliced_tally_inputs_equal_canonical_json_of_the_documents(votes: d
     for vote_id, (definition, vote_ballots) in votes.items():
         inputs.add(Record(seq, "vote_opened", "t", "p", {"vote_id": vote_id, "definition": definition}))
         for b in vote_ballots:
+            seq += 1
             inputs.add(Record(seq, "ballot", "t", "p", {"vote_id": vote_id, "ballot": b, "nonce": "n"}))
     inputs.add(Record(seq, "ballot", "t", "p", {"vote_id": "\x00never opened", "ballot": {}, "nonce": "n"}))
     assert inputs.canonical_bytes() == canonical.dumps(inputs.documents()) + b"\n"
@@ -155,3 +156,30 @@ def test_reopening_a_log_longer_than_one_hash_batch(tmp_path: Path, monkeypatch:
     build_log(tmp_path / "log")
     with AuditLog.open(tmp_path / "log", signer()) as log:
         assert log.root() == __import__("audit").merkle.root(read_lines(tmp_path / "log" / "records.jsonl"))
+
+
+def test_an_oversized_key_file_is_refused(tmp_path: Path) -> None:
+    from audit import limits
+
+    (tmp_path / "vkey.txt").write_bytes(b"k" * (limits.MAX_VKEY_BYTES + 1))
+    with pytest.raises(KeyFormatError, match="larger than"):
+        read_vkey_file(tmp_path)
+
+
+def test_an_oversized_checkpoint_line_is_refused() -> None:
+    from audit import limits
+    from audit.errors import NoteError
+    from audit.logfile import decode_checkpoint_line
+
+    with pytest.raises(NoteError, match="at most"):
+        decode_checkpoint_line(b"x" * (limits.MAX_CHECKPOINT_BYTES + 1))
+
+
+def test_checkpoint_lines_read_without_a_json_parse_say_the_same() -> None:
+    from audit.errors import NoteError
+    from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
+
+    for note in ["o\n1\nAAAA\n\n\u2014 o AAAA\n", "tab\there\n", 'quote"\n', "back\\slash\n", "x\\n\n", "end\\"]:
+        assert decode_checkpoint_line(encode_checkpoint_line(note)[:-1]) == note
+    with pytest.raises(NoteError, match="not canonical JSON"):
+        decode_checkpoint_line(b'{"note":"\xff"}')

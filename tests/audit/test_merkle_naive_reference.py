@@ -131,3 +131,12 @@ def test_truncating_equals_building_the_prefix(leaves: list[bytes], data: st.Dat
     )
     with pytest.raises(ProofError):
         tree.truncate(size + 1)
+
+
+def test_every_consistency_proof_between_small_sizes_verifies() -> None:
+    """Exhaustively, every pair of sizes up to 40 (each branch of RFC 9162 §2.1.4.2)."""
+    tree = merkle.MerkleTree.from_leaves([bytes([i]) for i in range(40)])
+    for new in range(1, 41):
+        for old in range(1, new + 1):
+            proof = tree.consistency_proof(old, new)
+            assert merkle.verify_consistency(old, new, tree.root(old), tree.root(new), proof), (old, new)

@@ -41,7 +41,7 @@ def test_truncate_rolls_back_unsigned_records_only(tmp_path: Path) -> None:
         assert (log.size, log.root()) == (signed.size, root)
         with pytest.raises(StorageError, match="unsigned"):
             log.truncate(signed.size - 1)
-        index = log.append("check_in", {"deputy": "d-3"}, TIME)
+        index = log.append("sign_in", {"deputy": "d-3"}, TIME)
         assert index == signed.size
     lines = read_lines(tmp_path / "log" / "records.jsonl")
     assert len(lines) == signed.size + 1 and decode(lines[-1]).body == {"deputy": "d-3"}

@@ -30,10 +30,15 @@ def test_a_receipt_from_a_newer_checkpoint_exposes_a_rolled_back_export(tmp_path
     # the "old" export: the log cut back to before the receipt's checkpoint, re-signed consistently
     lines = read_lines(old / "records.jsonl")[:3]
     (old / "records.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
-    from audit import merkle
+    from audit import merkle, records
+    from audit.export import TallyInputs
 
     root = merkle.root(lines)
     (old / "checkpoints.jsonl").write_bytes(encode_checkpoint_line(sign_checkpoint(ORIGIN, 3, root, signer()).note))
+    inputs = TallyInputs()
+    for line in lines:
+        inputs.add(records.decode(line))
+    (old / "tally_inputs.json").write_bytes(inputs.canonical_bytes())  # a consistent export, only older
     with pytest.raises(ReceiptError, match="rolled back"):
         check(receipt, old)
 

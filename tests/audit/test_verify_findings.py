@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import json
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -78,7 +81,7 @@ def test_open_and_unresulted_votes_are_warnings(tmp_path: Path) -> None:
     entries = [
         OPEN,
         ballot("v1", "yes"),
-        ("check_in", {"deputy": "d-1"}),
+        ("sign_in", {"deputy": "d-1"}),
         (RecordType.VOTE_OPENED, {"vote_id": "v2", "definition": {"kind": 3}}),
         (RecordType.VOTE_CLOSED, {"vote_id": "v2", "ballots_cast": 0}),
         (RecordType.VOTE_OPENED, {"vote_id": "v3", "definition": DEFINITION}),
@@ -98,7 +101,7 @@ def test_open_and_unresulted_votes_are_warnings(tmp_path: Path) -> None:
 
 
 def test_a_second_log_opened_record_is_refused(tmp_path: Path) -> None:
-    out = build_export(tmp_path, [("check_in", {"deputy": "d1"})])
+    out = build_export(tmp_path, [("sign_in", {"deputy": "d1"})])
     lines = read_lines(out / "records.jsonl")
     # an insider appends a second log_opened: rebuild a log that has one
     from audit import AuditLog, export
@@ -113,7 +116,7 @@ def test_a_second_log_opened_record_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_first_record_must_open_the_log(tmp_path: Path) -> None:
-    out = build_export(tmp_path, [("check_in", {"deputy": "d1"})])
+    out = build_export(tmp_path, [("sign_in", {"deputy": "d1"})])
     lines = read_lines(out / "records.jsonl")
     write_lines(
         out / "records.jsonl",
@@ -248,10 +251,152 @@ def test_a_failure_without_a_record_prints_without_a_seq() -> None:
 
 
 def test_the_verdict_is_the_same_without_the_ballot_fast_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import audit.logfile
+    import audit.verify
 
     out = build_export(tmp_path, [*motion_entries("v1"), *motion_entries("v2", ["no"] * 4)])
     fast = verify_export(out)
-    monkeypatch.setattr(audit.logfile, "match_ballot", lambda line: None)
+    monkeypatch.setattr(audit.verify, "BALLOT_PREFIX", b"\xff (no line starts so)")
     slow = verify_export(out)
     assert fast == slow and fast.ok
+
+
+NAMED_OPEN = (RecordType.VOTE_NAMED, {"vote_id": "v1"})
+
+
+def _named(seq: int, member: str) -> tuple[str, dict[str, Any]]:
+    return RecordType.NAMED_BALLOT, {"vote_id": "v1", "seq": seq, "member": member}
+
+
+@pytest.mark.parametrize(
+    ("entries", "code", "seq"),
+    [
+        ([OPEN, ballot("v1", "yes"), _named(2, "D1")], "bad-named-ballot", 3),
+        ([OPEN, NAMED_OPEN, ballot("v1", "yes"), _named(1, "D1")], "bad-named-ballot", 4),
+        ([OPEN, NAMED_OPEN, ballot("v1", "yes"), _named(3, "D1"), _named(3, "D2")], "bad-named-ballot", 5),
+        ([OPEN, NAMED_OPEN, ballot("v1", "yes"), ballot("v1", "no"), _named(3, "D1"), _named(4, "D1")],
+         "double-vote", 6),
+        ([OPEN, NAMED_OPEN, ballot("v1", "yes"), (RecordType.VOTE_CLOSED, {"vote_id": "v1", "ballots_cast": 1})],
+         "bad-named-ballot", 4),
+        ([OPEN, (RecordType.VOTE_EXTENDED, {"vote_id": "v1", "deadline": "2000-01-01T00:00:00+00:00"}),
+          ballot("v1", "yes")], "ballot-outside-window", 3),
+        ([OPEN, (RecordType.VOTE_EXTENDED, {"vote_id": "v9", "deadline": "2000-01-01T00:00:00+08:00"})],
+         "unknown-vote", 2),
+    ],
+)
+def test_named_ballots_and_deadlines(tmp_path: Path, entries: list[Any], code: str, seq: int) -> None:
+    report = verify_export(build_export(tmp_path, entries))
+    assert report.failure is not None
+    assert (report.failure.code, report.failure.seq) == (code, seq), report.failure
+
+
+def test_a_named_vote_with_a_changed_choice_verifies(tmp_path: Path) -> None:
+    entries: list[tuple[str, Mapping[str, Any]]] = [
+        OPEN, NAMED_OPEN, ballot("v1", "no"), _named(3, "D1"),
+        (RecordType.BALLOT_WITHDRAWN, {"vote_id": "v1", "seq": 3}), ballot("v1", "yes"), _named(6, "D1"),
+        (RecordType.VOTE_CLOSED, {"vote_id": "v1", "ballots_cast": 1}),
+    ]
+    report = verify_export(build_export(tmp_path, entries))
+    assert report.ok, report.lines()
+
+
+def test_times_never_go_back_and_any_fraction_is_compared_as_an_instant(tmp_path: Path) -> None:
+    from audit import AuditLog, export
+
+    def session(times: list[str]) -> Path:
+        base = tmp_path / str(len(list(tmp_path.iterdir())))
+        log = AuditLog.open(base / "log", signer())
+        log.append(*OPEN, "2099-01-01T00:00:00Z")
+        for time in times:
+            log.append(*ballot("v1", "yes"), time)
+        log.close()
+        export(base / "log", base / "out")
+        return base / "out"
+
+    assert verify_export(session(["2099-01-01T00:00:00.5Z", "2099-01-01T00:00:00.500001Z"])).ok
+    out = session(["2099-01-01T00:00:01.25Z", "2099-01-01T00:00:01.3Z"])
+    lines = read_lines(out / "records.jsonl")
+    lines[3] = lines[3].replace(b"01.3Z", b"01.2Z")  # re-signed below by the key holder
+    from tests.audit.audit_helpers import resign
+
+    recs = [json.loads(line) for line in lines]
+    resign(out, recs, signer())
+    report = verify_export(out)
+    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 3)
+    recs[3]["type"], recs[3]["body"] = "sign_in", {"user": "x"}
+    resign(out, recs, signer())
+    report = verify_export(out)
+    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 3)
+
+
+def test_a_chain_the_key_signed_broken_is_the_signer_s(tmp_path: Path) -> None:
+    from audit import merkle, records
+
+    out = build_export(tmp_path, [("sign_in", {"user": "a"}), ("sign_in", {"user": "b"})])
+    lines = read_lines(out / "records.jsonl")
+    lines[2] = records.encode(2, "sign_in", json.loads(lines[2])["time"], "ab" * 32, {"user": "b"})
+    write_lines(out / "records.jsonl", lines)
+    tree = merkle.MerkleTree.from_leaves(lines)
+    (out / "checkpoints.jsonl").write_bytes(
+        encode_checkpoint_line(sign_checkpoint(ORIGIN, 3, tree.root(), signer()).note))
+    report = verify_export(out)
+    assert report.failure is not None
+    assert (report.failure.code, report.failure.seq, report.failure.signed) == ("broken-chain", 2, True)
+    assert "a checkpoint signs it so" in report.failure.message
+
+
+def test_a_forged_checkpoint_of_a_signed_size_is_a_bad_signature_not_equivocation(tmp_path: Path) -> None:
+    from audit.logfile import decode_checkpoint_line
+
+    out = build_export(tmp_path, checkpoint_after=[3])
+    lines = read_lines(out / "checkpoints.jsonl")
+    note = decode_checkpoint_line(lines[0])
+    text, signature = note.split("\n\n")
+    forged = text.replace(text.split("\n")[2], base64.b64encode(b"\x07" * 32).decode()) + "\n\n" + signature
+    write_lines(out / "checkpoints.jsonl", [lines[0], encode_checkpoint_line(forged)[:-1], *lines[1:]])
+    report = verify_export(out)
+    assert [f.code for f in report.failures] == ["bad-signature"], report.failures
+
+
+def test_a_missing_tally_inputs_file_is_unreadable_input(tmp_path: Path) -> None:
+    out = build_export(tmp_path)
+    (out / "tally_inputs.json").unlink()
+    with pytest.raises(StorageError, match="tally_inputs"):
+        verify_export(out)
+
+
+def test_the_report_shows_equivocation_evidence(tmp_path: Path) -> None:
+    from audit.verify import Failure, Report
+
+    report = Report("x", failures=(Failure("equivocation", "two", signed=True, evidence=("a\nb\n", "c\n")),))
+    text = "\n".join(report.lines())
+    assert "    | a\n    | b" in text and "    | c" in text and "signed by the log's key" in text
+
+
+def test_malformed_lines_the_key_signed_are_the_signer_s(tmp_path: Path) -> None:
+    """A ballot line with its keys out of order (the fast path declines it, the full parser refuses
+    it) and a line that is not JSON, both under a good signature: the first is the finding."""
+    from audit import merkle
+
+    out = build_export(tmp_path, [("sign_in", {"user": "a"})] * 3)
+    lines = read_lines(out / "records.jsonl")
+    prefix = b'{"body":{"ballot":{"b":1,"a":2},"nonce":"' + b"0" * 32 + b'","vote_id":"v1"},"prev":"'
+    time = json.loads(lines[1])["time"].encode()
+    lines[1] = prefix + merkle.leaf_hash(lines[0]).hex().encode() + b'","seq":1,"time":"' + time + b'","type":"ballot"}'
+    lines[3] = b"not json"
+    write_lines(out / "records.jsonl", lines)
+    tree = merkle.MerkleTree.from_leaves(lines)
+    note = sign_checkpoint(ORIGIN, 4, tree.root(), signer()).note
+    (out / "checkpoints.jsonl").write_bytes(encode_checkpoint_line(note))
+    report = verify_export(out, watch=[3])
+    assert report.failure is not None
+    assert (report.failure.code, report.failure.seq, report.failure.signed) == ("bad-record", 1, True)
+    assert report.leaves == {}  # only a verified export says what became of a leaf
+
+
+def test_a_named_ballot_of_a_member_who_was_not_checked_in_is_caught(tmp_path: Path) -> None:
+    from tests.audit.test_session_rules import ROLL4, item, opened
+
+    entries = [*ROLL4, item(secret=False), opened(), (RecordType.VOTE_NAMED, {"vote_id": "v1-1"}),
+               ballot("v1-1", "yes"), (RecordType.NAMED_BALLOT, {"vote_id": "v1-1", "seq": 9, "member": "D4"})]
+    report = verify_export(build_export(tmp_path, entries))
+    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("ineligible-voter", 10)

@@ -1,0 +1,139 @@
+"""Work done beside the verifier's reading of the records, on every core the machine has
+(docs/performance.md, "Verifying").
+
+Two kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
+signatures (one every one to two dozen ballots; one verification costs about as much as reading
+twenty records) and recounting a closed vote with the tally.  `Pool` hands such jobs to forked
+worker processes while the caller goes on reading; when the caller asks for the answers it does
+itself every job no worker has started yet (newest first), so a busy or one-core machine loses
+nothing, and every job is done exactly once.
+
+Workers are forked (no interpreter start-up, nothing re-imported) and only from a process with a
+single thread -- forking a threaded process is unsafe -- otherwise every job runs in the caller.
+A job whose worker fails is done again in the caller.
+"""
+
+from __future__ import annotations
+
+import importlib
+import multiprocessing
+import os
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from audit import canonical
+from audit.errors import CanonicalJSONError
+from audit.keys import Verifier
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
+
+__all__ = ["CHUNK", "PARALLEL_MIN", "RECOUNT_BATCH", "Job", "Pool", "check_chunk", "compare", "recount",
+           "recount_many", "workers"]
+
+PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
+CHUNK = 256  # signatures per job
+RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
+
+Item = tuple[bytes, bytes]  # (message, signature)
+
+
+def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
+    """The positions in `items` whose signature is not `verifier`'s signature of the message."""
+    verify = verifier.verify
+    return [i for i, (message, signature) in enumerate(items) if not verify(message, signature)]
+
+
+def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any) -> tuple[str, str] | None:
+    """Count ``definition + ballots`` (a JSON array) with the `tally` package and compare with the
+    `recorded` result: None if they are the same, else (finding code, message)."""
+    import json
+
+    tally = importlib.import_module("tally")
+    try:
+        computed = tally.count_document(dict(definition, ballots=json.loads(ballots)))
+    except tally.TallyError as exc:
+        return "tally-error", str(exc)
+    return compare(computed, recorded)
+
+
+def recount_many(votes: Sequence[tuple[Mapping[str, Any], bytes, Any]]) -> list[tuple[str, str] | None]:
+    """`recount` for several votes (one job: each job handed to a worker costs a few milliseconds)."""
+    return [recount(*vote) for vote in votes]
+
+
+def compare(computed: Any, recorded: Any) -> tuple[str, str] | None:
+    """None if a recount equals the recorded result (as RFC 8785 JSON), else why not."""
+    try:
+        same = canonical.dumps(computed) == canonical.dumps(recorded)
+    except CanonicalJSONError as exc:
+        return "result-mismatch", f"recount is not JSON ({exc})"
+    if same:
+        return None
+    return "result-mismatch", (f"recorded {canonical.dumps(recorded).decode()}, "
+                               f"recount {canonical.dumps(computed).decode()}")
+
+
+def workers() -> int:
+    """How many worker processes to fork: one per core but the caller's, if forking is safe."""
+    cores = os.cpu_count() or 1
+    if cores < 2 or threading.active_count() != 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return 0
+    return min(cores - 1, 8)
+
+
+class Job:
+    """One piece of work: in a worker, or kept for the caller."""
+
+    __slots__ = ("args", "fn", "future")
+
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None) -> None:
+        self.fn, self.args, self.future = fn, args, future
+
+    def take_over(self) -> bool:
+        """Take the job back from the workers if none has started it."""
+        return self.future is None or self.future.cancel()
+
+
+class Pool:
+    """Worker processes (none if `count` < 1) and the jobs given to them."""
+
+    def __init__(self, count: int) -> None:
+        self._pool: ProcessPoolExecutor | None = None
+        if count > 0:
+            from concurrent.futures import ProcessPoolExecutor  # (only now: it costs start-up time)
+
+            self._pool = ProcessPoolExecutor(max_workers=count, mp_context=multiprocessing.get_context("fork"))
+
+    @property
+    def parallel(self) -> bool:
+        """Whether jobs go to workers."""
+        return self._pool is not None
+
+    def submit(self, fn: Callable[..., Any], *args: Any) -> Job:
+        """Hand `fn(*args)` to a worker (module-level function, picklable arguments), or keep it
+        for `finish` if there are none."""
+        return Job(fn, args, self._pool.submit(fn, *args) if self._pool is not None else None)
+
+    def finish(self, jobs: Sequence[Job]) -> list[Any]:
+        """Every job's answer, in order: first the jobs no worker has started are done here, newest
+        first, while the workers finish theirs."""
+        answers: dict[int, Any] = {}
+        for position in reversed(range(len(jobs))):
+            if jobs[position].take_over():
+                answers[position] = jobs[position].fn(*jobs[position].args)
+        for position, job in enumerate(jobs):
+            if position not in answers:
+                assert job.future is not None
+                try:
+                    answers[position] = job.future.result()
+                except Exception:  # the worker died: do the job here
+                    answers[position] = job.fn(*job.args)
+        return [answers[position] for position in range(len(jobs))]
+
+    def close(self) -> None:
+        """Stop the workers."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None
