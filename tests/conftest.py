@@ -14,6 +14,7 @@ Under ``CI=true`` a missing PostgreSQL or browser is a failure, never a skip.
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 import secrets
 import shutil
@@ -68,6 +69,30 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if IN_CI and _skipped and not hasattr(config, "workerinput"):
         terminalreporter.write_line(f"CI=true: {len(_skipped)} test(s) skipped, which fails the run: "
                                     + ", ".join(_skipped[:10]), red=True)
+
+
+# -- one TLS context for every HTTP client of the tests ---------------------------------------------
+
+
+@pytest.fixture(autouse=True, scope="session")
+def one_tls_context() -> Iterator[None]:
+    """Every httpx client builds a TLS context when it is made, loading the whole CA bundle
+    (~20 ms), although the tests speak plain HTTP to 127.0.0.1: with a terminal per deputy
+    (``TerminalClient.sign_in``) and a client per ``httpx.post``, that was over half the CPU time
+    of the test process in a session test. The clients made in the tests share one, made once."""
+    from httpx._transports import default as transports
+
+    make = transports.create_ssl_context
+    shared = make()
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if verify is True and cert is None and trust_env:
+            return shared
+        return make(verify=verify, cert=cert, trust_env=trust_env)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transports, "create_ssl_context", create_ssl_context)
+        yield
 
 
 # -- databases -----------------------------------------------------------------------------------
@@ -288,6 +313,11 @@ class InProcessServer(RunningServer):
         self.port = int(sock.getsockname()[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(self.settings)
+        # The application's collector policy (server/gcpolicy.py) starts with a full collection and
+        # freezes what survives: in a server process that is its own start-up, in this process the
+        # whole test session's heap. Frozen first (cheap: nothing is traced), it stays out of that
+        # collection; the policy's uninstall at shutdown unfreezes everything, as it would anyway.
+        gc.freeze()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
                                 ws_per_message_deflate=False, access_log=False, log_config=None,
                                 log_level="warning", timeout_graceful_shutdown=20)
