@@ -178,7 +178,19 @@ def run_lifespan(settings: Any) -> None:
         async with app.router.lifespan_context(app):
             pass
 
-    asyncio.run(once())
+    failures: list[BaseException] = []
+
+    def main() -> None:  # a thread of its own: the caller may be inside an event loop (Playwright's)
+        try:
+            asyncio.run(once())
+        except BaseException as error:
+            failures.append(error)
+
+    thread = threading.Thread(target=main, name="seed")
+    thread.start()
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 @dataclass
