@@ -193,13 +193,40 @@ def run_lifespan(settings: Any) -> None:
         raise failures[0]
 
 
+#: argon2 as cheap as it goes. Verifying reads the parameters from the stored hash, so a server
+#: checks these in ~1 ms of CPU where the demo's own (argon2-cffi's defaults: 3 passes over 64 MiB)
+#: cost ~0.45 s on this machine -- for every staff, chair, scrutineer and auditor login of every test.
+CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
+
+
+def cheapen_demo_passwords(database_url: str) -> None:
+    """Re-hash the demo accounts' passwords (the same passwords) with :data:`CHEAP_ARGON2`."""
+    from argon2 import PasswordHasher
+    from sqlalchemy import create_engine, text
+
+    from server.db import normalise_url
+    from server.demo import DEMO_PASSWORDS
+
+    hasher = PasswordHasher(**CHEAP_ARGON2)
+    engine = create_engine(normalise_url(database_url))
+    try:
+        with engine.begin() as conn:
+            for username, (_display, _role, password) in DEMO_PASSWORDS.items():
+                changed = conn.execute(text("UPDATE users SET password_hash = :h WHERE username = :u"),
+                                       {"h": hasher.hash(password), "u": username}).rowcount
+                assert changed == 1, username
+    finally:
+        engine.dispose()
+
+
 @dataclass
 class Seeds:
     """The demo congress as a server's first start leaves it -- migrated, with the demo loaded,
     shut down cleanly -- made at most once per test session and database kind, then copied for
     each test: the files for SQLite, ``CREATE DATABASE … TEMPLATE`` for PostgreSQL. A server
     started on a copy finds the database and the audit log consistent (server/ledger.py) and the
-    demo already there, so it skips straight to serving."""
+    demo already there, so it skips straight to serving. One change: the demo accounts' password
+    hashes are cheap ones (:func:`cheapen_demo_passwords`)."""
 
     base: Path
     request: pytest.FixtureRequest
@@ -222,6 +249,7 @@ class Seeds:
                 self.template_names.append(name)
             seed = Deployment(home / "data", url)
             run_lifespan(server_settings(seed))
+            cheapen_demo_passwords(seed.database_url)
             self.made[kind] = seed
         return self.made[kind]
 
