@@ -20,7 +20,6 @@ import secrets
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -407,12 +406,58 @@ class InProcessServer(RunningServer):
         self.start()
 
 
+class ForkedProcess:
+    """A server process forked from the fork server (tests/forked_server.py), with the methods of
+    ``subprocess.Popen`` that the tests use."""
+
+    def __init__(self, process: Any) -> None:
+        self._process = process
+
+    @property
+    def pid(self) -> int:
+        return int(self._process.pid)
+
+    def poll(self) -> int | None:
+        code: int | None = self._process.exitcode  # -9 after SIGKILL, as Popen has it
+        return code
+
+    def wait(self, timeout: float | None = None) -> int:
+        self._process.join(timeout)
+        code = self.poll()
+        if code is None:
+            raise subprocess.TimeoutExpired("server", timeout or 0)
+        return code
+
+    def terminate(self) -> None:
+        self._process.terminate()
+
+    def kill(self) -> None:
+        self._process.kill()
+
+
+_fork_server: Any = None
+
+
+def fork_server() -> Any:
+    """The multiprocessing context whose fork server has imported the server (started on first use)."""
+    global _fork_server
+    if _fork_server is None:
+        import multiprocessing
+
+        from tests import forked_server
+
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(forked_server.PRELOAD)
+        _fork_server = context
+    return _fork_server
+
+
 @dataclass
 class ServerProcess(RunningServer):
     url: str
     data_dir: Path
     database_url: str
-    process: subprocess.Popen[bytes]
+    process: ForkedProcess
     log_path: Path
     env: dict[str, str]
     port: int
@@ -439,13 +484,17 @@ class ServerProcess(RunningServer):
         wait_ready(self)
 
 
-def start_process(env: dict[str, str], port: int, log_path: Path) -> subprocess.Popen[bytes]:
-    handle = log_path.open("ab")
-    return subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.app:create_app", "--factory", "--host", "127.0.0.1",
-         "--port", str(port), "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=handle, stderr=subprocess.STDOUT,
-    )
+def start_process(env: dict[str, str], port: int, log_path: Path) -> ForkedProcess:
+    """``uvicorn server.app:create_app --factory …`` in a process of its own with ``env`` as its
+    environment, its output appended to ``log_path`` (forked from the fork server)."""
+    from tests.forked_server import serve
+
+    argv = ["server.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
+            "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"]
+    process = fork_server().Process(target=serve, args=(argv, env, str(ROOT), str(log_path)),
+                                    name=f"server-{port}", daemon=True)
+    process.start()
+    return ForkedProcess(process)
 
 
 def wait_ready(server: ServerProcess, timeout: float = 60.0) -> None:
