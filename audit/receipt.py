@@ -18,7 +18,7 @@ checkpoint (so the log was neither rolled back nor rewritten since the receipt w
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,16 @@ from audit.keys import Verifier
 from audit.logfile import read_log
 from audit.merkle import HASH_SIZE, verify_consistency, verify_inclusion_hash
 
-__all__ = ["FORMAT", "Receipt", "ReceiptCheck", "check_receipt", "make_receipt", "parse_receipt"]
+__all__ = [
+    "FORMAT",
+    "Receipt",
+    "ReceiptCheck",
+    "ReceiptRejected",
+    "check_receipt",
+    "check_receipt_against",
+    "make_receipt",
+    "parse_receipt",
+]
 
 FORMAT = "renda-audit-receipt/1"
 
@@ -100,33 +109,60 @@ def parse_receipt(obj: Any) -> Receipt:
     return Receipt(index, _hash(obj.get("leaf_hash"), "leaf_hash"), note, nodes)
 
 
-def check_receipt(receipt: Receipt, export_dir: str | Path, verifier: Verifier) -> ReceiptCheck:
-    """Check `receipt` against the export in `export_dir` signed by `verifier`'s key.
+class ReceiptRejected(ReceiptError):
+    """A well-formed receipt that does not verify; ``reason`` says which check failed:
+    ``foreign-checkpoint``, ``not-included``, ``rolled-back`` or ``rewritten``."""
 
-    Raises `ReceiptError` saying what does not hold, or `StorageError` if the export cannot be
-    read.
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+def check_receipt_against(
+    receipt: Receipt,
+    verifier: Verifier,
+    origin: str,
+    latest: Checkpoint | None,
+    consistency_proof: Callable[[int, int], Sequence[bytes]],
+) -> ReceiptCheck:
+    """Check `receipt` against a log whose newest signed checkpoint is `latest`, signed by
+    `verifier`'s key under `origin`; `consistency_proof(old, new)` gives the log's RFC 9162
+    proof between two of its sizes. Raises `ReceiptRejected` saying which check failed."""
+    try:
+        checkpoint = open_checkpoint(receipt.checkpoint, verifier, origin)
+    except NoteError as exc:
+        raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
+    if not verify_inclusion_hash(
+        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
+    ):
+        raise ReceiptRejected(
+            "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
+        )
+    if latest is None or latest.size < checkpoint.size:
+        raise ReceiptRejected(
+            "rolled-back",
+            f"the log's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
+            "the log was rolled back / 日志被回滚",
+        )
+    proof = consistency_proof(checkpoint.size, latest.size)
+    if not verify_consistency(checkpoint.size, latest.size, checkpoint.root, latest.root, proof):
+        raise ReceiptRejected(
+            "rewritten", "the log is not an extension of the receipt's checkpoint: the log was rewritten / 日志被改写"
+        )
+    return ReceiptCheck(receipt.index, checkpoint.size, latest.size)
+
+
+def check_receipt(receipt: Receipt, export_dir: str | Path, verifier: Verifier) -> ReceiptCheck:
+    """Check `receipt` against the export in `export_dir` signed by `verifier`'s key: the
+    checkpoint's signature, inclusion of the leaf in it, and consistency from it to the export's
+    latest checkpoint.
+
+    Raises `ReceiptError` saying what does not hold (`ReceiptRejected` for a receipt that does
+    not verify).
     """
     try:
         state = read_log(Path(export_dir), verifier)
     except StorageError as exc:
         raise ReceiptError(f"the export itself does not verify ({exc}); run `python -m audit verify`") from exc
-    try:
-        checkpoint = open_checkpoint(receipt.checkpoint, verifier, state.origin)
-    except NoteError as exc:
-        raise ReceiptError(f"the receipt's checkpoint is not this log's: {exc}") from exc
-    if not verify_inclusion_hash(
-        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
-    ):
-        raise ReceiptError("the inclusion proof does not lead from the leaf to the checkpoint's root")
-    if not state.checkpoints or state.checkpoints[-1].size < checkpoint.size:
-        raise ReceiptError(
-            f"the export's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
-            "the log was rolled back / 日志被回滚"
-        )
-    latest = state.checkpoints[-1]
-    proof = state.chain.tree.consistency_proof(checkpoint.size, latest.size)
-    if not verify_consistency(checkpoint.size, latest.size, checkpoint.root, latest.root, proof):
-        raise ReceiptError(
-            "the export's log is not an extension of the receipt's checkpoint: the log was rewritten / 日志被改写"
-        )
-    return ReceiptCheck(receipt.index, checkpoint.size, latest.size)
+    latest = state.checkpoints[-1] if state.checkpoints else None
+    return check_receipt_against(receipt, verifier, state.origin, latest, state.chain.tree.consistency_proof)

@@ -35,7 +35,7 @@ import httpx
 import psutil
 
 from load import baseline, terminals_worker
-from server.db import create_scratch_database, drop_scratch_database
+from load.scratchdb import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -151,7 +151,8 @@ def prepare_meeting(staff: httpx.Client, terminals: int) -> tuple[int, list[str]
                                        for i in range(terminals)]
     staff.post(f"/api/meetings/{meeting_id}/roll/import",
                files={"file": ("roll.csv", io.BytesIO("\n".join(lines).encode("utf-8")))}).raise_for_status()
-    codes = staff.post(f"/api/meetings/{meeting_id}/codes", json={}).raise_for_status().json()
+    codes = staff.post(f"/api/meetings/{meeting_id}/codes",
+                       json={"reason": "重新发放（负载测试）"}).raise_for_status().json()
     return meeting_id, [c["code"] for c in codes]
 
 

@@ -52,7 +52,8 @@ def issue_codes(environment: Environment, **_kwargs: Any) -> None:
         token = http.post("/api/login", json={"username": STAFF[0], "password": STAFF[1]}).json()["token"]
         headers = {"Authorization": f"Bearer {token}"}
         meeting = max(m["id"] for m in http.get("/api/meetings", headers=headers).json() if not m["closed"])
-        codes = http.post(f"/api/meetings/{meeting}/codes", json={}, headers=headers).json()
+        codes = http.post(f"/api/meetings/{meeting}/codes", json={"reason": "重新发放（负载测试）"},
+                          headers=headers).json()
     CODES[:] = [c["code"] for c in codes]
     random.shuffle(CODES)
 

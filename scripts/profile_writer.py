@@ -21,12 +21,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from server.app import build_services
 from server.config import Settings
+from server.runtime import build
 from server.usecases import agenda, open_vote, roll
 from server.usecases.cast_ballot import cast_ballot
 from server.usecases.check_in import check_in
-from server.writer import _Job
+from server.writer import Job
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -40,12 +40,12 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         url = args.database_url or f"sqlite:///{tmp}/db.sqlite3"
         settings = Settings(data_dir=Path(tmp) / "data", database_url=url, origin="profile.local/log", demo=False)
-        svc = build_services(settings, asyncio.new_event_loop())
-        writer = svc.writer
+        rt = build(settings, asyncio.new_event_loop())
+        writer = rt.writer
 
         def run(fn: Any) -> Any:
             results: list[Any] = []
-            writer._execute([_Job(fn, sync=results.append)])
+            writer._execute([Job(fn, sync=results.append)])
             value, error = results[0]
             if error is not None:
                 raise error
@@ -55,9 +55,9 @@ def main(argv: list[str] | None = None) -> int:
         rows = [{"code": f"P{i:05d}", "name": f"代表{i:05d}", "group": "", "seat": str(i), "status": "active"}
                 for i in range(args.ballots)]
         run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="profile"))
-        members = sorted(svc.live.meetings[meeting_id].members)
+        members = sorted(rt.live.meetings[meeting_id].members)
         for start in range(0, len(members), 500):
-            writer._execute([_Job(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True, sync=lambda _: None)
+            writer._execute([Job(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True, sync=lambda _: None)
                              for m in members[start:start + 500]])
         item = run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "写入性能测试议案"}, by="p"))
         vote_id = run(lambda tx: open_vote.open_vote(tx, item["id"], by="profile"))["vote_id"]
@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
         def ballots() -> None:
             for start in range(0, len(members), args.batch):
                 writer._execute([
-                    _Job(lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
+                    Job(lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
                          groupable=True, may_refuse=False, sync=lambda _: None)
                     for m in members[start:start + args.batch]])
 
@@ -81,14 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         else:
             ballots()
         elapsed = time.perf_counter() - started
-        assert svc.live.votes[vote_id].cast == len(members), "every ballot is counted"
+        assert rt.live.votes[vote_id].cast == len(members), "every ballot is counted"
         print(f"{len(members)} ballots in batches of {args.batch}: {elapsed * 1000:.0f} ms, "
               f"{elapsed / len(members) * 1e6:.0f} us per ballot ({writer.batches} writer batches in all)")
         if profiler is not None:
             pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
-        svc.ledger.close()
-        svc.engine.dispose()
-        svc.writer_engine.dispose()
+        rt.ledger.close()
+        rt.engine.dispose()
+        rt.writer_engine.dispose()
     return 0
 
 

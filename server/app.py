@@ -1,35 +1,30 @@
 """The application factory: ``uvicorn server.app:create_app --factory``.
 
-Configured only by the environment (server/config.py): ``DATA_DIR`` (database, audit log, keys)
-and ``DATABASE_URL`` (default: a SQLite file in DATA_DIR). A fresh DATA_DIR is initialised on
-start: migrations, the audit key, the audit log, and — unless ``DEMO=0`` — a demo congress.
+Configured only by the environment (server/config.py lists every variable). A fresh DATA_DIR is
+initialised on start: migrations, the audit key, the audit log, and — unless ``DEMO=0`` — a demo
+congress. The app is the routes (server/routes/), the one error shape, and the runtime's lifespan
+(server/runtime.py).
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
-from collections.abc import AsyncIterator
-from datetime import UTC, datetime
-from functools import partial
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi_offline import FastAPIOffline
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from server import api, gcpolicy, ws
+from server import openapi, routes
 from server.config import Settings
-from server.db import make_engine, migrate, session_factory
+from server.direct_send import RawSend
+from server.domain import ItemKind
 from server.errors import ServerError
-from server.hub import Hub
-from server.ledger import Ledger
-from server.services import Services
-from server.startup import rebuild
-from server.usecases.close_vote import close_vote
-from server.wire import RawSend
-from server.writer import Event, Writer
+from server.network import RefusePlainOffLoopback
+from server.runtime import lifespan
 
 log = logging.getLogger("server")
 
@@ -42,74 +37,41 @@ HTTP_ERRORS = {
 }
 
 
-def build_services(settings: Settings, loop: asyncio.AbstractEventLoop) -> Services:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    engine = make_engine(settings.database_url)
-    writer_engine = make_engine(settings.database_url, writer=True)
-    reader_sessions = session_factory(engine)
-    writer_sessions = session_factory(writer_engine)
-    ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions)
-    with reader_sessions() as session:
-        live = rebuild(session)
-    hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
-
-    def publish(events: list[Event]) -> None:
-        if any(event.kind == "vote_opened" for event in events):
-            gcpolicy.vote_opening(svc.gc_watch)
-        loop.call_soon_threadsafe(hub.on_events, events)
-
-    writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
-                    group_max=settings.group_commit_max)
-    svc = Services(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub)
-    return svc
+#: The tags of the one discriminated union among the request bodies (an agenda item, by kind): Pydantic
+#: puts the tag in an error's location, where it names no field.
+UNION_TAGS = frozenset(kind.value for kind in ItemKind)
 
 
-async def housekeeping(svc: Services) -> None:
-    """Twice a second: a vote with a countdown closes itself when the time is up, and the garbage
-    collector's policy follows whether a vote is open (server/gcpolicy.py)."""
-    while True:
-        await asyncio.sleep(0.5)
-        now = datetime.now(UTC)
-        any_open = False
-        for vote in list(svc.live.votes.values()):
-            any_open = any_open or vote.state == "open"
-            if vote.state == "open" and vote.deadline is not None and vote.deadline <= now:
-                with contextlib.suppress(ServerError):
-                    await svc.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
-        if svc.gc_watch is not None:
-            gcpolicy.tick(svc.gc_watch, any_open)
+def invalid_request(errors: Sequence[Any]) -> dict[str, str]:
+    """A request that does not fit its schema: 422 ``invalid_request``, ``field`` naming the first
+    field at fault as a path (``definition``, ``member_ids.0``) — the one error shape."""
+    first = errors[0] if errors else {}
+    if first.get("type") == "json_invalid":
+        return {"code": "invalid_request", "message": "请求内容不是有效的 JSON"}
+    where = [str(p) for p in first.get("loc", ())[1:]]
+    if not where and first.get("type") in ("model_attributes_type", "dict_type", "model_type"):
+        return {"code": "invalid_request", "message": "请求内容应为 JSON 对象"}
+    if not where and first.get("type") == "missing":
+        return {"code": "invalid_request", "message": "缺少请求内容"}
+    if where and where[0] in UNION_TAGS:
+        where = where[1:]
+    if first.get("type", "").startswith("union_tag"):
+        where.append(str(first.get("ctx", {}).get("discriminator", "")).strip("'"))
+    field = ".".join(where)
+    out = {"code": "invalid_request", "message": "请求格式错误" + (f"：{field}" if field else "")}
+    if first.get("type") == "extra_forbidden":
+        out["message"] = f"请求中有未知字段：{field}"
+    if field:
+        out["field"] = field
+    return out
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
 
-    @contextlib.asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        loop = asyncio.get_running_loop()
-        svc = await loop.run_in_executor(None, build_services, settings, loop)
-        svc.writer.start()
-        svc.hub.start()
-        app.state.services = svc
-        if settings.demo:
-            from server.demo import ensure_demo
-
-            await ensure_demo(svc)
-        svc.gc_watch = gcpolicy.install()
-        chores = loop.create_task(housekeeping(svc))
-        try:
-            yield
-        finally:
-            chores.cancel()
-            gcpolicy.uninstall(svc.gc_watch)
-            svc.gc_watch = None  # a vote opened while shutting down leaves the collector alone
-            await svc.hub.stop()
-            await loop.run_in_executor(None, svc.writer.stop)
-            svc.ledger.close()
-            svc.engine.dispose()
-            svc.writer_engine.dispose()
-
-    app = FastAPI(title="县乡人大电子表决系统", version="0.1.0", lifespan=lifespan)
+    # /docs and /redoc from assets packaged with fastapi-offline: they work in a hall with no internet.
+    app: FastAPI = FastAPIOffline(title="县乡人大电子表决系统", version="0.1.0", lifespan=lifespan(settings),
+                                  static_url="/static-docs")
 
     @app.exception_handler(ServerError)
     async def _refused(_request: Request, error: ServerError) -> JSONResponse:
@@ -117,10 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, error: RequestValidationError) -> JSONResponse:
-        first = error.errors()[0] if error.errors() else {}
-        field = ".".join(str(p) for p in first.get("loc", ())[1:]) or None
-        return JSONResponse(status_code=422, content={"error": {
-            "code": "invalid_request", "message": "请求格式错误" + (f"：{field}" if field else ""), "field": field}})
+        return JSONResponse(status_code=422, content={"error": invalid_request(error.errors())})
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -136,9 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(status_code=500, content={"error": {"code": "internal", "message": "服务器内部错误"}})
 
     app.add_middleware(RawSend)
-    app.include_router(api.router)
-    app.add_api_websocket_route("/ws", ws.endpoint)
-    from terminals.web import mount
-
-    mount(app)
+    app.add_middleware(RefusePlainOffLoopback)
+    routes.install(app)
+    openapi.install(app)
     return app

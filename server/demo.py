@@ -7,20 +7,19 @@ import random
 from functools import partial
 from typing import Any
 
-from server.services import Services
+from sqlalchemy import select
+
+from server.models import User
+from server.passwords import DEMO_ACCOUNTS
+from server.runtime import Runtime
 from server.usecases import agenda, roll, sign_in, users
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "建国秀英志强丽华伟明静海燕军红霞勇敏杰娟涛超芳磊洋艳斌波辉鹏亮平刚桂英玉兰文"
 GROUPS = ["城关镇代表团", "东山乡代表团", "西河镇代表团", "南岭乡代表团", "北湖镇代表团", "机关代表团"]
 
-DEMO_PASSWORDS = {
-    "chair": ("主持人（执行主席）", "chair", "demo-chair-2026"),
-    "staff": ("会务工作人员", "staff", "demo-staff-2026"),
-    "jipiao1": ("计票人甲", "scrutineer", "demo-count-2026"),
-    "jipiao2": ("计票人乙", "scrutineer", "demo-count-2026"),
-    "auditor": ("审计人员", "auditor", "demo-audit-2026"),
-}
+#: The demo accounts; their passwords are published (README, start banner): server/passwords.py.
+DEMO_PASSWORDS = DEMO_ACCOUNTS
 
 
 def demo_roll(count: int = 60, seed: int = 20261123) -> list[dict[str, str]]:
@@ -61,8 +60,10 @@ def demo_items(names: list[str]) -> list[dict[str, Any]]:
     ]
 
 
-async def ensure_demo(svc: Services) -> None:
-    if svc.live.meetings:
+async def ensure_demo(rt: Runtime) -> None:
+    """Load the demo into a fresh data directory: none with a meeting or an account (one made by
+    ``python -m server init`` is a real deployment's)."""
+    if rt.live.meetings or await rt.writer.run(lambda tx: tx.session.scalar(select(User.id).limit(1))) is not None:
         return
     rows = demo_roll()
 
@@ -72,16 +73,18 @@ async def ensure_demo(svc: Services) -> None:
         meeting_id = agenda.create_meeting(tx, "congress", "某某县第十八届人民代表大会", "第三次会议", by="demo")
         return {"meeting_id": meeting_id}
 
-    created = await svc.writer.run(load)
+    created = await rt.writer.run(load)
     meeting_id = created["meeting_id"]
-    await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
+    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
     for item in demo_items([r["name"] for r in rows]):
-        await svc.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
-    codes = await svc.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo"))
+        await rt.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
+    key = rt.code_key
+    issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo", code_key=key))
+    codes = issued.codes
     lines = ["# 演示会议代表签到码 (demo sign-in codes)", ""]
     lines += [f"{c['member_code']}\t{c['seat']}\t{c['name']}\t{c['code']}" for c in codes]
     lines += ["", "# 工作人员账号 (staff accounts): 用户名 / 密码"]
     lines += [f"{u}\t{role}\t{password}" for u, (_d, role, password) in DEMO_PASSWORDS.items()]
-    path = svc.settings.data_dir / "demo-codes.txt"
+    path = rt.settings.data_dir / "demo-codes.txt"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     path.chmod(0o600)

@@ -24,29 +24,22 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from server.domain import Action, Attendance, Choice, Grade, ItemKind, Office, Outcome, RoundKind, VoteMethod, VoteState
+
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 
-METHODS = {"electronic": "电子表决", "show_of_hands": "举手表决", "paper": "纸质票"}
-KINDS = {
-    "motion": "议案表决", "list_approval": "名单表决", "appointment": "人事任免", "election": "选举",
-    "project_vote": "民生实事项目票决", "satisfaction": "满意度测评",
-}
-ROUND_KINDS = {
-    "first": "首轮", "revote": "重新表决", "tie_revote": "得票相等再次投票", "runoff": "另行选举",
-    "preliminary": "预选", "manual": "人工录入",
-}
-STATES = {"open": "表决中", "closed": "已结束", "voided": "已宣布无效"}
-OUTCOMES = {"passed": "通过", "failed": "未通过", "invalid": "无效", "mixed": "部分通过"}
-CHOICES = {"yes": "赞成", "no": "反对", "abstain": "弃权"}
+# The labels are the server's one table (server/domain.py).
+METHODS = VoteMethod.labels()
+KINDS = ItemKind.labels()
+ROUND_KINDS = RoundKind.labels()
+STATES = VoteState.labels()
+OUTCOMES = Outcome.labels()
+CHOICES = Choice.labels()
 NOT_VOTED = "未按"
-GRADES = {"satisfied": "满意", "basically_satisfied": "基本满意", "unsatisfied": "不满意"}
-OFFICES = {"head": "正职", "deputy_head": "副职", "member": "委员", "next_level_deputy": "上一级人大代表"}
-ACTIONS = {
-    "appoint": "任命", "dismiss": "免职", "approve": "批准任免", "acting": "决定代理人选",
-    "accept_resignation": "接受辞职", "remove": "撤职", "recall": "罢免", "recall_deputy": "罢免代表",
-    "deputy_resignation": "接受代表辞职",
-}
-ATTENDANCE = {"present": "出席", "leave": "请假", "absent": "缺席"}
+GRADES = Grade.labels()
+OFFICES = Office.labels()
+ACTIONS = Action.labels()
+ATTENDANCE = Attendance.labels()
 NONE = "—"
 """Shown where a figure does not apply (no result yet, no eligible votes)."""
 

@@ -3,7 +3,7 @@ and a sender task per connection.
 
 design.md "Server": never ``await send()`` in a loop over clients — one slow tablet would stall
 the hall. A message is serialised once and offered to every connection: written straight to its
-transport when nothing is queued for it and the transport is writable (server/wire.py), queued
+transport when nothing is queued for it and the transport is writable (server/direct_send.py), queued
 otherwise; a queue that is full is emptied and given the newest state instead (states are
 snapshots, so nothing is lost but stale frames; the sequence gap tells the terminal, and a deputy's
 tablet gets its own view again at the next tick). Live
@@ -23,11 +23,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from server import protocol, views
+from server import protocol, queries
 from server.conversation import Principal
+from server.direct_send import DirectWriter
+from server.events import Event
 from server.live import Live
-from server.wire import DirectWriter
-from server.writer import Event
 
 log = logging.getLogger("server.hub")
 
@@ -69,7 +69,7 @@ class Connection:
         """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many).
 
         Straight to the transport when nothing is queued or in flight and the transport is
-        writable (server/wire.py); otherwise through the bounded queue, so frames keep their order
+        writable (server/direct_send.py); otherwise through the bounded queue, so frames keep their order
         and a slow terminal gets the newest state instead of an ever longer backlog."""
         if (self.direct is not None and not self.busy and self.queue.empty()
                 and self.direct(text.encode() if data is None else data)):
@@ -105,6 +105,12 @@ def _discard(index: dict[Any, set[Connection]], key: object, conn: Connection) -
         index[key].discard(conn)
         if not index[key]:
             del index[key]
+
+
+async def _close_all(conns: list[Connection], code: int, reason: str) -> None:
+    for conn in conns:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(conn.close(code, reason), 2)
 
 
 class Hub:
@@ -192,7 +198,7 @@ class Hub:
             recent = not fresh and now - cached[2] < self.count_interval
             if cached[1] == version or recent:
                 return cached[3]
-        text = protocol.dumps(views.public_state(self.live, meeting, seq))
+        text = protocol.dumps(queries.public_state(self.live, meeting, seq))
         self._state_cache[meeting_id] = (seq, version, now, text)
         return text
 
@@ -208,7 +214,7 @@ class Hub:
         conn.offer(text)
         if principal.member_id is not None:
             meeting = self.live.meetings[principal.meeting_id]
-            self.send(conn, views.my_view(self.live, meeting, principal.member_id))
+            self.send(conn, queries.my_view(self.live, meeting, principal.member_id))
 
     def send_me(self, member_id: int) -> None:
         """The deputy's whole view, built now, to each of their tablets. It is at least as new as
@@ -219,7 +225,7 @@ class Hub:
             principal = conn.principal
             if principal is not None and principal.meeting_id in self.live.meetings:
                 meeting = self.live.meetings[principal.meeting_id]
-                self.send(conn, views.my_view(self.live, meeting, member_id))
+                self.send(conn, queries.my_view(self.live, meeting, member_id))
 
     # -- events from the writer -------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
@@ -295,7 +301,7 @@ class Hub:
             if meeting is None:
                 continue
             self.seq[meeting_id] = self.seq.get(meeting_id, 0) + 1
-            text = protocol.dumps(views.tick(self.live, meeting, self.seq[meeting_id]))
+            text = protocol.dumps(queries.tick(self.live, meeting, self.seq[meeting_id]))
             data = text.encode()
             state = self.state_text(meeting_id)
             for conn in list(self.by_meeting.get(meeting_id, ())):
@@ -317,6 +323,14 @@ class Hub:
 
     def start(self) -> None:
         self._ticker = asyncio.get_running_loop().create_task(self.run_ticker())
+
+    async def close_credential(self, credential: str, code: int, reason: str) -> None:
+        """Close every socket signed in with one token (its holder signed out)."""
+        await _close_all(list(self.by_credential.get(credential, ())), code, reason)
+
+    async def close_members(self, member_ids: list[int], code: int, reason: str) -> None:
+        """Close every socket of these deputies (their sign-in was revoked)."""
+        await _close_all([conn for mid in member_ids for conn in self.by_member.get(mid, ())], code, reason)
 
     async def stop(self) -> None:
         if self._ticker is not None:

@@ -58,9 +58,11 @@ class Ledger:
         return signer
 
     @classmethod
-    def open(cls, data_dir: Path, origin: str, sessions: sessionmaker[Session]) -> Ledger:
-        """Open the evidence file, reconcile it with the database copy, and return the ledger."""
-        signer = cls.load_signer(data_dir, origin.split("/")[0])
+    def open(cls, data_dir: Path, origin: str, sessions: sessionmaker[Session],
+             signer: keys.Signer | None = None) -> Ledger:
+        """Open the evidence file, reconcile it with the database copy, and return the ledger
+        (``signer``: the key as server/signing_key.py keeps it; by default a clear key in DATA_DIR)."""
+        signer = signer or cls.load_signer(data_dir, origin.split("/")[0])
         directory = data_dir / "audit-log"
         with sessions() as session:
             db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]

@@ -57,6 +57,8 @@ class LiveMeeting:
     members: dict[int, dict[str, Any]]  # id -> {code, name, group, seat, status}
     attendance: dict[int, str] = field(default_factory=dict)  # member id -> present | leave | absent
     items: list[dict[str, Any]] = field(default_factory=list)  # the agenda, public fields only
+    #: member id -> {at, reason, by} of the latest code that staff issued in place of an earlier one
+    code_reissues: dict[int, dict[str, str]] = field(default_factory=dict)
 
     def counted_members(self) -> list[int]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""
@@ -76,9 +78,12 @@ class LiveMeeting:
     def summary(self) -> dict[str, Any]:
         from tally.rules import quorum
 
-        members = len(self.counted_members())
+        counted = self.counted_members()
+        members = len(counted)
         present = len(self.present_voters())
-        leave = sum(1 for s in self.attendance.values() if s == "leave")
+        # Only members of record can be on leave: a terminated deputy recorded on leave earlier (or a
+        # suspended one, where the base leaves them out) would otherwise make ``absent`` too small.
+        leave = sum(1 for mid in counted if self.attendance.get(mid) == "leave")
         presidium_rule = self.settings.get("presidium_quorum", "majority")
         body = self.body_kind
         return {

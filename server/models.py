@@ -24,6 +24,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -66,6 +67,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    #: a disabled account cannot sign in; its tokens were revoked when it was disabled
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Meeting(Base):
@@ -98,6 +101,10 @@ class AccessCode(Base):
     meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+    issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    issued_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    #: set when this code replaced an earlier one of the same member (staff must say why)
+    reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Token(Base):

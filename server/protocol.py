@@ -5,6 +5,7 @@ Every refusal carries a stable ``code`` for programs and a Chinese ``message`` f
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +81,27 @@ def _string(data: dict[str, Any], key: str, *, required: bool = True, limit: int
     return value
 
 
+#: No frame or request body needs more levels than this (an agenda item's definition has about
+#: five); deeper JSON is refused before anything that recurses sees it.
+MAX_JSON_DEPTH = 32
+
+
+def nesting_depth(value: object) -> int:
+    """How many arrays and objects deep ``value`` goes (without recursion: any input is safe)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, dict):
+            children: Iterable[object] = node.values()
+        elif isinstance(node, list):
+            children = node
+        else:
+            continue
+        deepest = max(deepest, depth)
+        stack.extend((child, depth + 1) for child in children)
+    return deepest
+
+
 def parse(raw: str | bytes, max_bytes: int) -> Message:
     """Parse one frame from a terminal, or raise :class:`ProtocolError`."""
     # "surrogatepass": a str with a lone surrogate is not UTF-8 and must be refused as malformed
@@ -106,7 +128,7 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
         return CheckIn()
     if kind == "ballot":
         ballot = data.get("ballot")
-        if not isinstance(ballot, dict):
+        if not isinstance(ballot, dict) or nesting_depth(ballot) > MAX_JSON_DEPTH:
             raise ProtocolError("invalid_field" if "ballot" in data else "missing_field", "ballot", "ballot")
         vote_id = _string(data, "vote_id", limit=32)
         ballot_id = _string(data, "ballot_id", limit=64)

@@ -1,13 +1,19 @@
 """Passwords (argon2, a maintained library), bearer tokens and deputies' sign-in codes.
 
-Tokens and codes are random and stored only as SHA-256 hashes, so a database dump cannot be used
-to sign in.
+Tokens are 256 random bits stored only as SHA-256 digests: a database copy cannot be used to sign
+in. Codes are short enough to type (10 characters of 31, ≈ 2^49.5), so a plain digest could be
+reversed by trying them all; they are stored as HMAC-SHA256 under a key kept in a file outside
+the database (``CODE_KEY_FILE``), so a copy of the database alone gives no code back
+(docs/reliability.md "Sign-in codes").
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 import secrets
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -16,17 +22,8 @@ _hasher = PasswordHasher()
 
 #: Sign-in codes avoid characters that are easy to misread on a printed sheet (0/O, 1/I/L).
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CODE_LENGTH = 8
-
-ROLES = ("chair", "staff", "scrutineer", "auditor", "deputy", "screen")
-ROLE_NAMES = {
-    "chair": "主持人",
-    "staff": "工作人员",
-    "scrutineer": "监票人/计票人",
-    "auditor": "审计",
-    "deputy": "代表",
-    "screen": "大屏",
-}
+CODE_LENGTH = 10
+CODE_KEY_BYTES = 32
 
 
 def hash_password(password: str) -> str:
@@ -50,6 +47,30 @@ def new_token() -> str:
 
 def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+
+
+def code_digest(key: bytes, code: str) -> str:
+    """What is stored for a sign-in code: HMAC-SHA256 under the code key, of the code as typed
+    once normalised (:func:`normalise_code`)."""
+    return hmac.new(key, normalise_code(code).encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def load_code_key(path: Path) -> bytes:
+    """The code key at ``path``, made on first use (random, readable by the owner only)."""
+    try:
+        key = path.read_bytes()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_bytes(CODE_KEY_BYTES)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(key)
+            out.flush()
+            os.fsync(out.fileno())
+        return key
+    if len(key) != CODE_KEY_BYTES:
+        raise ValueError(f"签到码密钥文件 {path} 已损坏（应为{CODE_KEY_BYTES}字节）")
+    return key
 
 
 def normalise_code(code: str) -> str:

@@ -10,7 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from server.live import Live, LiveMeeting, LiveVote
-from server.models import Attendance, AuditRecord, BallotReceipt, Body, Item, Meeting, Member, Vote, VoteParticipation
+from server.models import (
+    AccessCode,
+    Attendance,
+    AuditRecord,
+    BallotReceipt,
+    Body,
+    Item,
+    Meeting,
+    Member,
+    Vote,
+    VoteParticipation,
+)
 from server.usecases.agenda import item_view
 
 
@@ -43,6 +54,12 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
+def reissue_note(code: AccessCode) -> dict[str, str]:
+    """What the chair console and the deputy's tablet are told of a code issued in place of another."""
+    at = aware(code.issued_at)
+    return {"at": at.isoformat() if at else "", "reason": code.reason or "", "by": code.issued_by or ""}
+
+
 def rebuild(session: Session) -> Live:
     live = Live()
     bodies = {b.id: b for b in session.scalars(select(Body))}
@@ -57,6 +74,10 @@ def rebuild(session: Session) -> Live:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
             meeting.id, body.id, body.kind, meeting.title, settings, members_by_body.setdefault(body.id, {}))
+    for code in session.scalars(select(AccessCode).where(AccessCode.revoked.is_(False), AccessCode.reason.is_not(None))
+                                .order_by(AccessCode.issued_at)):
+        if code.meeting_id in live.meetings:
+            live.meetings[code.meeting_id].code_reissues[code.member_id] = reissue_note(code)
     for row in session.scalars(select(Attendance)):
         if row.meeting_id in live.meetings:
             live.meetings[row.meeting_id].attendance[row.member_id] = row.state

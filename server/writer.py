@@ -20,7 +20,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -29,6 +29,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from server.errors import ServerError
+from server.events import Event
 from server.ledger import Ledger
 from server.live import Live
 from server.models import audit_records_table
@@ -42,15 +43,6 @@ class StorageUnavailable(ServerError):
 
     def __init__(self) -> None:
         super().__init__("storage_unavailable", "数据库暂时不可用，请稍后重试（选票未被记录，可安全重发）")
-
-
-@dataclass(frozen=True)
-class Event:
-    """Something the terminals must hear about, published after commit."""
-
-    kind: str
-    meeting_id: int | None
-    payload: dict[str, Any] = field(default_factory=dict)
 
 
 class Tx:
@@ -104,12 +96,12 @@ Outcome = tuple[Any, BaseException | None]
 
 
 @dataclass
-class _Job(Generic[T]):
+class Job(Generic[T]):
     fn: Callable[[Tx], T]
     groupable: bool = False
     may_refuse: bool = True
     future: asyncio.Future[T] | None = None  # a job from the event loop, resolved there
-    sync: Callable[[Outcome], None] | None = None  # a job from another thread (start-up, tests)
+    sync: Callable[[Outcome], None] | None = None  # a job run outside the event loop (scripts/profile_writer.py)
 
 
 def _resolve_futures(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
@@ -147,8 +139,8 @@ class Writer:
         self.publish = publish
         self.group_s = group_ms / 1000
         self.group_max = group_max
-        self._queue: queue.Queue[list[_Job[Any]] | None] = queue.Queue()
-        self._inbox: list[_Job[Any]] = []
+        self._queue: queue.Queue[list[Job[Any]] | None] = queue.Queue()
+        self._inbox: list[Job[Any]] = []
         self._thread = threading.Thread(target=self._loop, name="writer", daemon=True)
         self.batches = 0
         self.grouped = 0
@@ -172,7 +164,7 @@ class Writer:
         future: asyncio.Future[T] = loop.create_future()
         if not self._inbox:
             loop.call_soon(self._hand_over)
-        self._inbox.append(_Job(fn, groupable, may_refuse, future=future))
+        self._inbox.append(Job(fn, groupable, may_refuse, future=future))
         return future
 
     def _hand_over(self) -> None:
@@ -188,23 +180,7 @@ class Writer:
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await self.submit(fn)
 
-    def run_sync(self, fn: Callable[[Tx], T]) -> T:
-        """For start-up and tests outside the event loop."""
-        result: list[Outcome] = []
-        event = threading.Event()
-
-        def done(outcome: Outcome) -> None:
-            result.append(outcome)
-            event.set()
-
-        self._queue.put([_Job(fn, sync=done)])
-        event.wait()
-        value, error = result[0]
-        if error is not None:
-            raise error
-        return value  # type: ignore[no-any-return]
-
-    def _settle(self, jobs: list[_Job[Any]], outcomes: list[Outcome]) -> None:
+    def _settle(self, jobs: list[Job[Any]], outcomes: list[Outcome]) -> None:
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job.future is not None:
@@ -216,7 +192,7 @@ class Writer:
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
-        pending: deque[_Job[Any]] = deque()
+        pending: deque[Job[Any]] = deque()
         stop = False
         while pending or not stop:
             if not pending:
@@ -250,7 +226,7 @@ class Writer:
                 batch.append(pending.popleft())
             self._execute(batch)
 
-    def _isolated(self, tx: Tx, job: _Job[Any]) -> tuple[Any, BaseException | None]:
+    def _isolated(self, tx: Tx, job: Job[Any]) -> tuple[Any, BaseException | None]:
         """Run one job of a group in a savepoint: its refusal undoes only its own writes, records,
         events and hooks, never its neighbours'."""
         if not job.may_refuse:
@@ -288,13 +264,13 @@ class Writer:
                 time.sleep(delay)
                 delay = min(2.0, delay * 2)
 
-    def _execute(self, jobs: list[_Job[Any]]) -> None:
+    def _execute(self, jobs: list[Job[Any]]) -> None:
         """Run jobs in one transaction; a failure of the transaction itself fails them all."""
         tx = self._transact(jobs)
         if tx is not None:
             tx.release()
 
-    def _transact(self, jobs: list[_Job[Any]]) -> Tx | None:
+    def _transact(self, jobs: list[Job[Any]]) -> Tx | None:
         size_before = self.ledger.size
         results: list[tuple[Any, BaseException | None]] = []
         tx: Tx | None = None

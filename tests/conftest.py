@@ -30,7 +30,7 @@ from typing import Any
 import httpx
 import pytest
 
-from server.db import create_scratch_database, drop_scratch_database
+from load.scratchdb import create_scratch_database, drop_scratch_database
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/test")
@@ -204,13 +204,13 @@ def cheapen_demo_passwords(database_url: str) -> None:
     from sqlalchemy import create_engine, text
 
     from server.db import normalise_url
-    from server.demo import DEMO_PASSWORDS
+    from server.passwords import DEMO_ACCOUNTS
 
     hasher = PasswordHasher(**CHEAP_ARGON2)
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.begin() as conn:
-            for username, (_display, _role, password) in DEMO_PASSWORDS.items():
+            for username, (_display, _role, password) in DEMO_ACCOUNTS.items():
                 changed = conn.execute(text("UPDATE users SET password_hash = :h WHERE username = :u"),
                                        {"h": hasher.hash(password), "u": username}).rowcount
                 assert changed == 1, username
@@ -385,7 +385,7 @@ class InProcessServer(RunningServer):
     @property
     def runtime(self) -> Any:
         """What the running application holds (its writer, ledger, live state)."""
-        return self.app.state.services
+        return self.app.state.runtime
 
     def stop(self) -> None:
         """A graceful shutdown, as on SIGTERM: sockets closed, the writer stopped, the log closed."""
@@ -556,10 +556,10 @@ def server_process(deployment: Deployment) -> Iterator[ServerProcess]:
 
 
 class Harness:
-    """The running application's parts (``server.app.build_services``) without HTTP: a test drives
-    use cases through the one writer (``await svc.writer.run(lambda tx: …)``) and reads what the
+    """The running application's parts (``server.runtime.build``) without HTTP: a test drives
+    use cases through the one writer (``await rt.writer.run(lambda tx: …)``) and reads what the
     database, the audit log and the live state hold. ``run(body)`` builds them on the settings,
-    starts the writer, awaits ``body(svc)`` in a fresh event loop, and closes everything."""
+    starts the writer, awaits ``body(rt)`` in a fresh event loop, and closes everything."""
 
     def __init__(self, settings: Any) -> None:
         self.settings = settings
@@ -568,18 +568,18 @@ class Harness:
         asyncio.run(self._run(body))
 
     async def _run(self, body: Callable[[Any], Awaitable[None]]) -> None:
-        from server.app import build_services
+        from server.runtime import build
 
         loop = asyncio.get_running_loop()
-        svc = await loop.run_in_executor(None, build_services, self.settings, loop)
-        svc.writer.start()
+        rt = await loop.run_in_executor(None, build, self.settings, loop)
+        rt.writer.start()
         try:
-            await body(svc)
+            await body(rt)
         finally:
-            await loop.run_in_executor(None, svc.writer.stop)
-            svc.ledger.close()
-            svc.engine.dispose()
-            svc.writer_engine.dispose()
+            await loop.run_in_executor(None, rt.writer.stop)
+            rt.ledger.close()
+            rt.engine.dispose()
+            rt.writer_engine.dispose()
 
 
 @pytest.fixture

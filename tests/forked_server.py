@@ -22,7 +22,6 @@ import uvicorn.protocols.websockets.websockets_sansio_impl
 # Imported once in the fork server, so that a forked server has them already.
 import server.app
 import server.demo  # noqa: F401
-import terminals.web  # noqa: F401
 
 PRELOAD = [__name__]
 

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from server.domain import BodyKind
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting
 from server.models import Body, Item, Meeting
@@ -15,8 +16,6 @@ from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
 from tally import KINDS
 
-BODY_KINDS = {"congress": "人民代表大会", "township_congress": "乡镇人民代表大会",
-              "standing_committee": "常务委员会", "presidium": "主席团"}
 ITEM_FIELDS = {"kind", "title", "definition", "secret", "change_before_close", "amends"}
 
 
@@ -28,8 +27,8 @@ def item_view(item: Item) -> dict[str, Any]:
 
 def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings: dict[str, Any] | None = None,
                    by: str = "") -> int:
-    if body_kind not in BODY_KINDS:
-        raise ServerError("invalid_body", "机构类型应为：" + "、".join(BODY_KINDS.values()), field="body_kind")
+    if BodyKind.parse(body_kind) is None:
+        raise ServerError("invalid_body", "机构类型应为：" + BodyKind.listed(), field="body_kind")
     body = Body(kind=body_kind, name=body_name, settings=settings or {})
     tx.session.add(body)
     tx.session.flush()
@@ -127,7 +126,8 @@ def update_item(tx: Tx, item_id: int, data: dict[str, Any], by: str = "") -> dic
         raise Conflict("item_voted", "已开始表决的议题不能修改")
     live = live_meeting(tx, item.meeting_id)
     clean = _validate(tx, live, {"kind": item.kind, "title": item.title, "definition": item.definition,
-                                 "secret": item.secret, **data})
+                                 "secret": item.secret, "amends": item.amends,
+                                 "change_before_close": item.settings.get("change_before_close", "last"), **data})
     item.kind, item.title, item.definition, item.secret, item.settings, item.amends = (
         clean["kind"], clean["title"], clean["definition"], clean["secret"], clean["settings"], clean["amends"])
     tx.audit("item_updated", {"item_id": item.id, **clean, "by": by})
@@ -155,19 +155,3 @@ def move_item(tx: Tx, item_id: int, position: int, by: str = "") -> None:
     tx.audit("item_moved", {"item_id": item_id, "position": position, "by": by})
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("agenda", item.meeting_id)
-
-
-def close_meeting(tx: Tx, meeting_id: int, by: str = "") -> None:
-    live = live_meeting(tx, meeting_id)
-    if tx.live.open_votes(meeting_id):
-        raise Conflict("vote_open", "尚有表决在进行中")
-    meeting = tx.session.get(Meeting, meeting_id)
-    assert meeting is not None
-    meeting.state = "closed"
-    tx.audit("meeting_closed", {"meeting_id": meeting_id, "by": by})
-
-    def apply() -> None:
-        live.settings = {**live.settings, "closed": True}
-
-    tx.then(apply)
-    tx.publish("agenda", meeting_id)

@@ -16,11 +16,7 @@ from server.usecases.agenda import refresh_agenda
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 from tally import TallyError, count_document
-
-
-def needs_another_round(result: dict[str, Any]) -> bool:
-    return bool(result.get("tied")) or (bool(result.get("unfilled")) and result.get("runoff") is not None) \
-        or result.get("round_valid") is False or result.get("outcome") == "invalid"
+from tally.rounds import needs_another_round as needs_another_round  # also manual_result's
 
 
 def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:

@@ -64,3 +64,16 @@ def check_ballot(definition: dict[str, Any], ballot: Any) -> None:
     except MalformedInput as error:
         field = error.field.replace("ballots[0]", "ballot")
         raise ServerError("invalid_ballot", f"选票内容不符合本项表决：{error.message}", field=field) from error
+
+
+def one_vote_at_a_time(tx: Tx, meeting_id: int, item_id: int) -> None:
+    """A meeting has at most one vote open: shared/domain.md "What the electronic system must show"
+    — the hall screen shows *the* item being voted, the tablet *the deputy's own item* — so the
+    chair puts one question at a time and every tablet, the console and the screen show the same.
+    The same item already open is ``vote_already_open``; another item's open vote is
+    ``another_vote_open``, naming it."""
+    for other in tx.live.open_votes(meeting_id):
+        if other.item_id == item_id:
+            raise Conflict("vote_already_open", "该议题正在表决中，请先结束或宣布无效")
+        title = other.definition.get("title", other.id)
+        raise Conflict("another_vote_open", f"「{title}」正在表决中：须先结束该项表决，再开始下一项")

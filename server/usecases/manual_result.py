@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain import VoteMethod
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.close_vote import needs_another_round
-from server.usecases.common import check_definition, meeting, previous_rounds
+from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
 from server.writer import Tx
 from tally import TallyError, count_document
 
-METHODS = {"show_of_hands": "举手表决", "paper": "纸质票"}
+#: How a result counted by hand was taken.
+MANUAL_METHODS = (VoteMethod.SHOW_OF_HANDS, VoteMethod.PAPER)
 
 
 def _ballots_from_counts(kind: str, counts: Any, definition: dict[str, Any]) -> list[dict[str, Any]]:
@@ -28,22 +30,32 @@ def _ballots_from_counts(kind: str, counts: Any, definition: dict[str, Any]) -> 
             raise ServerError("invalid_counts", "票数应为非负整数", field=field)
         return value
 
+    def only(entry: dict[str, Any], known: list[str], where: str) -> None:
+        """An unknown key (a misspelt choice or person) is refused, never counted as nothing."""
+        unknown = sorted(str(key) for key in entry if key not in known)
+        if unknown:
+            raise ServerError("invalid_counts", f"票数中有未知项「{unknown[0]}」", field=f"{where}.{unknown[0]}")
+
     if not isinstance(counts, dict):
         raise ServerError("invalid_counts", "票数格式错误", field="counts")
     per_person = (kind == "appointment" and definition.get("mode", "individual") == "individual") or (
         kind == "list_approval" and definition.get("mode") == "per_person")
+    choices = ["yes", "no", "abstain"]
     if not per_person:
+        only(counts, choices, "counts")
         ballots: list[dict[str, Any]] = []
         for choice in ("yes", "no", "abstain"):
             ballots += [{"choice": choice}] * number(counts.get(choice, 0), f"counts.{choice}")
         return ballots
     names = [i.get("id") or i.get("nominee") for i in definition.get("items", [])] if kind == "appointment" \
         else list(definition.get("persons", []))
+    only(counts, [str(name) for name in names], "counts")
     columns: dict[str, list[str]] = {}
     for name in names:
         entry = counts.get(name)
         if not isinstance(entry, dict):
             raise ServerError("invalid_counts", f"缺少「{name}」的票数", field=f"counts.{name}")
+        only(entry, choices, f"counts.{name}")
         columns[name] = [
             c for c in ("yes", "no", "abstain") for _ in range(number(entry.get(c, 0), f"counts.{name}.{c}"))
         ]
@@ -55,15 +67,14 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
     item = tx.session.get(Item, item_id)
     if item is None:
         raise not_found("议题")
-    if method not in METHODS:
-        raise ServerError("invalid_method", "人工录入方式只能是举手表决或纸质票", field="method")
+    if VoteMethod.parse(method) not in MANUAL_METHODS:
+        raise ServerError("invalid_method", "人工录入方式只能是举手表决或纸质选票", field="method")
     if item.kind not in ("motion", "list_approval", "appointment"):
         raise ServerError("manual_not_supported",
                           "选举请用纸质选票录入（两名计票人分别录入）；本类议题不支持人工录入", field="kind")
     if item.state == "done":
         raise Conflict("already_decided", "该议题已表决完毕")
-    if any(v.item_id == item_id for v in tx.live.open_votes(item.meeting_id)):
-        raise Conflict("vote_already_open", "该议题正在电子表决中，请先结束或宣布无效")
+    one_vote_at_a_time(tx, item.meeting_id, item_id)
     live = meeting(tx, item.meeting_id)
     summary = live.summary()
     if not summary["quorum_met"]:
@@ -78,7 +89,7 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: Any, *, by: str = "
         result = count_document({**definition, "ballots": ballots})
     except TallyError as error:
         raise ServerError("invalid_counts", f"票数有误：{error.message}") from error
-    result = {**result, "manual": method, "announcement": f"（{METHODS[method]}）{result['announcement']}"}
+    result = {**result, "manual": method, "announcement": f"（{VoteMethod(method).label}）{result['announcement']}"}
     rounds = previous_rounds(tx, item_id)
     round_no = len(rounds) + 1
     vote_id = f"v{item_id}-{round_no}"

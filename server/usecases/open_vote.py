@@ -3,7 +3,8 @@
 shared/domain.md: "A vote cannot open without quorum; the quorum figures are frozen into each
 vote's record"; "Amendments are voted before the main motion"; "For the same post, 免职 is voted
 before 任职"; rounds: a first vote, a re-vote to cure an invalid (voided) vote, a re-vote among
-the tied, 另行选举 for unfilled seats, and 预选 to fix an election's list.
+the tied, 另行选举 for unfilled seats, and 预选 to fix an election's list — which of them may open
+and what it is held on are the pure round rules in tally/rounds/.
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
-from server.usecases.common import check_definition, meeting, previous_rounds
+from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
 from server.writer import Tx
+from tally import rounds as round_rules
 
-ROUND_KINDS = ("first", "revote", "tie_revote", "runoff", "preliminary")
 BALLOT_KINDS = ("election", "project_vote", "satisfaction")
 
 
@@ -43,52 +44,20 @@ def _check_order(tx: Tx, item: Item) -> None:
                 raise Conflict("dismiss_first", f"同一职务应先表决免职：请先表决「{other.title}」")
 
 
+def _refusal(refused: round_rules.RoundRefused) -> ServerError:
+    """The server's answer to a round rule's refusal: 409 when the item's history forbids it, else 400."""
+    error = Conflict if refused.conflict else ServerError
+    return error(refused.code, refused.message, field=refused.field)
+
+
 def _round_fields(item: Item, rounds: list[Vote], round_kind: str, candidates: list[str] | None,
                   seats: int | None) -> dict[str, Any]:
-    live_rounds = [r for r in rounds if r.state != "voided"]
-    last = live_rounds[-1] if live_rounds else None
-    if round_kind in ("first", "preliminary"):
-        if last is not None and round_kind == "first" and last.round_kind != "preliminary":
-            raise Conflict("already_voted", "该议题已经表决过；如需重新表决，须先宣布前次表决无效")
-        if round_kind == "preliminary" and item.kind != "election":
-            raise ServerError("invalid_round", "只有选举可以进行预选", field="round")
-        fields: dict[str, Any] = {}
-        if round_kind == "preliminary":
-            fields["round"] = "preliminary"
-        if candidates is not None:
-            fields["candidates"] = candidates
-        return fields
-    if round_kind == "revote":
-        if not rounds or rounds[-1].state != "voided":
-            raise Conflict("revote_needs_void", "只有前次表决被宣布无效后才能重新表决（有效的未通过结果为最终结果）")
-        return {}
-    if item.kind not in ("election", "project_vote"):
-        raise ServerError("invalid_round", "只有选举和民生实事项目票决有再次投票或另行选举", field="round")
-    if last is None or last.result is None:
-        raise Conflict("no_previous_result", "没有可以接续的上一轮结果")
-    result = last.result
-    if round_kind == "tie_revote":
-        tied = list(result.get("tied", []))
-        if not tied:
-            raise Conflict("no_tie", "上一轮没有得票相等的情况")
-        fields = {"candidates": tied, "seats": int(result["tied_places"])}
-        if item.kind == "election":
-            fields["round"] = "tie_revote"
-        else:
-            fields.update({"projects": tied, "choose": fields.pop("seats"), "require_differential": False})
-            fields.pop("candidates")
-        return fields
-    if item.kind != "election":
-        raise ServerError("invalid_round", "民生实事项目票决没有另行选举", field="round")
-    unfilled = int(result.get("unfilled", 0))
-    runoff = result.get("runoff")
-    if unfilled <= 0:
-        raise Conflict("nothing_unfilled", "上一轮已选足名额，无需另行选举")
-    if runoff is None and candidates is None:
-        raise Conflict("runoff_limit", "已达到选举办法规定的另行选举轮次，或须另行提名候选人")
-    slate = candidates if candidates is not None else list(runoff["candidates"]) if runoff else []
-    runoffs_held = int(last.definition.get("runoffs_held", 0)) + 1
-    return {"candidates": slate, "seats": seats or unfilled, "round": "runoff", "runoffs_held": runoffs_held}
+    """The definition fields of the new round, by the pure round rules in tally/rounds/."""
+    previous = [round_rules.PreviousRound(r.round_kind, r.state, r.result, r.definition) for r in rounds]
+    decided = round_rules.next_round(item.kind, previous, round_kind, candidates, seats)
+    if isinstance(decided, round_rules.RoundRefused):
+        raise _refusal(decided)
+    return dict(decided.fields)
 
 
 def open_vote(
@@ -106,8 +75,8 @@ def open_vote(
     item = tx.session.get(Item, item_id)
     if item is None:
         raise not_found("议题")
-    if round_kind not in ROUND_KINDS:
-        raise ServerError("invalid_round", "轮次类型错误", field="round")
+    if round_kind not in round_rules.ROUND_KINDS:
+        raise _refusal(round_rules.UNKNOWN_KIND)
     if method not in ("electronic", "paper"):
         raise ServerError("invalid_method", "表决方式只能是 electronic 或 paper", field="method")
     if method == "paper" and item.kind != "election":
@@ -116,8 +85,7 @@ def open_vote(
     live = meeting(tx, item.meeting_id)
     if live.settings.get("closed"):
         raise Conflict("meeting_closed", "会议已结束")
-    if any(v.item_id == item_id for v in tx.live.open_votes(item.meeting_id)):
-        raise Conflict("vote_already_open", "该议题正在表决中")
+    one_vote_at_a_time(tx, item.meeting_id, item_id)
     if item.state == "done" and round_kind in ("first",):
         raise Conflict("already_decided", "该议题已表决完毕")
     summary = live.summary()

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from audit.canonical import dumps as canonical_dumps
 from server.errors import Conflict, ServerError
 from server.models import PaperEntry
-from server.usecases.common import check_ballot, open_vote, vote
+from server.usecases.common import check_ballot, open_vote
 from server.writer import Tx
 
 
@@ -53,20 +53,3 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: 
     tx.then(apply)
     tx.publish("count", live_vote.meeting_id, vote_id=vote_id)
     return {"ballot_no": ballot_no, "state": "counted"}
-
-
-def paper_status(tx: Tx, vote_id: str) -> dict[str, Any]:
-    """Which ballot numbers are counted, waiting for a second entry, or mismatched."""
-    vote(tx, vote_id)
-    numbers: dict[int, dict[int, PaperEntry]] = {}
-    for entry in tx.session.scalars(select(PaperEntry).where(PaperEntry.vote_id == vote_id)):
-        numbers.setdefault(entry.ballot_no, {})[entry.clerk_slot] = entry
-    counted, waiting, mismatched = [], [], []
-    for number, slots in sorted(numbers.items()):
-        if any(e.accepted for e in slots.values()):
-            counted.append(number)
-        elif len(slots) < 2:
-            waiting.append(number)
-        else:
-            mismatched.append(number)
-    return {"counted": counted, "waiting": waiting, "mismatched": mismatched}

@@ -10,12 +10,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.domain import MemberStatus
 from server.errors import Conflict, ServerError, not_found
 from server.models import Member
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
-
-STATUSES = {"active": "正常", "suspended": "暂停执行代表职务", "terminated": "终止代表资格"}
 
 
 def _member_dict(member: Member) -> dict[str, Any]:
@@ -65,8 +64,8 @@ def set_status(tx: Tx, meeting_id: int, member_id: int, status: str, reason: str
     member = tx.session.get(Member, member_id)
     if member is None or member.body_id != live.body_id:
         raise not_found("代表")
-    if status not in STATUSES:
-        raise ServerError("invalid_status", "状态应为：" + "、".join(STATUSES.values()), field="status")
+    if MemberStatus.parse(status) is None:
+        raise ServerError("invalid_status", "状态应为：" + MemberStatus.listed(), field="status")
     if not reason.strip():
         raise ServerError("reason_required", "变更代表状态须注明依据", field="reason")
     member.status = status

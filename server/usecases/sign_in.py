@@ -3,6 +3,7 @@ staff. Tokens are random and stored as hashes; every sign-in is in the audit log
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,19 +13,19 @@ from server import security
 from server.conversation import Principal
 from server.errors import ServerError, Unauthorized
 from server.models import AccessCode, Meeting, Member, Token, User
+from server.startup import reissue_note
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
 
-TOKEN_HOURS = 16
 _DUMMY_HASH = security.hash_password("not a password of anyone")
 
 
-def _issue(tx: Tx, principal: Principal) -> str:
+def _issue(tx: Tx, principal: Principal, hours: int) -> str:
     token = security.new_token()
     tx.session.add(Token(
         token_hash=security.digest(token), role=principal.role, user_id=principal.user_id,
         member_id=principal.member_id, meeting_id=principal.meeting_id,
-        expires_at=tx.now + timedelta(hours=TOKEN_HOURS),
+        expires_at=tx.now + timedelta(hours=hours),
     ))
     return token
 
@@ -38,20 +39,22 @@ def check_password(session: Session, username: str, password: str) -> int | None
     return user.id if security.verify_password(user.password_hash, password) else None
 
 
-def sign_in_user(tx: Tx, user_id: int | None) -> tuple[str, Principal]:
+def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str, Principal]:
     """Issue a token to a user whose password :func:`check_password` accepted."""
     user = tx.session.get(User, user_id) if user_id is not None else None
     if user is None:
         raise Unauthorized("bad_credentials", "用户名或密码错误")
+    if user.disabled:
+        raise ServerError("account_disabled", "该账号已停用，请与会务工作人员联系", status=403)
     meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
     principal = Principal(user.role, user.display_name, user_id=user.id, meeting_id=meeting_id)
-    token = _issue(tx, principal)
+    token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": user.role, "user": user.username})
     return token, principal
 
 
-def sign_in_deputy(tx: Tx, code: str) -> tuple[str, Principal]:
-    row = tx.session.get(AccessCode, security.digest(security.normalise_code(code)))
+def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> tuple[str, Principal]:
+    row = tx.session.get(AccessCode, security.code_digest(code_key, code))
     if row is None or row.revoked:
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
     meeting = tx.session.get(Meeting, row.meeting_id)
@@ -59,32 +62,67 @@ def sign_in_deputy(tx: Tx, code: str) -> tuple[str, Principal]:
     if meeting is None or member is None or meeting.state != "open":
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
     principal = Principal("deputy", member.name, member_id=member.id, meeting_id=meeting.id)
-    token = _issue(tx, principal)
+    token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": "deputy", "member": member.code, "meeting_id": meeting.id})
     return token, principal
 
 
-def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str) -> list[dict[str, object]]:
-    """New codes for the given members (all active members by default); older codes are revoked."""
+@dataclass(frozen=True)
+class IssuedCodes:
+    """The new codes (shown once, never stored in clear) and the members whose earlier code they
+    replaced: those members' tokens are revoked, and their sockets must be closed."""
+
+    codes: list[dict[str, object]]
+    reissued: list[int]
+
+
+def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, *, code_key: bytes,
+                reason: str | None = None) -> IssuedCodes:
+    """New codes for the given members (all active members by default).
+
+    A member who already holds a code gets a new one only with a reason (issue: staff must not be
+    able to vote as a deputy unseen): the old code is revoked, every token signed in with it is
+    revoked, and the re-issue is in the audit log and shown on the chair console and on the
+    deputy's tablet (``code_reissued``)."""
     live = live_meeting(tx, meeting_id)
     targets = member_ids if member_ids is not None else sorted(
         mid for mid, m in live.members.items() if m["status"] == "active")
     for mid in targets:
         if mid not in live.members:
             raise ServerError("unknown_member", f"代表编号 {mid} 不在名册中", field="member_ids")
-    old = tx.session.scalars(select(AccessCode).where(
-        AccessCode.meeting_id == meeting_id, AccessCode.member_id.in_(targets), AccessCode.revoked.is_(False)))
+    old = list(tx.session.scalars(select(AccessCode).where(
+        AccessCode.meeting_id == meeting_id, AccessCode.member_id.in_(targets), AccessCode.revoked.is_(False))))
+    reissued = sorted({row.member_id for row in old})
+    why = (reason or "").strip()
+    if reissued and not why:
+        raise ServerError("reason_required", "重新发放签到码须说明原因：原签到码及用它登录的终端将全部作废，"
+                          "主持人和代表本人都会看到", field="reason")
     for code_row in old:
         code_row.revoked = True
-    issued = []
+    if reissued:
+        for token in tx.session.scalars(select(Token).where(
+                Token.meeting_id == meeting_id, Token.member_id.in_(reissued), Token.revoked.is_(False))):
+            token.revoked = True
+    again = set(reissued)
+    notes: dict[int, dict[str, str]] = {}
+    issued: list[dict[str, object]] = []
     for mid in targets:
         code = security.new_code()
-        tx.session.add(AccessCode(code_hash=security.digest(code), meeting_id=meeting_id, member_id=mid))
+        row = AccessCode(code_hash=security.code_digest(code_key, code), meeting_id=meeting_id, member_id=mid,
+                         issued_at=tx.now, issued_by=by, reason=why if mid in again else None)
+        tx.session.add(row)
         member = live.members[mid]
         issued.append({"member_id": mid, "code": code, "name": member["name"], "seat": member["seat"],
                        "group": member["group"], "member_code": member["code"]})
+        if mid in again:
+            tx.audit("code_reissued", {"meeting_id": meeting_id, "member": member["code"], "reason": why, "by": by})
+            notes[mid] = reissue_note(row)
     tx.audit("codes_issued", {"meeting_id": meeting_id, "count": len(issued), "by": by})
-    return issued
+    if notes:
+        tx.then(lambda: live.code_reissues.update(notes))
+    if reissued:
+        tx.publish("roll", meeting_id)  # the chair console shows the re-issue; tablets get their view again
+    return IssuedCodes(issued, reissued)
 
 
 def revoke_token(tx: Tx, token: str) -> None:

@@ -5,15 +5,14 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server import security
+from server.domain import USER_ROLES, Role
 from server.errors import Conflict, ServerError
 from server.models import User
 from server.writer import Tx
 
-USER_ROLES = ("chair", "staff", "scrutineer", "auditor")
-
 
 def create_user(tx: Tx, username: str, display_name: str, role: str, password: str, by: str = "") -> int:
-    if role not in USER_ROLES:
+    if Role.parse(role) not in USER_ROLES:
         raise ServerError("invalid_role", "角色应为主持人、工作人员、监票人/计票人或审计", field="role")
     if len(password) < 8:
         raise ServerError("weak_password", "密码至少8位", field="password")

@@ -8,26 +8,21 @@ the log.
 
 from __future__ import annotations
 
+from server.domain import VoidGround
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 
-GROUNDS = {
-    "system_fault": "表决系统故障",
-    "excess_ballots": "收回票数多于发出票数",
-    "procedural_error": "程序错误",
-    "no_quorum": "不足法定人数",
-}
-
 
 def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -> None:
     live_vote = get_vote(tx, vote_id)
     if live_vote.state == "voided":
         raise Conflict("already_voided", "该项表决已被宣布无效")
-    if ground not in GROUNDS:
-        raise ServerError("invalid_ground", "宣布无效的理由须为：" + "、".join(GROUNDS.values()), field="ground")
+    parsed = VoidGround.parse(ground)
+    if parsed is None:
+        raise ServerError("invalid_ground", "宣布无效的理由须为：" + VoidGround.listed(), field="ground")
     if not reason.strip():
         raise ServerError("reason_required", "宣布表决无效须说明具体理由", field="reason")
     result = live_vote.result or {}
@@ -37,7 +32,7 @@ def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -
     row = tx.session.get(Vote, vote_id)
     item = tx.session.get(Item, live_vote.item_id)
     assert row is not None and item is not None
-    row.state, row.void_reason = "voided", f"{GROUNDS[ground]}：{reason.strip()}"
+    row.state, row.void_reason = "voided", f"{parsed.label}：{reason.strip()}"
     row.closed_at = row.closed_at or tx.now
     item.state = "pending"
     tx.audit("vote_voided", {"vote_id": vote_id, "reason": row.void_reason, "by": by})

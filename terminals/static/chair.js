@@ -22,9 +22,14 @@
         (a.quorum_met ? "已达到法定人数" : "未达到法定人数") + "（需 " + a.quorum_required + " 人）")));
     if (a.present !== rollPresent) {
       rollPresent = a.present;
-      clearTimeout(rollTimer);
-      rollTimer = setTimeout(loadRoll, roll ? 1500 : 0);
+      reloadRoll();
     }
+  }
+  /* The roll is read again when attendance changes and after each state (a roll change, a code
+     re-issued), at most every 1.5 s: states come on structural changes, never per ballot. */
+  function reloadRoll() {
+    clearTimeout(rollTimer);
+    rollTimer = setTimeout(loadRoll, roll ? 1500 : 0);
   }
   async function loadRoll() {
     try { roll = await api("/api/meetings/" + meetingId + "/roll"); } catch (e) { return; }
@@ -33,6 +38,12 @@
     $("#roll").replaceChildren(...R.nodes(...roll.members.map(m => el("div", {class: m.attendance === "present" ? "" : "absent"},
       (m.attendance === "present" ? "✓ " : m.attendance === "leave" ? "假 " : "· ") + m.name + " ",
       el("span", {class: "small"}, m.seat)))));
+    /* Codes staff issued in place of earlier ones: the chair sees each, with the reason. */
+    const reissued = roll.members.filter(m => m.code_reissued);
+    $("#code-reissues").hidden = !reissued.length;
+    $("#code-reissues").replaceChildren(...R.nodes(el("strong", {}, "签到码重新发放（原签到码已作废）"),
+      ...reissued.map(m => el("div", {class: "small"}, m.name + "（" + (m.seat || "") + "）· " + R.clock(m.code_reissued.at)
+        + " · 原因：" + m.code_reissued.reason + " · " + m.code_reissued.by))));
   }
 
   /* -- agenda ---------------------------------------------------------------------------------- */
@@ -64,7 +75,9 @@
           last && last.result && !isOpen ? " · " + shortOutcome(last) : "",
           last && last.state === "voided" ? " · 上一轮已宣布无效" : ""));
       const row = el("div", {class: "row"});
-      if (status === "pending") {
+      if (status === "pending" && open.length) {
+        row.append(el("span", {class: "small"}, "正在进行另一项表决，结束后才能开始本项"));
+      } else if (status === "pending") {
         row.append(el("button", {class: "btn btn-primary btn-small", type: "button", "data-open": item.id,
           onclick: () => openDialog(item)}, rounds.length ? "开始下一轮" : "开始表决"));
         if (["motion", "list_approval", "appointment"].includes(item.kind)) {
@@ -312,7 +325,7 @@
     }
     knownStates = Object.fromEntries((state.votes || []).map(v => [v.id, v.state]));
     $("#meeting-title").textContent = state.meeting.title;
-    renderAttendance(); renderAgenda(); renderVote(); renderResult();
+    renderAttendance(); renderAgenda(); renderVote(); renderResult(); reloadRoll();
     if (before !== null && featuredResult !== before) {
       // A new result to read out: bring it into view if the chair had scrolled away (e.g. to the agenda).
       const panel = $("#result-panel"), box = panel.getBoundingClientRect();

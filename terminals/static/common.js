@@ -1,25 +1,13 @@
 /* Shared by every terminal page: the HTTP API, the WebSocket connection (protocol v1,
-   docs/protocol.md), role checks, dialogs and the Chinese labels. Plain JavaScript, no build. */
+   docs/protocol.md), role checks, dialogs and the Chinese labels (LABELS, from /labels.js).
+   Plain JavaScript, no build. */
 "use strict";
 
 const R = (() => {
   const TOKEN_KEY = "renda.token";
 
-  const KIND = {motion: "议案表决", list_approval: "名单表决", appointment: "人事任免", election: "选举",
-    project_vote: "民生实事项目票决", satisfaction: "满意度测评"};
-  const VOTE_STATE = {open: "表决中", closed: "已结束", voided: "已宣布无效"};
-  const ITEM_STATE = {pending: "未开始", voting: "表决中", done: "已表决"};
-  const CHOICE = {yes: "赞成", no: "反对", abstain: "弃权"};
-  const GRADE = {satisfied: "满意", basically_satisfied: "基本满意", unsatisfied: "不满意"};
-  const OUTCOME = {passed: "通过", failed: "未通过", invalid: "无效", mixed: "部分通过"};
-  const ROUND = {first: "首轮", revote: "重新表决", tie_revote: "得票相等再次投票", runoff: "另行选举",
-    preliminary: "预选", manual: "人工录入"};
-  const ACTION = {appoint: "任命", dismiss: "免职", approve: "批准任免", acting: "决定代理人选",
-    accept_resignation: "接受辞职", remove: "撤职", recall: "罢免", recall_deputy: "罢免代表",
-    deputy_resignation: "接受代表辞职"};
-  const ROLE = {deputy: "代表", chair: "主持人", staff: "工作人员", scrutineer: "计票人/监票人", auditor: "审计人员",
-    screen: "大屏"};
-  const METHOD = {electronic: "电子表决", paper: "纸质选票", show_of_hands: "举手表决"};
+  // The labels are the server's one table (server/domain.py), served as /labels.js.
+  const {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD} = LABELS;
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
@@ -141,6 +129,11 @@ const R = (() => {
   function remaining(deadline) {
     if (!deadline) return null;
     return Math.max(0, Math.ceil((Date.parse(deadline) - (Date.now() + clockOffset)) / 1000));
+  }
+  /* "3日 14:05" (Beijing time) of an RFC 3339 time, for notices. */
+  function clock(iso) {
+    const d = new Date(Date.parse(iso) + 8 * 3600 * 1000);
+    return d.getUTCDate() + "日 " + String(d.getUTCHours()).padStart(2, "0") + ":" + String(d.getUTCMinutes()).padStart(2, "0");
   }
   function mmss(seconds) {
     const m = Math.floor(seconds / 60), s = seconds % 60;
@@ -326,6 +319,6 @@ const R = (() => {
   }
 
   return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD,
-    token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss,
+    token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss, clock,
     Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download};
 })();

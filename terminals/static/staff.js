@@ -95,11 +95,20 @@
   /* -- codes ------------------------------------------------------------------------------------- */
   async function issue(memberIds) {
     const all = !memberIds;
-    const ok = await R.confirm(all ? "生成全部签到码" : "补发签到码", (all ? "将为全体正常状态的代表生成新的签到码，" : "将为该代表生成新的签到码，")
-      + "旧签到码立即作废，已登录的终端不受影响。", "生成", true);
+    /* Replacing a code a deputy holds needs a reason: the old code and the tablets signed in with
+       it stop working, and the chair and the deputy see the re-issue with the reason. */
+    const reason = el("input", {id: "d-code-reason", style: "width:100%", maxlength: 200,
+      placeholder: "如：代表遗失签到码（首次生成可不填）"});
+    const ok = await R.dialog({title: all ? "生成全部签到码" : "补发签到码", body: el("div", {},
+      el("p", {}, (all ? "将为全体正常状态的代表生成新的签到码。" : "将为该代表生成新的签到码。")
+        + "已有签到码的代表：原签到码及用它登录的终端立即作废，主持人和代表本人都会看到重新发放的记录和原因。"),
+      el("label", {class: "field"}, "重新发放的原因", reason)),
+      buttons: [{label: "取消", value: false}, {label: "生成", value: true, primary: true}]});
     if (!ok) return;
     try {
-      const issued = await api("/api/meetings/" + meetingId + "/codes", {body: all ? {} : {member_ids: memberIds}});
+      const body = all ? {} : {member_ids: memberIds};
+      if (reason.value.trim()) body.reason = reason.value.trim();
+      const issued = await api("/api/meetings/" + meetingId + "/codes", {body});
       codes = all ? issued : codes.filter(c => !memberIds.includes(c.member_id)).concat(issued);
       renderCodes();
       document.querySelector("[data-tab=codes]").click();
@@ -177,7 +186,31 @@
   }
   $("#add-item").addEventListener("click", () => editItem(null));
 
+  /* A fresh deployment (python -m server init) has accounts but no meeting yet: create it here.
+     A staff sign-in belongs to the meeting open when it was made, so sign in again after. */
+  function firstMeeting() {
+    for (const name of ["roll", "codes", "agenda"]) {  /* accounts and 安全连接 stay */
+      $("[data-tab=" + name + "]").hidden = true;
+      $("[data-panel=" + name + "]").hidden = true;
+    }
+    $("#first-meeting").hidden = false;
+    $("#m-kind").replaceChildren(...Object.entries(LABELS.BODY).filter(([k]) => k !== "presidium").map(([k, l]) =>
+      el("option", {value: k}, l)));
+    $("#meeting-form").addEventListener("submit", async event => {
+      event.preventDefault();
+      try {
+        await api("/api/meetings", {body: {body_kind: $("#m-kind").value, body_name: $("#m-body").value.trim(),
+          title: $("#m-title").value.trim()}});
+        await R.alertBox("会议已创建", "请重新登录以开始工作。");
+        try { await api("/api/logout", {method: "POST", body: {}}); } catch (e) { /* signed out anyway */ }
+        R.setToken(null);
+        location.reload();
+      } catch (e) { $("#m-error").textContent = e.message; }
+    });
+  }
+
   R.rolePage(me => {
+    if (!me.meeting_id) { firstMeeting(); return; }
     meetingId = me.meeting_id;
     loadRoll();
     const live = new R.Live({token: R.token(), onStatus: R.connectionStatus, onMessage: m => {

@@ -211,6 +211,17 @@
     $("#t-meeting").textContent = state ? state.meeting.title : "县乡人大电子表决系统 · 代表终端";
     const m = me && me.member;
     $("#t-me").textContent = m ? m.name + " · " + (m.seat || "") + (me.checked_in ? " · 已签到" : "") : "";
+    /* Staff gave this deputy a new code in place of the old one: they must know (someone else
+       could have been handed a code in their name). */
+    const reissued = me && me.code_reissued, notice = $("#code-notice");
+    const seenKey = reissued ? "renda.code-reissue-seen." + me.member.id : null;
+    notice.hidden = !reissued || localStorage.getItem(seenKey) === reissued.at;
+    if (!notice.hidden) {
+      notice.replaceChildren(el("span", {}, "您的签到码已于 " + R.clock(reissued.at) + " 由工作人员重新发放（原因："
+        + reissued.reason + "）。如非您本人申请，请立即告知主持人。"),
+        el("button", {class: "btn btn-small", type: "button", id: "code-notice-ok",
+          onclick: () => { localStorage.setItem(seenKey, reissued.at); notice.hidden = true; }}, "知道了"));
+    }
   }
 
   /* -- views ---------------------------------------------------------------------------------- */

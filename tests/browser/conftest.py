@@ -45,7 +45,7 @@ def server(seeds: Seeds, tmp_path: Path) -> Iterator[ServerProcess]:
 def hall(server: ServerProcess, browser: Any) -> Iterator[Hall]:
     """Staff and chair signed in over HTTP, fresh codes, and the browser contexts opened by a test;
     a JavaScript error on any page fails the test."""
-    room = Hall(server.url, browser)
+    room = Hall(server.url, browser, server.data_dir / "demo-codes.txt")
     try:
         yield room
     finally:

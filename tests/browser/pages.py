@@ -69,6 +69,9 @@ class Hall:
 
     url: str
     browser: Any
+    #: the demo's code sheet (DATA_DIR/demo-codes.txt): the tablets sign in with the codes the
+    #: demo issued, as a newcomer would, so no deputy is shown a re-issued code
+    codes_file: Path
     staff: httpx.Client = field(init=False)
     chair: httpx.Client = field(init=False)
     meeting_id: int = field(init=False)
@@ -80,7 +83,12 @@ class Hall:
         self.staff = login(self.url, "staff")
         self.chair = login(self.url, "chair")
         self.meeting_id = ok(self.staff.get("/api/meetings"))[0]["id"]
-        self.codes = ok(self.staff.post(f"/api/meetings/{self.meeting_id}/codes", json={}))
+        roll = {m["code"]: m for m in ok(self.staff.get(f"/api/meetings/{self.meeting_id}/roll"))["members"]}
+        lines = [line.split("\t") for line in self.codes_file.read_text(encoding="utf-8").splitlines()]
+        self.codes = [{"member_id": roll[row[0]]["id"], "member_code": row[0], "seat": row[1], "name": row[2],
+                       "group": roll[row[0]]["group"], "code": row[3]}
+                      for row in lines if len(row) == 4 and row[0] in roll]
+        self.codes.sort(key=lambda c: c["member_id"])
 
     def page(self, viewport: dict[str, int], *, mobile: bool = False) -> Any:
         context = self.browser.new_context(viewport=viewport, locale="zh-CN", has_touch=mobile, is_mobile=mobile,

@@ -509,3 +509,40 @@ def test_a_reloaded_tablet_comes_back_recorded_without_voting_twice(hall: Hall) 
     assert "选票内容已从屏幕清除" in tablet.inner_text("#t-done") and a not in tablet.inner_text("#t-done")
     assert a not in tablet.evaluate("JSON.stringify(localStorage)")
     assert len(ballots_sent(frames, booth)) == 1 and hall.vote(booth)["cast"] == 1
+
+
+def test_a_replaced_code_logs_the_tablet_out_and_the_deputy_and_the_chair_see_why(hall: Hall) -> None:
+    """Staff give deputy 2 a new code: the tablet signed in with the old one is sent back to sign-in,
+    the old code is refused, and with the new code the tablet says when and why the code was
+    replaced (until the deputy acknowledges it); the chair console lists the re-issue."""
+    tablet = hall.deputy(2, TABLET_LANDSCAPE)
+    chair = chair_console_any(hall)
+    old = hall.codes[2]["code"]
+    new = ok(hall.staff.post(f"/api/meetings/{hall.meeting_id}/codes", json={
+        "member_ids": [hall.codes[2]["member_id"]], "reason": "代表反映签到码遗失"}))[0]["code"]
+    tablet.wait_for_selector("#t-code")  # signed out: its token was revoked with the old code
+    tablet.fill("#t-code", old)
+    tablet.click("#t-login")
+    wait_text(tablet, "#t-login-error", "无效|作废")
+    tablet.fill("#t-code", new)
+    tablet.click("#t-login")
+    wait_text(tablet, "#code-notice", "代表反映签到码遗失")
+    assert "重新发放" in tablet.inner_text("#code-notice")
+    shot(tablet, "tablet-code-reissued-1280x800")
+    tablet.click("#code-notice-ok")
+    tablet.wait_for_selector("#code-notice", state="hidden")
+    tablet.reload()
+    tablet.wait_for_selector("#t-main")
+    tablet.wait_for_timeout(500)
+    assert tablet.is_hidden("#code-notice")  # acknowledged once, on this tablet
+    wait_text(chair, "#code-reissues", "代表反映签到码遗失")
+    assert hall.codes[2]["name"] in chair.inner_text("#code-reissues")
+
+
+def chair_console_any(hall: Hall) -> Any:
+    """The chair console before the hall is quorate."""
+    chair = hall.page(TABLET_LANDSCAPE)
+    chair.goto(f"{hall.url}/chair")
+    hall.sign_in(chair, "chair", "demo-chair-2026")
+    chair.wait_for_selector("#quorum")
+    return chair

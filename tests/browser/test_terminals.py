@@ -273,7 +273,8 @@ def test_staff_scrutineer_auditor_and_print_pages(hall: Hall, tmp_path: Any) -> 
     wait_text(staff, f"tr[data-member='{member['member_id']}']", "已签到")
     staff.click("[data-tab=codes]")
     staff.click("#issue-all")
-    staff.click(".modal .btn-danger")
+    staff.fill("#d-code-reason", "开幕前统一重新发放")
+    staff.click(".modal .btn-primary")
     staff.wait_for_selector("#codes-table tbody tr")
     shot(staff, "staff-codes-1280x800")
     with staff.context.expect_page() as popup:
@@ -293,7 +294,7 @@ def test_staff_scrutineer_auditor_and_print_pages(hall: Hall, tmp_path: Any) -> 
     shot(staff, "staff-agenda-error-1280x800")
     staff.click(".modal [data-value=false]")
     # the codes the page issued were shown there once; take fresh ones for the tablets below
-    hall.codes = ok(hall.staff.post(f"/api/meetings/{hall.meeting_id}/codes", json={}))
+    hall.codes = ok(hall.staff.post(f"/api/meetings/{hall.meeting_id}/codes", json={"reason": "重新发放（测试）"}))
 
     # A paper round of the election, keyed by two 计票人 with one mismatch.
     hall.staff_check_in(40, skip=1)

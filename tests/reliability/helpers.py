@@ -37,7 +37,8 @@ def enlarge_roll(staff: httpx.Client, meeting_id: int, total: int) -> list[dict[
         data = ("\n".join(lines) + "\n").encode("utf-8")
         outcome = ok(staff.post(f"/api/meetings/{meeting_id}/roll/import", files={"file": ("roll.csv", data)}))
         assert outcome["total"] == total, outcome
-    codes: list[dict[str, Any]] = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={}))
+    codes: list[dict[str, Any]] = ok(staff.post(f"/api/meetings/{meeting_id}/codes",
+                                                json={"reason": "重新发放（测试）"}))
     assert len(codes) == total
     return codes
 

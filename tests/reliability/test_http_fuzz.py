@@ -34,6 +34,7 @@ def _fuzz(server: InProcessServer, token: str | None) -> Counter[int]:
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     if token is not None:
         schema = schema.exclude(path="/api/logout")  # would revoke the very token under test
+        schema = schema.exclude(path="/api/accounts/{user_id}/password")  # a reset of staff's own: the same
     strategy = st.one_of(schema.as_strategy(GenerationMode.POSITIVE), schema.as_strategy(GenerationMode.NEGATIVE))
     statuses: Counter[int] = Counter()
     failures: list[str] = []

@@ -75,10 +75,15 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         await a._send({**forged, "ballot_id": "b" * 32, "ballot": {"choice": "yes"}})
         await a.wait_for(lambda cl: any(e.get("ref") == "b" * 32 for e in cl.errors))
         assert next(e for e in a.errors if e.get("ref") == "b" * 32)["code"] == "change_needs_previous"
-        # The HTTP fallback: extra fields are ignored, the member is the token's.
-        http_c = httpx.post(f"{server.url}/api/ballots", headers={"Authorization": f"Bearer {c.token}"}, json={
-            "vote_id": vote_id, "ballot_id": "c" * 32, "ballot": {"choice": "abstain"}, "member_id": b_id}).json()
-        assert http_c["receipt"]["index"] >= 0
+        # The HTTP fallback: a field naming a member is refused (unknown fields are, everywhere) and
+        # nothing is stored; without it, the member is the token's.
+        ballot = {"vote_id": vote_id, "ballot_id": "c" * 32, "ballot": {"choice": "abstain"}}
+        forged_http = httpx.post(f"{server.url}/api/ballots", headers={"Authorization": f"Bearer {c.token}"},
+                                 json={**ballot, "member_id": b_id})
+        assert forged_http.status_code == 422 and forged_http.json()["error"]["field"] == "member_id"
+        http_c = httpx.post(f"{server.url}/api/ballots", headers={"Authorization": f"Bearer {c.token}"},
+                            json=ballot).json()
+        assert http_c["receipt"]["index"] >= 0 and http_c["duplicate"] is False
         await b._send({"type": "sync"})
         await asyncio.sleep(0.3)
         assert b.me["votes"][vote_id]["voted"] is False
@@ -114,12 +119,15 @@ def test_revoked_codes_logged_out_and_expired_tokens_are_refused(sqlite_server: 
     server = sqlite_server
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
-    first = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"member_ids": [5]}))[0]["code"]
+    reissue = {"member_ids": [5], "reason": "代表遗失签到码"}
+    first = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json=reissue))[0]["code"]
     http = httpx.Client(base_url=server.url, timeout=30)
-    token = ok(http.post("/api/deputy/login", json={"code": first}))["token"]
-    # New codes for the deputy: the old code is refused, the new one works.
-    second = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"member_ids": [5]}))[0]["code"]
+    earlier = ok(http.post("/api/deputy/login", json={"code": first}))["token"]
+    # New codes for the deputy: the old code is refused, and so is every token signed in with it.
+    second = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json=reissue))[0]["code"]
     refused(http.post("/api/deputy/login", json={"code": first}), "bad_code", 401)
+    refused(http.get("/api/me", headers={"Authorization": f"Bearer {earlier}"}), "bad_token", 401)
+    token = ok(http.post("/api/deputy/login", json={"code": second}))["token"]
     other = ok(http.post("/api/deputy/login", json={"code": second}))["token"]
 
     async def sockets() -> None:

@@ -171,7 +171,8 @@ def test_a_flood_of_ten_thousand_frames_is_rate_limited_and_closed_while_others_
         from tests.server.session_helpers import login
 
         staff = login(server.url, "staff")
-        code = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"member_ids": [58]}))[0]["code"]
+        code = ok(staff.post(f"/api/meetings/{meeting_id}/codes",
+                             json={"member_ids": [58], "reason": "重新发放（测试）"}))[0]["code"]
         staff.close()
         token = httpx.post(f"{server.url}/api/deputy/login", json={"code": code}).json()["token"]
         watcher = Watcher()
@@ -226,7 +227,7 @@ def test_hundreds_of_connections_with_one_token_let_only_four_in(sqlite_server: 
     from tests.server.session_helpers import login
 
     staff = login(server.url, "staff")
-    code = ok(staff.post("/api/meetings/1/codes", json={"member_ids": [59]}))[0]["code"]
+    code = ok(staff.post("/api/meetings/1/codes", json={"member_ids": [59], "reason": "重新发放（测试）"}))[0]["code"]
     staff.close()
     token = httpx.post(f"{server.url}/api/deputy/login", json={"code": code}).json()["token"]
 

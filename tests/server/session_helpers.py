@@ -53,7 +53,7 @@ class Session:
         staff = login(url, "staff")
         chair = login(url, "chair")
         meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
-        codes = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={}))
+        codes = ok(staff.post(f"/api/meetings/{meeting_id}/codes", json={"reason": "重新发放（测试）"}))
         return cls(url, staff, chair, meeting_id, codes)
 
     def item(self, title_part: str) -> dict[str, Any]:

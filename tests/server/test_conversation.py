@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from server import protocol
 from server.conversation import (
     POLICY_VIOLATION,
@@ -168,3 +170,14 @@ def test_a_member_is_added_to_an_encoded_object_without_decoding_it() -> None:
     assert json.loads(protocol.with_field(text, "me_votes", {"v1-1": {"eligible": True}})) == {
         "type": "state", "seq": 3, "me_votes": {"v1-1": {"eligible": True}}}
     assert json.loads(protocol.with_field("{}", "n", 1)) == {"n": 1}
+
+
+def test_a_ballot_nested_deeper_than_any_ballot_is_refused_before_it_is_counted() -> None:
+    deep: dict[str, object] = {"choice": "yes"}
+    for _ in range(400):
+        deep = {"a": deep}
+    frame = json.dumps({"type": "ballot", "vote_id": "v1-1", "ballot_id": "b" * 32, "ballot": deep})
+    with pytest.raises(protocol.ProtocolError) as refused:
+        protocol.parse(frame, 64 * 1024)
+    assert (refused.value.code, refused.value.field) == ("invalid_field", "ballot")
+    assert protocol.nesting_depth({"marks": {"甲": "yes"}, "write_ins": ["乙"]}) == 2

@@ -120,7 +120,7 @@ ALL_DOCUMENTS = {
 def manual_vote(doc: dict[str, Any], method: str) -> dict[str, Any]:
     """What server/usecases/manual_result.py stores for a count entered by hand."""
     vote = make_vote(doc, round_kind="manual", method=method)
-    label = {"show_of_hands": "举手表决", "paper": "纸质票"}[method]
+    label = {"show_of_hands": "举手表决", "paper": "纸质选票"}[method]
     announcement = f"（{label}）{vote['result']['announcement']}"
     vote["result"] = {**vote["result"], "manual": method, "announcement": announcement}
     return vote
@@ -190,7 +190,7 @@ def test_a_motion_without_quorum_is_shown_invalid_with_the_reason() -> None:
     assert row_with(rows, "法定人数（人）") == ["法定人数（人）", "24", "未达到"]
 
 
-@pytest.mark.parametrize(("method", "label"), [("show_of_hands", "举手表决"), ("paper", "纸质票")])
+@pytest.mark.parametrize(("method", "label"), [("show_of_hands", "举手表决"), ("paper", "纸质选票")])
 def test_a_manual_result_is_marked_with_its_method(method: str, label: str) -> None:
     rows = result_sheet_rows(make_item(MOTION), manual_vote(MOTION, method))
     assert row_with(rows, "表决方式")[1] == f"{label}（人工录入结果）"

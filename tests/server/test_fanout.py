@@ -158,6 +158,7 @@ def test_a_deputy_who_checks_in_on_a_tablet_gets_one_view_not_a_second_at_the_ne
         screen = TerminalClient(s.url, screen=s.meeting_id)
         await screen.connect()
         deputy = (await s.connect(1, check_in=False))[0]
+        await deputy.wait_for(lambda c: c.me is not None)  # the view sent at sign-in comes after the state
         frames: list[dict[str, Any]] = []
         deputy.on_message = frames.append
         await deputy.check_in()
@@ -200,7 +201,7 @@ def test_a_prebuilt_frame_is_byte_for_byte_what_the_websockets_protocol_writes(s
     from websockets.protocol import State
     from websockets.server import ServerProtocol
 
-    from server.wire import _Frames
+    from server.direct_send import _Frames
 
     data = ("选" * size).encode()[:size]
     protocol = ServerProtocol(state=State.OPEN)

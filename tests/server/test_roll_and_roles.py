@@ -84,9 +84,11 @@ def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server
         "already_present",
         409,
     )
-    refused(
-        staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": second, "state": "away"}), "invalid_state"
+    error = refused(
+        staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": second, "state": "away"}),
+        "invalid_request", 422,
     )
+    assert error["field"] == "state"
     summary = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]
     assert (summary["present"], summary["on_leave"], summary["absent"]) == (1, 1, 58)
     staff.close()

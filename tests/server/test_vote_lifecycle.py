@@ -243,3 +243,22 @@ def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server
         assert entry(tablet)["ballot_id"] == "h" * 32
 
     in_session(server.url, body)
+
+
+def test_one_vote_is_open_at_a_time_in_a_meeting(server: RunningServer) -> None:
+    async def body(s: Session) -> None:
+        motion, election = s.item("决议"), s.item("选举")
+        vote_id = s.open(motion["id"])
+        error = refused(s.chair.post(f"/api/items/{election['id']}/open", json={}), "another_vote_open", 409)
+        assert motion["title"] in error["message"]  # it names the vote that is open
+        refused(s.chair.post(f"/api/items/{motion['id']}/open", json={}), "vote_already_open", 409)
+        other = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items",
+                                json={"kind": "motion", "title": "举手表决的决定"}))
+        refused(s.chair.post(f"/api/items/{other['id']}/manual", json={
+            "method": "show_of_hands", "counts": {"yes": 30, "no": 0, "abstain": 0}}), "another_vote_open", 409)
+        state = ok(s.chair.get(f"/api/meetings/{s.meeting_id}/state"))
+        assert [v["id"] for v in state["votes"] if v["state"] == "open"] == [vote_id]
+        s.close(vote_id)
+        s.close(s.open(election["id"]))  # once it is closed, the next one opens
+
+    in_session(server.url, body, tablets=40)

@@ -18,44 +18,44 @@ from tests.conftest import Harness
 
 
 def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
-    async def body(svc: Any) -> None:
+    async def body(rt: Any) -> None:
         def setup(tx: Tx) -> int:
             meeting_id = agenda.create_meeting(tx, "standing_committee", "常委会", "第十次会议")
             return meeting_id
 
-        meeting_id = await svc.writer.run(setup)
+        meeting_id = await rt.writer.run(setup)
         rows = [{"code": f"M{i}", "name": f"委员{i}", "group": "", "seat": str(i), "status": "active"}
                 for i in range(1, 4)]
         rows[1]["status"] = "suspended"
-        await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
-        members = sorted(svc.live.meetings[meeting_id].members)
-        before = svc.ledger.size
-        jobs = [svc.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True) for m in members]
+        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        members = sorted(rt.live.meetings[meeting_id].members)
+        before = rt.ledger.size
+        jobs = [rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True) for m in members]
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
-        assert svc.writer.batches >= 1
+        assert rt.writer.batches >= 1
         assert isinstance(outcomes[1], ServerError) and outcomes[1].code == "member_not_active"
         assert outcomes[0]["state"] == outcomes[2]["state"] == "present"
-        assert svc.live.meetings[meeting_id].attendance == {members[0]: "present", members[2]: "present"}
-        with svc.sessions() as session:
+        assert rt.live.meetings[meeting_id].attendance == {members[0]: "present", members[2]: "present"}
+        with rt.sessions() as session:
             assert session.scalar(select(func.count()).select_from(Attendance)) == 2
-            assert session.scalar(select(func.count()).select_from(AuditRecord)) == svc.ledger.size
-        assert svc.ledger.size == before + 2
+            assert session.scalar(select(func.count()).select_from(AuditRecord)) == rt.ledger.size
+        assert rt.ledger.size == before + 2
 
     harness.run(body)
 
 
 def test_a_refused_single_job_leaves_database_and_log_unchanged(harness: Harness) -> None:
-    async def body(svc: Any) -> None:
-        before = svc.ledger.size
+    async def body(rt: Any) -> None:
+        before = rt.ledger.size
 
         def half_done(tx: Tx) -> None:
             tx.audit("note", {"text": "staged, then refused"})
             raise ServerError("refused", "拒绝")
 
         with pytest.raises(ServerError):
-            await svc.writer.run(half_done)
-        assert svc.ledger.size == before
-        with svc.sessions() as session:
+            await rt.writer.run(half_done)
+        assert rt.ledger.size == before
+        with rt.sessions() as session:
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
 
     harness.run(body)
@@ -66,8 +66,8 @@ def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(har
     batch's first audit row, keeps the records, signs them and acknowledges the jobs."""
     from sqlalchemy.exc import OperationalError
 
-    async def body(svc: Any) -> None:
-        real = svc.writer.sessions
+    async def body(rt: Any) -> None:
+        real = rt.writer.sessions
         failures = {"left": 1}
 
         class FlakyCommit:
@@ -90,16 +90,16 @@ def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(har
             def __exit__(self, *exc: Any) -> None:
                 self.session.__exit__(*exc)
 
-        svc.writer.sessions = FlakyCommit
-        before = svc.ledger.size
+        rt.writer.sessions = FlakyCommit
+        before = rt.ledger.size
 
         def note(tx: Tx) -> str:
             tx.audit("note", {"text": "committed, then the connection broke"})
             return "done"
 
-        assert await svc.writer.run(note) == "done"
-        assert svc.ledger.size == before + 1
-        assert svc.ledger.log.latest_checkpoint.size == before + 1
+        assert await rt.writer.run(note) == "done"
+        assert rt.ledger.size == before + 1
+        assert rt.ledger.log.latest_checkpoint.size == before + 1
         with real() as session:
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
 
@@ -116,25 +116,25 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
     from server.usecases import open_vote
     from server.usecases.cast_ballot import Ticket, _Accepted, _Batch, cast_ballot
 
-    async def body(svc: Any) -> None:
-        meeting_id = await svc.writer.run(
+    async def body(rt: Any) -> None:
+        meeting_id = await rt.writer.run(
             lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
         rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
                 for i in range(1, 31)]
-        await svc.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
-        members = sorted(svc.live.meetings[meeting_id].members)
-        await asyncio.gather(*(svc.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        members = sorted(rt.live.meetings[meeting_id].members)
+        await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
                                for m in members))
-        item = await svc.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
-        vote_id = (await svc.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+        item = await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
+        vote_id = (await rt.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
         gc.collect()
         gc.disable()
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
-            tickets = await asyncio.gather(*(svc.writer.submit(
+            tickets = await asyncio.gather(*(rt.writer.submit(
                 lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
                 groupable=True, may_refuse=False) for m in members))
-            assert all(t.receipt is not None for t in tickets) and svc.writer.batches >= 1
+            assert all(t.receipt is not None for t in tickets) and rt.writer.batches >= 1
             del tickets
             gc.collect()
             left = [o for o in gc.garbage if isinstance(o, (Tx, Ticket, _Accepted, _Batch))]
@@ -143,6 +143,6 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
             gc.garbage.clear()
             gc.enable()
         assert left == []
-        assert svc.live.votes[vote_id].cast == len(members)
+        assert rt.live.votes[vote_id].cast == len(members)
 
     harness.run(body)

@@ -116,7 +116,8 @@ def test_http_refusals_are_json_with_chinese_messages(server: RunningServer) -> 
         staff_token = ok(client.post("/api/login", json={"username": "staff", "password": "demo-staff-2026"}))["token"]
         client.headers["Authorization"] = f"Bearer {staff_token}"
         response = client.post("/api/meetings/1/items", content=b"[1,2]", headers={"content-type": "application/json"})
-        assert response.json()["error"]["code"] == "not_an_object"
+        assert response.status_code == 422 and response.json()["error"] == {
+            "code": "invalid_request", "message": "请求内容应为 JSON 对象"}
         response = client.post("/api/meetings/1/items", json={"kind": "election", "title": "等额选举委员",
                                                               "definition": {"office": "member", "seats": 2,
                                                                              "candidates": ["甲", "乙"]}})

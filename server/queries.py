@@ -1,0 +1,180 @@
+"""Read models: what terminals, reports and the API are shown, built from the in-memory picture
+(server/live.py) or read from the database. Nothing here changes anything.
+
+The public state never says how anyone voted: counts of *how many* have voted, and results once
+a vote is closed (shared/domain.md "What the electronic system must show"). Reports get the plain
+dicts ``server.exports`` renders (the CSV/XLSX exports and the print pages).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from server.errors import not_found
+from server.live import Live, LiveMeeting, LiveVote
+from server.models import Item, NamedBallot, PaperEntry, Vote
+
+if TYPE_CHECKING:
+    from server.runtime import Runtime
+
+def vote_view(vote: LiveVote) -> dict[str, Any]:
+    return {
+        "id": vote.id,
+        "item_id": vote.item_id,
+        "title": vote.definition.get("title", ""),
+        "kind": vote.definition.get("kind"),
+        "round_no": vote.round_no,
+        "round_kind": vote.round_kind,
+        "state": vote.state,
+        "method": vote.method,
+        "named": vote.named,
+        "change_allowed": vote.change_allowed,
+        "deadline": vote.deadline.isoformat() if vote.deadline else None,
+        "cast": vote.cast if vote.method == "electronic" else len(vote.ballots),
+        "expected": vote.expected,
+        "definition": vote.definition,
+        "result": vote.result,
+        "confirmations": vote.confirmations,
+    }
+
+
+def public_state(live: Live, meeting: LiveMeeting, seq: int) -> dict[str, Any]:
+    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id]
+    votes.sort(key=lambda v: (v.item_id, v.round_no))
+    return {
+        "type": "state",
+        "seq": seq,
+        "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind},
+        "attendance": meeting.summary(),
+        "items": meeting.items,
+        "votes": [vote_view(v) for v in votes],
+    }
+
+
+def tick(live: Live, meeting: LiveMeeting, seq: int) -> dict[str, Any]:
+    return {
+        "type": "tick",
+        "seq": seq,
+        "attendance": meeting.summary(),
+        "counts": {v.id: vote_view(v)["cast"] for v in live.open_votes(meeting.id)},
+    }
+
+
+def my_view(live: Live, meeting: LiveMeeting, member_id: int) -> dict[str, Any]:
+    member = meeting.members.get(member_id, {})
+    votes: dict[str, Any] = {}
+    for vote in live.votes.values():
+        if vote.meeting_id != meeting.id or vote.method != "electronic":
+            continue
+        entry: dict[str, Any] = {"eligible": member_id in vote.eligible, "voted": member_id in vote.voters}
+        mine = vote.receipts_by_member.get(member_id)
+        if mine is not None:
+            entry.update(mine)
+        votes[vote.id] = entry
+    return {
+        "type": "me",
+        "member": {"id": member_id, "name": member.get("name"), "seat": member.get("seat"),
+                   "group": member.get("group"), "status": member.get("status")},
+        "checked_in": meeting.attendance.get(member_id) == "present",
+        "code_reissued": meeting.code_reissues.get(member_id),
+        "votes": votes,
+    }
+
+def vote_record(rt: Runtime, vote_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(item, vote) for one vote; the vote carries the named ballots only for a named vote."""
+    with rt.sessions() as session:
+        vote = session.get(Vote, vote_id)
+        if vote is None:
+            raise not_found("表决")
+        item = session.get(Item, vote.item_id)
+        assert item is not None
+        named = {row.member_id: row.ballot for row in session.scalars(
+            select(NamedBallot).where(NamedBallot.vote_id == vote_id))} if not item.secret else None
+        return ({"id": item.id, "title": item.title, "kind": item.kind, "position": item.position,
+                 "secret": item.secret},
+                {"id": vote.id, "round_no": vote.round_no, "round_kind": vote.round_kind, "method": vote.method,
+                 "state": vote.state, "void_reason": vote.void_reason,
+                 "opened_at": vote.opened_at.isoformat() if vote.opened_at else None,
+                 "closed_at": vote.closed_at.isoformat() if vote.closed_at else None,
+                 "definition": vote.definition, "result": vote.result, "named_ballots": named})
+
+
+def minutes_items(rt: Runtime, meeting: LiveMeeting) -> list[dict[str, Any]]:
+    """Every agenda item of the meeting with its rounds in order, for the minutes."""
+    rounds = sorted((v for v in rt.live.votes.values() if v.meeting_id == meeting.id), key=lambda v: v.round_no)
+    return [{**entry, "votes": [vote_record(rt, v.id)[1] for v in rounds if v.item_id == entry["id"]]}
+            for entry in meeting.items]
+
+
+def meeting_of(live: Live, meeting_id: int) -> LiveMeeting:
+    """The meeting, or 404."""
+    meeting = live.meetings.get(meeting_id)
+    if meeting is None:
+        raise not_found("会议")
+    return meeting
+
+
+def vote_of(live: Live, vote_id: str) -> LiveVote:
+    """The vote, or 404."""
+    vote = live.votes.get(vote_id)
+    if vote is None:
+        raise not_found("表决")
+    return vote
+
+
+def meetings_list(live: Live) -> list[dict[str, Any]]:
+    return [{"id": m.id, "title": m.title, "body": m.body_kind, "closed": bool(m.settings.get("closed"))}
+            for m in live.meetings.values()]
+
+
+def roll_view(meeting: LiveMeeting) -> dict[str, Any]:
+    """The roll with each member's attendance, by group, seat and code, and the quorum summary."""
+    members = [{"id": mid, **m, "attendance": meeting.attendance.get(mid),
+                "code_reissued": meeting.code_reissues.get(mid)} for mid, m in meeting.members.items()]
+    members.sort(key=lambda m: (m["group"], m["seat"], m["code"]))
+    return {"summary": meeting.summary(), "members": members}
+
+
+def pending_view(live: Live, vote: LiveVote) -> dict[str, Any]:
+    """Who has not voted yet: names for named votes, only a count for secret ones."""
+    missing = sorted(vote.eligible - vote.voters)
+    out: dict[str, Any] = {"count": len(missing), "expected": vote.expected}
+    if vote.named:
+        members = live.meetings[vote.meeting_id].members
+        out["names"] = [members[m]["name"] for m in missing]
+    return out
+
+
+def eligible_members(live: Live, vote: LiveVote) -> list[dict[str, Any]]:
+    """The members on a vote's roll, in id order (for the named table)."""
+    meeting = live.meetings[vote.meeting_id]
+    return [{"id": mid, **meeting.members[mid]} for mid in sorted(vote.eligible)]
+
+
+def participation(live: Live, meeting: LiveMeeting) -> list[dict[str, Any]]:
+    """代表履职积分: attendance and electronic votes cast per deputy — never a choice."""
+    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method == "electronic"]
+    return [{"id": mid, **member, "attendance": {meeting.id: meeting.attendance.get(mid)},
+             "votes_cast": sum(1 for v in votes if mid in v.voters),
+             "votes_eligible": sum(1 for v in votes if mid in v.eligible)}
+            for mid, member in meeting.members.items()]
+
+
+def paper_status(session: Session, live: Live, vote_id: str) -> dict[str, list[int]]:
+    """Which paper ballot numbers are counted, waiting for a second entry, or mismatched."""
+    vote_of(live, vote_id)
+    numbers: dict[int, dict[int, PaperEntry]] = {}
+    for entry in session.scalars(select(PaperEntry).where(PaperEntry.vote_id == vote_id)):
+        numbers.setdefault(entry.ballot_no, {})[entry.clerk_slot] = entry
+    counted, waiting, mismatched = [], [], []
+    for number, slots in sorted(numbers.items()):
+        if any(e.accepted for e in slots.values()):
+            counted.append(number)
+        elif len(slots) < 2:
+            waiting.append(number)
+        else:
+            mismatched.append(number)
+    return {"counted": counted, "waiting": waiting, "mismatched": mismatched}

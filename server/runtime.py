@@ -1,0 +1,128 @@
+"""Wiring only: what the running server holds, how it is built at start, and how it stops.
+
+``build`` opens the databases (migrating them), the audit ledger (reconciled with the database),
+rebuilds the in-memory picture, and connects the writer to the hub; ``lifespan`` starts and stops
+them around the app, with the twice-a-second housekeeping task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from server import gcpolicy, security, signing_key
+from server.auth import Principals, SignInGuard
+from server.config import Settings
+from server.db import make_engine, migrate, session_factory
+from server.errors import ServerError
+from server.events import Event
+from server.gcpolicy import GcWatch
+from server.hub import Hub
+from server.ledger import Ledger
+from server.live import Live
+from server.startup import rebuild
+from server.usecases.close_vote import close_vote
+from server.writer import Writer
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: Engine
+    writer_engine: Engine
+    sessions: sessionmaker[Session]
+    ledger: Ledger
+    live: Live
+    writer: Writer
+    hub: Hub
+    principals: Principals
+    sign_ins: SignInGuard
+    #: the key the sign-in codes are hashed with (server/security.py), kept outside the database
+    code_key: bytes
+    gc_watch: GcWatch | None = None
+
+
+def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
+    """Everything the server holds, ready to start (runs in a thread: it does blocking I/O)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    engine = make_engine(settings.database_url)
+    writer_engine = make_engine(settings.database_url, writer=True)
+    reader_sessions = session_factory(engine)
+    writer_sessions = session_factory(writer_engine)
+    signer = signing_key.load(settings, settings.origin.split("/")[0])
+    ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions, signer)
+    with reader_sessions() as session:
+        live = rebuild(session)
+    hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
+
+    def publish(events: list[Event]) -> None:
+        if any(event.kind == "vote_opened" for event in events):
+            gcpolicy.vote_opening(rt.gc_watch)
+        loop.call_soon_threadsafe(hub.on_events, events)
+
+    writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
+                    group_max=settings.group_commit_max)
+    rt = Runtime(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub,
+                 Principals(reader_sessions, live, settings.token_cache_s),
+                 SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
+                             settings.sign_in_failures_total, settings.sign_in_window_s),
+                 security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")))
+    return rt
+
+
+async def housekeeping(rt: Runtime) -> None:
+    """Twice a second: a vote with a countdown closes itself when the time is up, and the garbage
+    collector's policy follows whether a vote is open (server/gcpolicy.py)."""
+    while True:
+        await asyncio.sleep(0.5)
+        now = datetime.now(UTC)
+        any_open = False
+        for vote in list(rt.live.votes.values()):
+            any_open = any_open or vote.state == "open"
+            if vote.state == "open" and vote.deadline is not None and vote.deadline <= now:
+                with contextlib.suppress(ServerError):
+                    await rt.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
+        if rt.gc_watch is not None:
+            gcpolicy.tick(rt.gc_watch, any_open)
+
+
+def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """The app's lifespan: build and start everything, load the demo if asked, stop in order."""
+
+    @contextlib.asynccontextmanager
+    async def run(app: FastAPI) -> AsyncIterator[None]:
+        loop = asyncio.get_running_loop()
+        rt = await loop.run_in_executor(None, build, settings, loop)
+        rt.writer.start()
+        rt.hub.start()
+        app.state.runtime = rt
+        if settings.demo:
+            from server.demo import ensure_demo
+
+            await ensure_demo(rt)
+        rt.gc_watch = gcpolicy.install()
+        chores = loop.create_task(housekeeping(rt))
+        try:
+            yield
+        finally:
+            chores.cancel()
+            gcpolicy.uninstall(rt.gc_watch)
+            rt.gc_watch = None  # a vote opened while shutting down leaves the collector alone
+            await rt.hub.stop()
+            await loop.run_in_executor(None, rt.writer.stop)
+            rt.ledger.close()
+            rt.engine.dispose()
+            rt.writer_engine.dispose()
+
+    return run

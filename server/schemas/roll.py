@@ -1,0 +1,168 @@
+"""Meetings, the roll and attendance, sign-in codes."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import UploadFile
+from pydantic import Field
+
+from server import rollfile
+from server.domain import Attendance, BodyKind, MemberStatus
+from server.schemas.base import MAX_ID, Answer, Request, absent
+
+MemberId = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class MeetingSettings(Request):
+    """The settings of the body a meeting belongs to; only these are read, anything else is refused."""
+
+    presidium_quorum: Literal["majority", "two_thirds"] = absent(
+        "Quorum of a 主席团 (`body_kind` `presidium`): a majority (default) or two thirds of its members.")
+    count_suspended_in_base: bool = absent(
+        "Whether members whose duties are suspended (暂停执行代表职务, 代表法 第六十一条) count in 实有, the base "
+        "of every majority and of the quorum (default true). They can never check in or vote.")
+
+
+class NewMeeting(Request):
+    body_kind: BodyKind
+    body_name: str = Field(min_length=1, max_length=200, description="e.g. 某某县第十八届人民代表大会.")
+    title: str = Field(min_length=1, max_length=200, description="e.g. 第三次会议.")
+    settings: MeetingSettings = Field(default_factory=MeetingSettings)
+
+
+class MeetingCreated(Answer):
+    id: int
+
+
+class MeetingListed(Answer):
+    id: int
+    title: str
+    body: BodyKind
+    closed: bool
+
+
+class AttendanceSummary(Answer):
+    members_of_record: int = Field(description="实有: active members (and suspended ones, by the setting).")
+    present: int = Field(description="实到: checked in and able to vote.")
+    on_leave: int = Field(description="请假.")
+    absent: int = Field(description="Neither present nor on leave.")
+    quorum_required: int
+    quorum_met: bool
+
+
+class CodeReissue(Answer):
+    at: str = Field(description="When (RFC 3339).")
+    reason: str = Field(description="The reason staff gave.")
+    by: str = Field(description="Who issued it (`staff:<name>`).")
+
+
+class RollMember(Answer):
+    id: int = Field(description="The member id the API uses (not the roll's 编号).")
+    code: str = Field(description="编号, as in the roll file.")
+    name: str
+    group: str = Field(description="代表团 / 代表小组.")
+    seat: str
+    status: MemberStatus
+    attendance: Attendance | None = Field(description="null: nothing recorded yet.")
+    code_reissued: CodeReissue | None = Field(
+        description="The latest sign-in code staff issued to this member in place of an earlier one (the chair "
+                    "console shows it), or null.")
+
+
+class Roll(Answer):
+    summary: AttendanceSummary
+    members: list[RollMember] = Field(description="By group, seat and code.")
+
+
+class RollUpload(Request):
+    """The multipart form of a roll import: the file alone (any other form field is refused)."""
+
+    file: UploadFile = Field(description="The roll file: CSV or XLSX (docs/roll-file.md).")
+
+
+class RollImported(Answer):
+    added: int
+    updated: int = Field(description="Members already on the roll (matched by 编号) whose row replaced them.")
+    total: int = Field(description="Members on the body's roll after the import.")
+
+
+class StatusChange(Request):
+    status: MemberStatus
+    reason: str = Field(max_length=200, description="The ground (e.g. 代表法第六十二条); required, not blank.")
+
+
+class StaffCheckIn(Request):
+    member_id: MemberId
+    reason: str = Field(min_length=1, max_length=200,
+                        description="Why staff checks the deputy in (e.g. 平板故障); the deputy must be present.")
+
+
+class CheckedIn(Answer):
+    member_id: int
+    state: Literal[Attendance.PRESENT]
+    already: bool = Field(description="True if the deputy had already checked in (nothing changed).")
+
+
+class Absence(Request):
+    member_id: MemberId
+    state: Literal[Attendance.LEAVE, Attendance.ABSENT] = Field(description="`leave` 请假 or `absent` 缺席.")
+    reason: str = Field(default="", max_length=200)
+
+
+class CodeRequest(Request):
+    member_ids: list[MemberId] | None = Field(
+        default=None, max_length=20000,
+        description="The members to issue codes to; omitted or null: every active member. Their older codes stop "
+                    "working.")
+    reason: str | None = Field(
+        default=None, max_length=200,
+        description="Required (400 `reason_required` without it) when a member already holds a code: why it is "
+                    "replaced. The old code and every token signed in with it are revoked, the deputy's sockets "
+                    "closed (4401); the reason is in the audit log (`code_reissued`), on the roll "
+                    "(`code_reissued`) and in the deputy's `me`.")
+
+
+class IssuedCode(Answer):
+    member_id: int
+    code: str = Field(description="The sign-in code (`POST /api/deputy/login`); shown only this once.")
+    name: str
+    seat: str
+    group: str
+    member_code: str = Field(description="编号.")
+
+
+def _aliases(field: str) -> str:
+    return "、".join(f"`{alias}`" for alias, target in rollfile.HEADER_ALIASES.items() if target == field)
+
+
+def _statuses() -> str:
+    by_status: dict[str, list[str]] = {}
+    for alias, status in rollfile.STATUS_ALIASES.items():
+        by_status.setdefault(status, []).append(f"`{alias}`" if alias else "empty")
+    return "; ".join(f"`{status}`: {', '.join(aliases)}" for status, aliases in by_status.items())
+
+
+ROLL_FILE = f"""Import the roll (名册) from a CSV or XLSX file, uploaded as the multipart field `file`. All or nothing:
+when any row has an error nothing is imported and the 422 answer (`roll_errors`) lists every problem by the row
+Excel shows (the header is row 1) and the column as written in the file. docs/roll-file.md has the whole format.
+
+Members are matched by 编号 within the meeting's body: a new 编号 adds a member, a known one replaces that
+member's name, group, seat and status. Refused while a vote is open (409 `vote_open`).
+
+* **Columns** (any order; case, spaces and `*` ignored; a title row may stand above the header, which is looked
+  for in the first {rollfile.HEADER_SEARCH_ROWS} non-empty rows): 编号 (required: {_aliases("code")}); 姓名
+  (required: {_aliases("name")}); 代表团 ({_aliases("group")}); 座位 ({_aliases("seat")}); 状态
+  ({_aliases("status")}). Other columns are ignored.
+* **Status values**: {_statuses()} (case and spaces ignored).
+* **Values**: trimmed (also full-width spaces and zero-width characters); 编号 and 座位 NFKC-normalised
+  (`００１` = `001`); Excel's `="001"` unwrapped; a name of CJK characters loses inner spaces. 编号 must be
+  unique and not empty, 姓名 not empty, 座位 unique when given; at most
+  {", ".join(f"{rollfile.LABELS[f]} {n}" for f, n in rollfile.MAX_LENGTH.items())} characters; no line
+  breaks or control characters.
+* **Formats**: CSV — UTF-8 (with or without BOM), GB18030/GBK, UTF-16 with BOM; comma or tab separated. XLSX —
+  the first worksheet. The content decides, not the file name (an .xlsx renamed .csv is read as XLSX); images,
+  PDF, archives and old .xls files are refused with a message saying what they are.
+* **Limits**: at most {rollfile.MAX_ROWS} members; the file at most `ROLL_FILE_MAX_BYTES` (default 20 MiB,
+  400 `file_too_large`); at most {rollfile.MAX_ERRORS} errors listed, then one row-0 line counting the rest.
+"""
