@@ -17,7 +17,7 @@ lint:
 	.venv/bin/ruff check .
 
 types:
-	.venv/bin/mypy tally audit
+	.venv/bin/mypy .
 
 bench:
 	.venv/bin/python scripts/bench_tally.py

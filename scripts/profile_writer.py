@@ -18,6 +18,7 @@ import secrets
 import sys
 import tempfile
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -57,16 +58,16 @@ def main(argv: list[str] | None = None) -> int:
         run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="profile"))
         members = sorted(rt.live.meetings[meeting_id].members)
         for start in range(0, len(members), 500):
-            writer._execute([Job(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True, sync=lambda _: None)
-                             for m in members[start:start + 500]])
+            writer._execute([Job(partial(check_in, meeting_id=meeting_id, member_id=m), groupable=True,
+                                 sync=lambda _: None) for m in members[start:start + 500]])
         item = run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "写入性能测试议案"}, by="p"))
         vote_id = run(lambda tx: open_vote.open_vote(tx, item["id"], by="profile"))["vote_id"]
 
         def ballots() -> None:
             for start in range(0, len(members), args.batch):
                 writer._execute([
-                    Job(lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
-                         groupable=True, may_refuse=False, sync=lambda _: None)
+                    Job(partial(cast_ballot, member_id=m, vote_id=vote_id, ballot_id=secrets.token_hex(16),
+                                ballot={"choice": "yes"}), groupable=True, may_refuse=False, sync=lambda _: None)
                     for m in members[start:start + args.batch]])
 
         if args.gc_freeze:

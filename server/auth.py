@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from server import security
 from server.conversation import Principal
+from server.domain import Role
 from server.errors import ServerError, Unauthorized, forbidden
 from server.live import Live
 from server.models import Token, User
@@ -69,8 +70,8 @@ class Principals:
             if row.member_id is not None:
                 meeting = self.live.meetings.get(row.meeting_id or -1)
                 if meeting is not None and row.member_id in meeting.members:
-                    name = str(meeting.members[row.member_id]["name"])
-            principal = Principal(row.role, name, member_id=row.member_id, user_id=row.user_id,
+                    name = meeting.members[row.member_id].name
+            principal = Principal(Role(row.role), name, member_id=row.member_id, user_id=row.user_id,
                                   meeting_id=row.meeting_id, credential=key)
         self._cache[key] = (principal, now + self.cache_s)
         return principal
@@ -194,7 +195,7 @@ async def caller(request: Request) -> Principal:
 Caller = Annotated[Principal, Depends(caller)]
 
 
-def needs(principal: Principal, *roles: str) -> None:
+def needs(principal: Principal, *roles: Role) -> None:
     """403 unless the principal has one of ``roles``."""
     if principal.role not in roles:
         raise forbidden()
@@ -202,4 +203,4 @@ def needs(principal: Principal, *roles: str) -> None:
 
 def who(principal: Principal) -> str:
     """How the audit log names the one who acted: ``role:name``."""
-    return f"{principal.role}:{principal.name}"
+    return f"{principal.role.value}:{principal.name}"

@@ -67,7 +67,7 @@ class Settings:
     @staticmethod
     def from_env(env: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if env is None else env
-        values: dict[str, Any] = {}
+        values: dict[str, Any] = {}  # keyword arguments of Settings, each of its field's type
         for f in fields(Settings):
             raw = env.get(f.metadata["env"])
             if raw is None or raw == "":

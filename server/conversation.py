@@ -8,27 +8,30 @@ States: ``new`` (only ``hello`` accepted) -> ``ready`` -> ``closed``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Literal
 
 from server import protocol
+from server.domain import JsonObject, MeetingId, MemberId, Role
 from server.protocol import ProtocolError
+
+State = Literal["new", "ready", "closed"]
 
 
 @dataclass(frozen=True)
 class Principal:
     """Who is on the other end, as established at sign-in."""
 
-    role: str
+    role: Role
     name: str
-    member_id: int | None = None
+    member_id: MemberId | None = None
     user_id: int | None = None
-    meeting_id: int | None = None
+    meeting_id: MeetingId | None = None
     credential: str = ""
 
 
 @dataclass(frozen=True)
 class Send:
-    message: dict[str, Any]
+    message: JsonObject
 
 
 @dataclass(frozen=True)
@@ -77,7 +80,7 @@ class Conversation:
     rate_per_second: float = 20.0
     burst: float = 40.0
     max_refusals: int = 200
-    state: str = "new"
+    state: State = "new"
     principal: Principal | None = None
     _tokens: float = field(default=-1.0)
     _last: float = 0.0
@@ -86,9 +89,13 @@ class Conversation:
     _pending_lookup: bool = False
     _flooded: int = 0
 
+    @property
+    def closed(self) -> bool:
+        return self.state == "closed"
+
     def receive(self, raw: str | bytes, now: float) -> list[Action]:
         """One frame from the terminal."""
-        if self.state == "closed":
+        if self.closed:
             return []
         if not self._take_token(now):
             # A flood is closed even if the bucket lets a frame through now and then (which resets
@@ -96,7 +103,7 @@ class Conversation:
             # been quiet long enough for the bucket to refill (docs/protocol.md "Error codes").
             self._flooded += 1
             actions = self._refuse(protocol.error("rate_limited", protocol.ERRORS["rate_limited"]))
-            if self._flooded >= self.max_refusals and self.state != "closed":
+            if self._flooded >= self.max_refusals and not self.closed:  # (``_refuse`` may have closed it)
                 self.state = "closed"
                 actions.append(Close(POLICY_VIOLATION, "rate limit exceeded"))
             return actions
@@ -127,8 +134,8 @@ class Conversation:
     def _join(self, principal: Principal) -> list[Action]:
         self.state = "ready"
         self.principal = principal
-        welcome: dict[str, Any] = {
-            "type": "welcome", "v": protocol.VERSION, "role": principal.role, "name": principal.name,
+        welcome: JsonObject = {
+            "type": "welcome", "v": protocol.VERSION, "role": principal.role.value, "name": principal.name,
             "meeting_id": principal.meeting_id, "member_id": principal.member_id,
         }
         return [Join(principal), Send(welcome), SendSnapshot()]
@@ -141,7 +148,7 @@ class Conversation:
         self._refused_in_a_row = 0
         if message.token is None:
             assert message.screen_meeting is not None
-            return self._join(Principal("screen", "大屏", meeting_id=message.screen_meeting))
+            return self._join(Principal(Role.SCREEN, Role.SCREEN.label, meeting_id=message.screen_meeting))
         self._pending_lookup = True
         return [LookUp(message.token)]
 
@@ -152,7 +159,7 @@ class Conversation:
         if isinstance(message, protocol.Sync):
             self._refused_in_a_row = 0
             return [SendSnapshot()]
-        if self.principal.role != "deputy":
+        if self.principal.role is not Role.DEPUTY:
             ref = message.ballot_id if isinstance(message, protocol.Ballot) else None
             return self._refuse(protocol.error("wrong_role", "只有代表本人可以签到和投票", ref=ref))
         self._refused_in_a_row = 0
@@ -161,7 +168,7 @@ class Conversation:
         assert isinstance(message, protocol.Ballot)
         return [SubmitBallot(message)]
 
-    def _refuse(self, error: dict[str, Any]) -> list[Action]:
+    def _refuse(self, error: JsonObject) -> list[Action]:
         self._refused_in_a_row += 1
         actions: list[Action] = [Send(error)]
         if self._refused_in_a_row >= self.max_refusals:

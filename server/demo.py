@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import random
 from functools import partial
-from typing import Any
 
 from sqlalchemy import select
 
+from server.domain import BodyKind, JsonObject, MeetingId
 from server.models import User
 from server.passwords import DEMO_ACCOUNTS
 from server.runtime import Runtime
 from server.usecases import agenda, roll, sign_in, users
+from server.writer import Tx
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "建国秀英志强丽华伟明静海燕军红霞勇敏杰娟涛超芳磊洋艳斌波辉鹏亮平刚桂英玉兰文"
@@ -37,7 +38,7 @@ def demo_roll(count: int = 60, seed: int = 20261123) -> list[dict[str, str]]:
     return rows
 
 
-def demo_items(names: list[str]) -> list[dict[str, Any]]:
+def demo_items(names: list[str]) -> list[JsonObject]:
     return [
         {"kind": "motion", "title": "关于县人民政府工作报告的决议（草案）", "definition": {}},
         {"kind": "election", "title": "选举县人民政府副县长",
@@ -67,14 +68,12 @@ async def ensure_demo(rt: Runtime) -> None:
         return
     rows = demo_roll()
 
-    def load(tx: Any) -> dict[str, Any]:
+    def load(tx: Tx) -> MeetingId:
         for username, (display, role, password) in DEMO_PASSWORDS.items():
             users.create_user(tx, username, display, role, password, by="demo")
-        meeting_id = agenda.create_meeting(tx, "congress", "某某县第十八届人民代表大会", "第三次会议", by="demo")
-        return {"meeting_id": meeting_id}
+        return agenda.create_meeting(tx, BodyKind.CONGRESS.value, "某某县第十八届人民代表大会", "第三次会议", by="demo")
 
-    created = await rt.writer.run(load)
-    meeting_id = created["meeting_id"]
+    meeting_id = await rt.writer.run(load)
     await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
     for item in demo_items([r["name"] for r in rows]):
         await rt.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))

@@ -1,16 +1,36 @@
 """The server's vocabulary: every closed set of words it stores, sends or accepts, as string enums
 whose members carry their Chinese label — the one label table of the server, the pages (served as
-``/labels.js``) and the printed reports (server/exports.py).
+``/labels.js``) and the printed reports (server/exports.py); and the ids and the one name for an
+open JSON document that the rest of the server is typed with.
 
 Labels follow 人大 practice (shared/domain.md): 赞成/反对/弃权, 出席/请假/缺席, 纸质选票, 另行选举 …
 A value is a plain string on the wire and in the database; ``Vocabulary.parse`` turns text into a
-member or ``None``.
+member or ``None``. A member *is* that string (``StrEnum``): json, orjson and RFC 8785 write it as
+its value. Put ``.value`` into an audit body all the same: audit/records.py checks some fields'
+exact type (``str``, not a subclass).
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Self
+from typing import Any, NewType, Self
+
+# -- ids ---------------------------------------------------------------------------------------
+MemberId = NewType("MemberId", int)
+"""A member of a body's roll (``members.id``)."""
+
+MeetingId = NewType("MeetingId", int)
+"""A session of a body (``meetings.id``)."""
+
+VoteId = NewType("VoteId", str)
+"""One round of voting on an item, ``v{item id}-{round no}`` (``votes.id``)."""
+
+# -- open documents ----------------------------------------------------------------------------
+JsonObject = dict[str, Any]
+"""A JSON object whose shape is not the server's to fix: a tally definition, result or ballot
+(tally's document format, README "The tally file format"), an audit record body, a receipt, a
+wire message (docs/protocol.md) or an HTTP answer. Everything else the server holds is a typed
+value (server/live.py)."""
 
 
 class Vocabulary(StrEnum):
@@ -63,6 +83,13 @@ class MemberStatus(Vocabulary):
     ACTIVE = "active", "正常"
     SUSPENDED = "suspended", "暂停执行代表职务"
     TERMINATED = "terminated", "终止代表资格"
+
+
+class MeetingState(Vocabulary):
+    """A session's state in the database (no page shows it: not in ``LABEL_TABLES``)."""
+
+    OPEN = "open", "进行中"
+    CLOSED = "closed", "已闭会"
 
 
 class Attendance(Vocabulary):

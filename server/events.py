@@ -5,17 +5,27 @@ the hub turns them into frames (server/hub.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from typing import Literal
+
+from server.domain import MeetingId, MemberId, VoteId
+
+#: ``count`` and ``attendance`` move only counts (a tick); every other kind changes the state.
+EventKind = Literal[
+    "agenda", "roll", "attendance", "count",
+    "vote_opened", "vote_closed", "vote_voided", "vote_extended", "vote_confirmed",
+]
 
 
 @dataclass(frozen=True)
 class Event:
-    """Something the terminals must hear about, published after commit."""
+    """Something the terminals must hear about, published after commit: the vote it concerns, or
+    the deputy who checked in (whose tablet is sent its view at once)."""
 
-    kind: str
-    meeting_id: int | None
-    payload: dict[str, Any] = field(default_factory=dict)
+    kind: EventKind
+    meeting_id: MeetingId | None
+    vote_id: VoteId | None = None
+    member_id: MemberId | None = None
 
 
 #: Called by the writer thread with the events of one committed batch.

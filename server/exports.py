@@ -24,7 +24,19 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from server.domain import Action, Attendance, Choice, Grade, ItemKind, Office, Outcome, RoundKind, VoteMethod, VoteState
+from server.domain import (
+    Action,
+    Attendance,
+    Choice,
+    Grade,
+    ItemKind,
+    JsonObject,
+    Office,
+    Outcome,
+    RoundKind,
+    VoteMethod,
+    VoteState,
+)
 
 BEIJING = timezone(timedelta(hours=8), "北京时间")
 
@@ -93,7 +105,7 @@ def _method(vote: Mapping[str, Any]) -> str:
     manual = result.get("manual")
     if manual:
         return f"{METHODS.get(manual, manual)}（人工录入结果）"
-    method = vote.get("method", "electronic")
+    method = vote.get("method", VoteMethod.ELECTRONIC.value)
     return METHODS.get(method, str(method))
 
 
@@ -120,9 +132,9 @@ def _kind(vote: Mapping[str, Any]) -> str:
 
 def _is_per_person(definition: Mapping[str, Any]) -> bool:
     kind = definition.get("kind")
-    if kind == "appointment":
+    if kind == ItemKind.APPOINTMENT:
         return bool(definition.get("mode", "individual") == "individual")
-    return bool(kind == "list_approval" and definition.get("mode") == "per_person")
+    return bool(kind == ItemKind.LIST_APPROVAL and definition.get("mode") == "per_person")
 
 
 # --- the counts table, by kind ----------------------------------------------------------------
@@ -156,10 +168,10 @@ def _motion_table(result: Mapping[str, Any]) -> list[Row]:
     rows: list[Row] = [["表决意见", "票数"]]
     rows += [[label, _s(counts.get(key, 0))] for key, label in CHOICES.items()]
     rows.append([NOT_VOTED, _s(counts.get("not_voted", 0))])
-    if result.get("kind") == "list_approval" and result.get("persons"):
+    if result.get("kind") == ItemKind.LIST_APPROVAL and result.get("persons"):
         rows += [[], ["名单", _names(result["persons"])]]
     details = result.get("items_detail") or []
-    if result.get("kind") == "appointment" and details:
+    if result.get("kind") == ItemKind.APPOINTMENT and details:
         rows += [[], ["被任免人", "职务", "事项"]]
         rows += [[_s(d.get("nominee")), _s(d.get("post")), ACTIONS.get(d.get("action", ""), _s(d.get("action")))]
                  for d in details]
@@ -167,7 +179,7 @@ def _motion_table(result: Mapping[str, Any]) -> list[Row]:
 
 
 def _per_person_table(result: Mapping[str, Any]) -> list[Row]:
-    appointment = result.get("kind") == "appointment"
+    appointment = result.get("kind") == ItemKind.APPOINTMENT
     details = {d.get("id"): d for d in result.get("items_detail") or []}
     header = ["姓名", *(["职务", "事项"] if appointment else []), *CHOICES.values(), NOT_VOTED, "结果"]
     rows: list[Row] = [header]
@@ -183,7 +195,7 @@ def _per_person_table(result: Mapping[str, Any]) -> list[Row]:
 
 def _candidate_status(name: str, result: Mapping[str, Any]) -> str:
     if name in (result.get("elected") or []):
-        return "列为正式候选人" if result.get("round") == "preliminary" else "当选"
+        return "列为正式候选人" if result.get("round") == RoundKind.PRELIMINARY else "当选"
     if name in (result.get("tied") or []):
         return "得票相等"
     return "未当选"
@@ -207,7 +219,7 @@ def _election_table(result: Mapping[str, Any]) -> list[Row]:
 def _election_summary(result: Mapping[str, Any]) -> list[Row]:
     if not result.get("round_valid", True):
         return [["本次选举", f"无效：{_s(result.get('reason'))}"]]
-    preliminary = result.get("round") == "preliminary"
+    preliminary = result.get("round") == RoundKind.PRELIMINARY
     elected = _names(result.get("elected") or [])
     rows: list[Row] = [["本次选举", "有效"], ["正式候选人" if preliminary else "当选", elected]]
     if result.get("tied"):
@@ -267,11 +279,11 @@ def _result_body(result: Mapping[str, Any], definition: Mapping[str, Any]) -> li
     """Attendance, the counts table and the summary lines for any kind of result."""
     kind = result.get("kind")
     rows = _attendance_rows(result)
-    if kind == "election":
+    if kind == ItemKind.ELECTION:
         rows += [[], *_ballot_rows(result), [], *_election_table(result), [], *_election_summary(result)]
-    elif kind == "project_vote":
+    elif kind == ItemKind.PROJECT_VOTE:
         rows += [[], *_ballot_rows(result), [], *_project_table(result, definition), [], *_project_summary(result)]
-    elif kind == "satisfaction":
+    elif kind == ItemKind.SATISFACTION:
         rows += [[], *_ballot_rows(result, "测评表", "份"), [], *_satisfaction_table(result)]
     else:
         per_person = isinstance(result.get("items"), list)
@@ -284,17 +296,18 @@ def _result_body(result: Mapping[str, Any], definition: Mapping[str, Any]) -> li
 
 def _short_outcome(result: Mapping[str, Any]) -> str:
     kind = result.get("kind")
-    if kind in ("election", "project_vote"):
+    if kind in (ItemKind.ELECTION, ItemKind.PROJECT_VOTE):
         if not result.get("round_valid", True):
             return f"无效：{_s(result.get('reason'))}"
-        label = "确定" if kind == "project_vote" else "正式候选人" if result.get("round") == "preliminary" else "当选"
+        preliminary = result.get("round") == RoundKind.PRELIMINARY
+        label = "确定" if kind == ItemKind.PROJECT_VOTE else "正式候选人" if preliminary else "当选"
         text = f"{label}：{_names(result.get('elected') or [])}"
         if result.get("tied"):
             text += f"；得票相等：{_names(result['tied'])}"
         if result.get("unfilled"):
             text += f"；尚缺{_s(result['unfilled'])}个"
         return text
-    if kind == "satisfaction":
+    if kind == ItemKind.SATISFACTION:
         counts = result.get("counts") or {}
         grades = (GRADES.get(e.get("outcome", ""), _s(e.get("outcome"))) for e in counts.values())
         return "；".join(f"{name}：{grade}" for name, grade in zip(counts, grades, strict=True))
@@ -304,7 +317,7 @@ def _short_outcome(result: Mapping[str, Any]) -> str:
 
 # --- the reports -------------------------------------------------------------------------------
 
-def result_sheet_rows(item: dict[str, Any], vote: dict[str, Any]) -> list[list[str]]:
+def result_sheet_rows(item: JsonObject, vote: JsonObject) -> list[list[str]]:
     """One vote's result sheet: title, method and time, then attendance, counts and announcement."""
     result = vote.get("result")
     definition = vote.get("definition") or {}
@@ -318,20 +331,20 @@ def result_sheet_rows(item: dict[str, Any], vote: dict[str, Any]) -> list[list[s
         ["轮次", _round(vote)],
         ["状态", STATES.get(state, state)],
     ]
-    if state == "voided":
+    if state == VoteState.VOIDED:
         rows.append(["宣布无效的理由", _s(vote.get("void_reason"))])
     rows.append([])
     if result is None:
-        rows.append(["表决结果", "表决尚未结束，暂无结果" if state == "open" else "无结果"])
+        rows.append(["表决结果", "表决尚未结束，暂无结果" if state == VoteState.OPEN else "无结果"])
         return rows
     rows += _result_body(result, definition)
     rows += [[], ["宣读稿", _s(result.get("announcement"))]]
-    if state == "voided":
+    if state == VoteState.VOIDED:
         rows.append(["说明", "本轮表决已宣布无效，以上结果不作为表决结果"])
     return rows
 
 
-def named_table_rows(vote: dict[str, Any], members: list[dict[str, Any]]) -> list[list[str]]:
+def named_table_rows(vote: JsonObject, members: list[JsonObject]) -> list[list[str]]:
     """记名表决: each deputy's choice, in the order ``members`` is given (pass the vote's eligible roll).
 
     Only a named vote has ``named_ballots``; asking for the table of a secret vote is a bug and
@@ -342,7 +355,7 @@ def named_table_rows(vote: dict[str, Any], members: list[dict[str, Any]]) -> lis
         raise ValueError("无记名表决不得导出记名表 (a secret vote has no named table)")
     definition = vote.get("definition") or {}
     columns: list[tuple[str | None, str]]
-    if _is_per_person(definition) and definition.get("kind") == "appointment":
+    if _is_per_person(definition) and definition.get("kind") == ItemKind.APPOINTMENT:
         columns = [
             (_s(entry.get("id") or entry.get("nominee")),
              f"{_s(entry.get('nominee'))}（{ACTIONS.get(entry.get('action', ''), _s(entry.get('action')))}）")
@@ -378,7 +391,7 @@ def _choice_label(ballot: object, key: str | None) -> str:
     return CHOICES.get(value) or GRADES.get(value) or _s(value)
 
 
-def scrutineer_report_rows(vote: dict[str, Any]) -> list[list[str]]:
+def scrutineer_report_rows(vote: JsonObject) -> list[list[str]]:
     """总监票人 report for an election (or a 民生实事 票决): ballots issued, returned, valid, void;
     every candidate's 赞成/反对/弃权; write-ins; who is elected; lines for signatures.
 
@@ -387,7 +400,7 @@ def scrutineer_report_rows(vote: dict[str, Any]) -> list[list[str]]:
     definition = vote.get("definition") or {}
     result = vote.get("result")
     kind = _kind(vote)
-    if kind not in ("election", "project_vote"):
+    if kind not in (ItemKind.ELECTION, ItemKind.PROJECT_VOTE):
         raise ValueError(f"监票报告只用于选举和民生实事项目票决 (not for {kind!r})")
     title = _s((result or {}).get("title") or definition.get("title")) or KINDS[kind]
     rows: list[Row] = [
@@ -396,12 +409,12 @@ def scrutineer_report_rows(vote: dict[str, Any]) -> list[list[str]]:
         ["投票时间（北京时间）", _period(vote)],
         ["轮次", _round(vote)],
     ]
-    if kind == "election":
+    if kind == ItemKind.ELECTION:
         office = _s(definition.get("office"))
         rows += [["职位类别", OFFICES.get(office, office)], ["应选名额", _s(definition.get("seats"))]]
     else:
         rows.append(["应确定项目数", _s(definition.get("choose"))])
-    if vote.get("state") == "voided":
+    if vote.get("state") == VoteState.VOIDED:
         rows.append(["宣布无效的理由", _s(vote.get("void_reason"))])
     rows.append([])
     if result is None:
@@ -413,7 +426,7 @@ def scrutineer_report_rows(vote: dict[str, Any]) -> list[list[str]]:
     return rows
 
 
-def participation_rows(members: list[dict[str, Any]], meetings: list[dict[str, Any]]) -> list[list[str]]:
+def participation_rows(members: list[JsonObject], meetings: list[JsonObject]) -> list[list[str]]:
     """代表履职积分: per deputy, attendance at each meeting and how many votes they cast.
 
     Reads only ``attendance``, ``votes_cast`` and ``votes_eligible`` from each member: participation,
@@ -437,7 +450,7 @@ def participation_rows(members: list[dict[str, Any]], meetings: list[dict[str, A
     return rows
 
 
-def minutes_rows(meeting: dict[str, Any], items: list[dict[str, Any]]) -> list[list[str]]:
+def minutes_rows(meeting: JsonObject, items: list[JsonObject]) -> list[list[str]]:
     """Session minutes: every item in agenda order, every round of it, and the announcement read.
 
     Each item dict carries its rounds under ``"votes"`` (vote records as for the result sheet).
@@ -456,7 +469,7 @@ def minutes_rows(meeting: dict[str, Any], items: list[dict[str, Any]]) -> list[l
             result = vote.get("result")
             state = _s(vote.get("state"))
             outcome = _short_outcome(result) if result else ""
-            if state == "voided":
+            if state == VoteState.VOIDED:
                 outcome = f"已宣布无效：{_s(vote.get('void_reason'))}"
             rows.append([*head, _round(vote), _method(vote), _period(vote), STATES.get(state, state), outcome,
                          _s((result or {}).get("announcement"))])
@@ -501,9 +514,11 @@ def to_xlsx(rows: list[list[str]], title: str) -> bytes:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.worksheet import Worksheet
 
     book = Workbook()
     sheet = book.active
+    assert isinstance(sheet, Worksheet)  # a new workbook has one worksheet
     sheet.title = sheet_title(title)
     book.properties.title = title
     book.properties.creator = "县乡人大电子表决系统"
@@ -511,8 +526,8 @@ def to_xlsx(rows: list[list[str]], title: str) -> bytes:
     table_rows = [row for row in rows if len(row) > 1] or rows
     widths: dict[int, int] = {}
     for row in table_rows:
-        for index, cell in enumerate(row, start=1):
-            widths[index] = max(widths.get(index, _MIN_COLUMN_WIDTH), _display_width(_s(cell)) + 2)
+        for index, text in enumerate(row, start=1):
+            widths[index] = max(widths.get(index, _MIN_COLUMN_WIDTH), _display_width(_s(text)) + 2)
     for index, width in widths.items():
         sheet.column_dimensions[get_column_letter(index)].width = min(width, _MAX_COLUMN_WIDTH)
     for row_index, row in enumerate(rows, start=1):
@@ -538,7 +553,9 @@ def to_xlsx(rows: list[list[str]], title: str) -> bytes:
         sheet.page_setup.orientation = sheet.ORIENTATION_LANDSCAPE
     sheet.page_setup.fitToWidth = 1
     sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    fit = sheet.sheet_properties.pageSetUpPr
+    assert fit is not None  # every worksheet has its page set-up properties
+    fit.fitToPage = True
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -27,7 +27,6 @@ from __future__ import annotations
 import gc
 import time
 from dataclasses import dataclass, field
-from typing import Any
 
 THRESHOLDS = (10_000, 10, 100)  # CPython's default is (700, 10, 10)
 #: While a vote is open: a burst of 5,000 ballots adds ~50,000 tracked objects, so no collection
@@ -47,7 +46,7 @@ class GcWatch:
     last_full_at: float = field(default_factory=time.monotonic)
     _started: float = 0.0
 
-    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
         now = time.perf_counter()
         if phase == "start":
             self._started = now

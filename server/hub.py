@@ -19,21 +19,22 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypeVar
 
 from server import protocol, queries
 from server.conversation import Principal
 from server.direct_send import DirectWriter
-from server.events import Event
+from server.domain import JsonObject, Role, VoteId, VoteMethod
+from server.events import Event, EventKind
 from server.live import Live
 
 log = logging.getLogger("server.hub")
 
 #: Events after which a deputy's whole view (``me``) is re-sent to every deputy. When a vote opens
 #: only that vote's entry changes, and it rides in the state as ``me_votes`` (:meth:`Hub._opened_variants`).
-ME_CHANGES = frozenset({"vote_voided", "roll"})
+ME_CHANGES: frozenset[EventKind] = frozenset({"vote_voided", "roll"})
 
 
 @dataclass
@@ -100,7 +101,10 @@ class Connection:
                 self.busy = False
 
 
-def _discard(index: dict[Any, set[Connection]], key: object, conn: Connection) -> None:
+K = TypeVar("K")
+
+
+def _discard(index: dict[K, set[Connection]], key: K | None, conn: Connection) -> None:
     if key is not None and key in index:
         index[key].discard(conn)
         if not index[key]:
@@ -118,6 +122,7 @@ class Hub:
         self.live = live
         self.count_interval = count_interval
         self.queue_size = queue_size
+        # Keyed by plain ids, as the routes look them up (a principal's ids are MeetingId, MemberId).
         self.by_meeting: dict[int, set[Connection]] = {}
         self.by_member: dict[int, set[Connection]] = {}
         self.by_credential: dict[str, set[Connection]] = {}
@@ -126,7 +131,7 @@ class Hub:
         self._dirty_states: set[int] = set()
         self._dirty_members: set[int] = set()
         self._me_changed: set[int] = set()
-        self._opened: list[str] = []
+        self._opened: list[VoteId] = []
         self._ticker: asyncio.Task[None] | None = None
         self._state_cache: dict[int, tuple[int, int, float, str]] = {}
         self._wake = asyncio.Event()
@@ -175,7 +180,7 @@ class Hub:
         _discard(self.by_member, principal.member_id, conn)
         _discard(self.by_credential, principal.credential or None, conn)
 
-    def send(self, conn: Connection, message: dict[str, Any]) -> None:
+    def send(self, conn: Connection, message: JsonObject) -> None:
         data = protocol.encode(message)
         conn.offer(data.decode(), data=data)
 
@@ -223,9 +228,9 @@ class Hub:
         self._dirty_members.discard(member_id)
         for conn in list(self.by_member.get(member_id, ())):
             principal = conn.principal
-            if principal is not None and principal.meeting_id in self.live.meetings:
+            if principal is not None and principal.member_id is not None and principal.meeting_id in self.live.meetings:
                 meeting = self.live.meetings[principal.meeting_id]
-                self.send(conn, queries.my_view(self.live, meeting, member_id))
+                self.send(conn, queries.my_view(self.live, meeting, principal.member_id))
 
     # -- events from the writer -------------------------------------------------------------
     def on_events(self, events: list[Event]) -> None:
@@ -235,15 +240,14 @@ class Hub:
                 continue
             if event.kind in ("count", "attendance"):
                 self._dirty_ticks.add(event.meeting_id)
-                member = event.payload.get("member_id")
-                if isinstance(member, int):  # a check-in (own or by staff): the deputy's view at once
-                    checked_in.append(member)
+                if event.member_id is not None:  # a check-in (own or by staff): the deputy's view at once
+                    checked_in.append(event.member_id)
             else:
                 self._dirty_states.add(event.meeting_id)
                 if event.kind in ME_CHANGES:
                     self._me_changed.add(event.meeting_id)
-                elif event.kind == "vote_opened" and isinstance(event.payload.get("vote_id"), str):
-                    self._opened.append(event.payload["vote_id"])
+                elif event.kind == "vote_opened" and event.vote_id is not None:
+                    self._opened.append(event.vote_id)
         for member_id in checked_in:
             self.send_me(member_id)
         self._flush_states()
@@ -272,14 +276,14 @@ class Hub:
                                            if any(c.principal and c.principal.meeting_id == meeting_id for c in conns))
         self._wake.set()
 
-    def _opened_variants(self, meeting_id: int, opened: list[str], text: str) -> dict[int, tuple[str, bytes]]:
+    def _opened_variants(self, meeting_id: int, opened: list[VoteId], text: str) -> dict[int, tuple[str, bytes]]:
         """The state that shows new votes, as each deputy's tablets get it: with ``me_votes``,
         whether the deputy may vote in them (entries to merge into their last ``me``). One frame,
         encoded once for every deputy with the same entries -- not a whole ``me`` built per deputy
         (whose receipts grow with every vote of the session), nor a second frame per tablet, which
         cost the tablets as much to take in as the state itself (docs/performance.md)."""
         votes = [v for v in (self.live.votes.get(i) for i in opened)
-                 if v is not None and v.meeting_id == meeting_id and v.method == "electronic"]
+                 if v is not None and v.meeting_id == meeting_id and v.method is VoteMethod.ELECTRONIC]
         if not votes:
             return {}
         made: dict[tuple[tuple[bool, bool], ...], tuple[str, bytes]] = {}
@@ -287,8 +291,8 @@ class Hub:
         for member_id in self.by_member:
             key = tuple((member_id in v.eligible, member_id in v.voters) for v in votes)
             if key not in made:
-                entries = {v.id: {"eligible": eligible, "voted": voted}
-                           for v, (eligible, voted) in zip(votes, key, strict=True)}
+                entries: JsonObject = {v.id: {"eligible": eligible, "voted": voted}
+                                       for v, (eligible, voted) in zip(votes, key, strict=True)}
                 variant = protocol.with_field(text, "me_votes", entries)
                 made[key] = (variant, variant.encode())
             variants[member_id] = made[key]
@@ -307,7 +311,7 @@ class Hub:
             for conn in list(self.by_meeting.get(meeting_id, ())):
                 # Tablets are not sent the live counts: only screens and the chair show them, and
                 # thousands of tablets times four ticks a second would crowd out their receipts.
-                if conn.principal is not None and conn.principal.role != "deputy":
+                if conn.principal is not None and conn.principal.role is not Role.DEPUTY:
                     conn.offer(text, data=data, replace_with=state)
         members, self._dirty_members = self._dirty_members, set()
         for member_id in members:
@@ -328,7 +332,7 @@ class Hub:
         """Close every socket signed in with one token (its holder signed out)."""
         await _close_all(list(self.by_credential.get(credential, ())), code, reason)
 
-    async def close_members(self, member_ids: list[int], code: int, reason: str) -> None:
+    async def close_members(self, member_ids: Iterable[int], code: int, reason: str) -> None:
         """Close every socket of these deputies (their sign-in was revoked)."""
         await _close_all([conn for mid in member_ids for conn in self.by_member.get(mid, ())], code, reason)
 

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit import AuditLog, Checkpoint, keys
 from audit.errors import AuditError
 from audit.logfile import RECORDS, whole_lines
+from server.domain import JsonObject
 from server.models import AuditRecord
 
 
@@ -108,10 +108,10 @@ class Ledger:
     def size(self) -> int:
         return self.log.size
 
-    def stage(self, type_: str, body: dict[str, Any], now: datetime) -> tuple[int, bytes]:
+    def stage(self, type_: str, body: JsonObject, now: datetime) -> tuple[int, bytes]:
         return self.log.append_encoded(type_, body, now)
 
-    def stage_many(self, entries: list[tuple[str, dict[str, Any]]], now: datetime) -> list[tuple[int, bytes]]:
+    def stage_many(self, entries: list[tuple[str, JsonObject]], now: datetime) -> list[tuple[int, bytes]]:
         """Stage several records with one write, in the order given."""
         return self.log.append_many_encoded(entries, now)
 
@@ -121,10 +121,10 @@ class Ledger:
     def checkpoint(self) -> Checkpoint:
         return self.log.checkpoint()
 
-    def receipt(self, seq: int, checkpoint: Checkpoint | None, *, vote_id: str) -> dict[str, Any]:
+    def receipt(self, seq: int, checkpoint: Checkpoint | None, *, vote_id: str) -> JsonObject:
         return {"vote_id": vote_id, **self.log.receipt(seq, checkpoint)}
 
-    def receipts(self, entries: list[tuple[int, str]], checkpoint: Checkpoint | None) -> list[dict[str, Any]]:
+    def receipts(self, entries: list[tuple[int, str]], checkpoint: Checkpoint | None) -> list[JsonObject]:
         """Receipts for (seq, vote id) pairs of one batch, in that order."""
         made = self.log.receipts([seq for seq, _ in entries], checkpoint)
         return [{"vote_id": vote_id, **receipt} for (_, vote_id), receipt in zip(entries, made, strict=True)]

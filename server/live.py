@@ -5,33 +5,118 @@ answer snapshots. Ballot *contents* of an open secret vote are kept as an unorde
 audit sequence number, with no voter; who voted is a separate set. The only place both meet is
 ``receipts_by_member`` — in memory only, for the duration of the vote, so a reconnecting tablet
 gets its receipt back — and it is dropped when the vote closes.
+
+Typed values throughout (server/domain.py): a :class:`Member`, an :class:`Attendance` per member,
+a vote's :class:`VoteState`, :class:`VoteMethod` and :class:`RoundKind`. What stays a
+:data:`JsonObject` is tally's (a definition, a result, a ballot), an audit receipt, or the agenda
+as the terminals are sent it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING
+
+from server.domain import (
+    Attendance,
+    BodyKind,
+    JsonObject,
+    MeetingId,
+    MemberId,
+    MemberStatus,
+    RoundKind,
+    VoteId,
+    VoteMethod,
+    VoteState,
+)
+from tally.rules import quorum
+
+if TYPE_CHECKING:
+    from server import models
+
+#: tally's word for each body: the same string (tests/server/test_domain.py holds them equal).
+TALLY_BODY: dict[BodyKind, quorum.Body] = {kind: body for body in quorum.BODIES for kind in BodyKind if kind == body}
+
+
+@dataclass(frozen=True)
+class Member:
+    """One member on the roll, as the meeting sees it (the row is server/models.py ``Member``)."""
+
+    code: str
+    name: str
+    group: str
+    seat: str
+    status: MemberStatus
+
+    @classmethod
+    def of(cls, row: models.Member) -> Member:
+        return cls(row.code, row.name, row.group_name, row.seat, MemberStatus(row.status))
+
+    def to_json(self) -> JsonObject:
+        """``{code, name, group, seat, status}``, in that order (the roll and the named table)."""
+        return {"code": self.code, "name": self.name, "group": self.group, "seat": self.seat,
+                "status": self.status.value}
+
+
+@dataclass(frozen=True)
+class AttendanceSummary:
+    """实有 / 出席 / 请假 / 缺席 and the quorum, as the roll, the state and every tick show it."""
+
+    members_of_record: int
+    present: int
+    on_leave: int
+    absent: int
+    quorum_required: int
+    quorum_met: bool
+
+    def to_json(self) -> JsonObject:
+        """The wire form (docs/protocol.md ``attendance``), fields in this order."""
+        return {
+            "members_of_record": self.members_of_record,
+            "present": self.present,
+            "on_leave": self.on_leave,
+            "absent": self.absent,
+            "quorum_required": self.quorum_required,
+            "quorum_met": self.quorum_met,
+        }
+
+
+@dataclass(frozen=True)
+class CodeReissue:
+    """A sign-in code staff issued in place of an earlier one: when, why and by whom (the chair
+    console and the deputy's tablet show it)."""
+
+    at: str
+    reason: str
+    by: str
+
+    def to_json(self) -> JsonObject:
+        return {"at": self.at, "reason": self.reason, "by": self.by}
 
 
 @dataclass
 class LiveVote:
-    id: str
+    id: VoteId
     item_id: int
-    meeting_id: int
+    meeting_id: MeetingId
     round_no: int
-    round_kind: str
-    state: str  # open | closed | voided
-    method: str
-    definition: dict[str, Any]
-    eligible: frozenset[int]
+    round_kind: RoundKind
+    state: VoteState
+    method: VoteMethod
+    #: tally's document without ballots, frozen at open (roll base, present, quorum)
+    definition: JsonObject
+    eligible: frozenset[MemberId]
     named: bool
     change_allowed: bool
     deadline: datetime | None = None
-    voters: set[int] = field(default_factory=set)
-    ballots: dict[int, dict[str, Any]] = field(default_factory=dict)
-    receipts_by_member: dict[int, dict[str, Any]] = field(default_factory=dict)
-    result: dict[str, Any] | None = None
+    voters: set[MemberId] = field(default_factory=set)
+    #: ballot documents by audit seq (no voter)
+    ballots: dict[int, JsonObject] = field(default_factory=dict)
+    #: ``{"ballot_id", "receipt"}`` per deputy, merged into their ``me`` view while the vote is open
+    receipts_by_member: dict[MemberId, JsonObject] = field(default_factory=dict)
+    #: tally's result, once counted
+    result: JsonObject | None = None
     #: hash of a tablet's ballot id -> (leaf, content hash), for idempotent resends (no voter here)
     receipt_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
     confirmations: list[str] = field(default_factory=list)
@@ -49,58 +134,59 @@ class LiveVote:
 
 @dataclass
 class LiveMeeting:
-    id: int
+    id: MeetingId
     body_id: int
-    body_kind: str
+    body_kind: BodyKind
     title: str
-    settings: dict[str, Any]
-    members: dict[int, dict[str, Any]]  # id -> {code, name, group, seat, status}
-    attendance: dict[int, str] = field(default_factory=dict)  # member id -> present | leave | absent
-    items: list[dict[str, Any]] = field(default_factory=list)  # the agenda, public fields only
-    #: member id -> {at, reason, by} of the latest code that staff issued in place of an earlier one
-    code_reissues: dict[int, dict[str, str]] = field(default_factory=dict)
+    #: the body's settings (count_suspended_in_base, presidium_quorum, …) and ``closed``
+    settings: JsonObject
+    members: dict[MemberId, Member]
+    attendance: dict[MemberId, Attendance] = field(default_factory=dict)
+    #: the agenda, public fields only, as the terminals are sent it (usecases/agenda.py ``item_view``)
+    items: list[JsonObject] = field(default_factory=list)
+    #: the latest code that staff issued to a member in place of an earlier one
+    code_reissues: dict[MemberId, CodeReissue] = field(default_factory=dict)
 
-    def counted_members(self) -> list[int]:
+    def counted_members(self) -> list[MemberId]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""
         count_suspended = bool(self.settings.get("count_suspended_in_base", True))
         return [
             mid for mid, m in self.members.items()
-            if m["status"] == "active" or (m["status"] == "suspended" and count_suspended)
+            if m.status is MemberStatus.ACTIVE or (m.status is MemberStatus.SUSPENDED and count_suspended)
         ]
 
-    def present_voters(self) -> list[int]:
+    def present_voters(self) -> list[MemberId]:
         """Checked-in members who may vote (suspended deputies cannot, 代表法 第六十一条)."""
         return sorted(
             mid for mid, state in self.attendance.items()
-            if state == "present" and self.members[mid]["status"] == "active"
+            if state is Attendance.PRESENT and self.members[mid].status is MemberStatus.ACTIVE
         )
 
-    def summary(self) -> dict[str, Any]:
-        from tally.rules import quorum
-
+    def summary(self) -> AttendanceSummary:
         counted = self.counted_members()
         members = len(counted)
         present = len(self.present_voters())
         # Only members of record can be on leave: a terminated deputy recorded on leave earlier (or a
         # suspended one, where the base leaves them out) would otherwise make ``absent`` too small.
-        leave = sum(1 for mid in counted if self.attendance.get(mid) == "leave")
+        leave = sum(1 for mid in counted if self.attendance.get(mid) is Attendance.LEAVE)
         presidium_rule = self.settings.get("presidium_quorum", "majority")
-        body = self.body_kind
-        return {
-            "members_of_record": members,
-            "present": present,
-            "on_leave": leave,
-            "absent": members - present - leave,
-            "quorum_required": quorum.required(body, members, presidium_rule),  # type: ignore[arg-type]
-            "quorum_met": quorum.is_met(body, present, members, presidium_rule),  # type: ignore[arg-type]
-        }
+        body = TALLY_BODY[self.body_kind]
+        return AttendanceSummary(
+            members_of_record=members,
+            present=present,
+            on_leave=leave,
+            absent=members - present - leave,
+            quorum_required=quorum.required(body, members, presidium_rule),
+            quorum_met=quorum.is_met(body, present, members, presidium_rule),
+        )
 
 
 @dataclass
 class Live:
+    #: keyed by plain ids: the routes look them up with their path parameters as they are
     meetings: dict[int, LiveMeeting] = field(default_factory=dict)
     votes: dict[str, LiveVote] = field(default_factory=dict)
     version: int = 0
 
     def open_votes(self, meeting_id: int) -> list[LiveVote]:
-        return [v for v in self.votes.values() if v.meeting_id == meeting_id and v.state == "open"]
+        return [v for v in self.votes.values() if v.meeting_id == meeting_id and v.state is VoteState.OPEN]

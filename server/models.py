@@ -11,7 +11,7 @@ votes keep ``named_ballots`` for the result sheet.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import (
     JSON,
@@ -28,6 +28,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from server.domain import JsonObject, MeetingId, MemberId, VoteId
+
 
 class Base(DeclarativeBase):
     pass
@@ -40,7 +42,7 @@ class Body(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(200))
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    settings: Mapped[JsonObject] = mapped_column(JSON, default=dict)
 
 
 class Member(Base):
@@ -48,7 +50,7 @@ class Member(Base):
 
     __tablename__ = "members"
     __table_args__ = (UniqueConstraint("body_id", "code"),)
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[MemberId] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(100))
@@ -66,7 +68,7 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16))
     password_hash: Mapped[str] = mapped_column(String(200))
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    member_id: Mapped[MemberId | None] = mapped_column(ForeignKey("members.id"), nullable=True)
     #: a disabled account cannot sign in; its tokens were revoked when it was disabled
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
@@ -75,7 +77,7 @@ class Meeting(Base):
     """A session (会议) of one body, e.g. 第一次会议."""
 
     __tablename__ = "meetings"
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[MeetingId] = mapped_column(Integer, primary_key=True)
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), default="open")
@@ -85,8 +87,8 @@ class Attendance(Base):
     """Per meeting and member: present (with how), leave (请假) or absent (缺席)."""
 
     __tablename__ = "attendance"
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    meeting_id: Mapped[MeetingId] = mapped_column(ForeignKey("meetings.id"), primary_key=True)
+    member_id: Mapped[MemberId] = mapped_column(ForeignKey("members.id"), primary_key=True)
     state: Mapped[str] = mapped_column(String(16))
     by_user: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     reason: Mapped[str] = mapped_column(String(200), default="")
@@ -98,8 +100,8 @@ class AccessCode(Base):
 
     __tablename__ = "access_codes"
     code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    meeting_id: Mapped[MeetingId] = mapped_column(ForeignKey("meetings.id"))
+    member_id: Mapped[MemberId] = mapped_column(ForeignKey("members.id"))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     issued_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
@@ -114,8 +116,8 @@ class Token(Base):
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     role: Mapped[str] = mapped_column(String(16))
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
-    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
-    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
+    member_id: Mapped[MemberId | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    meeting_id: Mapped[MeetingId | None] = mapped_column(ForeignKey("meetings.id"), nullable=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -125,12 +127,12 @@ class Item(Base):
 
     __tablename__ = "items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id"))
+    meeting_id: Mapped[MeetingId] = mapped_column(ForeignKey("meetings.id"))
     position: Mapped[int] = mapped_column(Integer)
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    definition: Mapped[JsonObject] = mapped_column(JSON)
+    settings: Mapped[JsonObject] = mapped_column(JSON, default=dict)
     secret: Mapped[bool] = mapped_column(Boolean, default=True)
     amends: Mapped[int | None] = mapped_column(ForeignKey("items.id"), nullable=True)
     state: Mapped[str] = mapped_column(String(16), default="pending")
@@ -141,18 +143,18 @@ class Vote(Base):
     frozen at open (roll base, present, quorum)."""
 
     __tablename__ = "votes"
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    id: Mapped[VoteId] = mapped_column(String(32), primary_key=True)
     item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
     round_no: Mapped[int] = mapped_column(Integer)
     round_kind: Mapped[str] = mapped_column(String(16))
     state: Mapped[str] = mapped_column(String(16))
     method: Mapped[str] = mapped_column(String(16), default="electronic")
-    definition: Mapped[dict[str, Any]] = mapped_column(JSON)
-    eligible: Mapped[list[int]] = mapped_column(JSON)
+    definition: Mapped[JsonObject] = mapped_column(JSON)
+    eligible: Mapped[list[MemberId]] = mapped_column(JSON)
     opened_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     deadline: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    result: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     confirmations: Mapped[list[str]] = mapped_column(JSON, default=list)
 
@@ -161,8 +163,8 @@ class VoteParticipation(Base):
     """Who has voted in one vote: a sorted set, rewritten whole, so it carries no order or time."""
 
     __tablename__ = "vote_participation"
-    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
-    voters: Mapped[list[int]] = mapped_column(JSON, default=list)
+    vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    voters: Mapped[list[MemberId]] = mapped_column(JSON, default=list)
 
 
 class BallotReceipt(Base):
@@ -170,7 +172,7 @@ class BallotReceipt(Base):
 
     __tablename__ = "ballot_receipts"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"))
+    vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"))
     leaf_index: Mapped[int] = mapped_column(Integer)
     content_hash: Mapped[str] = mapped_column(String(64))
     replaced: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -180,20 +182,20 @@ class NamedBallot(Base):
     """记名表决 only: the per-deputy table for the result sheet."""
 
     __tablename__ = "named_ballots"
-    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
-    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), primary_key=True)
-    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    member_id: Mapped[MemberId] = mapped_column(ForeignKey("members.id"), primary_key=True)
+    ballot: Mapped[JsonObject] = mapped_column(JSON)
 
 
 class PaperEntry(Base):
     """Paper-ballot entry by 计票人: each ballot keyed by two clerks; mismatches are flagged."""
 
     __tablename__ = "paper_entries"
-    vote_id: Mapped[str] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"), primary_key=True)
     ballot_no: Mapped[int] = mapped_column(Integer, primary_key=True)
     clerk_slot: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    ballot: Mapped[dict[str, Any]] = mapped_column(JSON)
+    ballot: Mapped[JsonObject] = mapped_column(JSON)
     accepted: Mapped[bool] = mapped_column(Boolean, default=False)
 
 

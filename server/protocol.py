@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import orjson
+
+from server.domain import JsonObject, MeetingId, VoteId
 
 VERSION = 1
 
@@ -40,7 +41,7 @@ class ProtocolError(Exception):
 @dataclass(frozen=True)
 class Hello:
     token: str | None
-    screen_meeting: int | None
+    screen_meeting: MeetingId | None
     version: int
 
 
@@ -51,9 +52,9 @@ class CheckIn:
 
 @dataclass(frozen=True)
 class Ballot:
-    vote_id: str
+    vote_id: VoteId
     ballot_id: str
-    ballot: dict[str, Any]
+    ballot: JsonObject
     replaces: str | None
 
 
@@ -64,13 +65,13 @@ class Sync:
 
 @dataclass(frozen=True)
 class Ping:
-    t: Any
+    t: object
 
 
 Message = Hello | CheckIn | Ballot | Sync | Ping
 
 
-def _string(data: dict[str, Any], key: str, *, required: bool = True, limit: int = 200) -> str | None:
+def _string(data: JsonObject, key: str, *, required: bool = True, limit: int = 200) -> str | None:
     value = data.get(key)
     if value is None:
         if required:
@@ -123,7 +124,8 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
         screen = data.get("screen")
         if screen is not None and (isinstance(screen, bool) or not isinstance(screen, int)):
             raise ProtocolError("invalid_field", "screen", "screen")
-        return Hello(_string(data, "token", required=screen is None, limit=200), screen, VERSION)
+        return Hello(_string(data, "token", required=screen is None, limit=200),
+                     None if screen is None else MeetingId(screen), VERSION)
     if kind == "check_in":
         return CheckIn()
     if kind == "ballot":
@@ -133,7 +135,7 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
         vote_id = _string(data, "vote_id", limit=32)
         ballot_id = _string(data, "ballot_id", limit=64)
         assert vote_id is not None and ballot_id is not None
-        return Ballot(vote_id, ballot_id, ballot, _string(data, "replaces", required=False, limit=64))
+        return Ballot(VoteId(vote_id), ballot_id, ballot, _string(data, "replaces", required=False, limit=64))
     if kind == "sync":
         return Sync()
     if kind == "ping":
@@ -141,23 +143,23 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
     raise ProtocolError("unknown_type", str(kind)[:40] if kind is not None else "")
 
 
-def encode(message: dict[str, Any]) -> bytes:
+def encode(message: JsonObject) -> bytes:
     return orjson.dumps(message)
 
 
-def dumps(message: dict[str, Any]) -> str:
+def dumps(message: JsonObject) -> str:
     return orjson.dumps(message).decode("utf-8")
 
 
-def with_field(text: str, name: str, value: Any) -> str:
-    """``text`` (an encoded JSON object) with one more member, without decoding it again."""
+def with_field(text: str, name: str, value: object) -> str:
+    """``text`` (an encoded JSON object) with one more member (any JSON value), without decoding it again."""
     assert text.endswith("}") and name.isidentifier()
-    extra = f'"{name}":{dumps(value)}'
+    extra = f'"{name}":{orjson.dumps(value).decode("utf-8")}'
     return f"{text[:-1]},{extra}}}" if text != "{}" else f"{{{extra}}}"
 
 
-def error(code: str, message: str, *, ref: str | None = None, field: str | None = None) -> dict[str, Any]:
-    out: dict[str, Any] = {"type": "error", "code": code, "message": message}
+def error(code: str, message: str, *, ref: str | None = None, field: str | None = None) -> JsonObject:
+    out: JsonObject = {"type": "error", "code": code, "message": message}
     if ref is not None:
         out["ref"] = ref
     if field is not None:

@@ -4,36 +4,41 @@
 The public state never says how anyone voted: counts of *how many* have voted, and results once
 a vote is closed (shared/domain.md "What the electronic system must show"). Reports get the plain
 dicts ``server.exports`` renders (the CSV/XLSX exports and the print pages).
+
+Everything built here is a :data:`JsonObject` on purpose: it is a wire message (docs/protocol.md),
+an HTTP answer or an export's record, built from the typed picture.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from server.domain import Attendance, JsonObject, MemberId, VoteMethod
 from server.errors import not_found
-from server.live import Live, LiveMeeting, LiveVote
+from server.live import Live, LiveMeeting, LiveVote, Member
 from server.models import Item, NamedBallot, PaperEntry, Vote
 
 if TYPE_CHECKING:
     from server.runtime import Runtime
 
-def vote_view(vote: LiveVote) -> dict[str, Any]:
+
+def vote_view(vote: LiveVote) -> JsonObject:
     return {
         "id": vote.id,
         "item_id": vote.item_id,
         "title": vote.definition.get("title", ""),
         "kind": vote.definition.get("kind"),
         "round_no": vote.round_no,
-        "round_kind": vote.round_kind,
-        "state": vote.state,
-        "method": vote.method,
+        "round_kind": vote.round_kind.value,
+        "state": vote.state.value,
+        "method": vote.method.value,
         "named": vote.named,
         "change_allowed": vote.change_allowed,
         "deadline": vote.deadline.isoformat() if vote.deadline else None,
-        "cast": vote.cast if vote.method == "electronic" else len(vote.ballots),
+        "cast": vote.cast if vote.method is VoteMethod.ELECTRONIC else len(vote.ballots),
         "expected": vote.expected,
         "definition": vote.definition,
         "result": vote.result,
@@ -41,49 +46,57 @@ def vote_view(vote: LiveVote) -> dict[str, Any]:
     }
 
 
-def public_state(live: Live, meeting: LiveMeeting, seq: int) -> dict[str, Any]:
+def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
     votes = [v for v in live.votes.values() if v.meeting_id == meeting.id]
     votes.sort(key=lambda v: (v.item_id, v.round_no))
     return {
         "type": "state",
         "seq": seq,
-        "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind},
-        "attendance": meeting.summary(),
+        "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind.value},
+        "attendance": meeting.summary().to_json(),
         "items": meeting.items,
         "votes": [vote_view(v) for v in votes],
     }
 
 
-def tick(live: Live, meeting: LiveMeeting, seq: int) -> dict[str, Any]:
+def tick(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
     return {
         "type": "tick",
         "seq": seq,
-        "attendance": meeting.summary(),
+        "attendance": meeting.summary().to_json(),
         "counts": {v.id: vote_view(v)["cast"] for v in live.open_votes(meeting.id)},
     }
 
 
-def my_view(live: Live, meeting: LiveMeeting, member_id: int) -> dict[str, Any]:
-    member = meeting.members.get(member_id, {})
-    votes: dict[str, Any] = {}
+def _member_card(member_id: MemberId, member: Member | None) -> JsonObject:
+    """Who the deputy is, as their tablet shows it (all None for one no longer on the roll)."""
+    if member is None:
+        return {"id": member_id, "name": None, "seat": None, "group": None, "status": None}
+    return {"id": member_id, "name": member.name, "seat": member.seat, "group": member.group,
+            "status": member.status.value}
+
+
+def my_view(live: Live, meeting: LiveMeeting, member_id: MemberId) -> JsonObject:
+    member = meeting.members.get(member_id)
+    votes: JsonObject = {}
     for vote in live.votes.values():
-        if vote.meeting_id != meeting.id or vote.method != "electronic":
+        if vote.meeting_id != meeting.id or vote.method is not VoteMethod.ELECTRONIC:
             continue
-        entry: dict[str, Any] = {"eligible": member_id in vote.eligible, "voted": member_id in vote.voters}
+        entry: JsonObject = {"eligible": member_id in vote.eligible, "voted": member_id in vote.voters}
         mine = vote.receipts_by_member.get(member_id)
         if mine is not None:
             entry.update(mine)
         votes[vote.id] = entry
     return {
         "type": "me",
-        "member": {"id": member_id, "name": member.get("name"), "seat": member.get("seat"),
-                   "group": member.get("group"), "status": member.get("status")},
-        "checked_in": meeting.attendance.get(member_id) == "present",
-        "code_reissued": meeting.code_reissues.get(member_id),
+        "member": _member_card(member_id, member),
+        "checked_in": meeting.attendance.get(member_id) is Attendance.PRESENT,
+        "code_reissued": _code_reissued(meeting, member_id),
         "votes": votes,
     }
 
-def vote_record(rt: Runtime, vote_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
+
+def vote_record(rt: Runtime, vote_id: str) -> tuple[JsonObject, JsonObject]:
     """(item, vote) for one vote; the vote carries the named ballots only for a named vote."""
     with rt.sessions() as session:
         vote = session.get(Vote, vote_id)
@@ -102,7 +115,7 @@ def vote_record(rt: Runtime, vote_id: str) -> tuple[dict[str, Any], dict[str, An
                  "definition": vote.definition, "result": vote.result, "named_ballots": named})
 
 
-def minutes_items(rt: Runtime, meeting: LiveMeeting) -> list[dict[str, Any]]:
+def minutes_items(rt: Runtime, meeting: LiveMeeting) -> list[JsonObject]:
     """Every agenda item of the meeting with its rounds in order, for the minutes."""
     rounds = sorted((v for v in rt.live.votes.values() if v.meeting_id == meeting.id), key=lambda v: v.round_no)
     return [{**entry, "votes": [vote_record(rt, v.id)[1] for v in rounds if v.item_id == entry["id"]]}
@@ -125,39 +138,49 @@ def vote_of(live: Live, vote_id: str) -> LiveVote:
     return vote
 
 
-def meetings_list(live: Live) -> list[dict[str, Any]]:
-    return [{"id": m.id, "title": m.title, "body": m.body_kind, "closed": bool(m.settings.get("closed"))}
+def meetings_list(live: Live) -> list[JsonObject]:
+    return [{"id": m.id, "title": m.title, "body": m.body_kind.value, "closed": bool(m.settings.get("closed"))}
             for m in live.meetings.values()]
 
 
-def roll_view(meeting: LiveMeeting) -> dict[str, Any]:
+def _attendance(meeting: LiveMeeting, member_id: MemberId) -> str | None:
+    state = meeting.attendance.get(member_id)
+    return None if state is None else state.value
+
+
+def _code_reissued(meeting: LiveMeeting, member_id: MemberId) -> JsonObject | None:
+    reissue = meeting.code_reissues.get(member_id)
+    return None if reissue is None else reissue.to_json()
+
+
+def roll_view(meeting: LiveMeeting) -> JsonObject:
     """The roll with each member's attendance, by group, seat and code, and the quorum summary."""
-    members = [{"id": mid, **m, "attendance": meeting.attendance.get(mid),
-                "code_reissued": meeting.code_reissues.get(mid)} for mid, m in meeting.members.items()]
-    members.sort(key=lambda m: (m["group"], m["seat"], m["code"]))
-    return {"summary": meeting.summary(), "members": members}
+    ordered = sorted(meeting.members.items(), key=lambda entry: (entry[1].group, entry[1].seat, entry[1].code))
+    members = [{"id": mid, **m.to_json(), "attendance": _attendance(meeting, mid),
+                "code_reissued": _code_reissued(meeting, mid)} for mid, m in ordered]
+    return {"summary": meeting.summary().to_json(), "members": members}
 
 
-def pending_view(live: Live, vote: LiveVote) -> dict[str, Any]:
+def pending_view(live: Live, vote: LiveVote) -> JsonObject:
     """Who has not voted yet: names for named votes, only a count for secret ones."""
     missing = sorted(vote.eligible - vote.voters)
-    out: dict[str, Any] = {"count": len(missing), "expected": vote.expected}
+    out: JsonObject = {"count": len(missing), "expected": vote.expected}
     if vote.named:
         members = live.meetings[vote.meeting_id].members
-        out["names"] = [members[m]["name"] for m in missing]
+        out["names"] = [members[m].name for m in missing]
     return out
 
 
-def eligible_members(live: Live, vote: LiveVote) -> list[dict[str, Any]]:
+def eligible_members(live: Live, vote: LiveVote) -> list[JsonObject]:
     """The members on a vote's roll, in id order (for the named table)."""
     meeting = live.meetings[vote.meeting_id]
-    return [{"id": mid, **meeting.members[mid]} for mid in sorted(vote.eligible)]
+    return [{"id": mid, **meeting.members[mid].to_json()} for mid in sorted(vote.eligible)]
 
 
-def participation(live: Live, meeting: LiveMeeting) -> list[dict[str, Any]]:
+def participation(live: Live, meeting: LiveMeeting) -> list[JsonObject]:
     """代表履职积分: attendance and electronic votes cast per deputy — never a choice."""
-    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method == "electronic"]
-    return [{"id": mid, **member, "attendance": {meeting.id: meeting.attendance.get(mid)},
+    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method is VoteMethod.ELECTRONIC]
+    return [{"id": mid, **member.to_json(), "attendance": {meeting.id: _attendance(meeting, mid)},
              "votes_cast": sum(1 for v in votes if mid in v.voters),
              "votes_eligible": sum(1 for v in votes if mid in v.eligible)}
             for mid, member in meeting.members.items()]

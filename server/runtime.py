@@ -24,6 +24,7 @@ from server import gcpolicy, security, signing_key
 from server.auth import Principals, SignInGuard
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
+from server.domain import VoteState
 from server.errors import ServerError
 from server.events import Event
 from server.gcpolicy import GcWatch
@@ -89,8 +90,8 @@ async def housekeeping(rt: Runtime) -> None:
         now = datetime.now(UTC)
         any_open = False
         for vote in list(rt.live.votes.values()):
-            any_open = any_open or vote.state == "open"
-            if vote.state == "open" and vote.deadline is not None and vote.deadline <= now:
+            any_open = any_open or vote.state is VoteState.OPEN
+            if vote.state is VoteState.OPEN and vote.deadline is not None and vote.deadline <= now:
                 with contextlib.suppress(ServerError):
                     await rt.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
         if rt.gc_watch is not None:

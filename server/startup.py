@@ -4,33 +4,33 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.live import Live, LiveMeeting, LiveVote
-from server.models import (
-    AccessCode,
+from server import models
+from server.domain import (
     Attendance,
-    AuditRecord,
-    BallotReceipt,
-    Body,
-    Item,
-    Meeting,
-    Member,
-    Vote,
-    VoteParticipation,
+    BodyKind,
+    JsonObject,
+    MeetingState,
+    MemberId,
+    RoundKind,
+    VoteId,
+    VoteMethod,
+    VoteState,
 )
+from server.live import CodeReissue, Live, LiveMeeting, LiveVote, Member
+from server.models import AccessCode, AuditRecord, BallotReceipt, Body, Item, Meeting, Vote, VoteParticipation
 from server.usecases.agenda import item_view
 
 
-def _ballots_of_open_votes(session: Session, open_ids: set[str]) -> dict[str, dict[int, dict[str, Any]]]:
+def _ballots_of_open_votes(session: Session, open_ids: set[VoteId]) -> dict[VoteId, dict[int, JsonObject]]:
     """Ballot contents of the open votes, by audit seq, minus withdrawn ones (no voter anywhere)."""
-    ballots: dict[str, dict[int, dict[str, Any]]] = {vote_id: {} for vote_id in open_ids}
+    ballots: dict[VoteId, dict[int, JsonObject]] = {vote_id: {} for vote_id in open_ids}
     if not open_ids:
         return ballots
-    withdrawn: list[tuple[str, int]] = []
+    withdrawn: list[tuple[VoteId, int]] = []
     for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq)):
         if b'"type":"ballot' not in row.data:
             continue
@@ -54,42 +54,41 @@ def aware(moment: datetime | None) -> datetime | None:
     return moment.replace(tzinfo=UTC)
 
 
-def reissue_note(code: AccessCode) -> dict[str, str]:
+def reissue_note(code: AccessCode) -> CodeReissue:
     """What the chair console and the deputy's tablet are told of a code issued in place of another."""
     at = aware(code.issued_at)
-    return {"at": at.isoformat() if at else "", "reason": code.reason or "", "by": code.issued_by or ""}
+    return CodeReissue(at.isoformat() if at else "", code.reason or "", code.issued_by or "")
 
 
 def rebuild(session: Session) -> Live:
     live = Live()
     bodies = {b.id: b for b in session.scalars(select(Body))}
-    members_by_body: dict[int, dict[int, dict[str, Any]]] = {}
-    for m in session.scalars(select(Member)):
-        members_by_body.setdefault(m.body_id, {})[m.id] = {
-            "code": m.code, "name": m.name, "group": m.group_name, "seat": m.seat, "status": m.status}
+    members_by_body: dict[int, dict[MemberId, Member]] = {}
+    for m in session.scalars(select(models.Member)):
+        members_by_body.setdefault(m.body_id, {})[m.id] = Member.of(m)
     for meeting in session.scalars(select(Meeting)):
         body = bodies[meeting.body_id]
         settings = dict(body.settings)
-        if meeting.state == "closed":
+        if meeting.state == MeetingState.CLOSED:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
-            meeting.id, body.id, body.kind, meeting.title, settings, members_by_body.setdefault(body.id, {}))
+            meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}))
     for code in session.scalars(select(AccessCode).where(AccessCode.revoked.is_(False), AccessCode.reason.is_not(None))
                                 .order_by(AccessCode.issued_at)):
         if code.meeting_id in live.meetings:
             live.meetings[code.meeting_id].code_reissues[code.member_id] = reissue_note(code)
-    for row in session.scalars(select(Attendance)):
+    for row in session.scalars(select(models.Attendance)):
         if row.meeting_id in live.meetings:
-            live.meetings[row.meeting_id].attendance[row.member_id] = row.state
+            live.meetings[row.meeting_id].attendance[row.member_id] = Attendance(row.state)
     items: dict[int, Item] = {}
     for item in session.scalars(select(Item).order_by(Item.meeting_id, Item.position)):
         items[item.id] = item
         live.meetings[item.meeting_id].items.append(item_view(item))
     votes = list(session.scalars(select(Vote)))
-    open_ids = {v.id for v in votes if v.state == "open"}
+    open_ids = {v.id for v in votes if v.state == VoteState.OPEN}
     ballots = _ballots_of_open_votes(session, open_ids)
     participation = {p.vote_id: p.voters for p in session.scalars(select(VoteParticipation))}
-    receipt_keys: dict[str, dict[str, tuple[int, str]]] = {vote_id: {} for vote_id in open_ids}
+    receipt_keys: dict[VoteId, dict[str, tuple[int, str]]] = {vote_id: {} for vote_id in open_ids}
     if open_ids:
         for receipt in session.scalars(select(BallotReceipt).where(BallotReceipt.vote_id.in_(open_ids))):
             receipt_keys[receipt.vote_id][receipt.key_hash] = (receipt.leaf_index, receipt.content_hash)
@@ -97,7 +96,8 @@ def rebuild(session: Session) -> Live:
         item = items[vote.item_id]
         live.votes[vote.id] = LiveVote(
             id=vote.id, item_id=vote.item_id, meeting_id=item.meeting_id, round_no=vote.round_no,
-            round_kind=vote.round_kind, state=vote.state, method=vote.method, definition=vote.definition,
+            round_kind=RoundKind(vote.round_kind), state=VoteState(vote.state), method=VoteMethod(vote.method),
+            definition=vote.definition,
             eligible=frozenset(vote.eligible), named=not item.secret,
             change_allowed=item.settings.get("change_before_close", "last") == "last",
             deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])),

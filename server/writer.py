@@ -28,8 +28,10 @@ from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from audit import Checkpoint
+from server.domain import JsonObject, MeetingId, MemberId, VoteId
 from server.errors import ServerError
-from server.events import Event
+from server.events import Event, EventKind
 from server.ledger import Ledger
 from server.live import Live
 from server.models import audit_records_table
@@ -56,17 +58,18 @@ class Tx:
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []
         self.staged: list[tuple[int, bytes]] = []
-        self.checkpoint: Any = None
+        self.checkpoint: Checkpoint | None = None
         self.finalizers: dict[str, Callable[[Tx], None]] = {}
-        self.shared: dict[str, Any] = {}
+        #: what the jobs of one batch share, by use case (cast_ballot's batch of accepted ballots)
+        self.shared: dict[str, object] = {}
 
-    def audit(self, type_: str, body: dict[str, Any]) -> int:
+    def audit(self, type_: str, body: JsonObject) -> int:
         """Stage an audit record; it becomes durable with this transaction. Returns its seq."""
         seq, data = self.ledger.stage(type_, body, self.now)
         self.staged.append((seq, data))
         return seq
 
-    def audit_many(self, entries: list[tuple[str, dict[str, Any]]]) -> list[int]:
+    def audit_many(self, entries: list[tuple[str, JsonObject]]) -> list[int]:
         """Stage several records with one write (a batch of ballots). Returns their seqs in order."""
         staged = self.ledger.stage_many(entries, self.now)
         self.staged.extend(staged)
@@ -76,8 +79,10 @@ class Tx:
         """Run ``finalize(tx)`` once after every job of the batch, before the commit."""
         self.finalizers.setdefault(key, finalize)
 
-    def publish(self, kind: str, meeting_id: int | None, **payload: Any) -> None:
-        self.events.append(Event(kind, meeting_id, payload))
+    def publish(self, kind: EventKind, meeting_id: MeetingId | None, *, vote_id: str | None = None,
+                member_id: MemberId | None = None) -> None:
+        """Tell the terminals after commit; ``member_id`` only for a check-in (server/hub.py)."""
+        self.events.append(Event(kind, meeting_id, None if vote_id is None else VoteId(vote_id), member_id))
 
     def then(self, hook: Callable[[], None]) -> None:
         self.after_commit.append(hook)

@@ -25,7 +25,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import httpx
 import pytest
@@ -81,7 +81,7 @@ def one_tls_context() -> Iterator[None]:
     of the test process in a session test. The clients made in the tests share one, made once."""
     from httpx._transports import default as transports
 
-    make = transports.create_ssl_context
+    make = transports.create_ssl_context  # type: ignore[attr-defined]  # httpx's own, imported there
     shared = make()
 
     def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
@@ -192,21 +192,20 @@ def run_lifespan(settings: Any) -> None:
         raise failures[0]
 
 
-#: argon2 as cheap as it goes. Verifying reads the parameters from the stored hash, so a server
-#: checks these in ~1 ms of CPU where the demo's own (argon2-cffi's defaults: 3 passes over 64 MiB)
-#: cost ~0.45 s on this machine -- for every staff, chair, scrutineer and auditor login of every test.
-CHEAP_ARGON2 = {"time_cost": 1, "memory_cost": 1024, "parallelism": 1}
 
 
 def cheapen_demo_passwords(database_url: str) -> None:
-    """Re-hash the demo accounts' passwords (the same passwords) with :data:`CHEAP_ARGON2`."""
+    """Re-hash the demo accounts' passwords (the same passwords) with argon2's cheapest parameters."""
     from argon2 import PasswordHasher
     from sqlalchemy import create_engine, text
 
     from server.db import normalise_url
     from server.passwords import DEMO_ACCOUNTS
 
-    hasher = PasswordHasher(**CHEAP_ARGON2)
+    # argon2 as cheap as it goes (1 pass over 1 MiB). Verifying reads the parameters from the stored
+    # hash, so a server checks these in ~1 ms of CPU where the demo's own (argon2-cffi's defaults:
+    # 3 passes over 64 MiB) cost ~0.45 s here -- at every staff, chair, scrutineer and auditor login.
+    hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.begin() as conn:
@@ -317,7 +316,7 @@ class RunningServer:
     def restart(self) -> None:
         raise NotImplementedError
 
-    def __enter__(self) -> RunningServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_exc: object) -> None:

@@ -14,12 +14,12 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 from sqlalchemy import insert, update
 
 from audit.canonical import dumps as canonical_dumps
+from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
 from server.models import BallotReceipt, NamedBallot, ballot_receipts_table, vote_participation_table
@@ -33,7 +33,7 @@ def key_of(ballot_id: str) -> str:
     return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
 
 
-def content_hash(vote_id: str, ballot: dict[str, Any]) -> str:
+def content_hash(vote_id: str, ballot: JsonObject) -> str:
     return hashlib.sha256(canonical_dumps({"vote_id": vote_id, "ballot": ballot})).hexdigest()
 
 
@@ -43,7 +43,7 @@ class Ticket:
 
     ballot_id: str
     vote_id: str
-    receipt: dict[str, Any] | None = None
+    receipt: JsonObject | None = None
     error: ServerError | None = None
     duplicate: bool = False
     replaced: str | None = None
@@ -53,8 +53,8 @@ class Ticket:
 class _Accepted:
     ticket: Ticket
     vote: LiveVote
-    member_id: int
-    ballot: dict[str, Any]
+    member_id: MemberId
+    ballot: JsonObject
     key: str
     digest: str
     seq: int = -1
@@ -64,11 +64,11 @@ class _Accepted:
 class _Batch:
     accepted: list[_Accepted] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
-    members: set[tuple[str, int]] = field(default_factory=set)
+    members: set[tuple[VoteId, MemberId]] = field(default_factory=set)
 
 
 def cast_ballot(
-    tx: Tx, member_id: int, vote_id: str, ballot_id: str, ballot: Any, replaces: str | None = None
+    tx: Tx, member_id: MemberId, vote_id: str, ballot_id: str, ballot: JsonObject, replaces: str | None = None
 ) -> Ticket:
     """Check one ballot and queue it for the batch; refusals come back as a value, not an exception."""
     ticket = Ticket(ballot_id, vote_id)
@@ -83,17 +83,24 @@ def _stored(tx: Tx, vote_id: str, key: str) -> tuple[int, str, str] | None:
     """(leaf, content hash, vote id) of a stored ballot with this key: from memory for an open
     vote, else from the database (a resend after close, or after a restart)."""
     vote = tx.live.votes.get(vote_id)
-    if vote is not None and vote.state == "open":
+    if vote is not None and vote.state is VoteState.OPEN:
         known = vote.receipt_keys.get(key)
         return None if known is None else (known[0], known[1], vote_id)
     row = tx.session.get(BallotReceipt, key)
     return None if row is None else (row.leaf_index, row.content_hash, row.vote_id)
 
 
-def _check(tx: Tx, ticket: Ticket, member_id: int, ballot: Any, replaces: str | None) -> None:
+def _batch(tx: Tx) -> _Batch:
+    """The ballots of this group commit so far."""
+    batch = tx.shared.setdefault("ballots", _Batch())
+    assert isinstance(batch, _Batch)
+    return batch
+
+
+def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, replaces: str | None) -> None:
     if not isinstance(ticket.ballot_id, str) or not 16 <= len(ticket.ballot_id) <= 64:
         raise ServerError("invalid_ballot_id", "选票编号无效（应为16至64个字符的随机编号）", field="ballot_id")
-    batch: _Batch = tx.shared.setdefault("ballots", _Batch())
+    batch = _batch(tx)
     key = key_of(ticket.ballot_id)
     if key in batch.keys:
         raise Conflict("ballot_in_progress", "同一选票正在处理，请稍候")
@@ -111,7 +118,7 @@ def _check(tx: Tx, ticket: Ticket, member_id: int, ballot: Any, replaces: str | 
         tx.then(give_receipt)
         return
     vote = open_vote(tx, ticket.vote_id)
-    if vote.method != "electronic":
+    if vote.method is not VoteMethod.ELECTRONIC:
         raise Conflict("paper_vote", "本轮为纸质选票，由计票人录入")
     if member_id not in vote.eligible:
         raise forbidden("您不在本次表决的表决人名单中（须在表决开始前签到）")
@@ -152,10 +159,10 @@ def _replace(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None) -> No
 
 def _flush(tx: Tx) -> None:
     """Shuffle, log, and write receipts and participation for the whole batch, in bulk."""
-    batch: _Batch = tx.shared["ballots"]
+    batch = _batch(tx)
     accepted = list(batch.accepted)
     _shuffle(accepted)
-    entries: list[tuple[str, dict[str, Any]]] = [
+    entries: list[tuple[str, JsonObject]] = [
         ("ballot", {"vote_id": e.vote.id, "ballot": e.ballot, "nonce": secrets.token_hex(16)}) for e in accepted
     ]
     for entry, seq in zip(accepted, tx.audit_many(entries), strict=True):
@@ -175,7 +182,7 @@ def _flush(tx: Tx) -> None:
             tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
         else:
             row.ballot = entry.ballot
-    votes: dict[str, set[int]] = {}
+    votes: dict[VoteId, set[MemberId]] = {}
     for entry in accepted:
         if entry.vote.id not in votes:  # (not setdefault: that would copy the set for every ballot)
             votes[entry.vote.id] = set(entry.vote.voters)

@@ -6,64 +6,66 @@ logged with the staff id and reason; suspended deputies (代表法 第六十一�
 
 from __future__ import annotations
 
-from server.errors import Conflict, ServerError, not_found
-from server.models import Attendance
-from server.usecases.common import meeting, member_code
+from server import models
+from server.domain import Attendance, MemberStatus
+from server.errors import Conflict, ServerError
+from server.usecases.common import meeting, member, member_code
 from server.writer import Tx
+
+#: What staff may record for a deputy who has not checked in.
+ABSENCES = (Attendance.LEAVE, Attendance.ABSENT)
 
 
 def check_in(
     tx: Tx, meeting_id: int, member_id: int, *, staff: str | None = None, reason: str = ""
 ) -> dict[str, object]:
     live = meeting(tx, meeting_id)
-    member = live.members.get(member_id)
-    if member is None:
-        raise not_found("代表")
-    if member["status"] != "active":
+    mid, deputy = member(live, member_id)
+    if deputy.status is not MemberStatus.ACTIVE:
         raise Conflict("member_not_active", "该代表已暂停执行代表职务或已终止代表资格，不能签到")
     if staff is not None and not reason.strip():
         raise ServerError("reason_required", "工作人员代为签到须说明原因（如设备故障），且代表须本人在场")
-    if live.attendance.get(member_id) == "present":
-        return {"member_id": member_id, "state": "present", "already": True}
-    row = tx.session.get(Attendance, (meeting_id, member_id))
+    if live.attendance.get(mid) is Attendance.PRESENT:
+        return {"member_id": mid, "state": Attendance.PRESENT.value, "already": True}
+    row = tx.session.get(models.Attendance, (live.id, mid))
     if row is None:
-        row = Attendance(meeting_id=meeting_id, member_id=member_id, state="present")
+        row = models.Attendance(meeting_id=live.id, member_id=mid, state=Attendance.PRESENT.value)
         tx.session.add(row)
-    row.state, row.reason, row.at = "present", reason.strip(), tx.now
+    row.state, row.reason, row.at = Attendance.PRESENT.value, reason.strip(), tx.now
     tx.audit("check_in", {
-        "meeting_id": meeting_id, "member": member_code(live, member_id),
+        "meeting_id": live.id, "member": member_code(live, mid),
         "by": f"staff:{staff}" if staff else "self", "reason": reason.strip(),
     })
 
     def apply() -> None:
-        live.attendance[member_id] = "present"
+        live.attendance[mid] = Attendance.PRESENT
 
     tx.then(apply)
-    tx.publish("attendance", meeting_id, member_id=member_id)
-    return {"member_id": member_id, "state": "present", "already": False}
+    tx.publish("attendance", live.id, member_id=mid)
+    return {"member_id": mid, "state": Attendance.PRESENT.value, "already": False}
 
 
 def set_absence(tx: Tx, meeting_id: int, member_id: int, state: str, staff: str, reason: str = "") -> None:
     """Staff records 请假 (leave, approved) or 缺席 (absent, not approved), or clears it."""
     live = meeting(tx, meeting_id)
-    if member_id not in live.members:
-        raise not_found("代表")
-    if state not in ("leave", "absent"):
+    mid, _ = member(live, member_id)
+    absence = Attendance.parse(state)
+    if absence not in ABSENCES:
         raise ServerError("invalid_state", "缺勤状态只能是请假（leave）或缺席（absent）", field="state")
-    if live.attendance.get(member_id) == "present":
+    if live.attendance.get(mid) is Attendance.PRESENT:
         raise Conflict("already_present", "该代表已签到，不能登记为请假或缺席")
-    row = tx.session.get(Attendance, (meeting_id, member_id))
+    row = tx.session.get(models.Attendance, (live.id, mid))
     if row is None:
-        row = Attendance(meeting_id=meeting_id, member_id=member_id, state=state)
+        row = models.Attendance(meeting_id=live.id, member_id=mid, state=absence.value)
         tx.session.add(row)
-    row.state, row.reason, row.at = state, reason, tx.now
+    row.state, row.reason, row.at = absence.value, reason, tx.now
     tx.audit("attendance", {
-        "meeting_id": meeting_id, "member": member_code(live, member_id), "state": state,
+        "meeting_id": live.id, "member": member_code(live, mid), "state": absence.value,
         "by": f"staff:{staff}", "reason": reason,
     })
 
     def apply() -> None:
-        live.attendance[member_id] = state
+        live.attendance[mid] = absence
 
     tx.then(apply)
-    tx.publish("attendance", meeting_id)
+    tx.publish("attendance", live.id)

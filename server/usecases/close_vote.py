@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain import VoteState
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
@@ -38,7 +39,7 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
     tx.audit("result", {"vote_id": vote_id, "result": result})
 
     def apply() -> None:
-        live_vote.state = "closed"
+        live_vote.state = VoteState.CLOSED
         live_vote.result = result
         live_vote.receipts_by_member.clear()
 

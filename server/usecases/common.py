@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
+from server.domain import JsonObject, MemberId, VoteState
 from server.errors import Conflict, ServerError, not_found
-from server.live import LiveMeeting, LiveVote
+from server.live import LiveMeeting, LiveVote, Member
 from server.models import Vote
 from server.writer import Tx
 from tally import MalformedInput, StatutoryViolation, count_document
@@ -19,6 +18,7 @@ def previous_rounds(tx: Tx, item_id: int) -> list[Vote]:
 
 
 def meeting(tx: Tx, meeting_id: int) -> LiveMeeting:
+    """The meeting, or 404 (ids from a request are plain numbers; the meeting's are typed)."""
     found = tx.live.meetings.get(meeting_id)
     if found is None:
         raise not_found("会议")
@@ -34,18 +34,27 @@ def vote(tx: Tx, vote_id: str) -> LiveVote:
 
 def open_vote(tx: Tx, vote_id: str) -> LiveVote:
     found = vote(tx, vote_id)
-    if found.state != "open":
+    if found.state is not VoteState.OPEN:
         raise Conflict("vote_not_open", "该项表决未在进行中（已结束或已宣布无效），不能投票")
     if found.deadline is not None and tx.now >= found.deadline:
         raise Conflict("vote_deadline_passed", "表决时间已到，不能再投票")
     return found
 
 
-def member_code(meeting_live: LiveMeeting, member_id: int) -> str:
-    return str(meeting_live.members[member_id]["code"])
+def member(meeting_live: LiveMeeting, member_id: int) -> tuple[MemberId, Member]:
+    """A member on the meeting's roll by a number from a request, or 404."""
+    mid = MemberId(member_id)
+    found = meeting_live.members.get(mid)
+    if found is None:
+        raise not_found("代表")
+    return mid, found
 
 
-def check_definition(doc: dict[str, Any]) -> None:
+def member_code(meeting_live: LiveMeeting, member_id: MemberId) -> str:
+    return meeting_live.members[member_id].code
+
+
+def check_definition(doc: JsonObject) -> None:
     """Ask tally whether a definition is lawful and well-formed (no ballots needed)."""
     try:
         count_document({**doc, "ballots": []})
@@ -55,7 +64,7 @@ def check_definition(doc: dict[str, Any]) -> None:
         raise ServerError("invalid_definition", f"议题定义有误：{error.message}", field=error.field) from error
 
 
-def check_ballot(definition: dict[str, Any], ballot: Any) -> None:
+def check_ballot(definition: JsonObject, ballot: object) -> None:
     """A ballot must fit the item's definition (void over-votes are allowed: the deputy insisted)."""
     if not isinstance(ballot, dict):
         raise ServerError("invalid_ballot", "选票格式错误", field="ballot")

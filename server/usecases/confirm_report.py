@@ -6,6 +6,7 @@ Each scrutineer's confirmation is recorded once, with the figures they confirmed
 
 from __future__ import annotations
 
+from server.domain import ItemKind, VoteState
 from server.errors import Conflict, ServerError
 from server.models import Vote
 from server.usecases.common import vote as get_vote
@@ -14,9 +15,9 @@ from server.writer import Tx
 
 def confirm_report(tx: Tx, vote_id: str, scrutineer: str) -> list[str]:
     live_vote = get_vote(tx, vote_id)
-    if live_vote.definition.get("kind") not in ("election", "project_vote"):
+    if live_vote.definition.get("kind") not in (ItemKind.ELECTION, ItemKind.PROJECT_VOTE):
         raise ServerError("not_election", "只有选举和民生实事项目票决有计票结果报告")
-    if live_vote.state != "closed" or live_vote.result is None:
+    if live_vote.state is not VoteState.CLOSED or live_vote.result is None:
         raise Conflict("vote_not_closed", "投票结束并计票后才能确认计票结果报告")
     row = tx.session.get(Vote, vote_id)
     assert row is not None

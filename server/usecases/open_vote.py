@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from server.domain import RoundKind, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
@@ -89,10 +90,10 @@ def open_vote(
     if item.state == "done" and round_kind in ("first",):
         raise Conflict("already_decided", "该议题已表决完毕")
     summary = live.summary()
-    if not summary["quorum_met"]:
+    if not summary.quorum_met:
         raise Conflict(
             "no_quorum",
-            f"出席人数不足法定人数（实到{summary['present']}人，需{summary['quorum_required']}人），不能开始表决",
+            f"出席人数不足法定人数（实到{summary.present}人，需{summary.quorum_required}人），不能开始表决",
         )
     _check_order(tx, item)
     rounds = previous_rounds(tx, item_id)
@@ -102,8 +103,8 @@ def open_vote(
     definition: dict[str, Any] = {
         "kind": item.kind,
         "title": item.title,
-        "body": live.body_kind,
-        "members_of_record": summary["members_of_record"],
+        "body": live.body_kind.value,
+        "members_of_record": summary.members_of_record,
         "present": present,
         **({"presidium_quorum": live.settings["presidium_quorum"]} if "presidium_quorum" in live.settings else {}),
         **item.definition,
@@ -138,9 +139,9 @@ def open_vote(
 
     def apply() -> None:
         tx.live.votes[vote_id] = LiveVote(
-            id=vote_id, item_id=item_id, meeting_id=item.meeting_id, round_no=round_no, round_kind=round_kind,
-            state="open", method=method, definition=definition, eligible=frozenset(eligible), named=named,
-            change_allowed=change_allowed, deadline=deadline,
+            id=VoteId(vote_id), item_id=item_id, meeting_id=item.meeting_id, round_no=round_no,
+            round_kind=RoundKind(round_kind), state=VoteState.OPEN, method=VoteMethod(method), definition=definition,
+            eligible=frozenset(eligible), named=named, change_allowed=change_allowed, deadline=deadline,
         )
 
     tx.then(apply)

@@ -6,20 +6,21 @@ key each ballot; mismatches flagged)").
 from __future__ import annotations
 
 import secrets
-from typing import Any
 
 from sqlalchemy import select
 
 from audit.canonical import dumps as canonical_dumps
+from server.domain import JsonObject, VoteMethod
 from server.errors import Conflict, ServerError
 from server.models import PaperEntry
 from server.usecases.common import check_ballot, open_vote
 from server.writer import Tx
 
 
-def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: Any, user_id: int) -> dict[str, Any]:
+def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: JsonObject,
+                       user_id: int) -> JsonObject:
     live_vote = open_vote(tx, vote_id)
-    if live_vote.method != "paper":
+    if live_vote.method is not VoteMethod.PAPER:
         raise Conflict("not_paper", "本轮为电子表决，不能录入纸质选票")
     if slot not in (1, 2):
         raise ServerError("invalid_slot", "录入序号只能是第1人或第2人", field="slot")

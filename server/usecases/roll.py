@@ -6,35 +6,30 @@ office; terminated deputies (代表法 第六十二条) are out; suspended ones 
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import select
 
-from server.domain import MemberStatus
+from server import models
+from server.domain import Attendance, MemberId, MemberStatus
 from server.errors import Conflict, ServerError, not_found
-from server.models import Member
+from server.live import Member
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
-
-
-def _member_dict(member: Member) -> dict[str, Any]:
-    return {"code": member.code, "name": member.name, "group": member.group_name, "seat": member.seat,
-            "status": member.status}
 
 
 def import_roll(tx: Tx, meeting_id: int, rows: list[dict[str, str]], by: str) -> dict[str, int]:
     """Add new members and update existing ones (matched by code) from parsed, error-free rows."""
     live = live_meeting(tx, meeting_id)
-    if tx.live.open_votes(meeting_id):
+    if tx.live.open_votes(live.id):
         raise Conflict("vote_open", "表决进行中不能导入名册")
-    existing = {m.code: m for m in tx.session.scalars(select(Member).where(Member.body_id == live.body_id))}
+    existing = {m.code: m for m in tx.session.scalars(
+        select(models.Member).where(models.Member.body_id == live.body_id))}
     added = updated = 0
-    changed: dict[int, dict[str, Any]] = {}
+    changed: dict[MemberId, Member] = {}
     for row in rows:
         member = existing.get(row["code"])
         if member is None:
-            member = Member(body_id=live.body_id, code=row["code"], name=row["name"], group_name=row["group"],
-                            seat=row["seat"], status=row["status"])
+            member = models.Member(body_id=live.body_id, code=row["code"], name=row["name"], group_name=row["group"],
+                                   seat=row["seat"], status=row["status"])
             tx.session.add(member)
             added += 1
         else:
@@ -42,10 +37,10 @@ def import_roll(tx: Tx, meeting_id: int, rows: list[dict[str, str]], by: str) ->
                 row["name"], row["group"], row["seat"], row["status"])
             updated += 1
     tx.session.flush()
-    for member in tx.session.scalars(select(Member).where(Member.body_id == live.body_id)):
-        changed[member.id] = _member_dict(member)
-    tx.audit("roll_loaded", {"meeting_id": meeting_id, "added": added, "updated": updated,
-                             "members": [{"code": m["code"], "name": m["name"], "status": m["status"]}
+    for member in tx.session.scalars(select(models.Member).where(models.Member.body_id == live.body_id)):
+        changed[member.id] = Member.of(member)
+    tx.audit("roll_loaded", {"meeting_id": live.id, "added": added, "updated": updated,
+                             "members": [{"code": m.code, "name": m.name, "status": m.status.value}
                                          for m in changed.values()], "by": by})
 
     def apply() -> None:
@@ -55,29 +50,31 @@ def import_roll(tx: Tx, meeting_id: int, rows: list[dict[str, str]], by: str) ->
                     meeting.members[mid] = data
 
     tx.then(apply)
-    tx.publish("roll", meeting_id)
+    tx.publish("roll", live.id)
     return {"added": added, "updated": updated, "total": len(changed)}
 
 
 def set_status(tx: Tx, meeting_id: int, member_id: int, status: str, reason: str, by: str) -> None:
     live = live_meeting(tx, meeting_id)
-    member = tx.session.get(Member, member_id)
+    member = tx.session.get(models.Member, member_id)
     if member is None or member.body_id != live.body_id:
         raise not_found("代表")
-    if MemberStatus.parse(status) is None:
+    new_status = MemberStatus.parse(status)
+    if new_status is None:
         raise ServerError("invalid_status", "状态应为：" + MemberStatus.listed(), field="status")
     if not reason.strip():
         raise ServerError("reason_required", "变更代表状态须注明依据", field="reason")
-    member.status = status
-    tx.audit("member_status", {"member": member.code, "status": status, "reason": reason.strip(), "by": by})
-    data = _member_dict(member)
+    member.status = new_status.value
+    tx.audit("member_status", {"member": member.code, "status": new_status.value, "reason": reason.strip(), "by": by})
+    mid, data = member.id, Member.of(member)
 
     def apply() -> None:
         for meeting in tx.live.meetings.values():
             if meeting.body_id == live.body_id:
-                meeting.members[member_id] = data
-                if status != "active" and meeting.attendance.get(member_id) == "present":
-                    meeting.attendance[member_id] = "absent" if status == "terminated" else "present"
+                meeting.members[mid] = data
+                if new_status is not MemberStatus.ACTIVE and meeting.attendance.get(mid) is Attendance.PRESENT:
+                    meeting.attendance[mid] = (
+                        Attendance.ABSENT if new_status is MemberStatus.TERMINATED else Attendance.PRESENT)
 
     tx.then(apply)
-    tx.publish("roll", meeting_id)
+    tx.publish("roll", live.id)

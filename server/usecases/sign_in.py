@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session
 
 from server import security
 from server.conversation import Principal
+from server.domain import MeetingState, MemberId, MemberStatus, Role
 from server.errors import ServerError, Unauthorized
+from server.live import CodeReissue
 from server.models import AccessCode, Meeting, Member, Token, User
 from server.startup import reissue_note
 from server.usecases.common import meeting as live_meeting
@@ -23,7 +25,7 @@ _DUMMY_HASH = security.hash_password("not a password of anyone")
 def _issue(tx: Tx, principal: Principal, hours: int) -> str:
     token = security.new_token()
     tx.session.add(Token(
-        token_hash=security.digest(token), role=principal.role, user_id=principal.user_id,
+        token_hash=security.digest(token), role=principal.role.value, user_id=principal.user_id,
         member_id=principal.member_id, meeting_id=principal.meeting_id,
         expires_at=tx.now + timedelta(hours=hours),
     ))
@@ -46,8 +48,9 @@ def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str,
         raise Unauthorized("bad_credentials", "用户名或密码错误")
     if user.disabled:
         raise ServerError("account_disabled", "该账号已停用，请与会务工作人员联系", status=403)
-    meeting_id = tx.session.scalar(select(Meeting.id).where(Meeting.state == "open").order_by(Meeting.id.desc()))
-    principal = Principal(user.role, user.display_name, user_id=user.id, meeting_id=meeting_id)
+    meeting_id = tx.session.scalar(
+        select(Meeting.id).where(Meeting.state == MeetingState.OPEN.value).order_by(Meeting.id.desc()))
+    principal = Principal(Role(user.role), user.display_name, user_id=user.id, meeting_id=meeting_id)
     token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": user.role, "user": user.username})
     return token, principal
@@ -59,11 +62,11 @@ def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> t
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
     meeting = tx.session.get(Meeting, row.meeting_id)
     member = tx.session.get(Member, row.member_id)
-    if meeting is None or member is None or meeting.state != "open":
+    if meeting is None or member is None or meeting.state != MeetingState.OPEN:
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
-    principal = Principal("deputy", member.name, member_id=member.id, meeting_id=meeting.id)
+    principal = Principal(Role.DEPUTY, member.name, member_id=member.id, meeting_id=meeting.id)
     token = _issue(tx, principal, token_hours)
-    tx.audit("sign_in", {"role": "deputy", "member": member.code, "meeting_id": meeting.id})
+    tx.audit("sign_in", {"role": Role.DEPUTY.value, "member": member.code, "meeting_id": meeting.id})
     return token, principal
 
 
@@ -73,7 +76,7 @@ class IssuedCodes:
     replaced: those members' tokens are revoked, and their sockets must be closed."""
 
     codes: list[dict[str, object]]
-    reissued: list[int]
+    reissued: list[MemberId]
 
 
 def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, *, code_key: bytes,
@@ -85,8 +88,8 @@ def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, 
     revoked, and the re-issue is in the audit log and shown on the chair console and on the
     deputy's tablet (``code_reissued``)."""
     live = live_meeting(tx, meeting_id)
-    targets = member_ids if member_ids is not None else sorted(
-        mid for mid, m in live.members.items() if m["status"] == "active")
+    targets = [MemberId(mid) for mid in member_ids] if member_ids is not None else sorted(
+        mid for mid, m in live.members.items() if m.status is MemberStatus.ACTIVE)
     for mid in targets:
         if mid not in live.members:
             raise ServerError("unknown_member", f"代表编号 {mid} 不在名册中", field="member_ids")
@@ -104,7 +107,7 @@ def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, 
                 Token.meeting_id == meeting_id, Token.member_id.in_(reissued), Token.revoked.is_(False))):
             token.revoked = True
     again = set(reissued)
-    notes: dict[int, dict[str, str]] = {}
+    notes: dict[MemberId, CodeReissue] = {}
     issued: list[dict[str, object]] = []
     for mid in targets:
         code = security.new_code()
@@ -112,16 +115,16 @@ def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, 
                          issued_at=tx.now, issued_by=by, reason=why if mid in again else None)
         tx.session.add(row)
         member = live.members[mid]
-        issued.append({"member_id": mid, "code": code, "name": member["name"], "seat": member["seat"],
-                       "group": member["group"], "member_code": member["code"]})
+        issued.append({"member_id": mid, "code": code, "name": member.name, "seat": member.seat,
+                       "group": member.group, "member_code": member.code})
         if mid in again:
-            tx.audit("code_reissued", {"meeting_id": meeting_id, "member": member["code"], "reason": why, "by": by})
+            tx.audit("code_reissued", {"meeting_id": meeting_id, "member": member.code, "reason": why, "by": by})
             notes[mid] = reissue_note(row)
     tx.audit("codes_issued", {"meeting_id": meeting_id, "count": len(issued), "by": by})
     if notes:
         tx.then(lambda: live.code_reissues.update(notes))
     if reissued:
-        tx.publish("roll", meeting_id)  # the chair console shows the re-issue; tablets get their view again
+        tx.publish("roll", live.id)  # the chair console shows the re-issue; tablets get their view again
     return IssuedCodes(issued, reissued)
 
 

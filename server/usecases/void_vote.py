@@ -8,7 +8,7 @@ the log.
 
 from __future__ import annotations
 
-from server.domain import VoidGround
+from server.domain import ItemState, Outcome, VoidGround, VoteState
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
@@ -18,7 +18,7 @@ from server.writer import Tx
 
 def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -> None:
     live_vote = get_vote(tx, vote_id)
-    if live_vote.state == "voided":
+    if live_vote.state is VoteState.VOIDED:
         raise Conflict("already_voided", "该项表决已被宣布无效")
     parsed = VoidGround.parse(ground)
     if parsed is None:
@@ -26,19 +26,20 @@ def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -
     if not reason.strip():
         raise ServerError("reason_required", "宣布表决无效须说明具体理由", field="reason")
     result = live_vote.result or {}
-    counted_invalid = result.get("outcome") == "invalid" or result.get("round_valid") is False
-    if ground in ("excess_ballots", "no_quorum") and live_vote.state == "closed" and not counted_invalid:
+    counted_invalid = result.get("outcome") == Outcome.INVALID or result.get("round_valid") is False
+    if parsed in (VoidGround.EXCESS_BALLOTS, VoidGround.NO_QUORUM) and live_vote.state is VoteState.CLOSED \
+            and not counted_invalid:
         raise Conflict("result_valid", "计票结果有效，不能以此理由宣布无效；有效的未通过结果为最终结果")
     row = tx.session.get(Vote, vote_id)
     item = tx.session.get(Item, live_vote.item_id)
     assert row is not None and item is not None
-    row.state, row.void_reason = "voided", f"{parsed.label}：{reason.strip()}"
+    row.state, row.void_reason = VoteState.VOIDED.value, f"{parsed.label}：{reason.strip()}"
     row.closed_at = row.closed_at or tx.now
-    item.state = "pending"
+    item.state = ItemState.PENDING.value
     tx.audit("vote_voided", {"vote_id": vote_id, "reason": row.void_reason, "by": by})
 
     def apply() -> None:
-        live_vote.state = "voided"
+        live_vote.state = VoteState.VOIDED
         live_vote.receipts_by_member.clear()
 
     tx.then(apply)

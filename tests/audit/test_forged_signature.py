@@ -10,6 +10,7 @@ import pytest
 
 from audit import canonical, keys, verify_export
 from audit.checkpoint import sign_checkpoint
+from audit.errors import KeyFormatError
 from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 from tests.audit.audit_helpers import ORIGIN, build_export, read_lines, signer
 
@@ -67,7 +68,7 @@ def test_a_whole_log_forged_with_another_key_fails_against_the_published_key(tmp
 
 def test_a_malformed_trusted_key_is_a_usage_error(tmp_path: Path) -> None:
     out = build_export(tmp_path)
-    with pytest.raises(keys.KeyFormatError):
+    with pytest.raises(KeyFormatError):
         verify_export(out, trusted_vkey="not a key")
 
 

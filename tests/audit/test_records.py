@@ -99,7 +99,7 @@ def test_the_ballot_cache_is_bounded() -> None:
     assert len(records._KNOWN_CANONICAL_BALLOTS) <= records._CACHE_LIMIT
 
 
-GOOD = {
+GOOD: dict[str, dict[str, object]] = {
     RecordType.LOG_OPENED: {"origin": "o", "vkey": "k"},
     RecordType.LOG_RECOVERED: {"file": "records.jsonl", "truncated_bytes": 3, "sha256": "ab"},
     RecordType.VOTE_OPENED: {"vote_id": "v", "definition": {"kind": "motion"}},

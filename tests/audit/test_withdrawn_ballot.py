@@ -9,15 +9,15 @@ from pathlib import Path
 import tally
 from audit import verify_export
 from audit.records import RecordType
-from tests.audit.audit_helpers import DEFINITION, ballot, build_export
+from tests.audit.audit_helpers import DEFINITION, Entry, ballot, build_export
 
 
-def _entries(withdraw: int, *, after_close: bool = False) -> list[tuple[str, dict[str, object]]]:
+def _entries(withdraw: int, *, after_close: bool = False) -> list[Entry]:
     # seq 0 is log_opened; vote_opened is seq 1, the first ballot seq 2.
     counted = [{"choice": "yes"}] * 17 + [{"choice": "no"}]
     result = tally.count_document(dict(DEFINITION, ballots=counted))
     withdrawal = (RecordType.BALLOT_WITHDRAWN, {"vote_id": "v1", "seq": withdraw})
-    entries: list[tuple[str, dict[str, object]]] = [
+    entries: list[Entry] = [
         (RecordType.VOTE_OPENED, {"vote_id": "v1", "definition": DEFINITION}),
         ballot("v1", "no"),  # seq 2: replaced below
         *(ballot("v1", "yes") for _ in range(17)),

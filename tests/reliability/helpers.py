@@ -102,8 +102,8 @@ def read_stored(database_url: str, vote_id: str) -> Stored:
     try:
         with engine.connect() as conn:
             rows = conn.execute(text("SELECT seq, data FROM audit_records ORDER BY seq")).all()
-            receipts = dict(conn.execute(text("SELECT key_hash, leaf_index FROM ballot_receipts WHERE vote_id = :v"),
-                                         {"v": vote_id}).all())
+            receipts: dict[str, int] = dict(conn.execute(text(
+                "SELECT key_hash, leaf_index FROM ballot_receipts WHERE vote_id = :v"), {"v": vote_id}).all())
             voters = conn.execute(text("SELECT voters FROM vote_participation WHERE vote_id = :v"),
                                   {"v": vote_id}).scalar_one()
     finally:

@@ -35,6 +35,7 @@ from server.conversation import (
     SubmitBallot,
     SubmitCheckIn,
 )
+from server.domain import MeetingId, MemberId, Role
 
 #: Every code docs/protocol.md lists for the protocol layer.
 PROTOCOL_CODES = set(protocol.ERRORS)
@@ -144,12 +145,14 @@ def test_a_lone_surrogate_or_a_boolean_version_is_refused_not_a_crash() -> None:
         raise AssertionError('"v": true was taken for version 1')
 
 
+MEETING = MeetingId(1)
 PRINCIPALS = st.one_of(
     st.none(),
-    st.builds(lambda m: Principal("deputy", "代表", member_id=m, meeting_id=1, credential=f"c{m}"), st.integers(1, 9)),
-    st.sampled_from([Principal("chair", "主持人", user_id=1, meeting_id=1, credential="chair"),
-                     Principal("staff", "工作人员", user_id=2, meeting_id=1, credential="staff"),
-                     Principal("auditor", "审计", user_id=3, meeting_id=1, credential="auditor")]),
+    st.builds(lambda m: Principal(Role.DEPUTY, "代表", member_id=MemberId(m), meeting_id=MEETING, credential=f"c{m}"),
+              st.integers(1, 9)),
+    st.sampled_from([Principal(Role.CHAIR, "主持人", user_id=1, meeting_id=MEETING, credential="chair"),
+                     Principal(Role.STAFF, "工作人员", user_id=2, meeting_id=MEETING, credential="staff"),
+                     Principal(Role.AUDITOR, "审计", user_id=3, meeting_id=MEETING, credential="auditor")]),
 )
 steps = st.lists(st.tuples(frames, st.floats(min_value=0, max_value=0.2), PRINCIPALS), min_size=1, max_size=12)
 
@@ -217,7 +220,7 @@ def test_a_ballot_flood_from_a_signed_in_deputy_is_rate_limited_then_closed() ->
     """Out-of-order and flooding, deterministic: 10,000 frames in one simulated second."""
     conv = Conversation(max_bytes=64 * 1024, rate_per_second=50, burst=100, max_refusals=200)
     assert _kinds(conv.receive('{"type":"hello","v":1,"token":"t"}', 0.0)) == {LookUp}
-    conv.signed_in(Principal("deputy", "代表", member_id=1, meeting_id=1, credential="c"))
+    conv.signed_in(Principal(Role.DEPUTY, "代表", member_id=MemberId(1), meeting_id=MEETING, credential="c"))
     submitted = refused = 0
     closed_at = None
     for i in range(10_000):

@@ -51,13 +51,14 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
     heard_by_a: list[str] = []
 
     async def run() -> dict[str, Any]:
-        clients = await s.connect(40)
+        clients: list[TerminalClient] = await s.connect(40)  # the Python client, as a tablet
         a, b, c = clients[:3]
         original = a.on_message
         a.on_message = lambda m: heard_by_a.append(json.dumps(m, ensure_ascii=False))
         assert original is None
         vote_id = s.open(s.item("决议")["id"])
         await s.wait_open(vote_id, clients[:3])
+        assert b.me is not None and c.me is not None
         b_id, c_id = b.me["member"]["id"], c.me["member"]["id"]
         b_code = next(x["member_code"] for x in s.codes if x["member_id"] == b_id)
         # A forges B as the voter in every way a frame could carry it: ignored, A votes as A.
@@ -68,7 +69,7 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         assert a.me is not None
         # The server's own view of A (a receipt is the answer to a ballot; no `me` follows it).
         await a._send({"type": "sync"})
-        await a.wait_for(lambda cl: cl.me["votes"].get(vote_id, {}).get("voted"))
+        await a.wait_for(lambda cl: cl.me is not None and cl.me["votes"].get(vote_id, {}).get("voted"))
         await b.wait_for(lambda cl: cl.me is not None and vote_id in cl.me["votes"])
         assert b.me["votes"][vote_id]["voted"] is False  # B untouched
         # A again, "as B": A has voted, so this is a change without the previous ballot id.
@@ -86,10 +87,10 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         assert http_c["receipt"]["index"] >= 0 and http_c["duplicate"] is False
         await b._send({"type": "sync"})
         await asyncio.sleep(0.3)
-        assert b.me["votes"][vote_id]["voted"] is False
+        assert b.me is not None and b.me["votes"][vote_id]["voted"] is False
         b_receipt = await b.vote(vote_id, {"choice": "yes"})
         await a._send({"type": "sync"})
-        await a.wait_for(lambda cl: cl.me["votes"].get(vote_id, {}).get("ballot_id") == "a" * 32)
+        await a.wait_for(lambda cl: cl.me is not None and cl.me["votes"].get(vote_id, {}).get("ballot_id") == "a" * 32)
         await asyncio.sleep(0.6)  # let ticks and me snapshots after B's ballot reach A
         stored = read_stored(server.database_url, vote_id)
         return {"vote_id": vote_id, "b_receipt": b_receipt, "ids": (a.me["member"]["id"], b_id, c_id),
@@ -172,4 +173,3 @@ def test_revoked_codes_logged_out_and_expired_tokens_are_refused(sqlite_server: 
             "bad_token", 401)
     staff.close()
     http.close()
-    assert TerminalClient  # the Python client is exercised in the first test

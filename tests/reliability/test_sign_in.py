@@ -154,7 +154,7 @@ def test_a_new_code_revokes_the_old_one_needs_a_reason_and_is_seen_by_the_chair_
         async with websockets.connect(ws_url(sign_in_server.url), compression=None, max_size=2**24) as ws:
             await ws.send(json.dumps({"type": "hello", "v": 1, "token": new_token}))
             while True:
-                frame = json.loads(await ws.recv())
+                frame: dict[str, Any] = json.loads(await ws.recv())
                 if frame["type"] == "me":
                     return frame
 

@@ -56,10 +56,15 @@ class Operation:
     spec: Mapping[str, Any]
 
     def json_body_schema(self) -> Mapping[str, Any] | None:
-        return self.spec.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+        return self._body_schema("application/json")
 
     def form_body_schema(self) -> Mapping[str, Any] | None:
-        return self.spec.get("requestBody", {}).get("content", {}).get("multipart/form-data", {}).get("schema")
+        return self._body_schema("multipart/form-data")
+
+    def _body_schema(self, media: str) -> Mapping[str, Any] | None:
+        schema: Mapping[str, Any] | None = self.spec.get("requestBody", {}).get("content", {}).get(media, {}).get(
+            "schema")
+        return schema
 
 
 def operations(document: Mapping[str, Any]) -> Iterator[Operation]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 
 import pytest
 
@@ -10,6 +11,7 @@ from server import protocol
 from server.conversation import (
     POLICY_VIOLATION,
     UNAUTHORISED,
+    Action,
     Close,
     Conversation,
     Join,
@@ -20,9 +22,10 @@ from server.conversation import (
     SubmitBallot,
     SubmitCheckIn,
 )
+from server.domain import MeetingId, MemberId, Role, VoteId
 
-DEPUTY = Principal("deputy", "王建国", member_id=7, meeting_id=1, credential="abc")
-CHAIR = Principal("chair", "主持人", user_id=1, meeting_id=1, credential="def")
+DEPUTY = Principal(Role.DEPUTY, "王建国", member_id=MemberId(7), meeting_id=MeetingId(1), credential="abc")
+CHAIR = Principal(Role.CHAIR, "主持人", user_id=1, meeting_id=MeetingId(1), credential="def")
 
 
 def frame(**message: object) -> str:
@@ -36,7 +39,7 @@ def signed_in(principal: Principal = DEPUTY) -> Conversation:
     return conv
 
 
-def errors(actions: list[object]) -> list[str]:
+def errors(actions: Sequence[Action]) -> list[str]:
     return [a.message["code"] for a in actions if isinstance(a, Send) and a.message.get("type") == "error"]
 
 
@@ -53,7 +56,7 @@ def test_hello_with_token_asks_for_a_look_up_then_joins_and_sends_snapshot() -> 
 def test_screen_joins_without_token_as_read_only() -> None:
     conv = Conversation()
     actions = conv.receive(frame(type="hello", v=1, screen=3), 0.0)
-    assert isinstance(actions[0], Join) and actions[0].principal.role == "screen"
+    assert isinstance(actions[0], Join) and actions[0].principal.role is Role.SCREEN
 
 
 def test_anything_before_hello_is_refused_as_unauthenticated() -> None:
@@ -82,7 +85,7 @@ def test_second_hello_while_looking_up_is_refused() -> None:
 def test_deputy_ballot_becomes_a_submission() -> None:
     conv = signed_in()
     actions = conv.receive(frame(type="ballot", vote_id="v1-1", ballot_id="b" * 32, ballot={"choice": "yes"}), 1.0)
-    assert actions == [SubmitBallot(protocol.Ballot("v1-1", "b" * 32, {"choice": "yes"}, None))]
+    assert actions == [SubmitBallot(protocol.Ballot(VoteId("v1-1"), "b" * 32, {"choice": "yes"}, None))]
 
 
 def test_deputy_check_in_becomes_a_submission() -> None:

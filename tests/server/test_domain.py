@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-import tally.document as document
 from server.domain import (
     LABEL_TABLES,
     Action,
@@ -18,13 +17,18 @@ from server.domain import (
     Vocabulary,
     label_tables,
 )
+from tally.document import KINDS
+from tally.model import CHOICES
 from tally.rounds import ROUND_KINDS
+from tally.rules.appointment_body import ACTIONS
+from tally.rules.candidate_count import OFFICES
+from tally.rules.quorum import BODIES
+from tally.satisfaction import GRADES
 
 
 @pytest.mark.parametrize(("vocabulary", "tally_words"), [
-    (ItemKind, document.KINDS), (Choice, document.CHOICES), (Grade, document.GRADES),
-    (Action, document.ACTIONS), (Office, document.OFFICES),
-    (BodyKind, tuple(b for b in document.BODIES if b != "voters")),  # 选民 vote outside a meeting
+    (ItemKind, KINDS), (Choice, CHOICES), (Grade, GRADES), (Action, ACTIONS), (Office, OFFICES),
+    (BodyKind, tuple(b for b in BODIES if b != "voters")),  # 选民 vote outside a meeting
     (RoundKind, (*ROUND_KINDS, "manual")),  # a result entered by hand is a round of its own
 ])
 def test_the_vocabulary_has_the_words_tally_counts_with(vocabulary: type[Vocabulary], tally_words: tuple[str, ...]) \

@@ -8,6 +8,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.worksheet import Worksheet
 
 from server.exports import (
     minutes_rows,
@@ -109,7 +110,7 @@ SATISFACTION = {
                   "县人民法院工作报告": ["satisfied", "unsatisfied"]}}] * 5,
 }
 
-ALL_DOCUMENTS = {
+ALL_DOCUMENTS: dict[str, dict[str, Any]] = {
     "motion": MOTION, "no_quorum": NO_QUORUM, "list_whole": LIST_WHOLE, "list_per_person": LIST_PER_PERSON,
     "appointment": APPOINTMENT, "appointment_combined": APPOINTMENT_COMBINED, "election": ELECTION,
     "election_short": ELECTION_SHORT, "election_void": ELECTION_VOID, "election_tie": ELECTION_TIE,
@@ -142,7 +143,7 @@ def csv_round_trip(rows: list[list[str]]) -> list[list[str]]:
     return list(csv.reader(io.StringIO(data[3:].decode("utf-8"), newline="")))
 
 
-def xlsx_round_trip(rows: list[list[str]], title: str = "表") -> tuple[list[list[str]], Any]:
+def xlsx_round_trip(rows: list[list[str]], title: str = "表") -> tuple[list[list[str]], Worksheet]:
     book = openpyxl.load_workbook(io.BytesIO(to_xlsx(rows, title)))
     sheet = book.worksheets[0]
     values = [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]

@@ -10,8 +10,9 @@ import httpx
 import pytest
 
 from server.conversation import Principal
+from server.domain import Attendance, BodyKind, MeetingId, MemberId, MemberStatus, Role
 from server.hub import Connection, FrameStats, Hub
-from server.live import Live, LiveMeeting
+from server.live import Live, LiveMeeting, Member
 from terminals.client import TerminalClient
 from tests.conftest import ServerProcess
 from tests.server.session_helpers import Session, choices, in_session, ok
@@ -92,16 +93,18 @@ def test_a_deputy_whose_queue_overflowed_is_sent_their_own_view_at_the_next_tick
     """Dropped frames may have held a receipt or a "may vote" entry that the newest state lacks."""
 
     async def scenario() -> dict[str, list[dict[str, Any]]]:
-        member = {"code": "D7", "name": "代表七", "group": "一组", "seat": "7", "status": "active"}
-        live = Live(meetings={1: LiveMeeting(1, 1, "county", "大会", {}, {7: member}, {7: "present"})})
+        meeting, seven = MeetingId(1), MemberId(7)
+        member = Member("D7", "代表七", "一组", "7", MemberStatus.ACTIVE)
+        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {seven: member},
+                                                   {seven: Attendance.PRESENT})})
         hub = Hub(live, queue_size=2)
         wires = {"deputy": Wire(), "screen": Wire()}
         conns = {}
         for name, wire in wires.items():
             wire.open = False
             conns[name] = hub.connection(wire.send_text, wire.close, wire.direct)
-        hub.join(conns["deputy"], Principal(role="deputy", name="代表七", member_id=7, meeting_id=1))
-        hub.join(conns["screen"], Principal(role="screen", name="大屏", meeting_id=1))
+        hub.join(conns["deputy"], Principal(role=Role.DEPUTY, name="代表七", member_id=seven, meeting_id=meeting))
+        hub.join(conns["screen"], Principal(role=Role.SCREEN, name="大屏", meeting_id=meeting))
         for text in ('{"n":1}', '{"n":2}', '{"n":3}'):  # the third overflows both queues
             for conn in conns.values():
                 conn.offer(text)

@@ -54,7 +54,8 @@ async def _attendance_and_motion(s: Session) -> None:
     assert result["announcement"] == "应到60人，实到50人；赞成31票，反对9票，弃权3票，未按7人；通过。"
     assert s.item("决议")["state"] == "done"
     # Every screen gets the result.
-    await asyncio.gather(*(c.wait_for(lambda c: any(v["id"] == vote_id and v["result"] for v in c.state["votes"]))
+    await asyncio.gather(*(c.wait_for(lambda c: c.state is not None
+                                      and any(v["id"] == vote_id and v["result"] for v in c.state["votes"]))
                            for c in s.deputies))
     # A ballot on a closed vote is refused with a clear reason, and nothing changes.
     try:

@@ -281,7 +281,7 @@ def _check_in_over_the_socket(url: str, token: str) -> dict[str, Any]:
         socket.send(json.dumps({"type": "hello", "v": 1, "token": token}))
         seen: dict[str, Any] = {}
         while "me" not in seen:
-            message = json.loads(socket.recv(timeout=30))
+            message: dict[str, Any] = json.loads(socket.recv(timeout=30))
             seen[message["type"]] = message
         assert seen["welcome"]["role"] == "deputy"
         socket.send(json.dumps({"type": "check_in"}))
@@ -423,7 +423,9 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert rows[0] == [motion["title"]] and any(r and r[0] == "宣读稿" for r in rows)
     workbook = openpyxl.load_workbook(io.BytesIO(auditor.call("named_table", path={"vote_id": vote, "fmt": "xlsx"})
                                                  .content))
-    assert next(workbook.active.iter_rows(values_only=True))[:3] == ("座位", "姓名", "代表团")
+    sheet_rows = workbook.active
+    assert sheet_rows is not None
+    assert next(sheet_rows.iter_rows(values_only=True))[:3] == ("座位", "姓名", "代表团")
     report = clerk1.call("scrutineer_report", path={"vote_id": ballot_vote, "fmt": "csv"}).content.decode("utf-8-sig")
     assert "计票结果报告" in report
     minutes = chair.call("minutes", path={"meeting_id": meeting, "fmt": "csv"}).content.decode("utf-8-sig")

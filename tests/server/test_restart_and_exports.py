@@ -59,13 +59,15 @@ def test_exports_hold_results_and_participation_never_choices(server: RunningSer
             s.close(vote_id)
             sheet = s.chair.get(f"/api/votes/{vote_id}/sheet.xlsx")
             assert sheet.status_code == 200
-            cells = [str(c.value) for row in openpyxl.load_workbook(io.BytesIO(sheet.content)).active.iter_rows()
+            cells = [str(c.value) for row in openpyxl.load_workbook(io.BytesIO(sheet.content)).worksheets[0].iter_rows()
                      for c in row if c.value is not None]
             assert any("通过" in c for c in cells)
             minutes = s.staff.get(f"/api/meetings/{s.meeting_id}/minutes.csv").content.decode("utf-8-sig")
             assert "赞成31票" in minutes
             participation = s.staff.get(f"/api/meetings/{s.meeting_id}/participation.csv").content.decode("utf-8-sig")
-            name = s.deputies[0].me["member"]["name"]
+            me = s.deputies[0].me
+            assert me is not None
+            name = me["member"]["name"]
             line = next(row for row in participation.splitlines() if name in row)
             assert "赞成" not in line and "反对" not in line
             assert s.staff.get(f"/api/votes/{vote_id}/sheet.pdf").json()["error"]["code"] == "invalid_format"

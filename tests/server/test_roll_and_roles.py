@@ -36,7 +36,7 @@ def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: RunningServ
     refused(_upload(staff, meeting_id, "roll.xlsx", b"PK\x03\x04 not really a workbook"), "roll_errors", 422)
 
     workbook = openpyxl.Workbook()
-    sheet = workbook.active
+    sheet = workbook.worksheets[0]
     sheet.append(["编号", "姓名", "代表团", "座位", "状态"])
     sheet.append(["D101", "新代表甲", "城关镇代表团", "7排1座", "正常"])
     sheet.append(["D102", "新代表乙", "城关镇代表团", "7排2座", "暂停执行代表职务"])
@@ -95,7 +95,7 @@ def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server
 
 
 # (method, path, body, roles allowed). {m} is the meeting, {i} an item, {v} a vote.
-ROUTES = [
+ROUTES: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("POST", "/api/meetings", {"body_kind": "congress", "body_name": "x", "title": "y"}, {"staff"}),
     ("GET", "/api/meetings/{m}/roll", None, {"staff", "chair", "scrutineer", "auditor"}),
     ("POST", "/api/meetings/{m}/codes", {"member_ids": []}, {"staff"}),

@@ -26,7 +26,7 @@ def csv_bytes(*lines: str, encoding: str = "utf-8", bom: bool = False) -> bytes:
 
 def xlsx_bytes(*rows: list[Any], extra_sheet: list[list[Any]] | None = None) -> bytes:
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     for row in rows:
         sheet.append(row)
     if extra_sheet is not None:
@@ -124,7 +124,7 @@ def test_completely_empty_rows_are_skipped_but_row_numbers_stay_as_seen() -> Non
 
 def test_empty_rows_in_xlsx_keep_the_sheet_row_numbers() -> None:
     book = openpyxl.Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]
     sheet.append(["编号", "姓名"])
     sheet["A5"], sheet["B5"] = "001", ""
     buffer = io.BytesIO()

@@ -121,6 +121,7 @@ async def _secret_vote(server: RunningServer) -> dict[str, Any]:
             client = s.deputies[position]
             candidate = candidates[assignment[position]]
             await client.vote(vote_id, marks(candidate))
+            assert client.me is not None
             choice_of[client.me["member"]["id"]] = candidate
         s.close(vote_id)
         return {"vote_id": vote_id, "choice_of": choice_of}

@@ -78,8 +78,11 @@ def test_void_then_revote_and_a_valid_failure_is_final(server: RunningServer) ->
         await s.cast(revote, choices(yes=35, no=5))
         assert s.close(revote)["outcome"] == "passed"
         # Deputies see the voided vote marked as such.
-        votes = {v["id"]: v for v in s.deputies[0].state["votes"]}
-        await s.deputies[0].wait_for(lambda c: any(v["id"] == revote and v["result"] for v in c.state["votes"]))
+        state = s.deputies[0].state
+        assert state is not None
+        votes = {v["id"]: v for v in state["votes"]}
+        await s.deputies[0].wait_for(
+            lambda c: c.state is not None and any(v["id"] == revote and v["result"] for v in c.state["votes"]))
         assert votes[vote_id]["state"] == "voided"
 
     in_session(server.url, body)
@@ -160,7 +163,9 @@ def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: 
         vote_id = s.open(item["id"])
         await s.cast(vote_id, choices(yes=39, no=1))
         pending = ok(s.chair.get(f"/api/votes/{vote_id}/pending"))
-        last = s.deputies[40].me["member"]["name"]
+        me = s.deputies[40].me
+        assert me is not None
+        last = me["member"]["name"]
         assert pending["count"] == 1 and pending["names"] == [last]
         s.close(vote_id)
         table = s.chair.get(f"/api/votes/{vote_id}/named.csv")

@@ -76,10 +76,10 @@ def test_bad_frames_are_refused_with_codes_and_change_nothing(server: RunningSer
             async with websockets.connect(url, compression=None, max_size=2**20) as ws:
                 await ws.send(json.dumps({"type": "hello", "v": 1, "screen": s.meeting_id}))
                 await _next(ws, "state")
-                error = await _refusal(ws, "x" * (70 * 1024))
-                assert error["code"] == "frame_too_large"
-                error = await _refusal(ws, json.dumps({"type": "check_in"}))
-                assert error["code"] == "wrong_role"
+                refusal = await _refusal(ws, "x" * (70 * 1024))
+                assert refusal["code"] == "frame_too_large"
+                refusal = await _refusal(ws, json.dumps({"type": "check_in"}))
+                assert refusal["code"] == "wrong_role"
             result = s.close(vote_id)
             assert result["counts"] == {"yes": 20, "no": 0, "abstain": 0, "not_voted": 20}
         finally:

@@ -82,10 +82,11 @@ def test_a_majority_of_those_present_but_not_of_all_members_does_not_pass() -> N
 
 
 def test_exactly_two_thirds_of_all_members_passes_a_two_thirds_motion() -> None:
+    ballots = [{"choice": "yes"}] * 20 + [{"choice": "no"}] * 10
     doc = {"kind": "motion", "members_of_record": 30, "present": 30, "threshold": "two_thirds_of_all",
-           "ballots": [{"choice": "yes"}] * 20 + [{"choice": "no"}] * 10}
+           "ballots": ballots}
     assert count_document(doc)["outcome"] == "passed"
-    assert count_document({**doc, "ballots": doc["ballots"][1:]})["outcome"] == "failed"
+    assert count_document({**doc, "ballots": ballots[1:]})["outcome"] == "failed"
 
 
 def test_congress_quorum_includes_exactly_two_thirds() -> None:
@@ -307,12 +308,13 @@ def test_satisfaction_form_marking_an_empty_list_is_invalid_for_that_target() ->
 
 
 def test_satisfaction_tiers_none_met_gives_unsatisfied() -> None:
+    tier: dict[str, object] = {"grade": "satisfied", "counted": "satisfied", "min_percent": 80}
+    ballots = [{"marks": {"县法院": "satisfied"}}] * 3
     doc = {"kind": "satisfaction", "targets": ["县法院"], "members_of_record": 4, "present": 4,
-           "tiers": [{"grade": "satisfied", "counted": "satisfied", "min_percent": 80}],
-           "ballots": [{"marks": {"县法院": "satisfied"}}] * 3}
+           "tiers": [tier], "ballots": ballots}
     assert count_document(doc)["outcome"] == {"县法院": "unsatisfied"}  # 300 < 320
-    doc["ballots"] = doc["ballots"] + [{"marks": {"县法院": "basically_satisfied"}}]
-    doc["tiers"][0]["min_percent"] = 75
+    doc["ballots"] = [*ballots, {"marks": {"县法院": "basically_satisfied"}}]
+    tier["min_percent"] = 75
     assert count_document(doc)["outcome"] == {"县法院": "satisfied"}  # 300 >= 300
 
 

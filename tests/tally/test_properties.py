@@ -77,8 +77,8 @@ def test_motion_counts_add_up_to_those_present(doc: Doc) -> None:
     result = count_document(doc)
     present = doc["present"]
     questions = _question_counts(result)
-    assert len(questions) == (len(doc.get("persons", doc.get("items", [])))
-                              if doc.get("mode") in ("per_person", "individual") else 1)
+    asked: list[object] = doc["persons"] if "persons" in doc else doc.get("items", [])
+    assert len(questions) == (len(asked) if doc.get("mode") in ("per_person", "individual") else 1)
     for counts in questions:
         assert min(counts.values()) >= 0
         marked = counts["yes"] + counts["no"] + counts["abstain"]
