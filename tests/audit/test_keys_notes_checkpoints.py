@@ -85,6 +85,7 @@ SEED = GOOD.private_key.private_bytes_raw()
         f"a.example/x+{GOOD.verifier.key_id.hex()}+" + base64.b64encode(b"\x01" + b"short").decode(),
         "bad name+00+AA==",
     ],
+    ids=["two-parts", "wrong-id", "wrong-algorithm", "not-base64", "short-key", "bad-name"],
 )
 def test_malformed_verifier_keys_are_refused(vkey: str) -> None:
     with pytest.raises(KeyFormatError):
@@ -100,6 +101,7 @@ def test_malformed_verifier_keys_are_refused(vkey: str) -> None:
         f"PRIVATE+KEY+a.example/x+{GOOD.verifier.key_id.hex()}+" + base64.b64encode(b"\x02" + SEED).decode(),
         "PRIVATE+KEY+a.example/x+00000000+" + base64.b64encode(b"\x01" + SEED).decode(),
     ],
+    ids=["not-private", "two-parts", "not-base64", "wrong-algorithm", "wrong-id"],
 )
 def test_malformed_private_keys_are_refused(skey: str) -> None:
     with pytest.raises(KeyFormatError):

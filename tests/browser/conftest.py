@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from tests.browser.pages import ARGS, CHROMIUM, SHOTS, Hall
-from tests.conftest import ServerProcess, launch_sqlite, unavailable
+from tests.conftest import Seeds, ServerProcess, launch_sqlite, unavailable
 
 
 @pytest.fixture(scope="module")  # module: Playwright's loop must not outlive the browser tests
@@ -35,9 +35,9 @@ def browser() -> Iterator[Any]:
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    """A fresh SQLite server with the demo congress for each browser test."""
-    with launch_sqlite(tmp_path) as proc:
+def server(seeds: Seeds, tmp_path: Path) -> Iterator[ServerProcess]:
+    """A server process on a fresh SQLite copy of the demo congress for each browser test."""
+    with launch_sqlite(seeds, tmp_path) as proc:
         yield proc
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, launch_sqlite
+from tests.conftest import ROOT, Seeds, launch_sqlite
 
 
 @pytest.mark.slow
@@ -42,8 +42,8 @@ def test_writer_profile_counts_every_ballot(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_locust_deputies_vote_and_see_results_without_failures(tmp_path: Path) -> None:
-    server = launch_sqlite(tmp_path)
+def test_locust_deputies_vote_and_see_results_without_failures(seeds: Seeds, tmp_path: Path) -> None:
+    server = launch_sqlite(seeds, tmp_path)
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--host", server.url, "--headless",

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 
 from server.db import normalise_url
 from terminals.client import TerminalClient
-from tests.conftest import ROOT, ServerProcess
+from tests.conftest import ROOT, RunningServer
 from tests.server.session_helpers import login, ok
 
 CHOICES = ("yes", "no", "abstain")
@@ -152,7 +152,7 @@ def download_export(url: str, into: Path) -> Path:
     return into / "export"
 
 
-def export_offline(server: ServerProcess, into: Path) -> Path:
+def export_offline(server: RunningServer, into: Path) -> Path:
     """``python -m audit export`` on the server machine (the server must be stopped)."""
     done = subprocess.run([sys.executable, "-m", "audit", "export", "--log", str(server.data_dir / "audit-log"),
                            "--out", str(into)], cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)

@@ -12,13 +12,12 @@ from __future__ import annotations
 import asyncio
 import random
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from terminals.client import ClientError
-from tests.conftest import launch
+from tests.conftest import Deployment, launch_deployment
 from tests.reliability.helpers import Fleet, choice_for, enlarge_roll, read_stored
 from tests.server.session_helpers import Session
 
@@ -27,8 +26,9 @@ TERMINALS = 200
 
 @pytest.mark.slow
 def test_close_during_a_burst_every_ballot_is_counted_and_acknowledged_or_refused_never_dropped(
-        tmp_path: Path, database_url: str) -> None:
-    server = launch(tmp_path / "data", database_url)
+        deployment: Deployment) -> None:
+    database_url = deployment.database_url
+    server = launch_deployment(deployment)
     try:
         s = Session.start(server.url)
         codes = enlarge_roll(s.staff, s.meeting_id, TERMINALS)

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import launch
+from tests.conftest import Deployment, launch_deployment
 from tests.reliability.helpers import (
     Fleet,
     choice_for,
@@ -45,8 +45,9 @@ SPREAD_S = 2.0
 
 @pytest.mark.slow
 def test_kill_9_mid_burst_loses_no_acknowledged_ballot_and_counts_none_twice(
-        tmp_path: Path, database_url: str) -> None:
-    server = launch(tmp_path / "data", database_url)
+        tmp_path: Path, deployment: Deployment) -> None:
+    database_url = deployment.database_url
+    server = launch_deployment(deployment)
     figures: dict[str, Any] = {}
     try:
         s = Session.start(server.url)
@@ -142,7 +143,7 @@ def test_kill_9_mid_burst_loses_no_acknowledged_ballot_and_counts_none_twice(
 
 
 def test_crash_between_commit_and_fsync_restores_the_log_from_the_database_and_cuts_the_torn_tail(
-        tmp_path: Path, database_url: str) -> None:
+        tmp_path: Path, deployment: Deployment) -> None:
     """The worst moment for a crash, made deterministic: the last batch is committed to the
     database, but its records never reached the disk whole and its checkpoint was never signed.
     After kill -9 the files are cut back to that state (half the batch, a torn half-line, no
@@ -150,7 +151,8 @@ def test_crash_between_commit_and_fsync_restores_the_log_from_the_database_and_c
     bytes, says so in a ``log_reconciled`` record, and the export verifies."""
     from audit.logfile import decode_checkpoint_line
 
-    server = launch(tmp_path / "data", database_url)
+    database_url = deployment.database_url
+    server = launch_deployment(deployment)
     try:
         s = Session.start(server.url)
         fleet = Fleet(server.url)

@@ -23,7 +23,7 @@ from typing import Any
 import psycopg
 import pytest
 
-from tests.conftest import drop_postgres_database, fresh_postgres_database, launch
+from tests.conftest import Seeds, launch_deployment
 from tests.reliability.helpers import (
     Fleet,
     choice_for,
@@ -58,9 +58,11 @@ def cut_off(admin_url: str, name: str, seconds: float, stop: threading.Event, ki
 @pytest.mark.postgres
 @pytest.mark.slow
 def test_database_connections_lost_for_seconds_nothing_acknowledged_nothing_lost(
-        tmp_path: Path, postgres_admin: str) -> None:
-    name, url = fresh_postgres_database(postgres_admin)
-    server = launch(tmp_path / "data", url)
+        tmp_path: Path, postgres_admin: str, seeds: Seeds) -> None:
+    deployment = seeds.copy("postgres", tmp_path)
+    url = deployment.database_url
+    name = url.rsplit("/", 1)[1]
+    server = launch_deployment(deployment)
     try:
         s = Session.start(server.url)
         codes = enlarge_roll(s.staff, s.meeting_id, TERMINALS)
@@ -128,4 +130,4 @@ def test_database_connections_lost_for_seconds_nothing_acknowledged_nothing_lost
         s.chair.close()
     finally:
         server.stop()
-        drop_postgres_database(postgres_admin, name)
+        seeds.drop(deployment)

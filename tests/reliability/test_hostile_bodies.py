@@ -12,7 +12,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from tests.conftest import ServerProcess, launch_sqlite
+from tests.conftest import Seeds, ServerProcess, launch_sqlite
 from tests.server.session_helpers import login, ok
 
 DEEP = "[" * 10_000 + "]" * 10_000
@@ -26,8 +26,8 @@ ODD_IDS = ("³", "١٢", "٣")
 
 
 @pytest.fixture(scope="module")
-def hostile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with launch_sqlite(tmp_path_factory.mktemp("hostile")) as server:
+def hostile_server(seeds: Seeds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with launch_sqlite(seeds, tmp_path_factory.mktemp("hostile")) as server:
         yield server
 
 

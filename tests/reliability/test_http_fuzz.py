@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import ServerProcess, launch_sqlite
+from tests.conftest import InProcessServer, Seeds
 from tests.server.session_helpers import login
 
 schemathesis = pytest.importorskip("schemathesis")
@@ -25,12 +25,12 @@ EXAMPLES = 400
 
 
 @pytest.fixture(scope="module")
-def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with launch_sqlite(tmp_path_factory.mktemp("fuzz")) as server:
+def fuzz_server(seeds: Seeds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessServer]:
+    with InProcessServer(seeds.copy("sqlite", tmp_path_factory.mktemp("fuzz"))) as server:
         yield server
 
 
-def _fuzz(server: ServerProcess, token: str | None) -> Counter[int]:
+def _fuzz(server: InProcessServer, token: str | None) -> Counter[int]:
     schema = schemathesis.openapi.from_url(f"{server.url}/openapi.json")
     if token is not None:
         schema = schema.exclude(path="/api/logout")  # would revoke the very token under test
@@ -62,7 +62,7 @@ def _fuzz(server: ServerProcess, token: str | None) -> Counter[int]:
 
 
 @pytest.mark.slow
-def test_no_request_to_any_operation_gets_a_server_error_anonymous_or_as_staff(fuzz_server: ServerProcess) -> None:
+def test_no_request_to_any_operation_gets_a_server_error_anonymous_or_as_staff(fuzz_server: InProcessServer) -> None:
     staff = login(fuzz_server.url, "staff")  # first: the fuzzing soon trips the sign-in rate limit
     token = staff.headers["Authorization"].split()[1]
     anonymous = _fuzz(fuzz_server, None)

@@ -27,14 +27,14 @@ from sqlalchemy import create_engine, text
 from server import security
 from server.db import normalise_url
 from terminals.client import TerminalClient
-from tests.conftest import ServerProcess, launch_sqlite
+from tests.conftest import InProcessServer, Seeds
 from tests.reliability.helpers import read_stored, ws_url
 from tests.server.session_helpers import Session, login, ok, refused
 
 
 @pytest.fixture
-def sqlite_server(tmp_path: Path) -> Iterator[ServerProcess]:
-    with launch_sqlite(tmp_path) as server:
+def sqlite_server(seeds: Seeds, tmp_path: Path) -> Iterator[InProcessServer]:
+    with InProcessServer(seeds.copy("sqlite", tmp_path)) as server:
         yield server
 
 
@@ -45,7 +45,7 @@ async def _hello(url: str, token: str) -> tuple[Any, dict[str, Any]]:
 
 
 def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_receipt(
-        sqlite_server: ServerProcess) -> None:
+        sqlite_server: InProcessServer) -> None:
     server = sqlite_server
     s = Session.start(server.url)
     heard_by_a: list[str] = []
@@ -116,7 +116,7 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         asyncio.run(s.finish())
 
 
-def test_revoked_codes_logged_out_and_expired_tokens_are_refused(sqlite_server: ServerProcess) -> None:
+def test_revoked_codes_logged_out_and_expired_tokens_are_refused(sqlite_server: InProcessServer) -> None:
     server = sqlite_server
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]

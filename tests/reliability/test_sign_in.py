@@ -27,7 +27,7 @@ import httpx
 import pytest
 import websockets
 
-from tests.conftest import ServerProcess, launch_sqlite
+from tests.conftest import Seeds, ServerProcess, launch_sqlite
 from tests.reliability.helpers import ws_url
 from tests.server.session_helpers import login, ok, refused
 
@@ -35,8 +35,8 @@ HALL = 5000
 
 
 @pytest.fixture(scope="module")
-def sign_in_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with launch_sqlite(tmp_path_factory.mktemp("sign-in")) as server:
+def sign_in_server(seeds: Seeds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    with launch_sqlite(seeds, tmp_path_factory.mktemp("sign-in")) as server:
         yield server
 
 

@@ -27,14 +27,15 @@ import pytest
 import websockets
 from websockets.sync.client import connect
 
-from tests.conftest import ServerProcess, launch_sqlite
+from tests.conftest import Seeds, ServerProcess, launch_sqlite
 from tests.reliability.helpers import Fleet, ws_url
 from tests.server.session_helpers import Session, ok
 
 
 @pytest.fixture(scope="module")
-def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
-    with launch_sqlite(tmp_path_factory.mktemp("abuse")) as server:
+def sqlite_server(seeds: Seeds, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]:
+    """A server process of its own: what is measured is how it serves others under abuse."""
+    with launch_sqlite(seeds, tmp_path_factory.mktemp("abuse")) as server:
         yield server
 
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, create_engine, text
 
 from audit import records
 from server.db import normalise_url
-from tests.conftest import ROOT, ServerProcess, launch, start_process, wait_ready
+from tests.conftest import ROOT, Seeds, ServerProcess, launch_deployment, start_process, wait_ready
 from tests.reliability.helpers import Fleet, download_export, export_offline, verify_export_dir
 from tests.server.session_helpers import Session, choices, ok
 
@@ -146,10 +146,12 @@ def _verify_fails(directory: Path) -> str:
 
 
 @pytest.mark.slow
-def test_tampered_database_copy_stops_the_server_and_tampered_exports_fail_verification(tmp_path: Path) -> None:
+def test_tampered_database_copy_stops_the_server_and_tampered_exports_fail_verification(
+        seeds: Seeds, tmp_path: Path) -> None:
     """On SQLite only (a backup is two files); the ledger check is the same code on PostgreSQL."""
-    database_url = f"sqlite:///{tmp_path / 'db.sqlite3'}"
-    server = launch(tmp_path / "data", database_url)
+    deployment = seeds.copy("sqlite", tmp_path)
+    database_url = deployment.database_url
+    server = launch_deployment(deployment)
     sqlite = True
     backup = tmp_path / "backup"
     try:

@@ -18,6 +18,13 @@ from tests.conftest import ServerProcess
 from tests.server.session_helpers import Session, choices, in_session, ok
 
 
+@pytest.fixture
+def server(server_process: ServerProcess) -> ServerProcess:
+    """Fan-out is watched on a server process of its own: the frames that reach the transport, and
+    the garbage collector's policy (a process-wide setting), as in production."""
+    return server_process
+
+
 class Wire:
     """A transport that takes frames while ``open`` and records what reached it, by which path."""
 

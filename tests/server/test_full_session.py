@@ -12,15 +12,15 @@ import zipfile
 from pathlib import Path
 
 from terminals.client import ClientError
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, login, marks, ok, refused
 
 
-def test_full_session_is_counted_announced_exported_and_verified(server: ServerProcess, tmp_path: Path) -> None:
+def test_full_session_is_counted_announced_exported_and_verified(server: RunningServer, tmp_path: Path) -> None:
     asyncio.run(_full_session(server, tmp_path))
 
 
-async def _full_session(server: ServerProcess, tmp_path: Path) -> None:
+async def _full_session(server: RunningServer, tmp_path: Path) -> None:
     s = Session.start(server.url)
     try:
         await _attendance_and_motion(s)
@@ -138,7 +138,7 @@ def _manual_fallback(s: Session) -> None:
     assert result["announcement"].startswith("（举手表决）应到60人，实到50人；赞成45票")
 
 
-def _export_and_verify(server: ServerProcess, tmp_path: Path) -> None:
+def _export_and_verify(server: RunningServer, tmp_path: Path) -> None:
     auditor = login(server.url, "auditor")
     response = auditor.get("/api/audit/export.zip")
     assert response.status_code == 200, response.text

@@ -10,11 +10,11 @@ import sys
 
 import openpyxl
 
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, login, ok
 
 
-def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: ServerProcess) -> None:
+def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: RunningServer) -> None:
     async def run() -> None:
         s = Session.start(server.url)
         try:
@@ -49,7 +49,7 @@ def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: Serve
     auditor.close()
 
 
-def test_exports_hold_results_and_participation_never_choices(server: ServerProcess) -> None:
+def test_exports_hold_results_and_participation_never_choices(server: RunningServer) -> None:
     async def run() -> None:
         s = Session.start(server.url)
         try:
@@ -77,7 +77,7 @@ def test_exports_hold_results_and_participation_never_choices(server: ServerProc
     asyncio.run(run())
 
 
-def test_python_terminal_client_checks_in_and_votes_from_the_command_line(server: ServerProcess) -> None:
+def test_python_terminal_client_checks_in_and_votes_from_the_command_line(server: RunningServer) -> None:
     s = Session.start(server.url)
     try:
         asyncio.run(s.connect(40))

@@ -10,7 +10,7 @@ import httpx
 import openpyxl
 import pytest
 
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, login, ok, refused
 
 
@@ -18,7 +18,7 @@ def _upload(client: httpx.Client, meeting_id: int, name: str, data: bytes) -> ht
     return client.post(f"/api/meetings/{meeting_id}/roll/import", files={"file": (name, data)})
 
 
-def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: ServerProcess) -> None:
+def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: RunningServer) -> None:
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
     before = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]["members_of_record"]
@@ -63,7 +63,7 @@ def test_roll_import_is_all_or_nothing_with_a_per_row_report(server: ServerProce
     staff.close()
 
 
-def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server: ServerProcess) -> None:
+def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server: RunningServer) -> None:
     staff = login(server.url, "staff")
     meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
     members = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["members"]
@@ -123,7 +123,7 @@ ROLES = ["chair", "staff", "jipiao1", "auditor", "deputy", "anonymous"]
 ROLE_OF = {"jipiao1": "scrutineer"}
 
 
-def test_every_route_refuses_every_role_it_is_not_for(server: ServerProcess) -> None:
+def test_every_route_refuses_every_role_it_is_not_for(server: RunningServer) -> None:
     s = Session.start(server.url)
     deputy_token = httpx.post(f"{server.url}/api/deputy/login", json={"code": s.codes[0]["code"]}).json()["token"]
     asyncio.run(s.connect(40, check_in=True))
@@ -165,7 +165,7 @@ def test_every_route_refuses_every_role_it_is_not_for(server: ServerProcess) -> 
 
 
 @pytest.mark.parametrize("code", ["", "X", "NOTACODE", "' OR 1=1 --"])
-def test_bad_sign_in_codes_are_refused_and_rate_limited(server: ServerProcess, code: str) -> None:
+def test_bad_sign_in_codes_are_refused_and_rate_limited(server: RunningServer, code: str) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         statuses = [client.post("/api/deputy/login", json={"code": code}).status_code for _ in range(12)]
     assert set(statuses[:10]) <= {401, 422}

@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from server.db import normalise_url
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, marks, ok
 
 VOTERS = 40
@@ -38,7 +38,7 @@ def dump(database_url: str) -> dict[str, list[dict[str, Any]]]:
     return tables
 
 
-def test_a_database_dump_does_not_link_choices_to_deputies(server: ServerProcess) -> None:
+def test_a_database_dump_does_not_link_choices_to_deputies(server: RunningServer) -> None:
     truth = asyncio.run(_secret_vote(server))
     tables = dump(server.database_url)
     members = {row["id"]: row for row in tables["members"]}
@@ -88,7 +88,7 @@ def test_a_database_dump_does_not_link_choices_to_deputies(server: ServerProcess
     assert members  # the roll itself is public
 
 
-async def _secret_vote(server: ServerProcess) -> dict[str, Any]:
+async def _secret_vote(server: RunningServer) -> dict[str, Any]:
     s = Session.start(server.url)
     try:
         await s.connect(VOTERS)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from terminals.client import ClientError, TerminalClient
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, in_session, login, marks, ok, refused
 
 
@@ -24,7 +24,7 @@ async def _expect_refusal(coro: Any, code: str) -> None:
     raise AssertionError(f"expected the server to refuse with {code}")
 
 
-def test_change_of_choice_before_close_follows_the_item_setting(server: ServerProcess) -> None:
+def test_change_of_choice_before_close_follows_the_item_setting(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         motion = s.item("决议")
         vote_id = s.open(motion["id"])
@@ -54,7 +54,7 @@ def test_change_of_choice_before_close_follows_the_item_setting(server: ServerPr
     in_session(server.url, body)
 
 
-def test_void_then_revote_and_a_valid_failure_is_final(server: ServerProcess) -> None:
+def test_void_then_revote_and_a_valid_failure_is_final(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         motion = s.item("决议")
         vote_id = s.open(motion["id"])
@@ -88,7 +88,7 @@ def test_void_then_revote_and_a_valid_failure_is_final(server: ServerProcess) ->
     in_session(server.url, body)
 
 
-def test_countdown_closes_the_vote_and_late_ballots_are_refused(server: ServerProcess) -> None:
+def test_countdown_closes_the_vote_and_late_ballots_are_refused(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         motion = s.item("决议")
         refused(s.chair.post(f"/api/items/{motion['id']}/open", json={"countdown_s": 3}), "invalid_countdown")
@@ -108,7 +108,7 @@ def test_countdown_closes_the_vote_and_late_ballots_are_refused(server: ServerPr
     in_session(server.url, body)
 
 
-def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: ServerProcess) -> None:
+def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: RunningServer) -> None:
     async def run() -> None:
         s = Session.start(server.url)
         clerk1, clerk2 = login(server.url, "jipiao1"), login(server.url, "jipiao2")
@@ -156,7 +156,7 @@ def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: Se
     asyncio.run(run())
 
 
-def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: ServerProcess) -> None:
+def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
             "kind": "motion", "title": "关于代表资格审查的报告（记名表决）", "secret": False}))
@@ -182,7 +182,7 @@ def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: 
     in_session(server.url, body, tablets=41)
 
 
-def test_amendment_and_dismissal_are_voted_first(server: ServerProcess) -> None:
+def test_amendment_and_dismissal_are_voted_first(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         motion = s.item("决议")
         amendment = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
@@ -204,7 +204,7 @@ def test_amendment_and_dismissal_are_voted_first(server: ServerProcess) -> None:
     in_session(server.url, body)
 
 
-def test_scrutineers_confirm_the_count_report_once_each_after_close(server: ServerProcess) -> None:
+def test_scrutineers_confirm_the_count_report_once_each_after_close(server: RunningServer) -> None:
     async def run() -> None:
         s = Session.start(server.url)
         clerk = login(server.url, "jipiao1")
@@ -231,7 +231,7 @@ def test_scrutineers_confirm_the_count_report_once_each_after_close(server: Serv
     asyncio.run(run())
 
 
-def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server: ServerProcess) -> None:
+def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         vote_id = s.open(s.item("决议")["id"])
         tablet = s.deputies[0]
@@ -250,7 +250,7 @@ def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server
     in_session(server.url, body)
 
 
-def test_one_vote_is_open_at_a_time_in_a_meeting(server: ServerProcess) -> None:
+def test_one_vote_is_open_at_a_time_in_a_meeting(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         motion, election = s.item("决议"), s.item("选举")
         vote_id = s.open(motion["id"])

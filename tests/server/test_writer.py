@@ -4,40 +4,20 @@ nothing and leaves the audit log as it was."""
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from server.config import Settings
 from server.errors import ServerError
 from server.models import Attendance, AuditRecord
-from server.runtime import build
 from server.usecases import agenda, roll
 from server.usecases.check_in import check_in
 from server.writer import Tx
+from tests.conftest import Harness
 
 
-def _settings(tmp_path: Path, database_url: str) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, origin="test.local/log", demo=False,
-                    group_commit_ms=50.0)
-
-
-async def _with_services(tmp_path: Path, database_url: str, body: Any) -> None:
-    rt = await asyncio.get_running_loop().run_in_executor(
-        None, build, _settings(tmp_path, database_url), asyncio.get_running_loop())
-    rt.writer.start()
-    try:
-        await body(rt)
-    finally:
-        await asyncio.get_running_loop().run_in_executor(None, rt.writer.stop)
-        rt.ledger.close()
-        rt.engine.dispose()
-        rt.writer_engine.dispose()
-
-
-def test_a_refused_job_in_a_group_undoes_only_itself(tmp_path: Path, database_url: str) -> None:
+def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
     async def body(rt: Any) -> None:
         def setup(tx: Tx) -> int:
             meeting_id = agenda.create_meeting(tx, "standing_committee", "常委会", "第十次会议")
@@ -63,10 +43,10 @@ def test_a_refused_job_in_a_group_undoes_only_itself(tmp_path: Path, database_ur
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == rt.ledger.size
         assert rt.ledger.size == before + 2
 
-    asyncio.run(_with_services(tmp_path, database_url, body))
+    harness.run(body)
 
 
-def test_a_refused_single_job_leaves_database_and_log_unchanged(tmp_path: Path, database_url: str) -> None:
+def test_a_refused_single_job_leaves_database_and_log_unchanged(harness: Harness) -> None:
     async def body(rt: Any) -> None:
         before = rt.ledger.size
 
@@ -80,12 +60,10 @@ def test_a_refused_single_job_leaves_database_and_log_unchanged(tmp_path: Path, 
         with rt.sessions() as session:
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before
 
-    asyncio.run(_with_services(tmp_path, database_url, body))
+    harness.run(body)
 
 
-def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(
-    tmp_path: Path, database_url: str
-) -> None:
+def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(harness: Harness) -> None:
     """The database committed, then the connection failed before saying so: the writer finds the
     batch's first audit row, keeps the records, signs them and acknowledges the jobs."""
     from sqlalchemy.exc import OperationalError
@@ -127,10 +105,10 @@ def test_a_connection_lost_during_commit_after_the_commit_is_not_rolled_back(
         with real() as session:
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == before + 1
 
-    asyncio.run(_with_services(tmp_path, database_url, body))
+    harness.run(body)
 
 
-def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(tmp_path: Path, database_url: str) -> None:
+def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -> None:
     """A group commit's objects (its Tx, tickets, accepted ballots) are freed as soon as it is
     settled, by reference counting: left to the garbage collector, thousands of them per burst
     made its young-generation passes the longest pauses of a vote (docs/performance.md)."""
@@ -169,4 +147,4 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(tmp_path: Path, dat
         assert left == []
         assert rt.live.votes[vote_id].cast == len(members)
 
-    asyncio.run(_with_services(tmp_path, database_url, body))
+    harness.run(body)

@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 import websockets
 
-from tests.conftest import ServerProcess
+from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, ok
 
 
@@ -26,7 +26,7 @@ async def _refusal(ws: Any, frame: str | bytes) -> dict[str, Any]:
     return await _next(ws, "error")
 
 
-def test_bad_frames_are_refused_with_codes_and_change_nothing(server: ServerProcess) -> None:
+def test_bad_frames_are_refused_with_codes_and_change_nothing(server: RunningServer) -> None:
     async def run() -> None:
         s = Session.start(server.url)
         try:
@@ -88,7 +88,7 @@ def test_bad_frames_are_refused_with_codes_and_change_nothing(server: ServerProc
     asyncio.run(run())
 
 
-def test_bad_tokens_close_the_socket_after_three_tries(server: ServerProcess) -> None:
+def test_bad_tokens_close_the_socket_after_three_tries(server: RunningServer) -> None:
     async def run() -> None:
         url = server.url.replace("http://", "ws://") + "/ws"
         async with websockets.connect(url, compression=None) as ws:
@@ -105,7 +105,7 @@ def test_bad_tokens_close_the_socket_after_three_tries(server: ServerProcess) ->
     asyncio.run(run())
 
 
-def test_http_refusals_are_json_with_chinese_messages(server: ServerProcess) -> None:
+def test_http_refusals_are_json_with_chinese_messages(server: RunningServer) -> None:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         response = client.post("/api/login", content=b"{not json", headers={"content-type": "application/json"})
         assert response.status_code == 422 and response.json()["error"]["code"] == "invalid_request"
