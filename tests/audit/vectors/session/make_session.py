@@ -25,7 +25,7 @@ import zipfile
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import launch_sqlite
+from tests.conftest import launch
 from tests.server.session_helpers import Session, choices, login, marks, ok
 
 HERE = Path(__file__).resolve().parent
@@ -82,7 +82,7 @@ async def _session(s: Session) -> dict[str, Any]:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        with launch_sqlite(Path(tmp)) as server:
+        with launch(Path(tmp) / "data", f"sqlite:///{Path(tmp) / 'db.sqlite3'}") as server:
             async def run() -> dict[str, Any]:
                 s = Session.start(server.url)
                 try:
