@@ -204,6 +204,24 @@ class ReceiptRejected(ReceiptError):
         self.reason = reason
 
 
+def _included_and_not_rolled_back(receipt: Receipt, checkpoint: Checkpoint, latest: Checkpoint | None) -> Checkpoint:
+    """The leaf is in the receipt's checkpoint (``not-included``), and the log's newest checkpoint
+    is at least as large (``rolled-back``); returns that newest checkpoint."""
+    if not verify_inclusion_hash(
+        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
+    ):
+        raise ReceiptRejected(
+            "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
+        )
+    if latest is None or latest.size < checkpoint.size:
+        raise ReceiptRejected(
+            "rolled-back",
+            f"the log's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
+            "the log was rolled back / 日志被回滚",
+        )
+    return latest
+
+
 def check_receipt_against(
     receipt: Receipt,
     verifier: Verifier,
@@ -218,18 +236,7 @@ def check_receipt_against(
         checkpoint = open_checkpoint(receipt.checkpoint, verifier, origin)
     except NoteError as exc:
         raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
-    if not verify_inclusion_hash(
-        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
-    ):
-        raise ReceiptRejected(
-            "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
-        )
-    if latest is None or latest.size < checkpoint.size:
-        raise ReceiptRejected(
-            "rolled-back",
-            f"the log's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
-            "the log was rolled back / 日志被回滚",
-        )
+    latest = _included_and_not_rolled_back(receipt, checkpoint, latest)
     proof = consistency_proof(checkpoint.size, latest.size)
     if not verify_consistency(checkpoint.size, latest.size, checkpoint.root, latest.root, proof):
         raise ReceiptRejected(
@@ -281,18 +288,7 @@ def check_receipt(
             checkpoint = open_checkpoint(receipt.checkpoint, verifier, latest.origin)
         except NoteError as exc:
             raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
-    if not verify_inclusion_hash(
-        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
-    ):
-        raise ReceiptRejected(
-            "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
-        )
-    if latest.size < checkpoint.size:
-        raise ReceiptRejected(
-            "rolled-back",
-            f"the log's latest checkpoint is older than the receipt's (size {checkpoint.size}): "
-            "the log was rolled back / 日志被回滚",
-        )
+    _included_and_not_rolled_back(receipt, checkpoint, latest)
     if report.roots.get(checkpoint.size) != checkpoint.root:
         raise ReceiptRejected(
             "rewritten",
