@@ -9,7 +9,8 @@ next-level congress), so the election proper is still to come after it.
                          or the last one left is a 预选
 
     no rounds yet                              -> opens
-    预选 (closed)                              -> opens: the election on the list the 预选 fixed
+    预选 (closed)                              -> opens: the election on the list the 预选 fixed,
+                                                  as round "first" (the item's definition may say 预选)
     motion: first (closed, 未通过)             -> refused: already_voted (409)
     motion: first (voided, 表决器故障)         -> opens (as would a revote)
 
@@ -30,4 +31,7 @@ def open_round(rounds: Sequence[PreviousRound], candidates: Sequence[str] | None
     held = [r for r in rounds if not r.voided]
     if held and held[-1].round_kind != "preliminary":
         return ALREADY_VOTED
-    return NextRound({} if candidates is None else {"candidates": list(candidates)})
+    fields: dict[str, object] = {"round": "first"} if held else {}
+    if candidates is not None:
+        fields["candidates"] = list(candidates)
+    return NextRound(fields)

@@ -267,3 +267,24 @@ def test_one_vote_is_open_at_a_time_in_a_meeting(server: RunningServer) -> None:
         s.close(s.open(election["id"]))  # once it is closed, the next one opens
 
     in_session(server.url, body, tablets=40)
+
+
+def test_after_a_preliminary_the_election_proper_opens_on_the_formal_list(server: RunningServer) -> None:
+    """组织法 第二十七条: a 预选 fixes the formal candidates; the item stays pending and the election
+    proper opens on that list (it used to be marked done, and the election was refused)."""
+    async def body(s: Session) -> None:
+        nominees = ["甲一", "乙二", "丙三", "丁四", "戊五", "己六", "庚七"]
+        item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "election", "title": "选举县人大常委会委员", "definition": {
+                "office": "member", "seats": 4, "candidates": nominees, "round": "preliminary", "list_size": 5}}))
+        vote_id = s.open(item["id"], round="preliminary")
+        await s.cast(vote_id, [marks(*nominees[:5])] * 30 + [marks(*nominees[2:])] * 10)
+        result = s.close(vote_id)
+        assert result["round"] == "preliminary" and len(result["elected"]) == 5
+        listed = next(i for i in ok(s.chair.get(f"/api/meetings/{s.meeting_id}/items")) if i["id"] == item["id"])
+        assert listed["state"] == "pending"
+        formal = s.open(item["id"], round="first", candidates=result["elected"])
+        assert formal.endswith("-2")
+        s.close(formal)
+
+    in_session(server.url, body, tablets=40)

@@ -103,7 +103,9 @@ def test_a_first_vote_follows_a_preliminary_on_the_list_the_chair_gives() -> Non
     formal_list = count_document(PRELIMINARY)["elected"]
     assert len(formal_list) == 6
     decided = next_round("election", [held(PRELIMINARY, "preliminary")], "first", candidates=formal_list)
-    assert fields(decided) == {"candidates": formal_list}
+    assert fields(decided) == {"round": "first", "candidates": formal_list}  # the election proper, not a 预选
+    formal = {**PRELIMINARY, **fields(decided), "ballots": [marks(*formal_list[:5])] * 7}
+    assert count_document(formal)["round"] == "first"
 
 
 def test_a_first_vote_may_follow_a_vote_declared_void() -> None:
@@ -333,6 +335,7 @@ def test_a_stored_result_of_the_wrong_shape_is_malformed_input(
         (count_document(motion(60, 50, yes=35, no=10, abstain=5)), False),
         ({"outcome": "invalid"}, True),  # a motion with more ballots than members present
         ({"unfilled": 0, "runoff": {"candidates": []}}, False),
+        (count_document(PRELIMINARY), True),  # a 预选 fixed the list: the election proper follows
     ],
 )
 def test_an_item_stays_pending_exactly_while_a_result_leaves_something_to_vote_again(
@@ -439,6 +442,10 @@ def test_an_item_is_left_pending_exactly_when_a_follow_on_round_can_open(doc: Do
     is declared void); a done one offers no tie re-vote and no 另行选举 without new nominations."""
     result, tie, shortfall = _follow_ons(doc["kind"], doc)
     follow_on = isinstance(tie, NextRound) or isinstance(shortfall, NextRound)
+    if result.get("round") == "preliminary":  # the election proper follows a 预选, whatever its result
+        assert needs_another_round(result)
+        assert isinstance(next_round(doc["kind"], [held(doc, "preliminary")], "first"), NextRound)
+        return
     assert needs_another_round(result) is (follow_on or result["round_valid"] is False)
     assert not (follow_on and result["round_valid"] is False)
 
