@@ -130,6 +130,10 @@
         lastStates = Object.fromEntries((state.votes || []).map(v => [v.id, v.state]));
         render();
       } else if (message.type === "tick") {
+        /* Attendance changes whether or not a vote is open: the header (应到/实到/法定人数) follows
+           every check-in, and so does the waiting stage before the first vote. */
+        if (state) header();
+        if (state && !(state.votes || []).some(v => v.id === featured)) render();
         tick();
       }
     }});
