@@ -87,7 +87,7 @@ class Principals:
         return await asyncio.get_running_loop().run_in_executor(None, self.resolve, token)
 
     def forget(self, token: str) -> None:
-        self._cache.pop(security.digest(token), None)
+        self.forget_digests([security.digest(token)])
 
     def forget_members(self, member_ids: Iterable[int]) -> None:
         """Drop every cached token of these deputies (their tokens were revoked)."""

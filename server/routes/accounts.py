@@ -10,7 +10,6 @@ tokens are revoked and the sockets opened with them are closed (4401), as at sig
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
@@ -86,9 +85,7 @@ async def _end_sign_ins(rt: Runtime, digests: list[str]) -> None:
     """Revoked tokens stop at once: out of the cache, and their sockets closed (as at sign-out)."""
     rt.principals.forget_digests(digests)
     for digest in digests:
-        for conn in list(rt.hub.by_credential.get(digest, ())):
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(conn.close(4401, "signed out"), 2)
+        await rt.hub.close_credential(digest, 4401, "signed out")
 
 
 async def _password(given: str | None, username: str) -> tuple[str, str | None]:

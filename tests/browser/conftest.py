@@ -6,32 +6,20 @@ Screenshots go to ``screenshots/`` at the repository root (git-ignored).
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.browser.pages import ARGS, CHROMIUM, SHOTS, Hall
-from tests.conftest import Seeds, ServerProcess, launch_sqlite, unavailable
+from tests.browser.pages import Hall, chromium
+from tests.conftest import Seeds, ServerProcess, launch_sqlite
 
 
 @pytest.fixture(scope="module")  # module: Playwright's loop must not outlive the browser tests
 def browser() -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:  # pragma: no cover - depends on the machine
-        unavailable(f"Playwright for Python is not installed: {error}")
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:  # pragma: no cover
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium() as instance:
+        yield instance
 
 
 @pytest.fixture

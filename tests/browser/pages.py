@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 import secrets
-from collections.abc import Sequence
+import shutil
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, unavailable
 from tests.server.session_helpers import login, ok
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -31,6 +33,25 @@ HALL = {"width": 1920, "height": 1080}
 def shot(page: Any, name: str, *, full_page: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
+
+
+@contextmanager
+def chromium(*extra_args: str) -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright (never ``playwright install``); under CI=true a
+    missing Playwright or browser fails the run."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError as error:  # pragma: no cover - depends on the machine
+        unavailable(f"Playwright for Python is not installed: {error}")
+    if not CHROMIUM.exists() and shutil.which("chromium") is None:  # pragma: no cover
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
+    SHOTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=str(CHROMIUM), args=[*ARGS, *extra_args])
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 def wait_text(page: Any, selector: str, pattern: str, *, timeout: float | None = None) -> None:
     page.locator(selector).filter(has_text=re.compile(pattern)).first.wait_for(timeout=timeout)

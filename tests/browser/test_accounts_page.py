@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from tests.browser.pages import ARGS, CHROMIUM, SHOTS, TABLET_LANDSCAPE, TIMEOUT, shot, wait_text
-from tests.conftest import unavailable
+from tests.browser.pages import TABLET_LANDSCAPE, TIMEOUT, chromium, shot, wait_text
 from tests.server.deploy_helpers import Hall, deployed
 
 pytestmark = pytest.mark.browser
@@ -37,23 +35,11 @@ def hall(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hall]:
 
 @pytest.fixture(scope="module")
 def browser(hall: Hall) -> Iterator[Any]:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:  # pragma: no cover - depends on the machine
-        unavailable(f"Playwright for Python is not installed: {error}")
-    if not CHROMIUM.exists() and shutil.which("chromium") is None:  # pragma: no cover
-        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(exist_ok=True)
     leaf = x509.load_pem_x509_certificates((hall.secrets / "tls" / "server.crt").read_bytes())[0]
     spki = base64.b64encode(hashlib.sha256(
         leaf.public_key().public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()).decode()
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=str(CHROMIUM),
-                                     args=[*ARGS, f"--ignore-certificate-errors-spki-list={spki}"])
-        try:
-            yield instance
-        finally:
-            instance.close()
+    with chromium(f"--ignore-certificate-errors-spki-list={spki}") as instance:
+        yield instance
 
 
 def _page(browser: Any, errors: list[str]) -> Any:
