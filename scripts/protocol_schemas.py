@@ -98,6 +98,8 @@ def _tally_branches() -> dict[str, dict[str, Any]]:
     schema = json.loads(TALLY_INPUT.read_text(encoding="utf-8"))
     branches = {b["if"]["properties"]["kind"]["const"]: b["then"] for b in schema["allOf"]}
     assert sorted(branches) == sorted(KINDS), sorted(branches)
+    for branch in branches.values():  # totals are a way to count, never part of a definition
+        del branch["properties"]["counts"], branch["oneOf"]
     return branches
 
 
@@ -106,7 +108,8 @@ SET_AT_OPENING = {"kind", "title", "body", "members_of_record", "present"}
 ISSUED = {"election": "ballots_issued", "project_vote": "ballots_issued", "satisfaction": "forms_issued"}
 #: Fields an agenda item's definition may not hold: the server sets them when a vote opens
 #: (server/usecases/agenda.py ``reserved``).
-RESERVED = {"kind", "title", "body", "members_of_record", "present", "ballots", "ballots_issued", "forms_issued"}
+RESERVED = {"kind", "title", "body", "members_of_record", "present", "ballots", "counts", "ballots_issued",
+            "forms_issued"}
 
 
 def definition_schema() -> dict[str, Any]:

@@ -12,22 +12,55 @@ import functools
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar, cast
 
+from tally import totals
 from tally.appointment import MODES as APPOINTMENT_MODES
 from tally.appointment import AppointmentDefinition, AppointmentItem, tally_appointment
-from tally.election import REPEATED_TIES, ROUNDS, ElectionBallot, ElectionDefinition, tally_election
+from tally.election import (
+    REPEATED_TIES,
+    ROUNDS,
+    CandidateCount,
+    ElectionBallot,
+    ElectionDefinition,
+    decide_election,
+    tally_election,
+)
 from tally.errors import MalformedInput, StatutoryViolation
-from tally.model import CHOICES, Attendance, Choice
-from tally.motion import THRESHOLDS, MotionDefinition, tally_motion, tally_per_person
+from tally.model import CHOICES, Attendance, BallotAccount, Choice, ChoiceCounts
+from tally.motion import (
+    THRESHOLDS,
+    MotionDefinition,
+    decide_motion,
+    decide_per_person,
+    tally_motion,
+    tally_per_person,
+)
 from tally.projects import MODES as PROJECT_MODES
-from tally.projects import Project, ProjectBallot, ProjectVoteDefinition, tally_projects
+from tally.projects import (
+    Project,
+    ProjectBallot,
+    ProjectCount,
+    ProjectVoteDefinition,
+    decide_projects,
+    tally_projects,
+)
 from tally.rules.appointment_body import ACTIONS
 from tally.rules.candidate_count import OFFICES, ROUNDINGS
 from tally.rules.quorum import BODIES, PRESIDIUM_QUORUMS
 from tally.rules.satisfaction_tiers import Tier
-from tally.satisfaction import BASES, GRADES, Mark, SatisfactionDefinition, tally_satisfaction
+from tally.satisfaction import (
+    BASES,
+    GRADES,
+    GradeCounts,
+    Mark,
+    SatisfactionDefinition,
+    decide_satisfaction,
+    tally_satisfaction,
+)
 
 KINDS = ("motion", "list_approval", "election", "appointment", "project_vote", "satisfaction")
-_COMMON = {"kind", "title", "body", "members_of_record", "present", "presidium_quorum", "ballots", "id", "note"}
+_COMMON = {
+    "kind", "title", "body", "members_of_record", "present", "presidium_quorum", "ballots", "counts", "id", "note",
+}
 _FIELDS: dict[str, set[str]] = {
     "motion": {"threshold"},
     "list_approval": {"threshold", "mode", "persons"},
@@ -172,6 +205,8 @@ def _motion_definition(doc: Mapping[str, Any], kind: str) -> MotionDefinition:
 
 def _count_motion(doc: Mapping[str, Any]) -> dict[str, object]:
     definition = _motion_definition(doc, "motion")
+    if "counts" in doc:
+        return decide_motion(definition, totals.motion(doc["counts"])).to_json()
     return tally_motion(definition, _ballots(doc, _choice_ballot)).to_json()
 
 
@@ -181,8 +216,13 @@ def _count_list_approval(doc: Mapping[str, Any]) -> dict[str, object]:
     if mode == "whole":
         persons = _names(doc, "persons", minimum=0) if "persons" in doc else ()
         extra = {"mode": "whole", "persons": list(persons)}
+        if "counts" in doc:
+            return decide_motion(definition, totals.motion(doc["counts"]), kind="list_approval", extra=extra).to_json()
         return tally_motion(definition, _ballots(doc, _choice_ballot), kind="list_approval", extra=extra).to_json()
     persons = _names(doc, "persons")
+    if "counts" in doc:
+        counts, returned = totals.per_person(doc["counts"], persons)
+        return decide_per_person(definition, counts, returned, kind="list_approval").to_json()
     marks = _ballots(doc, lambda b, w: _marks(b, w, persons, CHOICES))
     return tally_per_person(definition, persons, marks, kind="list_approval").to_json()
 
@@ -217,6 +257,13 @@ def _count_appointment(doc: Mapping[str, Any]) -> dict[str, object]:
         secret=_bool(doc, "secret", True),
     )
     definition.validate()
+    if "counts" in doc:
+        extra: dict[str, object] = {"items_detail": [item.to_json() for item in items], "secret": definition.secret}
+        if definition.mode == "combined":
+            return decide_motion(motion, totals.motion(doc["counts"]), kind="appointment",
+                                 extra={"mode": "combined", **extra}).to_json()
+        counts, returned = totals.per_person(doc["counts"], keys)
+        return decide_per_person(motion, counts, returned, kind="appointment", extra=extra).to_json()
     if definition.mode == "combined":
         return tally_appointment(definition, _ballots(doc, _choice_ballot)).to_json()
     marks = _ballots(doc, lambda b, w: _marks(b, w, keys, CHOICES))
@@ -252,6 +299,18 @@ def _count_election(doc: Mapping[str, Any]) -> dict[str, object]:
     definition.validate()
     write_ins_allowed = definition.allow_write_ins and definition.round in ("first", "runoff")
     listed = set(candidates)
+    if "counts" in doc:
+        (returned, void), counted, write_ins, ineligible = totals.election(
+            doc["counts"], candidates, definition.places, write_ins_allowed=write_ins_allowed,
+            eligible=definition.write_in_eligible,
+        )
+        return decide_election(
+            definition,
+            BallotAccount(definition.ballots_issued, returned, void),
+            tuple(CandidateCount(name, c) for name, c in counted),
+            tuple(CandidateCount(name, ChoiceCounts(yes=votes)) for name, votes in write_ins),
+            ineligible,
+        ).to_json()
 
     def parse(ballot: Mapping[str, Any], where: str) -> ElectionBallot:
         marks = _marks(ballot, where, candidates, CHOICES, frozenset({"write_ins"}))
@@ -301,6 +360,11 @@ def _count_project_vote(doc: Mapping[str, Any]) -> dict[str, object]:
     )
     definition.validate()
     names = definition.names
+    if "counts" in doc:
+        (returned, void), rows = totals.projects(doc["counts"], names, definition.choose,
+                                                 ranking=definition.mode == "ranking")
+        account = BallotAccount(definition.ballots_issued, returned, void)
+        return decide_projects(definition, account, tuple(ProjectCount(*row) for row in rows)).to_json()
     if definition.mode == "ranking":
         ranks = range(1, len(names) + 1)
         ballots = _ballots(doc, lambda b, w: ProjectBallot(ranks=_marks(b, w, names, ranks)))
@@ -352,6 +416,9 @@ def _count_satisfaction(doc: Mapping[str, Any]) -> dict[str, object]:
         tiers=tuple(tiers) if tiers is not None else None,
         consequences=consequences,
     )
+    if "counts" in doc:
+        returned, rows = totals.satisfaction(doc["counts"], targets)
+        return decide_satisfaction(definition, returned, [GradeCounts(*row) for row in rows]).to_json()
     known = set(targets)
 
     def parse(ballot: Mapping[str, Any], where: str) -> dict[str, Mark]:
@@ -383,4 +450,6 @@ def count_document(doc: Mapping[str, Any]) -> dict[str, Any]:
     unknown = sorted(set(doc) - _COMMON - _FIELDS[kind])
     if unknown:
         raise MalformedInput(unknown[0], f"{kind} 不认识该字段 (unknown field for kind {kind})")
+    if "counts" in doc and "ballots" in doc:
+        raise MalformedInput("counts", "ballots（逐票）与 counts（票数合计）只能给出其一 (ballots or counts, not both)")
     return dict(_COUNTERS[kind](doc))

@@ -274,7 +274,19 @@ def tally_election(definition: ElectionDefinition, ballots: Sequence[ElectionBal
     account = BallotAccount(issued=d.ballots_issued, returned=len(ballots), void=len(ballots) - len(valid_ballots))
     candidates = _candidate_counts(d.candidates, valid_ballots)
     write_ins, ineligible = _write_in_counts(d, valid_ballots)
+    return decide_election(d, account, candidates, write_ins, ineligible)
 
+
+def decide_election(
+    definition: ElectionDefinition,
+    account: BallotAccount,
+    candidates: tuple[CandidateCount, ...],
+    write_ins: tuple[CandidateCount, ...] = (),
+    ineligible: int = 0,
+) -> ElectionResult:
+    """Decide one round from its totals: the ballot account, 赞成/反对/弃权 per listed candidate
+    (in ballot order) and the eligible write-ins (most votes first)."""
+    d = definition
     invalid = standing.invalidity(d.attendance, account.returned, account.issued)
     if invalid is not None:
         rule, reason = invalid

@@ -70,10 +70,7 @@ class QuestionResult:
         )
 
 
-def _question(
-    name: str, definition: MotionDefinition, choices: Sequence[Choice], invalid: bool
-) -> QuestionResult:
-    counts = ChoiceCounts.of(choices)
+def _question(name: str, definition: MotionDefinition, counts: ChoiceCounts, invalid: bool) -> QuestionResult:
     not_voted = max(0, definition.attendance.present - counts.total)
     if invalid:
         outcome: Outcome = "invalid"
@@ -138,9 +135,17 @@ def tally_motion(
     extra: Mapping[str, object] | None = None,
 ) -> MotionResult:
     """Count one motion: 赞成/反对/弃权, 未按 = present - ballots, decided by the threshold."""
-    account = BallotAccount(issued=definition.attendance.present, returned=len(choices), void=0)
-    bad = standing.invalidity(definition.attendance, len(choices), definition.attendance.present)
-    question = _question(definition.title, definition, choices, bad is not None)
+    return decide_motion(definition, ChoiceCounts.of(choices), kind=kind, extra=extra)
+
+
+def decide_motion(
+    definition: MotionDefinition, counts: ChoiceCounts, *, kind: str = "motion",
+    extra: Mapping[str, object] | None = None,
+) -> MotionResult:
+    """Decide one motion from its totals (every ballot returned is one choice, so returned = total)."""
+    account = BallotAccount(issued=definition.attendance.present, returned=counts.total, void=0)
+    bad = standing.invalidity(definition.attendance, counts.total, definition.attendance.present)
+    question = _question(definition.title, definition, counts, bad is not None)
     rule, reason = bad if bad is not None else (RULES[definition.threshold], None)
     return MotionResult(definition, question, account, rule, reason, kind, extra or {})
 
@@ -207,10 +212,21 @@ def tally_per_person(
     extra: Mapping[str, object] | None = None,
 ) -> PerPersonResult:
     """Count a list person by person; a person left unmarked on a ballot is 未按 for that person."""
-    account = BallotAccount(issued=definition.attendance.present, returned=len(ballots), void=0)
-    bad = standing.invalidity(definition.attendance, len(ballots), definition.attendance.present)
-    questions = tuple(
-        _question(name, definition, [b[name] for b in ballots if name in b], bad is not None) for name in names
-    )
+    counts = [(name, ChoiceCounts.of(b[name] for b in ballots if name in b)) for name in names]
+    return decide_per_person(definition, counts, len(ballots), kind=kind, extra=extra)
+
+
+def decide_per_person(
+    definition: MotionDefinition,
+    counts: Sequence[tuple[str, ChoiceCounts]],
+    returned: int,
+    *,
+    kind: str,
+    extra: Mapping[str, object] | None = None,
+) -> PerPersonResult:
+    """Decide a list person by person from each person's totals over ``returned`` ballots."""
+    account = BallotAccount(issued=definition.attendance.present, returned=returned, void=0)
+    bad = standing.invalidity(definition.attendance, returned, definition.attendance.present)
+    questions = tuple(_question(name, definition, tally, bad is not None) for name, tally in counts)
     rule, reason = bad if bad is not None else (RULES[definition.threshold], None)
     return PerPersonResult(definition, questions, account, rule, reason, kind, extra or {})

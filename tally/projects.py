@@ -171,8 +171,14 @@ def tally_projects(definition: ProjectVoteDefinition, ballots: Sequence[ProjectB
         ranked = [b.ranks[name] for b in valid if b.ranks is not None and name in b.ranks]
         points = sum(borda.points(r, d.choose) for r in ranked)
         counts.append(ProjectCount(name, choices, points, len(ranked)))
-    projects = tuple(counts)
+    return decide_projects(d, account, tuple(counts))
 
+
+def decide_projects(
+    definition: ProjectVoteDefinition, account: BallotAccount, projects: tuple[ProjectCount, ...]
+) -> ProjectVoteResult:
+    """Decide from the totals per project (in list order) and the ballot account."""
+    d = definition
     invalid = standing.invalidity(d.attendance, account.returned, account.issued)
     if invalid is not None:
         rule, reason = invalid

@@ -44,6 +44,15 @@ class SatisfactionDefinition:
 
 
 @dataclass(frozen=True)
+class GradeCounts:
+    """满意 / 基本满意 / 不满意 for one target (valid forms only)."""
+
+    satisfied: int = 0
+    basically_satisfied: int = 0
+    unsatisfied: int = 0
+
+
+@dataclass(frozen=True)
 class TargetResult:
     name: str
     satisfied: int
@@ -134,22 +143,29 @@ class SatisfactionResult:
 def tally_satisfaction(
     definition: SatisfactionDefinition, forms: Sequence[Mapping[str, Mark]]
 ) -> SatisfactionResult:
-    d = definition
-    account = BallotAccount(d.forms_issued, len(forms), 0)
-    results = []
-    for target in d.targets:
+    counts = []
+    for target in definition.targets:
         marks = [form.get(target) for form in forms]
-        tally = {grade: sum(1 for m in marks if m == grade) for grade in GRADES}
-        invalid = sum(1 for m in marks if m is None)
-        valid = len(marks) - invalid
+        counts.append(GradeCounts(*(sum(1 for m in marks if m == grade) for grade in GRADES)))
+    return decide_satisfaction(definition, len(forms), counts)
+
+
+def decide_satisfaction(
+    definition: SatisfactionDefinition, returned: int, counts: Sequence[GradeCounts]
+) -> SatisfactionResult:
+    """Grade each target (in definition order) from its totals over ``returned`` forms; a form
+    that marks none or several grades for a target is invalid for that target."""
+    d = definition
+    account = BallotAccount(d.forms_issued, returned, 0)
+    results = []
+    for target, g in zip(d.targets, counts, strict=True):
+        valid = g.satisfied + g.basically_satisfied + g.unsatisfied
         base = {"members": d.attendance.members_of_record, "valid": valid, "present": d.attendance.present}[d.base]
         if d.tiers is not None:
-            grade = satisfaction_tiers.grade(d.tiers, tally["satisfied"], tally["basically_satisfied"], base)
+            grade = satisfaction_tiers.grade(d.tiers, g.satisfied, g.basically_satisfied, base)
         else:
-            grade = satisfaction_cascade.grade(tally["satisfied"], tally["basically_satisfied"], base)
+            grade = satisfaction_cascade.grade(g.satisfied, g.basically_satisfied, base)
         consequence = (d.consequences or {}).get(grade)
-        results.append(
-            TargetResult(target, tally["satisfied"], tally["basically_satisfied"], tally["unsatisfied"],
-                         invalid, base, grade, consequence)
-        )
+        results.append(TargetResult(target, g.satisfied, g.basically_satisfied, g.unsatisfied,
+                                    returned - valid, base, grade, consequence))
     return SatisfactionResult(d, account, tuple(results), RULE_TIERS if d.tiers is not None else RULE_CASCADE)

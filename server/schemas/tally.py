@@ -25,7 +25,7 @@ SCHEMA_FILE = Path(tally.__file__).parent / "schema" / "tally-input.schema.json"
 REF = "#/components/schemas/{}"
 
 #: Fields of a tally document the server sets when a vote opens; an item's definition may not hold them.
-SET_AT_OPENING = ("kind", "title", "body", "members_of_record", "present", "ballots", "ballots_issued",
+SET_AT_OPENING = ("kind", "title", "body", "members_of_record", "present", "ballots", "counts", "ballots_issued",
                   "forms_issued")
 
 NAMES = {kind: "".join(part.title() for part in kind.split("_")) for kind in ItemKind}
@@ -34,7 +34,10 @@ NAMES = {kind: "".join(part.title() for part in kind.split("_")) for kind in Ite
 def _per_kind() -> dict[str, dict[str, Any]]:
     """Each kind's schema (the ``then`` of its ``if kind == …``) in tally's JSON Schema."""
     document = json.loads(SCHEMA_FILE.read_text(encoding="utf-8"))
-    return {entry["if"]["properties"]["kind"]["const"]: entry["then"] for entry in document["allOf"]}
+    branches = {entry["if"]["properties"]["kind"]["const"]: entry["then"] for entry in document["allOf"]}
+    for branch in branches.values():  # totals are a way to count, never part of a definition
+        del branch["properties"]["counts"], branch["oneOf"]
+    return branches
 
 
 def _without(schema: dict[str, Any], drop: tuple[str, ...], title: str, description: str) -> dict[str, Any]:

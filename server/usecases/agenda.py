@@ -77,7 +77,8 @@ def _validate(tx: Tx, live: LiveMeeting, data: JsonObject) -> ItemFields:
     definition = data.get("definition", {})
     if not isinstance(definition, dict):
         raise ServerError("invalid_definition", "议题定义应为对象", field="definition")
-    reserved = {"kind", "title", "body", "members_of_record", "present", "ballots", "ballots_issued", "forms_issued"}
+    reserved = {"kind", "title", "body", "members_of_record", "present", "ballots", "counts", "ballots_issued",
+                "forms_issued"}
     clash = sorted(reserved & set(definition))
     if clash:
         raise ServerError("invalid_definition", f"字段 {clash[0]} 由系统在开始表决时确定",

@@ -171,3 +171,14 @@ def test_bad_sign_in_codes_are_refused_and_rate_limited(server: RunningServer, c
     assert set(statuses[:10]) <= {401, 422}
     if statuses[0] == 401:
         assert statuses[-1] == 429
+
+
+@pytest.mark.parametrize("field", ["ballots", "counts", "members_of_record", "present", "ballots_issued"])
+def test_an_item_definition_cannot_carry_what_the_count_itself_supplies(server: RunningServer, field: str) -> None:
+    staff = login(server.url, "staff")
+    meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
+    definition = {"office": "head", "seats": 1, "candidates": ["甲"], field: {"yes": 60, "no": 0, "abstain": 0}}
+    response = staff.post(f"/api/meetings/{meeting_id}/items",
+                          json={"kind": "election", "title": "预置票数的选举", "definition": definition})
+    error = refused(response, "invalid_definition", 400)
+    assert error["field"] == f"definition.{field}"
