@@ -117,6 +117,8 @@ class VoteState(Vocabulary):
     OPEN = "open", "表决中"
     CLOSED = "closed", "已结束"
     VOIDED = "voided", "已宣布无效"
+    #: an encrypted vote after its close, until k 监票人 have decrypted its totals
+    DECRYPTING = "decrypting", "待监票人解密"
 
 
 class VoteMethod(Vocabulary):

@@ -105,6 +105,11 @@ class Ledger:
             session.commit()
 
     @property
+    def origin(self) -> str:
+        """The origin line of the log's checkpoints (what binds encrypted ballots to this log)."""
+        return self.log.origin
+
+    @property
     def size(self) -> int:
         return self.log.size
 

@@ -122,6 +122,14 @@ class LiveVote:
     confirmations: list[str] = field(default_factory=list)
     #: ballots already checked against the definition, by canonical text
     valid_shapes: set[bytes] = field(default_factory=set)
+    #: an encrypted vote: {context, vid, selections, fingerprint} (docs/protocol.md "Encrypted secret votes")
+    encryption: JsonObject | None = None
+    #: an encrypted vote's first ciphertext of every stored ballot (a copied ballot is refused)
+    alphas: set[str] = field(default_factory=set)
+    #: hashes of the ids of an encrypted vote's challenged (spoiled) ballots: never to be cast
+    spoiled: set[str] = field(default_factory=set)
+    #: after close: {totals, ballots_cast, k, partials {trustee: partial}}
+    decryption: JsonObject | None = None
 
     @property
     def cast(self) -> int:

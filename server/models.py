@@ -157,6 +157,31 @@ class Vote(Base):
     result: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     confirmations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: an encrypted vote (docs/protocol.md "Encrypted secret votes"): {context, vid, selections, fingerprint}
+    encryption: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
+    #: after its close: the per-selection totals {totals, ballots_cast}, then the partial
+    #: decryptions received, by trustee number (as text)
+    decryption: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
+
+
+class Ceremony(Base):
+    """A meeting's key ceremony (docs/ballot-crypto.md §2): the public messages of its 监票人,
+    by trustee number (as text). The server relays sealed shares it cannot open; it holds no share."""
+
+    __tablename__ = "ceremonies"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    meeting_id: Mapped[MeetingId] = mapped_column(ForeignKey("meetings.id"))
+    #: the ceremony statement of §2.1 (suite, origin, ceremony, n, k, trustees' names)
+    statement: Mapped[JsonObject] = mapped_column(JSON)
+    #: the 监票人 accounts' usernames, trustee 1 first
+    accounts: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16), default="commitments")
+    commitments: Mapped[JsonObject] = mapped_column(JSON, default=dict)
+    shares: Mapped[JsonObject] = mapped_column(JSON, default=dict)
+    confirmations: Mapped[JsonObject] = mapped_column(JSON, default=dict)
+    #: when done: {cid, key, share_keys, fingerprint}
+    result: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
 
 class VoteParticipation(Base):

@@ -25,6 +25,7 @@ from server.domain import LABEL_TABLES, USER_ROLES, Role
 from server.routes.common import Roles
 from server.schemas import tally
 from server.schemas.errors import error_components, refusals
+from server.schemas.votes import AwaitingDecryption
 
 DESCRIPTION = """县乡人大电子表决与计票系统: the HTTP API of the session server. Terminals also speak the WebSocket
 protocol at `/ws` (docs/protocol.md); deputies may vote over HTTP too (`POST /api/ballots`).
@@ -141,6 +142,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     schemas = components.setdefault("schemas", {})
     schemas.update(error_components())
     schemas.update(tally.components())
+    schemas["AwaitingDecryption"] = AwaitingDecryption.model_json_schema(ref_template="#/components/schemas/{model}")
     _no_fastapi_422(document)
     _guards(document)
     _callers(document)

@@ -43,7 +43,18 @@ def vote_view(vote: LiveVote) -> JsonObject:
         "definition": vote.definition,
         "result": vote.result,
         "confirmations": vote.confirmations,
+        **({"encryption": vote.encryption} if vote.encryption is not None else {}),
+        **({"decryption": decryption_view(vote.decryption)} if vote.decryption is not None else {}),
     }
+
+
+def decryption_view(decryption: JsonObject) -> JsonObject:
+    """What terminals see of an encrypted vote's count: how many 监票人 are needed and who has
+    decrypted (the totals and partials are in the audit log and GET /api/votes/{id}/decryption)."""
+    partials = decryption.get("partials", {})
+    assert isinstance(partials, dict)
+    return {"k": decryption["k"], "ballots_cast": decryption["ballots_cast"],
+            "received": sorted(int(t) for t in partials)}
 
 
 def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ from server.gcpolicy import GcWatch
 from server.hub import Hub
 from server.ledger import Ledger
 from server.live import Live
+from server.proofs import ProofChecker
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
 from server.writer import Writer
@@ -50,6 +52,8 @@ class Runtime:
     sign_ins: SignInGuard
     #: the key the sign-in codes are hashed with (server/security.py), kept outside the database
     code_key: bytes
+    #: checks encrypted ballots' proofs in worker processes (server/proofs.py)
+    proofs: ProofChecker
     gc_watch: GcWatch | None = None
 
 
@@ -78,7 +82,8 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                  Principals(reader_sessions, live, settings.token_cache_s),
                  SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
                              settings.sign_in_failures_total, settings.sign_in_window_s),
-                 security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")))
+                 security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")),
+                 ProofChecker(settings.proof_workers or os.cpu_count() or 1))
     return rt
 
 
@@ -123,6 +128,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
             await rt.hub.stop()
             await loop.run_in_executor(None, rt.writer.stop)
             rt.ledger.close()
+            rt.proofs.close()
             rt.engine.dispose()
             rt.writer_engine.dispose()
 

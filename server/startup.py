@@ -23,13 +23,18 @@ from server.domain import (
 from server.live import CodeReissue, Live, LiveMeeting, LiveVote, Member
 from server.models import AccessCode, AuditRecord, BallotReceipt, Body, Item, Meeting, Vote, VoteParticipation
 from server.usecases.agenda import item_view
+from server.usecases.cast_ballot import key_of
 
 
-def _ballots_of_open_votes(session: Session, open_ids: set[VoteId]) -> dict[VoteId, dict[int, JsonObject]]:
-    """Ballot contents of the open votes, by audit seq, minus withdrawn ones (no voter anywhere)."""
+def _ballots_of_open_votes(
+    session: Session, open_ids: set[VoteId]
+) -> tuple[dict[VoteId, dict[int, JsonObject]], dict[VoteId, set[str]]]:
+    """Ballot contents of the open votes, by audit seq, minus withdrawn ones (no voter anywhere),
+    and the hashed ids of the encrypted ballots challenged (spoiled) in them."""
     ballots: dict[VoteId, dict[int, JsonObject]] = {vote_id: {} for vote_id in open_ids}
+    spoiled: dict[VoteId, set[str]] = {vote_id: set() for vote_id in open_ids}
     if not open_ids:
-        return ballots
+        return ballots, spoiled
     withdrawn: list[tuple[VoteId, int]] = []
     for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq)):
         if b'"type":"ballot' not in row.data:
@@ -42,9 +47,11 @@ def _ballots_of_open_votes(session: Session, open_ids: set[VoteId]) -> dict[Vote
             ballots[body["vote_id"]][record["seq"]] = body["ballot"]
         elif record["type"] == "ballot_withdrawn":
             withdrawn.append((body["vote_id"], body["seq"]))
+        elif record["type"] == "ballot_spoiled":
+            spoiled[body["vote_id"]].add(key_of(str(body["ballot"]["ballot"])))
     for vote_id, seq in withdrawn:
         ballots[vote_id].pop(seq, None)
-    return ballots
+    return ballots, spoiled
 
 
 def aware(moment: datetime | None) -> datetime | None:
@@ -86,7 +93,7 @@ def rebuild(session: Session) -> Live:
         live.meetings[item.meeting_id].items.append(item_view(item))
     votes = list(session.scalars(select(Vote)))
     open_ids = {v.id for v in votes if v.state == VoteState.OPEN}
-    ballots = _ballots_of_open_votes(session, open_ids)
+    ballots, spoiled = _ballots_of_open_votes(session, open_ids)
     participation = {p.vote_id: p.voters for p in session.scalars(select(VoteParticipation))}
     receipt_keys: dict[VoteId, dict[str, tuple[int, str]]] = {vote_id: {} for vote_id in open_ids}
     if open_ids:
@@ -103,5 +110,10 @@ def rebuild(session: Session) -> Live:
             deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])),
             ballots=ballots.get(vote.id, {}), result=vote.result, receipt_keys=receipt_keys.get(vote.id, {}),
             confirmations=list(vote.confirmations or []),
+            encryption=vote.encryption, decryption=vote.decryption,
         )
+        if vote.encryption is not None and vote.id in open_ids:
+            found = live.votes[vote.id]
+            found.alphas = {str(b["selections"][0]["alpha"]) for b in found.ballots.values()}
+            found.spoiled = spoiled.get(vote.id, set())
     return live

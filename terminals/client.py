@@ -25,6 +25,8 @@ from typing import Any
 import httpx
 import websockets
 
+from ballotcrypto.votes import encrypt_plain
+
 
 class ClientError(Exception):
     def __init__(self, code: str, message: str) -> None:
@@ -175,12 +177,26 @@ class TerminalClient:
         await self._send({"type": "check_in"})
         await self.wait_for(lambda c: bool(c.me and c.me.get("checked_in")), timeout)
 
+    def encryption_of(self, vote_id: str) -> dict[str, Any] | None:
+        """The vote's ``encryption`` as the state gave it, or None for a plaintext vote."""
+        for vote in (self.state or {}).get("votes", []):
+            if vote["id"] == vote_id:
+                found: dict[str, Any] | None = vote.get("encryption")
+                return found
+        return None
+
     def open_votes(self) -> list[dict[str, Any]]:
         return [v for v in (self.state or {}).get("votes", []) if v["state"] == "open"]
 
     async def vote(self, vote_id: str, ballot: dict[str, Any], *, ballot_id: str | None = None,
                    replaces: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
-        """Send a ballot and wait for its receipt, resending after reconnects."""
+        """Send a ballot and wait for its receipt, resending after reconnects. ``ballot`` is in the
+        tally format; for an encrypted vote it is encrypted here, as the tablet page does, and the
+        randomness is dropped once encrypted (docs/protocol.md "Encrypted secret votes")."""
+        encryption = self.encryption_of(vote_id)
+        if encryption is not None:
+            ballot = encrypt_plain(encryption, ballot).ballot.to_json()
+            ballot_id = str(ballot["ballot"])
         ballot_id = ballot_id or secrets.token_hex(16)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[ballot_id] = Pending(vote_id, ballot, replaces, future)

@@ -14,6 +14,7 @@ from server.routes import (
     audit,
     auth,
     deployment,
+    encryption,
     health,
     pages,
     paper,
@@ -25,7 +26,7 @@ from server.routes import (
 from server.routes.common import bounded_json, ids_in_range, same_origin
 from terminals import STATIC
 
-AREAS = (auth, accounts, roll, agenda, votes, paper, reports, audit, health, deployment)
+AREAS = (auth, accounts, roll, agenda, votes, encryption, paper, reports, audit, health, deployment)
 
 
 def operation_id(route: APIRoute) -> str:

@@ -28,6 +28,7 @@ from server.conversation import (
     SubmitCheckIn,
 )
 from server.direct_send import direct_writer
+from server.domain import JsonObject, MemberId
 from server.errors import ServerError
 from server.hub import Connection
 from server.runtime import Runtime
@@ -125,9 +126,27 @@ class TerminalSocket:
         assert principal is not None and principal.member_id is not None
         message = action.ballot
         member_id = principal.member_id
+        vote = self.rt.live.votes.get(message.vote_id)
+        if vote is not None and vote.encryption is not None:
+            self.spawn(self.encrypted_ballot(action, member_id, vote.encryption))
+            return
         future: asyncio.Future[Ticket] = self.rt.writer.submit(
             lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
                                    message.replaces), groupable=True, may_refuse=False)
+        future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
+
+    async def encrypted_ballot(self, action: SubmitBallot, member_id: int, encryption: JsonObject) -> None:
+        """An encrypted ballot: its proofs checked in the proof pool first, off the event loop."""
+        message = action.ballot
+        try:
+            await self.rt.proofs.ballot(encryption["context"], message.ballot)
+        except ServerError as error:
+            self.rt.hub.send(self.conn, protocol.error(error.code, error.message, ref=message.ballot_id,
+                                                       field=error.field))
+            return
+        future: asyncio.Future[Ticket] = self.rt.writer.submit(
+            lambda tx: cast_ballot(tx, MemberId(member_id), message.vote_id, message.ballot_id, message.ballot,
+                                   message.replaces, proven=True), groupable=True, may_refuse=False)
         future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
 
     def answer(self, ballot_id: str, member_id: int, done: asyncio.Future[Ticket]) -> None:
@@ -147,8 +166,11 @@ class TerminalSocket:
             hub.send(self.conn, protocol.error(ticket.error.code, ticket.error.message, ref=ticket.ballot_id,
                                                field=ticket.error.field))
             return
-        hub.send(self.conn, {"type": "receipt", "vote_id": ticket.vote_id, "ballot_id": ticket.ballot_id,
-                             "receipt": ticket.receipt, "duplicate": ticket.duplicate, "replaced": ticket.replaced})
+        receipt = {"type": "receipt", "vote_id": ticket.vote_id, "ballot_id": ticket.ballot_id,
+                   "receipt": ticket.receipt, "duplicate": ticket.duplicate, "replaced": ticket.replaced}
+        if ticket.tracker is not None:
+            receipt["tracker"] = ticket.tracker
+        hub.send(self.conn, receipt)
         if len(hub.by_member.get(member_id, ())) > 1:
             hub.send_me(member_id)  # the deputy's other devices show 已提交 at once
 

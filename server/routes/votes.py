@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter
+from fastapi.responses import JSONResponse
 
 from server import queries
 from server.auth import Caller, who
@@ -44,10 +45,22 @@ async def open_item(item_id: int, body: schema.OpenVote, rt: Rt, caller: Chair) 
     return {**opened, "deadline": opened["deadline"].isoformat() if opened["deadline"] else None}
 
 
-@router.post("/votes/{vote_id}/close", **answers(Result, 401, 403, 404, 409, 503, codes={409: "vote_not_open"}))
-async def close(vote_id: str, rt: Rt, caller: Chair) -> dict[str, Any]:
-    """Close the vote and count it; the answer is the result (the same as the vote's ``result``)."""
-    return await rt.writer.run(lambda tx: close_vote.close_vote(tx, vote_id, by=who(caller)))
+DECRYPTING = {
+    "description": "An encrypted vote with ballots: closed, its totals kept, waiting for the 监票人 to decrypt them "
+                   "(docs/protocol.md \"Encrypted secret votes\").",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/AwaitingDecryption"}}},
+}
+
+
+@router.post("/votes/{vote_id}/close", **answers(Result, 401, 403, 404, 409, 503, codes={409: "vote_not_open"},
+                                                 special={202: DECRYPTING}))
+async def close(vote_id: str, rt: Rt, caller: Chair) -> Any:
+    """Close the vote and count it; the answer is the result (the same as the vote's ``result``) — or, for an
+    encrypted vote with ballots, 202 with what the 监票人 must decrypt."""
+    outcome = await rt.writer.run(lambda tx: close_vote.close_vote(tx, vote_id, by=who(caller)))
+    if outcome.get("state") == "decrypting":
+        return JSONResponse(schema.AwaitingDecryption(**outcome).model_dump(), status_code=202)
+    return outcome
 
 
 @router.post("/votes/{vote_id}/extend", **answers(Ok, 400, 401, 403, 404, 409, 422, 503, codes={

@@ -10,6 +10,7 @@ from pydantic import Field, WithJsonSchema
 from server.domain import BodyKind, ItemKind, RoundKind, VoidGround, VoteMethod, VoteState
 from server.schemas.agenda import Item
 from server.schemas.base import MAX_ID, Answer, Request, absent
+from server.schemas.encryption import DecryptionState, Encryption
 from server.schemas.roll import AttendanceSummary
 from server.schemas.tally import BallotObject, Result, VoteDefinitionObject
 
@@ -89,6 +90,17 @@ class VoteView(Answer):
     definition: VoteDefinitionObject
     result: Result | None = Field(description="Once closed (or entered by hand); null before.")
     confirmations: list[str] = Field(description="The scrutineers who confirmed the count report.")
+    encryption: Encryption = absent("An encrypted vote: how its ballots are encrypted (docs/protocol.md).")
+    decryption: DecryptionState = absent("An encrypted vote after its close: the 监票人's decryption so far.")
+
+
+class AwaitingDecryption(Answer):
+    """An encrypted vote closed with ballots: its result comes once k 监票人 have decrypted its totals."""
+
+    vote_id: str
+    state: Literal[VoteState.DECRYPTING]
+    k: int = Field(description="How many 监票人 must decrypt.")
+    ballots_cast: int
 
 
 class Pending(Answer):

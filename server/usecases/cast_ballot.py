@@ -19,6 +19,7 @@ import orjson
 from sqlalchemy import insert, update
 
 from audit.canonical import dumps as canonical_dumps
+from ballotcrypto.hashing import h256
 from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
@@ -31,6 +32,11 @@ _shuffle = secrets.SystemRandom().shuffle
 
 def key_of(ballot_id: str) -> str:
     return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
+
+
+def tracker_of(ballot: JsonObject) -> str:
+    """The tracker of an encrypted ballot: H256 of its JSON (docs/ballot-crypto.md §3.5)."""
+    return h256(ballot)
 
 
 def content_hash(vote_id: str, ballot: JsonObject) -> str:
@@ -47,6 +53,8 @@ class Ticket:
     error: ServerError | None = None
     duplicate: bool = False
     replaced: str | None = None
+    #: an encrypted ballot's tracker (docs/ballot-crypto.md §3.5)
+    tracker: str | None = None
 
 
 @dataclass
@@ -65,15 +73,18 @@ class _Batch:
     accepted: list[_Accepted] = field(default_factory=list)
     keys: set[str] = field(default_factory=set)
     members: set[tuple[VoteId, MemberId]] = field(default_factory=set)
+    alphas: set[str] = field(default_factory=set)
 
 
 def cast_ballot(
-    tx: Tx, member_id: MemberId, vote_id: str, ballot_id: str, ballot: JsonObject, replaces: str | None = None
+    tx: Tx, member_id: MemberId, vote_id: str, ballot_id: str, ballot: JsonObject, replaces: str | None = None,
+    *, proven: bool = False,
 ) -> Ticket:
-    """Check one ballot and queue it for the batch; refusals come back as a value, not an exception."""
+    """Check one ballot and queue it for the batch; refusals come back as a value, not an exception.
+    ``proven``: the proofs of an encrypted ballot were checked (server/proofs.py) before this job."""
     ticket = Ticket(ballot_id, vote_id)
     try:
-        _check(tx, ticket, member_id, ballot, replaces)
+        _check(tx, ticket, member_id, ballot, replaces, proven)
     except ServerError as error:
         ticket.error = error
     return ticket
@@ -97,7 +108,8 @@ def _batch(tx: Tx) -> _Batch:
     return batch
 
 
-def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, replaces: str | None) -> None:
+def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, replaces: str | None,
+           proven: bool) -> None:
     if not isinstance(ticket.ballot_id, str) or not 16 <= len(ticket.ballot_id) <= 64:
         raise ServerError("invalid_ballot_id", "选票编号无效（应为16至64个字符的随机编号）", field="ballot_id")
     batch = _batch(tx)
@@ -111,6 +123,9 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
         if stored_vote != ticket.vote_id or stored_digest != digest:
             raise Conflict("ballot_id_reused", "选票编号已被另一张选票使用")
         ticket.duplicate = True
+        known = tx.live.votes.get(ticket.vote_id)
+        if known is not None and known.encryption is not None:
+            ticket.tracker = tracker_of(ballot)
 
         def give_receipt() -> None:
             ticket.receipt = tx.ledger.receipt(leaf, tx.checkpoint, vote_id=ticket.vote_id)
@@ -122,11 +137,14 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
         raise Conflict("paper_vote", "本轮为纸质选票，由计票人录入")
     if member_id not in vote.eligible:
         raise forbidden("您不在本次表决的表决人名单中（须在表决开始前签到）")
-    shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
-    if shape not in vote.valid_shapes:
-        check_ballot(vote.definition, ballot)
-        if len(vote.valid_shapes) < 10_000:
-            vote.valid_shapes.add(shape)
+    if vote.encryption is not None:
+        _check_encrypted(vote, ticket, key, ballot, proven, batch)
+    else:
+        shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+        if shape not in vote.valid_shapes:
+            check_ballot(vote.definition, ballot)
+            if len(vote.valid_shapes) < 10_000:
+                vote.valid_shapes.add(shape)
     if (vote.id, member_id) in batch.members:
         raise Conflict("ballot_in_progress", "您的上一张选票正在处理，请稍候")
     if member_id in vote.voters:
@@ -135,6 +153,29 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     batch.members.add((vote.id, member_id))
     batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest))
     tx.finalize_once("ballots", _flush)
+
+
+def _check_encrypted(vote: LiveVote, ticket: Ticket, key: str, ballot: JsonObject, proven: bool,
+                     batch: _Batch) -> None:
+    """An encrypted ballot: its proofs were checked off the event loop; here only what needs the
+    vote's state — its id is the ballot's own, it was not challenged, and it is no copy."""
+    if not proven:
+        raise ServerError("invalid_ballot", "加密表决的选票应为经证明的加密选票", field="ballot")
+    if ballot.get("ballot") != ticket.ballot_id:
+        raise ServerError("invalid_ballot_id", "选票编号应与加密选票中的编号一致", field="ballot_id")
+    if key in vote.spoiled:
+        raise Conflict("ballot_spoiled", "这张选票已被公开核验，不能再投出；请重新生成选票")
+    alpha = first_alpha(ballot)
+    if alpha in vote.alphas or alpha in batch.alphas:
+        raise Conflict("ballot_replayed", "这张加密选票与已投出的选票相同，不能再投")
+    batch.alphas.add(alpha)
+    ticket.tracker = tracker_of(ballot)
+
+
+def first_alpha(ballot: JsonObject) -> str:
+    selections = ballot["selections"]
+    assert isinstance(selections, list) and isinstance(selections[0], dict)
+    return str(selections[0]["alpha"])
 
 
 def _replace(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None) -> None:
@@ -201,6 +242,8 @@ def _flush(tx: Tx) -> None:
             entry.vote.voters.add(entry.member_id)
             entry.vote.ballots[entry.seq] = entry.ballot
             entry.vote.receipt_keys[entry.key] = (entry.seq, entry.digest)
+            if entry.vote.encryption is not None:
+                entry.vote.alphas.add(first_alpha(entry.ballot))
             if entry.ticket.receipt is not None:
                 entry.vote.receipts_by_member[entry.member_id] = {
                     "ballot_id": entry.ticket.ballot_id, "receipt": entry.ticket.receipt,

@@ -12,7 +12,9 @@ from typing import Any
 
 from server.domain import VoteState
 from server.errors import Conflict, ServerError
+from server.live import LiveVote
 from server.models import Item, Vote
+from server.usecases import encrypted
 from server.usecases.agenda import refresh_agenda
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
@@ -24,6 +26,8 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
     live_vote = get_vote(tx, vote_id)
     if live_vote.state != "open":
         raise Conflict("vote_not_open", "该项表决已经结束")
+    if live_vote.encryption is not None:
+        return _close_encrypted(tx, live_vote)
     ballots = list(live_vote.ballots.values())
     try:
         result = count_document({**live_vote.definition, "ballots": ballots})
@@ -47,3 +51,18 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", live_vote.meeting_id, vote_id=vote_id)
     return result
+
+
+def _close_encrypted(tx: Tx, live_vote: LiveVote) -> dict[str, Any]:
+    """An encrypted vote keeps only its totals at close; the result comes once k 监票人 have
+    decrypted them (server/usecases/encrypted.py). The answer is the result when no ballot was
+    cast, else ``{vote_id, state: "decrypting", k, ballots_cast}``."""
+    row = tx.session.get(Vote, live_vote.id)
+    assert row is not None
+    tx.audit("vote_closed", {"vote_id": live_vote.id, "ballots_cast": len(live_vote.ballots)})
+    result = encrypted.close_encrypted(tx, live_vote, row)
+    if result is not None:
+        return result
+    decryption = row.decryption or {}
+    return {"vote_id": live_vote.id, "state": "decrypting", "k": decryption.get("k"),
+            "ballots_cast": decryption.get("ballots_cast")}

@@ -14,11 +14,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from ballotcrypto.ballot import Context
+from ballotcrypto.votes import vote_form
+from ballotcrypto.wire import point as read_point
 from server.domain import RoundKind, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
+from server.usecases.ceremony import election_key_of
 from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
 from server.writer import Tx
 from tally import rounds as round_rules
@@ -59,6 +63,20 @@ def _round_fields(item: Item, rounds: list[Vote], round_kind: str, candidates: l
     if isinstance(decided, round_rules.RoundRefused):
         raise _refusal(decided)
     return dict(decided.fields)
+
+
+def _encryption(tx: Tx, item: Item, vote_id: str, definition: dict[str, Any]) -> dict[str, Any] | None:
+    """The encryption of a secret electronic vote, once the meeting's 监票人 have made the election
+    key (docs/protocol.md "Encrypted secret votes"); None before that, and for a round whose
+    ballot cannot be encrypted (write-ins, ranking: ballotcrypto/votes.py)."""
+    key = election_key_of(tx, item.meeting_id)
+    shaped = vote_form(definition)
+    if key is None or shaped is None:
+        return None
+    context = Context(tx.ledger.origin, vote_id, read_point(key["key"], "key"), shaped.form)
+    return {"context": context.to_json(), "vid": context.vid,
+            "selections": [label.to_json() for label in shaped.labels],
+            "fingerprint": key["fingerprint"], "ceremony": key["cid"]}
 
 
 def open_vote(
@@ -127,13 +145,15 @@ def open_vote(
     deadline = tx.now + timedelta(seconds=countdown_s) if countdown_s else None
     named = not item.secret
     change_allowed = item.settings.get("change_before_close", "last") == "last"
+    encryption = _encryption(tx, item, vote_id, definition) if item.secret and method == "electronic" else None
     tx.session.add(Vote(
         id=vote_id, item_id=item_id, round_no=round_no, round_kind=round_kind, state="open", method=method,
-        definition=definition, eligible=eligible, opened_at=tx.now, deadline=deadline,
+        definition=definition, eligible=eligible, opened_at=tx.now, deadline=deadline, encryption=encryption,
     ))
     tx.session.add(VoteParticipation(vote_id=vote_id, voters=[]))
     item.state = "voting"
-    tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition})
+    tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition,
+                             **({"encryption": encryption} if encryption is not None else {})})
     if not item.secret:
         tx.audit("vote_named", {"vote_id": vote_id})
 
@@ -142,6 +162,7 @@ def open_vote(
             id=VoteId(vote_id), item_id=item_id, meeting_id=item.meeting_id, round_no=round_no,
             round_kind=RoundKind(round_kind), state=VoteState.OPEN, method=VoteMethod(method), definition=definition,
             eligible=frozenset(eligible), named=named, change_allowed=change_allowed, deadline=deadline,
+            encryption=encryption,
         )
 
     tx.then(apply)

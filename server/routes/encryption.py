@@ -1,0 +1,97 @@
+"""Encrypted secret votes over HTTP: the 监票人's key ceremony, a deputy's challenge (spoiled
+ballot), and the 监票人's partial decryptions (docs/protocol.md "Encrypted secret votes")."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter
+
+from server.conversation import Principal
+from server.domain import Role
+from server.errors import Conflict
+from server.queries import vote_of
+from server.routes.common import Rt, answers, as_role
+from server.schemas import encryption as schema
+from server.usecases import ceremony, common, encrypted
+
+router = APIRouter(tags=["encryption"])
+Trustee = Annotated[Principal, as_role(Role.SCRUTINEER)]
+Reader = Annotated[Principal, as_role(Role.CHAIR, Role.STAFF, Role.SCRUTINEER, Role.AUDITOR)]
+
+STEP_REFUSALS = {400: "invalid_ceremony_message", 403: "forbidden", 409: "no_ceremony, wrong_round, already_posted"}
+
+
+@router.get("/meetings/{meeting_id}/ceremony", **answers(schema.CeremonyView, 401, 403, 404))
+async def get_ceremony(meeting_id: int, rt: Rt, caller: Reader) -> dict[str, Any]:
+    """The meeting's key ceremony: every public message, and to a 监票人 the sealed shares addressed to them."""
+    def read(tx: Any) -> dict[str, Any]:
+        common.meeting(tx, meeting_id)
+        name = ceremony.username_of(tx, caller.user_id) if caller.role is Role.SCRUTINEER else None
+        return ceremony.view(ceremony.current(tx, meeting_id), name)
+    return await rt.writer.run(read)
+
+
+@router.post("/meetings/{meeting_id}/ceremony", **answers(
+    schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503,
+    codes={400: "invalid_trustees, invalid_quorum", 409: "meeting_closed, key_exists, vote_already_open"}))
+async def start_ceremony(meeting_id: int, body: schema.StartCeremony, rt: Rt,
+                         caller: Annotated[Principal, as_role(Role.STAFF)]) -> dict[str, Any]:
+    """Start the key ceremony with the 监票人 accounts in their order and k (replaces one that did not finish)."""
+    return await rt.writer.run(lambda tx: ceremony.start_ceremony(
+        tx, meeting_id, body.trustees, body.k, by=f"{caller.role.value}:{caller.name}"))
+
+
+@router.post("/meetings/{meeting_id}/ceremony/commitment",
+             **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
+async def post_commitment(meeting_id: int, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+    """Round 1: the caller's commitment (docs/ballot-crypto.md §2.2)."""
+    return await rt.writer.run(lambda tx: ceremony.post_commitment(
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body))
+
+
+@router.post("/meetings/{meeting_id}/ceremony/shares",
+             **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
+async def post_shares(meeting_id: int, body: schema.Shares, rt: Rt, caller: Trustee) -> dict[str, Any]:
+    """Round 2: the caller's shares, each sealed to another 监票人 (docs/ballot-crypto.md §2.3)."""
+    return await rt.writer.run(lambda tx: ceremony.post_shares(
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.shares))
+
+
+@router.post("/meetings/{meeting_id}/ceremony/confirmation",
+             **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
+async def post_confirmation(meeting_id: int, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+    """Round 3: the caller's confirmation (docs/ballot-crypto.md §2.4); the last one makes the election key."""
+    return await rt.writer.run(lambda tx: ceremony.post_confirmation(
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body))
+
+
+@router.post("/votes/{vote_id}/spoil", **answers(schema.Spoiled, 400, 401, 403, 404, 409, 422, 503, codes={
+    400: "invalid_ballot, invalid_opening", 409: "vote_not_open, vote_deadline_passed, not_encrypted, "
+                                                 "ballot_already_cast"}))
+async def spoil(vote_id: str, body: schema.Spoil, rt: Rt,
+                caller: Annotated[Principal, as_role(Role.DEPUTY)]) -> dict[str, Any]:
+    """Challenge an encrypted ballot instead of casting it (Benaloh): the opening is checked and logged, the
+    ballot is never counted; the answer is what it encrypted."""
+    member_id = caller.member_id
+    assert member_id is not None
+    vote = vote_of(rt.live, vote_id)
+    if vote.encryption is None:
+        raise Conflict("not_encrypted", "本项表决不是加密表决")
+    values = await rt.proofs.opening(vote.encryption["context"], body.ballot, body.opening)
+    return await rt.writer.run(lambda tx: encrypted.spoil_ballot(tx, member_id, vote_id, body.ballot, body.opening,
+                                                                 values))
+
+
+@router.get("/votes/{vote_id}/decryption", **answers(schema.Decryption, 401, 403, 404, 409))
+async def decryption(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any]:
+    """An encrypted vote's totals and the partial decryptions so far (what a 监票人's device decrypts)."""
+    return await rt.writer.run(lambda tx: encrypted.decryption_view(tx, vote_id))
+
+
+@router.post("/votes/{vote_id}/partial", **answers(schema.PartialTaken, 400, 401, 403, 404, 409, 422, 503, codes={
+    400: "invalid_partial", 409: "not_encrypted, not_decrypting, already_posted"}))
+async def post_partial(vote_id: str, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+    """The caller's partial decryption of the vote's totals (docs/ballot-crypto.md §5); the k-th gives the result."""
+    return await rt.writer.run(lambda tx: encrypted.post_partial(
+        tx, vote_id, ceremony.username_of(tx, caller.user_id), body))

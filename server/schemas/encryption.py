@@ -1,0 +1,91 @@
+"""Encrypted secret votes: the key ceremony, a vote's encryption, challenges and decryption
+(docs/protocol.md "Encrypted secret votes"; the objects' byte-level form is docs/ballot-crypto.md)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import Field
+
+from server.domain import VoteState
+from server.schemas.base import Answer, Request, absent
+
+CryptoObject = dict[str, Any]
+
+
+class SelectionLabel(Answer):
+    question: str | None = Field(description="The person, candidate, project or target; null for a single question.")
+    choice: str = Field(description="The mark this selection stands for: yes, no, abstain, satisfied, …")
+
+
+class Encryption(Answer):
+    """How a vote's ballots are encrypted (docs/ballot-crypto.md §3.1)."""
+
+    context: CryptoObject = Field(description="The context object: suite, origin, vote, key, form.")
+    vid: str = Field(description="H256 of the context.")
+    selections: list[SelectionLabel] = Field(description="One label per selection of the form, in order.")
+    fingerprint: str = Field(description="The election key's fingerprint (XXXX-XXXX-XXXX-XXXX).")
+    ceremony: str = Field(description="The cid of the key ceremony that made the key.")
+
+
+class DecryptionState(Answer):
+    k: int = Field(description="How many 监票人 must decrypt.")
+    ballots_cast: int
+    received: list[int] = Field(description="The trustee numbers whose partial decryption is in.")
+
+
+class StartCeremony(Request):
+    trustees: list[str] = Field(min_length=1, max_length=15,
+                                description="The 监票人 accounts (role scrutineer), trustee 1 first (总监票人 first).")
+    k: int | None = Field(default=None, ge=1, le=15, description="How many must decrypt; default ⌊n/2⌋+1.")
+
+
+class Shares(Request):
+    shares: list[CryptoObject] = Field(max_length=15, description="One sealed share for every other trustee: "
+                                                                  "{trustee, to, sealed} (docs/ballot-crypto.md §2.3).")
+
+
+class CeremonyState(Answer):
+    id: str
+    state: str = Field(description="commitments, shares, confirmations, done, abandoned")
+    statement: CryptoObject = Field(description="The ceremony statement (docs/ballot-crypto.md §2.1).")
+    accounts: list[str] = Field(description="The 监票人 accounts, trustee 1 first.")
+    commitments: list[CryptoObject]
+    shares_posted: list[int]
+    confirmations: list[CryptoObject]
+    result: CryptoObject | None = Field(description="When done: {cid, key, share_keys, fingerprint}.")
+
+
+class CeremonyView(Answer):
+    ceremony: CeremonyState | None = Field(description="The meeting's latest ceremony; null: none yet.")
+    trustee: int | None = absent("The caller's trustee number, when the caller is one of the ceremony's 监票人.")
+    shares_for_me: list[CryptoObject] = absent("The sealed shares addressed to the caller.")
+
+
+class Spoil(Request):
+    ballot: CryptoObject = Field(description="The encrypted ballot the tablet showed (docs/ballot-crypto.md §3.4).")
+    opening: CryptoObject = Field(description="Its opening (docs/ballot-crypto.md §3.6).")
+
+
+class Spoiled(Answer):
+    vote_id: str
+    tracker: str
+    values: list[int] = Field(description="What the spoiled ballot encrypted, one value per selection.")
+
+
+class Decryption(Answer):
+    vote_id: str
+    state: VoteState
+    vid: str
+    totals: list[CryptoObject] = Field(description="Per selection, the sum of the cast ballots' ciphertexts.")
+    ballots_cast: int
+    k: int
+    share_keys: list[str] = Field(description="X_1 … X_n of the ceremony (to check partials).")
+    partials: list[CryptoObject] = Field(description="The partial decryptions received, in trustee order.")
+
+
+class PartialTaken(Answer):
+    vote_id: str
+    received: list[int]
+    k: int
+    result: CryptoObject | None = Field(description="The result once the k-th partial is in; null before.")

@@ -1,0 +1,140 @@
+"""An encrypted secret vote end to end over HTTP and WebSockets: the 监票人's key ceremony, ballots
+encrypted by the terminal client, a challenged ballot, the close that keeps only totals, and the
+count from the partial decryptions of k 监票人 — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+
+from ballotcrypto.ceremony import TrusteeSecret, check_commitment, confirm, open_share, read_ceremony, seal_shares, start
+from ballotcrypto.count import partial_decrypt, read_totals
+from ballotcrypto.forms import read_form
+from ballotcrypto.group import Scalar
+from ballotcrypto.votes import encrypt_plain
+from tests.conftest import RunningServer
+from tests.server.session_helpers import Session, choices, login, ok, refused
+
+PASSWORD = "trustee-password-2026-long"
+
+
+@dataclass
+class Trustee:
+    """A 监票人's device, as the scrutineer page or `python -m terminals.trustee` runs it."""
+
+    client: httpx.Client
+    secret: TrusteeSecret | None = None
+    share: Scalar | None = None
+
+
+def _account(staff: httpx.Client, url: str, username: str) -> httpx.Client:
+    ok(staff.post("/api/accounts", json={"username": username, "display_name": f"监票人{username[-1]}",
+                                         "role": "scrutineer", "password": PASSWORD}))
+    client = httpx.Client(base_url=url, timeout=60)
+    token = ok(client.post("/api/login", json={"username": username, "password": PASSWORD}))["token"]
+    client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+def run_ceremony(url: str, meeting_id: int, n: int, k: int) -> tuple[list[Trustee], dict[str, Any]]:
+    """Every 监票人 through the three rounds; the election key the server logs at the end."""
+    staff = login(url, "staff")
+    trustees = [Trustee(_account(staff, url, f"trustee{i}")) for i in range(1, n + 1)]
+    started = ok(staff.post(f"/api/meetings/{meeting_id}/ceremony",
+                            json={"trustees": [f"trustee{i}" for i in range(1, n + 1)], "k": k}))
+    statement = read_ceremony(started["ceremony"]["statement"])
+    path = f"/api/meetings/{meeting_id}/ceremony"
+    for number, trustee in enumerate(trustees, start=1):
+        trustee.secret, commitment = start(statement, number)
+        ok(trustee.client.post(f"{path}/commitment", json=commitment.to_json()))
+    for trustee in trustees:
+        view = ok(trustee.client.get(path))
+        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
+        assert trustee.secret is not None
+        shares = seal_shares(statement, trustee.secret, commitments)
+        ok(trustee.client.post(f"{path}/shares", json={"shares": [s.to_json() for s in shares]}))
+    for trustee in trustees:
+        view = ok(trustee.client.get(path))
+        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
+        assert trustee.secret is not None
+        received = {s["trustee"]: open_share(statement, trustee.secret, commitments, s) for s in view["shares_for_me"]}
+        trustee.share, confirmation = confirm(statement, trustee.secret, commitments, received)
+        answer = ok(trustee.client.post(f"{path}/confirmation", json=confirmation.to_json()))
+    assert answer["ceremony"]["state"] == "done"
+    return trustees, answer["ceremony"]["result"]
+
+
+def decrypt(trustee: Trustee, number: int, vote_id: str) -> dict[str, Any]:
+    view = ok(trustee.client.get(f"/api/votes/{vote_id}/decryption"))
+    vote = ok(trustee.client.get(f"/api/votes/{vote_id}"))
+    form = read_form(vote["encryption"]["context"]["form"])
+    assert trustee.share is not None
+    partial = partial_decrypt(view["vid"], number, trustee.share, read_totals(view["totals"], form.selections))
+    return trustee.client.post(f"/api/votes/{vote_id}/partial", json=partial.to_json())
+
+
+def test_an_encrypted_motion_is_counted_from_totals_that_k_of_n_scrutineers_decrypt(server: RunningServer) -> None:
+    async def body(s: Session) -> None:
+        trustees, key = run_ceremony(s.url, s.meeting_id, n=3, k=2)
+        assert len(key["fingerprint"]) == 19
+        item = s.item("工作报告的决议")
+        vote_id = s.open(item["id"])
+        await s.wait_open(vote_id)
+        opened = s.deputies[0].encryption_of(vote_id)
+        assert opened is not None and opened["fingerprint"] == key["fingerprint"]
+
+        # A deputy challenges an encrypted ballot: its opening is checked and logged, never counted.
+        challenged = encrypt_plain(opened, {"choice": "no"})
+        deputy = httpx.Client(base_url=s.url, timeout=60,
+                              headers={"Authorization": f"Bearer {s.deputies[0].token}"})
+        spoiled = ok(deputy.post(f"/api/votes/{vote_id}/spoil", json={
+            "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
+        assert spoiled["values"] == [0, 1, 0] and spoiled["tracker"] == challenged.ballot.tracker
+        refused(deputy.post(f"/api/votes/{vote_id}/spoil", json={
+            "ballot": challenged.ballot.to_json(),
+            "opening": {**challenged.opening.to_json(), "values": [1, 0, 0]}}), "invalid_opening", 400)
+
+        receipts = await s.cast(vote_id, choices(yes=25, no=9, abstain=4))
+        assert all(len(r["tracker"]) == 64 for r in receipts)
+
+        closed = s.chair.post(f"/api/votes/{vote_id}/close")
+        assert closed.status_code == 202, closed.text
+        assert closed.json() == {"vote_id": vote_id, "state": "decrypting", "k": 2, "ballots_cast": 38}
+        taken = ok(decrypt(trustees[2], 3, vote_id))
+        assert taken["result"] is None and taken["received"] == [3]
+        refused(decrypt(trustees[2], 3, vote_id), "already_posted", 409)
+        result = ok(decrypt(trustees[0], 1, vote_id))["result"]
+        assert result["counts"] == {"yes": 25, "no": 9, "abstain": 4, "not_voted": 2}
+        assert result["outcome"] == "failed"  # 25 of 60 is not 过半数 of all deputies
+        vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
+        assert vote["state"] == "closed" and vote["result"] == result
+        refused(decrypt(trustees[1], 2, vote_id), "not_decrypting", 409)
+
+    from tests.server.session_helpers import in_session
+    in_session(server.url, body)
+
+
+def test_a_ballot_whose_proofs_fail_is_refused_and_nothing_is_stored(server: RunningServer) -> None:
+    async def body(s: Session) -> None:
+        run_ceremony(s.url, s.meeting_id, n=2, k=2)
+        vote_id = s.open(s.item("工作报告的决议")["id"])
+        await s.wait_open(vote_id)
+        tablet = s.deputies[0]
+        encryption = tablet.encryption_of(vote_id)
+        assert encryption is not None
+        made = encrypt_plain(encryption, {"choice": "yes"}).ballot.to_json()
+        forged = {**made, "selections": [made["selections"][1], made["selections"][0], made["selections"][2]]}
+        await tablet._send({"type": "ballot", "vote_id": vote_id, "ballot_id": made["ballot"], "ballot": forged})
+        await tablet.wait_for(lambda c: any(e.get("ref") == made["ballot"] for e in c.errors))
+        error = next(e for e in tablet.errors if e.get("ref") == made["ballot"])
+        assert error["code"] == "invalid_ballot" and error["field"] == "ballot.s0"
+        assert ok(s.chair.get(f"/api/votes/{vote_id}"))["cast"] == 0
+        receipt = await tablet.vote(vote_id, {"choice": "yes"})
+        assert receipt["duplicate"] is False
+        await asyncio.sleep(0)
+
+    from tests.server.session_helpers import in_session
+    in_session(server.url, body)
