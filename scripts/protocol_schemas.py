@@ -58,6 +58,8 @@ ERROR_CODES = {
     "forbidden": "the deputy is not on this vote's roll (was not checked in and active when it opened)",
     "invalid_ballot": "the ballot does not fit the vote's definition (`field` names the part)",
     "already_voted": "the item counts the first press (`change_before_close = \"first\"`)",
+    "ballot_replayed": "an encrypted ballot whose ciphertext was already cast in this vote",
+    "ballot_spoiled": "an encrypted ballot that was challenged (its randomness is public): encrypt afresh",
     "change_needs_previous": "a second ballot without `replaces`, or `replaces` naming no live ballot of this vote",
     "internal": "a server bug; the ballot was not stored",
     # check-in (server/usecases/check_in.py)
@@ -146,13 +148,25 @@ def item_definition_schema() -> dict[str, Any]:
                     "document's fields of that kind, without those set when a vote opens.")
 
 
+BRANCH = obj({"c": HEX64, "s": HEX64})
+ENCRYPTED_BALLOT = obj({
+    "ballot": {"type": "string", "pattern": "^[0-9a-f]{32}$", "description": "the ballot id (= the frame's ballot_id)"},
+    "vid": HEX64,
+    "selections": {"type": "array", "minItems": 1, "items": obj({
+        "alpha": HEX64, "beta": HEX64, "proof": {"type": "array", "minItems": 2, "maxItems": 2, "items": BRANCH}})},
+    "limits": {"type": "array", "items": obj({"proof": {"type": "array", "minItems": 1, "items": BRANCH}})},
+}, description="an encrypted ballot (docs/ballot-crypto.md §3.4), for a vote whose state entry has `encryption`")
+
+
 def ballot_schema() -> dict[str, Any]:
-    """The ``ballot`` member of a client ``ballot`` frame, per vote kind."""
+    """The ``ballot`` member of a client ``ballot`` frame, per vote kind, or encrypted."""
     defs = {kind: copy.deepcopy(branch["properties"]["ballots"]["items"]) for kind, branch in _tally_branches().items()}
+    defs["encrypted"] = ENCRYPTED_BALLOT
     return document("shared/ballot.schema.json", "A ballot (client ballot.ballot)", {
-        "anyOf": [{"$ref": f"#/$defs/{kind}"} for kind in KINDS], "$defs": defs,
+        "anyOf": [{"$ref": f"#/$defs/{kind}"} for kind in [*KINDS, "encrypted"]], "$defs": defs,
     }, "As in the tally file format: `#/$defs/<kind>` is the ballot of a vote of that kind. The server "
-       "also checks it against the vote's definition (names on the ballot, write-ins allowed, ranks 1..N).")
+       "also checks it against the vote's definition (names on the ballot, write-ins allowed, ranks 1..N). "
+       "For an encrypted vote (docs/protocol.md \"Encrypted secret votes\") it is `#/$defs/encrypted`.")
 
 
 # -- written out ---------------------------------------------------------------------------------
@@ -279,7 +293,7 @@ def state_schema() -> dict[str, Any]:
         "id": NAME, "item_id": COUNT, "title": NAME, "kind": {"enum": KINDS}, "round_no": {"type": "integer",
                                                                                        "minimum": 1},
         "round_kind": {"enum": ["first", "revote", "tie_revote", "runoff", "preliminary", "manual"]},
-        "state": {"enum": ["open", "closed", "voided"]},
+        "state": {"enum": ["open", "closed", "voided", "decrypting"]},
         "method": {"enum": ["electronic", "paper", "show_of_hands"]},
         "named": {"type": "boolean"}, "change_allowed": {"type": "boolean"},
         "deadline": {"oneOf": [ISO_UTC, {"type": "null"}]},
@@ -287,7 +301,21 @@ def state_schema() -> dict[str, Any]:
         "definition": ref("definition"),
         "result": {"oneOf": [ref("result"), {"type": "null"}]},
         "confirmations": NAMES,
-    }, allOf=[
+        "encryption": obj({
+            "context": obj({"suite": {"const": "renda-ballot-v1"}, "origin": NAME, "vote": NAME, "key": HEX64,
+                            "form": obj({"selections": {"type": "integer", "minimum": 1}, "limits": {
+                                "type": "array", "items": obj({"of": {"type": "array", "items": COUNT},
+                                                               "min": COUNT, "max": COUNT})}})}),
+            "vid": HEX64,
+            "selections": {"type": "array", "items": obj({"question": {"type": ["string", "null"]},
+                                                          "choice": NAME})},
+            "fingerprint": {"type": "string", "pattern": "^[0-9A-F]{4}(-[0-9A-F]{4}){3}$"},
+            "ceremony": HEX64,
+        }, description="an encrypted vote: how the tablet encrypts (docs/ballot-crypto.md §3.1)"),
+        "decryption": obj({"k": {"type": "integer", "minimum": 1}, "ballots_cast": COUNT,
+                           "received": {"type": "array", "items": {"type": "integer", "minimum": 1}}},
+                          description="an encrypted vote after its close: the 监票人's decryption so far"),
+    }, optional=("encryption", "decryption"), allOf=[
         {"if": {"properties": {"state": {"const": "open"}}}, "then": {"properties": {"result": {"type": "null"}}}},
         {"if": {"properties": {"state": {"const": "closed"}}},
          "then": {"properties": {"result": {"type": "object"}}}},
@@ -334,7 +362,8 @@ def server_schemas() -> dict[str, dict[str, Any]]:
         "vote_id": NAME, "ballot_id": {"type": "string", "minLength": 16, "maxLength": 64},
         "receipt": ref("receipt"), "duplicate": {"type": "boolean"},
         "replaced": {"type": ["string", "null"], "description": "the ballot id this ballot replaced"},
-    })
+        "tracker": {**HEX64, "description": "an encrypted ballot's tracker (docs/ballot-crypto.md §3.5)"},
+    }, optional=("tracker",))
     error = message("error", {
         "code": {"anyOf": [{"const": code, "description": why} for code, why in sorted(ERROR_CODES.items())]},
         "message": {"type": "string", "minLength": 1, "description": "Chinese, for people"},

@@ -44,10 +44,10 @@ async def start_ceremony(meeting_id: int, body: schema.StartCeremony, rt: Rt,
 
 @router.post("/meetings/{meeting_id}/ceremony/commitment",
              **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
-async def post_commitment(meeting_id: int, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+async def post_commitment(meeting_id: int, body: schema.Commitment, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 1: the caller's commitment (docs/ballot-crypto.md §2.2)."""
     return await rt.writer.run(lambda tx: ceremony.post_commitment(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body))
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
 
 
 @router.post("/meetings/{meeting_id}/ceremony/shares",
@@ -55,15 +55,15 @@ async def post_commitment(meeting_id: int, body: dict[str, Any], rt: Rt, caller:
 async def post_shares(meeting_id: int, body: schema.Shares, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 2: the caller's shares, each sealed to another 监票人 (docs/ballot-crypto.md §2.3)."""
     return await rt.writer.run(lambda tx: ceremony.post_shares(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.shares))
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), [share.model_dump() for share in body.shares]))
 
 
 @router.post("/meetings/{meeting_id}/ceremony/confirmation",
              **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
-async def post_confirmation(meeting_id: int, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+async def post_confirmation(meeting_id: int, body: schema.Confirmation, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 3: the caller's confirmation (docs/ballot-crypto.md §2.4); the last one makes the election key."""
     return await rt.writer.run(lambda tx: ceremony.post_confirmation(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body))
+        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
 
 
 @router.post("/votes/{vote_id}/spoil", **answers(schema.Spoiled, 400, 401, 403, 404, 409, 422, 503, codes={
@@ -78,9 +78,9 @@ async def spoil(vote_id: str, body: schema.Spoil, rt: Rt,
     vote = vote_of(rt.live, vote_id)
     if vote.encryption is None:
         raise Conflict("not_encrypted", "本项表决不是加密表决")
-    values = await rt.proofs.opening(vote.encryption["context"], body.ballot, body.opening)
-    return await rt.writer.run(lambda tx: encrypted.spoil_ballot(tx, member_id, vote_id, body.ballot, body.opening,
-                                                                 values))
+    ballot, opening = body.ballot.model_dump(), body.opening.model_dump()
+    values = await rt.proofs.opening(vote.encryption["context"], ballot, opening)
+    return await rt.writer.run(lambda tx: encrypted.spoil_ballot(tx, member_id, vote_id, ballot, opening, values))
 
 
 @router.get("/votes/{vote_id}/decryption", **answers(schema.Decryption, 401, 403, 404, 409))
@@ -91,7 +91,7 @@ async def decryption(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any]:
 
 @router.post("/votes/{vote_id}/partial", **answers(schema.PartialTaken, 400, 401, 403, 404, 409, 422, 503, codes={
     400: "invalid_partial", 409: "not_encrypted, not_decrypting, already_posted"}))
-async def post_partial(vote_id: str, body: dict[str, Any], rt: Rt, caller: Trustee) -> dict[str, Any]:
+async def post_partial(vote_id: str, body: schema.Partial, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """The caller's partial decryption of the vote's totals (docs/ballot-crypto.md §5); the k-th gives the result."""
     return await rt.writer.run(lambda tx: encrypted.post_partial(
-        tx, vote_id, ceremony.username_of(tx, caller.user_id), body))
+        tx, vote_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))

@@ -31,7 +31,7 @@ OPEN_REFUSALS = {
 BALLOT_REFUSALS = {
     400: "invalid_ballot, invalid_ballot_id",
     409: "vote_not_open, vote_deadline_passed, paper_vote, ballot_in_progress, ballot_id_reused, already_voted, "
-         "change_needs_previous",
+         "change_needs_previous, ballot_replayed, ballot_spoiled",
 }
 
 
@@ -111,11 +111,16 @@ async def http_ballot(body: schema.HttpBallot, rt: Rt,
     socket's ``ballot``/``receipt``, docs/protocol.md)."""
     member_id = caller.member_id
     assert member_id is not None
+    ballot = body.ballot if isinstance(body.ballot, dict) else body.ballot.model_dump()
+    vote = rt.live.votes.get(body.vote_id)
+    proven = vote is not None and vote.encryption is not None
+    if vote is not None and vote.encryption is not None:
+        await rt.proofs.ballot(vote.encryption["context"], ballot)  # off the event loop (server/proofs.py)
     ticket = await rt.writer.submit(
-        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, body.ballot, body.replaces),
+        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, ballot, body.replaces, proven=proven),
         groupable=True, may_refuse=False)
     if ticket.error is not None:
         raise ticket.error
     rt.hub.send_me(member_id)  # the deputy's tablets show 已提交 at once
     return {"vote_id": ticket.vote_id, "ballot_id": ticket.ballot_id, "receipt": ticket.receipt,
-            "duplicate": ticket.duplicate}
+            "duplicate": ticket.duplicate, **({"tracker": ticket.tracker} if ticket.tracker else {})}

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import Field
 
@@ -11,6 +11,88 @@ from server.domain import VoteState
 from server.schemas.base import Answer, Request, absent
 
 CryptoObject = dict[str, Any]
+#: a point or a scalar: 64 lowercase hex characters (docs/ballot-crypto.md §1)
+Hex64 = Annotated[str, Field(pattern="^[0-9a-f]{64}$")]
+BallotId = Annotated[str, Field(pattern="^[0-9a-f]{32}$")]
+
+
+class Branch(Request):
+    """One branch of a proof: challenge and response scalars."""
+
+    c: Hex64
+    s: Hex64
+
+
+class CoefficientCommitment(Request):
+    point: Hex64 = Field(description="C_{i,t} = a_{i,t}·G")
+    c: Hex64
+    s: Hex64
+
+
+class Commitment(Request):
+    """Round 1 (docs/ballot-crypto.md §2.2)."""
+
+    trustee: int = Field(ge=1, le=15)
+    box: Hex64 = Field(description="The trustee's X25519 key for sealed shares.")
+    coefficients: list[CoefficientCommitment] = Field(min_length=1, max_length=15)
+
+
+class SealedShare(Request):
+    """Round 2 (docs/ballot-crypto.md §2.3): a share sealed to another trustee."""
+
+    trustee: int = Field(ge=1, le=15, description="The dealer (the caller).")
+    to: int = Field(ge=1, le=15)
+    sealed: str = Field(max_length=512, description="base64 of crypto_box_seal(…) to the recipient's box key.")
+
+
+class Confirmation(Request):
+    """Round 3 (docs/ballot-crypto.md §2.4)."""
+
+    trustee: int = Field(ge=1, le=15)
+    share_key: Hex64
+    c: Hex64
+    s: Hex64
+
+
+class EncryptedSelection(Request):
+    alpha: Hex64
+    beta: Hex64
+    proof: list[Branch] = Field(min_length=2, max_length=2)
+
+
+class LimitProof(Request):
+    proof: list[Branch] = Field(min_length=1, max_length=1001)
+
+
+class EncryptedBallot(Request):
+    """An encrypted ballot (docs/ballot-crypto.md §3.4)."""
+
+    ballot: BallotId = Field(description="The ballot id (also the frame's `ballot_id`).")
+    vid: Hex64
+    selections: list[EncryptedSelection] = Field(min_length=1, max_length=3000)
+    limits: list[LimitProof] = Field(max_length=3000)
+
+
+class Opening(Request):
+    """A challenged ballot's opening (docs/ballot-crypto.md §3.6)."""
+
+    ballot: BallotId
+    tracker: Hex64
+    values: list[int] = Field(max_length=3000)
+    nonces: list[Hex64] = Field(max_length=3000)
+
+
+class PartialShare(Request):
+    d: Hex64
+    c: Hex64
+    s: Hex64
+
+
+class Partial(Request):
+    """A trustee's partial decryption of every total (docs/ballot-crypto.md §5)."""
+
+    trustee: int = Field(ge=1, le=15)
+    shares: list[PartialShare] = Field(max_length=3000)
 
 
 class SelectionLabel(Answer):
@@ -41,8 +123,7 @@ class StartCeremony(Request):
 
 
 class Shares(Request):
-    shares: list[CryptoObject] = Field(max_length=15, description="One sealed share for every other trustee: "
-                                                                  "{trustee, to, sealed} (docs/ballot-crypto.md §2.3).")
+    shares: list[SealedShare] = Field(max_length=14, description="One sealed share for every other trustee.")
 
 
 class CeremonyState(Answer):
@@ -63,8 +144,8 @@ class CeremonyView(Answer):
 
 
 class Spoil(Request):
-    ballot: CryptoObject = Field(description="The encrypted ballot the tablet showed (docs/ballot-crypto.md §3.4).")
-    opening: CryptoObject = Field(description="Its opening (docs/ballot-crypto.md §3.6).")
+    ballot: EncryptedBallot = Field(description="The encrypted ballot the tablet showed.")
+    opening: Opening = Field(description="Its opening.")
 
 
 class Spoiled(Answer):

@@ -10,7 +10,7 @@ from pydantic import Field, WithJsonSchema
 from server.domain import BodyKind, ItemKind, RoundKind, VoidGround, VoteMethod, VoteState
 from server.schemas.agenda import Item
 from server.schemas.base import MAX_ID, Answer, Request, absent
-from server.schemas.encryption import DecryptionState, Encryption
+from server.schemas.encryption import DecryptionState, EncryptedBallot, Encryption
 from server.schemas.roll import AttendanceSummary
 from server.schemas.tally import BallotObject, Result, VoteDefinitionObject
 
@@ -134,7 +134,9 @@ class HttpBallot(Request):
     ballot_id: str = Field(min_length=16, max_length=64,
                            description="Made by the terminal at random and kept until it holds the receipt; sending "
                                        "it again returns the same receipt (`duplicate`).")
-    ballot: BallotObject = Field(description="Checked against the vote (400 `invalid_ballot`, with `field`).")
+    ballot: BallotObject | EncryptedBallot = Field(
+        description="Checked against the vote (400 `invalid_ballot`, with `field`); for an encrypted vote the "
+                    "encrypted ballot, whose `ballot` member is the `ballot_id` (docs/protocol.md).")
     replaces: str | None = Field(default=None, max_length=64,
                                  description="The ballot id this one replaces, to change a choice before close.")
 
@@ -142,6 +144,7 @@ class HttpBallot(Request):
 class BallotTaken(Answer):
     vote_id: str
     ballot_id: str
+    tracker: str = absent("An encrypted ballot's tracker (docs/ballot-crypto.md §3.5).")
     receipt: IssuedReceipt
     duplicate: bool = Field(description="True for a resend of a ballot already stored.")
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import secrets
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -161,8 +162,9 @@ def example(document: Mapping[str, Any], schema: Mapping[str, Any]) -> Any:
     if kind == "array":
         return [example(document, schema["items"]) for _ in range(schema.get("minItems", 0))]
     if kind == "string":
-        if schema.get("pattern") == "^[0-9a-f]{64}$":
-            return "0" * 64
+        hex_digits = re.fullmatch(r"\^\[0-9a-f\]\{(\d+)\}\$", schema.get("pattern", ""))
+        if hex_digits:
+            return "0" * int(hex_digits.group(1))
         return "x" * max(1, schema.get("minLength", 1))
     if kind == "integer":
         return max(1, int(schema.get("minimum", 1)))
