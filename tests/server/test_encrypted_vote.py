@@ -10,7 +10,15 @@ from typing import Any
 
 import httpx
 
-from ballotcrypto.ceremony import TrusteeSecret, check_commitment, confirm, open_share, read_ceremony, seal_shares, start
+from ballotcrypto.ceremony import (
+    TrusteeSecret,
+    check_commitment,
+    confirm,
+    open_share,
+    read_ceremony,
+    seal_shares,
+    start,
+)
 from ballotcrypto.count import partial_decrypt, read_totals
 from ballotcrypto.forms import read_form
 from ballotcrypto.group import Scalar
