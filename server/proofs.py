@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
 from ballotcrypto.ballot import Context, check_ballot, check_opening, read_ballot
@@ -70,12 +70,19 @@ class ProofChecker:
 
     def __init__(self, workers: int) -> None:
         self.workers = max(1, workers)
-        self._pool: ProcessPoolExecutor | None = None
+        self._pool: Executor | None = None
 
-    def _executor(self) -> ProcessPoolExecutor:
+    def _executor(self) -> Executor:
         if self._pool is None:
-            # spawn, not fork: the server has threads (the writer) that a fork would copy mid-flight
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
+            if multiprocessing.current_process().daemon:
+                # A daemonic process (a server started by a multiprocessing parent, as the test
+                # suite's fork server does) may not have children: threads, then — libsodium runs
+                # without the GIL (ctypes releases it), so they still use every core for the
+                # multiplications.
+                self._pool = ThreadPoolExecutor(self.workers, thread_name_prefix="proofs")
+            else:
+                # spawn, not fork: the server has threads (the writer) that a fork would copy mid-flight
+                self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
     async def ballot(self, context: dict[str, Any], ballot: object) -> None:

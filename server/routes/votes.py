@@ -52,7 +52,7 @@ DECRYPTING = {
 }
 
 
-@router.post("/votes/{vote_id}/close", **answers(Result, 401, 403, 404, 409, 503, codes={409: "vote_not_open"},
+@router.post("/votes/{vote_id}/close", **answers(Result, 202, 401, 403, 404, 409, 503, codes={409: "vote_not_open"},
                                                  special={202: DECRYPTING}))
 async def close(vote_id: str, rt: Rt, caller: Chair) -> Any:
     """Close the vote and count it; the answer is the result (the same as the vote's ``result``) — or, for an

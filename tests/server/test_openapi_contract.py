@@ -28,6 +28,10 @@ import openpyxl
 import pytest
 from websockets.sync.client import connect
 
+from ballotcrypto.ceremony import check_commitment, confirm, open_share, read_ceremony, seal_shares, start
+from ballotcrypto.count import partial_decrypt, read_totals
+from ballotcrypto.forms import read_form
+from ballotcrypto.votes import encrypt_plain
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import ServerProcess, drop_postgres_database, fresh_postgres_database, launch
@@ -419,6 +423,50 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     paper_result = chair.json("close", path={"vote_id": paper_vote})
     assert paper_result["ballots"]["returned"] == 1
 
+    # The 监票人's key ceremony (k = 2 of 2), then an encrypted secret vote: each deputy's device encrypts, one
+    # deputy challenges an encrypted ballot, the close keeps only totals, and both 监票人 decrypt them.
+    trustees = [clerk1, clerk2]
+    started = staff.json("start_ceremony", path=at, json={"trustees": ["jipiao1", "jipiao2"], "k": 2})
+    statement = read_ceremony(started["ceremony"]["statement"])
+    kept = [start(statement, number) for number in (1, 2)]
+    for client, (_, commitment) in zip(trustees, kept, strict=True):
+        client.json("post_commitment", path=at, json=commitment.to_json())
+    for client, (secret, _) in zip(trustees, kept, strict=True):
+        commitments = [check_commitment(statement, c) for c in client.json("get_ceremony", path=at)["ceremony"][
+            "commitments"]]
+        client.json("post_shares", path=at, json={"shares": [s.to_json() for s in seal_shares(
+            statement, secret, commitments)]})
+    shares = []
+    for client, (secret, _) in zip(trustees, kept, strict=True):
+        view = client.json("get_ceremony", path=at)
+        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
+        received = {s["trustee"]: open_share(statement, secret, commitments, s) for s in view["shares_for_me"]}
+        share, confirmation = confirm(statement, secret, commitments, received)
+        shares.append(share)
+        client.json("post_confirmation", path=at, json=confirmation.to_json())
+    key = chair.json("get_ceremony", path=at)["ceremony"]["result"]
+    secret_motion = add({"kind": "motion", "title": "关于镇级财政预算执行情况的决议"})
+    encrypted_vote = chair.json("open_item", path={"item_id": secret_motion["id"]}, json={})["vote_id"]
+    entry = next(v for v in anonymous.json("meeting_state", path=at)["votes"] if v["id"] == encrypted_vote)
+    assert entry["encryption"]["fingerprint"] == key["fingerprint"]
+    challenged = encrypt_plain(entry["encryption"], {"choice": "no"})
+    assert deputies["T09"].json("spoil", path={"vote_id": encrypted_vote}, json={
+        "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()})["values"] == [0, 1, 0]
+    for number in range(1, 9):
+        sealed_ballot = encrypt_plain(entry["encryption"], {"choice": "yes" if number < 7 else "abstain"})
+        taken = deputies[f"T{number:02d}"].json("http_ballot", json={
+            "vote_id": encrypted_vote, "ballot_id": sealed_ballot.ballot.ballot,
+            "ballot": sealed_ballot.ballot.to_json()})
+        assert taken["tracker"] == sealed_ballot.ballot.tracker
+    waiting = chair.call("close", path={"vote_id": encrypted_vote}, expect=202).json()
+    assert waiting == {"vote_id": encrypted_vote, "state": "decrypting", "k": 2, "ballots_cast": 8}
+    for number, (client, share) in enumerate(zip(trustees, shares, strict=True), start=1):
+        totals = client.json("decryption", path={"vote_id": encrypted_vote})
+        form = read_form(entry["encryption"]["context"]["form"])
+        partial = partial_decrypt(totals["vid"], number, share, read_totals(totals["totals"], form.selections))
+        decrypted = client.json("post_partial", path={"vote_id": encrypted_vote}, json=partial.to_json())
+    assert decrypted["result"]["counts"] == {"yes": 6, "no": 0, "abstain": 2, "not_voted": 2}
+
     # Reports and the audit export.
     sheet = staff.call("result_sheet", path={"vote_id": vote, "fmt": "csv"})
     rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
@@ -444,11 +492,12 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
                                           "export/tally_inputs.json", "export/vkey.txt"]
     inputs = json.loads(archive.read("export/tally_inputs.json"))
     assert {vote, voided, revote, ballot_vote, paper_vote} <= set(inputs)
+    assert inputs[encrypted_vote]["counts"] == {"yes": 6, "no": 0, "abstain": 2}  # totals, never its ballots
     for vote_id, tally_document in inputs.items():
         kind = tally_document["kind"]
-        vote_definition = {k: v for k, v in tally_document.items() if k != "ballots"}
+        vote_definition = {k: v for k, v in tally_document.items() if k not in ("ballots", "counts")}
         check(document, {"$ref": "#/components/schemas/VoteDefinition"}, vote_definition, f"tally input {vote_id}")
-        for ballot in tally_document["ballots"]:
+        for ballot in tally_document.get("ballots", []):
             name = "".join(part.title() for part in kind.split("_"))
             check(document, {"$ref": f"#/components/schemas/{name}Ballot"}, ballot, f"ballot of {vote_id}")
     assert archive.read("export/vkey.txt").decode() == vkey
