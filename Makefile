@@ -11,7 +11,7 @@ test:
 	bash scripts/test.sh
 
 unit:
-	.venv/bin/pytest -q tests/tally tests/audit
+	.venv/bin/pytest -q tests/tally tests/audit tests/ballotcrypto
 
 lint:
 	.venv/bin/ruff check .
