@@ -52,7 +52,7 @@ def test_hs_of_non_ascii_items_hashes_their_utf8() -> None:
     assert hs(TAG_COEFFICIENT, ["监票人", 2**53 - 1]).value == expected
 
 
-@pytest.mark.parametrize("item", [True, -1, 2**53, 1.5, None, ["a"]])
+@pytest.mark.parametrize("item", [True, -1, 2**53, 1.5, None, ["a"], "\ud800"])
 def test_hs_items_are_strings_or_small_integers(item: object) -> None:
     with pytest.raises((ValueError, TypeError)):
         hs(TAG_RANGE, [item])  # type: ignore[list-item]
