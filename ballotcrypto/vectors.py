@@ -191,7 +191,7 @@ def _refusals(contexts: dict[str, bal.Context], ballots: dict[str, bal.Encrypted
     bad = _changed(partial, ["shares", 0, "d"], (decode_point(partial["shares"][0]["d"], allow_identity=True)
                                                  + GENERATOR).hex())
     cases.append(_refusal("bad-partial", "partial", bad,
-                          lambda: count.check_partial(vid, result.share_keys, totals, bad), context="election"))
+                          lambda: count.check_partial(vid, result.share_keys, totals, bad)))
     return cases
 
 
