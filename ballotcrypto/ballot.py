@@ -21,8 +21,8 @@ from dataclasses import dataclass, field
 
 from ballotcrypto import sodium, wire
 from ballotcrypto.elgamal import Ciphertext, encrypt
-from ballotcrypto.errors import BallotRefused, FormError, OpeningRefused
-from ballotcrypto.forms import Form
+from ballotcrypto.errors import BallotRefused, FormError, MalformedValue, OpeningRefused
+from ballotcrypto.forms import Form, read_form
 from ballotcrypto.group import Point, Scalar, base_mul, mul, multiple_of_g
 from ballotcrypto.hashing import SUITE, h256
 from ballotcrypto.proofs import Proof, check_range, prove_range, read_range_proof
@@ -38,6 +38,7 @@ __all__ = [
     "check_opening",
     "display_code",
     "encrypt_ballot",
+    "read_context",
 ]
 
 BALLOT_ID_CHARS = 32
@@ -59,6 +60,15 @@ class Context:
     def to_json(self) -> dict[str, object]:
         return {"suite": SUITE, "origin": self.origin, "vote": self.vote, "key": self.key.hex(),
                 "form": self.form.to_json()}
+
+
+def read_context(value: object) -> Context:
+    """A `Context` from its logged JSON (the key not the identity, the form checked)."""
+    obj = wire.members(value, ("suite", "origin", "vote", "key", "form"), "context")
+    if obj["suite"] != SUITE:
+        raise MalformedValue("malformed", "context.suite", f"应为 {SUITE}")
+    return Context(wire.text(obj["origin"], "context.origin"), wire.text(obj["vote"], "context.vote"),
+                   wire.point(obj["key"], "context.key"), read_form(obj["form"], "context.form"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,11 +168,14 @@ def encrypt_ballot(context: Context, values: Sequence[int], rng: Randomness = SY
     return EncryptedBallot(ballot, Opening(ballot_id, ballot.tracker, tuple(values), nonces))
 
 
-def read_ballot(value: object, form: Form) -> Ballot:
-    """The ballot's structure, strictly (MalformedValue); no proof is checked here."""
+def _read_ballot(value: object, context: Context) -> Ballot:
+    """The ballot's structure, strictly, and its vid; no proof is checked here."""
+    form = context.form
     obj = wire.members(value, ("ballot", "vid", "selections", "limits"), "ballot")
     ballot_id = wire.hex_id(obj["ballot"], "ballot.ballot", BALLOT_ID_CHARS)
     vid = wire.hex_id(obj["vid"], "ballot.vid", 64)
+    if vid != context.vid:
+        raise BallotRefused("wrong-vid", "选票不属于本次表决（vid 不符）")
     raw_selections = wire.array(obj["selections"], "ballot.selections")
     raw_limits = wire.array(obj["limits"], "ballot.limits")
     if len(raw_selections) != form.selections:
@@ -189,9 +202,7 @@ def check_ballot(context: Context, value: object) -> Ballot:
     number of selections or limits, or a proof that does not check (``where`` names it).
     """
     form = context.form
-    ballot = read_ballot(value, form)
-    if ballot.vid != context.vid:
-        raise BallotRefused("wrong-vid", "选票不属于本次表决（vid 不符）")
+    ballot = _read_ballot(value, context)
     key = context.key
     for i, selection in enumerate(ballot.selections):
         ct = selection.ciphertext

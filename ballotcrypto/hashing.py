@@ -86,7 +86,11 @@ def hs(tag: str, items: Sequence[str | int]) -> Scalar:
                 raise ValueError("an Hs integer is in [0, 2^53)")
         elif type(item) is not str:
             raise TypeError("an Hs item is a string or a small integer")
-    digest = hashlib.sha512(jcs([tag, *items])).digest()
+    try:  # strings and integers below 2^53 only: the stdlib encoder writes their RFC 8785 form
+        data = _encoder.encode([tag, *items]).encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: no canonical form (jcs raises ValueError)
+        data = jcs([tag, *items])
+    digest = hashlib.sha512(data).digest()
     return Scalar(int.from_bytes(digest, "little") % L)
 
 

@@ -50,6 +50,8 @@ __all__ = [
 ]
 
 _sub = sodium.sub
+_scalarmult = sodium.scalarmult
+_scalarmult_base = sodium.scalarmult_base
 _IDENTITY = sodium.IDENTITY_BYTES
 
 
@@ -137,11 +139,12 @@ def check_range(alpha: Point, beta: Point, key: Point, lo: int, hi: int, proof: 
     items = range_statement(vid, ballot, where, lo, hi, a, b)
     total = 0
     m = lo
-    for branch in proof:
+    for branch in proof:  # libsodium directly: a zero scalar or identity point gives the identity
         c, s = branch.c.value, branch.s.value
         total += c
-        items.append(_sub(base_mul(s), mul(c, a)).hex())
-        items.append(_sub(mul(s, k), mul(c, _shifted(b, m))).hex())
+        c_bytes, s_bytes = c.to_bytes(32, "little"), s.to_bytes(32, "little")
+        items.append(_sub(_scalarmult_base(s_bytes), _scalarmult(c_bytes, a)).hex())
+        items.append(_sub(_scalarmult(s_bytes, k), _scalarmult(c_bytes, _shifted(b, m))).hex())
         m += 1
     return total % L == hs(TAG_RANGE, items).value
 
