@@ -14,7 +14,7 @@ import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
-from ballotcrypto.ballot import Context, check_ballot, check_opening, read_ballot
+from ballotcrypto.ballot import Context, check_ballot, check_opening
 from ballotcrypto.errors import BallotCryptoError, BallotRefused, MalformedValue
 from ballotcrypto.forms import read_form
 from ballotcrypto.wire import point
@@ -105,4 +105,4 @@ class ProofChecker:
             self._pool = None
 
 
-__all__ = ["ProofChecker", "check_ballot_job", "check_opening_job", "context_of", "read_ballot"]
+__all__ = ["ProofChecker", "check_ballot_job", "check_opening_job", "context_of"]
