@@ -11,7 +11,7 @@ test:
 	bash scripts/test.sh
 
 unit:
-	.venv/bin/pytest -q tests/tally tests/audit
+	.venv/bin/pytest -q tests/tally tests/audit tests/ballotcrypto
 
 lint:
 	.venv/bin/ruff check .
@@ -22,6 +22,7 @@ types:
 bench:
 	.venv/bin/python scripts/bench_tally.py
 	.venv/bin/python scripts/bench_audit.py
+	.venv/bin/python scripts/bench_ballotcrypto.py
 
 # The load benchmark at full size: 5,000 tablets against the real server and the bare-websockets
 # baseline in one run (several minutes; docs/performance.md). N=... to change the size.

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Set up everything this project needs on a machine with only Python 3.11 and apt:
+# Set up everything this project needs on a machine with only Python 3.11 and apt: libsodium,
 # a virtualenv in .venv with the project and its extras, and (with --test) the system packages
 # the test suite drives: Debian's chromium for browser tests, and a running PostgreSQL.
 # Safe to run again: it only installs what is missing or changed.
@@ -27,6 +27,13 @@ if [ ! -x .venv/bin/python ]; then
         apt_install python3-venv
         "$PY" -m venv .venv
     fi
+fi
+
+# libsodium (ristretto255, sealed boxes) is loaded by pysodium at run time: the encrypted ballots
+# need it to run, not only to test.
+if ! "$PY" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("sodium") is None)' 2>/dev/null; then
+    echo "installing Debian's libsodium23 (ristretto255 for encrypted ballots)" >&2
+    apt_install libsodium23
 fi
 
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: set up, lint, type-check, then every test (unit, property, storage and
 # integration on SQLite and PostgreSQL, browser) in two pytest-xdist workers (an idle one takes
-# queued tests from the other), with branch coverage of tally/ and audit/ combined from both.
+# queued tests from the other), with branch coverage of tally/, audit/ and ballotcrypto/ combined
+# from both.
 # Under CI=true a missing database or browser fails the run instead of skipping, and so does any
 # skipped test (tests/conftest.py).
 # Arguments go to pytest: `bash scripts/test.sh tests/server -n 0` runs one folder in one process.
@@ -15,5 +16,5 @@ echo "== mypy (strict, the whole tree)"
 mypy .
 echo "== pytest"
 pytest -q -p no:cacheprovider -n 2 --dist worksteal \
-    --cov=tally --cov=audit --cov-branch --cov-report=term-missing:skip-covered \
+    --cov=tally --cov=audit --cov=ballotcrypto --cov-branch --cov-report=term-missing:skip-covered \
     --cov-fail-under=100 "$@"

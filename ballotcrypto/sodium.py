@@ -1,0 +1,138 @@
+"""The one door to libsodium: typed functions over pysodium's ctypes handle.
+
+pysodium has no type information, so every call into it (and every ``# type: ignore``) lives in
+this module.  The group operations call the C functions directly through pysodium's loaded library
+(`pysodium.sodium`) with one output buffer each: they are the hot path of the ballot checks, and
+pysodium's Python wrappers add checks the callers here have already made.
+
+Conventions of libsodium 1.0.18 that the rest of the package relies on:
+
+* a point argument must be a valid canonical ristretto255 encoding (callers pass only encodings
+  that `is_valid_point` accepted or that libsodium produced); the identity is the all-zero
+  encoding and *is* accepted by ``crypto_core_ristretto255_is_valid_point``;
+* ``crypto_scalarmult_ristretto255`` and ``..._base`` return -1 when the result is the identity
+  (after writing the zero encoding); `scalarmult` and `scalarmult_base` return the zero encoding
+  for it instead;
+* both multiplications clear the top bit of the scalar: callers pass scalars below ℓ < 2^253.
+"""
+
+from __future__ import annotations
+
+import ctypes
+
+import pysodium  # type: ignore[import-untyped]
+
+__all__ = [
+    "BOX_PUBLIC_BYTES",
+    "BOX_SEAL_BYTES",
+    "BOX_SECRET_BYTES",
+    "BOX_SEED_BYTES",
+    "IDENTITY_BYTES",
+    "add",
+    "box_seal",
+    "box_seal_open",
+    "box_seed_keypair",
+    "from_hash",
+    "is_valid_point",
+    "randombytes",
+    "scalar_random",
+    "scalar_reduce",
+    "scalarmult",
+    "scalarmult_base",
+    "sub",
+    "version",
+]
+
+_lib = pysodium.sodium
+_scalarmult = _lib.crypto_scalarmult_ristretto255
+_scalarmult_base = _lib.crypto_scalarmult_ristretto255_base
+_add = _lib.crypto_core_ristretto255_add
+_sub = _lib.crypto_core_ristretto255_sub
+_is_valid_point = _lib.crypto_core_ristretto255_is_valid_point
+_buffer = ctypes.create_string_buffer
+
+IDENTITY_BYTES = bytes(32)
+BOX_PUBLIC_BYTES: int = pysodium.crypto_box_PUBLICKEYBYTES
+BOX_SECRET_BYTES: int = pysodium.crypto_box_SECRETKEYBYTES
+BOX_SEED_BYTES: int = pysodium.crypto_box_SEEDBYTES
+BOX_SEAL_BYTES: int = pysodium.crypto_box_SEALBYTES
+
+
+def version() -> str:
+    """libsodium's version string, e.g. ``"1.0.18"``."""
+    return str(pysodium.sodium.sodium_version_string().decode("ascii"))
+
+
+def is_valid_point(encoding: bytes) -> bool:
+    """True for a canonical encoding of a ristretto255 point (the all-zero identity included)."""
+    return len(encoding) == 32 and _is_valid_point(encoding) == 1
+
+
+def scalarmult(scalar: bytes, point: bytes) -> bytes:
+    """``scalar·point`` (32-byte little-endian scalar below 2^255; the zero encoding for the identity)."""
+    out = _buffer(32)
+    # -1 only for an identity result (the point argument is valid)
+    return out.raw if _scalarmult(out, scalar, point) == 0 else IDENTITY_BYTES
+
+
+def scalarmult_base(scalar: bytes) -> bytes:
+    """``scalar·G`` (the zero encoding for the identity)."""
+    out = _buffer(32)
+    return out.raw if _scalarmult_base(out, scalar) == 0 else IDENTITY_BYTES  # -1: the identity
+
+
+def add(p: bytes, q: bytes) -> bytes:
+    """``p + q`` of two valid encodings."""
+    out = _buffer(32)
+    if _add(out, p, q) != 0:
+        raise AssertionError("crypto_core_ristretto255_add refused a point")
+    return out.raw
+
+
+def sub(p: bytes, q: bytes) -> bytes:
+    """``p − q`` of two valid encodings."""
+    out = _buffer(32)
+    if _sub(out, p, q) != 0:
+        raise AssertionError("crypto_core_ristretto255_sub refused a point")
+    return out.raw
+
+
+def from_hash(uniform: bytes) -> bytes:
+    """RFC 9496 §4.3.4 one-way map: 64 uniform bytes to a point."""
+    return bytes(pysodium.crypto_core_ristretto255_from_hash(uniform))
+
+
+def scalar_random() -> bytes:
+    """A uniformly random scalar in [0, ℓ), 32 bytes little-endian (libsodium's CSPRNG)."""
+    return bytes(pysodium.crypto_core_ristretto255_scalar_random())
+
+
+def scalar_reduce(wide: bytes) -> bytes:
+    """64 bytes read little-endian, reduced modulo ℓ (``crypto_core_ristretto255_scalar_reduce``)."""
+    return bytes(pysodium.crypto_core_ristretto255_scalar_reduce(wide))
+
+
+def randombytes(size: int) -> bytes:
+    """`size` bytes from libsodium's CSPRNG."""
+    return bytes(pysodium.randombytes(size))
+
+
+def box_seed_keypair(seed: bytes) -> tuple[bytes, bytes]:
+    """An X25519 key pair for sealed boxes from 32 secret bytes: (public, secret)."""
+    public, secret = pysodium.crypto_box_seed_keypair(seed)
+    return bytes(public), bytes(secret)
+
+
+def box_seal(message: bytes, public: bytes) -> bytes:
+    """``crypto_box_seal``: `message` sealed to `public` (anonymous sender, randomised)."""
+    return bytes(pysodium.crypto_box_seal(message, public))
+
+
+def box_seal_open(sealed: bytes, public: bytes, secret: bytes) -> bytes | None:
+    """``crypto_box_seal_open``; None when the box does not open with this key pair."""
+    if len(sealed) < BOX_SEAL_BYTES:
+        return None
+    try:
+        return bytes(pysodium.crypto_box_seal_open(sealed, public, secret))
+    except ValueError:
+        return None
