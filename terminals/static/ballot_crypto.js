@@ -440,10 +440,12 @@ const BallotCrypto = (() => {
   /** Zero a secret's bytes: an Opening, a TrusteeSecret or a TrusteeShare. */
   function wipe(secret) { secret.wipe(); }
 
-  function readBallot(value, form) {
+  /** The ballot's structure for the vote (vid, form), in the spec's order of checks (§3.4). */
+  function readBallot(value, vid, form) {
     const obj = members(value, ["ballot", "vid", "selections", "limits"], "ballot");
     hexId(obj.ballot, "ballot.ballot", 32);
     hexId(obj.vid, "ballot.vid", 64);
+    if (obj.vid !== vid) refuse("wrong-vid", "选票不属于本次表决（vid 不符）");
     array(obj.selections, "ballot.selections");
     array(obj.limits, "ballot.limits");
     if (obj.selections.length !== form.selections) {
@@ -463,15 +465,14 @@ const BallotCrypto = (() => {
       const {min, max} = form.limits[j];
       return readRangeProof(members(item, ["proof"], at).proof, at + ".proof", max - min + 1);
     });
-    return {id: obj.ballot, vid: obj.vid, selections, limits};
+    return {id: obj.ballot, selections, limits};
   }
 
   /** A ballot is well-formed for the vote (§3.4), or a Refusal says where not (refusal.where:
       "s<i>" / "l<j>" for a proof). */
   function checkBallot(context, ballot) {
     const {vid, key, form} = readContext(context);
-    const b = readBallot(ballot, form);
-    if (b.vid !== vid) refuse("wrong-vid", "选票不属于本次表决（vid 不符）");
+    const b = readBallot(ballot, vid, form);
     const cipher = b.selections.map(sel => [sel.alpha, sel.beta]);
     b.selections.forEach((sel, i) => {
       const st = {vid, ballot: b.id, where: "s" + i, lo: 0, hi: 1, alpha: sel.alpha, beta: sel.beta, key};
@@ -488,14 +489,13 @@ const BallotCrypto = (() => {
   /** A published opening opens this spoiled (well-formed) ballot of the vote (§3.6), or a Refusal. */
   function checkOpening(context, ballot, opening) {
     const {vid, key, form} = readContext(context);
-    const b = readBallot(ballot, form);
+    const b = readBallot(ballot, vid, form);  // a ballot of another vote: wrong-vid
     const obj = members(opening, ["ballot", "tracker", "values", "nonces"], "opening");
     hexId(obj.ballot, "opening.ballot", 32);
     hexId(obj.tracker, "opening.tracker", 64);
     const values = array(obj.values, "opening.values").map((m, i) => integer(m, `opening.values[${i}]`));
     const nonces = array(obj.nonces, "opening.nonces").map((r, i) =>
       scalarFromHex(r, {nonzero: true, field: `opening.nonces[${i}]`}));
-    if (b.vid !== vid) refuse("wrong-vid", "被核验的选票不属于本次表决");
     if (obj.ballot !== b.id) refuse("wrong-ballot-id", "公开的随机数不属于这张选票（选票编号不符）");
     if (obj.tracker !== h256(ballot)) refuse("wrong-tracker", "公开的随机数不属于这张选票（核验码不符）");
     if (values.length !== b.selections.length || nonces.length !== b.selections.length) {

@@ -1,8 +1,12 @@
 """terminals/static/ballot_crypto.js in Debian's Chromium, served by the app with the pinned
 libsodium.js, checked against sources it does not share code with: RFC 9496's vectors for the
-group, Python's rfc8785/hashlib/libsodium (pysodium) for JCS, H256 and Hs, and the full flows of
-docs/ballot-crypto.md run in the page (ceremony, ballots, openings, partials, counts), with the
-refusals the spec asks for. The timing test measures a 30-candidate, 15-seat election ballot.
+group; Python's rfc8785/hashlib/libsodium (pysodium) for JCS, H256 and Hs; the full flows of
+docs/ballot-crypto.md run in the page (ceremony, ballots, openings, partials, counts) with the
+refusals the spec asks for; every vector of tests/vectors/ballot_crypto.json reproduced from its
+seeds (or checked, or refused with its finding); and the Python reference, ballotcrypto/, checking
+what the page made (ballots, openings, a ceremony, partials, shares sealed both ways) and refusing
+the same tampered ballots with the same findings. The timing test measures a 30-candidate,
+15-seat election ballot.
 
 The page is a small test page at the app's origin (routed by Playwright, with a strict
 Content-Security-Policy) that loads the three scripts from /static exactly as a real page would.
@@ -22,6 +26,11 @@ import pysodium  # type: ignore[import-untyped]
 import pytest
 import rfc8785
 
+from ballotcrypto import ballot as bal
+from ballotcrypto import ceremony as cer
+from ballotcrypto import count, forms
+from ballotcrypto.errors import BallotCryptoError
+from ballotcrypto.randomness import Seeded
 from tests.browser.pages import TIMEOUT
 from tests.conftest import Seeds, launch_sqlite
 
@@ -42,6 +51,7 @@ FINDING = """() => { window.finding = f => { try { f(); return null; } catch (e)
     if (e instanceof BallotCrypto.Refusal) return e.finding; throw e; } }; }"""
 
 ORDER = 2**252 + 27742317777372353535851937790883648493
+ORDER_HEX = ORDER.to_bytes(32, "little").hex()
 
 #: RFC 9496 appendix A.1: the encodings of 0·G … 15·G.
 MULTIPLES = [
@@ -546,3 +556,262 @@ def test_an_election_ballot_of_30_candidates_and_15_seats_takes_at_most_a_second
         print(f"\n30 candidates, 15 seats (60 selections, 31 limits) in Chromium: encrypt+prove {first:.0f} ms "
               f"the first time, {warm:.0f} ms median after; check {statistics.median(got['checks']):.0f} ms")
     assert max(got["times"]) <= 1000, got
+
+
+# -- (c) the shared vector file and the Python reference ---------------------------------------------
+
+VECTORS: dict[str, Any] = json.loads((Path(__file__).resolve().parents[1] / "vectors" / "ballot_crypto.json")
+                                     .read_text(encoding="utf-8"))
+
+
+def test_vector_hashes_and_seeded_draws(js: Any) -> None:
+    got = js.evaluate("""v => ({
+        hs: v.hs.map(c => [BallotCrypto.jcs([c.tag, ...c.items]), BallotCrypto.hashToScalar(c.tag, c.items)]),
+        h256: v.h256.map(c => BallotCrypto.h256(c.value)),
+        seeded: (() => { const rng = BallotCrypto.testing.seededRandomness(v.seeded.seed);
+            return [{scalar: sodium.to_hex(rng.scalar())}, {octets: sodium.to_hex(rng.octets(16))},
+                    {scalar: sodium.to_hex(rng.scalar())}]; })()})""", VECTORS)
+    assert got["hs"] == [[case["jcs"], case["scalar"]] for case in VECTORS["hs"]]
+    assert got["h256"] == [case["hash"] for case in VECTORS["h256"]]
+    assert got["seeded"] == VECTORS["seeded"]["draws"]
+
+
+CEREMONY_VECTOR = """v => { const B = BallotCrypto; const c = v.ceremony;
+    const rngs = c.trustees.map(t => B.testing.seededRandomness(t.randomness.seed));
+    const round1 = c.trustees.map((t, at) => B.ceremonyRound1(c.statement, t.trustee, {rng: rngs[at]}));
+    const commitments = round1.map(r => r.commitment);
+    const coefficients = round1.map(r => B.testing.secretBytes(r.secret).slice(1).map(a => sodium.to_hex(a)));
+    const messages = c.trustees.map(t => t.shares.map(s => B.jcs({cid: c.cid, from: t.trustee, to: s.to,
+                                                                   share: s.share})));
+    const shares = round1.flatMap(r => B.ceremonyRound2(c.statement, r.secret, commitments));
+    const round3 = round1.map((r, at) => B.ceremonyRound3(c.statement, r.secret, commitments, shares,
+                                                             {rng: rngs[at]}));
+    return {cid: B.ceremonyId(c.statement), commitments, coefficients, messages,
+            vectorChecks: c.trustees.map(t => [finding(() => B.checkCommitment(c.statement, t.commitment)),
+                finding(() => B.checkConfirmation(c.statement, c.trustees.map(u => u.commitment), t.confirmation))]),
+            confirmations: round3.map(r => r.confirmation),
+            x: round3.map(r => sodium.to_hex(B.testing.secretBytes(r.share)[0])),
+            result: B.ceremonyResult(c.statement, commitments, round3.map(r => r.confirmation))}; }"""
+
+
+def test_vector_ceremony_is_reproduced(js: Any) -> None:
+    ceremony = VECTORS["ceremony"]
+    got = js.evaluate(CEREMONY_VECTOR, VECTORS)
+    trustees = ceremony["trustees"]
+    assert got["cid"] == ceremony["cid"]
+    assert got["commitments"] == [t["commitment"] for t in trustees]
+    assert got["coefficients"] == [t["coefficients"] for t in trustees]
+    assert got["messages"] == [[s["message"] for s in t["shares"]] for t in trustees]
+    assert got["vectorChecks"] == [[None, None]] * 3
+    assert got["confirmations"] == [t["confirmation"] for t in trustees]
+    assert got["x"] == [t["x"] for t in trustees]
+    assert got["result"] == ceremony["result"]
+
+
+BALLOT_VECTORS = """v => v.map(b => { const B = BallotCrypto;
+    const made = B.encryptBallot(b.context, b.values, {rng: B.testing.seededRandomness(b.randomness.seed)});
+    return {vid: B.contextId(b.context), ballot: made.ballot, tracker: made.tracker, display: made.code,
+            check: finding(() => B.checkBallot(b.context, b.ballot)), opening: B.spoil(made.opening)}; })"""
+
+
+def test_vector_ballots_and_opening_are_reproduced(js: Any) -> None:
+    cases = [*VECTORS["ballots"], *VECTORS["count"]["ballots"]]
+    assert len(cases) == 7
+    got = js.evaluate(BALLOT_VECTORS, cases)
+    for case, made in zip(cases, got, strict=True):
+        assert made["vid"] == case["vid"], case["name"]
+        assert made["ballot"] == case["ballot"], case["name"]
+        assert (made["tracker"], made["display"]) == (case["tracker"], case["display"])
+        assert made["check"] is None
+    opened = VECTORS["opening"]
+    index = [case["name"] for case in VECTORS["ballots"]].index(opened["ballot"])
+    assert got[index]["opening"] == opened["opening"]
+    spoiled = VECTORS["ballots"][index]
+    assert js.evaluate("([c, b, o]) => finding(() => BallotCrypto.checkOpening(c, b, o))",
+                       [spoiled["context"], spoiled["ballot"], opened["opening"]]) is None
+
+
+COUNT_VECTOR = """v => { const B = BallotCrypto; const c = v.count;
+    const keys = v.ceremony.result.share_keys;
+    const x = j => v.ceremony.trustees.find(t => t.trustee === j).x;
+    const partials = c.partials.map(p => B.partialDecrypt(c.context, B.trusteeShare(p.partial.trustee,
+        x(p.partial.trustee)), c.totals, {rng: B.testing.seededRandomness(p.randomness.seed)}));
+    return {totals: B.aggregate(c.context, c.ballots.map(b => b.ballot)), partials,
+            checks: c.partials.map(p => finding(() => B.checkPartial(c.context, keys, c.totals, p.partial))),
+            lagrange: B.lagrange(c.quorum),
+            counts: B.combine(c.context, keys, c.totals, c.partials.map(p => p.partial), v.ceremony.statement.k,
+                              c.ballots.length)}; }"""
+
+
+def test_vector_count_is_reproduced(js: Any) -> None:
+    count = VECTORS["count"]
+    got = js.evaluate(COUNT_VECTOR, VECTORS)
+    assert got["totals"] == count["totals"]
+    assert got["partials"] == [p["partial"] for p in count["partials"]]
+    assert got["checks"] == [None] * len(count["partials"])
+    assert got["lagrange"] == count["lagrange"]
+    assert got["counts"] == count["counts"]
+
+
+REFUSALS = """v => { const B = BallotCrypto;
+    const contexts = Object.fromEntries(v.ballots.map(b => [b.name, b]));
+    const run = {
+        point: r => B.pointFromHex(r.input),
+        scalar: r => B.scalarFromHex(r.input),
+        ballot: r => B.checkBallot(contexts[r.context].context, r.input),
+        opening: r => B.checkOpening(contexts[r.context].context, contexts[r.context].ballot, r.input),
+        commitment: r => B.checkCommitment(v.ceremony.statement, r.input),
+        partial: r => B.checkPartial(v.count.context, v.ceremony.result.share_keys, v.count.totals, r.input),
+    };
+    return v.refusals.map(r => [r.name, finding(() => run[r.check](r))]); }"""
+
+
+def test_every_refusal_of_the_vector_file_is_refused_in_the_page_with_its_finding(js: Any) -> None:
+    got = js.evaluate(REFUSALS, VECTORS)
+    assert got == [[r["name"], r["finding"]] for r in VECTORS["refusals"]]
+    checks = {r["check"] for r in VECTORS["refusals"]}
+    assert checks == {"point", "scalar", "ballot", "opening", "commitment", "partial"}
+
+
+def python_context(context: dict[str, Any]) -> bal.Context:
+    return bal.read_context(context)
+
+
+JS_BALLOTS = """key => { const B = BallotCrypto;
+    const forms = [["motion", {}, [1, 0, 0]], ["appointment", {}, [0, 0, 1]],
+        ["election", {candidates: 30, seats: 15}, Array.from({length: 60}, (_, i) => i < 30 && i % 2 === 0 ? 1 : 0)],
+        ["project_vote", {candidates: 4, seats: 2}, [0, 1, 1, 0, 0, 0, 1, 0]],
+        ["satisfaction", {targets: 3}, [0, 0, 1, 1, 0, 0, 0, 0, 0]]];
+    return forms.map(([kind, options, values]) => {
+        const context = {suite: B.SUITE, origin: "renda.local/session-log", vote: "v-" + kind, key,
+                         form: B.makeForm(kind, options)};
+        const made = B.encryptBallot(context, values);
+        return {kind, context, ballot: made.ballot, tracker: made.tracker, code: made.code,
+                opening: B.spoil(made.opening)};
+    }); }"""
+
+
+def test_ballots_and_openings_made_in_the_page_are_checked_by_the_python_reference(js: Any) -> None:
+
+    made = js.evaluate(JS_BALLOTS, VECTORS["ceremony"]["result"]["key"])
+    for case in made:
+        context = python_context(case["context"])
+        options = {"election": {"candidates": 30, "seats": 15}, "project_vote": {"candidates": 4, "seats": 2},
+                   "satisfaction": {"targets": 3}}.get(case["kind"], {})
+        assert context.form == forms.form_for(case["kind"], **options)  # makeForm is the reference's form
+        ballot = bal.check_ballot(context, case["ballot"])
+        assert ballot.to_json() == case["ballot"]
+        assert ballot.tracker == case["tracker"] and bal.display_code(ballot.tracker) == case["code"]
+        opening = bal.check_opening(context, ballot, case["opening"])
+        assert opening.to_json() == case["opening"]
+
+
+PYTHON_BALLOTS_IN_JS = """cases => cases.map(([context, ballot, opening]) => [
+    finding(() => BallotCrypto.checkBallot(context, ballot)),
+    finding(() => BallotCrypto.checkOpening(context, ballot, opening))])"""
+
+
+def test_ballots_and_openings_made_by_the_python_reference_are_checked_in_the_page(js: Any) -> None:
+
+    key = VECTORS["ceremony"]["result"]["key"]
+    cases = []
+    for form, values in [(forms.motion_form(), [0, 0, 1]), (forms.election_form(5, 3), [1, 0, 0, 1, 1, 0, 0, 0, 1, 0]),
+                         (forms.satisfaction_form(2), [0, 0, 0, 1, 0, 0])]:
+        context = {"suite": "renda-ballot-v1", "origin": "o", "vote": "v-py", "key": key, "form": form.to_json()}
+        made = bal.encrypt_ballot(python_context(context), values)  # the system's randomness
+        cases.append([context, made.ballot.to_json(), made.opening.to_json()])
+    assert js.evaluate(PYTHON_BALLOTS_IN_JS, cases) == [[None, None]] * 3
+
+
+def tamperings(ballot: dict[str, Any], other: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """Ballots made wrong in the ways a bad tablet or a forger would, each refused by both sides."""
+    def changed(change: Any) -> dict[str, Any]:
+        copy: dict[str, Any] = json.loads(json.dumps(ballot))
+        change(copy)
+        return copy
+
+    def pop_proof(b: dict[str, Any]) -> None:
+        b["selections"][0]["proof"].pop()
+
+    return [
+        ("other alpha", changed(lambda b: b["selections"][1].update(alpha=other["selections"][1]["alpha"]))),
+        ("other ballot id", changed(lambda b: b.update(ballot=other["ballot"]))),
+        ("other limit proof", changed(lambda b: b.update(limits=other["limits"]))),
+        ("selections reversed", changed(lambda b: b["selections"].reverse())),
+        ("vid", changed(lambda b: b.update(vid="ab" * 32))),
+        ("extra member", changed(lambda b: b.update(note=""))),
+        ("no limits", changed(lambda b: b.update(limits=[]))),
+        ("short proof", changed(pop_proof)),
+        ("identity beta", changed(lambda b: b["selections"][2].update(beta="00" * 32))),
+        ("non-canonical alpha", changed(lambda b: b["selections"][0].update(alpha="ed" + "ff" * 30 + "7f"))),
+        ("proof scalar ≥ ℓ", changed(lambda b: b["limits"][0]["proof"][0].update(c=ORDER_HEX))),
+        ("upper-case id", changed(lambda b: b.update(ballot=b["ballot"].upper()))),
+        ("number as id", changed(lambda b: b.update(ballot=7))),
+    ]
+
+
+def test_the_page_and_the_python_reference_refuse_the_same_tampered_ballots_with_the_same_finding(js: Any) -> None:
+
+    motion = VECTORS["ballots"][0]
+    assert motion["name"] == "motion"
+    context = python_context(motion["context"])
+    other = bal.encrypt_ballot(context, [1, 0, 0]).ballot.to_json()
+    cases = tamperings(motion["ballot"], other)
+    in_python = []
+    for _name, tampered in cases:
+        with pytest.raises(BallotCryptoError) as refused:
+            bal.check_ballot(context, tampered)
+        in_python.append(refused.value.finding)
+    in_js = js.evaluate("([c, bs]) => bs.map(b => finding(() => BallotCrypto.checkBallot(c, b)))",
+                        [motion["context"], [tampered for _, tampered in cases]])
+    assert list(zip([name for name, _ in cases], in_js, strict=True)) == \
+        list(zip([name for name, _ in cases], in_python, strict=True))
+    assert None not in in_js
+
+
+JS_CEREMONY_FOR_PYTHON = """([statement, pythonShares]) => { const B = BallotCrypto;
+    const seeds = [1, 2, 3].map(i => B.testing.seededRandomness("cross/trustee-" + i));
+    const round1 = [1, 2, 3].map(i => B.ceremonyRound1(statement, i, {rng: seeds[i - 1]}));
+    const commitments = round1.map(r => r.commitment);
+    const jsShares = round1.flatMap(r => B.ceremonyRound2(statement, r.secret, commitments));
+    // trustee 2's device gets what Python sealed, with the same keys and polynomial (same seeds)
+    const round3 = round1.map(r => B.ceremonyRound3(statement, r.secret, commitments,
+                                                    r.secret.trustee === 2 ? pythonShares : jsShares));
+    const result = B.ceremonyResult(statement, commitments, round3.map(r => r.confirmation));
+    const context = {suite: B.SUITE, origin: statement.origin, vote: "v-cross", key: result.key,
+                     form: B.makeForm("motion")};
+    const ballots = [[1, 0, 0], [1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 0, 0]].map(v =>
+        B.castBallot(B.encryptBallot(context, v)));
+    const totals = B.aggregate(context, ballots);
+    const partials = [round3[1], round3[2]].map(r => B.partialDecrypt(context, r.share, totals));
+    return {commitments, jsShares, confirmations: round3.map(r => r.confirmation), result, context, ballots,
+            totals, partials}; }"""
+
+
+def test_a_ceremony_and_count_in_the_page_check_with_the_python_reference_and_shares_open_both_ways(js: Any) -> None:
+
+    statement = {"suite": "renda-ballot-v1", "origin": "renda.local/session-log", "ceremony": "cross-1", "n": 3, "k": 2,
+                 "trustees": ["赵一", "钱二", "孙三"]}
+    ceremony = cer.read_ceremony(statement)
+    # the same three trustees in Python: the same seeds give the same box keys and polynomials
+    started = {i: cer.start(ceremony, i, Seeded(f"cross/trustee-{i}")) for i in (1, 2, 3)}
+    python_commitments = [started[i][1] for i in (1, 2, 3)]
+    python_shares = [s.to_json() for i in (1, 3) for s in cer.seal_shares(ceremony, started[i][0], python_commitments)
+                     if s.to == 2]
+    got = js.evaluate(JS_CEREMONY_FOR_PYTHON, [statement, python_shares])
+
+    assert got["commitments"] == [c.to_json() for c in python_commitments]
+    commitments = [cer.check_commitment(ceremony, c) for c in got["commitments"]]
+    for sealed in got["jsShares"]:  # what the page sealed opens in Python, on the recipient's keys
+        share = cer.open_share(ceremony, started[sealed["to"]][0], commitments, sealed)
+        assert share == started[sealed["trustee"]][0].share_for(sealed["to"])
+    confirmations = [cer.check_confirmation(ceremony, commitments, c) for c in got["confirmations"]]
+    result = cer.election_key(ceremony, commitments, confirmations)
+    assert result.to_json() == got["result"]
+
+    context = bal.read_context(got["context"])
+    ballots = [bal.check_ballot(context, b) for b in got["ballots"]]
+    totals = count.aggregate(context.form.selections, ballots)
+    assert count.totals_to_json(totals) == got["totals"]
+    partials = [count.check_partial(context.vid, result.share_keys, totals, p) for p in got["partials"]]
+    assert count.combine(totals, partials, ceremony.k, len(ballots)) == (3, 1, 1)
