@@ -34,7 +34,6 @@ const BallotCrypto = (() => {
   };
   // ℓ = 2^252 + 27742317777372353535851937790883648493, 32 bytes little-endian.
   const ORDER_HEX = "edd3f55c1a631258d69cf7a2def9de1400000000000000000000000000000010";
-  const MAX_SAFE = Number.MAX_SAFE_INTEGER;  // 2^53 − 1
   const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?:^|[^\ud800-\udbff])[\udc00-\udfff]/;
 
   let S = null;          // libsodium.js, once ready
@@ -109,6 +108,7 @@ const BallotCrypto = (() => {
   /** Hs(tag, items) as bytes: SHA-512 of JCS([tag, ...items]) read little-endian, reduced mod ℓ. */
   function hs(tag, items) {
     if (typeof tag !== "string" || !tag.startsWith(SUITE + "/")) malformed("tag", `应以 ${SUITE}/ 开头`);
+    if (!Array.isArray(items)) malformed("items", "应为数组");
     items.forEach((item, i) => {
       if (typeof item !== "string" && !isSmallInt(item)) malformed(`items[${i}]`, "应为字符串或 0 到 2^53−1 的整数");
     });
@@ -145,7 +145,9 @@ const BallotCrypto = (() => {
   }
   function scalarToHex(bytes) {
     lib();
-    if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !belowOrder(bytes)) malformed("scalar", "不是 [0, ℓ) 中的标量");
+    if (!(bytes instanceof Uint8Array) || bytes.length !== 32 || !belowOrder(bytes)) {
+      malformed("scalar", "不是 [0, ℓ) 中的标量");
+    }
     return S.to_hex(bytes);
   }
   /** A point (its 32-byte encoding) from 64 lowercase hex characters; refuses a non-canonical or
@@ -309,7 +311,8 @@ const BallotCrypto = (() => {
     text(obj.origin, "context.origin");
     text(obj.vote, "context.vote");
     const key = pointFromHex(obj.key, {field: "context.key"});
-    return {vid: h256(obj), key, form: readForm(obj.form, "context.form")};
+    const form = readForm(obj.form, "context.form");
+    return {vid: h256(obj), key, form};
   }
   function contextId(context) { return readContext(context).vid; }
 
@@ -369,6 +372,7 @@ const BallotCrypto = (() => {
   class Opening {
     #values;
     #nonces;
+    #spoiled = false;
     constructor(ballot, tracker, values, nonces) {
       this.ballot = ballot;
       this.tracker = tracker;
@@ -376,6 +380,8 @@ const BallotCrypto = (() => {
       this.#nonces = nonces;
     }
     get wiped() { return this.#nonces === null; }
+    /** Its opening was published: the ballot can never be cast. */
+    get spoiled() { return this.#spoiled; }
     wipe() {
       if (this.#nonces === null) return;
       this.#values.fill(0);
@@ -387,6 +393,7 @@ const BallotCrypto = (() => {
       if (this.#nonces === null) gone("这张选票的随机数");
       const out = {ballot: this.ballot, tracker: this.tracker, values: Array.from(this.#values),
                    nonces: this.#nonces.map(r => S.to_hex(r))};
+      this.#spoiled = true;
       this.wipe();
       return out;
     }
@@ -430,8 +437,10 @@ const BallotCrypto = (() => {
     return [alpha, beta];
   }
 
-  /** The deputy casts: the opening is wiped first; returns the ballot to send (resend it as is). */
+  /** The deputy casts: the opening is wiped first; returns the ballot to send (resend it as is).
+      A spoiled ballot (its opening published) is refused: it must never be counted. */
   function castBallot(encrypted) {
+    if (encrypted.opening.spoiled) refuse("spoiled", "这张选票已公开核验，不能投出；请重新生成选票");
     encrypted.opening.wipe();
     return encrypted.ballot;
   }
@@ -457,7 +466,8 @@ const BallotCrypto = (() => {
     const selections = obj.selections.map((item, i) => {
       const at = `ballot.selections[${i}]`;
       const sel = members(item, ["alpha", "beta", "proof"], at);
-      return {alpha: pointFromHex(sel.alpha, {field: at + ".alpha"}), beta: pointFromHex(sel.beta, {field: at + ".beta"}),
+      return {alpha: pointFromHex(sel.alpha, {field: at + ".alpha"}),
+              beta: pointFromHex(sel.beta, {field: at + ".beta"}),
               proof: readRangeProof(sel.proof, at + ".proof", 2)};
     });
     const limits = obj.limits.map((item, j) => {
@@ -730,7 +740,8 @@ const BallotCrypto = (() => {
     const obj = members(value, ["trustee", "share_key", "c", "s"], "confirmation");
     const j = trusteeIndex(st, obj.trustee, "confirmation.trustee");
     const X = pointFromHex(obj.share_key, {field: "confirmation.share_key"});
-    const proof = {c: scalarFromHex(obj.c, {field: "confirmation.c"}), s: scalarFromHex(obj.s, {field: "confirmation.s"})};
+    const proof = {c: scalarFromHex(obj.c, {field: "confirmation.c"}),
+                   s: scalarFromHex(obj.s, {field: "confirmation.s"})};
     if (!equal(X, shareKeyOf(all, j))) refuse("wrong-share-key", `第${j}位监票人的份额公钥与公开的承诺不符`, {trustee: j});
     if (!checkSchnorr(TAG.shareKey, [st.cid, j], X, proof)) {
       refuse("bad-confirmation-proof", `第${j}位监票人的确认证明不成立`, {trustee: j});

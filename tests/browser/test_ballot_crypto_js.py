@@ -410,7 +410,10 @@ WIPING = """async () => { const B = BallotCrypto; const g = B.group;
     return {before, after: held.map(a => a.every(b => b === 0)), stringify, sent: sent === made.ballot,
             wiped: made.opening.wiped, left: B.testing.secretBytes(made.opening).length,
             spoilAfterCast: finding(() => B.spoil(made.opening)),
-            stillSendable: finding(() => B.checkBallot(context, sent))}; }"""
+            stillSendable: finding(() => B.checkBallot(context, sent)),
+            castAgain: B.castBallot(made) === sent,
+            castSpoiled: (() => { const spoiled = B.encryptBallot(context, [1, 0, 0]); B.spoil(spoiled.opening);
+                                  return finding(() => B.castBallot(spoiled)); })()}; }"""
 
 
 def test_casting_wipes_the_randomness_and_secrets_have_no_json(js: Any) -> None:
@@ -420,6 +423,8 @@ def test_casting_wipes_the_randomness_and_secrets_have_no_json(js: Any) -> None:
     assert got["stringify"] and "JSON" in got["stringify"]
     assert got["sent"] and got["wiped"] and got["left"] == 0
     assert got["spoilAfterCast"] == "wiped" and got["stillSendable"] is None
+    assert got["castAgain"] is True  # a resend after a lost acknowledgement is the same ballot
+    assert got["castSpoiled"] == "spoiled"  # a challenged ballot is never cast
 
 
 # -- the ceremony and the count, in the page ----------------------------------------------------------
