@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+import pickle
 from typing import Any
 
 import pytest
@@ -247,3 +248,12 @@ def test_a_logged_context_is_read_back_strictly() -> None:
         bal.read_context({**context.to_json(), "suite": "renda-ballot-v0"})
     with pytest.raises(MalformedValue):
         bal.read_context({**context.to_json(), "vote": 7})
+
+
+def test_contexts_and_ballots_cross_a_process_boundary_unchanged() -> None:
+    """The server checks ballots in a process pool: what it sends there must pickle."""
+    context = election()
+    made = bal.encrypt_ballot(context, [1, 0, 0, 1, 0, 0], Seeded("pickle"))
+    again = pickle.loads(pickle.dumps((context, made)))
+    assert again == (context, made) and again[0].vid == context.vid
+    assert bal.check_ballot(again[0], again[1].ballot.to_json()) == made.ballot

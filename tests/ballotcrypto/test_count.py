@@ -142,3 +142,18 @@ def test_totals_are_read_strictly_with_the_identity_allowed() -> None:
     assert count.read_totals(count.totals_to_json(totals), 6) == totals
     with pytest.raises(MalformedValue):
         count.read_totals(count.totals_to_json(totals), 5)
+
+
+@settings(max_examples=8, deadline=None)
+@given(st.lists(st.sampled_from([v for v in itertools.product((0, 1), repeat=6)
+                                 if forms.election_form(3, 2).satisfied_by(v)]), max_size=5),
+       st.sampled_from(list(itertools.permutations((1, 2, 3), 2))))
+def test_checked_ballots_add_up_to_the_per_selection_sums_of_their_values(
+        choices: list[tuple[int, ...]], quorum: tuple[int, int]) -> None:
+    context = election()
+    ballots = [bal.check_ballot(context, bal.encrypt_ballot(context, list(v), Seeded(f"sum{n}")).ballot.to_json())
+               for n, v in enumerate(choices)]
+    totals = count.aggregate(6, ballots)
+    partials = [_partial(j, totals) for j in quorum]
+    expected = tuple(sum(v[i] for v in choices) for i in range(6))
+    assert count.combine(totals, partials, 2, len(ballots)) == expected
