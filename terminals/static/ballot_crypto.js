@@ -176,6 +176,16 @@ const BallotCrypto = (() => {
   const sAdd = (a, b) => S.crypto_core_ristretto255_scalar_add(a, b);
   const sSub = (a, b) => S.crypto_core_ristretto255_scalar_sub(a, b);
   const sMul = (a, b) => S.crypto_core_ristretto255_scalar_mul(a, b);
+  // Secret scalars: each intermediate is zeroed as soon as it is used.
+  function secretSum(acc, x) { const out = sAdd(acc, x); acc.fill(0); return out; }
+  /** w + c·x (a proof's response), with c·x zeroed and w zeroed. */
+  function response(w, c, x) {
+    const cx = sMul(c, x);
+    const out = sAdd(w, cx);
+    cx.fill(0);
+    w.fill(0);
+    return out;
+  }
   const zero = () => new Uint8Array(32);
 
   // libsodium refuses a product that is the identity; here 0·P = n·O = O, as the spec reads.
@@ -345,8 +355,7 @@ const BallotCrypto = (() => {
     }
     let ct = rangeChallenge(st, commitments);
     for (const d of draws) if (d) ct = sSub(ct, d.c);
-    draws[t] = {c: ct, s: sAdd(w, sMul(ct, r))};
-    w.fill(0);
+    draws[t] = {c: ct, s: response(w, ct, r)};
     return draws.map(proofJSON);
   }
   function checkRange(st, proof) {
@@ -420,7 +429,7 @@ const BallotCrypto = (() => {
     });
     const limits = form.limits.map((limit, j) => {
       const [alpha, beta] = limitSum(cipher, limit.of);
-      const r = limit.of.reduce((acc, i) => sAdd(acc, nonces[i]), zero());
+      const r = limit.of.reduce((acc, i) => secretSum(acc, nonces[i]), zero());
       const value = limit.of.reduce((acc, i) => acc + values[i], 0);
       const st = {vid, ballot: id, where: "l" + j, lo: limit.min, hi: limit.max, alpha, beta, key};
       const proof = proveRange(st, value, r, rng);
@@ -544,9 +553,7 @@ const BallotCrypto = (() => {
   function proveSchnorr(tag, prefix, x, P, rng) {
     const w = rng.scalar();
     const c = hs(tag, [...prefix, S.to_hex(P), S.to_hex(base(w))]);
-    const s = sAdd(w, sMul(c, x));
-    w.fill(0);
-    return {c: S.to_hex(c), s: S.to_hex(s)};
+    return {c: S.to_hex(c), s: S.to_hex(response(w, c, x))};
   }
   function checkSchnorr(tag, prefix, P, {c, s}) {
     const R = sub(base(s), mul(c, P));
@@ -576,7 +583,11 @@ const BallotCrypto = (() => {
       if (this.#boxSecret === null) gone("本监票人第一轮的秘密");
       const at = scalarOf(j);
       let acc = zero();
-      for (let t = this.#coefficients.length - 1; t >= 0; t--) acc = sAdd(sMul(acc, at), this.#coefficients[t]);
+      for (let t = this.#coefficients.length - 1; t >= 0; t--) {
+        const product = sMul(acc, at);
+        acc.fill(0);
+        acc = secretSum(product, this.#coefficients[t]);
+      }
       return acc;
     }
     open(sealed) {
@@ -728,7 +739,7 @@ const BallotCrypto = (() => {
     }
     if (received.size !== st.n - 1) refuse("missing-trustee", "尚未收齐其他每位监票人的份额");
     let x = secret.shareFor(j);
-    for (const share of received.values()) { x = sAdd(x, share); share.fill(0); }
+    for (const share of received.values()) { x = secretSum(x, share); share.fill(0); }
     const X = shareKeyOf(all, j);
     if (!equal(base(x), X)) refuse("wrong-share-key", "本监票人的份额之和与公开的承诺不符", {trustee: j});
     secret.wipe();
@@ -806,9 +817,7 @@ const BallotCrypto = (() => {
       const D = mul(x, total[0]);
       const w = rng.scalar();
       const c = decryptChallenge(vid, share.trustee, i, total, X, D, base(w), mul(w, total[0]));
-      const s = sAdd(w, sMul(c, x));
-      w.fill(0);
-      return {d: S.to_hex(D), c: S.to_hex(c), s: S.to_hex(s)};
+      return {d: S.to_hex(D), c: S.to_hex(c), s: S.to_hex(response(w, c, x))};
     })};
   }
   function readPartial(vid, shareKeys, totals, value) {
