@@ -19,7 +19,13 @@
    that wipe() zeroes, and JSON.stringify refuses them. The tablet wipes the opening when the
    deputy casts (castBallot) or publishes it when the deputy challenges (spoil). What libsodium.js
    copies into its WebAssembly memory for a call is freed, not zeroed: wiping covers the copies
-   held here. */
+   held here.
+
+   At rest, a 监票人's device keeps its TrusteeSecret (rounds 1–3) or TrusteeShare (after) only
+   in a key file (docs/ballot-crypto.md §7): passphraseKey(passphrase[, file.kdf]) derives the
+   key (Argon2id), sealTrustee(key, secret, about) makes the file (JSON, for localStorage and the
+   backup download), openTrustee(file, key) gives back {about, secret}; a wrong passphrase is the
+   Refusal 'wrong-passphrase'. The secret's bytes never become a string. */
 "use strict";
 
 const BallotCrypto = (() => {
@@ -778,6 +784,170 @@ const BallotCrypto = (() => {
             share_keys: order.map(j => S.to_hex(read.find(c => c.trustee === j).X))};
   }
 
+  /* -- a trustee's secret at rest: the key file (§7) ------------------------------------------- */
+  const KEY_FILE = "renda-trustee-key";
+  const KEY_FILE_KINDS = {round1: 1, share: 2};
+  // libsodium's INTERACTIVE limits for Argon2id: about half a second in Chromium on these machines.
+  const KDF_DEFAULT = {alg: "argon2id13", opslimit: 2, memlimit: 67108864};
+  const KDF_LIMITS = {opslimit: [1, 10], memlimit: [8192, 268435456]};
+  const b64 = bytes => S.to_base64(bytes, S.base64_variants.ORIGINAL);
+  function fromB64(value, field, length) {
+    text(value, field);
+    let bytes;
+    try { bytes = S.from_base64(value, S.base64_variants.ORIGINAL); } catch (error) { bytes = null; }
+    if (!bytes || b64(bytes) !== value) malformed(field, "应为标准 base64（RFC 4648 §4，含填充）");
+    if (length !== undefined && bytes.length !== length) malformed(field, `应为 ${length} 字节`);
+    return bytes;
+  }
+  function readKdf(value) {
+    const obj = members(value, ["alg", "opslimit", "memlimit", "salt"], "kdf");
+    if (obj.alg !== "argon2id13") refuse("unsupported-kdf", "密钥文件的口令算法应为 argon2id13");
+    for (const name of ["opslimit", "memlimit"]) {
+      const [lo, hi] = KDF_LIMITS[name];
+      if (!isSmallInt(obj[name]) || obj[name] < lo || obj[name] > hi) refuse("unsupported-kdf", `kdf.${name} 应在 ${lo} 到 ${hi} 之间`);
+    }
+    return {alg: obj.alg, opslimit: obj.opslimit, memlimit: obj.memlimit,
+            salt: fromB64(obj.salt, "kdf.salt", lib().crypto_pwhash_SALTBYTES)};
+  }
+
+  /** The key that a passphrase gives under a file's kdf parameters (Argon2id, crypto_pwhash);
+      made once per passphrase and salt, kept by the page while it is unlocked, then wiped. */
+  class PassphraseKey {
+    #key;
+    constructor(kdf, key) {
+      this.kdf = kdf;
+      this.#key = key;
+    }
+    get wiped() { return this.#key === null; }
+    wipe() { if (this.#key !== null) { this.#key.fill(0); this.#key = null; } }
+    bytes() { return this.#key === null ? gone("口令密钥") : this.#key; }
+    secretBytes() { return this.#key === null ? [] : [this.#key]; }
+  }
+  PassphraseKey.prototype.toJSON = refuseJSON("口令密钥");
+
+  /** The key of a passphrase (its Unicode NFC form in UTF-8): under kdf (a key file's `kdf`), or
+      with a fresh random salt and the default limits when kdf is left out. Slow on purpose. */
+  function passphraseKey(passphrase, kdf) {
+    lib();
+    if (typeof passphrase !== "string" || passphrase.length === 0) refuse("bad-passphrase", "请输入口令");
+    const params = kdf === undefined || kdf === null
+      ? {...KDF_DEFAULT, salt: S.randombytes_buf(S.crypto_pwhash_SALTBYTES)} : readKdf(kdf);
+    const password = new TextEncoder().encode(passphrase.normalize("NFC"));
+    const key = S.crypto_pwhash(S.crypto_secretbox_KEYBYTES, password, params.salt, params.opslimit, params.memlimit,
+                                S.crypto_pwhash_ALG_ARGON2ID13);
+    password.fill(0);
+    return new PassphraseKey({alg: params.alg, opslimit: params.opslimit, memlimit: params.memlimit,
+                              salt: b64(params.salt)}, key);
+  }
+
+  function readAbout(value) {
+    if (!isPlainObject(value)) malformed("about", "应为 JSON 对象");
+    jcs(value);
+    const kind = KEY_FILE_KINDS[value.kind];
+    if (!kind) malformed("about.kind", "应为 round1 或 share");
+    hexId(value.cid, "about.cid", 64);
+    if (!isSmallInt(value.trustee) || value.trustee < 1) malformed("about.trustee", "监票人序号应从1起");
+    if (value.kind === "round1") hexId(value.box, "about.box", 64);
+    else pointFromHex(value.share_key, {field: "about.share_key"});
+    return kind;
+  }
+
+  /** Seal a TrusteeSecret (kind "round1") or a TrusteeShare (kind "share") under a passphrase
+      key: the key file (§7), JSON, for localStorage and for the backup download. `about` is the
+      public description (kind, cid, trustee, and box or share_key; anything else the page wants
+      to show), stored in clear and bound to the ciphertext by its hash. */
+  function sealTrustee(key, secret, about) {
+    const kind = readAbout(about);
+    let parts;
+    if (secret instanceof TrusteeSecret) {
+      if (kind !== KEY_FILE_KINDS.round1 || about.cid !== secret.cid || about.trustee !== secret.trustee ||
+          about.box !== secret.box) malformed("about", "与第一轮的秘密不符（kind、cid、trustee、box）");
+      parts = secret.secretBytes();
+      if (!parts.length) gone("本监票人第一轮的秘密");
+    } else if (secret instanceof TrusteeShare) {
+      if (kind !== KEY_FILE_KINDS.share || about.trustee !== secret.trustee || about.share_key !== secret.shareKey) {
+        malformed("about", "与密钥份额不符（kind、trustee、share_key）");
+      }
+      parts = [secret.secret()];
+    } else {
+      return malformed("secret", "应为 TrusteeSecret 或 TrusteeShare");
+    }
+    const plain = new Uint8Array(33 + 32 * parts.length);
+    plain[0] = kind;
+    plain.set(S.crypto_hash_sha256(jcsBytes(about)), 1);
+    parts.forEach((part, i) => plain.set(part, 33 + 32 * i));
+    const nonce = S.randombytes_buf(S.crypto_secretbox_NONCEBYTES);
+    const sealed = S.crypto_secretbox_easy(plain, nonce, key.bytes());
+    plain.fill(0);
+    return {format: KEY_FILE, version: 1, about: JSON.parse(jcs(about)), kdf: {...key.kdf},
+            cipher: "xsalsa20poly1305", nonce: b64(nonce), ciphertext: b64(sealed)};
+  }
+
+  /** A key file's public parts, checked (before asking for the passphrase): {about, kdf}. */
+  function readTrusteeFile(file) {
+    const obj = members(file, ["format", "version", "about", "kdf", "cipher", "nonce", "ciphertext"], "file");
+    if (obj.format !== KEY_FILE) refuse("not-a-key-file", "这不是监票人密钥文件");
+    if (obj.version !== 1) refuse("unsupported-version", `不支持第${obj.version}版的密钥文件`);
+    if (obj.cipher !== "xsalsa20poly1305") refuse("unsupported-cipher", "密钥文件的加密算法应为 xsalsa20poly1305");
+    readAbout(obj.about);
+    readKdf(obj.kdf);
+    fromB64(obj.nonce, "nonce", lib().crypto_secretbox_NONCEBYTES);
+    fromB64(obj.ciphertext, "ciphertext");
+    return {about: obj.about, kdf: obj.kdf};
+  }
+
+  /** Open a key file with the key of its passphrase (passphraseKey(passphrase, file.kdf)):
+      {about, secret} — a TrusteeSecret or a TrusteeShare. A wrong passphrase, or any change to
+      the file, is refused and nothing is lost. */
+  function openTrustee(file, key) {
+    const {about} = readTrusteeFile(file);
+    const kind = KEY_FILE_KINDS[about.kind];
+    if (jcs(key.kdf) !== jcs(file.kdf)) refuse("wrong-passphrase", "口令密钥不是按本文件的参数生成的");
+    let plain;
+    try {
+      plain = S.crypto_secretbox_open_easy(fromB64(file.ciphertext, "ciphertext"), fromB64(file.nonce, "nonce"), key.bytes());
+    } catch (error) {
+      if (error instanceof Refusal) throw error;
+      return refuse("wrong-passphrase", "口令不正确（或密钥文件已损坏）");
+    }
+    try {
+      const count = (plain.length - 33) / 32;
+      if (plain[0] !== kind || !Number.isInteger(count) || count < 1 || (kind === KEY_FILE_KINDS.share && count !== 1)) {
+        refuse("tampered", "密钥文件的内容与说明不符");
+      }
+      if (!equal(plain.subarray(1, 33), S.crypto_hash_sha256(jcsBytes(about)))) {
+        refuse("tampered", "密钥文件的说明部分被改动过");
+      }
+      const part = i => plain.slice(33 + 32 * i, 65 + 32 * i);
+      if (kind === KEY_FILE_KINDS.share) {
+        const x = part(0);
+        if (!belowOrder(x) || isZero(x) || !equal(base(x), S.from_hex(about.share_key))) {
+          x.fill(0);
+          refuse("tampered", "密钥文件中的份额与份额公钥不符");
+        }
+        return {about, secret: new TrusteeShare(about.trustee, x)};
+      }
+      const boxSecret = part(0);
+      const coefficients = Array.from({length: count - 1}, (_, t) => part(t + 1));
+      const wipeAll = () => { boxSecret.fill(0); coefficients.forEach(a => a.fill(0)); };
+      if (!coefficients.length || coefficients.some(a => !belowOrder(a) || isZero(a)) ||
+          !equal(S.crypto_scalarmult_base(boxSecret), S.from_hex(about.box))) {
+        wipeAll();
+        refuse("tampered", "密钥文件中第一轮的秘密与公开的传输公钥不符");
+      }
+      return {about, secret: new TrusteeSecret(about.cid, about.trustee, about.box, boxSecret, coefficients)};
+    } finally {
+      plain.fill(0);
+    }
+  }
+
+  /** "3F9A-1C07-88D2-4B6E": how people compare an election key (the first 16 hex digits of
+      SHA-256 of its 32 bytes, upper case, in groups of 4), as the server gives `fingerprint`. */
+  function keyFingerprint(key) {
+    const bytes = pointFromHex(key, {field: "key"});
+    return S.to_hex(S.crypto_hash_sha256(bytes)).slice(0, 16).toUpperCase().match(/.{4}/g).join("-");
+  }
+
   /* -- the count (§4, §5) --------------------------------------------------------------------- */
   /** Per selection, the sum of the cast ballots' ciphertexts (identity, identity with none). */
   function aggregate(context, ballots) {
@@ -886,6 +1056,7 @@ const BallotCrypto = (() => {
     encryptBallot, castBallot, spoil, wipe, checkBallot, checkOpening,
     ceremonyId, ceremonyRound1, checkCommitment, ceremonyRound2, ceremonyRound3, checkConfirmation, ceremonyResult,
     trusteeShare, aggregate, partialDecrypt, checkPartial, combine,
+    passphraseKey, sealTrustee, readTrusteeFile, openTrustee, keyFingerprint,
     lagrange: quorum => Object.fromEntries(Object.entries(lagrange(quorum)).map(([j, v]) => [j, S.to_hex(v)])),
     testing: {
       seededRandomness,

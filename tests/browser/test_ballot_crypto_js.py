@@ -14,6 +14,7 @@ Content-Security-Policy) that loads the three scripts from /static exactly as a 
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import statistics
@@ -525,6 +526,117 @@ def test_a_bad_share_stops_the_ceremony_on_the_recipients_device_with_the_dealer
     assert "张三" in got["refusal"]["message"]
     assert got["wipedAfterRefusal"] is False  # nothing is lost: the 监票人 decide in the room
     assert got["garbled"] == "bad-share" and got["missing"] == "missing-trustee"
+
+
+# -- the key file a 监票人's device keeps (§7) --------------------------------------------------------
+
+#: cheap limits for the tests (the page itself writes libsodium's INTERACTIVE ones)
+FAST_KDF = {"alg": "argon2id13", "opslimit": 1, "memlimit": 8192}
+
+KEY_FILES = """async ([fast, salt]) => { const B = BallotCrypto;
+    const kdf = {...fast, salt};
+    const ceremony = {suite: B.SUITE, origin: "o", ceremony: "c-keys", n: 3, k: 2, trustees: ["张三", "李四", "王五"]};
+    const cid = B.ceremonyId(ceremony);
+    const round1 = [1, 2, 3].map(i => B.ceremonyRound1(ceremony, i));
+    const commitments = round1.map(r => r.commitment);
+    const hex = secret => B.testing.secretBytes(secret).map(b => sodium.to_hex(b));
+    const key = B.passphraseKey("正确 horse 电池", kdf);
+    const about = {kind: "round1", cid, trustee: 2, box: commitments[1].box, name: "李四"};
+    const file = B.sealTrustee(key, round1[1].secret, about);
+    const again = B.passphraseKey("正确 horse 电池", file.kdf);
+    const opened = B.openTrustee(JSON.parse(JSON.stringify(file)), again);
+    const sameRound1 = JSON.stringify(hex(opened.secret)) === JSON.stringify(hex(round1[1].secret));
+    // the restored secret goes on with the ceremony exactly as the original would
+    const secrets = [round1[0].secret, opened.secret, round1[2].secret];
+    const shares = secrets.flatMap(s => B.ceremonyRound2(ceremony, s, commitments));
+    const round3 = secrets.map(s => B.ceremonyRound3(ceremony, s, commitments, shares));
+    const result = B.ceremonyResult(ceremony, commitments, round3.map(r => r.confirmation));
+    const share = round3[1].share;
+    const shareAbout = {kind: "share", cid, trustee: 2, share_key: share.shareKey,
+                        fingerprint: B.keyFingerprint(result.key)};
+    const shareFile = B.sealTrustee(key, share, shareAbout);
+    const reopened = B.openTrustee(shareFile, again).secret;
+    const wrong = B.passphraseKey("错误的口令", file.kdf);
+    const edit = (f, change) => { const copy = JSON.parse(JSON.stringify(f)); change(copy); return copy; };
+    const flip = text => { const b = sodium.from_base64(text, sodium.base64_variants.ORIGINAL); b[5] ^= 1;
+        return sodium.to_base64(b, sodium.base64_variants.ORIGINAL); };
+    let stringify = null;
+    try { JSON.stringify({key}); } catch (e) { stringify = e.message; }
+    return {cid, result, shareFile, sameRound1, stringify,
+            // the passphrase as typed, composed or not (NFC), is the same passphrase
+            nfc: B.openTrustee(B.sealTrustee(B.passphraseKey("\\u00e9", kdf), share, shareAbout),
+                               B.passphraseKey("e\\u0301", kdf)).secret.shareKey === share.shareKey,
+            sameShare: reopened.shareKey === share.shareKey && hex(reopened)[0] === hex(share)[0],
+            fresh: B.passphraseKey("x").kdf,
+            refusals: {
+                wrongPassphrase: finding(() => B.openTrustee(shareFile, wrong)),
+                wrongOnRound1: finding(() => B.openTrustee(file, wrong)),
+                emptyPassphrase: finding(() => B.passphraseKey("", kdf)),
+                aboutChanged: finding(() => B.openTrustee(edit(shareFile, f => { f.about.trustee = 3; }), again)),
+                nameChanged: finding(() => B.openTrustee(edit(file, f => { f.about.name = "王五"; }), again)),
+                kindChanged: finding(() => B.openTrustee(edit(shareFile, f => { f.about = {...about}; }), again)),
+                ciphertextChanged: finding(() => B.openTrustee(
+                    edit(shareFile, f => { f.ciphertext = flip(f.ciphertext); }), again)),
+                nonceChanged: finding(() => B.openTrustee(edit(shareFile, f => { f.nonce = flip(f.nonce); }), again)),
+                otherSalt: finding(() => B.openTrustee(edit(shareFile, f => { f.kdf.salt = flip(f.kdf.salt); }),
+                                                       again)),
+                notAKeyFile: finding(() => B.readTrusteeFile(edit(shareFile, f => { f.format = "x"; }))),
+                version2: finding(() => B.readTrusteeFile(edit(shareFile, f => { f.version = 2; }))),
+                hugeMemory: finding(() => B.passphraseKey("x", {...kdf, memlimit: 2 ** 31})),
+                otherAlg: finding(() => B.passphraseKey("x", {...kdf, alg: "scrypt"})),
+                extraMember: finding(() => B.readTrusteeFile(edit(shareFile, f => { f.share = "00"; }))),
+                shareAsRound1: finding(() => B.sealTrustee(key, share, about)),
+                otherShareKey: finding(() => B.sealTrustee(key, share,
+                                                           {...shareAbout, share_key: result.share_keys[0]})),
+            }}; }"""
+
+
+def test_a_trustees_key_file_opens_only_with_its_passphrase_and_carries_the_ceremony_on(js: Any) -> None:
+    salt = bytes(range(16))
+    got = js.evaluate(KEY_FILES, [FAST_KDF, base64.b64encode(salt).decode()])
+    assert got["sameRound1"] and got["sameShare"] and got["nfc"]
+    assert got["result"]["cid"] == got["cid"]
+    assert got["fresh"]["alg"] == "argon2id13" and got["fresh"]["opslimit"] == 2 and got["fresh"]["memlimit"] == 2**26
+    assert len(base64.b64decode(got["fresh"]["salt"])) == 16 and got["fresh"]["salt"] != base64.b64encode(salt).decode()
+    assert "JSON" in got["stringify"]  # the derived key has no JSON form either
+    assert got["refusals"] == {
+        "wrongPassphrase": "wrong-passphrase", "wrongOnRound1": "wrong-passphrase", "emptyPassphrase": "bad-passphrase",
+        "aboutChanged": "tampered", "nameChanged": "tampered", "kindChanged": "tampered",
+        "ciphertextChanged": "wrong-passphrase", "nonceChanged": "wrong-passphrase", "otherSalt": "wrong-passphrase",
+        "notAKeyFile": "not-a-key-file", "version2": "unsupported-version", "hugeMemory": "unsupported-kdf",
+        "otherAlg": "unsupported-kdf", "extraMember": "malformed", "shareAsRound1": "malformed",
+        "otherShareKey": "malformed"}
+    # docs/ballot-crypto.md §7, read with Python's libsodium: the file holds x_j with x_j·G = X_j
+    file = got["shareFile"]
+    assert set(file) == {"format", "version", "about", "kdf", "cipher", "nonce", "ciphertext"}
+    key = pysodium.crypto_pwhash(32, "正确 horse 电池".encode(), salt, 1, 8192, pysodium.crypto_pwhash_ALG_ARGON2ID13)
+    plain = pysodium.crypto_secretbox_open(base64.b64decode(file["ciphertext"]), base64.b64decode(file["nonce"]), key)
+    assert len(plain) == 65 and plain[0] == 2
+    assert plain[1:33] == hashlib.sha256(rfc8785.dumps(file["about"])).digest()
+    x = plain[33:]
+    assert bytes(pysodium.crypto_scalarmult_ristretto255_base(x)).hex() == file["about"]["share_key"]
+    assert file["about"]["share_key"] == got["result"]["share_keys"][1]
+
+
+PYTHON_FILE = """([file, passphrase]) => { const B = BallotCrypto;
+    const opened = B.openTrustee(file, B.passphraseKey(passphrase, file.kdf));
+    return {trustee: opened.secret.trustee, shareKey: opened.secret.shareKey,
+            wrong: finding(() => B.openTrustee(file, B.passphraseKey(passphrase + "!", file.kdf)))}; }"""
+
+
+def test_a_key_file_written_by_the_spec_in_python_opens_in_the_page(js: Any) -> None:
+    x = bytes(pysodium.crypto_core_ristretto255_scalar_reduce(hashlib.sha512(b"share").digest()))
+    about: dict[str, str | int] = {"kind": "share", "cid": "ab" * 32, "trustee": 4,
+             "share_key": bytes(pysodium.crypto_scalarmult_ristretto255_base(x)).hex()}
+    salt, nonce = bytes(16), bytes(range(24))
+    key = pysodium.crypto_pwhash(32, "口令".encode(), salt, 1, 8192, pysodium.crypto_pwhash_ALG_ARGON2ID13)
+    plain = bytes([2]) + hashlib.sha256(rfc8785.dumps(about)).digest() + x
+    file = {"format": "renda-trustee-key", "version": 1, "about": about,
+            "kdf": {**FAST_KDF, "salt": base64.b64encode(salt).decode()}, "cipher": "xsalsa20poly1305",
+            "nonce": base64.b64encode(nonce).decode(),
+            "ciphertext": base64.b64encode(pysodium.crypto_secretbox(plain, nonce, key)).decode()}
+    got = js.evaluate(PYTHON_FILE, [file, "口令"])
+    assert got == {"trustee": 4, "shareKey": about["share_key"], "wrong": "wrong-passphrase"}
 
 
 # -- (d) timing ----------------------------------------------------------------------------------------
