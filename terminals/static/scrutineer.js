@@ -130,6 +130,7 @@
         const before = state && votes().find(v => v.id === selected);
         state = m;
         $("#meeting-title").textContent = m.meeting.title;
+        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));  // scrutineer_keys.js
         const after = votes().find(v => v.id === selected);
         if (!before || !after || before.state !== after.state || !document.querySelector("#p-submit")) render();
         else renderList();

@@ -189,7 +189,7 @@
   /* A fresh deployment (python -m server init) has accounts but no meeting yet: create it here.
      A staff sign-in belongs to the meeting open when it was made, so sign in again after. */
   function firstMeeting() {
-    for (const name of ["roll", "codes", "agenda"]) {  /* accounts and 安全连接 stay */
+    for (const name of ["roll", "codes", "agenda", "keys"]) {  /* accounts and 安全连接 stay */
       $("[data-tab=" + name + "]").hidden = true;
       $("[data-panel=" + name + "]").hidden = true;
     }
@@ -219,6 +219,7 @@
         state = m;
         $("#meeting-title").textContent = m.meeting.title;
         renderAgenda();
+        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));  // staff_keys.js
         if (rollChanged) loadRoll();
       } else if (m.type === "tick" && roll && roll.summary.present !== m.attendance.present) {
         loadRoll();
