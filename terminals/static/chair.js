@@ -54,6 +54,7 @@
   function itemState(item) {
     const rounds = roundsOf(item.id);
     if (rounds.some(v => v.state === "open")) return "voting";
+    if (rounds.some(v => v.state === "decrypting")) return "decrypting";  // closed, the 监票人 decrypting the totals
     const last = rounds[rounds.length - 1];
     if (!last || last.state === "voided" || !last.result) return "pending";
     const r = last.result;
@@ -71,7 +72,7 @@
       const li = el("li", {class: "is-" + status, "data-item": item.id},
         el("div", {class: "a-title"}, item.position + ". " + item.title),
         el("div", {class: "a-meta"}, (R.KIND[item.kind] || item.kind) + " · " + (item.secret ? "无记名" : "记名") + " · ",
-          el("b", {}, R.ITEM_STATE[status]),
+          el("b", {}, R.ITEM_STATE[status] || R.VOTE_STATE[status]),
           last && last.result && !isOpen ? " · " + shortOutcome(last) : "",
           last && last.state === "voided" ? " · 上一轮已宣布无效" : ""));
       const row = el("div", {class: "row"});
@@ -213,7 +214,8 @@
     box.replaceChildren(...R.nodes(
       el("div", {class: "a-title", style: "font-size:1.3em;font-weight:800"}, vote.title),
       el("div", {class: "small"}, (R.KIND[vote.kind] || "") + " · 第" + vote.round_no + "轮（" + (R.ROUND[vote.round_kind] || "") + "） · "
-        + (vote.named ? "记名" : "无记名") + " · " + (R.METHOD[vote.method] || vote.method)),
+        + (vote.named ? "记名" : "无记名") + " · " + (R.METHOD[vote.method] || vote.method)
+        + (vote.encryption ? " · 加密表决（选举公钥指纹 " + vote.encryption.fingerprint + "）" : "")),
       el("div", {class: "live-count"}, "已投", el("span", {class: "num", id: "cast"}, vote.cast), "/ 应投",
         el("span", {class: "num", id: "expected"}, vote.expected)),
       vote.deadline ? el("div", {class: "chair-countdown", id: "chair-countdown"}) : null,
@@ -259,10 +261,14 @@
   }
   async function closeVote(vote) {
     const ok = await R.confirm("结束表决", "「" + vote.title + "」已投 " + vote.cast + " / 应投 " + vote.expected
-      + "。结束后不能再投票，系统立即计票并公布结果。确认结束吗？", "结束表决", true);
+      + (vote.encryption ? "。结束后不能再投票；本项为加密表决，由监票人解密合计后得出结果。确认结束吗？"
+        : "。结束后不能再投票，系统立即计票并公布结果。确认结束吗？"), "结束表决", true);
     if (!ok) return;
-    try { await api("/api/votes/" + encodeURIComponent(vote.id) + "/close", {body: {}}); featuredResult = vote.id; }
-    catch (e) { fail(e); }
+    try {
+      const out = await api("/api/votes/" + encodeURIComponent(vote.id) + "/close", {body: {}});
+      featuredResult = vote.id;
+      if (out && out.state === "decrypting") R.toast("表决已结束，等待 " + out.k + " 位监票人解密");  // 202
+    } catch (e) { fail(e); }
   }
   async function voidVote(vote) {
     const ground = el("select", {id: "d-ground"}, [["system_fault", "表决系统故障"], ["procedural_error", "程序错误"],
@@ -297,6 +303,14 @@
       box.replaceChildren(...R.nodes(el("div", {class: "read-out"}, el("span", {class: "label"}, "宣读稿"), "本轮表决已宣布无效，将依法重新表决。")));
       if (item && itemState(item) === "pending") actions.append(el("button", {class: "btn btn-primary", type: "button", onclick: () => openDialog(item, "revote")}, "重新表决"));
       box.append(actions);
+      return;
+    }
+    if (vote.state === "decrypting" && vote.decryption) {
+      const d = vote.decryption;
+      box.replaceChildren(...R.nodes(el("div", {class: "read-out", id: "decrypting"}, el("span", {class: "label"}, "加密表决"),
+        "等待监票人解密（已解密 " + d.received.length + "/" + d.k + "）"),
+        el("p", {}, "表决已结束，共收到 " + d.ballots_cast + " 张加密选票。须由 " + d.k + " 位监票人在各自设备上解密合计，结果随即在此显示。"),
+        el("p", {class: "small"}, "选举公钥指纹 " + vote.encryption.fingerprint)));
       return;
     }
     if (!vote.result) { box.replaceChildren(...R.nodes(el("p", {}, "正在计票……"))); return; }

@@ -32,11 +32,21 @@
 
   function stateBadge(text, cls) { return el("span", {class: "s-state " + cls}, text); }
 
+  /* An encrypted vote: its election key's fingerprint, small in a corner, for the 监票人 and the
+     deputies to compare with their devices (docs/protocol.md "Encrypted secret votes"). */
+  function keyCorner(vote) {
+    let corner = $("#s-key");
+    if (!corner) { corner = el("div", {id: "s-key", class: "s-key"}); document.body.append(corner); }
+    corner.hidden = !(vote && vote.encryption);
+    corner.textContent = vote && vote.encryption ? "加密表决 · 选举公钥指纹 " + vote.encryption.fingerprint : "";
+  }
+
   function render() {
     if (!state) return;
     header();
     const main = $("#s-main");
     const vote = (state.votes || []).find(v => v.id === featured);
+    keyCorner(vote);
     if (!vote) {
       const next = (state.items || []).find(i => !(state.votes || []).some(v => v.item_id === i.id));
       main.replaceChildren(...R.nodes(
@@ -62,6 +72,10 @@
         left !== null ? el("div", {class: "s-countdown" + (left <= 10 ? " urgent" : ""), id: "s-countdown"}, "剩余时间 " + R.mmss(left)) : null));
     } else if (vote.state === "voided") {
       parts.push(el("div", {class: "verdict verdict-fail"}, "本轮表决已宣布无效，将依法重新表决"));
+    } else if (vote.state === "decrypting") {
+      const d = vote.decryption || {received: [], k: 0};
+      parts.push(el("div", {class: "s-live", id: "s-decrypting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，监票人正在解密计票"),
+        el("div", {class: "s-meta"}, "已解密 " + d.received.length + " / " + d.k + " 位监票人")));
     } else if (vote.result) {
       parts.push(Results.view(vote.result));
       if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));

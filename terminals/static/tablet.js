@@ -5,7 +5,16 @@
    reconnect — so a ballot lands exactly once however the network behaves. A change of choice
    sends `replaces` = the previous ballot id. Election-type ballots are shown only while the
    deputy marks them (秘密写票): once submitted, the marks leave the screen, and their content
-   leaves localStorage as soon as the server has acknowledged them. */
+   leaves localStorage as soon as the server has acknowledged them.
+
+   An encrypted secret vote (its state entry has `encryption`, docs/protocol.md "Encrypted secret
+   votes") is marked the same way; on 提交 the tablet encrypts the marks (BallotCrypto, on the pinned
+   libsodium.js) and shows the ballot's tracking code with two choices: 确认投出 (the randomness is
+   wiped, the encrypted ballot is sent and kept for resends like any other) or 核验此选票 (Benaloh:
+   the ballot is opened and spoiled — never counted — and the values it encrypted are shown beside
+   the labels for the deputy to compare; then it is encrypted afresh). Nothing of the marks or the
+   randomness is stored; after casting the tablet keeps the ciphertext, its tracking code and the
+   receipt. */
 "use strict";
 
 (() => {
@@ -21,7 +30,13 @@
   let editing = {};       // vote id -> true while changing an acknowledged choice
   let notices = {};       // vote id -> refusal message to show on the form
   let refused = {};       // vote id -> refusal of a change (first press counts), shown with the receipt
-  let stage = {};         // vote id -> "form" | "confirm"
+  let stage = {};         // vote id -> "form" | "confirm" | encrypted: "encrypting" | "sealed" | "challenging" | "opened"
+  let plain = {};         // vote id -> {ballot, label}: what an encrypted vote's sealed ballot holds (memory only)
+  let sealed = {};        // vote id -> BallotCrypto.encryptBallot(…) shown, not yet cast or challenged (memory only)
+  let challenges = {};    // vote id -> {ballot, opening, error, busy}: a challenge being sent
+  let opened = {};        // vote id -> {values, code}: what the challenged ballot encrypted (the server's check)
+  let contexts = {};      // vote id -> null, or why its encryption cannot be used
+  let cryptoState = typeof BallotCrypto === "undefined" ? "本终端的加密组件未能加载，请刷新页面" : "loading";
   let renderedKey = null;
   let checkingIn = false;
   let loginMessage = "";
@@ -44,15 +59,18 @@
     if (p.replaces) m.replaces = p.replaces;
     return m;
   }
-  function submit(vote, ballot, label) {
-    const ballotId = R.randomId();
+  function submit(vote, ballot, label, encrypted) {
+    if (vote.encryption && !encrypted) { seal(vote, ballot, label); return; }
+    const ballotId = encrypted ? encrypted.ballotId : R.randomId();
     const previous = store.receipts[vote.id] || null;
     const fromServer = me && me.votes && me.votes[vote.id];
     const replaces = previous ? previous.ballot_id : (fromServer && fromServer.ballot_id) || null;
     store.pending[ballotId] = {vote_id: vote.id, ballot, replaces: editing[vote.id] ? replaces : null,
-      label: BOOTH.has(vote.kind) ? null : label, at: Date.now(), sent: 0};
+      label: BOOTH.has(vote.kind) || encrypted ? null : label, at: Date.now(), sent: 0,
+      ...(encrypted ? {tracker: encrypted.tracker, code: encrypted.code} : {})};
     saveStore();
     delete drafts[vote.id]; delete editing[vote.id]; delete notices[vote.id]; delete stage[vote.id];
+    forget(vote.id);
     sendPending(ballotId);
     render(true);
   }
@@ -78,6 +96,9 @@
       // The state that shows a vote opening says whether this deputy may vote in it. (Before the
       // first "me" there is nothing to patch; that "me" is built after the vote opened.)
       if (m.me_votes && me) me.votes = Object.assign({}, me.votes || {}, m.me_votes);
+      for (const id of Object.keys(Object.assign({}, plain, sealed, challenges, opened))) {
+        if (!(m.votes || []).some(v => v.id === id && v.state === "open")) { forget(id); delete stage[id]; }
+      }
       resendAll(true);
       render();
     } else if (m.type === "tick") {
@@ -99,7 +120,14 @@
       delete store.pending[m.ballot_id];
       const current = store.receipts[m.vote_id];
       if (!current || current.ballot_id === m.replaced || current.ballot_id === m.ballot_id || p) {
-        store.receipts[m.vote_id] = {ballot_id: m.ballot_id, receipt: m.receipt, label};
+        const entry = {ballot_id: m.ballot_id, receipt: m.receipt, label};
+        if (m.tracker) {
+          entry.tracker = m.tracker;
+          // the tracker the server computed must be the one this tablet showed before casting
+          const mine = p ? p.tracker : current && current.ballot_id === m.ballot_id ? current.tracker : null;
+          if (mine && mine !== m.tracker) entry.mismatch = true;
+        }
+        store.receipts[m.vote_id] = entry;
       }
       saveStore();
       render(true);
@@ -179,7 +207,7 @@
     const vote = currentVote();
     if (!vote) {
       const last = lastClosed();
-      return "wait:" + (last ? last.id + last.state : "");
+      return "wait:" + (last ? last.id + last.state + (last.decryption ? last.decryption.received.length : "") : "");
     }
     if (vote.method !== "electronic") return "paper:" + vote.id;
     if (!(me.votes[vote.id] || {}).eligible) return "noteligible:" + vote.id;
@@ -187,10 +215,12 @@
       const p = pendingFor(vote.id), r = store.receipts[vote.id];
       return "done:" + vote.id + ":" + (p.length ? "pending" : "ok") + ":" + (r ? r.ballot_id : "") + ":" + (refused[vote.id] || "");
     }
-    return "form:" + vote.id + ":" + (stage[vote.id] || "form") + ":" + (notices[vote.id] || "");
+    const c = challenges[vote.id];
+    const detail = sealed[vote.id] ? sealed[vote.id].code : c ? (c.busy ? "busy" : c.error || "") : opened[vote.id] ? opened[vote.id].code : "";
+    return "form:" + vote.id + ":" + (stage[vote.id] || "form") + ":" + (notices[vote.id] || "") + ":" + detail + ":" + cryptoState;
   }
   function lastClosed() {
-    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided"));
+    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided" || v.state === "decrypting"));
     return closed.length ? closed[closed.length - 1] : null;
   }
 
@@ -257,8 +287,10 @@
       el("p", {}, "应到 " + a.members_of_record + " 人，实到 ", el("b", {id: "t-present"}, a.present), " 人"));
     if (last) {
       box.append(el("div", {class: "t-result" + (last.state === "voided" ? " t-voided" : "")}, el("h3", {}, "上一项表决结果：" + last.title
-        + (last.round_no > 1 ? "（第" + last.round_no + "轮）" : "")), el("p", {class: "announcement"},
-        last.state === "voided" ? "本轮表决已宣布无效，等待主持人宣布重新表决" : last.result.announcement)));
+        + (last.round_no > 1 ? "（第" + last.round_no + "轮）" : "")), el("p", {class: "announcement", id: "t-last-result"},
+        last.state === "voided" ? "本轮表决已宣布无效，等待主持人宣布重新表决"
+          : last.state === "decrypting" ? "表决已结束，监票人正在解密计票（已解密 " + last.decryption.received.length + "/" + last.decryption.k + "）"
+            : last.result.announcement)));
     }
     box.append(el("button", {class: "btn-link small", type: "button", onclick: async () => {
       if (await R.confirm("退出登录", "退出后需要重新输入签到码。", "退出")) signOut("");
@@ -279,6 +311,7 @@
     if (vote.round_no > 1) bits.push(el("span", {}, "第" + vote.round_no + "轮 · " + (R.ROUND[vote.round_kind] || "")));
     if (vote.named) bits.push(el("span", {class: "tag tag-warn"}, "记名表决"));
     if (booth) bits.push(el("span", {class: "t-booth"}, "秘密写票"));
+    if (vote.encryption) bits.push(el("span", {class: "tag tag-ok", id: "t-encrypted-tag"}, "加密表决"));
     if (vote.deadline) bits.push(el("span", {class: "t-countdown", id: "t-countdown"}, ""));
     return [el("div", {class: "t-title", id: "t-title"}, vote.title), el("div", {class: "t-sub"}, bits)];
   }
@@ -290,8 +323,14 @@
     const label = pending.length ? pending[pending.length - 1].label : receipt && receipt.label;
     const refusal = refused[vote.id] ? el("div", {class: "t-refused", id: "t-refused", role: "alert"},
       el("b", {}, "本次更改未被接受"), el("br"), refused[vote.id], el("br"), "您的第一次选择已经记录，以它为准。") : null;
+    const enc = !!vote.encryption;
+    const tracker = receipt && receipt.tracker;
+    const code = pending.length ? pending[pending.length - 1].code : tracker ? BallotCrypto.trackingCode(tracker) : null;
     const box = el("div", {class: "t-done" + (pending.length ? " pending" : ""), id: "t-done"},
-      el("div", {class: "t-big"}, pending.length ? "已提交" : "已提交 ✓"),
+      el("div", {class: "t-big"}, enc ? (pending.length ? "已投出，等待确认" : "已投出 ✓") : pending.length ? "已提交" : "已提交 ✓"),
+      enc ? el("p", {class: "t-code-line"}, "跟踪码：", el("span", {class: "t-tracking", id: "t-tracking"}, code || "（本机无跟踪码）")) : null,
+      enc && receipt && receipt.mismatch ? el("p", {class: "error", role: "alert", id: "t-mismatch"},
+        "服务器回执中的跟踪码与投出前显示的不一致！请立即告知工作人员。") : null,
       label ? el("p", {class: "t-confirm-text"}, "您的选择：" + label) : null,
       BOOTH.has(vote.kind) ? el("p", {}, "选票内容已从屏幕清除") : null,
       pending.length
@@ -314,7 +353,6 @@
 
   function formView() {
     const vote = currentVote();
-    const def = vote.definition || {};
     const notice = notices[vote.id] ? el("p", {class: "error", role: "alert"}, notices[vote.id]) : null;
     const head = voteHead(vote, BOOTH.has(vote.kind));
     if (editing[vote.id]) {
@@ -326,8 +364,14 @@
         }}, "保留原选择")));
     }
     if (notice) head.push(notice);
-    if (vote.kind === "motion" || (vote.kind === "list_approval" && def.mode !== "per_person")
-        || (vote.kind === "appointment" && def.mode === "combined")) return [...head, ...choiceForm(vote)];
+    if (vote.encryption) {
+      const problem = encryptionProblem(vote);
+      if (problem) return [...head, el("div", {class: "t-center"}, el("div", {class: "t-big"}, "暂不能表决"),
+        el("p", {class: "error", role: "alert", id: "t-crypto-error"}, problem))];
+      const view = {encrypting: encryptingView, sealed: sealedView, challenging: challengingView, opened: openedView}[stage[vote.id]];
+      if (view) return [...head, ...view(vote)];
+    }
+    if (isChoiceForm(vote)) return [...head, ...choiceForm(vote)];
     if (stage[vote.id] === "confirm") return [...head, ...reviewForm(vote)];
     return [...head, ...marksForm(vote)];
   }
@@ -356,8 +400,14 @@
     return out;
   }
 
-  /* What a marks ballot is about: the rows, the options, the counter limit. */
+  /* What a marks ballot is about: the rows, the options, the counter limit. An encrypted form has
+     no write-ins (ballotcrypto/votes.py: a round that allows them is not encrypted). */
   function layout(vote) {
+    const lay = layoutOf(vote);
+    if (vote.encryption) lay.writeIns = 0;
+    return lay;
+  }
+  function layoutOf(vote) {
     const def = vote.definition || {};
     if (vote.kind === "election") {
       const round = def.round || "first";
@@ -475,6 +525,11 @@
   }
 
   async function next(vote, lay, draft) {
+    if (vote.encryption && !lay.everyRow && supported(lay, draft) > lay.limit) {
+      R.alertBox("赞成超过名额", "您的赞成为 " + supported(lay, draft) + "，超过" + lay.limitLabel + "名额 " + lay.limit
+        + "。本项为加密表决，超过名额的选票不能投出，请修改。");
+      return;
+    }
     if (!lay.everyRow && supported(lay, draft) > lay.limit) {
       const insist = await R.dialog({title: "选票将作废", body: "您的赞成票" + (lay.writeIns ? "（含另选他人）" : "") + "为 " + supported(lay, draft)
         + "，超过" + lay.limitLabel + "名额 " + lay.limit + "。按规定这张选票将作为无效票。",
@@ -517,6 +572,159 @@
       el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () => submit(vote, ballotOf(vote, lay, draft), null)}, "确认投票"))];
   }
 
+  /* -- encrypted votes: seal, cast or challenge ----------------------------------------------- */
+  function forget(voteId) {
+    const made = sealed[voteId];
+    if (made && !made.opening.wiped) BallotCrypto.wipe(made.opening);
+    delete sealed[voteId]; delete plain[voteId]; delete challenges[voteId]; delete opened[voteId];
+  }
+  /* Why this vote's encryption cannot be used, or null: the context must hash to its vid (the
+     server's own word is not enough), name this vote, and carry the key of the fingerprint shown. */
+  function encryptionProblem(vote) {
+    if (cryptoState === "loading") return "正在准备加密组件，请稍候……";
+    if (cryptoState !== "ready") return cryptoState;
+    if (!(vote.id in contexts)) {
+      const enc = vote.encryption;
+      try {
+        const ok = BallotCrypto.contextId(enc.context) === enc.vid && enc.context.vote === vote.id
+          && BallotCrypto.keyFingerprint(enc.context.key) === enc.fingerprint
+          && enc.selections.length === enc.context.form.selections;
+        contexts[vote.id] = ok ? null : "本项表决的加密参数校验不通过，不能投票。请告知工作人员。";
+      } catch (e) {
+        contexts[vote.id] = "本项表决的加密参数无效（" + e.message + "），不能投票。请告知工作人员。";
+      }
+    }
+    return contexts[vote.id];
+  }
+  /* Selection i is 1 iff the deputy marked `choice` on `question` (ballotcrypto/votes.py values_of). */
+  function valuesOf(selections, ballot) {
+    const marks = ballot.marks || {};
+    return selections.map(s => (s.question === null ? ballot.choice === s.choice : marks[s.question] === s.choice) ? 1 : 0);
+  }
+  function seal(vote, ballot, label) {
+    forget(vote.id);
+    plain[vote.id] = {ballot, label};
+    stage[vote.id] = "encrypting";
+    delete notices[vote.id];
+    render(true);
+    // encrypting a long ballot takes a moment: let "正在加密" show first
+    setTimeout(() => {
+      if (stage[vote.id] !== "encrypting" || !plain[vote.id]) return;
+      try {
+        sealed[vote.id] = BallotCrypto.encryptBallot(vote.encryption.context, valuesOf(vote.encryption.selections, ballot));
+        stage[vote.id] = "sealed";
+      } catch (e) {
+        notices[vote.id] = "无法生成加密选票：" + e.message;
+        stage[vote.id] = "form";
+      }
+      render(true);
+    }, 30);
+  }
+  function cast(vote) {
+    const made = sealed[vote.id];
+    if (!made) return;
+    let ballot;
+    try { ballot = BallotCrypto.castBallot(made); }  // the randomness is wiped here
+    catch (e) { notices[vote.id] = e.message; stage[vote.id] = "form"; forget(vote.id); render(true); return; }
+    submit(vote, ballot, null, {ballotId: ballot.ballot, tracker: made.tracker, code: made.code});
+  }
+  function back(vote) {
+    forget(vote.id);
+    stage[vote.id] = "form";  // the marks are still there to change
+    render(true);
+  }
+  function challenge(vote) {
+    const made = sealed[vote.id];
+    if (!made) return;
+    // the opening is published: this ballot is spoiled, never cast (castBallot refuses it)
+    challenges[vote.id] = {ballot: made.ballot, opening: BallotCrypto.spoil(made.opening), error: null, busy: false};
+    delete sealed[vote.id];
+    stage[vote.id] = "challenging";
+    sendChallenge(vote);
+  }
+  async function sendChallenge(vote) {
+    const c = challenges[vote.id];
+    if (!c || c.busy) return;
+    c.busy = true; c.error = null;
+    render(true);
+    try {
+      const out = await R.api("/api/votes/" + encodeURIComponent(vote.id) + "/spoil", {body: {ballot: c.ballot, opening: c.opening}});
+      if (challenges[vote.id] !== c) return;
+      delete challenges[vote.id];
+      opened[vote.id] = {values: out.values, code: BallotCrypto.trackingCode(out.tracker)};
+      stage[vote.id] = "opened";
+    } catch (e) {
+      c.error = e.message;
+    } finally {
+      c.busy = false;
+    }
+    render(true);
+  }
+  function reseal(vote) {
+    const p = plain[vote.id];
+    if (!p) { stage[vote.id] = "form"; render(true); return; }
+    seal(vote, p.ballot, p.label);
+  }
+  function isChoiceForm(vote) {
+    const def = vote.definition || {};
+    return vote.kind === "motion" || (vote.kind === "list_approval" && def.mode !== "per_person")
+      || (vote.kind === "appointment" && def.mode === "combined");
+  }
+  function keyLine(vote) {
+    return el("p", {class: "t-key", id: "t-key"}, "选举公钥指纹 " + vote.encryption.fingerprint + "（应与大屏显示的一致）");
+  }
+
+  function encryptingView(vote) {
+    return [el("div", {class: "t-center"}, el("div", {class: "t-big", id: "t-encrypting"}, "正在加密选票……"))];
+  }
+  function sealedView(vote) {
+    const made = sealed[vote.id];
+    return [el("div", {class: "t-encrypted", id: "t-sealed"},
+      el("div", {class: "t-big"}, "选票已加密，尚未投出"),
+      el("p", {class: "t-code-line"}, "跟踪码"),
+      el("div", {class: "t-tracking", id: "t-tracking"}, made.code),
+      el("div", {class: "t-cast-buttons"},
+        el("button", {class: "btn btn-primary", type: "button", id: "t-cast", onclick: () => cast(vote)}, "确认投出"),
+        el("button", {class: "btn", type: "button", id: "t-challenge", onclick: () => challenge(vote)}, "核验此选票（不投出）")),
+      el("p", {class: "small"}, "「确认投出」：这张加密选票计入表决，投出后可凭跟踪码在审计记录中查到它。"
+        + "「核验」：本机公开这张选票加密的内容，供您核对是否与所选一致；核验过的选票作废、不计票，核对后本机重新加密，您再投出。"),
+      el("button", {class: "btn", type: "button", id: "t-back", onclick: () => back(vote)}, "返回修改"),
+      keyLine(vote))];
+  }
+  function challengingView(vote) {
+    const c = challenges[vote.id];
+    return [el("div", {class: "t-encrypted", id: "t-challenging"},
+      el("div", {class: "t-big"}, c && c.error ? "核验未完成" : "正在核验选票……"),
+      c && c.error ? el("p", {class: "error", role: "alert", id: "t-challenge-error"}, c.error) : null,
+      c && c.error ? el("div", {class: "t-cast-buttons"},
+        el("button", {class: "btn btn-primary", type: "button", id: "t-challenge-retry", onclick: () => sendChallenge(vote)}, "重试核验"),
+        el("button", {class: "btn", type: "button", id: "t-reseal", onclick: () => reseal(vote)}, "放弃核验，重新加密")) : null,
+      el("p", {class: "small"}, "这张选票已作废，不会计票。"))];
+  }
+  /* What the challenged ballot encrypted, by the vote's rows: "张三：赞成". */
+  function openedLines(vote, values) {
+    const selections = vote.encryption.selections;
+    const label = choice => R.CHOICE[choice] || R.GRADE[choice] || choice;
+    const chosen = question => selections.filter((s, i) => s.question === question && values[i] === 1).map(s => label(s.choice));
+    if (selections.every(s => s.question === null)) return [chosen(null).join("、") || "（未选择）"];
+    const none = vote.kind === "election" || vote.kind === "project_vote" ? "弃权（未标记）"
+      : vote.kind === "satisfaction" ? "未测评" : "未按（未标记）";
+    return layout(vote).rows.map(row => row.name + "：" + (chosen(row.key).join("、") || none));
+  }
+  function openedView(vote) {
+    const o = opened[vote.id];
+    return [el("div", {class: "t-encrypted", id: "t-opened-box"},
+      el("div", {class: "t-big"}, "核验结果"),
+      el("div", {class: "t-opened", id: "t-opened"}, el("b", {}, "本选票加密的是："),
+        el("ul", {}, openedLines(vote, o.values).map(line => el("li", {}, line)))),
+      el("p", {class: "t-confirm-text"}, "请核对：与您刚才的选择一致吗？"),
+      el("p", {class: "small"}, "这张核验过的选票（跟踪码 " + o.code + "）已作废，不计票。一致：请按下面的按钮重新加密后投出。"
+        + "不一致：请不要投票，立即告知工作人员（本终端可能有问题）。"),
+      el("div", {class: "t-cast-buttons"},
+        el("button", {class: "btn btn-primary", type: "button", id: "t-reseal", onclick: () => reseal(vote)}, "一致，重新加密"),
+        el("button", {class: "btn", type: "button", id: "t-back", onclick: () => back(vote)}, "返回修改")))];
+  }
+
   /* -- live bits: countdown, counts ---------------------------------------------------------- */
   function updateLive() {
     const cd = $("#t-countdown");
@@ -531,7 +739,14 @@
   }
 
   /* -- start ---------------------------------------------------------------------------------- */
-  window.addEventListener("pagehide", () => { drafts = {}; }); // nothing marked survives leaving the page
+  window.addEventListener("pagehide", () => {  // nothing marked survives leaving the page
+    drafts = {};
+    for (const id of Object.keys(Object.assign({}, plain, sealed, challenges, opened))) forget(id);
+  });
+  if (cryptoState === "loading") {
+    BallotCrypto.ready().then(() => { cryptoState = "ready"; }, e => { cryptoState = "本终端的加密组件未能加载：" + e.message; })
+      .then(() => render(true));
+  }
   setInterval(() => { updateLive(); if (live && live.ready) resendAll(false); }, 500);
   R.syncClock("/api/audit/vkey");
   const hash = new URLSearchParams(location.hash.slice(1));
