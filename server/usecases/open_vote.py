@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from server.domain import RoundKind, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, not_found
-from server.live import LiveVote
+from server.live import LiveMeeting, LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
 from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
@@ -59,6 +59,21 @@ def _round_fields(item: Item, rounds: list[Vote], round_kind: str, candidates: l
     if isinstance(decided, round_rules.RoundRefused):
         raise _refusal(decided)
     return dict(decided.fields)
+
+
+def _fill_write_in_eligible(definition: dict[str, Any], live: LiveMeeting) -> None:
+    """Where only deputies of this congress may be written in (``write_in_scope`` ``deputies``:
+    常委会组成人员, 乡镇人大主席/副主席 — shared/domain.md "Elections"), the round lists them from the
+    roll — every deputy holding office but the round's own candidates — so that tally counts a write-in
+    of anyone else as ineligible and the announcement says why."""
+    office = definition.get("office")
+    scope = definition.get("write_in_scope", "deputies" if office == "member" else "voters")
+    allowed = definition.get("allow_write_ins", True) and definition.get("round", "first") in ("first", "runoff")
+    if scope != "deputies" or not allowed or "write_in_eligible" in definition:
+        return
+    listed = set(definition.get("candidates", []))
+    names = {live.members[mid].name for mid in live.counted_members()}
+    definition["write_in_eligible"] = sorted(names - listed)
 
 
 def open_vote(
@@ -112,6 +127,7 @@ def open_vote(
     }
     if item.kind == "election":
         definition["ballots_issued"] = ballots_issued if ballots_issued is not None else present
+        _fill_write_in_eligible(definition, live)
     elif item.kind == "project_vote":
         definition["ballots_issued"] = present
     elif item.kind == "satisfaction":
