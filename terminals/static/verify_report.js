@@ -14,16 +14,21 @@ const VerifyPanel = (() => {
       el("thead", {}, el("tr", {}, el("th", {}, "核验项目"), el("th", {}, "内容"), el("th", {}, "结论"))),
       el("tbody", {}, report.checks.map(c => el("tr", {"data-check": c.id, "data-state": c.state},
         el("th", {}, c.title), el("td", {class: "v-desc"}, c.description),
-        el("td", {}, el("b", {class: STATE_CLASS[c.state] || ""}, c.verdict))))));
-    const findings = report.findings.map((f, i) => el("li", {class: "v-finding", "data-code": f.code},
-      el("b", {}, (i + 1) + ". " + f.title), " ", el("code", {}, f.code),
+        el("td", {class: "v-verdict"}, el("b", {class: STATE_CLASS[c.state] || ""}, c.verdict))))));
+    const findings = report.findings.map(f => el("li", {class: "v-finding", "data-code": f.code},
+      el("b", {}, f.title), " ", el("code", {}, f.code),
       el("div", {class: "small"}, f.kind_label),
       el("div", {class: "v-message"}, (f.seq !== null && f.seq !== undefined ? "第 " + f.seq + " 号记录：" : "") + f.message),
       f.evidence.length ? el("details", {}, el("summary", {}, "证据：两个签名检查点"),
         f.evidence.map(note => el("pre", {class: "v-note"}, note))) : null));
+    const keyCheck = report.checks.find(c => c.id === "key");
+    const keyText = !report.trusted_key ? "导出所用公钥的指纹（请与签到码表、会场大屏上的指纹逐组核对）："
+      : keyCheck && keyCheck.state === "pass" ? "导出的公钥与您输入的指纹一致："
+      : "导出所用公钥的指纹（与您输入的指纹不符）：";
     const key = report.fingerprint
-      ? el("p", {id: "verify-key"}, report.trusted_key ? "导出的公钥与您输入的指纹一致：" : "导出所用公钥的指纹（请与签到码表、会场大屏上的指纹逐组核对）：",
-        el("br"), el("code", {class: "v-fp", id: "verify-key-fingerprint"}, report.fingerprint))
+      ? el("p", {id: "verify-key"}, keyText,
+        el("code", {class: "v-fp", id: "verify-key-fingerprint"},
+          el("span", {}, report.fingerprint.slice(0, 39)), " ", el("span", {}, report.fingerprint.slice(40))))
       : null;
     const when = new Date(report.exported_at).toLocaleString("zh-CN");
     box.replaceChildren(...R.nodes(

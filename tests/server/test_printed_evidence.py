@@ -74,7 +74,8 @@ def test_a_result_sheet_and_the_minutes_carry_the_checkpoint_covering_the_result
         result = _seq_of(files, "result", vote_id)
         sheet = s.chair.get(f"/print/vote/{vote_id}").text
         _sheet_carries(sheet, _covering(files, result), result)
-        assert _cells(sheet, "cp-fingerprint mono") == [fingerprint]
+        assert _cells(sheet, "cp-fingerprint mono") == [fingerprint[:39]]  # in two rows of eight groups
+        assert f"{fingerprint[:39]}<br>{fingerprint[40:]}" in sheet
 
         void = _seq_of(files, "vote_voided", voided)  # a void settles its vote: its record is covered
         _sheet_carries(s.chair.get(f"/print/vote/{voided}").text, _covering(files, void), void)
