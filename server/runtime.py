@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -51,6 +52,8 @@ class Runtime:
     #: the key the sign-in codes are hashed with (server/security.py), kept outside the database
     code_key: bytes
     gc_watch: GcWatch | None = None
+    #: held while the log is being verified for a 监票人 (server/verification.py): one at a time
+    verifying: threading.Lock = field(default_factory=threading.Lock)
 
 
 def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
