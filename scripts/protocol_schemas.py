@@ -229,8 +229,7 @@ def result_schema() -> dict[str, Any]:
         **round_of_names,
         "counts": {"type": "object", "additionalProperties": {"$ref": "#/$defs/choices"}},
         "write_ins": {"type": "object", "additionalProperties": COUNT},
-        "ineligible_write_ins": COUNT, "write_in_scope": {"enum": ["deputies", "voters"]},
-        "elected": NAMES, "tied": NAMES, "tied_places": COUNT, "unfilled": COUNT,
+        "ineligible_write_ins": COUNT, "elected": NAMES, "tied": NAMES, "tied_places": COUNT, "unfilled": COUNT,
         "runoff": {"oneOf": [{"type": "null"}, obj({
             "seats": COUNT, "candidates": NAMES, "wanted": COUNT, "short": COUNT,
             "renomination_allowed": {"type": "boolean"}, "runoff_number": COUNT, "proposal": {"const": True}})]},

@@ -243,7 +243,6 @@ class ElectionResult:
             "counts": {c.name: c.counts.to_json() for c in self.candidates},
             "write_ins": {w.name: w.counts.yes for w in self.write_ins},
             "ineligible_write_ins": self.ineligible_write_ins,
-            "write_in_scope": d.scope,
             "elected": list(self.elected),
             "tied": list(self.tied),
             "tied_places": self.tied_places,

@@ -244,8 +244,6 @@ class ElectionResult(ResultCommon):
     counts: dict[str, ChoiceCounts] = Field(description="Per listed candidate, in ballot order.")
     write_ins: dict[str, int] = Field(description="另选他人: votes per name written in.")
     ineligible_write_ins: int
-    write_in_scope: Literal["deputies", "voters"] = Field(
-        description="Who may be written in: only deputies of this congress, or any deputy or voter.")
     elected: list[str]
     tied: list[str] = Field(description="Tied for the last places: a re-vote among them (`round` `tie_revote`).")
     tied_places: int
