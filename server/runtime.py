@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-<<<<<<< HEAD
 import os
-=======
 import threading
->>>>>>> main
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
