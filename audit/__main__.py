@@ -2,8 +2,17 @@
 
     python -m audit keygen --out FILE --name NAME
     python -m audit export --log LOGDIR --out OUTDIR
-    python -m audit verify DIR [--vkey VKEY] [--no-progress]
-    python -m audit check-receipt RECEIPT.json --export DIR [--vkey VKEY]
+    python -m audit verify DIR [--vkey VKEY | --vkey-fingerprint FP] [--checkpoint NOTE ...] [--json]
+                               [--no-progress]
+    python -m audit check-receipt RECEIPT.json --export DIR [--vkey VKEY | --vkey-fingerprint FP]
+    python -m audit fingerprint VKEY
+
+``--vkey`` pins the key published at the session (the key itself, or a file holding it);
+``--vkey-fingerprint`` pins it by the fingerprint printed on the deputies' code sheet and shown on
+the hall screen (SHA-256 of the vkey line, `audit.keys.fingerprint`): the export's own ``vkey.txt``
+must have it, so nothing needs to come from the server.  ``--checkpoint`` names a file holding a
+signed checkpoint obtained apart (the QR code of a result sheet the 监票人 signed): the export must
+extend it.
 
 Exit status: 0 everything holds; 1 a verification failed (the message names the first bad
 record or proof and why, and whether the export was altered after signing or the log's key signed
@@ -15,14 +24,16 @@ replaced and withdrawn, in a voided vote, not counted yet) and what the leaf hol
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from audit import keys
-from audit.errors import AuditError, ExportError, ReceiptError
+from audit import explain, keys
+from audit.errors import AuditError, ExportError, NoteError, ReceiptError
 from audit.export import export, read_vkey_file
 from audit.keys import Verifier
+from audit.limits import MAX_CHECKPOINT_BYTES
 from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
 from audit.verify import verify_export
 
@@ -34,6 +45,20 @@ def _vkey_argument(value: str | None) -> str | None:
     if value is not None and Path(value).is_file():
         return Path(value).read_text(encoding="ascii").strip()
     return value
+
+
+def _note_file(path: str) -> str:
+    """A --checkpoint file: a signed note (as a QR code reader saves it; CRLF line ends are undone)."""
+    file = Path(path)
+    if file.stat().st_size > MAX_CHECKPOINT_BYTES:
+        raise NoteError(f"{path} is larger than a checkpoint ({MAX_CHECKPOINT_BYTES} bytes)")
+    text = file.read_bytes().decode("utf-8", "replace").replace("\r\n", "\n")
+    return text if text.endswith("\n") else text + "\n"
+
+
+def _fingerprint(args: argparse.Namespace) -> int:
+    print(Verifier.from_vkey(_vkey_argument(args.vkey) or "").fingerprint)
+    return OK
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -61,9 +86,13 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _verify(args: argparse.Namespace) -> int:
-    progress = args.progress and sys.stderr.isatty()
-    report = verify_export(args.directory, trusted_vkey=_vkey_argument(args.vkey), progress=progress)
-    print("\n".join(report.lines()))
+    progress = args.progress and sys.stderr.isatty() and not args.json
+    report = verify_export(args.directory, trusted_vkey=_vkey_argument(args.vkey), progress=progress,
+                           trusted_fingerprint=args.vkey_fingerprint, given=[_note_file(p) for p in args.checkpoint])
+    if args.json:
+        print(json.dumps(explain.document(report), ensure_ascii=False, indent=1))
+    else:
+        print("\n".join(report.lines() + explain.lines(report)))
     return OK if report.ok else FAILED
 
 
@@ -77,6 +106,10 @@ def _check_receipt(args: argparse.Namespace) -> int:
     trusted = _vkey_argument(args.vkey)
     if trusted is not None and Verifier.from_vkey(trusted) != exported:
         print("回执核验失败 FAIL: the export is not signed by the trusted key / 公钥不符")
+        return FAILED
+    if args.vkey_fingerprint is not None and keys.parse_fingerprint(args.vkey_fingerprint) != exported.fingerprint:
+        print(f"回执核验失败 FAIL: the export's key has the fingerprint {exported.fingerprint}, not the published one "
+              "/ 公钥指纹与公布的不符")
         return FAILED
     try:
         result = check_receipt(receipt, args.export, exported)
@@ -116,14 +149,26 @@ def _parser() -> argparse.ArgumentParser:
     exporter.set_defaults(run=_export)
     verify = commands.add_parser("verify", help="verify an export and recount every vote / 核验导出并重新计票")
     verify.add_argument("directory")
-    verify.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    pins = verify.add_mutually_exclusive_group()
+    pins.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    pins.add_argument("--vkey-fingerprint", metavar="FP",
+                      help="the published key's fingerprint (64 hex digits, spaces allowed) that vkey.txt must have")
+    verify.add_argument("--checkpoint", action="append", default=[], metavar="NOTE",
+                        help="a file holding a signed checkpoint obtained apart (a result sheet's QR code) that "
+                             "the export must extend; may be repeated")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON (checks and findings in Chinese)")
     verify.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
     verify.set_defaults(run=_verify)
     receipt = commands.add_parser("check-receipt", help="check a ballot receipt against an export / 核验回执")
     receipt.add_argument("receipt")
     receipt.add_argument("--export", required=True, help="an export directory")
-    receipt.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    receipt_pins = receipt.add_mutually_exclusive_group()
+    receipt_pins.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    receipt_pins.add_argument("--vkey-fingerprint", metavar="FP", help="the published key's fingerprint to require")
     receipt.set_defaults(run=_check_receipt)
+    printer = commands.add_parser("fingerprint", help="print a verifier key's fingerprint / 显示公钥指纹")
+    printer.add_argument("vkey", help="a verifier key, or a file holding it (vkey.txt)")
+    printer.set_defaults(run=_fingerprint)
     return parser
 
 

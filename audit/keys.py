@@ -4,6 +4,7 @@
     key ID  = SHA-256(key name || 0x0A || 0x01 || 32-byte Ed25519 public key)[:4]
     vkey    = <key name>+<hex(key ID)>+<base64(0x01 || public key)>          (published)
     skey    = PRIVATE+KEY+<key name>+<hex(key ID)>+<base64(0x01 || seed)>     (file mode 0600)
+    fingerprint = SHA-256(vkey as ASCII, no newline), 64 hex digits in 16 groups of 4  (printed)
 
 The private form is the one Go's ``golang.org/x/mod/sumdb/note`` uses, so a key can be moved to
 other signed-note tooling.  Key names must be non-empty, without Unicode spaces or ``+``.
@@ -25,7 +26,18 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 
 from audit.errors import KeyFileError, KeyFormatError
 
-__all__ = ["ED25519", "Signer", "Verifier", "check_key_name", "generate", "key_id", "load", "save"]
+__all__ = [
+    "ED25519",
+    "Signer",
+    "Verifier",
+    "check_key_name",
+    "fingerprint",
+    "generate",
+    "key_id",
+    "load",
+    "parse_fingerprint",
+    "save",
+]
 
 ED25519 = 0x01
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
@@ -44,6 +56,32 @@ def check_key_name(name: str) -> str:
 def key_id(name: str, public_key: bytes) -> bytes:
     """The 4-byte signed-note key ID of an Ed25519 key."""
     return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+
+
+def fingerprint(vkey: str) -> str:
+    """The fingerprint of a verifier key, for paper and screens: SHA-256 of the vkey line's ASCII
+    bytes (no newline: ``printf %s "$(cat vkey.txt)" | sha256sum``), as 64 upper-case hex digits
+    in 16 groups of four (``B114 DCBD …``).  It covers the key name, ID and public key: exactly what
+    ``--vkey`` pins."""
+    digest = hashlib.sha256(vkey.encode("ascii")).hexdigest().upper()
+    return " ".join(digest[i : i + 4] for i in range(0, len(digest), 4))
+
+
+_FINGERPRINT_NOISE = re.compile(r"[\s:\-]+")
+_FINGERPRINT = re.compile(r"[0-9a-fA-F]{64}", re.ASCII)
+
+
+def parse_fingerprint(text: str) -> str:
+    """A fingerprint as typed from paper: 64 hex digits in any case, spaces, colons and hyphens
+    ignored.  Returns it in the printed form (`fingerprint`); raises `KeyFormatError` otherwise."""
+    digits = _FINGERPRINT_NOISE.sub("", text)
+    if _FINGERPRINT.fullmatch(digits) is None:
+        raise KeyFormatError(
+            f"a key fingerprint is 64 hexadecimal digits (SHA-256 of the vkey line), got {len(digits)} characters "
+            f"{digits[:80]!r} / 公钥指纹应为 64 位十六进制数字"
+        )
+    digits = digits.upper()
+    return " ".join(digits[i : i + 4] for i in range(0, 64, 4))
 
 
 def b64decode_strict(text: str) -> bytes:
@@ -90,6 +128,11 @@ class Verifier:
         """The verifier key string to publish with the log."""
         material = base64.b64encode(bytes([ED25519]) + self.public_key).decode("ascii")
         return f"{self.name}+{self.key_id.hex()}+{material}"
+
+    @property
+    def fingerprint(self) -> str:
+        """The key's fingerprint (`fingerprint`), to print and show at the session."""
+        return fingerprint(self.vkey)
 
     def verify(self, message: bytes, signature: bytes) -> bool:
         """True iff `signature` is this key's Ed25519 signature of `message`."""

@@ -3,7 +3,8 @@ docs/verifier-spec.md is the full specification, with every finding).
 
 First the evidence, then what it says.  **Evidence**: is the export what the log's key signed?
 
-1. ``vkey.txt`` is a C2SP verifier key (and the auditor's trusted key, if given);
+1. ``vkey.txt`` is a C2SP verifier key (and the auditor's trusted key, or has the fingerprint the
+   auditor copied from paper, if given);
 2. ``checkpoints.jsonl``: C2SP tlog-checkpoints of one origin, sizes strictly growing, each
    signed by that key (each distinct note checked once, on every core: `audit.signatures`);
 3. ``records.jsonl``: each line's RFC 9162 leaf hash, ``seq`` = its line number and ``prev`` =
@@ -27,12 +28,17 @@ cannot both be true (one size, two roots; or an earlier one the later ones do no
    ``tally.count_document(definition + ballots)``;
 7. ``tally_inputs.json`` is exactly what the records give.
 
+Checkpoints the auditor brings from elsewhere (``--checkpoint``: the signed note in the QR code of a
+result sheet the 监票人 signed) must be signed by the log's key, and the export must extend them:
+the records give their root at their size.
+
 A fault here was signed by the log's key: the operator answers for it.  Manual results (show of
 hands, paper) cannot be recounted; their attendance figures are checked and they are listed as such.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import importlib
 import sys
@@ -45,7 +51,7 @@ from types import ModuleType
 from typing import IO, Any, Protocol
 
 from audit import canonical, records
-from audit.checkpoint import Checkpoint, read_checkpoint
+from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
 from audit.errors import (
     KeyFormatError,
     NoteError,
@@ -54,9 +60,10 @@ from audit.errors import (
     TallyUnavailableError,
 )
 from audit.export import TALLY_INPUTS, TallyInputs, read_vkey_file
-from audit.keys import Verifier
+from audit.keys import Verifier, parse_fingerprint
 from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
 from audit.logfile import CHECKPOINTS, RECORDS, LineReader, decode_checkpoint_line
+from audit.merkle import EMPTY_ROOT
 from audit.note import signatures_by
 from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
 from audit.session import Session, SessionFault
@@ -80,12 +87,15 @@ FINDINGS: dict[str, str] = {
     "dropped-record": "records.jsonl ends before the latest checkpoint's size",
     "root-mismatch": "the records do not hash to a checkpoint's signed root",
     "tally-inputs-mismatch": "tally_inputs.json is not what the records give",
+    "foreign-checkpoint": "a checkpoint the auditor gave (--checkpoint) is not signed by the log's key for its origin",
+    "rolled-back": "the export ends before a checkpoint the auditor gave (--checkpoint): it lacks signed records",
     # Either: the evidence if no good checkpoint covers the record, else signed so.
     "wrong-seq": "a record's seq is not its line number (records dropped, inserted or reordered)",
     "broken-chain": "a record's prev is not the leaf hash of the record before it",
     "bad-record": "a record is not canonical JSON of its type",
     # Signed by the log's key: the operator answers for it.
-    "equivocation": "two signed checkpoints that cannot both be true: the key signed two histories",
+    "equivocation": "two signed checkpoints that cannot both be true (one may be a checkpoint the auditor gave): "
+    "the key signed two histories",
     "bad-opening": "seq 0 is not log_opened naming this key and origin, or log_opened comes again",
     "time-reversed": "a record's time is earlier than the record before it",
     "ballot-outside-window": "a ballot dated before its vote opened, or at or after its deadline",
@@ -132,14 +142,15 @@ class TallyModule(Protocol):
 @dataclass(frozen=True)
 class Failure:
     """A finding: a short code (`FINDINGS`), a bilingual message, the record if any, whether the
-    log's key signed the fault (else the export is not what was signed), and evidence (the two
-    signed notes of an equivocation)."""
+    log's key signed the fault (else the export is not what was signed), evidence (the two
+    signed notes of an equivocation), and whether it is about a checkpoint the auditor gave."""
 
     code: str
     message: str
     seq: int | None = None
     signed: bool = False
     evidence: tuple[str, ...] = ()
+    given: bool = False
 
     def __str__(self) -> str:
         where = f"record seq {self.seq} / 第 {self.seq} 号记录: " if self.seq is not None else ""
@@ -186,6 +197,8 @@ class Report:
     leaves: Mapping[int, Leaf] = field(default_factory=dict)
     roots: Mapping[int, bytes] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    printed: tuple[Checkpoint, ...] = ()
+    given: int = 0
 
     @property
     def failure(self) -> Failure | None:
@@ -207,11 +220,17 @@ class Report:
                 else "取自导出，请与公布的公钥核对 taken from the export: compare it with the published key"
             )
             out.append(f"公钥 Public key: {self.vkey} ({source})")
+            out.append(f"公钥指纹 Key fingerprint (SHA-256): {Verifier.from_vkey(self.vkey).fingerprint}")
         if self.ok:
             out.append(f"检查点 Checkpoints: {self.checkpoints}, 最新根 latest root {self.root}")
             out.append(
                 f"记录 Records: {self.records} — 签名、哈希链、Merkle 根全部正确 "
                 "signatures, hash chain and Merkle roots all correct"
+            )
+            out.extend(
+                f"印制的检查点 Given checkpoint: size {c.size}, root {_b64(c.root)} — 已签名，导出与之一致 "
+                "signed by the key, and the export extends it"
+                for c in self.printed
             )
             if self.definitions_checked:
                 out.append(
@@ -231,6 +250,10 @@ class Report:
         else:
             out.append(f"结论 Result: 核验失败 FAIL — {self.failures[0]}")
         return out
+
+
+def _b64(root: bytes) -> str:
+    return base64.b64encode(root).decode("ascii")
 
 
 def _indent(note: str) -> str:
@@ -541,10 +564,11 @@ class _Run:
         self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
         self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any]]] = []  # not sent yet
         self.pending_ballots = 0
+        self.covered = 0
 
     # -- the evidence ---------------------------------------------------------------------
 
-    def key(self, trusted: Verifier | None) -> None:
+    def key(self, trusted: Verifier | None, fingerprint: str | None) -> None:
         try:
             self.verifier = read_vkey_file(self.directory)
         except KeyFormatError as exc:
@@ -553,6 +577,12 @@ class _Run:
             raise _Stop(Failure(
                 "untrusted-key",
                 f"the export is signed by {self.verifier.vkey}, not by the trusted key {trusted.vkey} / 公钥不符",
+            ))
+        if fingerprint is not None and fingerprint != self.verifier.fingerprint:
+            raise _Stop(Failure(
+                "untrusted-key",
+                f"vkey.txt has the fingerprint {self.verifier.fingerprint}, not the published fingerprint "
+                f"{fingerprint} / 公钥指纹与公布的不符",
             ))
 
     def checkpoint_notes(self) -> list[tuple[bytes, bytes]]:
@@ -825,7 +855,7 @@ class _Run:
         entries = self.checkpoints + [later for _, later in self.forks]
         genuine = {id(e) for e in entries if not bad_signatures.intersection(e.signatures)}
         good = [e for e in self.checkpoints if id(e) in genuine and e.root_ok]
-        covered = max((e.checkpoint.size for e in good), default=0)
+        covered = self.covered = max((e.checkpoint.size for e in good), default=0)
         evidence: list[Failure] = []
         signed: list[Failure] = []
         forged = [e.number for e in entries if id(e) not in genuine]
@@ -860,7 +890,7 @@ class _Run:
         if self.content_fault is not None and self.content_fault[0] < covered:
             seq, code, message = self.content_fault
             signed.append(Failure(code, message, seq, signed=True))
-        signed.sort(key=lambda f: (f.code != "equivocation", f.seq if f.seq is not None else -1))
+        signed.sort(key=_order)
         return evidence + signed
 
     def _altered(self, seq: int, code: str, message: str) -> Failure:
@@ -893,6 +923,37 @@ class _Run:
             evidence=(a.note, b.note),
         )
 
+    def given(self, given: Iterable[Checkpoint]) -> list[Failure]:
+        """Checkpoints the auditor brought (printed on a sheet): each signed by the log's key for
+        its origin (else ``foreign-checkpoint``), within the export (else ``rolled-back``), and with
+        the root the records give at its size (else the key signed two histories)."""
+        assert self.verifier is not None
+        origin = self.checkpoints[0].checkpoint.origin
+        latest = self.checkpoints[-1].checkpoint
+        found: list[Failure] = []
+        for number, checkpoint in enumerate(given, start=1):
+            try:
+                open_checkpoint(checkpoint.note, self.verifier, origin)
+            except NoteError as exc:
+                found.append(Failure("foreign-checkpoint", f"given checkpoint {number} (size {checkpoint.size}): "
+                                                           f"{exc} / 所给检查点不是本日志密钥签署的", given=True))
+                continue
+            if checkpoint.size > latest.size:
+                found.append(Failure("rolled-back", f"given checkpoint {number} signs {checkpoint.size} records, the "
+                                                    f"export only {latest.size}: get an export made after it "
+                                                    "/ 导出不包含已签署的检查点，日志被回滚或导出过早", given=True))
+            elif checkpoint.size <= self.covered:
+                root = self.roots[checkpoint.size] if checkpoint.size else EMPTY_ROOT
+                if root != checkpoint.root:
+                    cover = next(c.checkpoint for c in self.checkpoints if c.checkpoint.size >= checkpoint.size)
+                    found.append(Failure(
+                        "equivocation",
+                        f"given checkpoint {number} (size {checkpoint.size}) is signed by the log's key, but the "
+                        f"export's records, which checkpoint size {cover.size} signs, give another root at that "
+                        "size: the key signed two histories / 所给检查点与导出的日志历史不符",
+                        checkpoint.size - 1, signed=True, evidence=(checkpoint.note, cover.note), given=True))
+        return found
+
     def tally_inputs(self) -> Failure | None:
         path = self.directory / TALLY_INPUTS
         expected = self.rules.inputs.canonical_bytes()
@@ -904,6 +965,13 @@ class _Run:
         if same:
             return None
         return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
+
+
+def _order(failure: Failure) -> tuple[bool, bool, int]:
+    """The report's order: the evidence's findings as found, then the signed ones, equivocation first."""
+    if not failure.signed:
+        return False, False, -1
+    return True, failure.code != "equivocation", failure.seq if failure.seq is not None else -1
 
 
 def _recount_fault(vote_id: str, code: str, detail: str) -> tuple[str, str]:
@@ -926,26 +994,38 @@ def verify_export(
     watch: Collection[int] = (),
     roots_at: Collection[int] = (),
     workers: int | None = None,
+    trusted_fingerprint: str | None = None,
+    given: Iterable[str] = (),
 ) -> Report:
     """Verify the export in `directory`; see the module docstring for what is checked.
 
     `trusted_vkey` is the key the auditor obtained independently (e.g. published by the
-    standing committee); without it the export's own key is used and the report says so.
+    standing committee), `trusted_fingerprint` its fingerprint (`audit.keys.fingerprint`: printed on
+    the code sheet, shown on the hall screen); without them the export's own key is used and the
+    report says so.  `given` are signed checkpoint notes the auditor obtained apart (the QR code of
+    a signed result sheet): the export must extend each.
     `tally` defaults to the `tally` package.  `watch` names records to report in `Report.leaves`
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
     `workers` is the number of processes that check signatures and recount besides this one
     (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
     checkpoints).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
-    result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` is
-    malformed; every other problem is a finding in the `Report`.
+    result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` or
+    `trusted_fingerprint` is malformed or the two disagree, `NoteError` if a `given` note is not a
+    checkpoint; every other problem is a finding in the `Report`.
     """
     path = Path(directory)
     trusted = Verifier.from_vkey(trusted_vkey) if trusted_vkey is not None else None
+    fingerprint = parse_fingerprint(trusted_fingerprint) if trusted_fingerprint is not None else None
+    if trusted is not None and fingerprint is not None and trusted.fingerprint != fingerprint:
+        raise KeyFormatError(f"the key given ({trusted.fingerprint}) does not have the fingerprint given "
+                             f"({fingerprint}) / 所给公钥与所给指纹不符")
+    printed = [read_checkpoint(note)[0] for note in given]
+    roots_at = {*roots_at, *(c.size for c in printed if c.size)}
     stream = progress_stream if progress_stream is not None else sys.stderr
     run = _Run(path, tally, progress, stream, watch, roots_at, workers)
     failures: list[Failure] = []
     try:
-        run.key(trusted)
+        run.key(trusted, fingerprint)
         assert run.verifier is not None
         items = run.checkpoint_notes()
         run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
@@ -959,6 +1039,9 @@ def verify_export(
         run.settle(answers[len(checks) :])
         bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
         failures = run.verdict(bad)
+        if printed:
+            failures += run.given(printed)
+            failures.sort(key=_order)
         if not failures:
             mismatch = run.tally_inputs()
             failures = [mismatch] if mismatch is not None else []
@@ -978,7 +1061,7 @@ def verify_export(
     return Report(
         directory=str(path),
         vkey=run.verifier.vkey if run.verifier is not None else None,
-        trusted_key=trusted is not None,
+        trusted_key=trusted is not None or fingerprint is not None,
         records=run.count,
         checkpoints=len(run.checkpoints),
         root=run.latest_root.hex() if ok and run.latest_root is not None else None,
@@ -989,4 +1072,6 @@ def verify_export(
         leaves=leaves,
         roots=dict(run.roots),
         notes=tuple(run.notes),
+        printed=tuple(printed) if ok else (),
+        given=len(printed),
     )

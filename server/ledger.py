@@ -14,10 +14,16 @@ is fsynced and one checkpoint signed for the batch. So:
   ``audit-log.closed-cleanly`` says so) nothing can be missing from the file, so a database copy
   *longer* than the file is records inserted behind the server's back, not a crash: it stops the
   server too, instead of being "restored" into the evidence (tests/reliability/test_tampering.py).
+
+The ledger also knows, for each vote, the seq of the record that settled it (``result``,
+``manual_result`` or ``vote_voided``) and which signed checkpoint covers a seq: what the printed
+result sheets carry for the 监票人 to sign beside (server/routes/pages.py).
 """
 
 from __future__ import annotations
 
+import bisect
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -26,7 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from audit import AuditLog, Checkpoint, keys
 from audit.errors import AuditError
-from audit.logfile import RECORDS, whole_lines
+from audit.logfile import RECORDS, LineReader, whole_lines
 from server.domain import JsonObject
 from server.models import AuditRecord
 
@@ -36,6 +42,10 @@ class LedgerMismatch(RuntimeError):
 
 
 CLEAN_MARK = "audit-log.closed-cleanly"
+#: The records that settle a vote: its result, counted or entered by hand, or its void.
+OUTCOMES = ("result", "manual_result", "vote_voided")
+#: How such a record's line ends (RFC 8785 sorts ``type`` last), to find them without parsing every line.
+_OUTCOME_TAILS = tuple(f'"type":"{t}"}}'.encode("ascii") for t in OUTCOMES)
 
 
 def _file_lines(directory: Path) -> list[bytes]:
@@ -47,6 +57,34 @@ class Ledger:
     def __init__(self, log: AuditLog, clean_mark: Path | None = None) -> None:
         self.log = log
         self.clean_mark = clean_mark
+        #: vote id -> seqs of its outcome records, in log order (the last one settles it)
+        self.outcomes: dict[str, list[int]] = {}
+        self._index_outcomes()
+
+    def _index_outcomes(self) -> None:
+        path = self.log.directory / RECORDS
+        with path.open("rb") as handle:
+            seq = 0
+            for block in LineReader(handle):
+                for line in block:
+                    if line.endswith(_OUTCOME_TAILS):
+                        self.outcomes.setdefault(json.loads(line)["body"]["vote_id"], []).append(seq)
+                    seq += 1
+
+    def _note(self, type_: str, body: JsonObject, seq: int) -> None:
+        if type_ in OUTCOMES:
+            self.outcomes.setdefault(str(body["vote_id"]), []).append(seq)
+
+    def outcome_seq(self, vote_id: str) -> int | None:
+        """The seq of the record that settled the vote (its result, manual result or void), if any."""
+        seqs = self.outcomes.get(vote_id)
+        return seqs[-1] if seqs else None
+
+    def covering(self, seq: int) -> Checkpoint | None:
+        """The first signed checkpoint whose size includes record ``seq``; None while none does."""
+        checkpoints = self.log.checkpoints
+        at = bisect.bisect_right([c.size for c in checkpoints], seq)
+        return checkpoints[at] if at < len(checkpoints) else None
 
     @staticmethod
     def load_signer(data_dir: Path, name: str) -> keys.Signer:
@@ -114,14 +152,22 @@ class Ledger:
         return self.log.size
 
     def stage(self, type_: str, body: JsonObject, now: datetime) -> tuple[int, bytes]:
-        return self.log.append_encoded(type_, body, now)
+        seq, data = self.log.append_encoded(type_, body, now)
+        self._note(type_, body, seq)
+        return seq, data
 
     def stage_many(self, entries: list[tuple[str, JsonObject]], now: datetime) -> list[tuple[int, bytes]]:
         """Stage several records with one write, in the order given."""
-        return self.log.append_many_encoded(entries, now)
+        staged = self.log.append_many_encoded(entries, now)
+        for (type_, body), (seq, _) in zip(entries, staged, strict=True):
+            self._note(type_, body, seq)
+        return staged
 
     def rollback(self, size: int) -> None:
         self.log.truncate(size)
+        for seqs in self.outcomes.values():
+            while seqs and seqs[-1] >= size:
+                seqs.pop()
 
     def checkpoint(self) -> Checkpoint:
         return self.log.checkpoint()

@@ -10,9 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -55,6 +56,8 @@ class Runtime:
     #: checks encrypted ballots' proofs in worker processes (server/proofs.py)
     proofs: ProofChecker
     gc_watch: GcWatch | None = None
+    #: held while the log is being verified for a 监票人 (server/verification.py): one at a time
+    verifying: threading.Lock = field(default_factory=threading.Lock)
 
 
 def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:

@@ -14,12 +14,12 @@ Two ways to keep it, chosen by the settings:
 
 The key is the log's: the log's first record names its public key (``log_opened``), so a new key
 means a new log (a new session's DATA_DIR). What is published is the verifier key (``vkey``) and
-its SHA-256 fingerprint (:func:`fingerprint`); ``python -m server key show`` prints both.
+its fingerprint (:func:`fingerprint`, SHA-256 of the vkey line); ``python -m server key show`` prints
+both, and the code sheet, the hall screen and every printed result carry the fingerprint.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import secrets
 import stat
@@ -73,9 +73,9 @@ def protection(settings: Settings) -> str:
 
 
 def fingerprint(verifier: keys.Verifier) -> str:
-    """SHA-256 of the raw Ed25519 public key, in groups of four hex digits (for reading aloud)."""
-    digest = hashlib.sha256(verifier.public_key).hexdigest().upper()
-    return " ".join(digest[i:i + 4] for i in range(0, len(digest), 4))
+    """The key's fingerprint as printed and shown at the session: SHA-256 of the vkey line, in groups
+    of four hex digits (audit/keys.py; docs/verifier-spec.md §3.3)."""
+    return verifier.fingerprint
 
 
 def _write_private(path: Path, data: bytes, *, replace: bool = False) -> None:

@@ -23,6 +23,8 @@ TEMPLATES: dict[str, str] = {
     "project_vote_void": "{attendance}；{ballots}，{reason}，本次票决无效，应重新进行票决。",
     "candidate_line": "{name}得赞成票{yes}票，反对票{no}票，弃权票{abstain}票",
     "write_in_line": "另选他人{name}得{yes}票",
+    "ineligible_write_ins_deputies": "另选他人中有{count}票所写的人不是本级人民代表大会代表，依法不计入",
+    "ineligible_write_ins": "另选他人中有{count}票所写的人不符合本次选举的条件，不计入",
     "elected": "{names}获得全体代表过半数选票，当选",
     "elected_revote": "{names}得票多，当选",
     "tied": "{names}得票相等，应就上述人选再次投票，决定{places}个名额",

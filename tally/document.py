@@ -18,6 +18,7 @@ from tally.appointment import AppointmentDefinition, AppointmentItem, tally_appo
 from tally.election import (
     REPEATED_TIES,
     ROUNDS,
+    WRITE_IN_SCOPES,
     CandidateCount,
     ElectionBallot,
     ElectionDefinition,
@@ -68,7 +69,7 @@ _FIELDS: dict[str, set[str]] = {
     "election": {
         "office", "seats", "candidates", "ballots_issued", "round", "runoffs_held", "by_election",
         "nominated", "differential", "list_size", "allow_write_ins", "write_in_eligible",
-        "member_rounding", "repeated_tie", "max_runoff_rounds", "secret",
+        "member_rounding", "repeated_tie", "max_runoff_rounds", "secret", "write_in_scope",
     },
     "project_vote": {"choose", "projects", "ballots_issued", "mode", "require_majority", "require_differential"},
     "satisfaction": {"targets", "forms_issued", "base", "tiers", "consequences"},
@@ -292,12 +293,13 @@ def _count_election(doc: Mapping[str, Any]) -> dict[str, object]:
         list_size=_int(doc, "list_size", low=1) if "list_size" in doc else None,
         allow_write_ins=_bool(doc, "allow_write_ins", True),
         write_in_eligible=frozenset(eligible) if eligible is not None else None,
+        write_in_scope=_choice_of(doc, "write_in_scope", WRITE_IN_SCOPES) if "write_in_scope" in doc else None,
         member_rounding=_choice_of(doc, "member_rounding", ROUNDINGS, "at_least_one"),
         repeated_tie=_choice_of(doc, "repeated_tie", REPEATED_TIES, "revote"),
         max_runoff_rounds=_int(doc, "max_runoff_rounds", low=0) if "max_runoff_rounds" in doc else None,
     )
     definition.validate()
-    write_ins_allowed = definition.allow_write_ins and definition.round in ("first", "runoff")
+    write_ins_allowed = definition.write_ins_possible
     listed = set(candidates)
     if "counts" in doc:
         (returned, void), counted, write_ins, ineligible = totals.election(

@@ -30,6 +30,11 @@ from tally.rules.candidate_count import Office, Rounding
 
 Round = Literal["first", "runoff", "tie_revote", "preliminary"]
 ROUNDS: tuple[Round, ...] = ("first", "runoff", "tie_revote", "preliminary")
+#: Who may be written in (另选他人), by post (shared/domain.md "Elections"): ``deputies`` — only
+#: deputies of this congress (常委会组成人员, 乡镇人大主席/副主席); ``voters`` — any deputy or voter
+#: (政府领导人员, 上一级人大代表 and the other posts).
+WriteInScope = Literal["deputies", "voters"]
+WRITE_IN_SCOPES: tuple[WriteInScope, ...] = ("deputies", "voters")
 RepeatedTie = Literal["revote", "defer"]
 REPEATED_TIES: tuple[RepeatedTie, ...] = ("revote", "defer")
 
@@ -64,6 +69,7 @@ class ElectionDefinition:
     list_size: int | None = None
     allow_write_ins: bool = True
     write_in_eligible: frozenset[str] | None = None
+    write_in_scope: WriteInScope | None = None
     member_rounding: Rounding = "at_least_one"
     repeated_tie: RepeatedTie = "revote"
     max_runoff_rounds: int | None = None
@@ -75,12 +81,26 @@ class ElectionDefinition:
             return self.list_size
         return self.seats
 
+    @property
+    def scope(self) -> WriteInScope:
+        """Who may be written in: as the definition says, else ``deputies`` for 常委会委员 (``member``)
+        and ``voters`` for the other offices."""
+        if self.write_in_scope is not None:
+            return self.write_in_scope
+        return "deputies" if self.office == "member" else "voters"
+
+    @property
+    def write_ins_possible(self) -> bool:
+        """Write-ins are allowed in a first round and in 另行选举, never in a 预选 or a tie re-vote."""
+        return self.allow_write_ins and self.round in ("first", "runoff")
+
     def validate(self) -> None:
         """Raise :class:`StatutoryViolation` if the ballot breaks a statutory rule."""
         if self.round == "preliminary":
             self._validate_preliminary()
         elif self.round != "tie_revote":
             self._validate_count()
+
 
     def _validate_preliminary(self) -> None:
         if self.list_size is None or self.list_size < self.seats:
@@ -93,6 +113,14 @@ class ElectionDefinition:
                 "preliminary_not_needed",
                 "组织法 第二十七条：提名的候选人数未超过选举办法规定的差额数，不进行预选",
             )
+        # The list the 预选 fixes is the ballot of the election proper: it must itself be lawful.
+        reason = candidate_count.check(self.office, self.seats, self.list_size, nominated=len(self.candidates),
+                                       by_election=self.by_election, rounding=self.member_rounding)
+        if reason is not None:
+            raise StatutoryViolation(f"candidate_count.{self.office}", f"预选确定的正式候选人人数不合法：{reason}")
+        if self.differential is not None and not self.by_election and self.list_size - self.seats != self.differential:
+            raise StatutoryViolation(
+                "differential", f"预选确定的正式候选人人数应为应选人数加选举办法规定的差额数（{self.differential}）")
 
     def _validate_count(self) -> None:
         reason = candidate_count.check(
@@ -165,6 +193,9 @@ class ElectionResult:
         lines = [
             announce.render("candidate_line", name=c.name, **c.counts.to_json()) for c in self.candidates
         ] + [announce.render("write_in_line", name=w.name, yes=w.counts.yes) for w in self.write_ins]
+        if self.ineligible_write_ins:
+            template = "ineligible_write_ins_deputies" if d.scope == "deputies" else "ineligible_write_ins"
+            lines.append(announce.render(template, count=self.ineligible_write_ins))
         head = announce.render("election_head", attendance=attendance, ballots=ballots)
         return head + announce.lines(lines) + "。" + self._closing()
 

@@ -1,5 +1,7 @@
-"""The audit log's public face: the newest signed checkpoint, the verification key, the export
-for auditors, and a receipt check against this server's log (audit/receipt.py)."""
+"""The audit log's public face: the newest signed checkpoint, the verification key and its
+fingerprint, the export for the auditors, the chair and the 总监票人/监票人/计票人, the verifier run on
+a fresh export for them (server/verification.py), and a receipt check against this server's log
+(audit/receipt.py)."""
 
 from __future__ import annotations
 
@@ -16,14 +18,17 @@ from fastapi.responses import Response
 
 import audit
 from audit.receipt import ReceiptRejected, check_receipt_against
+from server import evidence, verification
 from server.conversation import Principal
 from server.domain import Role
 from server.errors import ServerError
 from server.routes.common import Rt, answers, as_role, file_answers
-from server.schemas.audit import ReceiptChecked
+from server.schemas.audit import AuditKey, ReceiptChecked, VerifyReport, VerifyRequest
 from server.schemas.votes import Receipt
 
 router = APIRouter(tags=["audit"])
+#: Who signs or checks the results: they download the export and run the verifier.
+Checkers = Annotated[Principal, as_role(Role.AUDITOR, Role.CHAIR, Role.SCRUTINEER)]
 
 #: What a deputy is told when a receipt does not check, by the check that failed.
 REJECTED = {
@@ -50,13 +55,22 @@ async def vkey(rt: Rt) -> Response:
     return Response(rt.ledger.log.vkey + "\n", media_type=TEXT)
 
 
+@router.get("/audit/key", **answers(AuditKey))
+async def audit_key(rt: Rt) -> dict[str, Any]:
+    """The key that signs the checkpoints, with its fingerprint (what the code sheet prints and the
+    hall screen shows) and the log's origin. Public."""
+    log = rt.ledger.log
+    return {"vkey": log.vkey, "fingerprint": evidence.fingerprint(rt.ledger), "origin": log.origin}
+
+
 @router.get("/audit/export.zip", **file_answers({"application/zip": (
     "a zip of one directory `export/` holding `records.jsonl`, `checkpoints.jsonl`, `vkey.txt` and "
     "`tally_inputs.json` (docs/export.md describes every file); `python -m audit verify export/` checks it "
     "offline. Sent as the attachment `audit-export.zip`.")},
-    "The audit log up to its newest checkpoint, for an auditor to verify with no server (auditors and the chair).",
+    "The audit log up to its newest checkpoint, to verify with no server (auditors, the chair, and the "
+    "总监票人/监票人/计票人 who sign the results).",
     401, 403))
-async def audit_export(rt: Rt, caller: Annotated[Principal, as_role(Role.AUDITOR, Role.CHAIR)]) -> Response:
+async def audit_export(rt: Rt, caller: Checkers) -> Response:
 
     def build() -> bytes:
         with tempfile.TemporaryDirectory() as tmp:
@@ -73,6 +87,19 @@ async def audit_export(rt: Rt, caller: Annotated[Principal, as_role(Role.AUDITOR
     data = await asyncio.get_running_loop().run_in_executor(None, build)
     return Response(data, media_type="application/zip",
                     headers={"Content-Disposition": "attachment; filename=\"audit-export.zip\""})
+
+
+@router.post("/audit/verify", **answers(VerifyReport, 400, 401, 403, 409, 422, 500, codes={
+    400: "invalid_fingerprint", 409: "verify_busy", 500: "verify_failed"}))
+async def verify(body: VerifyRequest, rt: Rt, caller: Checkers) -> dict[str, Any]:
+    """Export the audit log as it is now and run the offline verifier on it (``python -m audit verify
+    --json``, in a process of its own): every check in order with its verdict, every finding with its
+    Chinese title (docs/verifier-spec.md §4.7). A failed verification is answered 200 with ``ok``
+    false. ``vkey_fingerprint``: the fingerprint printed at the session, to require (400
+    ``invalid_fingerprint`` if it is not 64 hex digits). One verification at a time (409
+    ``verify_busy``). The independent check is the same command on one's own computer."""
+    fingerprint = verification.fingerprint_argument(body.vkey_fingerprint)
+    return await verification.verify(rt, fingerprint)
 
 
 @router.post("/audit/check-receipt", **answers(ReceiptChecked, 400, 422, codes={400: "invalid_receipt"}))

@@ -9,6 +9,9 @@ refusal to anyone else — the API refuses them too):
 * ``/staff``, ``/scrutineer``, ``/audit`` — staff, 计票人/监票人 and auditor pages.
 * ``/print/vote/{vote_id}``, ``/print/minutes/{meeting_id}``, ``POST /print/codes`` — printable
   A4 pages (result sheet with named table and scrutineer report, minutes, the sign-in code sheet).
+  Every page of a result sheet and of the minutes carries the signed checkpoint that covers the
+  result (size, root, a QR code of the signed note) with a line for the 监票人 to sign beside it,
+  and the code sheet carries the audit key's fingerprint (server/evidence.py).
 
 The WebSocket protocol the pages speak is docs/protocol.md; the JavaScript is terminals/static/.
 """
@@ -23,7 +26,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from server import exports, network, queries
+from server import evidence, exports, network, queries
 from server.auth import optional_caller
 from server.domain import label_tables
 from server.routes.common import Rt, same_origin
@@ -146,7 +149,8 @@ async def print_vote(request: Request, vote_id: str, rt: Rt) -> Response:
     if request.query_params.get("only") == "scrutineer":
         sections = sections[-1:]
     return templates.TemplateResponse(request, "print.html", {
-        "title": f"{item['title']} 表决结果", "meeting": meeting, "sections": sections})
+        "title": f"{item['title']} 表决结果", "meeting": meeting, "sections": sections,
+        "checkpoint": evidence.covering(rt.ledger, [vote_id])})
 
 
 @router.get("/print/minutes/{meeting_id}")
@@ -160,9 +164,11 @@ async def print_minutes(request: Request, meeting_id: int, rt: Rt) -> Response:
     if meeting is None:
         return _refusal(request, "会议不存在", 404)
     rows = exports.minutes_rows({"id": meeting.id, "title": meeting.title}, queries.minutes_items(rt, meeting))
+    votes = [vote.id for vote in rt.live.votes.values() if vote.meeting_id == meeting.id]
     return templates.TemplateResponse(request, "print.html", {
         "title": f"{meeting.title} 表决情况记录", "meeting": meeting, "landscape": True,
-        "sections": [{"title": "", "blocks": _segments(rows)}]})
+        "sections": [{"title": "", "blocks": _segments(rows)}],
+        "checkpoint": evidence.covering(rt.ledger, votes, what="本次会议各项表决")})
 
 
 @router.post("/print/codes", dependencies=[Depends(same_origin)])
@@ -191,4 +197,5 @@ async def print_codes(request: Request, rt: Rt, codes: str = Form(...)) -> Respo
                       "code": code, "qr": qr.svg_inline(scale=3, border=2, omitsize=True)})
     meeting = rt.live.meetings.get(caller.meeting_id or -1)
     return templates.TemplateResponse(request, "codes.html", {
-        "title": "代表签到码", "meeting": meeting, "cards": cards, "base": base})
+        "title": "代表签到码", "meeting": meeting, "cards": cards, "base": base,
+        "fingerprint": evidence.fingerprint(rt.ledger)})

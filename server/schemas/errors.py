@@ -72,6 +72,8 @@ STATUS = {
     422: "The request does not fit this schema (`invalid_request`): a missing, unknown or mistyped field or a value "
          "outside its range or enumeration; `field` names it. Nothing was changed.",
     429: "Too many failed sign-ins from this address (`rate_limited`); try again after a minute.",
+    500: "The server could not finish the request itself; `code` says what (`verify_failed`: the verifier did not run "
+         "to the end). Nothing was changed.",
     503: "The database cannot take writes just now (`storage_unavailable`); nothing was changed, the same request "
          "may be sent again.",
 }

@@ -19,7 +19,7 @@ from ballotcrypto.votes import vote_form
 from ballotcrypto.wire import point as read_point
 from server.domain import RoundKind, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, not_found
-from server.live import LiveVote
+from server.live import LiveMeeting, LiveVote
 from server.models import Item, Vote, VoteParticipation
 from server.usecases.agenda import refresh_agenda
 from server.usecases.ceremony import election_key_of
@@ -79,6 +79,21 @@ def _encryption(tx: Tx, item: Item, vote_id: str, definition: dict[str, Any]) ->
             "fingerprint": key["fingerprint"], "ceremony": key["cid"]}
 
 
+def _fill_write_in_eligible(definition: dict[str, Any], live: LiveMeeting) -> None:
+    """Where only deputies of this congress may be written in (``write_in_scope`` ``deputies``:
+    常委会组成人员, 乡镇人大主席/副主席 — shared/domain.md "Elections"), the round lists them from the
+    roll — every deputy holding office but the round's own candidates — so that tally counts a write-in
+    of anyone else as ineligible and the announcement says why."""
+    office = definition.get("office")
+    scope = definition.get("write_in_scope", "deputies" if office == "member" else "voters")
+    allowed = definition.get("allow_write_ins", True) and definition.get("round", "first") in ("first", "runoff")
+    if scope != "deputies" or not allowed or "write_in_eligible" in definition:
+        return
+    listed = set(definition.get("candidates", []))
+    names = {live.members[mid].name for mid in live.counted_members()}
+    definition["write_in_eligible"] = sorted(names - listed)
+
+
 def open_vote(
     tx: Tx,
     item_id: int,
@@ -130,6 +145,7 @@ def open_vote(
     }
     if item.kind == "election":
         definition["ballots_issued"] = ballots_issued if ballots_issued is not None else present
+        _fill_write_in_eligible(definition, live)
     elif item.kind == "project_vote":
         definition["ballots_issued"] = present
     elif item.kind == "satisfaction":

@@ -1,5 +1,6 @@
-/* The auditor's page (审计核验): download the audit export, watch the signed checkpoints grow, and
-   check a deputy's receipt against the log (the receipt names a leaf, never a choice). */
+/* The auditor's page (审计核验): download the audit export and run the verifier on it with its
+   report in Chinese (verify_report.js), watch the signed checkpoints grow, and check a deputy's
+   receipt against the log (the receipt names a leaf, never a choice). */
 "use strict";
 
 (() => {
@@ -38,6 +39,7 @@
     } catch (e) { out.replaceChildren(...R.nodes(el("p", {class: "error", id: "verify-verdict"}, e.message))); }
   });
 
+  VerifyPanel.mount();
   R.rolePage(() => {
     loadCheckpoint();
     setInterval(loadCheckpoint, 10000);

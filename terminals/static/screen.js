@@ -1,5 +1,7 @@
 /* The hall screen (会场大屏): public, shows the item, its state, the countdown, how many have
-   voted (never how), then the result in the announcement form. Hello with {screen: id}. */
+   voted (never how), then the result in the announcement form. Hello with {screen: id}. Before the
+   first vote it shows, on a line of its own, the audit key's fingerprint that the deputies' code
+   cards carry (GET /api/audit/key; docs/verifier-spec.md §3.3), for the hall to compare. */
 "use strict";
 
 (() => {
@@ -8,6 +10,7 @@
   let lastStates = {};       // vote id -> state, to notice what changed
   let named = {};            // vote id -> rows of the named table (fetched once closed)
   let state = null;
+  let key = null;            // {vkey, fingerprint, origin} of the audit log
 
   function pick() {
     const votes = state.votes || [];
@@ -30,13 +33,27 @@
       el("span", {class: a.quorum_met ? "ok" : "bad"}, a.quorum_met ? "已达到法定人数" : "未达到法定人数（" + a.quorum_required + "人）")));
   }
 
+  /* The fingerprint in two rows of eight groups, large enough to read from the deputies' seats. */
+  function keyLine() {
+    if (!key) return null;
+    const fp = key.fingerprint;
+    return el("div", {class: "s-key", id: "s-key"},
+      el("div", {class: "s-key-label"}, "审计日志签名公钥指纹　请与签到码卡片上的指纹逐组核对"),
+      el("div", {class: "s-key-fp", id: "s-key-fingerprint"}, el("span", {}, fp.slice(0, 39)), el("span", {}, fp.slice(40))));
+  }
+
+  async function loadKey() {
+    try { key = await R.api("/api/audit/key"); } catch (e) { setTimeout(loadKey, 5000); return; }
+    render();
+  }
+
   function stateBadge(text, cls) { return el("span", {class: "s-state " + cls}, text); }
 
   /* An encrypted vote: its election key's fingerprint, small in a corner, for the 监票人 and the
      deputies to compare with their devices (docs/protocol.md "Encrypted secret votes"). */
   function keyCorner(vote) {
-    let corner = $("#s-key");
-    if (!corner) { corner = el("div", {id: "s-key", class: "s-key"}); document.body.append(corner); }
+    let corner = $("#s-vote-key");
+    if (!corner) { corner = el("div", {id: "s-vote-key", class: "s-vote-key"}); document.body.append(corner); }
     corner.hidden = !(vote && vote.encryption);
     corner.textContent = vote && vote.encryption ? "加密表决 · 选举公钥指纹 " + vote.encryption.fingerprint : "";
   }
@@ -53,7 +70,8 @@
         next ? el("div", {class: "s-title"}, next.title) : el("div", {class: "s-title"}, "请代表签到"),
         el("div", {class: "s-meta"}, next ? R.KIND[next.kind] : "", stateBadge("未开始", "st-pending")),
         Results.figures([["应到", state.attendance.members_of_record], ["实到", state.attendance.present],
-          ["请假", state.attendance.on_leave], ["法定人数", state.attendance.quorum_required]])));
+          ["请假", state.attendance.on_leave], ["法定人数", state.attendance.quorum_required]]),
+        keyLine()));
       return;
     }
     const kind = R.KIND[vote.kind] || "";
@@ -152,6 +170,7 @@
       }
     }});
   R.syncClock("/api/audit/vkey");
+  loadKey();
   live.start();
   window.addEventListener("resize", () => render());
   setInterval(tick, 500);

@@ -1,6 +1,8 @@
 /* The scrutineers' page (计票人/监票人): the election report to check (发出/收回/有效/无效, every
    candidate's count) with a printable 计票结果报告, and the paper-ballot entry form: two 计票人
-   each key every ballot; a ballot is counted only when both entries match, mismatches are listed. */
+   each key every ballot; a ballot is counted only when both entries match, mismatches are listed.
+   The 总监票人/监票人/计票人 who sign the results also download the audit export and run the
+   verifier from here (verify_report.js). */
 "use strict";
 
 (() => {
@@ -123,6 +125,7 @@
       line("两次录入不一致", status.mismatched, "tag-bad")));
   }
 
+  VerifyPanel.mount();
   R.rolePage(who => {
     me = who;
     const live = new R.Live({token: R.token(), onStatus: R.connectionStatus, onMessage: m => {

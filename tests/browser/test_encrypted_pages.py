@@ -193,7 +193,7 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     chair.click(f"[data-open='{motion['id']}']")
     chair.click(".modal .btn-primary")
     vote_id = f"v{motion['id']}-1"
-    wait_text(screen, "#s-key", fingerprint)
+    wait_text(screen, "#s-vote-key", fingerprint)
     wait_text(chair, "#vote", f"加密表决（选举公钥指纹 {fingerprint}）")
 
     casts.wait_for_selector("#t-encrypted-tag")

@@ -336,6 +336,8 @@ def test_staff_scrutineer_auditor_and_print_pages(hall: Hall, tmp_path: Any) -> 
     report = popup.value
     report.wait_for_selector(".sheet table")
     assert "总监票人（签名）" in report.inner_text(".sheet")
+    assert report.get_attribute(".cp-block", "data-state") == "covered"  # the checkpoint the 监票人 sign beside
+    assert "监票人（签名）" in report.inner_text(".cp-block")
     report.set_viewport_size({"width": 900, "height": 1270})
     shot(report, "print-scrutineer-report")
 

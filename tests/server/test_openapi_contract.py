@@ -501,6 +501,15 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
             name = "".join(part.title() for part in kind.split("_"))
             check(document, {"$ref": f"#/components/schemas/{name}Ballot"}, ballot, f"ballot of {vote_id}")
     assert archive.read("export/vkey.txt").decode() == vkey
+    # The 监票人 who sign the results download the same export and run the verifier from their page.
+    assert clerk1.call("audit_export").content[:2] == b"PK"
+    key = anonymous.json("audit_key")
+    assert key["vkey"] == vkey.strip() and key["origin"] == "renda.local/session-log"
+    report = clerk1.json("verify", json={"vkey_fingerprint": key["fingerprint"].lower()})
+    assert report["ok"] is True and report["trusted_key"] is True and report["fingerprint"] == key["fingerprint"]
+    assert [c["verdict"] for c in report["checks"]] == ["通过"] * 7
+    assert clerk2.call("verify", json={"vkey_fingerprint": "3861 24FC"}, expect=400).json()["error"]["code"] \
+        == "invalid_fingerprint"
 
     # Accounts and the deployment: staff add a 监票人, rename them and reset their password; the new
     # account changes its own password; staff read how the server is reached and what key it signs with.

@@ -117,7 +117,8 @@ ROUTES: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("GET", "/api/votes/{v}/sheet.csv", None, {"chair", "staff", "scrutineer", "auditor"}),
     ("GET", "/api/meetings/{m}/minutes.csv", None, {"chair", "staff", "auditor"}),
     ("GET", "/api/meetings/{m}/participation.csv", None, {"staff", "auditor"}),
-    ("GET", "/api/audit/export.zip", None, {"auditor", "chair"}),
+    ("GET", "/api/audit/export.zip", None, {"auditor", "chair", "scrutineer"}),
+    ("POST", "/api/audit/verify", {}, {"auditor", "chair", "scrutineer"}),
 ]
 ROLES = ["chair", "staff", "jipiao1", "auditor", "deputy", "anonymous"]
 ROLE_OF = {"jipiao1": "scrutineer"}

@@ -288,3 +288,24 @@ def test_after_a_preliminary_the_election_proper_opens_on_the_formal_list(server
         s.close(formal)
 
     in_session(server.url, body, tablets=40)
+
+
+def test_a_committee_election_lists_the_deputies_who_may_be_written_in_and_counts_no_one_else(
+        server: RunningServer) -> None:
+    async def body(s: Session) -> None:
+        roll = ok(s.staff.get(f"/api/meetings/{s.meeting_id}/roll"))["members"]
+        candidates = [roll[0]["name"], roll[1]["name"], roll[2]["name"]]
+        deputy = roll[3]["name"]
+        item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "election", "title": "选举县人大常委会委员",
+            "definition": {"office": "member", "seats": 2, "candidates": candidates}}))
+        vote_id = s.open(item["id"])
+        definition = ok(s.chair.get(f"/api/votes/{vote_id}"))["definition"]
+        assert deputy in definition["write_in_eligible"] and not set(candidates) & set(definition["write_in_eligible"])
+        ballots = [marks(candidates[0]) | {"write_ins": [deputy]}, marks(candidates[0]) | {"write_ins": ["外单位某人"]}]
+        await s.cast(vote_id, ballots)
+        result = s.close(vote_id)
+        assert result["write_ins"] == {deputy: 1} and result["ineligible_write_ins"] == 1
+        assert "不是本级人民代表大会代表" in result["announcement"]
+
+    in_session(server.url, body)

@@ -168,3 +168,30 @@ def test_open_ballot_election_is_rejected() -> None:
 def test_single_nominee_head_election_may_be_uncontested() -> None:
     doc = election(["A"], 1, [marks("A")] * 6, members=10, office="head", nominated=1)
     assert count_document(doc)["elected"] == ["A"]
+
+
+def test_a_preliminary_whose_list_breaks_article_27_is_refused() -> None:
+    doc = {**election(["甲", "乙", "丙", "丁", "戊", "己", "庚"], 2, [], members=10), "office": "deputy_head",
+           "round": "preliminary", "list_size": 6}
+    with pytest.raises(StatutoryViolation, match=r"candidate_count\.deputy_head") as refused:
+        count_document(doc)
+    assert "预选确定的正式候选人人数不合法" in refused.value.message
+
+
+def test_a_preliminary_list_must_have_the_differential_of_the_election_rules() -> None:
+    doc = {**election(["甲", "乙", "丙", "丁", "戊"], 2, [], members=10), "office": "deputy_head",
+           "round": "preliminary", "list_size": 3, "differential": 2}
+    with pytest.raises(StatutoryViolation, match="differential"):
+        count_document(doc)
+
+
+def test_a_write_in_of_someone_who_is_not_a_deputy_is_not_counted_and_the_announcement_says_why() -> None:
+    ballots = [marks("甲", write_ins=("本级代表",)), marks("甲", write_ins=("外单位某人",)), marks("甲")]
+    doc = {**election(["甲", "乙", "丙"], 2, ballots, members=3), "office": "member",
+           "write_in_eligible": ["本级代表", "乙", "丙"]}
+    result = count_document(doc)
+    assert result["write_ins"] == {"本级代表": 1} and result["ineligible_write_ins"] == 1
+    assert "另选他人中有1票所写的人不是本级人民代表大会代表，依法不计入" in result["announcement"]
+    voters = count_document({**doc, "office": "deputy_head", "candidates": ["甲", "乙", "丙", "丁"],
+                             "seats": 2, "write_in_scope": "voters"})
+    assert "不符合本次选举的条件" in voters["announcement"]

@@ -172,7 +172,9 @@ def election_documents(draw: st.DrawFn, *, rounds: tuple[str, ...] = ("first", "
         if draw(st.booleans()):
             doc["repeated_tie"] = draw(st.sampled_from(("revote", "defer")))
     elif round_ == "preliminary":
-        doc["list_size"] = draw(st.integers(seats, seats + 3))
+        # the list a 预选 fixes must itself be a lawful ballot (组织法 第二十七条)
+        low, high = lawful_extra(office, seats, rounding)
+        doc["list_size"] = seats + draw(st.integers(max(low, 1) if office == "head" else low, high))
         n_candidates = doc["list_size"] + draw(st.integers(1, 3))
     else:
         low, high = lawful_extra(office, seats, rounding)

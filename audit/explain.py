@@ -1,0 +1,195 @@
+"""The verifier's report for the people who sign the results: every check in the order
+`audit.verify` runs it, its verdict, and every finding with its Chinese title
+(docs/verifier-spec.md §4–§5).  ``python -m audit verify --json`` prints `document`; the server's
+``POST /api/audit/verify`` answers it and the 监票人 and auditor pages show it.
+
+A check's verdict is one of
+
+* ``pass`` 通过 — it ran over the whole export and found nothing;
+* ``fail`` 未通过 — it has a finding;
+* ``partial`` 未完成 — it ran only over part of the records: the records no good checkpoint
+  covers are not evidence, so their rules are not run; or the rules stopped at an earlier finding;
+* ``skipped`` 未进行 — an earlier check stopped the verification before it.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from typing import Any
+
+from audit.keys import Verifier
+from audit.verify import FINDINGS, Failure, Report
+
+__all__ = ["CHECKS", "FINDINGS_ZH", "KINDS_ZH", "STATES_ZH", "Check", "document", "lines"]
+
+#: The title of every finding in Chinese (the English meaning is `audit.verify.FINDINGS`).
+FINDINGS_ZH: dict[str, str] = {
+    "bad-public-key": "公钥文件 vkey.txt 不是一把有效的验证公钥",
+    "untrusted-key": "导出的公钥与公布的公钥（或其指纹）不符",
+    "no-checkpoint": "导出中没有签名检查点",
+    "bad-checkpoint": "检查点格式错误、属于其他日志、为空或重复",
+    "bad-signature": "检查点没有本日志密钥的有效签名",
+    "rollback-checkpoint": "检查点比前一个小（日志回滚）",
+    "oversized-record": "记录过长，未读取",
+    "torn-records": "记录文件在一行中间结束（不完整）",
+    "unsigned-records": "最新检查点之后还有未签名的记录",
+    "dropped-record": "记录少于最新检查点签署的数量（记录缺失）",
+    "root-mismatch": "记录算出的 Merkle 根与签名的根不符（签名后记录被改动）",
+    "tally-inputs-mismatch": "计票输入文件与记录不符",
+    "foreign-checkpoint": "所给（印制的）检查点不是本日志密钥签署的",
+    "rolled-back": "导出不包含所给（印制的）检查点已签署的记录（日志被回滚，或导出早于该检查点）",
+    "wrong-seq": "记录序号与所在位置不符（记录被删除、插入或调换）",
+    "broken-chain": "哈希链断裂（记录被改动）",
+    "bad-record": "记录格式错误",
+    "equivocation": "同一密钥签署了两个不能同时成立的日志历史（分叉）",
+    "bad-opening": "第 0 号记录不是本密钥和日志的开启记录，或开启记录重复出现",
+    "time-reversed": "记录时间早于前一条记录（时间倒流）",
+    "ballot-outside-window": "选票时间早于表决开始，或不早于表决截止时间",
+    "unknown-meeting": "记录所指的会议不存在",
+    "unknown-member": "记录所指的代表不在名册中",
+    "unknown-item": "记录所指的议题不存在",
+    "session-conflict": "会议或议题重复创建",
+    "ineligible-check-in": "暂停执行职务或终止资格的代表签到，或工作人员代签到未说明理由",
+    "attendance-conflict": "已签到的代表又被记为请假或缺席",
+    "definition-mismatch": "表决定义（应到、实到、议题等）与日志中的名册、签到和议程不符",
+    "unknown-vote": "记录所指的表决从未开启",
+    "voided-vote": "表决宣布无效后仍有记录",
+    "duplicate-vote": "同一表决开启了两次",
+    "late-ballot": "表决结束后的选票",
+    "late-withdrawal": "表决结束后撤回选票",
+    "bad-withdrawal": "撤回的不是本表决仍有效的选票",
+    "bad-named-ballot": "记名表决的记名记录与选票不对应",
+    "ineligible-voter": "表决开始时未签到的代表投了票",
+    "double-vote": "同一代表在一次记名表决中有两张有效选票",
+    "duplicate-close": "同一表决结束了两次",
+    "ballot-count": "记录的投票数与选票记录数不符",
+    "result-before-close": "表决结束前就有结果",
+    "duplicate-result": "同一表决有两个结果",
+    "tally-error": "计票程序拒绝签名的表决定义和选票",
+    "result-mismatch": "记录的表决结果与重新计票的结果不符",
+}
+
+KINDS_ZH = {
+    "evidence": "导出证据问题：导出文件不是日志密钥签署的原样（被改动、截短或补入），"
+    "这不指向计票有误，请取得完好的导出",
+    "signed": "签名记录问题：日志密钥签署了有问题的记录，由会议组织方负责",
+}
+
+STATES_ZH = {"pass": "通过", "fail": "未通过", "partial": "未完成", "skipped": "未进行"}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One step of docs/verifier-spec.md §4: its id, Chinese title and what it checks, and the
+    findings it reports."""
+
+    id: str
+    title: str
+    description: str
+    findings: frozenset[str]
+    rules: bool = False  # runs only over records a good checkpoint covers, until the first rule finding
+
+
+def _check(id_: str, title: str, description: str, *codes: str, rules: bool = False) -> Check:
+    return Check(id_, title, description, frozenset(codes), rules)
+
+
+CHECKS: tuple[Check, ...] = (
+    _check("key", "公钥", "vkey.txt 是一把验证公钥；给出公布的公钥或其指纹时，与之一致（规范 §4.1）",
+           "bad-public-key", "untrusted-key"),
+    _check("checkpoints", "签名检查点", "每个检查点都由该公钥签名、属于同一日志、大小只增不减，没有分叉（§4.2）",
+           "no-checkpoint", "bad-checkpoint", "bad-signature", "rollback-checkpoint", "equivocation"),
+    _check("records", "记录、哈希链与 Merkle 根",
+           "每条记录的序号、哈希链正确，各检查点大小处的 Merkle 根与签名一致，导出恰好到最新检查点（§4.3）",
+           "oversized-record", "torn-records", "unsigned-records", "dropped-record", "root-mismatch", "wrong-seq",
+           "broken-chain", "bad-record"),
+    _check("session", "会议、名册、签到与议程",
+           "会议、名册、代表状态、签到和议程前后一致；每项表决的应到、实到等定义与之相符（§4.4 15a–15c、15d 开启）",
+           "bad-opening", "time-reversed", "unknown-meeting", "unknown-member", "unknown-item", "session-conflict",
+           "ineligible-check-in", "attendance-conflict", "definition-mismatch", rules=True),
+    _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次（§4.4 15d）",
+           "ballot-outside-window", "unknown-vote", "voided-vote", "duplicate-vote", "late-ballot", "late-withdrawal",
+           "bad-withdrawal", "bad-named-ballot", "ineligible-voter", "double-vote", "duplicate-close", "ballot-count",
+           "result-before-close", "duplicate-result", rules=True),
+    _check("recount", "重新计票", "用签名的选票重新计票，结果与记录的结果完全一致（§4.4 15d 结果）",
+           "tally-error", "result-mismatch", rules=True),
+    _check("tally-inputs", "计票输入文件", "tally_inputs.json 与记录得出的完全一致（§4.5 第 18 步）",
+           "tally-inputs-mismatch"),
+)
+
+#: Checkpoints the auditor gave (``--checkpoint``: the QR code of a signed result sheet).
+GIVEN = _check("given", "印制的检查点", "结果单上印制的检查点由本日志密钥签署，且导出的记录与之一致（§4.6）",
+               "foreign-checkpoint", "rolled-back")
+
+
+def _belongs(check: Check, failure: Failure) -> bool:
+    if check is GIVEN:
+        return failure.given
+    return not failure.given and failure.code in check.findings
+
+
+def _states(report: Report) -> list[tuple[Check, str]]:
+    failures = report.failures
+    read = report.records > 0  # a real export has at least log_opened: 0 means the records were never read
+    evidence = any(not f.signed for f in failures)
+    rule_fault = any(f.signed and f.code in c.findings for c in CHECKS if c.rules for f in failures)
+    out: list[tuple[Check, str]] = []
+    stopped = False
+    for check in (*CHECKS, GIVEN) if report.given else CHECKS:
+        if any(_belongs(check, f) for f in failures):
+            state = "fail"
+        elif stopped or (check.id not in ("key", "checkpoints") and not read):
+            state = "skipped"
+        elif check.rules and (evidence or rule_fault):
+            state = "partial"
+        elif check.id == "tally-inputs" and failures:
+            state = "skipped"  # run only on an export with no finding
+        elif check.id == "given" and failures:
+            state = "partial"  # a given checkpoint past the records a good checkpoint covers is not compared
+        else:
+            state = "pass"
+        stopped = stopped or (check.id == "key" and state == "fail")
+        out.append((check, state))
+    return out
+
+
+def _finding(failure: Failure) -> dict[str, Any]:
+    kind = "signed" if failure.signed else "evidence"
+    found: dict[str, Any] = {
+        "code": failure.code, "kind": kind, "kind_label": KINDS_ZH[kind], "title": FINDINGS_ZH[failure.code],
+        "meaning": FINDINGS[failure.code], "message": failure.message, "seq": failure.seq,
+        "evidence": list(failure.evidence),
+    }
+    return found
+
+
+def document(report: Report) -> dict[str, Any]:
+    """The report as one JSON object (Chinese for people, codes for programs)."""
+    first = report.failure
+    fingerprint = Verifier.from_vkey(report.vkey).fingerprint if report.vkey is not None else None
+    return {
+        "ok": report.ok,
+        "verdict": "通过" if report.ok else "未通过",
+        "reason": None if first is None else f"{FINDINGS_ZH[first.code]}（{first.code}）",
+        "vkey": report.vkey,
+        "fingerprint": fingerprint,
+        "trusted_key": report.trusted_key,
+        "records": report.records,
+        "checkpoints": report.checkpoints,
+        "root": report.root,
+        "checks": [{"id": c.id, "title": c.title, "description": c.description, "state": state,
+                    "verdict": STATES_ZH[state]} for c, state in _states(report)],
+        "findings": [_finding(f) for f in report.failures],
+        "warnings": list(report.warnings),
+        "votes": [{"vote_id": v.vote_id, "kind": v.kind, "ballots": v.ballots, "outcome": v.outcome}
+                  for v in report.votes],
+        "given": [{"size": c.size, "root": base64.b64encode(c.root).decode("ascii")} for c in report.printed],
+    }
+
+
+def lines(report: Report) -> list[str]:
+    """The checks and their verdicts, one line each, in Chinese (after `Report.lines`)."""
+    out = ["核验项目 Checks:"]
+    out.extend(f"  [{STATES_ZH[state]}] {check.title}：{check.description}" for check, state in _states(report))
+    return out
