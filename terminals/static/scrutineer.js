@@ -133,7 +133,8 @@
         const before = state && votes().find(v => v.id === selected);
         state = m;
         $("#meeting-title").textContent = m.meeting.title;
-        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));  // scrutineer_keys.js
+        window.RENDA_STATE = m;  // for scrutineer_keys.js, whenever it starts
+        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));
         const after = votes().find(v => v.id === selected);
         if (!before || !after || before.state !== after.state || !document.querySelector("#p-submit")) render();
         else renderList();

@@ -402,11 +402,15 @@
     if (c && !["done", "abandoned"].includes(c.state)) timer = setTimeout(load, 3000);
   }
 
-  document.addEventListener("renda:state", event => {
-    state = event.detail;
+  function onState(m) {
+    state = m;
     meetingId = state.meeting.id;
     if (view) renderDecrypt();
     load();
-  });
+  }
+  document.addEventListener("renda:state", event => onState(event.detail));
+  // scrutineer.js signs in and connects while the (large) scripts after it load: a state may
+  // have come before this script ran
+  if (window.RENDA_STATE) onState(window.RENDA_STATE);
   window.addEventListener("pagehide", lock);
 })();

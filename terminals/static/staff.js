@@ -219,7 +219,8 @@
         state = m;
         $("#meeting-title").textContent = m.meeting.title;
         renderAgenda();
-        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));  // staff_keys.js
+        window.RENDA_STATE = m;  // for staff_keys.js, whenever it starts
+        document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));
         if (rollChanged) loadRoll();
       } else if (m.type === "tick" && roll && roll.summary.present !== m.attendance.present) {
         loadRoll();

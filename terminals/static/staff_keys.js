@@ -66,10 +66,10 @@
     const list = el("ol", {class: "agenda", id: "ceremony-chosen"}, chosen.map((u, at) => el("li", {"data-chosen": u},
       el("div", {class: "a-title"}, (at === 0 ? "总监票人：" : "监票人：") + name(u) + "（" + u + "）"),
       el("div", {class: "row"},
-        at > 0 ? el("button", {class: "btn btn-small", type: "button", onclick: () => {
+        at > 0 ? el("button", {class: "btn", type: "button", onclick: () => {
           [chosen[at - 1], chosen[at]] = [chosen[at], chosen[at - 1]]; render();
         }}, "上移") : null,
-        el("button", {class: "btn btn-small", type: "button", "data-remove": u, onclick: () => {
+        el("button", {class: "btn", type: "button", "data-remove": u, onclick: () => {
           chosen.splice(at, 1); render();
         }}, "移除")))));
     const quorum = el("select", {id: "ceremony-k", disabled: !chosen.length}, chosen.map((_, at) =>
@@ -122,9 +122,11 @@
     load();
   }
 
-  document.addEventListener("renda:state", event => {
-    meetingId = event.detail.meeting.id;
+  function onState(m) {
+    meetingId = m.meeting.id;
     if (tabShown() || view === null) load();
-  });
+  }
+  document.addEventListener("renda:state", event => onState(event.detail));
+  if (window.RENDA_STATE) onState(window.RENDA_STATE);  // a state that came before this script ran
   document.querySelector("[data-tab=keys]").addEventListener("click", () => { error = ""; load(); });
 })();

@@ -44,20 +44,38 @@ CODE = re.compile(r"[0-9A-F]{4}(-[0-9A-F]{4}){3}")
 
 
 def make_accounts(hall: Hall, usernames: list[str], names: list[str]) -> None:
-    for username, name in zip(usernames, names, strict=True):
+    """Staff make the 监票人 accounts over the API (a few at a time: each password is hashed slowly)."""
+    def make(username: str, name: str) -> None:
         ok(hall.staff.post("/api/accounts", json={"username": username, "display_name": name, "role": "scrutineer",
                                                    "password": PASSWORD}))
 
+    with ThreadPoolExecutor(max_workers=len(usernames)) as pool:
+        list(pool.map(make, usernames, names))
 
-def scrutineer(hall: Hall, username: str, requests: list[str] | None = None) -> Any:
-    """A 监票人's own device, signed in on the scrutineer page; ``requests`` collects every body it posts."""
-    page = hall.page(TABLET_LANDSCAPE)
-    if requests is not None:
-        page.on("request", lambda request: requests.append(request.post_data or ""))
-    page.goto(f"{hall.url}/scrutineer")
-    hall.sign_in(page, username, PASSWORD)
-    page.wait_for_selector("#keys-panel")
-    return page
+
+def sign_in(hall: Hall, username: str) -> str:
+    with httpx.Client(base_url=hall.url, timeout=60) as client:
+        token: str = ok(client.post("/api/login", json={"username": username, "password": PASSWORD}))["token"]
+        return token
+
+
+def scrutineers(hall: Hall, usernames: list[str], requests: list[list[str]] | None = None) -> list[Any]:
+    """Each 监票人's own device on the scrutineer page, signed in (over HTTP, together, and the token
+    handed to the page as its sign-in form would: the form itself is tested elsewhere);
+    ``requests[i]`` collects every body device i sends."""
+    with ThreadPoolExecutor(max_workers=len(usernames)) as pool:
+        tokens = list(pool.map(lambda username: sign_in(hall, username), usernames))
+    pages = []
+    for at, token in enumerate(tokens):
+        page = hall.page(TABLET_LANDSCAPE)
+        if requests is not None:
+            page.on("request", lambda request, sent=requests[at]: sent.append(request.post_data or ""))
+        page.add_init_script(f"sessionStorage.setItem('renda.token', {json.dumps(token)})")
+        page.goto(f"{hall.url}/scrutineer", wait_until="commit")  # the pages load side by side
+        pages.append(page)
+    for page in pages:
+        page.wait_for_selector("#keys")
+    return pages
 
 
 def staff_page(hall: Hall) -> Any:
@@ -125,7 +143,7 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
 
     # -- the ceremony, each 监票人 on their own device ----------------------------------------------
     sent: list[list[str]] = [[] for _ in TRUSTEES]
-    devices = [scrutineer(hall, username, sent[at]) for at, username in enumerate(TRUSTEES)]
+    devices = scrutineers(hall, TRUSTEES, sent)
     for page, text in zip(devices, PASSPHRASES, strict=True):
         page.click("#step-1:not([disabled])")
         page.fill("#pp-1", text)
@@ -169,7 +187,7 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     assert json.loads(backup.read_text(encoding="utf-8"))["about"]["share_key"] == result["share_keys"][4]
     devices[4].context.close()
     hall.contexts.remove(devices[4].context)
-    devices[4] = scrutineer(hall, TRUSTEES[4])
+    [devices[4]] = scrutineers(hall, TRUSTEES[4:])
     wait_text(devices[4], "#keys-held", "本机没有您在本次选举公钥中的密钥份额")
     devices[4].set_input_files("#keys-restore-file", str(backup))
     passphrase(devices[4], PASSPHRASES[3])
@@ -303,7 +321,7 @@ def test_a_bad_share_is_named_on_the_recipients_device_and_staff_start_again(hal
     staff.click("[data-add='jianpiaoyi']")
     staff.click("#ceremony-start")
     staff.click(".modal .btn-primary")
-    device = scrutineer(hall, "zongjianpiao")
+    [device] = scrutineers(hall, ["zongjianpiao"])
     device.click("#step-1:not([disabled])")
     passphrase(device, "总监票人的口令很长", twice=True)
     wait_text(device, "#keys-notice", "第一步已完成")
