@@ -313,6 +313,28 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     assert sum(t.startswith(prefix(challenged_then_cast)) for t in cast) == 1
     assert spoiled[0].startswith(prefix(spoiled_code))  # logged with its opening, never counted
 
+    # -- 民生实事 by approval, encrypted: per-project labels, and an over-vote that cannot be cast ------
+    item = hall.item("民生实事")
+    a, b, c, d, e, f = (p["name"] for p in item["definition"]["projects"])
+    projects = ok(hall.chair.post(f"/api/items/{item['id']}/open", json={}))["vote_id"]
+    wait_text(casts, "#t-count", "赞成 0 / 应确定 4 个")
+    for name in (a, b, c, d, e):
+        casts.click(f".t-row[data-key='{name}'] [data-option=yes]")
+    casts.click("#t-next")
+    wait_text(casts, ".modal", "加密表决，超过名额的选票不能投出")
+    casts.click(".modal .btn-primary")
+    casts.click(f".t-row[data-key='{e}'] [data-option=no]")
+    casts.click("#t-next")
+    casts.click("#t-submit")
+    casts.click("#t-challenge")
+    wait_text(casts, "#t-opened", f"{a}：赞成")
+    lines = casts.locator("#t-opened li").all_inner_texts()
+    assert lines == [f"{a}：赞成", f"{b}：赞成", f"{c}：赞成", f"{d}：赞成", f"{e}：反对", f"{f}：弃权（未标记）"]
+    casts.click("#t-reseal")
+    casts.click("#t-cast")
+    casts.wait_for_selector("#t-status[data-state=recorded]")
+    assert hall.vote(projects)["cast"] == 1
+
 
 def test_a_bad_share_is_named_on_the_recipients_device_and_staff_start_again(hall: Hall) -> None:
     make_accounts(hall, ["zongjianpiao", "jianpiaoyi"], ["总监票人张", "监票人李"])
