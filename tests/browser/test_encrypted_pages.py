@@ -31,7 +31,7 @@ import rfc8785
 
 from ballotcrypto.ceremony import check_commitment, read_ceremony, start
 from ballotcrypto.votes import encrypt_plain
-from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, shot, wait_text
+from tests.browser.pages import HALL, PHONE, TABLET_LANDSCAPE, Hall, shot, wait_text
 from tests.server.session_helpers import ok
 
 pytestmark = pytest.mark.browser
@@ -199,7 +199,7 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     # -- the vote ------------------------------------------------------------------------------------
     frames: list[dict[str, Any]] = []
     casts = hall.deputy(0, TABLET_LANDSCAPE, frames=frames)
-    challenges = hall.deputy(1, TABLET_LANDSCAPE)
+    challenges = hall.deputy(1, PHONE, mobile=True)
     hall.staff_check_in(38, skip=2)  # 40 of 60 present
     chair = hall.page(TABLET_LANDSCAPE)
     chair.goto(f"{hall.url}/chair")
@@ -237,9 +237,10 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     challenges.click("#t-submit")
     challenges.wait_for_selector("#t-sealed")
     spoiled_code = challenges.inner_text("#t-tracking")
+    shot(challenges, "tablet-encrypted-sealed-390x844")
     challenges.click("#t-challenge")
     wait_text(challenges, "#t-opened", "本选票加密的是：\\s*反对")
-    shot(challenges, "tablet-encrypted-challenged-1280x800")
+    shot(challenges, "tablet-encrypted-challenged-390x844")
     challenges.click("#t-reseal")
     challenges.wait_for_selector("#t-sealed")
     challenged_then_cast = challenges.inner_text("#t-tracking")
