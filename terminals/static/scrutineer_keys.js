@@ -63,6 +63,11 @@
     };
     const body = el("div", {}, el("p", {}, intro), el("label", {class: "field"}, "口令", first),
       second ? el("label", {class: "field"}, "再输入一次", second) : null, error);
+    for (const input of [first, second]) {
+      if (input) input.addEventListener("keydown", e => {
+        if (e.key === "Enter") { e.preventDefault(); input.closest(".modal").querySelector(".btn-primary").click(); }
+      });
+    }
     return R.dialog({title, body, buttons: [{label: "取消", value: null}, {label: "确定", value: () => result, primary: true, check}]});
   }
 

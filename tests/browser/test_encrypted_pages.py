@@ -192,7 +192,8 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     devices[4].set_input_files("#keys-restore-file", str(backup))
     passphrase(devices[4], PASSPHRASES[3])
     wait_text(devices[4], "#pp-error", "口令不正确")
-    passphrase(devices[4], PASSPHRASES[4])
+    devices[4].fill("#pp-1", PASSPHRASES[4])
+    devices[4].press("#pp-1", "Enter")
     wait_text(devices[4], "#keys-notice", "已从备份文件恢复密钥")
     wait_text(devices[4], "#keys-held", "与选举公钥相符")
 
