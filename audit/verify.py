@@ -37,7 +37,7 @@ import hashlib
 import importlib
 import sys
 from binascii import hexlify
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -46,6 +46,7 @@ from typing import IO, Any, Protocol
 
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, read_checkpoint
+from audit.cosignature import Cosigner, cosignatures
 from audit.errors import (
     KeyFormatError,
     NoteError,
@@ -56,14 +57,14 @@ from audit.errors import (
 from audit.export import TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier
 from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
-from audit.logfile import CHECKPOINTS, RECORDS, LineReader, decode_checkpoint_line
-from audit.note import signatures_by
+from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, decode_checkpoint_line
+from audit.note import SignedNote, signatures_by
 from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
 from audit.session import Session, SessionFault
 from audit.workers import CHUNK, PARALLEL_MIN, RECOUNT_BATCH, Job, Pool, check_chunk, compare, recount, recount_many
 from audit.workers import workers as cores
 
-__all__ = ["FINDINGS", "Failure", "Leaf", "Report", "TallyModule", "VoteReport", "verify_export"]
+__all__ = ["FINDINGS", "Failure", "Leaf", "Report", "TallyModule", "VoteReport", "Witnessed", "verify_export"]
 
 #: Every finding the verifier can report, with what it means (docs/verifier-spec.md, "Findings").
 FINDINGS: dict[str, str] = {
@@ -80,6 +81,9 @@ FINDINGS: dict[str, str] = {
     "dropped-record": "records.jsonl ends before the latest checkpoint's size",
     "root-mismatch": "the records do not hash to a checkpoint's signed root",
     "tally-inputs-mismatch": "tally_inputs.json is not what the records give",
+    "bad-cosignature": "a cosignatures.jsonl line is malformed, not signed by the log's key, or carries a trusted "
+    "witness's cosignature that does not verify",
+    "witness-quorum": "fewer trusted witnesses than the quorum cosigned the latest checkpoint",
     # Either: the evidence if no good checkpoint covers the record, else signed so.
     "wrong-seq": "a record's seq is not its line number (records dropped, inserted or reordered)",
     "broken-chain": "a record's prev is not the leaf hash of the record before it",
@@ -170,6 +174,14 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class Witnessed:
+    """A trusted witness and when it cosigned the latest checkpoint (None: it did not)."""
+
+    vkey: str
+    timestamp: int | None
+
+
+@dataclass(frozen=True)
 class Report:
     """The verifier's findings; `ok` only if every check held."""
 
@@ -186,6 +198,8 @@ class Report:
     leaves: Mapping[int, Leaf] = field(default_factory=dict)
     roots: Mapping[int, bytes] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
+    witnesses: tuple[Witnessed, ...] = ()
+    quorum: int = 0
 
     @property
     def failure(self) -> Failure | None:
@@ -218,6 +232,13 @@ class Report:
                     f"表决定义 Definitions: {self.definitions_checked} 项与日志中的名册、签到、议题一致 "
                     "derived from the log's roll, check-ins and agenda, all match"
                 )
+        if self.witnesses:
+            signed = sum(w.timestamp is not None for w in self.witnesses)
+            out.append(f"见证 Witnesses: {signed} / {len(self.witnesses)} 个见证人副署了最新检查点 cosigned the latest "
+                       f"checkpoint (需要 quorum {self.quorum})")
+            out.extend(f"  {w.vkey}  " + (
+                f"{datetime.fromtimestamp(w.timestamp, UTC):%Y-%m-%d %H:%M:%S} UTC" if w.timestamp is not None
+                else "未副署 no cosignature") for w in self.witnesses)
         if self.votes:
             out.append("表决 Votes:")
             out.extend(f"  {v.vote_id}  {v.kind or '-'}  选票 ballots {v.ballots}  {v.outcome}" for v in self.votes)
@@ -523,8 +544,15 @@ class _Run:
         self.progress = progress
         self.stream = stream
         self.watch = frozenset(watch)
-        self.roots_at = frozenset(roots_at)
+        self.roots_at = set(roots_at)
         self.workers = workers
+        self.witnesses: tuple[Cosigner, ...] = ()
+        self.quorum = 0
+        self.texts: dict[str, _Checkpoint] = {}  # each checkpoint's note text
+        self.witnessed: list[tuple[int, Checkpoint]] = []  # cosigned, log-signed, not in checkpoints.jsonl
+        self.final: list[tuple[int, SignedNote]] = []  # the cosigned notes of the latest checkpoint
+        self.cosign_fault: Failure | None = None
+        self.cosigned: tuple[Witnessed, ...] = ()
         self.verifier: Verifier | None = None
         self.checkpoints: list[_Checkpoint] = []  # sizes strictly growing
         self.forks: list[tuple[_Checkpoint, _Checkpoint]] = []  # (earlier, later) of one size
@@ -588,9 +616,100 @@ class _Run:
                 message = parsed.text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
-            self._place(_Checkpoint(number, checkpoint, signed[checkpoint.note]))
+            entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
+            self._place(entry)
+            self.texts.setdefault(parsed.text, entry)
         self.notes = [c.checkpoint.note for c in self.checkpoints]
         return items
+
+    def cosignature_notes(self) -> None:
+        """Read ``cosignatures.jsonl`` (if the export has one): every line a checkpoint note of this
+        log with witnesses' cosignatures.  A note whose text is one of checkpoints.jsonl's needs no
+        other check here; another one must carry the log's valid signature, and its root is
+        compared with the records' at its size (`witness_findings`).  The notes of the latest
+        checkpoint are kept for the quorum.  The first fault is `bad-cosignature`."""
+        assert self.verifier is not None
+        path = self.directory / COSIGNATURES
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        with handle:
+            reader = LineReader(handle, MAX_CHECKPOINT_BYTES)
+            lines = [line for block in reader for line in block]
+        latest = self.checkpoints[-1]
+        origin = latest.checkpoint.origin
+        for number, line in enumerate(lines):
+            try:
+                checkpoint, parsed = read_checkpoint(decode_checkpoint_line(line), origin)
+            except NoteError as exc:
+                self._cosign_fault(number, f"{exc}")
+                continue
+            if checkpoint.size == 0:
+                self._cosign_fault(number, "a checkpoint of an empty log")
+                continue
+            entry = self.texts.get(parsed.text)
+            if entry is None:
+                sigs = signatures_by(parsed, self.verifier)
+                message = parsed.text.encode("utf-8")
+                if not sigs or not all(self.verifier.verify(message, sig) for sig in sigs):
+                    self._cosign_fault(number, "a checkpoint the log's key did not sign")
+                    continue
+                self.witnessed.append((number, checkpoint))
+                self.roots_at.add(checkpoint.size)
+            elif entry is latest:
+                self.final.append((number, parsed))
+        if reader.oversized is not None or reader.torn:
+            self._cosign_fault(len(lines), "an incomplete or oversized line")
+
+    def _cosign_fault(self, number: int, why: str) -> None:
+        if self.cosign_fault is None:
+            self.cosign_fault = Failure("bad-cosignature", f"cosignatures.jsonl line {number}: {why} / 副署记录有误")
+
+    def witness_findings(self, covered: int) -> tuple[list[Failure], list[Failure]]:
+        """The evidence and the signed findings of the witnesses' cosignatures: a checkpoint the log
+        signed and witnesses cosigned beyond the export's latest (the export stops short, or the
+        log was rolled back), one whose root the covered records miss (the key signed two
+        histories), and the quorum on the latest checkpoint."""
+        evidence: list[Failure] = [] if self.cosign_fault is None else [self.cosign_fault]
+        signed: list[Failure] = []
+        latest = self.checkpoints[-1]
+        for number, checkpoint in self.witnessed:
+            if checkpoint.size > latest.checkpoint.size:
+                evidence.append(Failure(
+                    "rollback-checkpoint",
+                    f"witnesses cosigned a checkpoint of size {checkpoint.size} signed by the log's key "
+                    f"(cosignatures.jsonl line {number}), beyond the export's latest ({latest.checkpoint.size}): the "
+                    "export stops short of what the log signed, or the log was rolled back / 日志被回滚或导出不完整",
+                    evidence=(checkpoint.note, latest.checkpoint.note)))
+            elif checkpoint.size <= covered and self.roots[checkpoint.size] != checkpoint.root:
+                shown = next(e for e in self.checkpoints if e.checkpoint.size >= checkpoint.size)
+                signed.append(Failure(
+                    "equivocation",
+                    f"witnesses cosigned a checkpoint of size {checkpoint.size} signed by the log's key "
+                    f"(cosignatures.jsonl line {number}) that the export's records do not give: the key signed two "
+                    "histories, the witnesses saw another one / 见证人所见的日志历史与导出不同",
+                    signed=True, evidence=(checkpoint.note, shown.checkpoint.note)))
+        if self.witnesses:
+            found: dict[Cosigner, int] = {}
+            for number, parsed in self.final:
+                try:
+                    for cosignature in cosignatures(parsed, self.witnesses):
+                        found[cosignature.cosigner] = max(cosignature.timestamp, found.get(cosignature.cosigner, 0))
+                except NoteError as exc:
+                    evidence.append(Failure("bad-cosignature", f"cosignatures.jsonl line {number}: {exc} / 副署无效"))
+            self.cosigned = tuple(Witnessed(w.vkey, found.get(w)) for w in self.witnesses)
+            if len(found) < self.quorum:
+                evidence.append(Failure(
+                    "witness-quorum",
+                    f"{len(found)} of the {len(self.witnesses)} trusted witnesses cosigned the latest checkpoint (size "
+                    f"{latest.checkpoint.size}); {self.quorum} are needed: no proof that they saw this history "
+                    "(ask them for the checkpoint they cosigned: GET <witness>/<origin hash>/checkpoint) "
+                    "/ 副署最新检查点的见证人不足法定数",
+                    evidence=(latest.checkpoint.note,)))
+        return evidence, signed
 
     def _place(self, entry: _Checkpoint) -> None:
         checkpoint, number = entry.checkpoint, entry.number
@@ -860,6 +979,9 @@ class _Run:
         if self.content_fault is not None and self.content_fault[0] < covered:
             seq, code, message = self.content_fault
             signed.append(Failure(code, message, seq, signed=True))
+        witnessed, witness_signed = self.witness_findings(covered)
+        evidence.extend(witnessed)
+        signed.extend(witness_signed)
         signed.sort(key=lambda f: (f.code != "equivocation", f.seq if f.seq is not None else -1))
         return evidence + signed
 
@@ -926,6 +1048,8 @@ def verify_export(
     watch: Collection[int] = (),
     roots_at: Collection[int] = (),
     workers: int | None = None,
+    witnesses: Sequence[Cosigner] = (),
+    quorum: int | None = None,
 ) -> Report:
     """Verify the export in `directory`; see the module docstring for what is checked.
 
@@ -935,19 +1059,27 @@ def verify_export(
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
     `workers` is the number of processes that check signatures and recount besides this one
     (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
-    checkpoints).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
-    result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` is
-    malformed; every other problem is a finding in the `Report`.
+    checkpoints).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry
+    the valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``.
+    Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a result needs
+    recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` is malformed,
+    `ValueError` if `quorum` is not 1 .. the number of witnesses; every other problem is a finding
+    in the `Report`.
     """
     path = Path(directory)
     trusted = Verifier.from_vkey(trusted_vkey) if trusted_vkey is not None else None
     stream = progress_stream if progress_stream is not None else sys.stderr
     run = _Run(path, tally, progress, stream, watch, roots_at, workers)
+    run.witnesses = tuple(dict.fromkeys(witnesses))
+    run.quorum = len(run.witnesses) if quorum is None else quorum
+    if not 0 <= run.quorum <= len(run.witnesses) or (run.witnesses and not run.quorum):
+        raise ValueError(f"a quorum is 1 .. {len(run.witnesses)} of the witnesses given, not {quorum}")
     failures: list[Failure] = []
     try:
         run.key(trusted)
         assert run.verifier is not None
         items = run.checkpoint_notes()
+        run.cosignature_notes()
         run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
             checks = [pool.submit(check_chunk, run.verifier, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
@@ -987,6 +1119,8 @@ def verify_export(
         failures=tuple(failures),
         definitions_checked=run.rules.definitions_checked if ok else 0,
         leaves=leaves,
-        roots=dict(run.roots),
+        roots={size: root for size, root in run.roots.items() if size in roots_at},
         notes=tuple(run.notes),
+        witnesses=run.cosigned,
+        quorum=run.quorum,
     )
