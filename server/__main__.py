@@ -18,6 +18,7 @@ import uvicorn
 
 from server import cli, deployment, network, passwords, signing_key, tls
 from server.config import Settings
+from server.ledger import log_origin
 
 
 def _banner(settings: Settings, base: str, made: tls.Tls | None, found: deployment.DataDirectory) -> str:
@@ -69,7 +70,7 @@ def serve() -> int:
     try:
         found = deployment.check_start(settings)
         made = tls.prepare(settings) if network.uses_tls(settings) else None
-        signer = signing_key.load(settings, settings.origin.split("/")[0])
+        signer = signing_key.load(settings, log_origin(settings.data_dir, settings.origin))
     except (deployment.UnsafeStart, tls.TlsError, signing_key.KeyAtRestError) as refusal:
         print(refusal, file=sys.stderr)
         return 2

@@ -381,6 +381,9 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert named["rows"][0][:3] == ["座位", "姓名", "代表团"]
     checked = anonymous.json("check_receipt", json=receipts[0]["receipt"])
     assert checked["ok"] is True and checked["log_size"] >= checked["checkpoint_size"]
+    proof = anonymous.call("receipt_tlog_proof", json=receipts[0]["receipt"]).text  # the same, as a C2SP tlog-proof
+    index = receipts[0]["receipt"]["index"]
+    assert proof.startswith("c2sp.org/tlog-proof@v1\nextra ") and f"\nindex {index}\n" in proof
 
     # A vote voided for a system fault, and held again.
     voided = chair.json("open_item", path={"item_id": second["id"]}, json={})["vote_id"]
@@ -436,10 +439,12 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
         == "invalid_format"
     note = anonymous.call("checkpoint").text
     vkey = anonymous.call("vkey").text
-    assert note.splitlines()[0] == "renda.local/session-log" and vkey.count("\n") == 1
+    assert note.splitlines()[0] == vkey.split("+", 1)[0] and vkey.count("\n") == 1  # key name = origin
+    assert auditor.json("witnesses") == []  # no witness configured (WITNESSES): nothing cosigned
+    assert anonymous.call("cosigned_checkpoint", expect=404).json()["error"]["code"] == "not_cosigned"
     archive = zipfile.ZipFile(io.BytesIO(auditor.call("audit_export").content))
-    assert sorted(archive.namelist()) == ["export/checkpoints.jsonl", "export/records.jsonl",
-                                          "export/tally_inputs.json", "export/vkey.txt"]
+    assert sorted(archive.namelist()) == ["export/checkpoints.jsonl", "export/cosignatures.jsonl",
+                                          "export/records.jsonl", "export/tally_inputs.json", "export/vkey.txt"]
     inputs = json.loads(archive.read("export/tally_inputs.json"))
     assert {vote, voided, revote, ballot_vote, paper_vote} <= set(inputs)
     for vote_id, tally_document in inputs.items():
