@@ -80,7 +80,10 @@ def serve() -> int:
     if made is not None and made.ca_file is not None:
         segno.make(f"{base}/ca.crt", error="m").terminal(compact=True)
     print(f"  审计签名密钥 (audit key) vkey: {signer.vkey}\n"
-          f"    SHA-256 {signing_key.fingerprint(signer.verifier)}  ({signing_key.protection(settings)})\n", flush=True)
+          f"    SHA-256 {signing_key.fingerprint(signer.verifier)}  ({signing_key.protection(settings)})", flush=True)
+    witnesses = settings.witness_list
+    print("  见证人 (witnesses, WITNESSES): " + (", ".join(w.url for w in witnesses) if witnesses else
+          "未配置 none — docs/deployment.md「见证人 Witnesses」") + "\n", flush=True)
     uvicorn.run(
         "server.app:create_app", factory=True, host=settings.host, port=settings.port, ws="websockets-sansio",
         ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_interval_s,
