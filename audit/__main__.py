@@ -61,7 +61,7 @@ def _keys_argument(values: Sequence[str]) -> list[str]:
 
 def _witnesses(args: argparse.Namespace) -> list[Cosigner]:
     """The --witness keys; the --quorum must fit them."""
-    witnesses = [Cosigner.from_vkey(vkey) for vkey in _keys_argument(args.witness)]
+    witnesses = list(dict.fromkeys(Cosigner.from_vkey(vkey) for vkey in _keys_argument(args.witness)))
     if args.quorum is not None and not 1 <= args.quorum <= len(witnesses):
         raise _Usage(f"--quorum is 1 .. the number of --witness keys ({len(witnesses)}), not {args.quorum}")
     return witnesses

@@ -288,6 +288,8 @@ def test_the_command_line_takes_witness_keys_and_a_quorum(tmp_path: Path, witnes
     assert "[witness-quorum]" in capsys.readouterr().out
     assert main(["verify", out, "--no-progress", "--quorum", "1"]) == 2
     assert main(["verify", out, "--no-progress", "--witness", witnesses[0].vkey, "--quorum", "2"]) == 2
+    twice = ["--witness", witnesses[0].vkey, "--witness", witnesses[0].vkey]
+    assert main(["verify", out, "--no-progress", *twice, "--quorum", "2"]) == 2  # one witness named twice
     assert "--quorum" in capsys.readouterr().err
     assert main(["verify", out, "--no-progress", "--witness", KEY.vkey]) == 2  # a log key is no witness key
     receipt = tmp_path / "r.json"
