@@ -10,6 +10,11 @@ First the evidence, then what it says.  **Evidence**: is the export what the log
    the leaf hash of the line before (hash chain), and the RFC 9162 root at every checkpoint's
    size equal to the signed root; the export ends exactly at the latest checkpoint.
 
+With witness keys (``--witness``; C2SP tlog-cosignature, `audit.cosignature`): the latest
+checkpoint carries the valid cosignatures of at least *k* of them in ``cosignatures.jsonl``
+(``witness-quorum``), and no checkpoint the witnesses cosigned contradicts the records (a fork
+shown to them: equivocation) or goes beyond them (the export stops short, or the log rolled back).
+
 A fault here means the export is not (all) what the key signed: altered, cut or padded after
 signing.  Such a finding accuses nobody's tally -- get a good copy.  Two signed checkpoints that
 cannot both be true (one size, two roots; or an earlier one the later ones do not extend) are
