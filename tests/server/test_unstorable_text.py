@@ -16,7 +16,7 @@ from tests.server.session_helpers import login, ok, refused
 def test_text_no_database_can_store_is_refused_and_nothing_is_written(server: RunningServer, text: object) -> None:
     staff = login(server.url, "staff")
     before = ok(staff.get("/api/meetings"))
-    body = {"body_kind": "township_congress", "body_name": "某镇人民代表大会", "title": "第二次会议"}
+    body: dict[str, object] = {"body_kind": "township_congress", "body_name": "某镇人民代表大会", "title": "第二次会议"}
     if isinstance(text, str):
         body["title"] = text
     else:
