@@ -5,9 +5,11 @@ RFC 9162 Merkle tree (`audit.merkle`), committed to by C2SP checkpoints signed w
 (`audit.checkpoint`, `audit.note`, `audit.keys`).  `AuditLog` is the append-only store the server
 writes to (`audit.log`); `export` writes a self-contained directory and `verify_export` checks it
 and re-runs every tally (`audit.export`, `audit.verify`); receipts let a deputy check their ballot
-is in the count (`audit.receipt`).  Command line:
-``python -m audit {keygen,export,verify,check-receipt,fingerprint}``; the report in Chinese for
-the pages is `audit.explain`.
+is in the count (`audit.receipt`, also as C2SP tlog-proofs: `audit.tlogproof`).  Witnesses cosign
+checkpoints (`audit.witness`, `audit.cosignature`: C2SP tlog-witness and tlog-cosignature) and the
+verifier can require a quorum of them.  Command line:
+``python -m audit {keygen,export,verify,check-receipt,fingerprint,witness}``; the report in Chinese
+for the pages is `audit.explain`.
 
 This package imports nothing from ``server``; ``tally`` is imported only to recount.
 """

@@ -2,17 +2,24 @@
 
     python -m audit keygen --out FILE --name NAME
     python -m audit export --log LOGDIR --out OUTDIR
-    python -m audit verify DIR [--vkey VKEY | --vkey-fingerprint FP] [--checkpoint NOTE ...] [--json]
-                               [--no-progress]
-    python -m audit check-receipt RECEIPT.json --export DIR [--vkey VKEY | --vkey-fingerprint FP]
+    python -m audit verify DIR [--vkey VKEY | --vkey-fingerprint FP] [--checkpoint NOTE ...]
+                               [--witness WKEY ... [--quorum K]] [--json] [--no-progress]
+    python -m audit check-receipt RECEIPT --export DIR [--vkey VKEY | --vkey-fingerprint FP]
+                                  [--witness WKEY ... [--quorum K]]
     python -m audit fingerprint VKEY
+    python -m audit witness --state DIR --log VKEY [--log VKEY ...] [--host H] [--port P] [--name NAME]
 
 ``--vkey`` pins the key published at the session (the key itself, or a file holding it);
 ``--vkey-fingerprint`` pins it by the fingerprint printed on the deputies' code sheet and shown on
-the hall screen (SHA-256 of the vkey line, `audit.keys.fingerprint`): the export's own ``vkey.txt``
-must have it, so nothing needs to come from the server.  ``--checkpoint`` names a file holding a
-signed checkpoint obtained apart (the QR code of a result sheet the 监票人 signed): the export must
-extend it.
+the hall screen (SHA-256 of the vkey line, `audit.keys.fingerprint`; the key is named after the
+log's origin, so the fingerprint covers the origin too): the export's own ``vkey.txt`` must have
+it, so nothing needs to come from the server.  ``--checkpoint`` names a file holding a signed
+checkpoint obtained apart (the QR code of a result sheet the 监票人 signed, with or without
+witnesses' cosignatures): the export must extend it.  ``verify --witness`` (repeated, or a file of
+keys) accepts the export's latest checkpoint only with the valid cosignatures of K of those
+witnesses (default: all of them).  A receipt is the tablet's JSON or a C2SP tlog-proof.
+``witness`` runs a C2SP tlog-witness (`audit.witness`) until stopped (SIGINT, SIGTERM);
+``witness --state DIR --show`` prints its key and what it cosigned.
 
 Exit status: 0 everything holds; 1 a verification failed (the message names the first bad
 record or proof and why, and whether the export was altered after signing or the log's key signed
@@ -25,17 +32,23 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 from audit import explain, keys
+from audit.cosignature import Cosigner
 from audit.errors import AuditError, ExportError, NoteError, ReceiptError
 from audit.export import export, read_vkey_file
 from audit.keys import Verifier
 from audit.limits import MAX_CHECKPOINT_BYTES
 from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
 from audit.verify import verify_export
+from audit.witness import Witness, origin_hash
+from audit.witness_http import serve
 
 OK, FAILED, UNUSABLE = 0, 1, 2
 
@@ -59,6 +72,29 @@ def _note_file(path: str) -> str:
 def _fingerprint(args: argparse.Namespace) -> int:
     print(Verifier.from_vkey(_vkey_argument(args.vkey) or "").fingerprint)
     return OK
+
+
+def _keys_argument(values: Sequence[str]) -> list[str]:
+    """Keys given as themselves or as files holding one a line."""
+    found: list[str] = []
+    for value in values:
+        if Path(value).is_file():
+            found.extend(line.strip() for line in Path(value).read_text(encoding="ascii").splitlines() if line.strip())
+        else:
+            found.append(value)
+    return found
+
+
+def _witnesses(args: argparse.Namespace) -> list[Cosigner]:
+    """The --witness keys; the --quorum must fit them."""
+    witnesses = list(dict.fromkeys(Cosigner.from_vkey(vkey) for vkey in _keys_argument(args.witness)))
+    if args.quorum is not None and not 1 <= args.quorum <= len(witnesses):
+        raise _Usage(f"--quorum is 1 .. the number of --witness keys ({len(witnesses)}), not {args.quorum}")
+    return witnesses
+
+
+class _Usage(AuditError):
+    """A command line that cannot be run as given."""
 
 
 def _keygen(args: argparse.Namespace) -> int:
@@ -88,7 +124,8 @@ def _export(args: argparse.Namespace) -> int:
 def _verify(args: argparse.Namespace) -> int:
     progress = args.progress and sys.stderr.isatty() and not args.json
     report = verify_export(args.directory, trusted_vkey=_vkey_argument(args.vkey), progress=progress,
-                           trusted_fingerprint=args.vkey_fingerprint, given=[_note_file(p) for p in args.checkpoint])
+                           trusted_fingerprint=args.vkey_fingerprint, given=[_note_file(p) for p in args.checkpoint],
+                           witnesses=_witnesses(args), quorum=args.quorum)
     if args.json:
         print(json.dumps(explain.document(report), ensure_ascii=False, indent=1))
     else:
@@ -102,6 +139,7 @@ def _check_receipt(args: argparse.Namespace) -> int:
     except ReceiptError as exc:
         print(f"无法读取回执 cannot read the receipt: {exc}", file=sys.stderr)
         return UNUSABLE
+    witnesses = _witnesses(args)
     exported = read_vkey_file(args.export)
     trusted = _vkey_argument(args.vkey)
     if trusted is not None and Verifier.from_vkey(trusted) != exported:
@@ -112,7 +150,7 @@ def _check_receipt(args: argparse.Namespace) -> int:
               "/ 公钥指纹与公布的不符")
         return FAILED
     try:
-        result = check_receipt(receipt, args.export, exported)
+        result = check_receipt(receipt, args.export, exported, witnesses=witnesses, quorum=args.quorum)
     except ExportRejected as rejected:
         print("\n".join(rejected.report.lines()))
         print("回执核验失败 FAIL: 导出未通过核验，回执无从核对 the export does not verify, so no receipt can be "
@@ -134,6 +172,38 @@ def _check_receipt(args: argparse.Namespace) -> int:
         fate += f" (ballot_withdrawn: record seq {result.replaced_at})"
     print(f"状态 Status: {fate}")
     return OK
+
+
+def _witness(args: argparse.Namespace) -> int:
+    logs = [Verifier.from_vkey(vkey) for vkey in _keys_argument(args.log)]
+    if not logs and not args.show:
+        raise _Usage("a witness needs the key of at least one log to witness (--log VKEY)")
+    witness = Witness.open(args.state, logs, name=args.name)
+    try:
+        print(f"见证人公钥 witness key (give it to the auditors / 请交给审计人员): {witness.vkey}", flush=True)
+        for origin, log in witness.logs.items():
+            state = "尚未副署 nothing cosigned yet" if log.latest is None else (
+                f"已副署 cosigned size {log.latest.size} at "
+                f"{datetime.fromtimestamp(log.timestamp, UTC):%Y-%m-%d %H:%M:%S} UTC")
+            print(f"日志 log {origin} ({origin_hash(origin)}): {state}", flush=True)
+        if args.show:
+            return OK
+        stop = threading.Event()
+        previous = {number: signal.signal(number, lambda *_: stop.set()) for number in (signal.SIGINT, signal.SIGTERM)}
+        try:
+            server, thread = serve(witness, args.host, args.port)
+            print(f"见证服务 listening at {server.url} (POST /add-checkpoint); Ctrl-C 停止 to stop", flush=True)
+            stop.wait()
+            server.shutdown()
+            server.server_close()
+            thread.join()
+        finally:
+            for number, handler in previous.items():
+                signal.signal(number, handler)
+        print("见证服务已停止 witness stopped", flush=True)
+        return OK
+    finally:
+        witness.close()
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -158,6 +228,7 @@ def _parser() -> argparse.ArgumentParser:
                              "the export must extend; may be repeated")
     verify.add_argument("--json", action="store_true", help="print the report as JSON (checks and findings in Chinese)")
     verify.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    _witness_arguments(verify)
     verify.set_defaults(run=_verify)
     receipt = commands.add_parser("check-receipt", help="check a ballot receipt against an export / 核验回执")
     receipt.add_argument("receipt")
@@ -165,11 +236,32 @@ def _parser() -> argparse.ArgumentParser:
     receipt_pins = receipt.add_mutually_exclusive_group()
     receipt_pins.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
     receipt_pins.add_argument("--vkey-fingerprint", metavar="FP", help="the published key's fingerprint to require")
+    _witness_arguments(receipt)
     receipt.set_defaults(run=_check_receipt)
     printer = commands.add_parser("fingerprint", help="print a verifier key's fingerprint / 显示公钥指纹")
     printer.add_argument("vkey", help="a verifier key, or a file holding it (vkey.txt)")
     printer.set_defaults(run=_fingerprint)
+    witness = commands.add_parser("witness", help="cosign a log's checkpoints as a witness (C2SP tlog-witness) "
+                                                  "/ 作为见证人副署日志检查点")
+    witness.add_argument("--state", required=True, help="the witness's own directory: its key, what it cosigned, "
+                                                        "evidence of refusals (made on first run)")
+    witness.add_argument("--log", action="append", default=[], metavar="VKEY",
+                         help="the verifier key of a log to witness (its origin is the key's name), or a file of "
+                              "keys; repeat for more")
+    witness.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    witness.add_argument("--port", type=int, default=7380, help="port to listen on (default 7380)")
+    witness.add_argument("--name", help="the witness key's name when it is made, e.g. witness.example/zhang "
+                                        "(default witness.local/<random>)")
+    witness.add_argument("--show", action="store_true", help="print the witness's key and state, then exit")
+    witness.set_defaults(run=_witness)
     return parser
+
+
+def _witness_arguments(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--witness", action="append", default=[], metavar="WKEY",
+                         help="a witness's cosignature key (C2SP vkey of type 0x04), or a file of keys; repeat")
+    command.add_argument("--quorum", type=int, help="how many of the witnesses must have cosigned the latest "
+                                                    "checkpoint (default: all)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -177,6 +269,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         status: int = args.run(args)
+    except _Usage as exc:
+        print(f"用法错误 usage: {exc}", file=sys.stderr)
+        return UNUSABLE
     except (AuditError, OSError) as exc:  # unreadable input, bad key, tally missing...
         print(f"错误 error: {exc}", file=sys.stderr)
         return UNUSABLE

@@ -22,7 +22,8 @@ from audit.note import SignedNote, open_note, parse_note, sign_note
 
 __all__ = ["Checkpoint", "checkpoint_text", "open_checkpoint", "read_checkpoint", "sign_checkpoint"]
 
-_SIZE = re.compile(r"0|[1-9][0-9]*", re.ASCII)
+_SIZE = re.compile(r"0|[1-9][0-9]{0,19}", re.ASCII)
+MAX_SIZE = 2**64 - 1  # a tree size is a uint64 (C2SP tlog-checkpoint, RFC 9162)
 
 
 @dataclass(frozen=True)
@@ -68,8 +69,8 @@ def _parse(text: str, note: str, origin: str | None) -> Checkpoint:
     lines = text[:-1].split("\n")
     if len(lines) < 3 or not all(lines):
         raise NoteError("a checkpoint has an origin, a size and a root hash, on non-empty lines")
-    if _SIZE.fullmatch(lines[1]) is None:
-        raise NoteError(f"bad checkpoint tree size {lines[1]!r}")
+    if _SIZE.fullmatch(lines[1]) is None or int(lines[1]) > MAX_SIZE:
+        raise NoteError(f"bad checkpoint tree size {lines[1][:40]!r}")
     try:
         root = b64decode_strict(lines[2])
     except ValueError as exc:

@@ -8,20 +8,25 @@ A check's verdict is one of
 * ``pass`` 通过 — it ran over the whole export and found nothing;
 * ``fail`` 未通过 — it has a finding;
 * ``partial`` 未完成 — it ran only over part of the records: the records no good checkpoint
-  covers are not evidence, so their rules are not run; or the rules stopped at an earlier finding;
+  covers are not evidence, so their rules are not run and no checkpoint given or cosigned is
+  compared with them; or the rules stopped at an earlier finding;
 * ``skipped`` 未进行 — an earlier check stopped the verification before it.
+
+The witnesses' check (见证人副署) is listed when witness keys were given or the export has
+cosignatures; the given checkpoints' (印制的检查点) when ``--checkpoint`` gave some.
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from audit.keys import Verifier
-from audit.verify import FINDINGS, Failure, Report
+from audit.verify import FINDINGS, Failure, Report, Witnessed
 
-__all__ = ["CHECKS", "FINDINGS_ZH", "KINDS_ZH", "STATES_ZH", "Check", "document", "lines"]
+__all__ = ["CHECKS", "FINDINGS_ZH", "GIVEN", "KINDS_ZH", "STATES_ZH", "WITNESSES", "Check", "document", "lines"]
 
 #: The title of every finding in Chinese (the English meaning is `audit.verify.FINDINGS`).
 FINDINGS_ZH: dict[str, str] = {
@@ -30,7 +35,7 @@ FINDINGS_ZH: dict[str, str] = {
     "no-checkpoint": "导出中没有签名检查点",
     "bad-checkpoint": "检查点格式错误、属于其他日志、为空或重复",
     "bad-signature": "检查点没有本日志密钥的有效签名",
-    "rollback-checkpoint": "检查点比前一个小（日志回滚）",
+    "rollback-checkpoint": "检查点比前一个小，或见证人副署过比导出更大的日志（日志回滚，或导出不完整）",
     "oversized-record": "记录过长，未读取",
     "torn-records": "记录文件在一行中间结束（不完整）",
     "unsigned-records": "最新检查点之后还有未签名的记录",
@@ -39,10 +44,12 @@ FINDINGS_ZH: dict[str, str] = {
     "tally-inputs-mismatch": "计票输入文件与记录不符",
     "foreign-checkpoint": "所给（印制的）检查点不是本日志密钥签署的",
     "rolled-back": "导出不包含所给（印制的）检查点已签署的记录（日志被回滚，或导出早于该检查点）",
+    "bad-cosignature": "见证人副署记录有误：格式错误、检查点不是本日志密钥签署的，或受信见证人的副署签名无效",
+    "witness-quorum": "副署最新检查点的受信见证人少于要求的法定数",
     "wrong-seq": "记录序号与所在位置不符（记录被删除、插入或调换）",
     "broken-chain": "哈希链断裂（记录被改动）",
     "bad-record": "记录格式错误",
-    "equivocation": "同一密钥签署了两个不能同时成立的日志历史（分叉）",
+    "equivocation": "同一密钥签署了两个不能同时成立的日志历史（分叉；其一可能是印制的或见证人副署的检查点）",
     "bad-opening": "第 0 号记录不是本密钥和日志的开启记录，或开启记录重复出现",
     "time-reversed": "记录时间早于前一条记录（时间倒流）",
     "ballot-outside-window": "选票时间早于表决开始，或不早于表决截止时间",
@@ -118,25 +125,49 @@ CHECKS: tuple[Check, ...] = (
            "tally-inputs-mismatch"),
 )
 
+#: The witnesses' cosignatures (``cosignatures.jsonl``, and with ``--witness`` the quorum): right after the
+#: checkpoints, as the verifier reads them; their findings are made once the records have given their roots.
+#: A check's `findings` are the codes only it reports; a ``rollback-checkpoint`` or ``equivocation`` about
+#: a cosigned note (`Failure.witnessed`) is the witnesses' too, and one about a given note (`Failure.given`,
+#: with a ``bad-cosignature`` on it) the given checkpoints'.
+WITNESSES = _check("witnesses", "见证人副署",
+                   "见证人副署的检查点都由本日志密钥签署，与导出的记录一致、不超出导出（没有回滚或分叉）；"
+                   "给出见证人公钥时，最新检查点有足够数量（法定数）受信见证人的有效副署（§3.4、§4.2 第 8a 步、§4.5）",
+                   "bad-cosignature", "witness-quorum")
+
 #: Checkpoints the auditor gave (``--checkpoint``: the QR code of a signed result sheet).
-GIVEN = _check("given", "印制的检查点", "结果单上印制的检查点由本日志密钥签署，且导出的记录与之一致（§4.6）",
+GIVEN = _check("given", "印制的检查点",
+               "结果单上印制的检查点由本日志密钥签署，且导出的记录与之一致；其上受信见证人的副署有效（§4.6）",
                "foreign-checkpoint", "rolled-back")
 
 
 def _belongs(check: Check, failure: Failure) -> bool:
     if check is GIVEN:
         return failure.given
-    return not failure.given and failure.code in check.findings
+    if check is WITNESSES:
+        return failure.witnessed
+    return not failure.given and not failure.witnessed and failure.code in check.findings
+
+
+def _order(report: Report) -> tuple[Check, ...]:
+    """The checks this report has, in the order the verifier runs them: the witnesses' only when
+    witness keys were given, the export has cosignatures or they have a finding; the given
+    checkpoints' only when some were given."""
+    witnessed = bool(report.quorum or report.cosigned_notes or any(f.witnessed for f in report.failures))
+    checks = CHECKS[:2] + ((WITNESSES,) if witnessed else ()) + CHECKS[2:]
+    return checks + ((GIVEN,) if report.given else ())
 
 
 def _states(report: Report) -> list[tuple[Check, str]]:
     failures = report.failures
     read = report.records > 0  # a real export has at least log_opened: 0 means the records were never read
-    evidence = any(not f.signed for f in failures)
+    # evidence that leaves records uncovered: not what the witnesses cosigned nor a checkpoint given, whose
+    # findings leave every record covered and the rules whole
+    evidence = any(not (f.signed or f.witnessed or f.given) for f in failures)
     rule_fault = any(f.signed and f.code in c.findings for c in CHECKS if c.rules for f in failures)
     out: list[tuple[Check, str]] = []
     stopped = False
-    for check in (*CHECKS, GIVEN) if report.given else CHECKS:
+    for check in _order(report):
         if any(_belongs(check, f) for f in failures):
             state = "fail"
         elif stopped or (check.id not in ("key", "checkpoints") and not read):
@@ -145,8 +176,8 @@ def _states(report: Report) -> list[tuple[Check, str]]:
             state = "partial"
         elif check.id == "tally-inputs" and failures:
             state = "skipped"  # run only on an export with no finding
-        elif check.id == "given" and failures:
-            state = "partial"  # a given checkpoint past the records a good checkpoint covers is not compared
+        elif check.id in ("given", "witnesses") and evidence:
+            state = "partial"  # a checkpoint past the records a good checkpoint covers is not compared
         else:
             state = "pass"
         stopped = stopped or (check.id == "key" and state == "fail")
@@ -184,8 +215,17 @@ def document(report: Report) -> dict[str, Any]:
         "warnings": list(report.warnings),
         "votes": [{"vote_id": v.vote_id, "kind": v.kind, "ballots": v.ballots, "outcome": v.outcome}
                   for v in report.votes],
-        "given": [{"size": c.size, "root": base64.b64encode(c.root).decode("ascii")} for c in report.printed],
+        "witnesses": [_witness(w) for w in report.witnesses],
+        "quorum": report.quorum,
+        "given": [{"size": c.size, "root": base64.b64encode(c.root).decode("ascii"),
+                   "witnesses": [_witness(w) for w in c.witnesses]} for c in report.printed],
     }
+
+
+def _witness(witness: Witnessed) -> dict[str, Any]:
+    at = witness.timestamp
+    return {"vkey": witness.vkey, "name": witness.vkey.split("+")[0], "cosigned": at is not None,
+            "time": None if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")}
 
 
 def lines(report: Report) -> list[str]:

@@ -7,6 +7,10 @@ An export directory holds exactly:
     vkey.txt            the log's C2SP verifier key, one line
     tally_inputs.json   RFC 8785 ``{vote_id: definition + {"ballots": [...]}}``, derived from
                         the records (the documents `tally.count_document` is re-run on)
+    cosignatures.jsonl  every checkpoint of checkpoints.jsonl that witnesses cosigned, its note
+                        with the witnesses' cosignature lines after the log's (C2SP
+                        tlog-cosignature; one line per witness key, the latest), oldest first;
+                        empty when no witness cosigned
 
 Every byte of every file is checked by `audit.verify`: records and checkpoints by hashes and
 signatures, the key against the log's own ``log_opened`` record, the tally inputs by
@@ -18,19 +22,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from audit import canonical
-from audit.errors import CanonicalJSONError, ExportError, KeyFormatError, StorageError
+from audit.checkpoint import Checkpoint
+from audit.errors import CanonicalJSONError, ExportError, KeyFormatError, NoteError, StorageError
 from audit.keys import Verifier
 from audit.limits import MAX_VKEY_BYTES
-from audit.logfile import CHECKPOINTS, RECORDS, read_log
+from audit.logfile import (
+    CHECKPOINTS,
+    COSIGNATURES,
+    RECORDS,
+    decode_checkpoint_line,
+    encode_checkpoint_line,
+    read_log,
+    whole_lines,
+)
+from audit.note import MAX_SIGNATURES, NoteSignature, parse_note
 from audit.records import Record, RecordType
 
-__all__ = ["TALLY_INPUTS", "VKEY", "ExportSummary", "TallyInputs", "export", "read_vkey_file"]
+__all__ = ["TALLY_INPUTS", "VKEY", "ExportSummary", "TallyInputs", "cosigned_checkpoints", "export", "read_vkey_file"]
 
 VKEY = "vkey.txt"
 TALLY_INPUTS = "tally_inputs.json"
@@ -119,6 +133,7 @@ class ExportSummary:
     checkpoints: int
     votes: int
     left_unsigned: int  # records after the latest checkpoint, not exported
+    cosigned: int = 0  # checkpoints with witnesses' cosignatures
 
 
 def read_vkey_file(directory: str | Path) -> Verifier:
@@ -180,6 +195,40 @@ def _write(target: Path, data: bytes) -> None:
         os.fsync(dst.fileno())
 
 
+def _text(note: str) -> str:
+    """The text of a signed note this log wrote (everything before its last blank line)."""
+    return note[: note.rindex("\n\n") + 1]
+
+
+def cosigned_checkpoints(log_dir: Path, checkpoints: Sequence[Checkpoint]) -> list[str]:
+    """The notes of `checkpoints` that witnesses cosigned, each with one cosignature line per
+    witness key (the latest the log's cosignatures file holds), in the order of `checkpoints`.
+    Lines of the file that are not one of `checkpoints` are left out."""
+    path = log_dir / COSIGNATURES
+    if not path.exists():
+        return []
+    position = {_text(c.note): i for i, c in enumerate(checkpoints)}
+    merged: dict[int, dict[tuple[str, bytes], str]] = {}
+    own: dict[int, set[NoteSignature]] = {}
+    for line in whole_lines(path):
+        try:
+            parsed = parse_note(decode_checkpoint_line(line))
+        except NoteError:
+            continue
+        index = position.get(parsed.text)
+        if index is None:
+            continue
+        if index not in own:
+            own[index] = set(parse_note(checkpoints[index].note).signatures)
+        lines = merged.setdefault(index, {})
+        for signature in parsed.signatures:
+            if signature not in own[index]:
+                lines[signature.name, signature.key_id] = signature.line
+    room = {i: MAX_SIGNATURES - len(own[i]) for i in merged}
+    return [checkpoints[i].note + "".join(f"{line}\n" for line in list(lines.values())[: room[i]])
+            for i, lines in sorted(merged.items()) if lines]
+
+
 def export(
     log_dir: str | os.PathLike[str],
     out_dir: str | os.PathLike[str],
@@ -213,10 +262,13 @@ def export(
         _copy_prefix(source / CHECKPOINTS, target / CHECKPOINTS, state.checkpoints_length)
         _write(target / VKEY, state.verifier.vkey.encode("ascii") + b"\n")
         _write(target / TALLY_INPUTS, inputs.canonical_bytes())
+        cosigned = cosigned_checkpoints(source, state.checkpoints)
+        _write(target / COSIGNATURES, b"".join(encode_checkpoint_line(note) for note in cosigned))
     except BaseException:
         shutil.rmtree(target, ignore_errors=True)
         raise
     with (source / RECORDS).open("rb") as handle:
         handle.seek(state.records_length)
         unsigned = sum(1 for _ in handle)
-    return ExportSummary(target, state.chain.size, len(state.checkpoints), len(inputs.definitions), unsigned)
+    return ExportSummary(target, state.chain.size, len(state.checkpoints), len(inputs.definitions), unsigned,
+                         len(cosigned))

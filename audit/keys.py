@@ -20,6 +20,7 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
@@ -36,7 +37,11 @@ __all__ = [
     "key_id",
     "load",
     "parse_fingerprint",
+    "private_form",
+    "private_text",
+    "read_private",
     "save",
+    "split_key",
 ]
 
 ED25519 = 0x01
@@ -53,9 +58,9 @@ def check_key_name(name: str) -> str:
     return name
 
 
-def key_id(name: str, public_key: bytes) -> bytes:
-    """The 4-byte signed-note key ID of an Ed25519 key."""
-    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([ED25519]) + public_key).digest()[:4]
+def key_id(name: str, public_key: bytes, key_type: int = ED25519) -> bytes:
+    """The 4-byte signed-note key ID of a key of `key_type` (0x01: an Ed25519 note key)."""
+    return hashlib.sha256(name.encode("utf-8") + b"\n" + bytes([key_type]) + public_key).digest()[:4]
 
 
 def fingerprint(vkey: str) -> str:
@@ -95,6 +100,23 @@ def b64decode_strict(text: str) -> bytes:
     return raw
 
 
+def split_key(text: str, key_type: int, what: str = "verifier key") -> tuple[str, str, bytes]:
+    """Split ``name+hexid+base64(type || key)`` (a vkey, or an skey after its ``PRIVATE+KEY+``) of
+    an Ed25519 key of `key_type`: the name, the hex key ID as written, and the 32 key bytes."""
+    parts = text.split("+", 2)
+    if len(parts) != 3:
+        raise KeyFormatError(f"a {what} has three '+'-separated parts")
+    name, hex_id, material = parts
+    check_key_name(name)
+    try:
+        raw = b64decode_strict(material)
+    except ValueError as exc:
+        raise KeyFormatError(f"{what}: {exc}") from exc
+    if len(raw) != 33 or raw[0] != key_type:
+        raise KeyFormatError(f"{what} is not an Ed25519 key of type 0x{key_type:02x}")
+    return name, hex_id, raw[1:]
+
+
 @dataclass(frozen=True)
 class Verifier:
     """A public Ed25519 note key: name, key ID and the 32 raw public key bytes."""
@@ -106,18 +128,7 @@ class Verifier:
     @classmethod
     def from_vkey(cls, vkey: str) -> Verifier:
         """Parse a verifier key string ``name+hexid+base64(0x01||key)``; the ID must match."""
-        parts = vkey.split("+", 2)
-        if len(parts) != 3:
-            raise KeyFormatError("a verifier key has three '+'-separated parts")
-        name, hex_id, material = parts
-        check_key_name(name)
-        try:
-            raw = b64decode_strict(material)
-        except ValueError as exc:
-            raise KeyFormatError(f"verifier key: {exc}") from exc
-        if len(raw) != 33 or raw[0] != ED25519:
-            raise KeyFormatError("verifier key is not an Ed25519 (type 0x01) key")
-        public_key = raw[1:]
+        name, hex_id, public_key = split_key(vkey, ED25519)
         kid = key_id(name, public_key)
         if hex_id != kid.hex():
             raise KeyFormatError("verifier key ID does not match its name and key")
@@ -173,30 +184,35 @@ class Signer:
 
     def skey(self) -> str:
         """The private key string written by `save`."""
-        seed = self.private_key.private_bytes_raw()
-        material = base64.b64encode(bytes([ED25519]) + seed).decode("ascii")
-        return f"{_PRIVATE_PREFIX}{self.name}+{self.verifier.key_id.hex()}+{material}"
+        return private_form(self.name, self.verifier.key_id, ED25519, self.private_key)
 
     @classmethod
     def from_skey(cls, skey: str) -> Signer:
         """Parse the private key string written by `save`."""
-        if not skey.startswith(_PRIVATE_PREFIX):
-            raise KeyFormatError("not a PRIVATE+KEY string")
-        parts = skey[len(_PRIVATE_PREFIX) :].split("+", 2)
-        if len(parts) != 3:
-            raise KeyFormatError("a private key has three '+'-separated parts after PRIVATE+KEY")
-        name, hex_id, material = parts
-        check_key_name(name)
-        try:
-            raw = b64decode_strict(material)
-        except ValueError as exc:
-            raise KeyFormatError(f"private key: {exc}") from exc
-        if len(raw) != 33 or raw[0] != ED25519:
-            raise KeyFormatError("private key is not an Ed25519 (type 0x01) key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(raw[1:]))
+        name, hex_id, seed = split_key(private_text(skey), ED25519, "private key")
+        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
         if signer.verifier.key_id.hex() != hex_id:
             raise KeyFormatError("private key ID does not match its name and key")
         return signer
+
+
+def private_form(name: str, kid: bytes, key_type: int, private_key: Ed25519PrivateKey) -> str:
+    """``PRIVATE+KEY+<name>+<hex key ID>+<base64(type || seed)>``: how a private key is written."""
+    material = base64.b64encode(bytes([key_type]) + private_key.private_bytes_raw()).decode("ascii")
+    return f"{_PRIVATE_PREFIX}{name}+{kid.hex()}+{material}"
+
+
+def private_text(skey: str) -> str:
+    """What follows ``PRIVATE+KEY+`` in a private key string."""
+    if not skey.startswith(_PRIVATE_PREFIX):
+        raise KeyFormatError("not a PRIVATE+KEY string")
+    return skey[len(_PRIVATE_PREFIX) :]
+
+
+class PrivateKey(Protocol):
+    """A private key that `save` can write."""
+
+    def skey(self) -> str: ...
 
 
 def generate(name: str) -> Signer:
@@ -204,7 +220,7 @@ def generate(name: str) -> Signer:
     return Signer(check_key_name(name), Ed25519PrivateKey.generate())
 
 
-def save(signer: Signer, path: str | os.PathLike[str]) -> None:
+def save(signer: PrivateKey, path: str | os.PathLike[str]) -> None:
     """Write the private key to a new file readable by its owner only (mode 0600).
 
     Refuses to overwrite an existing file: losing a log key loses the ability to extend the log.
@@ -222,6 +238,11 @@ def save(signer: Signer, path: str | os.PathLike[str]) -> None:
 
 def load(path: str | os.PathLike[str]) -> Signer:
     """Read a private key written by `save`; refuse it if group or others may read it."""
+    return Signer.from_skey(read_private(path))
+
+
+def read_private(path: str | os.PathLike[str]) -> str:
+    """The private key string in a file written by `save`, refused if group or others may read it."""
     file = Path(path)
     try:
         mode = file.stat().st_mode
@@ -230,4 +251,4 @@ def load(path: str | os.PathLike[str]) -> Signer:
         raise KeyFileError(f"cannot read key file {file}: {exc}") from exc
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
         raise KeyFileError(f"key file {file} is accessible by others (mode {mode & 0o777:o}); chmod 600 it")
-    return Signer.from_skey(text.strip("\n"))
+    return text.strip("\n")

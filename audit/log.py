@@ -20,6 +20,7 @@ transaction back with `AuditLog.truncate` (unsigned records only), and at start-
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import fcntl
 import hashlib
@@ -34,19 +35,22 @@ from types import TracebackType
 from typing import Any
 
 from audit import records
-from audit.checkpoint import Checkpoint, checkpoint_text, open_checkpoint, sign_checkpoint
+from audit.checkpoint import Checkpoint, checkpoint_text, open_checkpoint, read_checkpoint, sign_checkpoint
 from audit.errors import NoteError, RecordError, StorageError
 from audit.keys import Signer, Verifier
 from audit.logfile import (
     CHECKPOINTS,
+    COSIGNATURES,
     RECORDS,
     LineReader,
+    decode_checkpoint_line,
     encode_checkpoint_line,
     read_log,
     read_notes,
     whole_lines,
 )
 from audit.merkle import EMPTY_ROOT, MerkleTree
+from audit.note import parse_note
 from audit.receipt import make_receipt
 from audit.records import RecordType
 
@@ -143,6 +147,10 @@ class AuditLog:
         self._unsigned: list[int] = []  # line lengths of the records after the latest checkpoint
         self._records = (directory / RECORDS).open("ab")
         self._notes = (directory / CHECKPOINTS).open("ab")
+        self._cosigning = threading.Lock()  # the cosignatures file: not the writer's lock
+        self._cosigned: Checkpoint | None = None  # the newest checkpoint cosigned, cosignatures appended
+        #: checkpoint size -> the cosignature lines its witnesses gave, by (name, key ID): the latest of each
+        self._cosignatures: dict[int, dict[tuple[str, bytes], str]] = {}
 
     # -- opening --------------------------------------------------------------------------
 
@@ -200,6 +208,25 @@ class AuditLog:
             body = {"file": recovery.file, "truncated_bytes": recovery.truncated_bytes, "sha256": recovery.sha256}
             self._append([(RecordType.LOG_RECOVERED, body)], None)
         self.checkpoint()
+        self._load_cosignatures()
+
+    def _load_cosignatures(self) -> None:
+        """The newest cosigned checkpoint, from the cosignatures file (a torn last line, from a crash in
+        the middle of a write, is cut off and kept in ``recovered/``: the file is not evidence the log
+        signs, and a witness cosigns again)."""
+        path = self.directory / COSIGNATURES
+        if not path.exists():
+            return
+        with path.open("rb") as handle:
+            reader = LineReader(handle)
+            lines = [line for block in reader for line in block]
+        _cut_torn_tail(self.directory, COSIGNATURES, reader.length)
+        for line in lines:
+            try:
+                self._remember(decode_checkpoint_line(line))
+            except NoteError:
+                continue  # not one of this log's checkpoints: the export leaves it out too
+
 
     # -- state ----------------------------------------------------------------------------
 
@@ -370,6 +397,57 @@ class AuditLog:
             self._checkpoints.append(checkpoint)
             self._unsigned.clear()
             return checkpoint
+
+    # -- witnesses' cosignatures -------------------------------------------------------------
+
+    def _own(self, note: str) -> tuple[Checkpoint, dict[tuple[str, bytes], str]]:
+        """The checkpoint of this log whose text `note` has, and the note's other signature lines by key."""
+        claimed, parsed = read_checkpoint(note)
+        index = bisect.bisect_left(self._checkpoints, claimed.size, key=lambda c: c.size)
+        if index == len(self._checkpoints) or not self._checkpoints[index].note.startswith(parsed.text + "\n"):
+            raise NoteError("not a checkpoint this log signed")
+        checkpoint = self._checkpoints[index]
+        own = set(parse_note(checkpoint.note).signatures)
+        return checkpoint, {(s.name, s.key_id): s.line for s in parsed.signatures if s not in own}
+
+    def _remember(self, note: str) -> Checkpoint:
+        """Merge the cosignature lines of `note` into those its checkpoint already got (one line per
+        key: the latest), and make it the newest cosigned checkpoint if it is that one or a newer
+        one; returns the checkpoint `note` cosigns."""
+        checkpoint, lines = self._own(note)
+        lines = {**self._cosignatures.get(checkpoint.size, {}), **lines}
+        merged = checkpoint.note + "".join(f"{line}\n" for line in lines.values())
+        parse_note(merged)  # at most MAX_SIGNATURES lines in all, as every reader requires
+        self._cosignatures[checkpoint.size] = lines
+        newest = self._cosigned
+        if newest is None or newest.size <= checkpoint.size:
+            self._cosigned = Checkpoint(checkpoint.origin, checkpoint.size, checkpoint.root, merged)
+        return checkpoint
+
+    def add_cosignatures(self, note: str) -> Checkpoint:
+        """Keep witnesses' cosignatures: `note` is one of this log's checkpoints with their signature
+        lines appended (checked by whoever asked the witness: this only checks that the text is this
+        log's). Appended to the cosignatures file and fsynced; returns the checkpoint cosigned.
+        Raises `NoteError` if `note` is not one of this log's checkpoints."""
+        with self._cosigning:
+            self._usable()
+            checkpoint = self._remember(note)
+            with (self.directory / COSIGNATURES).open("ab") as handle:
+                handle.write(encode_checkpoint_line(note))
+                handle.flush()
+                os.fsync(handle.fileno())
+            return checkpoint
+
+    @property
+    def cosigned(self) -> Checkpoint | None:
+        """The newest checkpoint some witness cosigned, its note with every cosignature it got."""
+        return self._cosigned
+
+    def with_cosignatures(self, checkpoint: Checkpoint) -> str:
+        """One of this log's checkpoints, its note with every witness's cosignature it got (one line
+        per witness key, the latest): what a printed sheet carries (server/evidence.py)."""
+        lines = self._cosignatures.get(checkpoint.size, {})
+        return checkpoint.note + "".join(f"{line}\n" for line in lines.values())
 
     def truncate(self, size: int) -> None:
         """Remove the records from `size` on; only records no checkpoint signs can go.

@@ -27,6 +27,7 @@ from audit.records import GENESIS_PREV, Record, RecordType, decode
 
 __all__ = [
     "CHECKPOINTS",
+    "COSIGNATURES",
     "RECORDS",
     "Chain",
     "ChainBreak",
@@ -42,6 +43,9 @@ _sha256 = hashlib.sha256
 
 RECORDS = "records.jsonl"
 CHECKPOINTS = "checkpoints.jsonl"
+#: Witnesses' cosignatures (C2SP tlog-cosignature): one line per answer, ``{"note": <a checkpoint note of
+#: this log with the witness's signature lines after the log's>}``.  Not part of what the log signs.
+COSIGNATURES = "cosignatures.jsonl"
 
 
 class ChainBreak(AuditError):

@@ -20,7 +20,15 @@ from dataclasses import dataclass
 from audit.errors import KeyFormatError, NoteError, SignatureError
 from audit.keys import Signer, Verifier, b64decode_strict, check_key_name
 
-__all__ = ["NoteSignature", "SignedNote", "open_note", "parse_note", "sign_note", "signatures_by"]
+__all__ = [
+    "MAX_SIGNATURES",
+    "NoteSignature",
+    "SignedNote",
+    "open_note",
+    "parse_note",
+    "sign_note",
+    "signatures_by",
+]
 
 _DASH = "\u2014 "
 _CONTROL = re.compile("[\x00-\x09\x0b-\x1f]")
@@ -34,6 +42,11 @@ class NoteSignature:
     name: str
     key_id: bytes
     signature: bytes
+
+    @property
+    def line(self) -> str:
+        """The signature line, without its newline."""
+        return f"{_DASH}{self.name} {base64.b64encode(self.key_id + self.signature).decode('ascii')}"
 
 
 @dataclass(frozen=True)

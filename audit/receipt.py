@@ -8,7 +8,10 @@ tlog-checkpoint).
      "checkpoint": <the C2SP signed checkpoint note that includes it>,
      "inclusion_proof": [<hex node hashes, leaf to root>]}
 
-(the server adds ``"vote_id"``; other members are ignored).  A leaf hash reveals nothing about
+(the server adds ``"vote_id"``; other members are ignored), or the same as a C2SP tlog-proof
+(`audit.tlogproof`, `tlog_proof`), whose checkpoint may carry witnesses' cosignatures; a
+tlog-proof without our extra data names no leaf hash, and the export's record at the index is
+then the leaf.  A leaf hash reveals nothing about
 the choice: the record carries a random 128-bit nonce, so hashing every possible ballot does not
 find it.  Anyone holding the receipt *and* an export can look the record up; a deputy should keep
 the receipt to themself.
@@ -32,11 +35,14 @@ from typing import Any
 
 from audit import canonical
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
-from audit.errors import NoteError, ReceiptError
+from audit.cosignature import Cosigner
+from audit.errors import CanonicalJSONError, NoteError, ReceiptError
 from audit.keys import Verifier
 from audit.limits import MAX_DEPTH, MAX_RECEIPT_BYTES, too_deep
 from audit.merkle import HASH_SIZE, verify_consistency, verify_inclusion_hash
 from audit.records import Record, RecordType
+from audit.tlogproof import HEADER as TLOG_PROOF
+from audit.tlogproof import format_proof, parse_proof
 
 __all__ = [
     "FATES",
@@ -51,6 +57,7 @@ __all__ = [
     "load_receipt",
     "make_receipt",
     "parse_receipt",
+    "tlog_proof",
 ]
 
 FORMAT = "renda-audit-receipt/1"
@@ -61,7 +68,7 @@ class Receipt:
     """A parsed receipt (not yet verified)."""
 
     index: int
-    leaf_hash: bytes
+    leaf_hash: bytes | None  # None: a tlog-proof that does not say (the export's record is the leaf)
     checkpoint: str
     inclusion_proof: tuple[bytes, ...]
 
@@ -148,6 +155,34 @@ def make_receipt(
     }
 
 
+def tlog_proof(receipt: dict[str, Any], checkpoint: Checkpoint | None = None, proof: Sequence[bytes] | None = None,
+               ) -> str:
+    """A receipt (`make_receipt`'s object) as a C2SP tlog-proof: the same leaf and proof, or a newer
+    `checkpoint` (e.g. one witnesses cosigned, its note with their cosignatures) with the leaf's
+    inclusion `proof` in it.  The extra data is the RFC 8785 JSON of the leaf hash and the vote."""
+    extra = {"leaf_hash": receipt["leaf_hash"]}
+    if "vote_id" in receipt:
+        extra["vote_id"] = receipt["vote_id"]
+    if checkpoint is None or proof is None:
+        note, nodes = receipt["checkpoint"], [bytes.fromhex(node) for node in receipt["inclusion_proof"]]
+    else:
+        note, nodes = checkpoint.note, list(proof)
+    return format_proof(receipt["index"], nodes, note, canonical.dumps(extra))
+
+
+def _from_tlog_proof(text: str) -> Receipt:
+    proof = parse_proof(text)
+    leaf_hash = None
+    if proof.extra is not None:
+        try:
+            extra = canonical.loads(proof.extra.decode("utf-8"))
+        except (UnicodeDecodeError, CanonicalJSONError):
+            extra = None  # another application's extra data: not ours to read
+        if type(extra) is dict and "leaf_hash" in extra:
+            leaf_hash = _hash(extra["leaf_hash"], "the extra data's leaf_hash")
+    return Receipt(proof.index, leaf_hash, proof.checkpoint, proof.proof)
+
+
 def _hash(value: object, what: str) -> bytes:
     if type(value) is not str or len(value) != 2 * HASH_SIZE or value != value.lower():
         raise ReceiptError(f"{what} must be 64 lowercase hex digits")
@@ -158,8 +193,9 @@ def _hash(value: object, what: str) -> bytes:
 
 
 def load_receipt(path: str | Path) -> Receipt:
-    """Read and parse a receipt file (at most `MAX_RECEIPT_BYTES`, JSON nested at most
-    `audit.limits.MAX_DEPTH` deep); raises `ReceiptError` saying why it cannot be used."""
+    """Read and parse a receipt file -- the JSON receipt or a C2SP tlog-proof -- (at most
+    `MAX_RECEIPT_BYTES`, JSON nested at most `audit.limits.MAX_DEPTH` deep); raises `ReceiptError`
+    saying why it cannot be used."""
     try:
         with Path(path).open("rb") as handle:
             raw = handle.read(MAX_RECEIPT_BYTES + 1)
@@ -171,6 +207,8 @@ def load_receipt(path: str | Path) -> Receipt:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ReceiptError(f"the receipt is not UTF-8: {exc}") from exc
+    if text.startswith(TLOG_PROOF + "\n"):
+        return _from_tlog_proof(text)
     if too_deep(text):
         raise ReceiptError(f"the receipt nests JSON deeper than {MAX_DEPTH} levels")
     try:
@@ -204,11 +242,13 @@ class ReceiptRejected(ReceiptError):
         self.reason = reason
 
 
-def _included_and_not_rolled_back(receipt: Receipt, checkpoint: Checkpoint, latest: Checkpoint | None) -> Checkpoint:
+def _included_and_not_rolled_back(
+    receipt: Receipt, checkpoint: Checkpoint, latest: Checkpoint | None, leaf_hash: bytes | None
+) -> Checkpoint:
     """The leaf is in the receipt's checkpoint (``not-included``), and the log's newest checkpoint
     is at least as large (``rolled-back``); returns that newest checkpoint."""
-    if not verify_inclusion_hash(
-        receipt.leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
+    if leaf_hash is None or not verify_inclusion_hash(
+        leaf_hash, receipt.index, checkpoint.size, receipt.inclusion_proof, checkpoint.root
     ):
         raise ReceiptRejected(
             "not-included", "the inclusion proof does not lead from the leaf to the checkpoint's root"
@@ -236,7 +276,7 @@ def check_receipt_against(
         checkpoint = open_checkpoint(receipt.checkpoint, verifier, origin)
     except NoteError as exc:
         raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
-    latest = _included_and_not_rolled_back(receipt, checkpoint, latest)
+    latest = _included_and_not_rolled_back(receipt, checkpoint, latest, receipt.leaf_hash)
     proof = consistency_proof(checkpoint.size, latest.size)
     if not verify_consistency(checkpoint.size, latest.size, checkpoint.root, latest.root, proof):
         raise ReceiptRejected(
@@ -260,14 +300,17 @@ def check_receipt(
     *,
     tally: Any = None,
     workers: int | None = None,
+    witnesses: Sequence[Cosigner] = (),
+    quorum: int | None = None,
 ) -> ReceiptCheck:
     """Check `receipt` against the export in `export_dir`, whose key must be `verifier`.
 
-    The whole export is verified first (`audit.verify.verify_export`); `ExportRejected` if it does
-    not.  Then: the receipt's checkpoint is signed by the key, for this log's origin
-    (``foreign-checkpoint``); the leaf is included in it (``not-included``); the export reaches
-    that size (``rolled-back``); its records give that checkpoint's root (``rewritten``: two
-    signed histories, equivocation); the record at the index is the receipt's leaf.  Raises
+    The whole export is verified first (`audit.verify.verify_export`, with the `witnesses` and
+    `quorum` it is given); `ExportRejected` if it does not.  Then: the receipt's checkpoint is
+    signed by the key, for this log's origin (``foreign-checkpoint``); the leaf (the receipt's, or
+    the export's record at the index for a tlog-proof that names none) is included in it
+    (``not-included``); the export reaches that size (``rolled-back``); its records give that
+    checkpoint's root (``rewritten``: two signed histories, equivocation).  Raises
     `ReceiptRejected` naming the check that failed; returns the ballot's fate otherwise.
     """
     from audit.verify import verify_export
@@ -277,7 +320,7 @@ def check_receipt(
     except NoteError as exc:
         raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not a checkpoint: {exc}") from exc
     report = verify_export(export_dir, trusted_vkey=verifier.vkey, tally=tally, watch=[receipt.index],
-                           roots_at=[claimed.size], workers=workers)
+                           roots_at=[claimed.size], workers=workers, witnesses=witnesses, quorum=quorum)
     if not report.ok:
         raise ExportRejected(report)
     latest = read_checkpoint(report.notes[-1])[0]
@@ -288,7 +331,9 @@ def check_receipt(
             checkpoint = open_checkpoint(receipt.checkpoint, verifier, latest.origin)
         except NoteError as exc:
             raise ReceiptRejected("foreign-checkpoint", f"the receipt's checkpoint is not this log's: {exc}") from exc
-    _included_and_not_rolled_back(receipt, checkpoint, latest)
+    leaf = report.leaves.get(receipt.index)
+    leaf_hash = receipt.leaf_hash if receipt.leaf_hash is not None or leaf is None else leaf.leaf_hash
+    _included_and_not_rolled_back(receipt, checkpoint, latest, leaf_hash)
     if report.roots.get(checkpoint.size) != checkpoint.root:
         raise ReceiptRejected(
             "rewritten",
@@ -296,5 +341,5 @@ def check_receipt(
             f"signed two histories (evidence: the receipt's checkpoint and the export's latest) / 日志被改写\n"
             f"{checkpoint.note}\n{latest.note}",
         )
-    leaf = report.leaves[receipt.index]
+    assert leaf is not None  # included in a checkpoint whose root the export's records give
     return ReceiptCheck(receipt.index, checkpoint.size, latest.size, leaf.fate, leaf.record, leaf.replaced_at)

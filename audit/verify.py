@@ -11,6 +11,11 @@ First the evidence, then what it says.  **Evidence**: is the export what the log
    the leaf hash of the line before (hash chain), and the RFC 9162 root at every checkpoint's
    size equal to the signed root; the export ends exactly at the latest checkpoint.
 
+With witness keys (``--witness``; C2SP tlog-cosignature, `audit.cosignature`): the latest
+checkpoint carries the valid cosignatures of at least *k* of them in ``cosignatures.jsonl``
+(``witness-quorum``), and no checkpoint the witnesses cosigned contradicts the records (a fork
+shown to them: equivocation) or goes beyond them (the export stops short, or the log rolled back).
+
 A fault here means the export is not (all) what the key signed: altered, cut or padded after
 signing.  Such a finding accuses nobody's tally -- get a good copy.  Two signed checkpoints that
 cannot both be true (one size, two roots; or an earlier one the later ones do not extend) are
@@ -30,7 +35,8 @@ cannot both be true (one size, two roots; or an earlier one the later ones do no
 
 Checkpoints the auditor brings from elsewhere (``--checkpoint``: the signed note in the QR code of a
 result sheet the 监票人 signed) must be signed by the log's key, and the export must extend them:
-the records give their root at their size.
+the records give their root at their size.  Such a note may carry witnesses' cosignatures: a
+trusted witness's must verify, and the report names them.
 
 A fault here was signed by the log's key: the operator answers for it.  Manual results (show of
 hands, paper) cannot be recounted; their attendance figures are checked and they are listed as such.
@@ -43,7 +49,7 @@ import hashlib
 import importlib
 import sys
 from binascii import hexlify
-from collections.abc import Callable, Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -52,6 +58,7 @@ from typing import IO, Any, Protocol
 
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
+from audit.cosignature import Cosigner, cosignatures
 from audit.errors import (
     KeyFormatError,
     NoteError,
@@ -62,15 +69,15 @@ from audit.errors import (
 from audit.export import TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier, parse_fingerprint
 from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
-from audit.logfile import CHECKPOINTS, RECORDS, LineReader, decode_checkpoint_line
+from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, decode_checkpoint_line
 from audit.merkle import EMPTY_ROOT
-from audit.note import signatures_by
+from audit.note import SignedNote, signatures_by
 from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
 from audit.session import Session, SessionFault
 from audit.workers import CHUNK, PARALLEL_MIN, RECOUNT_BATCH, Job, Pool, check_chunk, compare, recount, recount_many
 from audit.workers import workers as cores
 
-__all__ = ["FINDINGS", "Failure", "Leaf", "Report", "TallyModule", "VoteReport", "verify_export"]
+__all__ = ["FINDINGS", "Failure", "Given", "Leaf", "Report", "TallyModule", "VoteReport", "Witnessed", "verify_export"]
 
 #: Every finding the verifier can report, with what it means (docs/verifier-spec.md, "Findings").
 FINDINGS: dict[str, str] = {
@@ -89,6 +96,9 @@ FINDINGS: dict[str, str] = {
     "tally-inputs-mismatch": "tally_inputs.json is not what the records give",
     "foreign-checkpoint": "a checkpoint the auditor gave (--checkpoint) is not signed by the log's key for its origin",
     "rolled-back": "the export ends before a checkpoint the auditor gave (--checkpoint): it lacks signed records",
+    "bad-cosignature": "a cosignatures.jsonl line is malformed, not signed by the log's key, or carries a trusted "
+    "witness's cosignature that does not verify",
+    "witness-quorum": "fewer trusted witnesses than the quorum cosigned the latest checkpoint",
     # Either: the evidence if no good checkpoint covers the record, else signed so.
     "wrong-seq": "a record's seq is not its line number (records dropped, inserted or reordered)",
     "broken-chain": "a record's prev is not the leaf hash of the record before it",
@@ -143,7 +153,8 @@ class TallyModule(Protocol):
 class Failure:
     """A finding: a short code (`FINDINGS`), a bilingual message, the record if any, whether the
     log's key signed the fault (else the export is not what was signed), evidence (the two
-    signed notes of an equivocation), and whether it is about a checkpoint the auditor gave."""
+    signed notes of an equivocation), whether it is about a checkpoint the auditor gave, and
+    whether it is about what the witnesses cosigned (``cosignatures.jsonl``, the quorum)."""
 
     code: str
     message: str
@@ -151,6 +162,7 @@ class Failure:
     signed: bool = False
     evidence: tuple[str, ...] = ()
     given: bool = False
+    witnessed: bool = False
 
     def __str__(self) -> str:
         where = f"record seq {self.seq} / 第 {self.seq} 号记录: " if self.seq is not None else ""
@@ -181,6 +193,25 @@ class Leaf:
 
 
 @dataclass(frozen=True)
+class Witnessed:
+    """A trusted witness and when it cosigned the latest checkpoint (None: it did not)."""
+
+    vkey: str
+    timestamp: int | None
+
+
+@dataclass(frozen=True)
+class Given:
+    """A checkpoint the auditor gave (``--checkpoint``) that holds, and the trusted witnesses whose
+    valid cosignatures its note carries (a printed note may have them), with their times."""
+
+    size: int
+    root: bytes
+    note: str
+    witnesses: tuple[Witnessed, ...] = ()
+
+
+@dataclass(frozen=True)
 class Report:
     """The verifier's findings; `ok` only if every check held."""
 
@@ -197,8 +228,11 @@ class Report:
     leaves: Mapping[int, Leaf] = field(default_factory=dict)
     roots: Mapping[int, bytes] = field(default_factory=dict)
     notes: tuple[str, ...] = ()
-    printed: tuple[Checkpoint, ...] = ()
+    printed: tuple[Given, ...] = ()
     given: int = 0
+    witnesses: tuple[Witnessed, ...] = ()
+    quorum: int = 0
+    cosigned_notes: int = 0
 
     @property
     def failure(self) -> Failure | None:
@@ -229,7 +263,7 @@ class Report:
             )
             out.extend(
                 f"印制的检查点 Given checkpoint: size {c.size}, root {_b64(c.root)} — 已签名，导出与之一致 "
-                "signed by the key, and the export extends it"
+                "signed by the key, and the export extends it" + _cosigners(c.witnesses)
                 for c in self.printed
             )
             if self.definitions_checked:
@@ -237,6 +271,13 @@ class Report:
                     f"表决定义 Definitions: {self.definitions_checked} 项与日志中的名册、签到、议题一致 "
                     "derived from the log's roll, check-ins and agenda, all match"
                 )
+        if self.witnesses:
+            signed = sum(w.timestamp is not None for w in self.witnesses)
+            out.append(f"见证 Witnesses: {signed} / {len(self.witnesses)} 个见证人副署了最新检查点 cosigned the latest "
+                       f"checkpoint (需要 quorum {self.quorum})")
+            out.extend(f"  {w.vkey}  " + (
+                f"{datetime.fromtimestamp(w.timestamp, UTC):%Y-%m-%d %H:%M:%S} UTC" if w.timestamp is not None
+                else "未副署 no cosignature") for w in self.witnesses)
         if self.votes:
             out.append("表决 Votes:")
             out.extend(f"  {v.vote_id}  {v.kind or '-'}  选票 ballots {v.ballots}  {v.outcome}" for v in self.votes)
@@ -250,6 +291,11 @@ class Report:
         else:
             out.append(f"结论 Result: 核验失败 FAIL — {self.failures[0]}")
         return out
+
+
+def _cosigners(witnesses: tuple[Witnessed, ...]) -> str:
+    names = ", ".join(w.vkey.split("+")[0] for w in witnesses)
+    return f"; 见证人副署 cosigned by {names}" if names else ""
 
 
 def _b64(root: bytes) -> str:
@@ -546,8 +592,17 @@ class _Run:
         self.progress = progress
         self.stream = stream
         self.watch = frozenset(watch)
-        self.roots_at = frozenset(roots_at)
+        self.roots_at = set(roots_at)
         self.workers = workers
+        self.witnesses: tuple[Cosigner, ...] = ()
+        self.quorum = 0
+        self.texts: dict[str, _Checkpoint] = {}  # each checkpoint's note text
+        self.witnessed: list[tuple[int, Checkpoint]] = []  # cosigned, log-signed, not in checkpoints.jsonl
+        self.final: list[tuple[int, SignedNote]] = []  # the cosigned notes of the latest checkpoint
+        self.cosign_fault: Failure | None = None
+        self.cosigned: tuple[Witnessed, ...] = ()
+        self.cosigned_notes = 0  # lines of cosignatures.jsonl
+        self.printed: list[Given] = []  # the given checkpoints, with the trusted witnesses' cosignatures
         self.verifier: Verifier | None = None
         self.checkpoints: list[_Checkpoint] = []  # sizes strictly growing
         self.forks: list[tuple[_Checkpoint, _Checkpoint]] = []  # (earlier, later) of one size
@@ -618,9 +673,103 @@ class _Run:
                 message = parsed.text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
-            self._place(_Checkpoint(number, checkpoint, signed[checkpoint.note]))
+            entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
+            self._place(entry)
+            self.texts.setdefault(parsed.text, entry)
         self.notes = [c.checkpoint.note for c in self.checkpoints]
         return items
+
+    def cosignature_notes(self) -> None:
+        """Read ``cosignatures.jsonl`` (if the export has one): every line a checkpoint note of this
+        log with witnesses' cosignatures.  A note whose text is one of checkpoints.jsonl's needs no
+        other check here; another one must carry the log's valid signature, and its root is
+        compared with the records' at its size (`witness_findings`).  The notes of the latest
+        checkpoint are kept for the quorum.  The first fault is `bad-cosignature`."""
+        assert self.verifier is not None
+        path = self.directory / COSIGNATURES
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            return
+        except OSError as exc:
+            raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+        with handle:
+            reader = LineReader(handle, MAX_CHECKPOINT_BYTES)
+            lines = [line for block in reader for line in block]
+        self.cosigned_notes = len(lines)
+        latest = self.checkpoints[-1]
+        origin = latest.checkpoint.origin
+        for number, line in enumerate(lines):
+            try:
+                checkpoint, parsed = read_checkpoint(decode_checkpoint_line(line), origin)
+            except NoteError as exc:
+                self._cosign_fault(number, f"{exc}")
+                continue
+            if checkpoint.size == 0:
+                self._cosign_fault(number, "a checkpoint of an empty log")
+                continue
+            entry = self.texts.get(parsed.text)
+            if entry is None:
+                sigs = signatures_by(parsed, self.verifier)
+                message = parsed.text.encode("utf-8")
+                if not sigs or not all(self.verifier.verify(message, sig) for sig in sigs):
+                    self._cosign_fault(number, "a checkpoint the log's key did not sign")
+                    continue
+                self.witnessed.append((number, checkpoint))
+                self.roots_at.add(checkpoint.size)
+            elif entry is latest:
+                self.final.append((number, parsed))
+        if reader.oversized is not None or reader.torn:
+            self._cosign_fault(len(lines), "an incomplete or oversized line")
+
+    def _cosign_fault(self, number: int, why: str) -> None:
+        if self.cosign_fault is None:
+            self.cosign_fault = Failure("bad-cosignature", f"cosignatures.jsonl line {number}: {why} / 副署记录有误",
+                                        witnessed=True)
+
+    def witness_findings(self, covered: int) -> tuple[list[Failure], list[Failure]]:
+        """The evidence and the signed findings of the witnesses' cosignatures: a checkpoint the log
+        signed and witnesses cosigned beyond the export's latest (the export stops short, or the
+        log was rolled back), one whose root the covered records miss (the key signed two
+        histories), and the quorum on the latest checkpoint."""
+        evidence: list[Failure] = [] if self.cosign_fault is None else [self.cosign_fault]
+        signed: list[Failure] = []
+        latest = self.checkpoints[-1]
+        for number, checkpoint in self.witnessed:
+            if checkpoint.size > latest.checkpoint.size:
+                evidence.append(Failure(
+                    "rollback-checkpoint",
+                    f"witnesses cosigned a checkpoint of size {checkpoint.size} signed by the log's key "
+                    f"(cosignatures.jsonl line {number}), beyond the export's latest ({latest.checkpoint.size}): the "
+                    "export stops short of what the log signed, or the log was rolled back / 日志被回滚或导出不完整",
+                    evidence=(checkpoint.note, latest.checkpoint.note), witnessed=True))
+            elif checkpoint.size <= covered and self.roots[checkpoint.size] != checkpoint.root:
+                shown = next(e for e in self.checkpoints if e.checkpoint.size >= checkpoint.size)
+                signed.append(Failure(
+                    "equivocation",
+                    f"witnesses cosigned a checkpoint of size {checkpoint.size} signed by the log's key "
+                    f"(cosignatures.jsonl line {number}) that the export's records do not give: the key signed two "
+                    "histories, the witnesses saw another one / 见证人所见的日志历史与导出不同",
+                    signed=True, evidence=(checkpoint.note, shown.checkpoint.note), witnessed=True))
+        if self.witnesses:
+            found: dict[Cosigner, int] = {}
+            for number, parsed in self.final:
+                try:
+                    for cosignature in cosignatures(parsed, self.witnesses):
+                        found[cosignature.cosigner] = max(cosignature.timestamp, found.get(cosignature.cosigner, 0))
+                except NoteError as exc:
+                    evidence.append(Failure("bad-cosignature", f"cosignatures.jsonl line {number}: {exc} / 副署无效",
+                                            witnessed=True))
+            self.cosigned = tuple(Witnessed(w.vkey, found.get(w)) for w in self.witnesses)
+            if len(found) < self.quorum:
+                evidence.append(Failure(
+                    "witness-quorum",
+                    f"{len(found)} of the {len(self.witnesses)} trusted witnesses cosigned the latest checkpoint (size "
+                    f"{latest.checkpoint.size}); {self.quorum} are needed: no proof that they saw this history "
+                    "(ask them for the checkpoint they cosigned: GET <witness>/<origin hash>/checkpoint) "
+                    "/ 副署最新检查点的见证人不足法定数",
+                    evidence=(latest.checkpoint.note,), witnessed=True))
+        return evidence, signed
 
     def _place(self, entry: _Checkpoint) -> None:
         checkpoint, number = entry.checkpoint, entry.number
@@ -890,6 +1039,9 @@ class _Run:
         if self.content_fault is not None and self.content_fault[0] < covered:
             seq, code, message = self.content_fault
             signed.append(Failure(code, message, seq, signed=True))
+        witnessed, witness_signed = self.witness_findings(covered)
+        evidence.extend(witnessed)
+        signed.extend(witness_signed)
         signed.sort(key=_order)
         return evidence + signed
 
@@ -926,7 +1078,9 @@ class _Run:
     def given(self, given: Iterable[Checkpoint]) -> list[Failure]:
         """Checkpoints the auditor brought (printed on a sheet): each signed by the log's key for
         its origin (else ``foreign-checkpoint``), within the export (else ``rolled-back``), and with
-        the root the records give at its size (else the key signed two histories)."""
+        the root the records give at its size (else the key signed two histories).  Witnesses'
+        cosignature lines on such a note are ignored unless they are of a trusted witness: those
+        must verify (else ``bad-cosignature``) and are listed in the report."""
         assert self.verifier is not None
         origin = self.checkpoints[0].checkpoint.origin
         latest = self.checkpoints[-1].checkpoint
@@ -938,6 +1092,14 @@ class _Run:
                 found.append(Failure("foreign-checkpoint", f"given checkpoint {number} (size {checkpoint.size}): "
                                                            f"{exc} / 所给检查点不是本日志密钥签署的", given=True))
                 continue
+            try:
+                cosigned = cosignatures(read_checkpoint(checkpoint.note)[1], self.witnesses)
+            except NoteError as exc:
+                found.append(Failure("bad-cosignature", f"given checkpoint {number} (size {checkpoint.size}): {exc} "
+                                                        "/ 所给检查点上的见证人副署无效", given=True))
+                cosigned = []
+            self.printed.append(Given(checkpoint.size, checkpoint.root, checkpoint.note,
+                                      tuple(Witnessed(c.cosigner.vkey, c.timestamp) for c in cosigned)))
             if checkpoint.size > latest.size:
                 found.append(Failure("rolled-back", f"given checkpoint {number} signs {checkpoint.size} records, the "
                                                     f"export only {latest.size}: get an export made after it "
@@ -996,6 +1158,8 @@ def verify_export(
     workers: int | None = None,
     trusted_fingerprint: str | None = None,
     given: Iterable[str] = (),
+    witnesses: Sequence[Cosigner] = (),
+    quorum: int | None = None,
 ) -> Report:
     """Verify the export in `directory`; see the module docstring for what is checked.
 
@@ -1008,10 +1172,13 @@ def verify_export(
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
     `workers` is the number of processes that check signatures and recount besides this one
     (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
-    checkpoints).  Raises `StorageError` if a file cannot be read, `TallyUnavailableError` if a
-    result needs recounting and `tally` cannot be imported, `KeyFormatError` if `trusted_vkey` or
-    `trusted_fingerprint` is malformed or the two disagree, `NoteError` if a `given` note is not a
-    checkpoint; every other problem is a finding in the `Report`.
+    checkpoints).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry
+    the valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``,
+    and a trusted witness's cosignature on a `given` note must verify.  Raises `StorageError` if a
+    file cannot be read, `TallyUnavailableError` if a result needs recounting and `tally` cannot be
+    imported, `KeyFormatError` if `trusted_vkey` or `trusted_fingerprint` is malformed or the two
+    disagree, `NoteError` if a `given` note is not a checkpoint, `ValueError` if `quorum` is not
+    1 .. the number of witnesses; every other problem is a finding in the `Report`.
     """
     path = Path(directory)
     trusted = Verifier.from_vkey(trusted_vkey) if trusted_vkey is not None else None
@@ -1023,11 +1190,16 @@ def verify_export(
     roots_at = {*roots_at, *(c.size for c in printed if c.size)}
     stream = progress_stream if progress_stream is not None else sys.stderr
     run = _Run(path, tally, progress, stream, watch, roots_at, workers)
+    run.witnesses = tuple(dict.fromkeys(witnesses))
+    run.quorum = len(run.witnesses) if quorum is None else quorum
+    if not 0 <= run.quorum <= len(run.witnesses) or (run.witnesses and not run.quorum):
+        raise ValueError(f"a quorum is 1 .. {len(run.witnesses)} of the witnesses given, not {quorum}")
     failures: list[Failure] = []
     try:
         run.key(trusted, fingerprint)
         assert run.verifier is not None
         items = run.checkpoint_notes()
+        run.cosignature_notes()
         run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
             checks = [pool.submit(check_chunk, run.verifier, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
@@ -1070,8 +1242,11 @@ def verify_export(
         failures=tuple(failures),
         definitions_checked=run.rules.definitions_checked if ok else 0,
         leaves=leaves,
-        roots=dict(run.roots),
+        roots={size: root for size, root in run.roots.items() if size in roots_at},
         notes=tuple(run.notes),
-        printed=tuple(printed) if ok else (),
+        printed=tuple(run.printed) if ok else (),
         given=len(printed),
+        witnesses=run.cosigned,
+        quorum=run.quorum,
+        cosigned_notes=run.cosigned_notes,
     )

@@ -18,6 +18,7 @@ import uvicorn
 
 from server import cli, deployment, network, passwords, signing_key, tls
 from server.config import Settings
+from server.ledger import log_origin
 
 
 def _banner(settings: Settings, base: str, made: tls.Tls | None, found: deployment.DataDirectory) -> str:
@@ -69,7 +70,7 @@ def serve() -> int:
     try:
         found = deployment.check_start(settings)
         made = tls.prepare(settings) if network.uses_tls(settings) else None
-        signer = signing_key.load(settings, settings.origin.split("/")[0])
+        signer = signing_key.load(settings, log_origin(settings.data_dir, settings.origin))
     except (deployment.UnsafeStart, tls.TlsError, signing_key.KeyAtRestError) as refusal:
         print(refusal, file=sys.stderr)
         return 2
@@ -79,7 +80,10 @@ def serve() -> int:
     if made is not None and made.ca_file is not None:
         segno.make(f"{base}/ca.crt", error="m").terminal(compact=True)
     print(f"  审计签名密钥 (audit key) vkey: {signer.vkey}\n"
-          f"    SHA-256 {signing_key.fingerprint(signer.verifier)}  ({signing_key.protection(settings)})\n", flush=True)
+          f"    SHA-256 {signing_key.fingerprint(signer.verifier)}  ({signing_key.protection(settings)})", flush=True)
+    witnesses = settings.witness_list
+    print("  见证人 (witnesses, WITNESSES): " + (", ".join(w.url for w in witnesses) if witnesses else
+          "未配置 none — docs/deployment.md「见证人 Witnesses」") + "\n", flush=True)
     uvicorn.run(
         "server.app:create_app", factory=True, host=settings.host, port=settings.port, ws="websockets-sansio",
         ws_per_message_deflate=False, ws_ping_interval=settings.ws_ping_interval_s,

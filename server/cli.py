@@ -36,6 +36,7 @@ from server import deployment, network, passwords, security, signing_key, tls
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
 from server.errors import ServerError
+from server.ledger import log_origin
 from server.models import User
 from server.runtime import Runtime, build
 from server.usecases.account_common import view
@@ -247,7 +248,7 @@ def key(settings: Settings, args: argparse.Namespace) -> int:
         path = signing_key.key_file(settings)
         if not path.exists():
             raise CliError(f"还没有签名密钥 {path}：python -m server init 或首次启动时生成 (no signing key yet)")
-        signer = signing_key.load(settings, settings.origin.split("/")[0])
+        signer = signing_key.load(settings, log_origin(settings.data_dir, settings.origin))
     except signing_key.KeyAtRestError as error:
         raise CliError(str(error)) from error
     print(f"vkey     {signer.vkey}\nSHA-256  {signing_key.fingerprint(signer.verifier)}\n"

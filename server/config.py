@@ -7,10 +7,15 @@ Nothing else in server/ reads the environment.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
+
+from audit.cosignature import Cosigner
+from audit.keys import check_key_name
 
 _FALSE = ("0", "false", "no", "off")
 DEFAULT_DATA_DIR = Path("./data")
@@ -25,7 +30,8 @@ def _env(name: str, default: Any, *, doc: str) -> Any:
 class Settings:
     data_dir: Path = _env("DATA_DIR", DEFAULT_DATA_DIR, doc="database (SQLite), audit log, signing key, demo codes")
     database_url: str = _env("DATABASE_URL", "", doc="empty: SQLite file in DATA_DIR; or postgresql://…")
-    origin: str = _env("AUDIT_ORIGIN", "renda.local/session-log", doc="origin line of the audit log's checkpoints")
+    origin: str = _env("AUDIT_ORIGIN", "", doc="origin of the audit log's checkpoints, and its key's name; empty: "
+                       "the log's own, or a new `renda.local/<random id>` kept in DATA_DIR/audit-origin")
     demo: bool = _env("DEMO", True, doc="load the demo congress into a fresh DATA_DIR")
     host: str = _env("HOST", "127.0.0.1", doc="address `python -m server` listens on")
     port: int = _env("PORT", 8000, doc="port `python -m server` listens on")
@@ -56,10 +62,18 @@ class Settings:
     roll_file_max_bytes: int = _env("ROLL_FILE_MAX_BYTES", 20 * 1024 * 1024, doc="largest roll file accepted")
     ws_ping_interval_s: float = _env("WS_PING_INTERVAL_S", 15.0, doc="WebSocket ping interval")
     ws_ping_timeout_s: float = _env("WS_PING_TIMEOUT_S", 20.0, doc="WebSocket ping timeout")
+    witnesses: str = _env("WITNESSES", "", doc="witnesses asked to cosign each checkpoint: `URL VKEY` pairs, "
+                          "comma-separated (docs/deployment.md)")
+    witness_timeout_s: float = _env("WITNESS_TIMEOUT_S", 5.0, doc="how long to wait for a witness's answer")
+    witness_interval_s: float = _env("WITNESS_INTERVAL_S", 1.0, doc="least time between two requests to one witness")
 
     @property
     def extra_origins(self) -> tuple[str, ...]:
         return tuple(o.strip() for o in self.allowed_origins.split(",") if o.strip())
+
+    @property
+    def witness_list(self) -> tuple[Witness, ...]:
+        return parse_witnesses(self.witnesses)
 
     def __post_init__(self) -> None:
         if not self.database_url:  # the embedded default: a SQLite file in DATA_DIR
@@ -75,8 +89,11 @@ class Settings:
                 continue
             try:
                 values[f.name] = _PARSERS[str(f.type)](raw)
-            except ValueError:
-                raise ValueError(f"环境变量 {f.metadata['env']} 的值无效：{raw!r}") from None
+                if f.name in _CHECKS:
+                    _CHECKS[f.name](values[f.name])
+            except ValueError as error:
+                why = f"（{error}）" if f.name in _CHECKS else ""
+                raise ValueError(f"环境变量 {f.metadata['env']} 的值无效：{raw!r}{why}") from None
         values["data_dir"] = Path(values.get("data_dir", DEFAULT_DATA_DIR)).resolve()
         return Settings(**values)
 
@@ -85,6 +102,39 @@ class Settings:
         """(environment variable, default, what it sets) for every field, for the README."""
         return [(f.metadata["env"], str(f.default), f.metadata["doc"]) for f in fields(Settings)]
 
+
+@dataclass(frozen=True)
+class Witness:
+    """A witness the server asks to cosign its checkpoints (C2SP tlog-witness): the URL its
+    ``add-checkpoint`` is under, and its cosignature key (C2SP vkey of type 0x04)."""
+
+    url: str
+    key: Cosigner
+
+
+def parse_witnesses(text: str) -> tuple[Witness, ...]:
+    """``URL VKEY`` pairs separated by commas or new lines (empty: none); raises ValueError saying
+    which entry is wrong."""
+    found: list[Witness] = []
+    for entry in filter(None, (part.strip() for part in re.split(r"[,\n]", text))):
+        parts = entry.split()
+        if len(parts) != 2:
+            raise ValueError(f"每项为「地址 公钥」(each entry is `URL VKEY`): {entry!r}")
+        url, vkey = parts
+        address = urlsplit(url)
+        if address.scheme not in ("http", "https") or not address.hostname or address.query or address.fragment:
+            raise ValueError(f"见证人地址应为 http(s)://主机[:端口][/路径] (a witness URL): {url!r}")
+        found.append(Witness(url.rstrip("/"), Cosigner.from_vkey(vkey)))
+    if len({w.key for w in found}) != len(found):
+        raise ValueError("同一见证人公钥出现两次 (a witness key appears twice)")
+    return tuple(found)
+
+
+#: Checks of a field's value beyond its type (ValueError saying why).
+_CHECKS: dict[str, Callable[[Any], Any]] = {
+    "origin": check_key_name,
+    "witnesses": parse_witnesses,
+}
 
 #: How a variable's text becomes a field's value, by the field's annotation.
 _PARSERS: dict[str, Callable[[str], Any]] = {

@@ -24,14 +24,18 @@ from __future__ import annotations
 
 import bisect
 import json
+import os
+import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from audit import AuditLog, Checkpoint, keys
+from audit import AuditLog, Checkpoint, keys, records
 from audit.errors import AuditError
+from audit.limits import MAX_RECORD_BYTES
 from audit.logfile import RECORDS, LineReader, whole_lines
 from server.domain import JsonObject
 from server.models import AuditRecord
@@ -46,6 +50,37 @@ CLEAN_MARK = "audit-log.closed-cleanly"
 OUTCOMES = ("result", "manual_result", "vote_voided")
 #: How such a record's line ends (RFC 8785 sorts ``type`` last), to find them without parsing every line.
 _OUTCOME_TAILS = tuple(f'"type":"{t}"}}'.encode("ascii") for t in OUTCOMES)
+ORIGIN_FILE = "audit-origin"
+LOG_DIR = "audit-log"
+
+
+def log_origin(data_dir: Path, configured: str = "") -> str:
+    """The audit log's origin, which is also its signing key's name (C2SP tlog-checkpoint): the
+    configured one (``AUDIT_ORIGIN``) if any; else the one kept in ``DATA_DIR/audit-origin``; else,
+    for a data directory made before that file, its log's own (seq 0 names it); else a new one,
+    ``renda.local/<16 random hex>``, unique to this data directory and kept in that file."""
+    if configured:
+        return configured
+    kept = data_dir / ORIGIN_FILE
+    if kept.exists():
+        return kept.read_text(encoding="utf-8").strip()
+    origin = _existing_origin(data_dir / LOG_DIR / RECORDS) or f"renda.local/{secrets.token_hex(8)}"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    with kept.open("x", encoding="utf-8") as handle:
+        handle.write(origin + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    return origin
+
+
+def _existing_origin(path: Path) -> str | None:
+    try:
+        with path.open("rb") as handle:
+            first = handle.readline(MAX_RECORD_BYTES + 1).rstrip(b"\n")
+        origin = records.decode(first).body.get("origin")
+    except (OSError, AuditError):
+        return None
+    return origin if isinstance(origin, str) else None
 
 
 def _file_lines(directory: Path) -> list[bytes]:
@@ -57,6 +92,8 @@ class Ledger:
     def __init__(self, log: AuditLog, clean_mark: Path | None = None) -> None:
         self.log = log
         self.clean_mark = clean_mark
+        #: called after each checkpoint that signs new records (the witnesses are told: server/witnesses.py)
+        self.on_checkpoint: list[Callable[[Checkpoint], None]] = []
         #: vote id -> seqs of its outcome records, in log order (the last one settles it)
         self.outcomes: dict[str, list[int]] = {}
         self._index_outcomes()
@@ -100,8 +137,8 @@ class Ledger:
              signer: keys.Signer | None = None) -> Ledger:
         """Open the evidence file, reconcile it with the database copy, and return the ledger
         (``signer``: the key as server/signing_key.py keeps it; by default a clear key in DATA_DIR)."""
-        signer = signer or cls.load_signer(data_dir, origin.split("/")[0])
-        directory = data_dir / "audit-log"
+        signer = signer or cls.load_signer(data_dir, origin)
+        directory = data_dir / LOG_DIR
         with sessions() as session:
             db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
         clean_mark = data_dir / CLEAN_MARK
@@ -170,7 +207,12 @@ class Ledger:
                 seqs.pop()
 
     def checkpoint(self) -> Checkpoint:
-        return self.log.checkpoint()
+        before = self.log.latest_checkpoint
+        checkpoint = self.log.checkpoint()
+        if checkpoint is not before:
+            for hook in self.on_checkpoint:
+                hook(checkpoint)
+        return checkpoint
 
     def receipt(self, seq: int, checkpoint: Checkpoint | None, *, vote_id: str) -> JsonObject:
         return {"vote_id": vote_id, **self.log.receipt(seq, checkpoint)}

@@ -77,7 +77,7 @@ def _no_fastapi_422(document: dict[str, Any]) -> None:
 def _guards(document: dict[str, Any]) -> None:
     """What every state-changing ``/api`` route may answer because of the router's own guards
     (server/routes/common.py): 403 ``foreign_origin`` for a request from a page of another site,
-    and, where it takes a JSON body, 400 ``json_too_deep``."""
+    and, where it takes a JSON body, 400 ``json_too_deep`` and ``invalid_text``."""
     for path, operations in document.get("paths", {}).items():
         if not path.startswith("/api/"):
             continue
@@ -88,6 +88,7 @@ def _guards(document: dict[str, Any]) -> None:
             _add_code(answers, "403", "foreign_origin")
             if "application/json" in operation.get("requestBody", {}).get("content", {}):
                 _add_code(answers, "400", "json_too_deep")
+                _add_code(answers, "400", "invalid_text")
 
 
 def _add_code(answers: dict[str, Any], status: str, code: str) -> None:

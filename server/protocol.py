@@ -103,6 +103,24 @@ def nesting_depth(value: object) -> int:
     return deepest
 
 
+def unstorable_text(value: object) -> bool:
+    """Whether a string anywhere in ``value`` (a member name included) holds a character no
+    database here can store: NUL (PostgreSQL's text refuses it) or a lone UTF-16 surrogate (not
+    encodable as UTF-8). Walked without recursion, like :func:`nesting_depth`."""
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str):
+            if "\x00" in node or any("\ud800" <= ch <= "\udfff" for ch in node):
+                return True
+        elif isinstance(node, dict):
+            stack.extend(node.keys())
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return False
+
+
 def parse(raw: str | bytes, max_bytes: int) -> Message:
     """Parse one frame from a terminal, or raise :class:`ProtocolError`."""
     # "surrogatepass": a str with a lone surrogate is not UTF-8 and must be refused as malformed

@@ -1,8 +1,9 @@
 """Wiring only: what the running server holds, how it is built at start, and how it stops.
 
 ``build`` opens the databases (migrating them), the audit ledger (reconciled with the database),
-rebuilds the in-memory picture, and connects the writer to the hub; ``lifespan`` starts and stops
-them around the app, with the twice-a-second housekeeping task.
+rebuilds the in-memory picture, and connects the writer to the hub and the checkpoints to the
+witnesses; ``lifespan`` starts and stops them around the app, with the twice-a-second
+housekeeping task.
 """
 
 from __future__ import annotations
@@ -31,11 +32,12 @@ from server.errors import ServerError
 from server.events import Event
 from server.gcpolicy import GcWatch
 from server.hub import Hub
-from server.ledger import Ledger
+from server.ledger import Ledger, log_origin
 from server.live import Live
 from server.proofs import ProofChecker
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
+from server.witnesses import Witnesses
 from server.writer import Writer
 
 
@@ -55,6 +57,8 @@ class Runtime:
     code_key: bytes
     #: checks encrypted ballots' proofs in worker processes (server/proofs.py)
     proofs: ProofChecker
+    #: the threads that ask the witnesses to cosign each checkpoint (server/witnesses.py)
+    witnesses: Witnesses
     gc_watch: GcWatch | None = None
     #: held while the log is being verified for a 监票人 (server/verification.py): one at a time
     verifying: threading.Lock = field(default_factory=threading.Lock)
@@ -68,8 +72,9 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     writer_engine = make_engine(settings.database_url, writer=True)
     reader_sessions = session_factory(engine)
     writer_sessions = session_factory(writer_engine)
-    signer = signing_key.load(settings, settings.origin.split("/")[0])
-    ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions, signer)
+    origin = log_origin(settings.data_dir, settings.origin)
+    signer = signing_key.load(settings, origin)
+    ledger = Ledger.open(settings.data_dir, origin, writer_sessions, signer)
     with reader_sessions() as session:
         live = rebuild(session)
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
@@ -86,7 +91,9 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                  SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
                              settings.sign_in_failures_total, settings.sign_in_window_s),
                  security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")),
-                 ProofChecker(settings.proof_workers or os.cpu_count() or 1))
+                 ProofChecker(settings.proof_workers or os.cpu_count() or 1),
+                 Witnesses(ledger.log, settings.witness_list, settings.witness_timeout_s, settings.witness_interval_s))
+    ledger.on_checkpoint.append(rt.witnesses.notify)
     return rt
 
 
@@ -115,6 +122,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
         rt = await loop.run_in_executor(None, build, settings, loop)
         rt.writer.start()
         rt.hub.start()
+        rt.witnesses.start()
         app.state.runtime = rt
         if settings.demo:
             from server.demo import ensure_demo
@@ -130,6 +138,9 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
             rt.gc_watch = None  # a vote opened while shutting down leaves the collector alone
             await rt.hub.stop()
             await loop.run_in_executor(None, rt.writer.stop)
+            # the last checkpoint, witnessed if the witnesses answer in time; then no more requests
+            await loop.run_in_executor(None, rt.witnesses.settle, settings.witness_timeout_s)
+            await loop.run_in_executor(None, rt.witnesses.stop, settings.witness_timeout_s)
             rt.ledger.close()
             rt.proofs.close()
             rt.engine.dispose()

@@ -13,7 +13,7 @@ from server.auth import Caller, foreign_origin, needs, runtime
 from server.conversation import Principal
 from server.domain import Role
 from server.errors import Forbidden, ServerError, not_found
-from server.protocol import MAX_JSON_DEPTH, nesting_depth
+from server.protocol import MAX_JSON_DEPTH, nesting_depth, unstorable_text
 from server.runtime import Runtime
 from server.schemas.base import MAX_ID
 from server.schemas.errors import refusals
@@ -59,8 +59,9 @@ def same_origin(request: Request) -> None:
 
 
 async def bounded_json(request: Request) -> None:
-    """A JSON body nested deeper than any route needs (400 ``json_too_deep``) is refused before a
-    handler sees it; the body the route parsed is cached on the request, so this does not parse it
+    """A JSON body nested deeper than any route needs (400 ``json_too_deep``), or holding text no
+    database can store (400 ``invalid_text``: NUL, a lone surrogate), is refused before a handler
+    sees it; the body the route parsed is cached on the request, so this does not parse it
     again."""
     if request.method in ("POST", "PATCH", "PUT") and "json" in request.headers.get("content-type", ""):
         try:
@@ -69,6 +70,9 @@ async def bounded_json(request: Request) -> None:
             return  # the route's own parsing refuses it with its own message
         if nesting_depth(data) > MAX_JSON_DEPTH:
             raise ServerError("json_too_deep", f"请求内容嵌套层数过多（最多{MAX_JSON_DEPTH}层）")
+        if unstorable_text(data):
+            raise ServerError("invalid_text",
+                              "文字中含有无法保存的字符（空字符 U+0000 或不成对的代理字符），请删除后重试")
 
 
 def answers(model: Any, *statuses: int, codes: Mapping[int, str] | None = None,

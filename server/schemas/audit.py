@@ -1,6 +1,8 @@
-"""The receipt check, the named table, the audit key and the verify report."""
+"""The receipt check, the named table, the audit key, the verify report and the witnesses' state."""
 
 from __future__ import annotations
+
+from typing import Annotated, Literal
 
 from pydantic import Field
 
@@ -25,7 +27,11 @@ class AuditKey(Answer):
     fingerprint: str = Field(description="SHA-256 of the vkey line, 64 upper-case hex digits in 16 groups of four "
                                          "(docs/verifier-spec.md §3.3): printed on the code sheet, shown on the hall "
                                          "screen; `python -m audit verify --vkey-fingerprint` pins it.")
-    origin: str = Field(description="The origin line of every checkpoint (`AUDIT_ORIGIN`).")
+    origin: str = Field(description="The origin line of every checkpoint, unique to this data directory "
+                                    "(`renda.local/<16 hex digits>`, or `AUDIT_ORIGIN`); the key is named after it.")
+
+
+WitnessKey = Annotated[str, Field(max_length=400)]
 
 
 class VerifyRequest(Request):
@@ -33,10 +39,18 @@ class VerifyRequest(Request):
                                    "screen), to require of the export's key: 64 hex digits, spaces, colons and hyphens "
                                    "ignored. Left out: the export's own key is used and the report says so.",
                                    max_length=200)
+    witnesses: list[WitnessKey] = absent(
+        "Witnesses' cosignature keys (C2SP vkeys of type 0x04, as `verify --witness` takes them; from the witnesses "
+        "themselves, not from this server) whose cosignatures the latest checkpoint must carry (400 `invalid_witness` "
+        "if one is not such a key). Left out: no quorum is required (the cosignatures the export has are still "
+        "checked against the records).", max_length=32)
+    quorum: int = absent("How many of `witnesses` must have cosigned the latest checkpoint (1 … their number, else "
+                         "400 `invalid_quorum`; left out: all of them).", ge=1)
 
 
 class VerifyCheck(Answer):
-    id: str = Field(description="`key`, `checkpoints`, `records`, `session`, `votes`, `recount`, `tally-inputs` "
+    id: str = Field(description="`key`, `checkpoints`, `witnesses` (with witness keys, or when the export has "
+                                "cosignatures), `records`, `session`, `votes`, `recount`, `tally-inputs`, `given` "
                                 "(docs/verifier-spec.md §4.7).")
     title: str = Field(description="The check, in Chinese.")
     description: str = Field(description="What it checks, in Chinese.")
@@ -53,7 +67,8 @@ class VerifyFinding(Answer):
     meaning: str = Field(description="The finding, in English.")
     message: str = Field(description="The particulars (which record, which vote), in English and Chinese.")
     seq: int | None = Field(description="The record it is about, if one.")
-    evidence: list[str] = Field(description="Signed notes that prove an equivocation.")
+    evidence: list[str] = Field(description="Signed notes that prove an equivocation or a rollback (or the latest "
+                                            "checkpoint the witnesses' quorum is missing on).")
 
 
 class VerifiedVote(Answer):
@@ -63,9 +78,17 @@ class VerifiedVote(Answer):
     outcome: str = Field(description="What the log says of the vote (recounted and matching, manual, voided …).")
 
 
+class VerifiedWitness(Answer):
+    vkey: str = Field(description="The witness's cosignature key, as given.")
+    name: str = Field(description="Its name (the key's first part).")
+    cosigned: bool = Field(description="True: its valid cosignature is on the checkpoint.")
+    time: str | None = Field(description="When it cosigned (its cosignature's timestamp, UTC, ISO 8601), or null.")
+
+
 class GivenCheckpoint(Answer):
     size: int
     root: str = Field(description="Base64, as in the note.")
+    witnesses: list[VerifiedWitness] = Field(description="The given witnesses whose valid cosignature the note has.")
 
 
 class VerifyReport(Answer):
@@ -82,5 +105,24 @@ class VerifyReport(Answer):
     findings: list[VerifyFinding]
     warnings: list[str]
     votes: list[VerifiedVote]
+    witnesses: list[VerifiedWitness] = Field(description="The witnesses given, and whether each cosigned the latest "
+                                                         "checkpoint.")
+    quorum: int = Field(description="How many of them had to (0: no witness given).")
     given: list[GivenCheckpoint]
     exported_at: str = Field(description="When the server made the export it verified (ISO 8601, UTC).")
+
+
+class WitnessState(Answer):
+    """One witness the server asks to cosign its checkpoints (``WITNESSES``, docs/deployment.md)."""
+
+    url: str = Field(description="Where its `add-checkpoint` is (C2SP tlog-witness).")
+    vkey: str = Field(description="Its cosignature key (C2SP vkey of type 0x04), as `verify --witness` takes it.")
+    state: Literal["waiting", "cosigned", "unreachable", "refused", "ahead"] = Field(description=(
+        "`waiting`: not asked yet, or nothing new to ask; `cosigned`: it cosigned the newest checkpoint asked; "
+        "`unreachable`: no answer (asked again later); `refused`: an answer without a cosignature (it saw another "
+        "history of this log, or a proof it refused); `ahead`: it cosigned more of this log than the log holds "
+        "(the log was rolled back, or it was shown another history)."))
+    cosigned_size: int = Field(ge=0, description="The size of the newest checkpoint it cosigned for this server.")
+    cosigned_at: str | None = Field(description="When (its cosignature's timestamp, UTC), or null.")
+    witness_size: int | None = Field(description="The size it says it cosigned last (from its 409), or null.")
+    error: str | None = Field(description="Why the last request brought no cosignature, or null.")

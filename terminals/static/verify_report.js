@@ -1,7 +1,8 @@
 /* The verify panel of the scrutineer and auditor pages: runs the offline verifier on a fresh export
    on the server (POST /api/audit/verify) and shows its report in Chinese — every check in order
    with its verdict, every finding with its title, whose it is and its particulars, the key's
-   fingerprint to compare with the printed one (docs/verifier-spec.md §4.7). */
+   fingerprint to compare with the printed one, and which of the witnesses given cosigned the latest
+   checkpoint (docs/verifier-spec.md §4.7). */
 "use strict";
 
 const VerifyPanel = (() => {
@@ -30,13 +31,19 @@ const VerifyPanel = (() => {
         el("code", {class: "v-fp", id: "verify-key-fingerprint"},
           el("span", {}, report.fingerprint.slice(0, 39)), " ", el("span", {}, report.fingerprint.slice(40))))
       : null;
+    const cosigned = report.witnesses.filter(w => w.cosigned).length;
+    const witnesses = report.witnesses.length
+      ? el("div", {}, el("h3", {}, "见证人副署最新检查点：" + cosigned + " / " + report.witnesses.length + "（法定数 " + report.quorum + "）"),
+        el("ul", {class: "small", id: "verify-witnesses-report"}, report.witnesses.map(w => el("li", {"data-cosigned": String(w.cosigned)},
+          el("b", {}, w.name), " ", w.cosigned ? "已副署 " + w.time.replace("T", " ").replace("Z", " UTC") : "未副署"))))
+      : null;
     const when = new Date(report.exported_at).toLocaleString("zh-CN");
     box.replaceChildren(...R.nodes(
       el("p", {class: "verdict " + (report.ok ? "verdict-pass" : "verdict-fail"), id: "verify-verdict-all",
         "data-ok": String(report.ok)}, report.ok ? "核验通过" : "核验未通过"),
       report.reason ? el("p", {class: "error", id: "verify-reason"}, "原因：" + report.reason) : null,
       el("p", {class: "small"}, "导出时间 " + when + "；记录 " + report.records + " 条，签名检查点 " + report.checkpoints + " 个"),
-      key, checks,
+      key, checks, witnesses,
       findings.length ? el("div", {}, el("h3", {}, "发现的问题"), el("ol", {class: "v-findings", id: "verify-findings"}, findings)) : null,
       report.warnings.length ? el("div", {}, el("h3", {}, "提示"), el("ul", {}, report.warnings.map(w => el("li", {}, w)))) : null,
       report.votes.length ? el("div", {}, el("h3", {}, "表决（按日志重新核对）"), el("ul", {class: "small", id: "verify-votes"},
@@ -51,16 +58,23 @@ const VerifyPanel = (() => {
       event.preventDefault();
       const button = $("#verify-run");
       const typed = $("#verify-fingerprint").value.trim();
+      const witnessKeys = $("#verify-witnesses").value.split("\n").map(k => k.trim()).filter(k => k);
+      const quorum = $("#verify-quorum").value.trim();
       const box = $("#verify-report");
       button.disabled = true;
       box.replaceChildren(...R.nodes(el("p", {id: "verify-running"}, "正在导出并核验，请稍候……")));
       try {
-        const report = await api("/api/audit/verify", {body: typed ? {vkey_fingerprint: typed} : {}});
+        const body = typed ? {vkey_fingerprint: typed} : {};
+        if (witnessKeys.length) body.witnesses = witnessKeys;
+        if (quorum) body.quorum = Number(quorum);
+        const report = await api("/api/audit/verify", {body});
         render(report, typed);
       } catch (e) {
         // what was typed stays in the field; the message says what to change
         box.replaceChildren(...R.nodes(el("p", {class: "error", id: "verify-error"}, e.message)));
         if (e.field === "vkey_fingerprint") $("#verify-fingerprint").focus();
+        if (e.field === "witnesses") $("#verify-witnesses").focus();
+        if (e.field === "quorum") $("#verify-quorum").focus();
       } finally {
         button.disabled = false;
       }

@@ -26,7 +26,7 @@ def test_every_finding_has_a_chinese_title_and_belongs_to_exactly_one_check() ->
     assert set(explain.FINDINGS_ZH) == set(FINDINGS)
     assert all(title and not title.isascii() for title in explain.FINDINGS_ZH.values())
     for code in FINDINGS:
-        owners = [c.id for c in (*explain.CHECKS, explain.GIVEN) if code in c.findings]
+        owners = [c.id for c in (*explain.CHECKS, explain.WITNESSES, explain.GIVEN) if code in c.findings]
         assert len(owners) == 1, (code, owners)
     assert [c.id for c in explain.CHECKS] == ORDER
 

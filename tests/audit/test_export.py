@@ -21,12 +21,13 @@ from tests.audit.audit_helpers import DEFINITION, ballot, build_log, motion_entr
 export_module = importlib.import_module("audit.export")  # `audit.export` is also the function
 
 
-def test_an_export_holds_the_signed_records_checkpoints_key_and_tally_inputs(tmp_path: Path) -> None:
+def test_an_export_holds_the_signed_records_checkpoints_key_tally_inputs_and_cosignatures(tmp_path: Path) -> None:
     build_log(tmp_path / "log", checkpoint_after=[5])
     summary = export(tmp_path / "log", tmp_path / "out")
     out = tmp_path / "out"
     assert sorted(p.name for p in out.iterdir()) == [
         "checkpoints.jsonl",
+        "cosignatures.jsonl",
         "records.jsonl",
         "tally_inputs.json",
         "vkey.txt",
@@ -39,6 +40,7 @@ def test_an_export_holds_the_signed_records_checkpoints_key_and_tally_inputs(tmp
         DEFINITION, ballots=[{"choice": c} for c in ["yes"] * 18 + ["no"] * 5 + ["abstain"] * 2]
     )
     assert read_vkey_file(out) == signer().verifier
+    assert (out / "cosignatures.jsonl").read_bytes() == b"" and summary.cosigned == 0  # no witness asked
 
 
 def test_records_after_the_latest_checkpoint_are_left_out(tmp_path: Path) -> None:

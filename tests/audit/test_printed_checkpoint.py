@@ -50,7 +50,7 @@ def test_the_export_extends_the_checkpoint_printed_on_a_result_sheet(tmp_path: P
     assert report.ok and [c.size for c in report.printed] == [int(note.split("\n")[1])]
     assert main(["verify", str(out), "--checkpoint", str(_sheet(tmp_path, note)), "--json"]) == 0
     document = json.loads(capsys.readouterr().out)
-    assert document["given"] == [{"size": int(note.split("\n")[1]), "root": note.split("\n")[2]}]
+    assert document["given"] == [{"size": int(note.split("\n")[1]), "root": note.split("\n")[2], "witnesses": []}]
     assert {c["id"]: c["verdict"] for c in document["checks"]}["given"] == "通过"
     assert main(["verify", str(out), "--checkpoint", str(_sheet(tmp_path, note))]) == 0
     text = capsys.readouterr().out

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from audit import cosignature
 from audit.logfile import decode_checkpoint_line
 from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, in_view, shot, wait_text
 from tests.server.session_helpers import login, ok
@@ -193,3 +194,18 @@ def test_a_scrutineer_and_the_auditor_run_the_verifier_and_read_it_in_chinese(ha
     wait_text(auditor, "#verify-verdict-all", "^核验通过$", timeout=60_000)
     assert re.search(r"请与签到码表、会场大屏上的指纹逐组核对", auditor.inner_text("#verify-key"))
     assert " ".join(auditor.inner_text("#verify-key-fingerprint").split()) == printed
+    # The witnesses' keys, as the witnesses gave them: this demo has none, so none cosigned (the quorum
+    # is not met); a key mistyped is named, and what was typed stays.
+    witness = cosignature.generate("jianpiao.example/zhang").vkey
+    auditor.fill("#verify-witnesses", witness)
+    auditor.fill("#verify-quorum", "1")
+    auditor.click("#verify-run")
+    wait_text(auditor, "#verify-verdict-all", "^核验未通过$", timeout=60_000)
+    assert auditor.get_attribute('#verify-checks tr[data-check="witnesses"]', "data-state") == "fail"
+    assert "副署最新检查点的受信见证人少于要求的法定数" in auditor.inner_text("#verify-reason")
+    assert "0 / 1（法定数 1）" in auditor.inner_text("#verify-report")
+    assert "jianpiao.example/zhang 未副署" in auditor.inner_text("#verify-witnesses-report")
+    auditor.fill("#verify-witnesses", witness[:-4])
+    auditor.click("#verify-run")
+    wait_text(auditor, "#verify-error", "见证人公钥格式错误")
+    assert auditor.input_value("#verify-witnesses") == witness[:-4]

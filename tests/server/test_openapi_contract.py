@@ -28,6 +28,7 @@ import openpyxl
 import pytest
 from websockets.sync.client import connect
 
+from audit import cosignature
 from ballotcrypto.ceremony import check_commitment, confirm, open_share, read_ceremony, seal_shares, start
 from ballotcrypto.count import partial_decrypt, read_totals
 from ballotcrypto.forms import read_form
@@ -387,6 +388,9 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert named["rows"][0][:3] == ["座位", "姓名", "代表团"]
     checked = anonymous.json("check_receipt", json=receipts[0]["receipt"])
     assert checked["ok"] is True and checked["log_size"] >= checked["checkpoint_size"]
+    proof = anonymous.call("receipt_tlog_proof", json=receipts[0]["receipt"]).text  # the same, as a C2SP tlog-proof
+    index = receipts[0]["receipt"]["index"]
+    assert proof.startswith("c2sp.org/tlog-proof@v1\nextra ") and f"\nindex {index}\n" in proof
 
     # A vote voided for a system fault, and held again.
     voided = chair.json("open_item", path={"item_id": second["id"]}, json={})["vote_id"]
@@ -486,10 +490,12 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
         == "invalid_format"
     note = anonymous.call("checkpoint").text
     vkey = anonymous.call("vkey").text
-    assert note.splitlines()[0] == "renda.local/session-log" and vkey.count("\n") == 1
+    assert note.splitlines()[0] == vkey.split("+", 1)[0] and vkey.count("\n") == 1  # key name = origin
+    assert auditor.json("witnesses") == []  # no witness configured (WITNESSES): nothing cosigned
+    assert anonymous.call("cosigned_checkpoint", expect=404).json()["error"]["code"] == "not_cosigned"
     archive = zipfile.ZipFile(io.BytesIO(auditor.call("audit_export").content))
-    assert sorted(archive.namelist()) == ["export/checkpoints.jsonl", "export/records.jsonl",
-                                          "export/tally_inputs.json", "export/vkey.txt"]
+    assert sorted(archive.namelist()) == ["export/checkpoints.jsonl", "export/cosignatures.jsonl",
+                                          "export/records.jsonl", "export/tally_inputs.json", "export/vkey.txt"]
     inputs = json.loads(archive.read("export/tally_inputs.json"))
     assert {vote, voided, revote, ballot_vote, paper_vote} <= set(inputs)
     assert inputs[encrypted_vote]["counts"] == {"yes": 6, "no": 0, "abstain": 2}  # totals, never its ballots
@@ -504,12 +510,23 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     # The 监票人 who sign the results download the same export and run the verifier from their page.
     assert clerk1.call("audit_export").content[:2] == b"PK"
     key = anonymous.json("audit_key")
-    assert key["vkey"] == vkey.strip() and key["origin"] == "renda.local/session-log"
+    assert key["vkey"] == vkey.strip() and key["origin"] == note.splitlines()[0] == vkey.split("+", 1)[0]
+    assert re.fullmatch(r"renda\.local/[0-9a-f]{16}", key["origin"])  # unique to this data directory
     report = clerk1.json("verify", json={"vkey_fingerprint": key["fingerprint"].lower()})
     assert report["ok"] is True and report["trusted_key"] is True and report["fingerprint"] == key["fingerprint"]
-    assert [c["verdict"] for c in report["checks"]] == ["通过"] * 7
+    assert [c["verdict"] for c in report["checks"]] == ["通过"] * 7 and report["witnesses"] == []
     assert clerk2.call("verify", json={"vkey_fingerprint": "3861 24FC"}, expect=400).json()["error"]["code"] \
         == "invalid_fingerprint"
+    # A witness the 监票人 trusts never cosigned this log (none is configured): the quorum is not met.
+    witness = cosignature.generate("witness.test/zhang").vkey
+    report = clerk1.json("verify", json={"vkey_fingerprint": key["fingerprint"], "witnesses": [witness, witness]})
+    assert report["ok"] is False and [f["code"] for f in report["findings"]] == ["witness-quorum"]
+    assert report["quorum"] == 1 and report["witnesses"][0]["cosigned"] is False
+    assert [c["id"] for c in report["checks"] if c["state"] == "fail"] == ["witnesses"]
+    assert clerk2.call("verify", json={"witnesses": [vkey.strip()]}, expect=400).json()["error"]["code"] \
+        == "invalid_witness"  # the log's own key is not a witness's
+    assert clerk2.call("verify", json={"witnesses": [witness], "quorum": 2}, expect=400).json()["error"]["code"] \
+        == "invalid_quorum"
 
     # Accounts and the deployment: staff add a 监票人, rename them and reset their password; the new
     # account changes its own password; staff read how the server is reached and what key it signs with.

@@ -15,8 +15,9 @@ from typing import Any
 
 import httpx
 
-from audit import AuditLog, keys
+from audit import AuditLog, cosignature, keys
 from audit.logfile import decode_checkpoint_line
+from audit.note import parse_note
 from server import evidence
 from server.ledger import Ledger
 from tests.conftest import InProcessServer, RunningServer
@@ -122,6 +123,31 @@ def test_a_result_not_yet_signed_is_printed_with_a_warning_and_the_latest_checkp
     ledger.log.close()
 
 
+def test_a_sheet_carries_the_cosignatures_its_checkpoint_got_even_after_newer_ones(tmp_path: Path) -> None:
+    now = datetime.now(UTC)
+    ledger = _ledger(tmp_path / "log")
+    ledger.stage("vote_opened", {"vote_id": "v1-1", "definition": {"kind": "motion"}}, now)
+    ledger.stage("result", {"vote_id": "v1-1", "result": RESULT}, now)
+    covering = ledger.checkpoint()
+    assert evidence.covering(ledger, ["v1-1"])["witnesses"] == []  # no witness has cosigned yet
+    text = covering.note.split("\n\n")[0] + "\n"
+    zhang, li = cosignature.generate("jianpiao.example/zhang"), cosignature.generate("jianwei.example/li")
+    lines = [zhang.cosign(text, 1_767_225_600), li.cosign(text, 2**63 - 1)]  # li's clock is far off
+    ledger.log.add_cosignatures(covering.note + "".join(f"{line}\n" for line in lines))
+    ledger.stage("sign_in", {"role": "staff", "user": "staff"}, now)
+    newer = ledger.checkpoint()
+    ledger.log.add_cosignatures(newer.note + zhang.cosign(newer.note.split("\n\n")[0] + "\n", 1_767_225_700) + "\n")
+    block = evidence.covering(ledger, ["v1-1"])
+    assert block["state"] == evidence.COVERED and block["size"] == covering.size < newer.size
+    assert block["note"] == covering.note + "".join(f"{line}\n" for line in lines)
+    assert block["qr"] == evidence.qr_svg(block["note"])
+    assert block["witnesses"] == [{"name": "jianpiao.example/zhang", "time": "2026-01-01 00:00:00 UTC"},
+                                  {"name": "jianwei.example/li", "time": f"POSIX {2**63 - 1}"}]
+    # The note verifies with the witnesses' keys as a checkpoint given to the verifier.
+    assert cosignature.cosignatures(parse_note(block["note"]), [zhang.cosigner, li.cosigner])
+    ledger.log.close()
+
+
 def test_the_ledger_knows_each_votes_outcome_record_across_rollbacks_and_restarts(tmp_path: Path) -> None:
     now = datetime.now(UTC)
     ledger = _ledger(tmp_path / "log")
@@ -155,7 +181,8 @@ def test_scrutineers_download_the_export_and_run_the_verifier(server: RunningSer
     clerk = login(server.url, "jipiao1")
     for scrutineer in (chief, clerk):
         files = _export(scrutineer)
-        assert sorted(files) == ["checkpoints.jsonl", "records.jsonl", "tally_inputs.json", "vkey.txt"]
+        assert sorted(files) == ["checkpoints.jsonl", "cosignatures.jsonl", "records.jsonl", "tally_inputs.json",
+                                 "vkey.txt"]
     fingerprint = ok(httpx.get(f"{server.url}/api/audit/key"))["fingerprint"]
     report = ok(chief.post("/api/audit/verify", json={"vkey_fingerprint": fingerprint.replace(" ", "")}))
     assert report["ok"] is True and report["verdict"] == "通过" and report["trusted_key"] is True

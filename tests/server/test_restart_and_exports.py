@@ -45,7 +45,10 @@ def test_restart_mid_vote_keeps_ballots_receipts_and_the_audit_log(server: Runni
     asyncio.run(run())
     auditor = login(server.url, "auditor")
     checkpoint = auditor.get("/api/audit/checkpoint").text
-    assert checkpoint.splitlines()[0] == "renda.local/session-log"
+    origin = checkpoint.splitlines()[0]  # this data directory's own, kept beside the log
+    assert origin == (server.data_dir / "audit-origin").read_text().strip() and origin.startswith("renda.local/")
+    assert auditor.get("/api/audit/vkey").text.split("+", 1)[0] == origin  # the key is named after it
+    assert checkpoint.split("\n\n", 1)[1].startswith(f"\u2014 {origin} ")
     auditor.close()
 
 
