@@ -20,7 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import gcpolicy, security, signing_key
+from server import gcpolicy, participation, security, signing_key
 from server.auth import Principals, SignInGuard
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
@@ -31,6 +31,7 @@ from server.gcpolicy import GcWatch
 from server.hub import Hub
 from server.ledger import Ledger
 from server.live import Live
+from server.participation import VoteKeys
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
 from server.writer import Writer
@@ -64,7 +65,7 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     signer = signing_key.load(settings, settings.origin.split("/")[0])
     ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions, signer)
     with reader_sessions() as session:
-        live = rebuild(session)
+        live = rebuild(session, VoteKeys(settings.data_dir / participation.DIRECTORY))
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
 
     def publish(events: list[Event]) -> None:

@@ -7,7 +7,9 @@ Used by the integration tests, the load benchmark, and people scripting a rehear
 
 It speaks protocol v1 (docs/protocol.md): it reconnects by itself, asks for a snapshot after a
 reconnect or a sequence gap, and resends every ballot it has no receipt for under the same
-ballot id, so a ballot lands exactly once.
+ballot id, so a ballot lands exactly once. Each vote gets a secret ``cast_token`` of its own, made
+here and sent with every ballot of that vote: in a secret vote only this client can then resend,
+replace or get back its ballot (another device of the same deputy learns only that they voted).
 """
 
 from __future__ import annotations
@@ -39,6 +41,15 @@ class Pending:
     ballot: dict[str, Any]
     replaces: str | None
     future: asyncio.Future[dict[str, Any]]
+    cast_token: str = ""
+
+    def message(self, ballot_id: str) -> dict[str, Any]:
+        """The ``ballot`` frame, the same at every resend."""
+        message: dict[str, Any] = {"type": "ballot", "vote_id": self.vote_id, "ballot_id": ballot_id,
+                                   "ballot": self.ballot, "cast_token": self.cast_token}
+        if self.replaces:
+            message["replaces"] = self.replaces
+        return message
 
 
 @dataclass
@@ -51,6 +62,8 @@ class TerminalClient:
     me: dict[str, Any] | None = None
     welcome: dict[str, Any] | None = None
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: vote id -> this client's secret cast token for it (kept here only, never shown)
+    cast_tokens: dict[str, str] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
     on_message: Callable[[dict[str, Any]], None] | None = None
@@ -161,8 +174,7 @@ class TerminalClient:
 
     async def _resend(self) -> None:
         for ballot_id, pending in list(self._pending.items()):
-            await self._send({"type": "ballot", "vote_id": pending.vote_id, "ballot_id": ballot_id,
-                              "ballot": pending.ballot, **({"replaces": pending.replaces} if pending.replaces else {})})
+            await self._send(pending.message(ballot_id))
 
     async def wait_for(self, predicate: Callable[[TerminalClient], bool], timeout: float = 30.0) -> None:
         async def waiting() -> None:
@@ -178,15 +190,21 @@ class TerminalClient:
     def open_votes(self) -> list[dict[str, Any]]:
         return [v for v in (self.state or {}).get("votes", []) if v["state"] == "open"]
 
+    def cast_token(self, vote_id: str) -> str:
+        """This client's cast token for a vote, made on first use."""
+        return self.cast_tokens.setdefault(vote_id, secrets.token_hex(16))
+
     async def vote(self, vote_id: str, ballot: dict[str, Any], *, ballot_id: str | None = None,
-                   replaces: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
-        """Send a ballot and wait for its receipt, resending after reconnects."""
+                   replaces: str | None = None, cast_token: str | None = None,
+                   timeout: float = 60.0) -> dict[str, Any]:
+        """Send a ballot and wait for its receipt, resending after reconnects. ``replaces``: the
+        ballot id of this client's ballot it replaces; ``cast_token``: another than this
+        client's own for the vote (tests)."""
         ballot_id = ballot_id or secrets.token_hex(16)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[ballot_id] = Pending(vote_id, ballot, replaces, future)
-        message = {"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": ballot}
-        if replaces:
-            message["replaces"] = replaces
+        pending = Pending(vote_id, ballot, replaces, future, cast_token or self.cast_token(vote_id))
+        self._pending[ballot_id] = pending
+        message = pending.message(ballot_id)
         await self._send(message)
 
         async def resend_while_waiting() -> None:

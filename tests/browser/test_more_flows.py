@@ -96,6 +96,10 @@ def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
     sent = ballots_sent(frames, vote_id)
     assert [f["ballot"] for f in sent] == [{"choice": "yes"}, {"choice": "no"}]
     assert "replaces" not in sent[0] and sent[1]["replaces"] == sent[0]["ballot_id"]
+    # Both carry this tablet's secret for the vote (what lets only it change the ballot): one token,
+    # kept in this tablet's localStorage and nowhere on the server's side but as a digest.
+    assert re.fullmatch("[0-9a-f]{32}", sent[0]["cast_token"]) and sent[1]["cast_token"] == sent[0]["cast_token"]
+    assert sent[0]["cast_token"] in tablet.evaluate("JSON.stringify(localStorage)")
 
     phone.click(".t-choice[data-choice=yes]")
     phone.click("#t-submit")
@@ -127,13 +131,14 @@ def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
     second.wait_for_selector("#t-status[data-state=recorded]")
     assert "以第一次按键为准" in second.inner_text("#t-main")
     assert second.locator("#t-change").count() == 0
-    # The server tells the deputy's other device at once: it shows the ballot as recorded, with the
-    # same receipt, and offers no change (the server refuses one: tests/server/test_vote_lifecycle.py).
+    # The server tells the deputy's other device at once that they voted -- and nothing more in a
+    # secret vote: no ballot id, no receipt (only the device that cast it holds those), no change.
     tablet.wait_for_selector("#t-status[data-state=recorded]")
     assert tablet.locator("#t-change").count() == 0
-    assert re.fullmatch(RECEIPT, tablet.inner_text("#t-receipt"))
-    assert tablet.inner_text("#t-receipt") == second.inner_text("#t-receipt")
-    assert "反对" not in tablet.inner_text("#t-done")
+    assert tablet.inner_text("#t-receipt") == "（本机无凭证）"
+    assert re.fullmatch(RECEIPT, second.inner_text("#t-receipt"))
+    wait_text(tablet, "#t-elsewhere", "您已在另一台终端上表决")
+    assert "反对" not in tablet.inner_text("#t-done") and "赞成" not in tablet.inner_text("#t-done")
     shot(tablet, "tablet-other-device-recorded-1280x800")
     assert fits_without_scrolling(tablet)
     result = ok(hall.chair.post(f"/api/votes/{first_vote}/close"))
@@ -475,11 +480,13 @@ def test_a_reloaded_tablet_comes_back_recorded_without_voting_twice(hall: Hall) 
     phone.click("#t-submit")
     phone.wait_for_selector("#t-status[data-state=recorded]")
     phone_receipt = phone.inner_text("#t-receipt")
-    phone.evaluate("localStorage.clear()")  # storage lost: the server's `me` snapshot still knows
+    phone.evaluate("localStorage.clear()")  # storage lost: the server says only that this deputy voted
     phone.reload()
     phone.wait_for_selector("#t-status[data-state=recorded]")
-    assert phone.inner_text("#t-receipt") == phone_receipt
-    assert "本机无凭证" not in phone.inner_text("#t-done")
+    assert re.fullmatch(RECEIPT, phone_receipt)
+    assert phone.inner_text("#t-receipt") == "（本机无凭证）"  # a secret ballot's receipt lived on that storage only
+    wait_text(phone, "#t-elsewhere", "本机没有该选票的凭证")
+    assert phone.locator("#t-change").count() == 0
     assert no_horizontal_overflow(phone) and in_view(phone, "#t-receipt")
     shot(phone, "tablet-reloaded-from-server-390x844")
 
