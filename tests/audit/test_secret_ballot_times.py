@@ -4,6 +4,7 @@ names any other time ``ballot-time-revealed`` -- a finer time would tell when a 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +21,7 @@ OPEN = (RecordType.VOTE_OPENED, {"vote_id": "v1", "definition": DEFINITION})
 NAMED = (RecordType.VOTE_NAMED, {"vote_id": "v1"})
 SIGN_IN = ("sign_in", {"user": "staff"})
 
-Dated = tuple[tuple[str, dict[str, Any]], str, bool]  # (entry, time, backdated)
+Dated = tuple[tuple[str, Mapping[str, Any]], str, bool]  # (entry, time, backdated)
 
 
 def _export(tmp: Path, dated: list[Dated]) -> Path:
