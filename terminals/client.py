@@ -4,6 +4,8 @@ Used by the integration tests, the load benchmark, and people scripting a rehear
 
     python -m terminals.client --url http://127.0.0.1:8000 --code K7MQ2PXA --check-in --watch
     python -m terminals.client --url http://127.0.0.1:8000 --code K7MQ2PXA --vote v1-1 --choice yes
+    python -m terminals.client --url … --code K7MQ2PXA --vote v1-1 --choice no \
+        --replaces <ballot id> --cast-token <token>     # change it later, as the same terminal
 
 It speaks protocol v1 (docs/protocol.md): it reconnects by itself, asks for a snapshot after a
 reconnect or a sequence gap, and resends every ballot it has no receipt for under the same
@@ -276,11 +278,16 @@ async def _main(args: argparse.Namespace) -> int:
         if args.vote:
             ballot = json.loads(args.ballot) if args.ballot else {"choice": args.choice}
             try:
-                receipt = await client.vote(args.vote, ballot)
+                receipt = await client.vote(args.vote, ballot, ballot_id=args.ballot_id, replaces=args.replaces,
+                                            cast_token=args.cast_token)
             except ClientError as error:
                 print(f"投票未被接受 [{error.code}] {error.message}", file=sys.stderr)
                 return 1
             print(json.dumps(receipt["receipt"], ensure_ascii=False, indent=2))
+            # What only this terminal holds: to resend or change this ballot later (keep it to yourself).
+            token = args.cast_token or client.cast_token(args.vote)
+            print(f"选票编号 ballot id: {receipt['ballot_id']}\n本终端投票凭据 cast token: {token}"
+                  "（更改选择：--replaces 选票编号 --cast-token 凭据；请勿告诉他人）", file=sys.stderr)
         if args.watch:
             await asyncio.sleep(args.seconds)
     finally:
@@ -298,6 +305,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vote", metavar="VOTE_ID", help="对该表决投票")
     parser.add_argument("--choice", choices=("yes", "no", "abstain"), default="yes")
     parser.add_argument("--ballot", help="完整选票 JSON（选举等）")
+    parser.add_argument("--ballot-id", help="选票编号（重发同一张选票时；默认随机生成）")
+    parser.add_argument("--replaces", metavar="BALLOT_ID", help="要更改的原选票编号（表决结束前更改选择）")
+    parser.add_argument("--cast-token", help="本终端对该表决的投票凭据（重发或更改时须与原选票相同；默认随机生成）")
     parser.add_argument("--watch", action="store_true", help="持续显示会议状态")
     parser.add_argument("--seconds", type=float, default=3600.0, help="--watch 持续的秒数")
     return asyncio.run(_main(parser.parse_args(argv)))
