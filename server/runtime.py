@@ -64,8 +64,14 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     writer_sessions = session_factory(writer_engine)
     signer = signing_key.load(settings, settings.origin.split("/")[0])
     ledger = Ledger.open(settings.data_dir, settings.origin, writer_sessions, signer)
-    with reader_sessions() as session:
-        live = rebuild(session, VoteKeys(settings.data_dir / participation.DIRECTORY))
+    try:
+        with reader_sessions() as session:
+            live = rebuild(session, VoteKeys(settings.data_dir / participation.DIRECTORY))
+    except BaseException:  # a refused start (an open vote's key is lost) leaves the log closed, unlocked
+        ledger.close()
+        engine.dispose()
+        writer_engine.dispose()
+        raise
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
 
     def publish(events: list[Event]) -> None:
