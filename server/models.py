@@ -186,11 +186,12 @@ class BallotReceipt(Base):
     """The receipt for a ballot, keyed by SHA-256 of the tablet's secret ballot id (no voter).
 
     ``seal`` tells a resend from a reuse of the ballot id: for a secret vote HMAC-SHA256 of the
-    ballot under the tablet's secret cast token, which is never stored (so nobody holding the
-    database can recompute it for a guessed ballot), and ``token_hash`` a digest of that token, for
-    a change (``replaces``) from the same tablet; for a named vote, whose ballots are published
-    anyway, SHA-256 of the ballot and no token. Null: a secret ballot stored before cast tokens,
-    which no resend can match."""
+    ballot id and ballot under the tablet's secret cast token, which is never stored (so nobody
+    holding the database can recompute it for a guessed ballot), and ``token_hash`` a digest of the
+    ballot id and that token, for a change (``replaces``) from the same tablet -- both differ for
+    every ballot, so nothing pairs two ballots of one tablet; for a named vote, whose ballots are
+    published anyway, SHA-256 of the ballot and no token. Null: a secret ballot stored before cast
+    tokens, which no resend can match."""
 
     __tablename__ = "ballot_receipts"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -52,19 +52,24 @@ def key_of(ballot_id: str) -> str:
     return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
 
 
-def token_hash(cast_token: str) -> str:
-    """What is stored of a tablet's cast token: enough to recognise it, never to make it."""
-    return hashlib.sha256(b"renda-cast-token/1\n" + cast_token.encode("utf-8")).hexdigest()
+def token_hash(cast_token: str, ballot_id: str) -> str:
+    """What is stored of a tablet's cast token beside one of its ballots: enough to recognise the
+    token, never to make it. The ballot id is in it, so two ballots of one tablet (a changed choice)
+    do not share a value that would pair them."""
+    return hashlib.sha256(b"renda-cast-token/1\n" + ballot_id.encode("utf-8") + b"\n"
+                          + cast_token.encode("utf-8")).hexdigest()
 
 
-def seal(vote_id: str, ballot: JsonObject, cast_token: str | None) -> str:
-    """Tells a resend (the same ballot) from a reuse of its id: HMAC-SHA256 of the ballot under the
-    cast token for a secret vote -- nobody without the token can test a guessed ballot against it
-    -- and the plain SHA-256 for a named vote (``cast_token`` None), whose ballots are published."""
+def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | None) -> str:
+    """Tells a resend (the same ballot) from a reuse of its id: HMAC-SHA256 of the ballot (and its
+    id) under the cast token for a secret vote -- nobody without the token can test a guessed ballot
+    against it, and one tablet's ballots with equal content do not have equal seals -- and the plain
+    SHA-256 of the ballot for a named vote (``cast_token`` None), whose ballots are published."""
     data = canonical_dumps({"vote_id": vote_id, "ballot": ballot})
     if cast_token is None:
         return hashlib.sha256(data).hexdigest()
-    return hmac.new(cast_token.encode("utf-8"), b"renda-ballot-seal/1\n" + data, hashlib.sha256).hexdigest()
+    message = b"renda-ballot-seal/1\n" + ballot_id.encode("utf-8") + b"\n" + data
+    return hmac.new(cast_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
 
 
 def refused() -> Conflict:
@@ -161,8 +166,9 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     if secret and cast_token is None:
         raise ServerError("cast_token_required", "无记名表决的选票须附带本终端的投票凭据（cast_token），"
                           "请刷新页面后重新投票", field="cast_token")
-    token = token_hash(cast_token) if secret and cast_token is not None else None
-    digest = seal(ticket.vote_id, ballot, cast_token if secret else None) if isinstance(ballot, dict) else ""
+    token = token_hash(cast_token, ticket.ballot_id) if secret and cast_token is not None else None
+    digest = (seal(ticket.vote_id, ticket.ballot_id, ballot, cast_token if secret else None)
+              if isinstance(ballot, dict) else "")
     batch = _batch(tx)
     key = key_of(ticket.ballot_id)
     in_batch = batch.keys.get(key)
@@ -187,7 +193,7 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     if (vote.id, member_id) in batch.members:
         raise Conflict("ballot_in_progress", "您的上一张选票正在处理，请稍候")
     first = member_id not in vote.voters
-    old = None if first else _replaced(tx, ticket, vote, replaces, token, batch)
+    old = None if first else _replaced(tx, ticket, vote, replaces, cast_token, batch)
     batch.keys[key] = (vote.id, token)
     batch.members.add((vote.id, member_id))
     if old is not None:
@@ -214,7 +220,7 @@ def _resend(tx: Tx, ticket: Ticket, found: StoredBallot, stored_vote: str, token
     tx.then(give_receipt)
 
 
-def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, token: str | None,
+def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, cast_token: str | None,
               batch: _Batch) -> BallotReceipt:
     """A deputy who has voted sends a different ballot: the item's change-before-close setting,
     and the stored ballot it replaces -- in a secret vote one cast by this tablet (its token)."""
@@ -227,8 +233,8 @@ def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, toke
     if vote.named:
         if not usable:
             raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
-    elif not (usable and old is not None and old.token_hash is not None and token is not None
-              and hmac.compare_digest(old.token_hash, token)):
+    elif not (usable and old is not None and old.token_hash is not None and cast_token is not None
+              and hmac.compare_digest(old.token_hash, token_hash(cast_token, replaces))):
         raise refused()
     assert old is not None
     ticket.replaced = replaces
