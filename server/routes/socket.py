@@ -127,7 +127,7 @@ class TerminalSocket:
         member_id = principal.member_id
         future: asyncio.Future[Ticket] = self.rt.writer.submit(
             lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces), groupable=True, may_refuse=False)
+                                   message.replaces, message.cast_token), groupable=True, may_refuse=False)
         future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
 
     def answer(self, ballot_id: str, member_id: int, done: asyncio.Future[Ticket]) -> None:

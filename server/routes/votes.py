@@ -28,9 +28,9 @@ OPEN_REFUSALS = {
          "already_voted, revote_needs_void, no_previous_result, no_tie, nothing_unfilled, runoff_limit",
 }
 BALLOT_REFUSALS = {
-    400: "invalid_ballot, invalid_ballot_id",
-    409: "vote_not_open, vote_deadline_passed, paper_vote, ballot_in_progress, ballot_id_reused, already_voted, "
-         "change_needs_previous",
+    400: "invalid_ballot, invalid_ballot_id, cast_token_required",
+    409: "vote_not_open, vote_deadline_passed, paper_vote, ballot_in_progress, ballot_id_reused, ballot_refused, "
+         "already_voted, change_needs_previous",
 }
 
 
@@ -99,7 +99,8 @@ async def http_ballot(body: schema.HttpBallot, rt: Rt,
     member_id = caller.member_id
     assert member_id is not None
     ticket = await rt.writer.submit(
-        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, body.ballot, body.replaces),
+        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, body.ballot, body.replaces,
+                               body.cast_token),
         groupable=True, may_refuse=False)
     if ticket.error is not None:
         raise ticket.error
