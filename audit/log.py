@@ -296,6 +296,7 @@ class AuditLog:
         time: str | datetime | None = None,
         *,
         shuffle: bool = False,
+        backdated: bool = False,
     ) -> list[int]:
         """Append several records with one timestamp and one write; return the index of each
         entry, in the order given.
@@ -303,17 +304,22 @@ class AuditLog:
         All entries are encoded (and checked) before anything is written.  With `shuffle`, the
         batch is written in a random order (``secrets.SystemRandom``): for secret ballots, so
         that neither order nor time in the log links a ballot to a deputy's check-in or to the
-        moment they pressed (design.md, "Secret ballots").  The log's own types
-        (``log_opened``, ``log_recovered``) are refused.
+        moment they pressed (design.md, "Secret ballots").  With `backdated`, `time` (required)
+        is written as given even if it is earlier than the last record's, and the log's clock
+        stays where it was: a secret ballot carries its vote's opening time, never the moment it
+        arrived (docs/verifier-spec.md, 15d).  The log's own types (``log_opened``,
+        ``log_recovered``) are refused.
         """
         batch = list(entries)
         for type_, _ in batch:
             if type_ in _RESERVED:
                 raise RecordError(f"{type_} records are written by the log itself")
+        if backdated and time is None:
+            raise ValueError("a backdated record needs its time")
         order = list(range(len(batch)))
         if shuffle:
             secrets.SystemRandom().shuffle(order)
-        written = self._append([batch[i] for i in order], time)
+        written = self._append([batch[i] for i in order], time, backdated)
         indexes = [0] * len(batch)
         for position, entry in enumerate(order):
             indexes[entry] = written[position]
@@ -326,21 +332,24 @@ class AuditLog:
         return self.append_many_encoded([(type, body)], time)[0]
 
     def append_many_encoded(
-        self, entries: Iterable[tuple[str, Mapping[str, Any]]], time: str | datetime | None = None
+        self, entries: Iterable[tuple[str, Mapping[str, Any]]], time: str | datetime | None = None, *,
+        backdated: bool = False,
     ) -> list[tuple[int, bytes]]:
         """`append_many` in the order given, also returning each record's index and canonical bytes."""
         batch = list(entries)
         if not batch:
             return []
         with self._mutex:
-            indexes = self.append_many(batch, time)
+            indexes = self.append_many(batch, time, backdated=backdated)
             return list(zip(indexes, self._last_lines, strict=True))
 
-    def _append(self, entries: list[tuple[str, Mapping[str, Any]]], time: str | datetime | None) -> list[int]:
+    def _append(
+        self, entries: list[tuple[str, Mapping[str, Any]]], time: str | datetime | None, backdated: bool = False
+    ) -> list[int]:
         with self._mutex:
             self._usable()
             stamp = self._time(time)
-            if self._last_time and records.instant(stamp) < records.instant(self._last_time):
+            if not backdated and self._last_time and records.instant(stamp) < records.instant(self._last_time):
                 stamp = self._last_time  # the clock stepped back: never date a record before the last one
             first = seq = self._tree.size
             prev = self._last_hex
@@ -356,7 +365,8 @@ class AuditLog:
             if not lines:
                 return []
             self._last_lines = lines[:]
-            self._last_time = stamp
+            if not backdated:
+                self._last_time = stamp
             self._unsigned.extend(len(line) + 1 for line in lines)
             lines.append(b"")
             data = b"\n".join(lines)

@@ -23,7 +23,7 @@ from audit.errors import AuditError, CanonicalJSONError, KeyFormatError, NoteErr
 from audit.keys import Verifier
 from audit.limits import MAX_CHECKPOINT_BYTES
 from audit.merkle import MerkleTree
-from audit.records import GENESIS_PREV, Record, RecordType, decode
+from audit.records import GENESIS_PREV, Record, RecordType, decode, instant
 
 __all__ = [
     "CHECKPOINTS",
@@ -201,7 +201,7 @@ class LogState:
     verifier: Verifier | None  # None for an empty log read without a key
     records_length: int  # bytes of the whole records read
     checkpoints_length: int  # bytes of the whole checkpoint lines
-    last_time: str = ""  # the time of the last record read
+    last_time: str = ""  # the latest time of the records read (a backdated record's is earlier)
 
 
 def read_notes(path: Path) -> tuple[list[str], int]:
@@ -262,7 +262,8 @@ def read_log(
                 except ChainBreak as exc:
                     raise StorageError(str(exc)) from exc
                 length += len(line) + 1
-                last_time = record.time
+                if not last_time or instant(record.time) > instant(last_time):
+                    last_time = record.time  # (a backdated secret ballot does not move the clock back)
                 if record.seq == 0:
                     origin, verifier = _opening(record, verifier)
                     checkpoints = _open_checkpoints(notes, verifier, origin)

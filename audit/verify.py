@@ -24,10 +24,11 @@ cannot both be true (one size, two roots; or an earlier one the later ones do no
 **What the signed records say**, only for records a good signed checkpoint covers:
 
 4. every record is canonical RFC 8785 JSON of its type; seq 0 is ``log_opened`` naming this key
-   and origin; record times never go back;
+   and origin; record times never go back (but for a secret vote's ballots and withdrawals: step 6);
 5. the session (`audit.session`): meetings, rolls, statuses, check-ins, agenda -- and each vote's
    definition (members_of_record, present, kind, title, ...) exactly what they give;
-6. the votes: opened once, ballots only while open and within its time window, withdrawals of the
+6. the votes: opened once, ballots only while open and within its time window (a secret vote's
+   ballots and withdrawals dated exactly at its opening, never when they arrived), withdrawals of the
    vote's own counted ballots, named ballots one per eligible member, ``ballots_cast`` equal to the
    ballots counted, one result, nothing after a void; each ``result`` equal to
    ``tally.count_document(definition + ballots)``;
@@ -109,6 +110,7 @@ FINDINGS: dict[str, str] = {
     "bad-opening": "seq 0 is not log_opened naming this key and origin, or log_opened comes again",
     "time-reversed": "a record's time is earlier than the record before it",
     "ballot-outside-window": "a ballot dated before its vote opened, or at or after its deadline",
+    "ballot-time-revealed": "a secret vote's ballot or withdrawal dated other than the vote's opening time",
     "unknown-meeting": "a record names a meeting never created",
     "unknown-member": "a record names a member not on the meeting's roll",
     "unknown-item": "a vote or record names an agenda item never added",
@@ -376,20 +378,25 @@ class _Rules:
         if record.body["vkey"] != verifier.vkey or record.body["origin"] != origin:
             raise _Fault("bad-opening", "log_opened names another key or origin than the export / 公钥或日志名不符")
 
-    def ballot(self, vote_id: str, ballot: bytes, seq: int, time: bytes, last_time: bytes) -> None:
+    def ballot(self, vote_id: str, ballot: bytes, seq: int, time: bytes, last_time: bytes) -> bool:
+        """Count a ballot; True if its time is the log's clock (a named vote's), False if it is
+        its secret vote's opening time (15d)."""
         vote = self.votes.get(vote_id)
         if vote is None or not vote.live:
             self._live(vote_id, RecordType.BALLOT)
             raise _Fault("late-ballot", f"ballot after vote {vote_id} was closed / 表决结束后的选票")
+        if not vote.named:
+            _opening_time(vote, vote_id, time, "ballot")
         if time < vote.opened:
             raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, before vote {vote_id} opened at "
                                                   f"{_shown(vote.opened)} / 选票时间早于表决开始")
         if vote.deadline is not None and time >= vote.deadline:
             raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, at or after vote {vote_id}'s "
                                                   f"deadline {_shown(vote.deadline)} / 选票时间晚于表决截止")
-        if time < last_time:
+        if vote.named and time < last_time:
             raise _Fault("time-reversed", _reversed(time, last_time))
         vote.ballots[seq] = ballot
+        return vote.named
 
     def _live(self, vote_id: str, type_: str) -> _Vote:
         vote = self.votes.get(vote_id)
@@ -399,16 +406,17 @@ class _Rules:
             raise _Fault("voided-vote", f"{type_} after vote {vote_id} was voided / 表决已作废")
         return vote
 
-    def add(self, record: Record, time: bytes, last_time: bytes) -> None:
-        """Any record after seq 0 (a ballot too, when the fast path declined it)."""
+    def add(self, record: Record, time: bytes, last_time: bytes) -> bool:
+        """Any record after seq 0 (a ballot too, when the fast path declined it); True if its time
+        is the log's clock, False for a secret vote's ballot or withdrawal (dated at its opening)."""
         type_, body, seq = record.type, record.body, record.seq
         if type_ == RecordType.BALLOT:
             return self.ballot(body["vote_id"], canonical.dumps(body["ballot"]), seq, time, last_time)
+        if type_ == RecordType.BALLOT_WITHDRAWN:
+            return self._withdraw(body["vote_id"], body["seq"], seq, time, last_time)
         if time < last_time:
             raise _Fault("time-reversed", _reversed(time, last_time))
-        if type_ == RecordType.BALLOT_WITHDRAWN:
-            self._withdraw(body["vote_id"], body["seq"], seq)
-        elif type_ == RecordType.LOG_OPENED:
+        if type_ == RecordType.LOG_OPENED:
             raise _Fault("bad-opening", "log_opened again / 重复的 log_opened")
         elif type_ == RecordType.LOG_RECOVERED:
             self.warnings.append(
@@ -428,6 +436,7 @@ class _Rules:
                 self.session.record(type_, body)
             except SessionFault as fault:
                 raise _Fault(fault.code, fault.message) from None
+        return True
 
     def _open(self, vote_id: str, definition: Mapping[str, Any], time: bytes) -> None:
         if vote_id in self.votes:
@@ -451,9 +460,16 @@ class _Rules:
         vote.kind = kind if isinstance(kind, str) else None
         self._set_outcome(vote, vote_id, f"人工结果 manual result ({method})")
 
-    def _withdraw(self, vote_id: str, withdrawn: int, seq: int) -> None:
-        """A ballot replaced before close: it must be a counted ballot of the same, still open vote."""
+    def _withdraw(self, vote_id: str, withdrawn: int, seq: int, time: bytes, last_time: bytes) -> bool:
+        """A ballot replaced before close: it must be a counted ballot of the same, still open vote.
+        In a secret vote it is dated at the vote's opening, as the ballots are (15d)."""
+        known = self.votes.get(vote_id)
+        secret = known is not None and known.definition is not None and not known.named
+        if not secret and time < last_time:
+            raise _Fault("time-reversed", _reversed(time, last_time))
         vote = self._live(vote_id, RecordType.BALLOT_WITHDRAWN)
+        if secret:
+            _opening_time(vote, vote_id, time, "ballot_withdrawn")
         if vote.closed:
             raise _Fault("late-withdrawal", f"ballot withdrawn after vote {vote_id} closed / 表决结束后撤回选票")
         if vote.ballots.pop(withdrawn, None) is None:
@@ -461,6 +477,7 @@ class _Rules:
                                            "/ 撤回的不是本表决的有效选票")
         if withdrawn in self.run.watch:
             self.replaced[withdrawn] = seq
+        return not secret
 
     def _set_outcome(self, vote: _Vote, vote_id: str, outcome: str) -> None:
         if vote.outcome is not None:
@@ -550,6 +567,13 @@ class _Rules:
                 self.warnings.append(f"vote {vote_id}: still open at the end of the log / 表决未结束")
             out.append(VoteReport(vote_id, vote.kind, len(vote.ballots), outcome))
         return tuple(out)
+
+
+def _opening_time(vote: _Vote, vote_id: str, time: bytes, type_: str) -> None:
+    """A secret vote's ballots and withdrawals carry its opening time, never a finer one (15d)."""
+    if time != vote.opened:
+        raise _Fault("ballot-time-revealed", f"{type_} of secret vote {vote_id} dated {_shown(time)}, not at the "
+                                             f"vote's opening {_shown(vote.opened)} / 无记名表决的选票记录带有投票时间")
 
 
 def _shown(instant: bytes) -> str:
@@ -857,10 +881,11 @@ class _Run:
                     if checking:
                         time = tm[:23] + b"000000Z" if len(tm) == 24 else _instant(tm)
                         vote = votes.get(name)  # type: ignore[arg-type]
-                        if (vote is not None and vote.live and last_time <= time >= vote.opened
-                                and (vote.deadline is None or time < vote.deadline)):
+                        if (vote is not None and vote.live and (vote.deadline is None or time < vote.deadline)
+                                and (last_time <= time >= vote.opened if vote.named else time == vote.opened)):
                             vote.ballots[count] = ballot
-                            last_time = time
+                            if vote.named:
+                                last_time = time
                         else:  # one of those tests failed: the rules name the fault
                             try:
                                 rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
@@ -885,11 +910,11 @@ class _Run:
                         if checking:
                             time = records.instant(record.time).encode("ascii")
                             try:
-                                if count:
-                                    rules.add(record, time, last_time)
-                                else:
+                                if count == 0:
                                     rules.opening(record, verifier, origin)
-                                last_time = time
+                                    last_time = time
+                                elif rules.add(record, time, last_time):
+                                    last_time = time
                             except _Fault as fault:
                                 self.content_fault = (count, fault.code, fault.message)
                                 checking = False

@@ -72,6 +72,7 @@ class Deputy(HttpUser):
         self.token = response.json()["token"]
         self.voted: set[str] = set()
         self.pending: dict[str, tuple[str, dict[str, Any], float]] = {}
+        self.cast_tokens: dict[str, str] = {}
         self.open_votes: list[str] = []
         self.results_seen: set[str] = set()
         self.ws: websocket.WebSocket | None = None
@@ -91,7 +92,8 @@ class Deputy(HttpUser):
         self.ws.send(json.dumps({"type": "hello", "v": 1, "token": self.token}))
         self.ws.send(json.dumps({"type": "check_in"}))
         for ballot_id, (vote_id, ballot, _sent) in list(self.pending.items()):
-            self.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": ballot}))
+            self.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": ballot,
+                                     "cast_token": self._cast_token(vote_id)}))
         _fire(self.environment, "connect", started)
 
     def _receive(self) -> None:
@@ -150,7 +152,11 @@ class Deputy(HttpUser):
             self.pending[ballot_id] = (vote_id, ballot, time.time())
             with contextlib.suppress(Exception):
                 self.ws.send(json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id,
-                                         "ballot": ballot}))
+                                         "ballot": ballot, "cast_token": self._cast_token(vote_id)}))
+
+    def _cast_token(self, vote_id: str) -> str:
+        """This tablet's secret for a vote (docs/protocol.md): made once, sent with each of its ballots."""
+        return self.cast_tokens.setdefault(vote_id, secrets.token_hex(16))
 
 
 class Chair(HttpUser):

@@ -103,7 +103,8 @@ async def _connect(url: str, tablet: Tablet, http: httpx.AsyncClient) -> None:
 async def _cast(tablet: Tablet, delay: float, vote_id: str, choice: dict[str, Any], sent: dict[str, float]) -> None:
     await asyncio.sleep(delay)
     ballot_id = secrets.token_hex(16)
-    frame = json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice})
+    frame = json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice,
+                        "cast_token": secrets.token_hex(16)})  # one ballot per tablet and vote: a token of its own
     tablet.unacked[ballot_id] = frame
     sent[ballot_id] = time.monotonic()
     ws = tablet.ws

@@ -67,7 +67,8 @@ def main(argv: list[str] | None = None) -> int:
             for start in range(0, len(members), args.batch):
                 writer._execute([
                     Job(partial(cast_ballot, member_id=m, vote_id=vote_id, ballot_id=secrets.token_hex(16),
-                                ballot={"choice": "yes"}), groupable=True, may_refuse=False, sync=lambda _: None)
+                                ballot={"choice": "yes"}, cast_token=secrets.token_hex(16)), groupable=True,
+                        may_refuse=False, sync=lambda _: None)
                     for m in members[start:start + args.batch]])
 
         if args.gc_freeze:

@@ -51,7 +51,10 @@ ERROR_CODES = {
     # ballots (server/usecases/cast_ballot.py, server/usecases/common.py, server/routes/socket.py)
     "invalid_ballot_id": "`ballot_id` shorter than 16 characters (longer than 64 is invalid_field)",
     "ballot_in_progress": "the same ballot id, or another ballot of this deputy for this vote, is being written",
-    "ballot_id_reused": "this ballot id was already used for a different ballot or vote",
+    "ballot_id_reused": "named votes: this ballot id was already used for a different ballot or vote",
+    "ballot_refused": "secret votes: the ballot id, or `replaces`, names a stored ballot this terminal cannot use "
+                      "(another terminal's or vote's, another content, already replaced, or none): one answer for all",
+    "cast_token_required": "a ballot of a secret vote without `cast_token`",
     "vote_not_open": "the vote is closed or voided",
     "vote_deadline_passed": "the countdown has run out (the vote is about to close)",
     "paper_vote": "this round is counted from paper ballots",
@@ -60,7 +63,8 @@ ERROR_CODES = {
     "already_voted": "the item counts the first press (`change_before_close = \"first\"`)",
     "ballot_replayed": "an encrypted ballot whose ciphertext was already cast in this vote",
     "ballot_spoiled": "an encrypted ballot that was challenged (its randomness is public): encrypt afresh",
-    "change_needs_previous": "a second ballot without `replaces`, or `replaces` naming no live ballot of this vote",
+    "change_needs_previous": "a second ballot without `replaces`; in a named vote also `replaces` naming no live "
+                             "ballot of this vote",
     "internal": "a server bug; the ballot was not stored",
     # check-in (server/usecases/check_in.py)
     "member_not_active": "the deputy is suspended or terminated",
@@ -344,7 +348,8 @@ def server_schemas() -> dict[str, dict[str, Any]]:
                "else": {"properties": {"member_id": {"type": "null"}}}}])
     tick = message("tick", {"seq": {"type": "integer", "minimum": 1}, "attendance": ref("attendance"),
                             "counts": {"type": "object", "additionalProperties": COUNT}})
-    entry = obj({**ENTRY, "ballot_id": {"type": "string", "minLength": 16, "maxLength": 64},
+    entry = obj({**ENTRY, "ballot_id": {"type": "string", "minLength": 16, "maxLength": 64,
+                                        "description": "named votes only, while open"},
                  "receipt": ref("receipt")}, optional=("ballot_id", "receipt"),
                 dependentRequired={"ballot_id": ["receipt"], "receipt": ["ballot_id"]})
     me = message("me", {
@@ -393,7 +398,9 @@ def client_schemas() -> dict[str, dict[str, Any]]:
         "ballot_id": {"type": "string", "minLength": 16, "maxLength": 64},
         "ballot": ref("ballot"),
         "replaces": {"type": "string", "minLength": 1, "maxLength": 64},
-    }, optional=("replaces",))
+        "cast_token": {"type": "string", "minLength": 16, "maxLength": 64,
+                       "description": "the terminal's secret for this vote; required in a secret vote"},
+    }, optional=("replaces", "cast_token"))
     return {
         "hello": document("client/hello.schema.json", "hello: sign in (first frame)", hello),
         "check_in": document("client/check_in.schema.json", "check_in: 签到", message("check_in", {})),

@@ -188,14 +188,14 @@ class Ledger:
     def size(self) -> int:
         return self.log.size
 
-    def stage(self, type_: str, body: JsonObject, now: datetime) -> tuple[int, bytes]:
-        seq, data = self.log.append_encoded(type_, body, now)
-        self._note(type_, body, seq)
-        return seq, data
+    def stage(self, type_: str, body: JsonObject, now: datetime | str, *, backdated: bool = False) -> tuple[int, bytes]:
+        return self.stage_many([(type_, body)], now, backdated=backdated)[0]
 
-    def stage_many(self, entries: list[tuple[str, JsonObject]], now: datetime) -> list[tuple[int, bytes]]:
-        """Stage several records with one write, in the order given."""
-        staged = self.log.append_many_encoded(entries, now)
+    def stage_many(self, entries: list[tuple[str, JsonObject]], now: datetime | str, *,
+                   backdated: bool = False) -> list[tuple[int, bytes]]:
+        """Stage several records with one write, in the order given; ``backdated``: dated ``now``
+        as given (a secret vote's opening time), not held at the log's last time."""
+        staged = self.log.append_many_encoded(entries, now, backdated=backdated)
         for (type_, body), (seq, _) in zip(entries, staged, strict=True):
             self._note(type_, body, seq)
         return staged

@@ -2,9 +2,10 @@
 
 The writer thread is the only one that changes it, after each commit; the event loop reads it to
 answer snapshots. Ballot *contents* of an open secret vote are kept as an unordered pool keyed by
-audit sequence number, with no voter; who voted is a separate set. The only place both meet is
-``receipts_by_member`` — in memory only, for the duration of the vote, so a reconnecting tablet
-gets its receipt back — and it is dropped when the vote closes.
+audit sequence number, with no voter; who voted is a separate set. Nothing joins them for a secret
+vote: only the tablet that cast a ballot holds its ballot id, receipt and cast token. For a named
+(记名) vote, whose ballots are published with their voters, ``receipts_by_member`` keeps each
+deputy's current ballot id and receipt for their other devices, in memory only, until it closes.
 
 Typed values throughout (server/domain.py): a :class:`Member`, an :class:`Attendance` per member,
 a vote's :class:`VoteState`, :class:`VoteMethod` and :class:`RoundKind`. What stays a
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from server.domain import (
     Attendance,
@@ -34,6 +35,7 @@ from tally.rules import quorum
 
 if TYPE_CHECKING:
     from server import models
+    from server.participation import VoteKeys
 
 #: tally's word for each body: the same string (tests/server/test_domain.py holds them equal).
 TALLY_BODY: dict[BodyKind, quorum.Body] = {kind: body for body in quorum.BODIES for kind in BodyKind if kind == body}
@@ -95,6 +97,14 @@ class CodeReissue:
         return {"at": self.at, "reason": self.reason, "by": self.by}
 
 
+class StoredBallot(NamedTuple):
+    """What a resend of a stored ballot is checked against (``ballot_receipts``, no voter)."""
+
+    leaf: int
+    seal: str | None
+    token_hash: str | None
+
+
 @dataclass
 class LiveVote:
     id: VoteId
@@ -113,12 +123,16 @@ class LiveVote:
     voters: set[MemberId] = field(default_factory=set)
     #: ballot documents by audit seq (no voter)
     ballots: dict[int, JsonObject] = field(default_factory=dict)
-    #: ``{"ballot_id", "receipt"}`` per deputy, merged into their ``me`` view while the vote is open
+    #: named votes only: ``{"ballot_id", "receipt"}`` per deputy, merged into their ``me`` view while open
     receipts_by_member: dict[MemberId, JsonObject] = field(default_factory=dict)
     #: tally's result, once counted
     result: JsonObject | None = None
-    #: hash of a tablet's ballot id -> (leaf, content hash), for idempotent resends (no voter here)
-    receipt_keys: dict[str, tuple[int, str]] = field(default_factory=dict)
+    #: hash of a tablet's ballot id -> its leaf, seal and token hash, for resends (no voter here)
+    receipt_keys: dict[str, StoredBallot] = field(default_factory=dict)
+    #: the time of its ``vote_opened`` record, as written: the time of its secret ballots' records
+    opened_stamp: str = ""
+    #: the key of its marks in ``vote_voters`` while it is open (server/participation.py)
+    mark_key: bytes = b""
     confirmations: list[str] = field(default_factory=list)
     #: ballots already checked against the definition, by canonical text
     valid_shapes: set[bytes] = field(default_factory=set)
@@ -195,6 +209,8 @@ class Live:
     meetings: dict[int, LiveMeeting] = field(default_factory=dict)
     votes: dict[str, LiveVote] = field(default_factory=dict)
     version: int = 0
+    #: the open votes' keys of who has voted (DATA_DIR/vote-keys)
+    vote_keys: VoteKeys | None = None
 
     def open_votes(self, meeting_id: int) -> list[LiveVote]:
         return [v for v in self.votes.values() if v.meeting_id == meeting_id and v.state is VoteState.OPEN]

@@ -1,10 +1,13 @@
 """SQLAlchemy 2 models. The migrations in server/migrations create exactly these tables.
 
 Secrecy (shared/domain.md "Motions": nobody can link a ballot to a deputy; design.md "Secret
-ballots"): who voted lives in ``vote_participation`` — one row per vote holding the *set* of
-voters, rewritten on each batch, with no order and no time — and what was voted lives only in the
-audit records (no voter) and ``ballot_receipts`` (keyed by a hash of the tablet's secret ballot id,
-no voter). Nothing shares an id, a time or an insertion order with the other side. Named (记名)
+ballots"; docs/reliability.md "Secret ballots: what a copy can tell"): while a vote is open, who
+has voted lives in ``vote_voters`` — one row per voter, inserted once, holding only a keyed hash of
+the member under the vote's own key, which is kept outside the database (server/participation.py)
+— and once it is closed or voided in ``vote_participation``, the plain *set*, written once. What
+was voted lives only in the audit records (no voter, dated at the vote's opening) and
+``ballot_receipts`` (keyed by a hash of the tablet's secret ballot id, no voter, no digest of the
+ballot anyone could recompute: ``seal`` is keyed by the tablet's secret cast token). Named (记名)
 votes keep ``named_ballots`` for the result sheet.
 """
 
@@ -185,21 +188,42 @@ class Ceremony(Base):
 
 
 class VoteParticipation(Base):
-    """Who has voted in one vote: a sorted set, rewritten whole, so it carries no order or time."""
+    """Who voted in a vote that is no longer open: the sorted set, written once when it closed or
+    was voided (never while it is open, so no version of it lines up with a batch of ballots)."""
 
     __tablename__ = "vote_participation"
     vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"), primary_key=True)
     voters: Mapped[list[MemberId]] = mapped_column(JSON, default=list)
 
 
+class VoteVoter(Base):
+    """One deputy who has voted in an open vote: HMAC-SHA256 of the member id under the vote's own
+    key (server/participation.py), which is not in the database. Inserted once, never updated;
+    stored in the order of the mark (no rowid in SQLite), and deleted when the vote closes."""
+
+    __tablename__ = "vote_voters"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+    vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"), primary_key=True)
+    mark: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
 class BallotReceipt(Base):
-    """The receipt for a ballot, keyed by SHA-256 of the tablet's secret ballot id (no voter)."""
+    """The receipt for a ballot, keyed by SHA-256 of the tablet's secret ballot id (no voter).
+
+    ``seal`` tells a resend from a reuse of the ballot id: for a secret vote HMAC-SHA256 of the
+    ballot id and ballot under the tablet's secret cast token, which is never stored (so nobody
+    holding the database can recompute it for a guessed ballot), and ``token_hash`` a digest of the
+    ballot id and that token, for a change (``replaces``) from the same tablet -- both differ for
+    every ballot, so nothing pairs two ballots of one tablet; for a named vote, whose ballots are
+    published anyway, SHA-256 of the ballot and no token. Null: a secret ballot stored before cast
+    tokens, which no resend can match."""
 
     __tablename__ = "ballot_receipts"
     key_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     vote_id: Mapped[VoteId] = mapped_column(ForeignKey("votes.id"))
     leaf_index: Mapped[int] = mapped_column(Integer)
-    content_hash: Mapped[str] = mapped_column(String(64))
+    seal: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     replaced: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
@@ -235,4 +259,4 @@ class AuditRecord(Base):
 #: Core tables for bulk inserts on the hot path (no ORM unit-of-work per row).
 audit_records_table = cast(Table, AuditRecord.__table__)
 ballot_receipts_table = cast(Table, BallotReceipt.__table__)
-vote_participation_table = cast(Table, VoteParticipation.__table__)
+vote_voters_table = cast(Table, VoteVoter.__table__)

@@ -56,6 +56,7 @@ class Ballot:
     ballot_id: str
     ballot: JsonObject
     replaces: str | None
+    cast_token: str | None = None
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,11 @@ def parse(raw: str | bytes, max_bytes: int) -> Message:
         vote_id = _string(data, "vote_id", limit=32)
         ballot_id = _string(data, "ballot_id", limit=64)
         assert vote_id is not None and ballot_id is not None
-        return Ballot(VoteId(vote_id), ballot_id, ballot, _string(data, "replaces", required=False, limit=64))
+        cast_token = _string(data, "cast_token", required=False, limit=64)
+        if cast_token is not None and len(cast_token) < 16:
+            raise ProtocolError("invalid_field", "cast_token", "cast_token")
+        return Ballot(VoteId(vote_id), ballot_id, ballot, _string(data, "replaces", required=False, limit=64),
+                      cast_token)
     if kind == "sync":
         return Sync()
     if kind == "ping":

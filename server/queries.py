@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain import Attendance, JsonObject, MemberId, VoteMethod
+from server.domain import Attendance, JsonObject, MemberId, VoteMethod, VoteState
 from server.errors import not_found
 from server.live import Live, LiveMeeting, LiveVote, Member
 from server.models import Item, NamedBallot, PaperEntry, Vote
@@ -94,7 +94,7 @@ def my_view(live: Live, meeting: LiveMeeting, member_id: MemberId) -> JsonObject
         if vote.meeting_id != meeting.id or vote.method is not VoteMethod.ELECTRONIC:
             continue
         entry: JsonObject = {"eligible": member_id in vote.eligible, "voted": member_id in vote.voters}
-        mine = vote.receipts_by_member.get(member_id)
+        mine = vote.receipts_by_member.get(member_id)  # a named vote's only: a secret ballot's stay on its tablet
         if mine is not None:
             entry.update(mine)
         votes[vote.id] = entry
@@ -189,8 +189,11 @@ def eligible_members(live: Live, vote: LiveVote) -> list[JsonObject]:
 
 
 def participation(live: Live, meeting: LiveMeeting) -> list[JsonObject]:
-    """代表履职积分: attendance and electronic votes cast per deputy — never a choice."""
-    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method is VoteMethod.ELECTRONIC]
+    """代表履职积分: attendance and electronic votes cast per deputy — never a choice. A secret vote
+    still open is left out until it closes: who has voted in it is nobody's to see meanwhile
+    (a named vote's voters are published anyway)."""
+    votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method is VoteMethod.ELECTRONIC
+             and (v.named or v.state is not VoteState.OPEN)]
     return [{"id": mid, **member.to_json(), "attendance": {meeting.id: _attendance(meeting, mid)},
              "votes_cast": sum(1 for v in votes if mid in v.voters),
              "votes_eligible": sum(1 for v in votes if mid in v.eligible)}

@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from server import gcpolicy, security, signing_key
+from server import gcpolicy, participation, security, signing_key
 from server.auth import Principals, SignInGuard
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
@@ -34,6 +34,7 @@ from server.gcpolicy import GcWatch
 from server.hub import Hub
 from server.ledger import Ledger, log_origin
 from server.live import Live
+from server.participation import VoteKeys
 from server.proofs import ProofChecker
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
@@ -75,8 +76,14 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     origin = log_origin(settings.data_dir, settings.origin)
     signer = signing_key.load(settings, origin)
     ledger = Ledger.open(settings.data_dir, origin, writer_sessions, signer)
-    with reader_sessions() as session:
-        live = rebuild(session)
+    try:
+        with reader_sessions() as session:
+            live = rebuild(session, VoteKeys(settings.data_dir / participation.DIRECTORY))
+    except BaseException:  # a refused start (an open vote's key is lost) leaves the log closed, unlocked
+        ledger.close()
+        engine.dispose()
+        writer_engine.dispose()
+        raise
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
 
     def publish(events: list[Event]) -> None:

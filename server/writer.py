@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
+import orjson
 from sqlalchemy import insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -63,17 +64,25 @@ class Tx:
         #: what the jobs of one batch share, by use case (cast_ballot's batch of accepted ballots)
         self.shared: dict[str, object] = {}
 
-    def audit(self, type_: str, body: JsonObject) -> int:
-        """Stage an audit record; it becomes durable with this transaction. Returns its seq."""
-        seq, data = self.ledger.stage(type_, body, self.now)
+    def audit(self, type_: str, body: JsonObject, *, at: str | None = None) -> int:
+        """Stage an audit record; it becomes durable with this transaction. Returns its seq.
+        ``at``: the record's time as written, instead of now (a secret vote's ballots and
+        withdrawals carry the time of its opening, docs/verifier-spec.md 15d)."""
+        seq, data = self.ledger.stage(type_, body, self.now if at is None else at, backdated=at is not None)
         self.staged.append((seq, data))
         return seq
 
-    def audit_many(self, entries: list[tuple[str, JsonObject]]) -> list[int]:
+    def audit_many(self, entries: list[tuple[str, JsonObject]], *, at: str | None = None) -> list[int]:
         """Stage several records with one write (a batch of ballots). Returns their seqs in order."""
-        staged = self.ledger.stage_many(entries, self.now)
+        staged = self.ledger.stage_many(entries, self.now if at is None else at, backdated=at is not None)
         self.staged.extend(staged)
         return [seq for seq, _ in staged]
+
+    def record_time(self, seq: int) -> str:
+        """The time of a record staged in this transaction, as written."""
+        data = next(data for staged, data in self.staged if staged == seq)
+        time: str = orjson.loads(data)["time"]
+        return time
 
     def finalize_once(self, key: str, finalize: Callable[[Tx], None]) -> None:
         """Run ``finalize(tx)`` once after every job of the batch, before the commit."""

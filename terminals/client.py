@@ -4,10 +4,14 @@ Used by the integration tests, the load benchmark, and people scripting a rehear
 
     python -m terminals.client --url http://127.0.0.1:8000 --code K7MQ2PXA --check-in --watch
     python -m terminals.client --url http://127.0.0.1:8000 --code K7MQ2PXA --vote v1-1 --choice yes
+    python -m terminals.client --url … --code K7MQ2PXA --vote v1-1 --choice no \
+        --replaces <ballot id> --cast-token <token>     # change it later, as the same terminal
 
 It speaks protocol v1 (docs/protocol.md): it reconnects by itself, asks for a snapshot after a
 reconnect or a sequence gap, and resends every ballot it has no receipt for under the same
-ballot id, so a ballot lands exactly once.
+ballot id, so a ballot lands exactly once. Each vote gets a secret ``cast_token`` of its own, made
+here and sent with every ballot of that vote: in a secret vote only this client can then resend,
+replace or get back its ballot (another device of the same deputy learns only that they voted).
 """
 
 from __future__ import annotations
@@ -41,6 +45,15 @@ class Pending:
     ballot: dict[str, Any]
     replaces: str | None
     future: asyncio.Future[dict[str, Any]]
+    cast_token: str = ""
+
+    def message(self, ballot_id: str) -> dict[str, Any]:
+        """The ``ballot`` frame, the same at every resend."""
+        message: dict[str, Any] = {"type": "ballot", "vote_id": self.vote_id, "ballot_id": ballot_id,
+                                   "ballot": self.ballot, "cast_token": self.cast_token}
+        if self.replaces:
+            message["replaces"] = self.replaces
+        return message
 
 
 @dataclass
@@ -53,6 +66,8 @@ class TerminalClient:
     me: dict[str, Any] | None = None
     welcome: dict[str, Any] | None = None
     receipts: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: vote id -> this client's secret cast token for it (kept here only, never shown)
+    cast_tokens: dict[str, str] = field(default_factory=dict)
     errors: list[dict[str, Any]] = field(default_factory=list)
     reconnects: int = 0
     on_message: Callable[[dict[str, Any]], None] | None = None
@@ -163,8 +178,7 @@ class TerminalClient:
 
     async def _resend(self) -> None:
         for ballot_id, pending in list(self._pending.items()):
-            await self._send({"type": "ballot", "vote_id": pending.vote_id, "ballot_id": ballot_id,
-                              "ballot": pending.ballot, **({"replaces": pending.replaces} if pending.replaces else {})})
+            await self._send(pending.message(ballot_id))
 
     async def wait_for(self, predicate: Callable[[TerminalClient], bool], timeout: float = 30.0) -> None:
         async def waiting() -> None:
@@ -188,21 +202,27 @@ class TerminalClient:
     def open_votes(self) -> list[dict[str, Any]]:
         return [v for v in (self.state or {}).get("votes", []) if v["state"] == "open"]
 
+    def cast_token(self, vote_id: str) -> str:
+        """This client's cast token for a vote, made on first use."""
+        return self.cast_tokens.setdefault(vote_id, secrets.token_hex(16))
+
     async def vote(self, vote_id: str, ballot: dict[str, Any], *, ballot_id: str | None = None,
-                   replaces: str | None = None, timeout: float = 60.0) -> dict[str, Any]:
-        """Send a ballot and wait for its receipt, resending after reconnects. ``ballot`` is in the
-        tally format; for an encrypted vote it is encrypted here, as the tablet page does, and the
-        randomness is dropped once encrypted (docs/protocol.md "Encrypted secret votes")."""
+                   replaces: str | None = None, cast_token: str | None = None,
+                   timeout: float = 60.0) -> dict[str, Any]:
+        """Send a ballot and wait for its receipt, resending after reconnects. ``replaces``: the
+        ballot id of this client's ballot it replaces; ``cast_token``: another than this
+        client's own for the vote (tests). ``ballot`` is in the tally format; for an encrypted vote
+        it is encrypted here, as the tablet page does, and the randomness is dropped once encrypted
+        (docs/protocol.md "Encrypted secret votes")."""
         encryption = self.encryption_of(vote_id)
         if encryption is not None:
             ballot = encrypt_plain(encryption, ballot).ballot.to_json()
             ballot_id = str(ballot["ballot"])
         ballot_id = ballot_id or secrets.token_hex(16)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        self._pending[ballot_id] = Pending(vote_id, ballot, replaces, future)
-        message = {"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": ballot}
-        if replaces:
-            message["replaces"] = replaces
+        pending = Pending(vote_id, ballot, replaces, future, cast_token or self.cast_token(vote_id))
+        self._pending[ballot_id] = pending
+        message = pending.message(ballot_id)
         await self._send(message)
 
         async def resend_while_waiting() -> None:
@@ -274,11 +294,16 @@ async def _main(args: argparse.Namespace) -> int:
         if args.vote:
             ballot = json.loads(args.ballot) if args.ballot else {"choice": args.choice}
             try:
-                receipt = await client.vote(args.vote, ballot)
+                receipt = await client.vote(args.vote, ballot, ballot_id=args.ballot_id, replaces=args.replaces,
+                                            cast_token=args.cast_token)
             except ClientError as error:
                 print(f"投票未被接受 [{error.code}] {error.message}", file=sys.stderr)
                 return 1
             print(json.dumps(receipt["receipt"], ensure_ascii=False, indent=2))
+            # What only this terminal holds: to resend or change this ballot later (keep it to yourself).
+            token = args.cast_token or client.cast_token(args.vote)
+            print(f"选票编号 ballot id: {receipt['ballot_id']}\n本终端投票凭据 cast token: {token}"
+                  "（更改选择：--replaces 选票编号 --cast-token 凭据；请勿告诉他人）", file=sys.stderr)
         if args.watch:
             await asyncio.sleep(args.seconds)
     finally:
@@ -296,6 +321,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--vote", metavar="VOTE_ID", help="对该表决投票")
     parser.add_argument("--choice", choices=("yes", "no", "abstain"), default="yes")
     parser.add_argument("--ballot", help="完整选票 JSON（选举等）")
+    parser.add_argument("--ballot-id", help="选票编号（重发同一张选票时；默认随机生成）")
+    parser.add_argument("--replaces", metavar="BALLOT_ID", help="要更改的原选票编号（表决结束前更改选择）")
+    parser.add_argument("--cast-token", help="本终端对该表决的投票凭据（重发或更改时须与原选票相同；默认随机生成）")
     parser.add_argument("--watch", action="store_true", help="持续显示会议状态")
     parser.add_argument("--seconds", type=float, default=3600.0, help="--watch 持续的秒数")
     return asyncio.run(_main(parser.parse_args(argv)))

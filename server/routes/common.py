@@ -40,11 +40,14 @@ def as_role(*roles: Role) -> Any:
 
 
 async def ids_in_range(request: Request) -> None:
-    """A numeric id beyond any column's range names nothing: 404, not a database error. (Only ASCII
-    digits are a number here: ``"¹".isdigit()`` is true, and ``int("¹")`` fails.)"""
+    """A numeric id beyond any column's range, either way, names nothing: 404, not a database error
+    (PostgreSQL refuses an integer out of its range: it was answered 503 ``storage_unavailable``).
+    (Only ASCII digits are a number here: ``"¹".isdigit()`` is true, and ``int("¹")`` fails.)"""
     for key, value in request.path_params.items():
-        if key.endswith("_id") and isinstance(value, str) and value.isascii() and value.isdigit() \
-                and int(value) > MAX_ID:
+        if not key.endswith("_id") or not isinstance(value, str):
+            continue
+        digits = value.removeprefix("-")
+        if digits.isascii() and digits.isdigit() and int(digits) > MAX_ID:
             raise not_found("编号对应的对象")
 
 

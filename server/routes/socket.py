@@ -132,7 +132,7 @@ class TerminalSocket:
             return
         future: asyncio.Future[Ticket] = self.rt.writer.submit(
             lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces), groupable=True, may_refuse=False)
+                                   message.replaces, message.cast_token), groupable=True, may_refuse=False)
         future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
 
     async def encrypted_ballot(self, action: SubmitBallot, member_id: int, encryption: JsonObject) -> None:
@@ -146,7 +146,8 @@ class TerminalSocket:
             return
         future: asyncio.Future[Ticket] = self.rt.writer.submit(
             lambda tx: cast_ballot(tx, MemberId(member_id), message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces, proven=True), groupable=True, may_refuse=False)
+                                   message.replaces, message.cast_token, proven=True),
+            groupable=True, may_refuse=False)
         future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
 
     def answer(self, ballot_id: str, member_id: int, done: asyncio.Future[Ticket]) -> None:

@@ -29,9 +29,9 @@ OPEN_REFUSALS = {
          "already_voted, revote_needs_void, no_previous_result, no_tie, nothing_unfilled, runoff_limit",
 }
 BALLOT_REFUSALS = {
-    400: "invalid_ballot, invalid_ballot_id",
-    409: "vote_not_open, vote_deadline_passed, paper_vote, ballot_in_progress, ballot_id_reused, already_voted, "
-         "change_needs_previous, ballot_replayed, ballot_spoiled",
+    400: "invalid_ballot, invalid_ballot_id, cast_token_required",
+    409: "vote_not_open, vote_deadline_passed, paper_vote, ballot_in_progress, ballot_id_reused, ballot_refused, "
+         "already_voted, change_needs_previous, ballot_replayed, ballot_spoiled",
 }
 
 
@@ -117,7 +117,8 @@ async def http_ballot(body: schema.HttpBallot, rt: Rt,
     if vote is not None and vote.encryption is not None:
         await rt.proofs.ballot(vote.encryption["context"], ballot)  # off the event loop (server/proofs.py)
     ticket = await rt.writer.submit(
-        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, ballot, body.replaces, proven=proven),
+        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, ballot, body.replaces,
+                               body.cast_token, proven=proven),
         groupable=True, may_refuse=False)
     if ticket.error is not None:
         raise ticket.error

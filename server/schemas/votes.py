@@ -138,7 +138,14 @@ class HttpBallot(Request):
         description="Checked against the vote (400 `invalid_ballot`, with `field`); for an encrypted vote the "
                     "encrypted ballot, whose `ballot` member is the `ballot_id` (docs/protocol.md).")
     replaces: str | None = Field(default=None, max_length=64,
-                                 description="The ballot id this one replaces, to change a choice before close.")
+                                 description="The ballot id this one replaces, to change a choice before close (in a "
+                                             "secret vote only a ballot cast with the same `cast_token`).")
+    cast_token: str | None = Field(
+        default=None, min_length=16, max_length=64,
+        description="Secret votes (required there: 400 `cast_token_required`): a random secret the terminal makes for "
+                    "the vote and keeps to itself, sent with every ballot of that vote. Only a ballot sent with the "
+                    "token it was cast with is answered as a resend, and only it can be replaced; anything else "
+                    "naming a stored ballot is refused `ballot_refused`. Named votes ignore it.")
 
 
 class BallotTaken(Answer):

@@ -1,37 +1,52 @@
 """Cast a ballot from a tablet: idempotent by the tablet's ballot id, grouped into one commit.
 
 design.md "Server": a resend of the same ballot id returns the stored receipt; ballots are acked
-only once durable; secret ballots are stored so that who voted and what was voted cannot be joined
-— within each group commit the accepted ballots are shuffled before they enter the audit log, the
-participation set is rewritten whole, and no row carries the voter next to the choice.
-shared/domain.md "What the electronic system must show": changing a choice before close is a
-setting (default allowed, last press counts; "first" makes the first press final). A change names
-the ballot it replaces by its secret ballot id, which only the deputy's tablet knows.
+only once durable. shared/domain.md "What the electronic system must show": changing a choice
+before close is a setting (default allowed, last press counts; "first" makes the first press final).
+
+Secret ballots (docs/protocol.md "Secret ballots"; docs/reliability.md "Secret ballots: what a copy
+can tell"):
+- only the tablet that cast a ballot can resend it, get its receipt again or replace it. With every
+  ballot of a vote it sends its ``cast_token``, a secret it made for that vote and keeps to itself;
+  beside the receipt row the server keeps ``token_hash`` (a digest of the token) and ``seal`` (an
+  HMAC of the ballot under the token), never the deputy. A ballot id or ``replaces`` that names a
+  stored ballot without its token and content gets one answer, ``ballot_refused``, whatever the
+  reason -- no such ballot, another tablet's, another vote's, another content, already replaced --
+  so nobody learns whose a ballot id is or how its holder voted;
+- nothing stored is a digest of a ballot anyone could recompute (the seal needs the token);
+- the ballot records of a batch are shuffled and carry the vote's opening time, not the batch's;
+  a change's withdrawal records are shuffled and dated so too; who voted is a keyed mark per voter
+  inserted in the order of the marks (server/participation.py).
+Named (记名) votes keep the plain behaviour: their ballots are published with the voter, and any
+device of the deputy resends or replaces by the ballot id, which the deputy's ``me`` carries.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import insert, update
+from sqlalchemy import insert, select
 
 from audit.canonical import dumps as canonical_dumps
 from ballotcrypto.hashing import h256
+from server import participation
 from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
-from server.errors import Conflict, ServerError, forbidden
-from server.live import LiveVote
-from server.models import BallotReceipt, NamedBallot, ballot_receipts_table, vote_participation_table
+from server.errors import Conflict, ServerError, forbidden, not_found
+from server.live import LiveVote, StoredBallot
+from server.models import BallotReceipt, NamedBallot, ballot_receipts_table, vote_voters_table
 from server.usecases.common import check_ballot, member_code, open_vote
 from server.writer import Tx
 
 _shuffle = secrets.SystemRandom().shuffle
 
-
-def key_of(ballot_id: str) -> str:
-    return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
+#: The one answer to a ballot id or ``replaces`` that this tablet cannot use (docs/protocol.md).
+REFUSED = "ballot_refused"
+REFUSED_MESSAGE = ("无法受理这张选票：选票编号不可用，或原选票不是由本终端提交的。"
+                   "如需更改已投的选择，只能在原来投票的终端上操作")
 
 
 def tracker_of(ballot: JsonObject) -> str:
@@ -39,8 +54,36 @@ def tracker_of(ballot: JsonObject) -> str:
     return h256(ballot)
 
 
-def content_hash(vote_id: str, ballot: JsonObject) -> str:
-    return hashlib.sha256(canonical_dumps({"vote_id": vote_id, "ballot": ballot})).hexdigest()
+def key_of(ballot_id: str) -> str:
+    return hashlib.sha256(ballot_id.encode("utf-8")).hexdigest()
+
+
+def token_hash(cast_token: str, ballot_id: str) -> str:
+    """What is stored of a tablet's cast token beside one of its ballots: enough to recognise the
+    token, never to make it. The ballot id is in it, so two ballots of one tablet (a changed choice)
+    do not share a value that would pair them."""
+    return hashlib.sha256(b"renda-cast-token/1\n" + ballot_id.encode("utf-8") + b"\n"
+                          + cast_token.encode("utf-8")).hexdigest()
+
+
+def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | None) -> str:
+    """Tells a resend (the same ballot) from a reuse of its id: HMAC-SHA256 of the ballot (and its
+    id) under the cast token for a secret vote -- nobody without the token can test a guessed ballot
+    against it, and one tablet's ballots with equal content do not have equal seals -- and the plain
+    SHA-256 of the ballot for a named vote (``cast_token`` None), whose ballots are published."""
+    data = canonical_dumps({"vote_id": vote_id, "ballot": ballot})
+    if cast_token is None:
+        return hashlib.sha256(data).hexdigest()
+    message = b"renda-ballot-seal/1\n" + ballot_id.encode("utf-8") + b"\n" + data
+    return hmac.new(cast_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+
+
+def refused() -> Conflict:
+    return Conflict(REFUSED, REFUSED_MESSAGE)
+
+
+def _reused() -> Conflict:
+    return Conflict("ballot_id_reused", "选票编号已被另一张选票使用")
 
 
 @dataclass
@@ -64,41 +107,56 @@ class _Accepted:
     member_id: MemberId
     ballot: JsonObject
     key: str
-    digest: str
+    seal: str
+    token_hash: str | None
+    first: bool  # the deputy's first ballot in this vote: a new voter
+    replaces: BallotReceipt | None = None  # the stored ballot it replaces
     seq: int = -1
 
 
 @dataclass
 class _Batch:
     accepted: list[_Accepted] = field(default_factory=list)
-    keys: set[str] = field(default_factory=set)
+    #: key -> (vote, token hash) of the ballots in this batch
+    keys: dict[str, tuple[VoteId, str | None]] = field(default_factory=dict)
     members: set[tuple[VoteId, MemberId]] = field(default_factory=set)
+    #: keys of the stored ballots replaced in this batch
+    replaced: set[str] = field(default_factory=set)
+    #: the ciphertexts (alphas) of the encrypted ballots in this batch
     alphas: set[str] = field(default_factory=set)
 
 
 def cast_ballot(
     tx: Tx, member_id: MemberId, vote_id: str, ballot_id: str, ballot: JsonObject, replaces: str | None = None,
-    *, proven: bool = False,
+    cast_token: str | None = None, *, proven: bool = False,
 ) -> Ticket:
     """Check one ballot and queue it for the batch; refusals come back as a value, not an exception.
     ``proven``: the proofs of an encrypted ballot were checked (server/proofs.py) before this job."""
     ticket = Ticket(ballot_id, vote_id)
     try:
-        _check(tx, ticket, member_id, ballot, replaces, proven)
+        _check(tx, ticket, member_id, ballot, replaces, cast_token, proven)
     except ServerError as error:
         ticket.error = error
+        ticket.replaced = None
     return ticket
 
 
-def _stored(tx: Tx, vote_id: str, key: str) -> tuple[int, str, str] | None:
-    """(leaf, content hash, vote id) of a stored ballot with this key: from memory for an open
-    vote, else from the database (a resend after close, or after a restart)."""
+def _stored(tx: Tx, vote_id: str, key: str) -> tuple[StoredBallot, str] | None:
+    """A stored ballot with this key and its vote: from memory for an open vote (one stored for
+    another vote is found when the batch is written, :func:`_fresh`), else from the database (a
+    resend after close, or after a restart)."""
     vote = tx.live.votes.get(vote_id)
     if vote is not None and vote.state is VoteState.OPEN:
         known = vote.receipt_keys.get(key)
-        return None if known is None else (known[0], known[1], vote_id)
+        return None if known is None else (known, vote_id)
     row = tx.session.get(BallotReceipt, key)
-    return None if row is None else (row.leaf_index, row.content_hash, row.vote_id)
+    return None if row is None else (StoredBallot(row.leaf_index, row.seal, row.token_hash), row.vote_id)
+
+
+def _protected(tx: Tx, *vote_ids: str) -> bool:
+    """Whether a ballot id naming a ballot of these votes must be matched by its cast token: unless
+    every one of them is named (a vote that does not exist protects too)."""
+    return not all((vote := tx.live.votes.get(v)) is not None and vote.named for v in vote_ids)
 
 
 def _batch(tx: Tx) -> _Batch:
@@ -109,28 +167,31 @@ def _batch(tx: Tx) -> _Batch:
 
 
 def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, replaces: str | None,
-           proven: bool) -> None:
+           cast_token: str | None, proven: bool) -> None:
     if not isinstance(ticket.ballot_id, str) or not 16 <= len(ticket.ballot_id) <= 64:
         raise ServerError("invalid_ballot_id", "选票编号无效（应为16至64个字符的随机编号）", field="ballot_id")
+    frame_vote = tx.live.votes.get(ticket.vote_id)
+    if frame_vote is None:
+        raise not_found("表决")
+    secret = not frame_vote.named
+    if secret and cast_token is None:
+        raise ServerError("cast_token_required", "无记名表决的选票须附带本终端的投票凭据（cast_token），"
+                          "请刷新页面后重新投票", field="cast_token")
+    token = token_hash(cast_token, ticket.ballot_id) if secret and cast_token is not None else None
+    digest = (seal(ticket.vote_id, ticket.ballot_id, ballot, cast_token if secret else None)
+              if isinstance(ballot, dict) else "")
     batch = _batch(tx)
     key = key_of(ticket.ballot_id)
-    if key in batch.keys:
+    in_batch = batch.keys.get(key)
+    if in_batch is not None:
+        if _protected(tx, ticket.vote_id, in_batch[0]) and in_batch != (ticket.vote_id, token):
+            raise refused()
         raise Conflict("ballot_in_progress", "同一选票正在处理，请稍候")
-    digest = content_hash(ticket.vote_id, ballot) if isinstance(ballot, dict) else ""
     stored = _stored(tx, ticket.vote_id, key)
     if stored is not None:
-        leaf, stored_digest, stored_vote = stored
-        if stored_vote != ticket.vote_id or stored_digest != digest:
-            raise Conflict("ballot_id_reused", "选票编号已被另一张选票使用")
-        ticket.duplicate = True
-        known = tx.live.votes.get(ticket.vote_id)
-        if known is not None and known.encryption is not None:
+        _resend(tx, ticket, *stored, token, digest)
+        if frame_vote.encryption is not None:
             ticket.tracker = tracker_of(ballot)
-
-        def give_receipt() -> None:
-            ticket.receipt = tx.ledger.receipt(leaf, tx.checkpoint, vote_id=ticket.vote_id)
-
-        tx.then(give_receipt)
         return
     vote = open_vote(tx, ticket.vote_id)
     if vote.method is not VoteMethod.ELECTRONIC:
@@ -147,109 +208,165 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
                 vote.valid_shapes.add(shape)
     if (vote.id, member_id) in batch.members:
         raise Conflict("ballot_in_progress", "您的上一张选票正在处理，请稍候")
-    if member_id in vote.voters:
-        _replace(tx, ticket, vote, replaces)
-    batch.keys.add(key)
+    first = member_id not in vote.voters
+    old = None if first else _replaced(tx, ticket, vote, replaces, cast_token, batch)
+    batch.keys[key] = (vote.id, token)
     batch.members.add((vote.id, member_id))
-    batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest))
+    if old is not None:
+        batch.replaced.add(old.key_hash)
+    batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest, token, first, old))
     tx.finalize_once("ballots", _flush)
 
 
 def _check_encrypted(vote: LiveVote, ticket: Ticket, key: str, ballot: JsonObject, proven: bool,
                      batch: _Batch) -> None:
     """An encrypted ballot: its proofs were checked off the event loop; here only what needs the
-    vote's state — its id is the ballot's own, it was not challenged, and it is no copy."""
+    vote's state — its id is the ballot's own, it was not challenged, and none of its ciphertexts
+    was cast or challenged before in this vote (a copy, or a challenged ballot re-proved under a new
+    id: its randomness is public, so casting it would prove the vote to anyone)."""
     if not proven:
         raise ServerError("invalid_ballot", "加密表决的选票应为经证明的加密选票", field="ballot")
     if ballot.get("ballot") != ticket.ballot_id:
         raise ServerError("invalid_ballot_id", "选票编号应与加密选票中的编号一致", field="ballot_id")
     if key in vote.spoiled:
         raise Conflict("ballot_spoiled", "这张选票已被公开核验，不能再投出；请重新生成选票")
-    alpha = first_alpha(ballot)
-    if alpha in vote.alphas or alpha in batch.alphas:
-        raise Conflict("ballot_replayed", "这张加密选票与已投出的选票相同，不能再投")
-    batch.alphas.add(alpha)
+    alphas = alphas_of(ballot)
+    if not alphas.isdisjoint(vote.alphas) or not alphas.isdisjoint(batch.alphas):
+        raise Conflict("ballot_replayed", "这张加密选票与已投出或已核验的选票相同，不能再投")
+    batch.alphas |= alphas
     ticket.tracker = tracker_of(ballot)
 
 
-def first_alpha(ballot: JsonObject) -> str:
+def alphas_of(ballot: JsonObject) -> set[str]:
+    """Every first ciphertext component (alpha) of an encrypted ballot's selections."""
     selections = ballot["selections"]
-    assert isinstance(selections, list) and isinstance(selections[0], dict)
-    return str(selections[0]["alpha"])
+    assert isinstance(selections, list)
+    return {str(selection["alpha"]) for selection in selections if isinstance(selection, dict)}
 
 
-def _replace(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None) -> None:
-    """A deputy who has voted sends a different ballot: the item's change-before-close setting."""
+def _resend(tx: Tx, ticket: Ticket, found: StoredBallot, stored_vote: str, token: str | None, digest: str) -> None:
+    """The ballot id is stored: the same ballot again (a resend) gets its receipt, re-proved."""
+    if _protected(tx, ticket.vote_id, stored_vote):
+        same = (stored_vote == ticket.vote_id and found.seal is not None and token is not None
+                and found.token_hash is not None and hmac.compare_digest(found.token_hash, token)
+                and hmac.compare_digest(found.seal, digest))
+        if not same:
+            raise refused()
+    elif stored_vote != ticket.vote_id or found.seal != digest:
+        raise _reused()
+    ticket.duplicate = True
+
+    def give_receipt() -> None:
+        ticket.receipt = tx.ledger.receipt(found.leaf, tx.checkpoint, vote_id=ticket.vote_id)
+
+    tx.then(give_receipt)
+
+
+def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, cast_token: str | None,
+              batch: _Batch) -> BallotReceipt:
+    """A deputy who has voted sends a different ballot: the item's change-before-close setting,
+    and the stored ballot it replaces -- in a secret vote one cast by this tablet (its token)."""
     if not vote.change_allowed:
         raise Conflict("already_voted", "您已投票；本项表决以第一次按键为准，不能更改")
     if not replaces:
-        raise Conflict("change_needs_previous", "您已投票；如需更改，须由本机提交（本机保存有原选票凭证）")
+        raise Conflict("change_needs_previous", "您已投票；如需更改，须由原来投票的终端提交（该终端保存有原选票凭证）")
     old = tx.session.get(BallotReceipt, key_of(replaces))
-    if old is None or old.vote_id != vote.id or old.replaced:
-        raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
-    old.replaced = True
-    tx.audit("ballot_withdrawn", {"vote_id": vote.id, "seq": old.leaf_index})
+    usable = old is not None and old.vote_id == vote.id and not old.replaced and old.key_hash not in batch.replaced
+    if vote.named:
+        if not usable:
+            raise Conflict("change_needs_previous", "找不到您原来的选票，无法更改")
+    elif not (usable and old is not None and old.token_hash is not None and cast_token is not None
+              and hmac.compare_digest(old.token_hash, token_hash(cast_token, replaces))):
+        raise refused()
+    assert old is not None
     ticket.replaced = replaces
-    withdrawn = old.leaf_index
+    return old
 
-    def withdraw() -> None:
-        vote.ballots.pop(withdrawn, None)
 
-    tx.then(withdraw)
+def _fresh(tx: Tx, accepted: list[_Accepted]) -> list[_Accepted]:
+    """The accepted ballots whose id no other vote has stored (one query for the batch): a ballot id
+    stored for another vote is refused here, as :func:`_resend` would have."""
+    keys = [entry.key for entry in accepted]
+    taken: dict[str, str] = {}
+    for start in range(0, len(keys), 500):
+        rows = tx.session.execute(select(ballot_receipts_table.c.key_hash, ballot_receipts_table.c.vote_id)
+                                  .where(ballot_receipts_table.c.key_hash.in_(keys[start:start + 500])))
+        taken.update((row.key_hash, row.vote_id) for row in rows)
+    if not taken:
+        return accepted
+    for entry in accepted:
+        other = taken.get(entry.key)
+        if other is not None:
+            entry.ticket.error = refused() if _protected(tx, entry.vote.id, other) else _reused()
+            entry.ticket.replaced = None
+    return [entry for entry in accepted if entry.key not in taken]
 
 
 def _flush(tx: Tx) -> None:
-    """Shuffle, log, and write receipts and participation for the whole batch, in bulk."""
-    batch = _batch(tx)
-    accepted = list(batch.accepted)
-    _shuffle(accepted)
-    entries: list[tuple[str, JsonObject]] = [
-        ("ballot", {"vote_id": e.vote.id, "ballot": e.ballot, "nonce": secrets.token_hex(16)}) for e in accepted
-    ]
-    for entry, seq in zip(accepted, tx.audit_many(entries), strict=True):
-        entry.seq = seq
-    named = [e for e in accepted if e.vote.named]
-    if named:
-        tx.audit_many([("named_ballot", {
-            "vote_id": e.vote.id, "seq": e.seq, "member": member_code(tx.live.meetings[e.vote.meeting_id], e.member_id),
-        }) for e in named])
-    tx.session.execute(insert(ballot_receipts_table), [
-        {"key_hash": e.key, "vote_id": e.vote.id, "leaf_index": e.seq, "content_hash": e.digest, "replaced": False}
-        for e in accepted
-    ])
-    for entry in named:
-        row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
-        if row is None:
-            tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
-        else:
-            row.ballot = entry.ballot
-    votes: dict[VoteId, set[MemberId]] = {}
+    """Log, and write receipts and who voted, for the whole batch, in bulk: per vote, withdrawals
+    then ballots, each shuffled; in a secret vote dated at its opening."""
+    accepted = _fresh(tx, _batch(tx).accepted)
+    if not accepted:
+        return
+    by_vote: dict[VoteId, list[_Accepted]] = {}
     for entry in accepted:
-        if entry.vote.id not in votes:  # (not setdefault: that would copy the set for every ballot)
-            votes[entry.vote.id] = set(entry.vote.voters)
-        votes[entry.vote.id].add(entry.member_id)
-    for vote_id, voters in votes.items():
-        # The row was created with the vote; rewritten whole without reading it back (the live
-        # picture holds the same set), so a batch costs one UPDATE, not a load and a JSON decode.
-        updated = tx.session.execute(update(vote_participation_table).where(
-            vote_participation_table.c.vote_id == vote_id).values(voters=sorted(voters)))
-        assert updated.rowcount == 1  # type: ignore[attr-defined]
+        by_vote.setdefault(entry.vote.id, []).append(entry)
+    written: list[_Accepted] = []
+    marks: list[dict[str, str]] = []
+    for vote_id, entries in by_vote.items():
+        vote = entries[0].vote
+        at = None if vote.named else vote.opened_stamp
+        changes = [entry for entry in entries if entry.replaces is not None]
+        _shuffle(changes)
+        withdrawn = [("ballot_withdrawn", {"vote_id": vote_id, "seq": entry.replaces.leaf_index})
+                     for entry in changes if entry.replaces is not None]
+        if withdrawn:
+            tx.audit_many(withdrawn, at=at)
+        for entry in changes:
+            assert entry.replaces is not None
+            entry.replaces.replaced = True
+        _shuffle(entries)
+        seqs = tx.audit_many([("ballot", {"vote_id": vote_id, "ballot": entry.ballot, "nonce": secrets.token_hex(16)})
+                              for entry in entries], at=at)
+        for entry, seq in zip(entries, seqs, strict=True):
+            entry.seq = seq
+        if vote.named:
+            meeting = tx.live.meetings[vote.meeting_id]
+            tx.audit_many([("named_ballot", {"vote_id": vote_id, "seq": entry.seq,
+                                             "member": member_code(meeting, entry.member_id)}) for entry in entries])
+        # Who voted: a keyed mark per new voter, in the order of the marks (server/participation.py).
+        marks.extend(sorted(({"vote_id": vote_id, "mark": participation.mark(vote.mark_key, entry.member_id)}
+                             for entry in entries if entry.first), key=lambda row: row["mark"]))
+        written.extend(entries)
+    tx.session.execute(insert(ballot_receipts_table), [
+        {"key_hash": e.key, "vote_id": e.vote.id, "leaf_index": e.seq, "seal": e.seal, "token_hash": e.token_hash,
+         "replaced": False} for e in written
+    ])
+    if marks:
+        tx.session.execute(insert(vote_voters_table), marks)
+    for entry in written:
+        if entry.vote.named:
+            row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
+            if row is None:
+                tx.session.add(NamedBallot(vote_id=entry.vote.id, member_id=entry.member_id, ballot=entry.ballot))
+            else:
+                row.ballot = entry.ballot
 
     def apply() -> None:
-        receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in accepted], tx.checkpoint)
-        for entry, receipt in zip(accepted, receipts, strict=True):
+        receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in written], tx.checkpoint)
+        for entry, receipt in zip(written, receipts, strict=True):
+            vote = entry.vote
             entry.ticket.receipt = receipt
-            entry.vote.voters.add(entry.member_id)
-            entry.vote.ballots[entry.seq] = entry.ballot
-            entry.vote.receipt_keys[entry.key] = (entry.seq, entry.digest)
-            if entry.vote.encryption is not None:
-                entry.vote.alphas.add(first_alpha(entry.ballot))
-            if entry.ticket.receipt is not None:
-                entry.vote.receipts_by_member[entry.member_id] = {
-                    "ballot_id": entry.ticket.ballot_id, "receipt": entry.ticket.receipt,
-                }
+            vote.voters.add(entry.member_id)
+            if entry.replaces is not None:
+                vote.ballots.pop(entry.replaces.leaf_index, None)
+            vote.ballots[entry.seq] = entry.ballot
+            vote.receipt_keys[entry.key] = StoredBallot(entry.seq, entry.seal, entry.token_hash)
+            if vote.encryption is not None:
+                vote.alphas |= alphas_of(entry.ballot)
+            if vote.named:
+                vote.receipts_by_member[entry.member_id] = {"ballot_id": entry.ticket.ballot_id, "receipt": receipt}
 
     tx.then(apply)
-    for vote_id in votes:
-        vote = tx.live.votes[vote_id]
-        tx.publish("count", vote.meeting_id, vote_id=vote_id)
+    for vote_id in by_vote:
+        tx.publish("count", tx.live.votes[vote_id].meeting_id, vote_id=vote_id)

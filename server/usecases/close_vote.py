@@ -16,6 +16,7 @@ from server.live import LiveVote
 from server.models import Item, Vote
 from server.usecases import encrypted
 from server.usecases.agenda import refresh_agenda
+from server.usecases.common import record_voters
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 from tally import TallyError, count_document
@@ -40,6 +41,7 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
     assert item is not None
     item.state = "pending" if needs_another_round(result) else "done"
     tx.audit("vote_closed", {"vote_id": vote_id, "ballots_cast": len(ballots)})
+    record_voters(tx, live_vote)
     tx.audit("result", {"vote_id": vote_id, "result": result})
 
     def apply() -> None:

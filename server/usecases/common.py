@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from server.domain import JsonObject, MemberId, VoteState
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting, LiveVote, Member
-from server.models import Vote
+from server.models import Vote, VoteParticipation, vote_voters_table
 from server.writer import Tx
 from tally import MalformedInput, StatutoryViolation, count_document
 
@@ -86,3 +86,21 @@ def one_vote_at_a_time(tx: Tx, meeting_id: int, item_id: int) -> None:
             raise Conflict("vote_already_open", "该议题正在表决中，请先结束或宣布无效")
         title = other.definition.get("title", other.id)
         raise Conflict("another_vote_open", f"「{title}」正在表决中：须先结束该项表决，再开始下一项")
+
+
+def record_voters(tx: Tx, live_vote: LiveVote) -> None:
+    """A vote stops being open (closed or voided): who voted is written once, as the plain set,
+    its marks are deleted, and after the commit its key (server/participation.py)."""
+    row = tx.session.get(VoteParticipation, live_vote.id)
+    if row is None:
+        tx.session.add(VoteParticipation(vote_id=live_vote.id, voters=sorted(live_vote.voters)))
+    else:  # a vote opened before marks (server/migrations/versions/0005) holds its row from then
+        row.voters = sorted(live_vote.voters)
+    tx.session.execute(delete(vote_voters_table).where(vote_voters_table.c.vote_id == live_vote.id))
+
+    def forget_key() -> None:
+        live_vote.mark_key = b""
+        if tx.live.vote_keys is not None:
+            tx.live.vote_keys.forget(live_vote.id)
+
+    tx.then(forget_key)

@@ -24,7 +24,7 @@ from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
 from server.models import Ceremony, Item, Vote
 from server.usecases.agenda import refresh_agenda
-from server.usecases.cast_ballot import key_of
+from server.usecases.cast_ballot import alphas_of, key_of
 from server.usecases.common import open_vote
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
@@ -55,6 +55,7 @@ def spoil_ballot(tx: Tx, member_id: MemberId, vote_id: str, ballot: JsonObject, 
 
     def apply() -> None:
         vote.spoiled.add(key)
+        vote.alphas |= alphas_of(ballot)  # never to be cast under another id (its randomness is public)
 
     tx.then(apply)
     return {"vote_id": vote_id, "tracker": tracker, "values": values}

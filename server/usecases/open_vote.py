@@ -20,7 +20,7 @@ from ballotcrypto.wire import point as read_point
 from server.domain import RoundKind, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting, LiveVote
-from server.models import Item, Vote, VoteParticipation
+from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.ceremony import election_key_of
 from server.usecases.common import check_definition, meeting, one_vote_at_a_time, previous_rounds
@@ -166,19 +166,25 @@ def open_vote(
         id=vote_id, item_id=item_id, round_no=round_no, round_kind=round_kind, state="open", method=method,
         definition=definition, eligible=eligible, opened_at=tx.now, deadline=deadline, encryption=encryption,
     ))
-    tx.session.add(VoteParticipation(vote_id=vote_id, voters=[]))
     item.state = "voting"
-    tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition,
-                             **({"encryption": encryption} if encryption is not None else {})})
+    opened = tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition,
+                                      **({"encryption": encryption} if encryption is not None else {})})
+    opened_stamp = tx.record_time(opened)
     if not item.secret:
         tx.audit("vote_named", {"vote_id": vote_id})
+    # Who has voted is kept under this vote's own key, outside the database (server/participation.py):
+    # made, and durable, before the opening commits.
+    mark_key = b""
+    if method == VoteMethod.ELECTRONIC:
+        assert tx.live.vote_keys is not None
+        mark_key = tx.live.vote_keys.make(vote_id)
 
     def apply() -> None:
         tx.live.votes[vote_id] = LiveVote(
             id=VoteId(vote_id), item_id=item_id, meeting_id=item.meeting_id, round_no=round_no,
             round_kind=RoundKind(round_kind), state=VoteState.OPEN, method=VoteMethod(method), definition=definition,
             eligible=frozenset(eligible), named=named, change_allowed=change_allowed, deadline=deadline,
-            encryption=encryption,
+            opened_stamp=opened_stamp, mark_key=mark_key, encryption=encryption,
         )
 
     tx.then(apply)

@@ -12,6 +12,7 @@ from server.domain import ItemState, Outcome, VoidGround, VoteState
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
+from server.usecases.common import record_voters
 from server.usecases.common import vote as get_vote
 from server.writer import Tx
 
@@ -37,6 +38,8 @@ def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -
     row.closed_at = row.closed_at or tx.now
     item.state = ItemState.PENDING.value
     tx.audit("vote_voided", {"vote_id": vote_id, "reason": row.void_reason, "by": by})
+    if live_vote.state is VoteState.OPEN:
+        record_voters(tx, live_vote)
 
     def apply() -> None:
         live_vote.state = VoteState.VOIDED

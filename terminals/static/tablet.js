@@ -3,7 +3,10 @@
    Ballots are idempotent (docs/protocol.md): each gets a random 32-hex ballot_id, is kept in
    localStorage until the server's receipt arrives, and is resent under the same id after every
    reconnect — so a ballot lands exactly once however the network behaves. A change of choice
-   sends `replaces` = the previous ballot id. Election-type ballots are shown only while the
+   sends `replaces` = the previous ballot id. Every ballot of a vote carries this tablet's
+   `cast_token` for that vote, a random secret kept in this tablet's localStorage only: in a secret
+   vote only the tablet holding it can resend, replace or get back its ballot, and another device
+   of the same deputy is told only that they have voted. Election-type ballots are shown only while the
    deputy marks them (秘密写票): once submitted, the marks leave the screen, and their content
    leaves localStorage as soon as the server has acknowledged them.
 
@@ -24,7 +27,7 @@
 
   let live = null;
   let state = null, me = null, welcome = null;
-  let store = {pending: {}, receipts: {}};
+  let store = {pending: {}, receipts: {}, tokens: {}};
   let storeKey = null;
   let drafts = {};        // vote id -> ballot being marked (memory only)
   let editing = {};       // vote id -> true while changing an acknowledged choice
@@ -44,9 +47,14 @@
   /* -- local storage of ballots ------------------------------------------------------------ */
   function loadStore(memberId) {
     storeKey = "renda.tablet.m" + memberId + ".meeting" + (welcome ? welcome.meeting_id : "");
-    try { store = JSON.parse(localStorage.getItem(storeKey)) || {pending: {}, receipts: {}}; }
-    catch (e) { store = {pending: {}, receipts: {}}; }
-    store.pending = store.pending || {}; store.receipts = store.receipts || {};
+    try { store = JSON.parse(localStorage.getItem(storeKey)) || {pending: {}, receipts: {}, tokens: {}}; }
+    catch (e) { store = {pending: {}, receipts: {}, tokens: {}}; }
+    store.pending = store.pending || {}; store.receipts = store.receipts || {}; store.tokens = store.tokens || {};
+  }
+  /* This tablet's secret for a vote: made at its first ballot, kept here only, sent with each of them. */
+  function castToken(voteId) {
+    if (!store.tokens[voteId]) store.tokens[voteId] = R.randomId();
+    return store.tokens[voteId];
   }
   function saveStore() { if (storeKey) localStorage.setItem(storeKey, JSON.stringify(store)); }
   function pendingFor(voteId) {
@@ -55,7 +63,7 @@
 
   /* -- sending --------------------------------------------------------------------------------- */
   function message(ballotId, p) {
-    const m = {type: "ballot", vote_id: p.vote_id, ballot_id: ballotId, ballot: p.ballot};
+    const m = {type: "ballot", vote_id: p.vote_id, ballot_id: ballotId, ballot: p.ballot, cast_token: p.cast_token};
     if (p.replaces) m.replaces = p.replaces;
     return m;
   }
@@ -66,8 +74,8 @@
     const fromServer = me && me.votes && me.votes[vote.id];
     const replaces = previous ? previous.ballot_id : (fromServer && fromServer.ballot_id) || null;
     store.pending[ballotId] = {vote_id: vote.id, ballot, replaces: editing[vote.id] ? replaces : null,
-      label: BOOTH.has(vote.kind) || encrypted ? null : label, at: Date.now(), sent: 0,
-      ...(encrypted ? {tracker: encrypted.tracker, code: encrypted.code} : {})};
+      cast_token: castToken(vote.id), label: BOOTH.has(vote.kind) || encrypted ? null : label, at: Date.now(),
+      sent: 0, ...(encrypted ? {tracker: encrypted.tracker, code: encrypted.code} : {})};
     saveStore();
     delete drafts[vote.id]; delete editing[vote.id]; delete notices[vote.id]; delete stage[vote.id];
     forget(vote.id);
@@ -342,13 +350,18 @@
       actions.append(el("button", {class: "btn", type: "button", onclick: () =>
         R.download("receipt-" + vote.id + ".json", JSON.stringify(receipt.receipt, null, 2))}, "保存凭证"));
     }
-    if (!pending.length && vote.change_allowed) {
+    // Voted on another device (a secret vote tells this one nothing more): only that device can change it.
+    const elsewhere = !pending.length && !receipt;
+    if (!pending.length && vote.change_allowed && !elsewhere) {
       actions.append(el("button", {class: "btn", type: "button", id: "t-change", onclick: () => {
         editing[vote.id] = true; stage[vote.id] = "form"; render(true);
       }}, "更改选择"));
     }
-    return [...voteHead(vote, false), el("div", {class: "t-center"}, refusal, box, actions,
-      el("p", {class: "small"}, vote.change_allowed ? "表决结束前可以更改，以最后一次为准" : "本项表决以第一次按键为准"))];
+    const note = elsewhere
+      ? el("p", {class: "small", id: "t-elsewhere"}, "您已在另一台终端上表决。本机没有该选票的凭证"
+        + (vote.change_allowed ? "；如需更改选择，请在原来投票的终端上操作" : "") + "。")
+      : el("p", {class: "small"}, vote.change_allowed ? "表决结束前可以更改，以最后一次为准" : "本项表决以第一次按键为准");
+    return [...voteHead(vote, false), el("div", {class: "t-center"}, refusal, box, actions, note)];
   }
 
   function formView() {

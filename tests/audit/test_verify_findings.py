@@ -300,12 +300,14 @@ def test_a_named_vote_with_a_changed_choice_verifies(tmp_path: Path) -> None:
 
 
 def test_times_never_go_back_and_any_fraction_is_compared_as_an_instant(tmp_path: Path) -> None:
+    """A named vote's ballots are dated when they arrive (a secret vote's at its opening: below)."""
     from audit import AuditLog, export
 
     def session(times: list[str]) -> Path:
         base = tmp_path / str(len(list(tmp_path.iterdir())))
         log = AuditLog.open(base / "log", signer())
         log.append(*OPEN, "2099-01-01T00:00:00Z")
+        log.append(*NAMED_OPEN, "2099-01-01T00:00:00Z")
         for time in times:
             log.append(*ballot("v1", "yes"), time)
         log.close()
@@ -315,17 +317,17 @@ def test_times_never_go_back_and_any_fraction_is_compared_as_an_instant(tmp_path
     assert verify_export(session(["2099-01-01T00:00:00.5Z", "2099-01-01T00:00:00.500001Z"])).ok
     out = session(["2099-01-01T00:00:01.25Z", "2099-01-01T00:00:01.3Z"])
     lines = read_lines(out / "records.jsonl")
-    lines[3] = lines[3].replace(b"01.3Z", b"01.2Z")  # re-signed below by the key holder
+    lines[4] = lines[4].replace(b"01.3Z", b"01.2Z")  # re-signed below by the key holder
     from tests.audit.audit_helpers import resign
 
     recs = [json.loads(line) for line in lines]
     resign(out, recs, signer())
     report = verify_export(out)
-    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 3)
-    recs[3]["type"], recs[3]["body"] = "sign_in", {"user": "x"}
+    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 4)
+    recs[4]["type"], recs[4]["body"] = "sign_in", {"user": "x"}
     resign(out, recs, signer())
     report = verify_export(out)
-    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 3)
+    assert report.failure is not None and (report.failure.code, report.failure.seq) == ("time-reversed", 4)
 
 
 def test_a_chain_the_key_signed_broken_is_the_signer_s(tmp_path: Path) -> None:

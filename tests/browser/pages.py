@@ -148,7 +148,8 @@ class Hall:
             with httpx.Client(base_url=self.url, timeout=60) as client:
                 token = ok(client.post("/api/deputy/login", json={"code": self.codes[index]["code"]}))["token"]
                 ok(client.post("/api/ballots", headers={"Authorization": f"Bearer {token}"}, json={
-                    "vote_id": vote_id, "ballot_id": secrets.token_hex(16), "ballot": ballot}))
+                    "vote_id": vote_id, "ballot_id": secrets.token_hex(16), "ballot": ballot,
+                    "cast_token": secrets.token_hex(16)}))
 
         with ThreadPoolExecutor(max_workers=8) as pool:
             list(pool.map(cast, range(skip, skip + len(ballots)), ballots))

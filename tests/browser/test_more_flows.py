@@ -4,12 +4,14 @@ A deputy changes a choice before close ("last press counts" sends ``replaces``; 
 counts" shows the server's refusal); 民生实事项目票决 by approval (choose-N counter, over-vote guard,
 a tie at the cutoff and the 再次投票 among the tied) and by ranking; 满意度测评 per target; 任免
 逐人 with several nominees; the chair's dialogs (countdown that runs out by itself, extend, void
-with a reason and 重新表决, manual 举手 entry); a tablet reloaded mid-vote. The rest of the hall
+with a reason and 重新表决, manual 举手 entry); a tablet reloaded mid-vote, and one reloaded before a
+secret ballot's receipt reached it (resent with its cast token). The rest of the hall
 votes over the HTTP fallback so that results are realistic. Screenshots go to ``screenshots/``.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from typing import Any
@@ -96,6 +98,10 @@ def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
     sent = ballots_sent(frames, vote_id)
     assert [f["ballot"] for f in sent] == [{"choice": "yes"}, {"choice": "no"}]
     assert "replaces" not in sent[0] and sent[1]["replaces"] == sent[0]["ballot_id"]
+    # Both carry this tablet's secret for the vote (what lets only it change the ballot): one token,
+    # kept in this tablet's localStorage and nowhere on the server's side but as a digest.
+    assert re.fullmatch("[0-9a-f]{32}", sent[0]["cast_token"]) and sent[1]["cast_token"] == sent[0]["cast_token"]
+    assert sent[0]["cast_token"] in tablet.evaluate("JSON.stringify(localStorage)")
 
     phone.click(".t-choice[data-choice=yes]")
     phone.click("#t-submit")
@@ -127,13 +133,14 @@ def test_a_deputy_changes_a_choice_before_close(hall: Hall) -> None:
     second.wait_for_selector("#t-status[data-state=recorded]")
     assert "以第一次按键为准" in second.inner_text("#t-main")
     assert second.locator("#t-change").count() == 0
-    # The server tells the deputy's other device at once: it shows the ballot as recorded, with the
-    # same receipt, and offers no change (the server refuses one: tests/server/test_vote_lifecycle.py).
+    # The server tells the deputy's other device at once that they voted -- and nothing more in a
+    # secret vote: no ballot id, no receipt (only the device that cast it holds those), no change.
     tablet.wait_for_selector("#t-status[data-state=recorded]")
     assert tablet.locator("#t-change").count() == 0
-    assert re.fullmatch(RECEIPT, tablet.inner_text("#t-receipt"))
-    assert tablet.inner_text("#t-receipt") == second.inner_text("#t-receipt")
-    assert "反对" not in tablet.inner_text("#t-done")
+    assert tablet.inner_text("#t-receipt") == "（本机无凭证）"
+    assert re.fullmatch(RECEIPT, second.inner_text("#t-receipt"))
+    wait_text(tablet, "#t-elsewhere", "您已在另一台终端上表决")
+    assert "反对" not in tablet.inner_text("#t-done") and "赞成" not in tablet.inner_text("#t-done")
     shot(tablet, "tablet-other-device-recorded-1280x800")
     assert fits_without_scrolling(tablet)
     result = ok(hall.chair.post(f"/api/votes/{first_vote}/close"))
@@ -475,11 +482,13 @@ def test_a_reloaded_tablet_comes_back_recorded_without_voting_twice(hall: Hall) 
     phone.click("#t-submit")
     phone.wait_for_selector("#t-status[data-state=recorded]")
     phone_receipt = phone.inner_text("#t-receipt")
-    phone.evaluate("localStorage.clear()")  # storage lost: the server's `me` snapshot still knows
+    phone.evaluate("localStorage.clear()")  # storage lost: the server says only that this deputy voted
     phone.reload()
     phone.wait_for_selector("#t-status[data-state=recorded]")
-    assert phone.inner_text("#t-receipt") == phone_receipt
-    assert "本机无凭证" not in phone.inner_text("#t-done")
+    assert re.fullmatch(RECEIPT, phone_receipt)
+    assert phone.inner_text("#t-receipt") == "（本机无凭证）"  # a secret ballot's receipt lived on that storage only
+    wait_text(phone, "#t-elsewhere", "本机没有该选票的凭证")
+    assert phone.locator("#t-change").count() == 0
     assert no_horizontal_overflow(phone) and in_view(phone, "#t-receipt")
     shot(phone, "tablet-reloaded-from-server-390x844")
 
@@ -561,3 +570,59 @@ def test_the_hall_screen_follows_check_in_before_any_vote_opens(hall: Hall) -> N
     wait_text(screen, "#s-attendance", "已达到法定人数")
     assert "实到 41 人" in screen.inner_text("#s-attendance")
     assert followed < 2.0, f"the screen took {followed:.2f} s to show the check-ins"
+
+
+def test_a_secret_ballot_whose_receipt_was_lost_is_resent_after_a_reload_with_its_token(hall: Hall) -> None:
+    """The tablet keeps its cast token with the pending ballot in localStorage: reloaded before the
+    receipt reached it, it resends the same ballot id with the same token, and the server -- which
+    answers a secret ballot's resend only with the token it was cast with -- gives the stored
+    receipt; the ballot counts once."""
+    frames: list[dict[str, Any]] = []
+    dropped: list[str] = []
+    tablet = hall.page(TABLET_LANDSCAPE)
+
+    def route(ws: Any) -> None:
+        server = ws.connect_to_server()
+
+        def from_server(message: str | bytes) -> None:
+            if not dropped and isinstance(message, str) and '"type":"receipt"' in message.replace(" ", ""):
+                dropped.append(message)  # the first receipt never reaches the tablet
+                return
+            ws.send(message)
+
+        def from_tablet(message: str | bytes) -> None:
+            if isinstance(message, str):
+                frames.append(json.loads(message))
+            server.send(message)
+
+        server.on_message(from_server)
+        ws.on_message(from_tablet)
+
+    tablet.route_web_socket(re.compile(r".*/ws$"), route)
+    tablet.goto(f"{hall.url}/tablet")
+    tablet.fill("#t-code", hall.codes[0]["code"])
+    tablet.click("#t-login")
+    tablet.click("#t-checkin")
+    tablet.wait_for_selector("#t-waiting")
+    hall.staff_check_in(39, skip=1)
+    vote_id = ok(hall.chair.post(f"/api/items/{hall.item('决议')['id']}/open", json={}))["vote_id"]
+    tablet.click(".t-choice[data-choice=no]")
+    tablet.click("#t-submit")
+    deadline = time.monotonic() + 10
+    while not dropped and time.monotonic() < deadline:
+        tablet.wait_for_timeout(100)
+    assert dropped, "the receipt was not intercepted"
+    assert tablet.locator("#t-status[data-state=pending]").count() == 1
+    stored = tablet.evaluate("JSON.stringify(localStorage)")
+    tablet.reload()
+    tablet.wait_for_selector("#t-status[data-state=recorded]", timeout=20_000)
+    assert re.fullmatch(RECEIPT, tablet.inner_text("#t-receipt"))
+    sent = ballots_sent(frames, vote_id)
+    assert len(sent) >= 2 and len({f["ballot_id"] for f in sent}) == 1
+    token = sent[0]["cast_token"]
+    assert {f["cast_token"] for f in sent} == {token} and token in stored
+    first = json.loads(dropped[0])["receipt"]  # the receipt the tablet never heard: the same leaf
+    assert tablet.inner_text("#t-receipt").startswith(f"#{first['index']} · {first['leaf_hash'][:4].upper()}")
+    assert hall.vote(vote_id)["cast"] == 1
+    result = ok(hall.chair.post(f"/api/votes/{vote_id}/close"))
+    assert (result["counts"]["yes"], result["counts"]["no"]) == (0, 1)

@@ -19,7 +19,9 @@ from typing import Any
 import httpx
 from sqlalchemy import create_engine, text
 
+from server import participation
 from server.db import normalise_url
+from server.participation import VoteKeys
 from terminals.client import TerminalClient
 from tests.conftest import ROOT, RunningServer
 from tests.server.session_helpers import login, ok
@@ -93,11 +95,15 @@ class Stored:
     ballots_by_seq: dict[int, dict[str, Any]]  # live ballot records (withdrawn ones removed)
     ballot_records: int  # every `ballot` record of the vote, withdrawn or not
     receipts: dict[str, int]  # key hash of the ballot id -> leaf index
-    participation: list[int]
+    #: who voted: member ids once the vote is closed; while it is open the marks in `vote_voters`
+    #: (server/participation.py), or the member ids they stand for when the vote's key is given
+    participation: list[Any]
     record_types: Counter[str]
 
 
-def read_stored(database_url: str, vote_id: str) -> Stored:
+def read_stored(database_url: str, vote_id: str, data_dir: Path | None = None) -> Stored:
+    """What the database holds for a vote; ``data_dir``: the server's, to read an open vote's marks
+    with its key (as only the server can)."""
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.connect() as conn:
@@ -105,10 +111,22 @@ def read_stored(database_url: str, vote_id: str) -> Stored:
             receipts: dict[str, int] = dict(conn.execute(text(
                 "SELECT key_hash, leaf_index FROM ballot_receipts WHERE vote_id = :v"), {"v": vote_id}).all())
             voters = conn.execute(text("SELECT voters FROM vote_participation WHERE vote_id = :v"),
-                                  {"v": vote_id}).scalar_one()
+                                  {"v": vote_id}).scalar_one_or_none()
+            marks = list(conn.execute(text("SELECT mark FROM vote_voters WHERE vote_id = :v"),
+                                      {"v": vote_id}).scalars())
+            eligible = conn.execute(text("SELECT eligible FROM votes WHERE id = :v"), {"v": vote_id}).scalar_one()
     finally:
         engine.dispose()
-    if isinstance(voters, str):
+    if voters is None:
+        assert marks is not None
+        voters = marks
+        if data_dir is not None:
+            key = VoteKeys(data_dir / participation.DIRECTORY).load(vote_id)
+            assert key is not None
+            eligible = json.loads(eligible) if isinstance(eligible, str) else eligible
+            voters = sorted(participation.voters_of(key, eligible, set(marks)))
+            assert len(voters) == len(marks)
+    elif isinstance(voters, str):
         voters = json.loads(voters)
     ballots: dict[int, dict[str, Any]] = {}
     withdrawn: list[int] = []

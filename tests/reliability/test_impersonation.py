@@ -63,6 +63,7 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         b_code = next(x["member_code"] for x in s.codes if x["member_id"] == b_id)
         # A forges B as the voter in every way a frame could carry it: ignored, A votes as A.
         forged = {"type": "ballot", "vote_id": vote_id, "ballot_id": "a" * 32, "ballot": {"choice": "no"},
+                  "cast_token": "t" * 32,
                   "member_id": b_id, "member": b_id, "member_code": b_code, "voter": b_id, "token": b.token}
         await a._send(forged)
         await a.wait_for(lambda cl: vote_id in cl.receipts)
@@ -78,7 +79,7 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         assert next(e for e in a.errors if e.get("ref") == "b" * 32)["code"] == "change_needs_previous"
         # The HTTP fallback: a field naming a member is refused (unknown fields are, everywhere) and
         # nothing is stored; without it, the member is the token's.
-        ballot = {"vote_id": vote_id, "ballot_id": "c" * 32, "ballot": {"choice": "abstain"}}
+        ballot = {"vote_id": vote_id, "ballot_id": "c" * 32, "ballot": {"choice": "abstain"}, "cast_token": "u" * 32}
         forged_http = httpx.post(f"{server.url}/api/ballots", headers={"Authorization": f"Bearer {c.token}"},
                                  json={**ballot, "member_id": b_id})
         assert forged_http.status_code == 422 and forged_http.json()["error"]["field"] == "member_id"
@@ -90,9 +91,15 @@ def test_the_member_comes_only_from_the_token_and_no_deputy_sees_another_s_recei
         assert b.me is not None and b.me["votes"][vote_id]["voted"] is False
         b_receipt = await b.vote(vote_id, {"choice": "yes"})
         await a._send({"type": "sync"})
-        await a.wait_for(lambda cl: cl.me is not None and cl.me["votes"].get(vote_id, {}).get("ballot_id") == "a" * 32)
+        def mes() -> int:
+            return sum(1 for m in heard_by_a if m.startswith('{"type": "me"'))
+
+        heard = mes()
+        await a.wait_for(lambda cl: mes() > heard)
+        # A secret vote: even A's own `me` says only that A voted (the ballot id stays on the tablet).
+        assert a.me is not None and a.me["votes"][vote_id] == {"eligible": True, "voted": True}
         await asyncio.sleep(0.6)  # let ticks and me snapshots after B's ballot reach A
-        stored = read_stored(server.database_url, vote_id)
+        stored = read_stored(server.database_url, vote_id, server.data_dir)
         return {"vote_id": vote_id, "b_receipt": b_receipt, "ids": (a.me["member"]["id"], b_id, c_id),
                 "stored": stored}
 

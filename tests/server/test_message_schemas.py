@@ -45,6 +45,7 @@ SERVER_TYPES = {"welcome", "state", "tick", "me", "receipt", "error", "pong"}
 CLIENT_TYPES = {"hello", "check_in", "ballot", "sync", "ping"}
 OBSERVERS = ("chair", "staff", "scrutineer", "auditor", "screen")
 BALLOT_ID = "resend-me-" + "0123456789abcdef"
+NAMED_BALLOT_ID = "named-ballot-" + "0123456789abcdef"
 
 
 def _registry() -> Registry:
@@ -263,8 +264,11 @@ async def scenario(url: str, rec: Recording) -> None:
                                         replaces=tablets[1].receipts[motion_vote]["ballot_id"])
         assert changed["replaced"] is not None and not changed["duplicate"]
         await refusal(tablets[2].vote(motion_vote, {"choice": "abstain"}, timeout=10), "change_needs_previous")
+        # A secret vote: its id with another content, or another tablet's token, is one refusal.
         await refusal(tablets[0].vote(motion_vote, {"choice": "no"}, ballot_id=BALLOT_ID, timeout=10),
-                      "ballot_id_reused")
+                      "ballot_refused")
+        await refusal(tablets[3].vote(motion_vote, {"choice": "yes"}, ballot_id=BALLOT_ID, timeout=10),
+                      "ballot_refused")
         await refusal(suspended.vote(motion_vote, {"choice": "yes"}, timeout=10), "forbidden")
         await refusal(chair.vote(motion_vote, {"choice": "yes"}, timeout=10), "wrong_role")
         before = len(rec.of("deputy:00", "me"))
@@ -277,6 +281,20 @@ async def scenario(url: str, rec: Recording) -> None:
         facts["resend_checked"] = [ok(httpx.post(f"{url}/api/audit/check-receipt", json=r["receipt"]))
                                    for r in facts["resend"]]
         await refusal(tablets[35].vote(motion_vote, {"choice": "yes"}, timeout=10), "vote_not_open")
+
+        # A named (记名) vote: the deputy's other device is sent the ballot id and receipt in `me`, and
+        # a ballot id used again for another ballot is refused as reused.
+        named = ok(s.staff.post(f"/api/meetings/{m}/items", json={
+            "kind": "motion", "title": "关于批准县级预算调整方案的决议", "secret": False}))
+        named_vote = s.open(named["id"])
+        await s.wait_open(named_vote, tablets[:1])
+        named_first = await tablets[0].vote(named_vote, {"choice": "yes"}, ballot_id=NAMED_BALLOT_ID)
+        await until(lambda: any(m["votes"].get(named_vote, {}).get("ballot_id") == NAMED_BALLOT_ID
+                                for m in rec.of("deputy:00-second-device", "me")))
+        await refusal(tablets[0].vote(named_vote, {"choice": "no"}, ballot_id=NAMED_BALLOT_ID, timeout=10),
+                      "ballot_id_reused")
+        assert named_first["receipt"]["index"] >= 0
+        s.close(named_vote)
 
         # The first press counts.
         item = ok(s.staff.post(f"/api/meetings/{m}/items", json={
@@ -378,8 +396,14 @@ async def raw_frames(url: str, rec: Recording, deputy: TerminalClient, vote_id: 
         await raw.ask({"type": "hello", "v": 1, "token": deputy.token}, "welcome")
         await raw.next("me")
         def ballot(vote: str, ballot_id: str, choice: str) -> dict[str, Any]:
-            return {"type": "ballot", "vote_id": vote, "ballot_id": ballot_id, "ballot": {"choice": choice}}
+            return {"type": "ballot", "vote_id": vote, "ballot_id": ballot_id, "ballot": {"choice": choice},
+                    "cast_token": "c" * 32}
 
+        tokenless = {k: v for k, v in ballot(vote_id, "t" * 32, "yes").items() if k != "cast_token"}
+        error = await raw.ask(tokenless)
+        assert (error["code"], error["ref"], error["field"]) == ("cast_token_required", "t" * 32, "cast_token")
+        error = await raw.ask({**ballot(vote_id, "t" * 32, "yes"), "cast_token": "short"})
+        assert (error["code"], error["field"]) == ("invalid_field", "cast_token")
         error = await raw.ask(ballot(vote_id, "short", "yes"))
         assert (error["code"], error["ref"], error["field"]) == ("invalid_ballot_id", "short", "ballot_id")
         error = await raw.ask(ballot(vote_id, "m" * 32, "maybe"))

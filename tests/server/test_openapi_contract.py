@@ -301,7 +301,7 @@ def _check_in_over_the_socket(url: str, token: str) -> dict[str, Any]:
 
 def _ballot(client: SchemaClient, vote_id: str, ballot: dict[str, Any]) -> dict[str, Any]:
     answer: dict[str, Any] = client.json("http_ballot", json={"vote_id": vote_id, "ballot_id": secrets.token_hex(16),
-                                                              "ballot": ballot})
+                                                              "ballot": ballot, "cast_token": secrets.token_hex(16)})
     assert answer["duplicate"] is False and answer["receipt"]["vote_id"] == vote_id
     return answer
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import re
 import subprocess
 import sys
 
@@ -96,6 +97,17 @@ def test_python_terminal_client_checks_in_and_votes_from_the_command_line(server
                               capture_output=True, text=True, timeout=120, check=False)
         assert done.returncode == 0, done.stderr
         assert '"leaf_hash"' in done.stdout
+        # In a secret vote only that terminal can change it: it printed its ballot id and cast token.
+        ballot_id = re.search(r"ballot id: (\S+)", done.stderr)
+        token = re.search(r"cast token: ([0-9a-f]+)", done.stderr)
+        assert ballot_id is not None and token is not None
+        change = [sys.executable, "-m", "terminals.client", "--url", server.url, "--code", voter, "--vote", vote_id,
+                  "--choice", "abstain", "--replaces", ballot_id[1]]
+        stranger = subprocess.run(change, capture_output=True, text=True, timeout=120, check=False)
+        assert stranger.returncode == 1 and "ballot_refused" in stranger.stderr
+        changed = subprocess.run([*change, "--cast-token", token[1]], capture_output=True, text=True, timeout=120,
+                                 check=False)
+        assert changed.returncode == 0, changed.stderr
         bad = subprocess.run([sys.executable, "-m", "terminals.client", "--url", server.url, "--code", "WRONG000"],
                              capture_output=True, text=True, timeout=120, check=False)
         assert bad.returncode == 2 and "签到码无效" in bad.stderr

@@ -6,7 +6,10 @@ Forty deputies each support a different candidate in a 补选 with forty candida
 a time in a random order unknown to the database. The adversary reads every table in storage order
 (SQLite rowid, PostgreSQL ctid) and tries every way of lining voters up with ballots: by member id,
 by sign-in order, by check-in order, by any row order it can find. With a random order a guess
-matches about one deputy; we allow five (a chance of about 1 in 1,700 for a random permutation).
+matches about one deputy (the fixed points of a random permutation: P(at least k) <= 1/k!). We
+allow ten: P(some one of the 20 comparisons reaches 11 by chance) <= 20/11! < 1e-6, where the old
+bound of five failed about one run in a hundred; a real link matches all forty.
+(tests/server/test_secret_ballot_leaks.py adds the order of presses to what the adversary knows.)
 """
 
 from __future__ import annotations
@@ -26,13 +29,19 @@ VOTERS = 40
 
 
 def dump(database_url: str) -> dict[str, list[dict[str, Any]]]:
-    """Every row of every table, in the order the database stores them."""
+    """Every row of every table, in the order the database stores them (a SQLite table without
+    rowid is stored in the order of its primary key: a plain scan gives it)."""
     engine = sa.create_engine(normalise_url(database_url))
-    order = "rowid" if database_url.startswith("sqlite") else "ctid"
+    sqlite = database_url.startswith("sqlite")
     tables: dict[str, list[dict[str, Any]]] = {}
     with engine.connect() as conn:
         for table in sa.inspect(engine).get_table_names():
-            rows = conn.execute(sa.text(f'SELECT * FROM "{table}" ORDER BY {order}')).mappings()
+            order = "ctid"
+            if sqlite:
+                sql = conn.execute(sa.text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}).scalar()
+                order = "" if "WITHOUT ROWID" in str(sql).upper() else "rowid"
+            query = f'SELECT * FROM "{table}"' + (f" ORDER BY {order}" if order else "")
+            rows = conn.execute(sa.text(query)).mappings()
             tables[table] = [dict(row) for row in rows]
     engine.dispose()
     return tables
@@ -54,7 +63,8 @@ def test_a_database_dump_does_not_link_choices_to_deputies(server: RunningServer
     assert voters == sorted(truth["choice_of"])
     # No receipt row names a member; no ballot record carries a voter.
     for row in tables["ballot_receipts"]:
-        assert set(row) == {"key_hash", "vote_id", "leaf_index", "content_hash", "replaced"}
+        assert set(row) == {"key_hash", "vote_id", "leaf_index", "seal", "token_hash", "replaced"}
+    assert not [row for row in tables["vote_voters"] if row["vote_id"] == truth["vote_id"]]  # gone at close
     records = [json.loads(bytes(row["data"])) for row in tables["audit_records"]]
     ballots = [r for r in records if r["type"] == "ballot" and r["body"]["vote_id"] == truth["vote_id"]]
     assert len(ballots) == VOTERS
@@ -84,7 +94,7 @@ def test_a_database_dump_does_not_link_choices_to_deputies(server: RunningServer
         for choices_name, guessed in (("log order", ballot_choices), ("receipt rows", receipt_choices)):
             for candidate_order in (guessed, guessed[::-1]):
                 hits = sum(truth["choice_of"][m] == c for m, c in zip(voters_in_order, candidate_order, strict=False))
-                assert hits <= 5, f"{orders_name} vs {choices_name}: {hits} of {VOTERS} linked"
+                assert hits <= 10, f"{orders_name} vs {choices_name}: {hits} of {VOTERS} linked"
     assert members  # the roll itself is public
 
 

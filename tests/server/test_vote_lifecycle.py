@@ -35,9 +35,10 @@ def test_change_of_choice_before_close_follows_the_item_setting(server: RunningS
         # Naming it replaces it: last press counts, and the count stays one per deputy.
         changed = await voter.vote(vote_id, {"choice": "yes"}, replaces=first["ballot_id"])
         assert changed["replaced"] == first["ballot_id"]
-        # The replaced ballot cannot be replaced again.
+        # The replaced ballot cannot be replaced again: in a secret vote that is the one refusal that
+        # says nothing of the ballot named (docs/protocol.md, ballot_refused).
         await _expect_refusal(voter.vote(vote_id, {"choice": "abstain"}, replaces=first["ballot_id"], timeout=10),
-                              "change_needs_previous")
+                              "ballot_refused")
         await s.cast(vote_id, choices(yes=30), s.deputies[1:31])
         result = s.close(vote_id)
         assert result["counts"] == {"yes": 31, "no": 0, "abstain": 0, "not_voted": 9}
@@ -242,10 +243,12 @@ def test_a_ballot_sent_over_http_shows_as_submitted_on_the_deputys_tablet(server
         await tablet.wait_for(lambda c: entry(c).get("eligible") is True)  # the me_votes patch
         assert entry(tablet)["voted"] is False
         response = httpx.post(f"{s.url}/api/ballots", headers={"Authorization": f"Bearer {tablet.token}"},
-                              json={"vote_id": vote_id, "ballot_id": "h" * 32, "ballot": {"choice": "yes"}})
+                              json={"vote_id": vote_id, "ballot_id": "h" * 32, "ballot": {"choice": "yes"},
+                                    "cast_token": "t" * 32})
         assert response.status_code == 200, response.text
         await tablet.wait_for(lambda c: entry(c).get("voted") is True, timeout=10)
-        assert entry(tablet)["ballot_id"] == "h" * 32
+        # A secret vote: the tablet learns that its deputy voted, never the ballot id or receipt.
+        assert entry(tablet) == {"eligible": True, "voted": True}
 
     in_session(server.url, body)
 

@@ -134,7 +134,8 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
             tickets = await asyncio.gather(*(rt.writer.submit(
-                lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"}),
+                lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"},
+                                            cast_token=secrets.token_hex(16)),
                 groupable=True, may_refuse=False) for m in members))
             assert all(t.receipt is not None for t in tickets) and rt.writer.batches >= 1
             del tickets

@@ -49,7 +49,11 @@ def test_bad_frames_are_refused_with_codes_and_change_nothing(server: RunningSer
                     (json.dumps({"type": "ballot", "vote_id": "v999-1", "ballot_id": "u" * 32,
                                  "ballot": {"choice": "yes"}}), "not_found"),
                     (json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": "m" * 32,
-                                 "ballot": {"choice": "maybe"}}), "forbidden"),
+                                 "ballot": {"choice": "maybe"}}), "cast_token_required"),
+                    (json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": "m" * 32,
+                                 "ballot": {"choice": "maybe"}, "cast_token": 7}), "invalid_field"),
+                    (json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": "m" * 32,
+                                 "ballot": {"choice": "maybe"}, "cast_token": "k" * 32}), "forbidden"),
                     (json.dumps({"type": "hello", "v": 1, "token": token}), "already_authenticated"),
                 ]
                 for frame, code in cases:
@@ -61,7 +65,7 @@ def test_bad_frames_are_refused_with_codes_and_change_nothing(server: RunningSer
                 await ws.send(json.dumps({"type": "check_in"}))
                 await _next(ws, "me")
                 error = await _refusal(ws, json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": "x" * 32,
-                                                       "ballot": {"choice": "yes"}}))
+                                                       "ballot": {"choice": "yes"}, "cast_token": "k" * 32}))
                 assert error["code"] == "forbidden" and error["ref"] == "x" * 32
                 # The connection is still usable.
                 await ws.send(json.dumps({"type": "ping", "t": 1}))
