@@ -61,7 +61,7 @@ ERROR_CODES = {
     "forbidden": "the deputy is not on this vote's roll (was not checked in and active when it opened)",
     "invalid_ballot": "the ballot does not fit the vote's definition (`field` names the part)",
     "already_voted": "the item counts the first press (`change_before_close = \"first\"`)",
-    "ballot_replayed": "an encrypted ballot whose ciphertext was already cast in this vote",
+    "ballot_replayed": "an encrypted ballot with a ciphertext already cast or challenged in this vote",
     "ballot_spoiled": "an encrypted ballot that was challenged (its randomness is public): encrypt afresh",
     "change_needs_previous": "a second ballot without `replaces`; in a named vote also `replaces` naming no live "
                              "ballot of this vote",

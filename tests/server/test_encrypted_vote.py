@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 
+from ballotcrypto.ballot import encrypt_ballot
 from ballotcrypto.ceremony import (
     TrusteeSecret,
     check_commitment,
@@ -22,7 +23,8 @@ from ballotcrypto.ceremony import (
 from ballotcrypto.count import partial_decrypt, read_totals
 from ballotcrypto.forms import read_form
 from ballotcrypto.group import Scalar
-from ballotcrypto.votes import encrypt_plain
+from ballotcrypto.randomness import SYSTEM
+from ballotcrypto.votes import context_of, encrypt_plain
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, login, ok, refused
 
@@ -145,6 +147,45 @@ def test_a_ballot_whose_proofs_fail_is_refused_and_nothing_is_stored(server: Run
         receipt = await tablet.vote(vote_id, {"choice": "yes"})
         assert receipt["duplicate"] is False
         await asyncio.sleep(0)
+
+    from tests.server.session_helpers import in_session
+    in_session(server.url, body)
+
+
+class _Replaying:
+    """Randomness that re-uses a challenged ballot's published nonces (what anyone can do once the
+    opening is public): a new ballot id, the same ciphertexts, valid proofs."""
+
+    def __init__(self, nonces: tuple[Scalar, ...]) -> None:
+        self.nonces = list(nonces)
+
+    def scalar(self) -> Scalar:
+        return self.nonces.pop(0) if self.nonces else SYSTEM.scalar()
+
+    def octets(self, size: int) -> bytes:
+        return SYSTEM.octets(size)
+
+
+def test_a_challenged_ballot_re_proved_under_a_new_id_cannot_be_cast(server: RunningServer) -> None:
+    async def body(s: Session) -> None:
+        run_ceremony(s.url, s.meeting_id, n=2, k=2)
+        vote_id = s.open(s.item("工作报告的决议")["id"])
+        await s.wait_open(vote_id)
+        tablet = s.deputies[0]
+        encryption = tablet.encryption_of(vote_id)
+        assert encryption is not None
+        challenged = encrypt_plain(encryption, {"choice": "yes"})
+        deputy = httpx.Client(base_url=s.url, timeout=60, headers={"Authorization": f"Bearer {tablet.token}"})
+        ok(deputy.post(f"/api/votes/{vote_id}/spoil", json={
+            "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
+        copy = encrypt_ballot(context_of(encryption), list(challenged.opening.values),
+                              _Replaying(challenged.opening.nonces)).ballot
+        assert copy.ballot != challenged.ballot.ballot
+        assert copy.selections[0].ciphertext == challenged.ballot.selections[0].ciphertext
+        refused(deputy.post("/api/ballots", json={"vote_id": vote_id, "ballot_id": copy.ballot,
+                                                  "ballot": copy.to_json(), "cast_token": "t" * 32}),
+                "ballot_replayed", 409)
+        assert ok(s.chair.get(f"/api/votes/{vote_id}"))["cast"] == 0
 
     from tests.server.session_helpers import in_session
     in_session(server.url, body)
