@@ -19,6 +19,7 @@ import hashlib
 import io
 import json
 import re
+import secrets
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -114,7 +115,8 @@ def cast_encrypted(hall: Hall, vote_id: str, ballots: list[dict[str, Any]], *, s
         with httpx.Client(base_url=hall.url, timeout=60) as client:
             token = ok(client.post("/api/deputy/login", json={"code": hall.codes[index]["code"]}))["token"]
             ok(client.post("/api/ballots", headers={"Authorization": f"Bearer {token}"},
-                           json={"vote_id": vote_id, "ballot_id": made["ballot"], "ballot": made}))
+                           json={"vote_id": vote_id, "ballot_id": made["ballot"], "ballot": made,
+                                 "cast_token": secrets.token_hex(16)}))
 
     with ThreadPoolExecutor(max_workers=6) as pool:
         list(pool.map(cast, range(skip, skip + len(ballots)), ballots))
