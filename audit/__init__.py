@@ -4,10 +4,13 @@ Records are RFC 8785 canonical JSON lines chained by hash (`audit.records`), lea
 RFC 9162 Merkle tree (`audit.merkle`), committed to by C2SP checkpoints signed with Ed25519
 (`audit.checkpoint`, `audit.note`, `audit.keys`).  `AuditLog` is the append-only store the server
 writes to (`audit.log`); `export` writes a self-contained directory and `verify_export` checks it
-and re-runs every tally (`audit.export`, `audit.verify`); receipts let a deputy check their ballot
-is in the count (`audit.receipt`).  Command line: ``python -m audit {keygen,export,verify,check-receipt}``.
+and re-runs every tally (`audit.export`, `audit.verify`), encrypted votes and the 监票人's key
+ceremonies included (`audit.encrypted`); receipts let a deputy check their ballot is in the count
+(`audit.receipt`), and a deputy who challenged an encrypted ballot sees what it held
+(`audit.spoiled`).  Command line: ``python -m audit {keygen,export,verify,check-receipt,spoiled}``.
 
-This package imports nothing from ``server``; ``tally`` is imported only to recount.
+This package imports nothing from ``server``; ``tally`` is imported only to recount, ``ballotcrypto``
+only to check the cryptography of encrypted votes.
 """
 
 from audit.checkpoint import Checkpoint

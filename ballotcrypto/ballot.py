@@ -36,8 +36,10 @@ __all__ = [
     "Selection",
     "check_ballot",
     "check_opening",
+    "check_proofs",
     "display_code",
     "encrypt_ballot",
+    "read_ballot",
 ]
 
 BALLOT_ID_CHARS = 32
@@ -188,8 +190,13 @@ def check_ballot(context: Context, value: object) -> Ballot:
     Raises MalformedValue for a shape or encoding fault, BallotRefused for a wrong vid, a wrong
     number of selections or limits, or a proof that does not check (``where`` names it).
     """
+    return check_proofs(context, read_ballot(value, context.form))
+
+
+def check_proofs(context: Context, ballot: Ballot) -> Ballot:
+    """`ballot` (as `read_ballot` gave it) if its vid is the vote's and every proof checks: the
+    second half of `check_ballot`, for a caller that has read the ballot already."""
     form = context.form
-    ballot = read_ballot(value, form)
     if ballot.vid != context.vid:
         raise BallotRefused("wrong-vid", "选票不属于本次表决（vid 不符）")
     key = context.key

@@ -1,7 +1,9 @@
 """The packages depend on each other in one direction only (design.md "Packages and what flows
-between them"): tally/ is pure and imports none of the others; audit/ may use tally/ to recount and
-nothing else; terminals/ (pages' files and the Python client) never imports the server; the server
-uses tally/, audit/ and the pages' files; load/ drives the server from outside. No cycle."""
+between them"): tally/ and ballotcrypto/ are pure and import none of the others; audit/ may use
+tally/ to recount and ballotcrypto/ to check encrypted votes, and nothing else; terminals/ (pages'
+files and the Python client, which encrypts with ballotcrypto/) never imports the server; the server
+uses tally/, audit/, ballotcrypto/ and the pages' files; load/ drives the server from outside. No
+cycle."""
 
 from __future__ import annotations
 
@@ -9,14 +11,15 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PACKAGES = ("tally", "audit", "server", "terminals", "load")
+PACKAGES = ("tally", "ballotcrypto", "audit", "server", "terminals", "load")
 
 ALLOWED = {
     "tally": set(),
-    "audit": {"tally"},
-    "terminals": set(),
-    "server": {"tally", "audit", "terminals"},
-    "load": {"tally", "audit", "server", "terminals"},
+    "ballotcrypto": set(),
+    "audit": {"tally", "ballotcrypto"},
+    "terminals": {"ballotcrypto"},
+    "server": {"tally", "audit", "ballotcrypto", "terminals"},
+    "load": {"tally", "audit", "ballotcrypto", "server", "terminals"},
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -75,7 +75,7 @@ def run_ceremony(url: str, meeting_id: int, n: int, k: int) -> tuple[list[Truste
     return trustees, answer["ceremony"]["result"]
 
 
-def decrypt(trustee: Trustee, number: int, vote_id: str) -> dict[str, Any]:
+def decrypt(trustee: Trustee, number: int, vote_id: str) -> httpx.Response:
     view = ok(trustee.client.get(f"/api/votes/{vote_id}/decryption"))
     vote = ok(trustee.client.get(f"/api/votes/{vote_id}"))
     form = read_form(vote["encryption"]["context"]["form"])
@@ -134,7 +134,8 @@ def test_a_ballot_whose_proofs_fail_is_refused_and_nothing_is_stored(server: Run
         encryption = tablet.encryption_of(vote_id)
         assert encryption is not None
         made = encrypt_plain(encryption, {"choice": "yes"}).ballot.to_json()
-        forged = {**made, "selections": [made["selections"][1], made["selections"][0], made["selections"][2]]}
+        selections = cast(list[Any], made["selections"])
+        forged = {**made, "selections": [selections[1], selections[0], selections[2]]}
         await tablet._send({"type": "ballot", "vote_id": vote_id, "ballot_id": made["ballot"], "ballot": forged})
         await tablet.wait_for(lambda c: any(e.get("ref") == made["ballot"] for e in c.errors))
         error = next(e for e in tablet.errors if e.get("ref") == made["ballot"])
