@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -136,3 +137,27 @@ def body_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = Non
              if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
     body: dict[str, Any] = found[nth]
     return body
+
+
+def seqs_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = None) -> list[int]:
+    """The seqs of every record of a type (of a vote)."""
+    return [int(r["seq"]) for r in records
+            if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
+
+
+def insert_record(records: list[dict[str, Any]], at: int, type_: str, body: dict[str, Any]) -> int:
+    """Put a record at position `at` (dated as the record before it), moving the seqs that bodies
+    name (``ballot_withdrawn``, ``named_ballot``) along with their records: as an insider would,
+    before re-signing. Returns `at`."""
+    for record in records:
+        if record["type"] in ("ballot_withdrawn", "named_ballot") and record["body"]["seq"] >= at:
+            record["body"]["seq"] += 1
+    records.insert(at, {"seq": at, "type": type_, "time": records[at - 1]["time"], "prev": "0" * 64, "body": body})
+    return at
+
+
+def insert_ballot(records: list[dict[str, Any]], vote_id: str, ballot: dict[str, Any], at: int | None = None) -> int:
+    """Put a ballot record with `ballot` after the vote's last ballot (or at `at`); returns its seq."""
+    where = seqs_of(records, "ballot", vote_id)[-1] + 1 if at is None else at
+    return insert_record(records, where, "ballot", {"vote_id": vote_id, "ballot": ballot,
+                                                    "nonce": os.urandom(16).hex()})
