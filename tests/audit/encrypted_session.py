@@ -140,8 +140,8 @@ def body_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = Non
 
 
 def seqs_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = None) -> list[int]:
-    """The seqs of every record of a type (of a vote)."""
-    return [int(r["seq"]) for r in records
+    """The positions (the seqs, once re-signed) of every record of a type (of a vote)."""
+    return [seq for seq, r in enumerate(records)
             if r["type"] == type_ and (vote_id is None or r["body"].get("vote_id") == vote_id)]
 
 
