@@ -13,7 +13,7 @@ from audit.encrypted import fingerprint
 from ballotcrypto.ceremony import read_ceremony, start
 from ballotcrypto.group import GENERATOR, Point, Scalar
 from tests.audit.audit_helpers import resign, session_records
-from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export, seqs_of
+from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export, insert_record, seqs_of
 
 
 def _forged(session: EncryptedSession, tmp_path: Path, forge: Any) -> tuple[Any, int]:
@@ -129,3 +129,32 @@ def test_a_ceremony_statement_whose_cid_is_not_its_hash_is_named(encrypted_sessi
     report, seq = _forged(encrypted_session, tmp_path, forge)
     _named(report, "bad-ceremony", seq)
     assert body_of(session_records(encrypted_session.export), "ceremony_started", nth=1)["ceremony"]["k"] == 2
+
+
+def test_a_ceremony_of_a_meeting_never_created_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
+    def forge(records: list[dict[str, Any]]) -> int:
+        seq = seqs_of(records, "ceremony_started")[0]
+        records[seq]["body"]["meeting_id"] = 9
+        return seq
+
+    report, seq = _forged(encrypted_session, tmp_path, forge)
+    _named(report, "unknown-meeting", seq)
+
+
+def test_a_vote_encrypted_to_another_meetings_key_is_named(encrypted_session: EncryptedSession,
+                                                           tmp_path: Path) -> None:
+    """The election key of another meeting's 监票人 (here: of the same log) is not this meeting's."""
+
+    def forge(records: list[dict[str, Any]]) -> int:
+        created = seqs_of(records, "meeting_created")[0]
+        insert_record(records, created + 1, "meeting_created",
+                      {**records[created]["body"], "meeting_id": 2, "title": "另一次会议"})
+        for record in records:
+            if record["type"] in ("ceremony_started", "ceremony_abandoned", "trustee_commitment", "trustee_shares",
+                                  "trustee_confirmation", "election_key"):
+                record["body"]["meeting_id"] = 2
+        return seqs_of(records, "vote_opened", encrypted_session.motion)[0]
+
+    report, seq = _forged(encrypted_session, tmp_path, forge)
+    _named(report, "bad-encryption", seq)
+    assert "of meeting 1 is encrypted to the key of meeting 2" in report.failure.message
