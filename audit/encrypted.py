@@ -287,7 +287,7 @@ def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapp
     assert ceremony.key is not None  # (a finished ceremony has its key)
     try:
         shaped = vote_form(definition)
-    except (KeyError, TypeError, ValueError):
+    except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
         shaped = None
     if shaped is None:
         raise CryptoFault("bad-encryption", f"vote {vote_id}: its definition has no encrypted form (write-ins, "

@@ -231,6 +231,7 @@ def test_a_vote_encrypted_to_no_finished_ceremony_is_named(keys: Keys, tmp_path:
     {"kind": "election", "seats": 1, "candidates": ["甲", "乙"]},  # write-ins: kept plaintext
     {"kind": "election", "seats": 1, "allow_write_ins": False},  # no candidates
     {"kind": "project_vote", "mode": "ranking", "choose": 1, "projects": ["甲", "乙"]},
+    {"kind": "appointment", "items": ["甲"]},  # an item that is no object
 ])
 def test_a_vote_whose_ballot_cannot_be_encrypted_is_named(keys: Keys, tmp_path: Path,
                                                           definition: dict[str, Any]) -> None:
@@ -492,3 +493,47 @@ def test_an_export_with_the_servers_tally_inputs_of_an_encrypted_vote(keys: Keys
     with pytest.raises(ExportError, match="disagree on vote v1-1"):
         export(tmp_path / "log", tmp_path / "refused", tally_inputs={"v1-1": {**MOTION, "counts": {"yes": 3}}})
     assert os.listdir(tmp_path / "ok")
+
+
+def _leaves(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    if isinstance(value, dict):
+        return [leaf for key in value for leaf in _leaves(value[key], (*path, key))]
+    if isinstance(value, list):
+        return [leaf for i, item in enumerate(value) for leaf in _leaves(item, (*path, i))] or [path]
+    return [path]
+
+
+def test_any_value_of_an_encrypted_vote_or_ceremony_record_made_wrong_is_a_finding_never_a_crash(
+        tmp_path: Path) -> None:
+    """300 records, each with one value replaced by junk of another type or a near miss: the verifier
+    answers each with a report (a finding, or a pass where the value is one it does not read)."""
+    import random
+
+    from audit.errors import RecordError
+
+    small = key_ceremony(2, 2)
+    entries = [*small.entries, *encrypted_vote(small, "v1-1", [YES, NO], spoil=YES)]
+    targets = [(i, path) for i, (type_, body) in enumerate(entries) if type_ != "trustee_shares"
+               for path in _leaves(body)]
+    rng = random.Random(13)
+    junk = [None, True, -1, 2**60, "", "zz", "00" * 32, [], {}, [1], {"a": 1}]
+    found: dict[str, int] = {}
+    for attempt in range(300):
+        index, path = rng.choice(targets)
+        changed = copy.deepcopy(entries)
+        holder: Any = changed[index][1]
+        for key in path[:-1]:
+            holder = holder[key]
+        original = holder[path[-1]]
+        holder[path[-1]] = rng.choice([*junk, original + 1 if type(original) is int else original * 2
+                                       if isinstance(original, str) else original])
+        try:
+            out = build_export(tmp_path / str(attempt), changed)
+        except RecordError:
+            continue  # the writer refuses to sign it (and the verifier's reader refuses it: bad-record)
+        report = verify_export(out, workers=0)
+        code = "pass" if report.failure is None else report.failure.code
+        found[code] = found.get(code, 0) + 1
+    named = set(found) - {"pass", "bad-record"}
+    assert len(named) >= 12, found  # the rules, not only the reader, met the junk
+    assert found.get("pass", 0) < sum(found.values()) / 10, found  # and most of it is read
