@@ -25,7 +25,12 @@ cannot both be true (one size, two roots; or an earlier one the later ones do no
    vote's own counted ballots, named ballots one per eligible member, ``ballots_cast`` equal to the
    ballots counted, one result, nothing after a void; each ``result`` equal to
    ``tally.count_document(definition + ballots)``;
-7. ``tally_inputs.json`` is exactly what the records give.
+7. encrypted secret votes (`audit.encrypted`): the 监票人's key ceremony, each vote's context,
+   every cast ballot's proofs (checked by worker processes while the records are read, when there
+   are cores: the first fault by seq is still the one reported), challenged ballots, totals,
+   partial decryptions and counts; the ``result`` equal to ``tally.count_document(definition +
+   counts)``;
+8. ``tally_inputs.json`` is exactly what the records give.
 
 A fault here was signed by the log's key: the operator answers for it.  Manual results (show of
 hands, paper) cannot be recounted; their attendance figures are checked and they are listed as such.
@@ -262,7 +267,7 @@ def _indent(note: str) -> str:
 
 
 class _Fault(Exception):
-    """A finding in the signed content (steps 4-6); whether it is the signer's is decided at the end."""
+    """A finding in the signed content (steps 4-7); whether it is the signer's is decided at the end."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -315,7 +320,7 @@ class _Vote:
 
 
 class _Rules:
-    """Steps 4-6 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
+    """Steps 4-7 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
 
     def __init__(self, run: _Run) -> None:
         self.run = run
