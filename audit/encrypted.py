@@ -393,6 +393,8 @@ class EncryptedVote:
                 raise CryptoFault("wrong-totals", f"vote {vote_id}: total {i} is not the sum of the counted "
                                                   "ballots' ciphertexts / 密文合计与选票不符")
         self.totals, self.ballots_cast = totals, len(counted)
+        for seen in (self.ids, self.alphas, self.spoiled_ids, self.spoiled_alphas):
+            seen.clear()  # closed: no ballot is cast or challenged any more (memory stays bounded)
 
     def partial(self, value: object) -> None:
         """A 监票人's partial decryption of the totals, with its proofs."""

@@ -452,6 +452,7 @@ class _Rules:
                     raise CryptoFault("wrong-totals", f"encrypted_totals for vote {vote_id} before it closed"
                                                       " / 表决未结束即合计")
                 encrypted.total(body, list(vote.ballots.values()))
+                vote.ballots.update(dict.fromkeys(vote.ballots, b""))  # the totals hold what is needed now
             elif type_ == RecordType.PARTIAL_DECRYPTION:
                 encrypted.partial(body["partial"])
             else:
