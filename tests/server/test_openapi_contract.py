@@ -501,8 +501,10 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert inputs[encrypted_vote]["counts"] == {"yes": 6, "no": 0, "abstain": 2}  # totals, never its ballots
     for vote_id, tally_document in inputs.items():
         kind = tally_document["kind"]
+        # a vote's definition, and its ballots -- or an encrypted vote's decrypted counts (docs/export.md)
         vote_definition = {k: v for k, v in tally_document.items() if k not in ("ballots", "counts")}
         check(document, {"$ref": "#/components/schemas/VoteDefinition"}, vote_definition, f"tally input {vote_id}")
+        assert not ("ballots" in tally_document and "counts" in tally_document), vote_id
         for ballot in tally_document.get("ballots", []):
             name = "".join(part.title() for part in kind.split("_"))
             check(document, {"$ref": f"#/components/schemas/{name}Ballot"}, ballot, f"ballot of {vote_id}")
