@@ -4,14 +4,17 @@ Records are RFC 8785 canonical JSON lines chained by hash (`audit.records`), lea
 RFC 9162 Merkle tree (`audit.merkle`), committed to by C2SP checkpoints signed with Ed25519
 (`audit.checkpoint`, `audit.note`, `audit.keys`).  `AuditLog` is the append-only store the server
 writes to (`audit.log`); `export` writes a self-contained directory and `verify_export` checks it
-and re-runs every tally (`audit.export`, `audit.verify`); receipts let a deputy check their ballot
-is in the count (`audit.receipt`, also as C2SP tlog-proofs: `audit.tlogproof`).  Witnesses cosign
-checkpoints (`audit.witness`, `audit.cosignature`: C2SP tlog-witness and tlog-cosignature) and the
-verifier can require a quorum of them.  Command line:
-``python -m audit {keygen,export,verify,check-receipt,fingerprint,witness}``; the report in Chinese
-for the pages is `audit.explain`.
+and re-runs every tally (`audit.export`, `audit.verify`), encrypted votes and the 监票人's key
+ceremonies included (`audit.encrypted`); receipts let a deputy check their ballot is in the count
+(`audit.receipt`, also as C2SP tlog-proofs: `audit.tlogproof`), and a deputy who challenged an
+encrypted ballot sees what it held (`audit.spoiled`).  Witnesses cosign checkpoints
+(`audit.witness`, `audit.cosignature`: C2SP tlog-witness and tlog-cosignature) and the verifier can
+require a quorum of them.  Command line:
+``python -m audit {keygen,export,verify,check-receipt,spoiled,fingerprint,witness}``; the report in
+Chinese for the pages is `audit.explain`.
 
-This package imports nothing from ``server``; ``tally`` is imported only to recount.
+This package imports nothing from ``server``; ``tally`` is imported only to recount, ``ballotcrypto``
+only to check the cryptography of encrypted votes.
 """
 
 from audit.checkpoint import Checkpoint

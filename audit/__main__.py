@@ -6,6 +6,7 @@
                                [--witness WKEY ... [--quorum K]] [--json] [--no-progress]
     python -m audit check-receipt RECEIPT --export DIR [--vkey VKEY | --vkey-fingerprint FP]
                                   [--witness WKEY ... [--quorum K]]
+    python -m audit spoiled DIR --tracker CODE [--vkey VKEY | --vkey-fingerprint FP]
     python -m audit fingerprint VKEY
     python -m audit witness --state DIR --log VKEY [--log VKEY ...] [--host H] [--port P] [--name NAME]
 
@@ -25,7 +26,10 @@ Exit status: 0 everything holds; 1 a verification failed (the message names the 
 record or proof and why, and whether the export was altered after signing or the log's key signed
 the fault); 2 usage error or unreadable input.  check-receipt verifies the whole export first; it
 exits 0 when the receipt's ballot is in the verified log, and says what became of it (counted,
-replaced and withdrawn, in a voided vote, not counted yet) and what the leaf holds.
+replaced and withdrawn, in a voided vote, not counted yet) and what the leaf holds (an encrypted
+ballot: its tracking code).  spoiled verifies the export too, then prints what a challenged
+encrypted ballot held, selection by selection, in the vote's labels: the deputy who challenged it
+compares that with what their tablet showed.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from audit.export import export, read_vkey_file
 from audit.keys import Verifier
 from audit.limits import MAX_CHECKPOINT_BYTES
 from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
+from audit.spoiled import describe, find_spoiled, tracker_prefix
 from audit.verify import verify_export
 from audit.witness import Witness, origin_hash
 from audit.witness_http import serve
@@ -206,6 +211,27 @@ def _witness(args: argparse.Namespace) -> int:
         witness.close()
 
 
+def _spoiled(args: argparse.Namespace) -> int:
+    try:
+        tracker_prefix(args.tracker)
+    except ValueError as exc:
+        print(f"核验码有误 bad tracking code: {exc}", file=sys.stderr)
+        return UNUSABLE
+    report = verify_export(args.directory, trusted_vkey=_vkey_argument(args.vkey),
+                           trusted_fingerprint=args.vkey_fingerprint)
+    if not report.ok:
+        print("\n".join(report.lines()))
+        return FAILED
+    found = find_spoiled(args.directory, args.tracker)
+    if not found:
+        print(f"导出中没有核验码为 {args.tracker} 的公开核验选票 no challenged ballot has the tracking code "
+              f"{args.tracker} (导出核验通过 the export verifies)")
+        return FAILED
+    for spoiled in found:
+        print("\n".join(describe(spoiled)))
+    return OK
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m audit", description="审计日志工具 audit log tools")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -238,6 +264,13 @@ def _parser() -> argparse.ArgumentParser:
     receipt_pins.add_argument("--vkey-fingerprint", metavar="FP", help="the published key's fingerprint to require")
     _witness_arguments(receipt)
     receipt.set_defaults(run=_check_receipt)
+    spoiled = commands.add_parser("spoiled", help="what a challenged encrypted ballot held / 查看公开核验的加密选票")
+    spoiled.add_argument("directory", help="an export directory")
+    spoiled.add_argument("--tracker", required=True, help="the tracking code the tablet showed, e.g. 3F9A-1C07")
+    spoiled_pins = spoiled.add_mutually_exclusive_group()
+    spoiled_pins.add_argument("--vkey", help="the published verifier key (or a file holding it) to require")
+    spoiled_pins.add_argument("--vkey-fingerprint", metavar="FP", help="the published key's fingerprint to require")
+    spoiled.set_defaults(run=_spoiled)
     printer = commands.add_parser("fingerprint", help="print a verifier key's fingerprint / 显示公钥指纹")
     printer.add_argument("vkey", help="a verifier key, or a file holding it (vkey.txt)")
     printer.set_defaults(run=_fingerprint)

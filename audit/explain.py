@@ -75,6 +75,22 @@ FINDINGS_ZH: dict[str, str] = {
     "duplicate-result": "同一表决有两个结果",
     "tally-error": "计票程序拒绝签名的表决定义和选票",
     "result-mismatch": "记录的表决结果与重新计票的结果不符",
+    # 加密表决与监票人的密钥生成仪式（audit.encrypted）
+    "bad-ceremony": "监票人密钥生成仪式的声明、顺序或份额不符合规定",
+    "bad-commitment": "监票人的承诺格式错误、重复提交，或系数证明不成立",
+    "bad-confirmation": "监票人的确认早于全部份额，或其份额公钥与承诺不符、证明不成立",
+    "bad-election-key": "选举公钥、份额公钥、仪式标识或公钥指纹不是由监票人的承诺推出的",
+    "bad-encryption": "加密表决的加密参数与表决定义及仪式产生的选举公钥不符",
+    "bad-ballot": "加密选票格式错误，或不属于本表决",
+    "bad-selection-proof": "加密选票中某个选择项的证明不成立（选择项不是 0 或 1）",
+    "bad-limit-proof": "加密选票的限制证明不成立（所选多于或少于选票允许的数目）",
+    "replayed-ballot": "加密选票的编号或密文与本表决中已投出的选票重复（重放）",
+    "bad-ballot-opening": "公开核验的加密选票，其公开的内容与选票不符",
+    "spoiled-ballot-counted": "已公开核验（作废）的加密选票又被投出计入",
+    "wrong-totals": "加密合计不是所计选票密文之和",
+    "bad-partial": "监票人的部分解密证明不成立、重复，或不在应有的位置",
+    "bad-decryption": "解密记录未列明最先的 k 个部分解密，或不在应有的位置",
+    "wrong-counts": "解密得出的票数与部分解密不符，或计票票数与之不符",
 }
 
 KINDS_ZH = {
@@ -112,15 +128,22 @@ CHECKS: tuple[Check, ...] = (
            "oversized-record", "torn-records", "unsigned-records", "dropped-record", "root-mismatch", "wrong-seq",
            "broken-chain", "bad-record"),
     _check("session", "会议、名册、签到与议程",
-           "会议、名册、代表状态、签到和议程前后一致；每项表决的应到、实到等定义与之相符（§4.4 15a–15c、15d 开启）",
+           "会议、名册、代表状态、签到和议程前后一致；每项表决的应到、实到等定义与之相符；监票人的密钥生成仪式"
+           "每一步的证明成立，选举公钥由其推出；加密表决的加密参数与定义和选举公钥相符"
+           "（§4.4 15a–15c、15d 开启、15e、15f 开启）",
            "bad-opening", "time-reversed", "unknown-meeting", "unknown-member", "unknown-item", "session-conflict",
-           "ineligible-check-in", "attendance-conflict", "definition-mismatch", rules=True),
-    _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次（§4.4 15d）",
+           "ineligible-check-in", "attendance-conflict", "definition-mismatch", "bad-ceremony", "bad-commitment",
+           "bad-confirmation", "bad-election-key", "bad-encryption", rules=True),
+    _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次；"
+           "每张加密选票的证明成立、没有重放，公开核验的选票内容相符且未被计入（§4.4 15d、15f 选票）",
            "ballot-outside-window", "unknown-vote", "voided-vote", "duplicate-vote", "late-ballot", "late-withdrawal",
            "bad-withdrawal", "bad-named-ballot", "ineligible-voter", "double-vote", "duplicate-close", "ballot-count",
-           "result-before-close", "duplicate-result", rules=True),
-    _check("recount", "重新计票", "用签名的选票重新计票，结果与记录的结果完全一致（§4.4 15d 结果）",
-           "tally-error", "result-mismatch", rules=True),
+           "result-before-close", "duplicate-result", "bad-ballot", "bad-selection-proof", "bad-limit-proof",
+           "replayed-ballot", "bad-ballot-opening", "spoiled-ballot-counted", rules=True),
+    _check("recount", "重新计票", "用签名的选票重新计票，结果与记录的结果完全一致；加密表决的合计是所计选票之和，"
+           "部分解密的证明成立，解密出的票数及由其重新计票的结果与记录一致（§4.4 15d 结果、15f 合计与解密）",
+           "tally-error", "result-mismatch", "wrong-totals", "bad-partial", "bad-decryption", "wrong-counts",
+           rules=True),
     _check("tally-inputs", "计票输入文件", "tally_inputs.json 与记录得出的完全一致（§4.5 第 18 步）",
            "tally-inputs-mismatch"),
 )

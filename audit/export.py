@@ -6,7 +6,8 @@ An export directory holds exactly:
     checkpoints.jsonl   every checkpoint (C2SP signed notes), byte for byte
     vkey.txt            the log's C2SP verifier key, one line
     tally_inputs.json   RFC 8785 ``{vote_id: definition + {"ballots": [...]}}``, derived from
-                        the records (the documents `tally.count_document` is re-run on)
+                        the records (the documents `tally.count_document` is re-run on); for an
+                        encrypted vote ``definition + {"counts": {...}}``, the decrypted totals
     cosignatures.jsonl  every checkpoint of checkpoints.jsonl that witnesses cosigned, its note
                         with the witnesses' cosignature lines after the log's (C2SP
                         tlog-cosignature; one line per witness key, the latest), oldest first;
@@ -61,31 +62,49 @@ class TallyInputs:
     path never parses them, a withdrawal drops one by its seq, and ``tally_inputs.json`` is
     spliced from them.  Member names are ordered by UTF-16 code units (RFC 8785 §3.2.3), so the
     splice is byte for byte ``canonical.dumps`` of `documents()`.
+
+    An encrypted vote (``vote_opened`` with an ``encryption``) is counted from its decrypted totals:
+    its document is the definition and ``counts``, the ``tally_counts`` of its ``decryption``
+    record (README "Totals instead of ballots"); until then, the definition alone.  Its ballots
+    are ciphertexts: not kept here.
     """
 
     def __init__(self) -> None:
         self.definitions: dict[str, dict[str, Any]] = {}
         self.ballots: dict[str, dict[int, bytes]] = {}
+        self.encrypted: set[str] = set()
+        self.counts: dict[str, bytes] = {}  # an encrypted vote's tally counts, canonical JSON
 
     def add(self, record: Record) -> None:
         """Take what the tally needs from one record."""
         if record.type == RecordType.VOTE_OPENED:
-            self.open(record.body["vote_id"], record.body["definition"])
+            self.open(record.body["vote_id"], record.body["definition"], encrypted="encryption" in record.body)
         elif record.type == RecordType.BALLOT:
             self.add_ballot(record.body["vote_id"], canonical.dumps(record.body["ballot"]), record.seq)
         elif record.type == RecordType.BALLOT_WITHDRAWN:
             self.withdraw(record.body["vote_id"], record.body["seq"])
+        elif record.type == RecordType.DECRYPTION:
+            self.decrypted(record.body["vote_id"], canonical.dumps(record.body["tally_counts"]))
 
-    def open(self, vote_id: str, definition: dict[str, Any]) -> dict[int, bytes]:
+    def open(self, vote_id: str, definition: dict[str, Any], *, encrypted: bool = False) -> dict[int, bytes]:
         """A vote opened with `definition` (the first opening counts); returns its ballots."""
-        self.definitions.setdefault(vote_id, definition)
+        if vote_id not in self.definitions:
+            self.definitions[vote_id] = definition
+            if encrypted:
+                self.encrypted.add(vote_id)
         return self.ballots.setdefault(vote_id, {})
 
     def add_ballot(self, vote_id: str, ballot: bytes, seq: int) -> None:
-        """Take one ballot, given as canonical JSON bytes, of an opened vote (others are ignored)."""
+        """Take one ballot, given as canonical JSON bytes, of an opened vote (others, and an
+        encrypted vote's, are ignored)."""
         ballots = self.ballots.get(vote_id)
-        if ballots is not None:
+        if ballots is not None and vote_id not in self.encrypted:
             ballots[seq] = ballot
+
+    def decrypted(self, vote_id: str, counts: bytes) -> None:
+        """An encrypted vote's tally counts (canonical JSON), from its first ``decryption``."""
+        if vote_id in self.encrypted:
+            self.counts.setdefault(vote_id, counts)
 
     def withdraw(self, vote_id: str, seq: int) -> bool:
         """Drop the ballot at record `seq` of `vote_id` (a choice changed before close).
@@ -99,9 +118,21 @@ class TallyInputs:
         """The ballots of a vote as a JSON array (RFC 8785 elements)."""
         return b"[" + b",".join(self.ballots[vote_id].values()) + b"]"
 
+    def counted(self, vote_id: str) -> tuple[str, bytes] | None:
+        """What a vote is counted from, as (member, canonical JSON): ``ballots``, or an encrypted
+        vote's ``counts`` (None before its decryption)."""
+        if vote_id not in self.encrypted:
+            return "ballots", self.ballots_json(vote_id)
+        counts = self.counts.get(vote_id)
+        return None if counts is None else ("counts", counts)
+
     def document(self, vote_id: str) -> dict[str, Any]:
-        """``dict(definition, ballots=[...])`` for one vote: the input of `tally.count_document`."""
-        return dict(self.definitions[vote_id], ballots=json.loads(self.ballots_json(vote_id)))
+        """``dict(definition, ballots=[...])`` for one vote -- ``counts`` for an encrypted one: the
+        input of `tally.count_document`."""
+        counted = self.counted(vote_id)
+        if counted is None:
+            return dict(self.definitions[vote_id])
+        return dict(self.definitions[vote_id], **{counted[0]: json.loads(counted[1])})
 
     def documents(self) -> dict[str, dict[str, Any]]:
         """Every vote's tally document."""
@@ -109,9 +140,11 @@ class TallyInputs:
 
     def _document_bytes(self, vote_id: str) -> bytes:
         definition = self.definitions[vote_id]
+        counted = self.counted(vote_id)
+        member, data = counted if counted is not None else (None, b"")
         members = []
-        for key in sorted([*definition, "ballots"], key=_utf16):
-            value = self.ballots_json(vote_id) if key == "ballots" else canonical.dumps(definition[key])
+        for key in sorted([*definition, *([member] if member is not None else [])], key=_utf16):
+            value = data if key == member else canonical.dumps(definition[key])
             members.append(canonical.dumps(key) + b":" + value)
         return b"{" + b",".join(members) + b"}"
 

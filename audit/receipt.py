@@ -43,6 +43,8 @@ from audit.merkle import HASH_SIZE, verify_consistency, verify_inclusion_hash
 from audit.records import Record, RecordType
 from audit.tlogproof import HEADER as TLOG_PROOF
 from audit.tlogproof import format_proof, parse_proof
+from ballotcrypto.ballot import display_code
+from ballotcrypto.hashing import h256
 
 __all__ = [
     "FATES",
@@ -54,6 +56,7 @@ __all__ = [
     "check_receipt",
     "check_receipt_against",
     "describe_leaf",
+    "label",
     "load_receipt",
     "make_receipt",
     "parse_receipt",
@@ -100,24 +103,32 @@ FATES = {
     "not-a-ballot": "回执指向的记录不是选票 the receipt's record is not a ballot",
 }
 
+#: The members of an encrypted ballot (docs/ballot-crypto.md §3.4).
+ENCRYPTED_BALLOT = frozenset({"ballot", "vid", "selections", "limits"})
+
 _LABELS = {"yes": "赞成", "no": "反对", "abstain": "弃权", "satisfied": "满意", "basically_satisfied": "基本满意",
            "unsatisfied": "不满意"}
 
 
 def describe_leaf(record: Record) -> str:
     """What a receipt's leaf holds, for the receipt's holder: the choice of a plaintext ballot
-    (``赞成 yes``, or per candidate / target), else the record's type and body as JSON.  The one
-    place a leaf is shown: an encrypted ballot will show its tracking code here."""
+    (``赞成 yes``, or per candidate / target); the tracking code of an encrypted one (its tracker,
+    H256 of the ballot, and the code the tablet showed before it was cast: docs/ballot-crypto.md
+    §3.5) -- the choice stays secret; else the record's type and body as JSON."""
     body = record.body
     if record.type != RecordType.BALLOT:
         return f"{record.type}: {canonical.dumps(body).decode('utf-8')}"
     ballot: Mapping[str, Any] = body["ballot"]
+    if set(ballot) == ENCRYPTED_BALLOT:
+        tracker = h256(ballot)
+        return (f"表决 vote {body['vote_id']}: 加密选票 encrypted ballot, 核验码 tracking code {display_code(tracker)}"
+                f" (tracker {tracker}) — 请与投票时平板显示的核验码核对 compare it with the code your tablet showed")
     parts = []
     if isinstance(ballot.get("choice"), str):
-        parts.append(_label(ballot["choice"]))
+        parts.append(label(ballot["choice"]))
     marks = ballot.get("marks")
     if isinstance(marks, dict):
-        parts.extend(f"{name}: {_label(mark) if isinstance(mark, str) else json.dumps(mark, ensure_ascii=False)}"
+        parts.extend(f"{name}: {label(mark) if isinstance(mark, str) else json.dumps(mark, ensure_ascii=False)}"
                      for name, mark in marks.items())
     write_ins = ballot.get("write_ins")
     if isinstance(write_ins, list) and write_ins:
@@ -127,7 +138,8 @@ def describe_leaf(record: Record) -> str:
     return f"表决 vote {body['vote_id']}: " + "; ".join(parts)
 
 
-def _label(value: str) -> str:
+def label(value: str) -> str:
+    """A mark in Chinese and as the ballot has it: ``赞成 yes``."""
     label = _LABELS.get(value)
     return f"{label} {value}" if label is not None else value
 

@@ -18,7 +18,9 @@ matching ``[a-z][a-z0-9_.-]*`` is chained and merkled but opaque.  A ``ballot`` 
 ``vote_id``, ``ballot`` and ``nonce``: nothing that could carry a voter's identity.  The session
 records the server writes (meeting, roll, status, check-in, attendance, agenda, named votes,
 extensions) are understood too: the verifier derives each vote's base, attendance, eligible voters
-and time window from them (docs/verifier-spec.md lists every field).
+and time window from them (docs/verifier-spec.md lists every field); so are the records of
+encrypted secret votes (the 监票人's key ceremony, challenged ballots, totals and decryption), whose
+cryptography `audit.encrypted` checks.
 
 A record line is at most `audit.limits.MAX_RECORD_BYTES` long and nests JSON at most
 `audit.limits.MAX_DEPTH` deep: `encode` refuses more, as the verifier does.
@@ -82,6 +84,17 @@ class RecordType(StrEnum):
     VOTE_NAMED = "vote_named"  # {"vote_id": str}: a 记名 vote, its ballots named below
     NAMED_BALLOT = "named_ballot"  # {"vote_id": str, "seq": int, "member": str}
     VOTE_EXTENDED = "vote_extended"  # {"vote_id": str, "deadline": ISO 8601 with offset}
+    # Encrypted secret votes (docs/ballot-crypto.md): the 监票人's key ceremony, then per vote.
+    CEREMONY_STARTED = "ceremony_started"  # {"meeting_id": int, "ceremony": {statement}, "cid": hex, "accounts": [...]}
+    CEREMONY_ABANDONED = "ceremony_abandoned"  # {"meeting_id": int, "ceremony": id}
+    TRUSTEE_COMMITMENT = "trustee_commitment"  # {"meeting_id": int, "ceremony": id, "commitment": {...}}
+    TRUSTEE_SHARES = "trustee_shares"  # {"meeting_id": int, "ceremony": id, "trustee": int, "shares": [...]}
+    TRUSTEE_CONFIRMATION = "trustee_confirmation"  # {"meeting_id": int, "ceremony": id, "confirmation": {...}}
+    ELECTION_KEY = "election_key"  # {"meeting_id", "ceremony", "cid", "key", "share_keys": [...], "fingerprint"}
+    BALLOT_SPOILED = "ballot_spoiled"  # {"vote_id": str, "ballot": {...}, "opening": {...}}: challenged
+    ENCRYPTED_TOTALS = "encrypted_totals"  # {"vote_id": str, "totals": [...], "ballots_cast": int}
+    PARTIAL_DECRYPTION = "partial_decryption"  # {"vote_id": str, "partial": {...}}
+    DECRYPTION = "decryption"  # {"vote_id": str, "trustees": [int], "counts": [int], "tally_counts": {...}}
 
 
 MANUAL_METHODS = ("show_of_hands", "paper")
@@ -196,6 +209,7 @@ def _deadline(value: object) -> None:
 
 _STR, _INT = (str, "a non-empty string"), (int, "an integer")
 _DICT, _BOOL = (dict, "an object"), (bool, "true or false")
+_LIST = (list, "a list")
 
 # Fields every body of a type must have (more are allowed), as (key, (type, what)).
 _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
@@ -208,7 +222,7 @@ _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
     RecordType.VOTE_VOIDED: (("vote_id", _STR), ("reason", _STR)),
     RecordType.BALLOT_WITHDRAWN: (("vote_id", _STR), ("seq", _INT)),
     RecordType.MEETING_CREATED: (("meeting_id", _INT), ("body", _STR), ("settings", _DICT)),
-    RecordType.ROLL_LOADED: (("meeting_id", _INT), ("members", (list, "a list"))),
+    RecordType.ROLL_LOADED: (("meeting_id", _INT), ("members", _LIST)),
     RecordType.MEMBER_STATUS: (("member", _STR),),
     RecordType.CHECK_IN: (("meeting_id", _INT), ("member", _STR), ("by", _STR)),
     RecordType.ATTENDANCE: (("meeting_id", _INT), ("member", _STR)),
@@ -219,6 +233,17 @@ _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
     RecordType.VOTE_NAMED: (("vote_id", _STR),),
     RecordType.NAMED_BALLOT: (("vote_id", _STR), ("seq", _INT), ("member", _STR)),
     RecordType.VOTE_EXTENDED: (("vote_id", _STR),),
+    RecordType.CEREMONY_STARTED: (("meeting_id", _INT), ("ceremony", _DICT), ("cid", _STR), ("accounts", _LIST)),
+    RecordType.CEREMONY_ABANDONED: (("meeting_id", _INT), ("ceremony", _STR)),
+    RecordType.TRUSTEE_COMMITMENT: (("meeting_id", _INT), ("ceremony", _STR), ("commitment", _DICT)),
+    RecordType.TRUSTEE_SHARES: (("meeting_id", _INT), ("ceremony", _STR), ("trustee", _INT), ("shares", _LIST)),
+    RecordType.TRUSTEE_CONFIRMATION: (("meeting_id", _INT), ("ceremony", _STR), ("confirmation", _DICT)),
+    RecordType.ELECTION_KEY: (("meeting_id", _INT), ("ceremony", _STR), ("cid", _STR), ("key", _STR),
+                              ("share_keys", _LIST), ("fingerprint", _STR)),
+    RecordType.BALLOT_SPOILED: (("vote_id", _STR), ("ballot", _DICT), ("opening", _DICT)),
+    RecordType.ENCRYPTED_TOTALS: (("vote_id", _STR), ("totals", _LIST), ("ballots_cast", _INT)),
+    RecordType.PARTIAL_DECRYPTION: (("vote_id", _STR), ("partial", _DICT)),
+    RecordType.DECRYPTION: (("vote_id", _STR), ("trustees", _LIST), ("counts", _LIST), ("tally_counts", _DICT)),
 }
 
 
@@ -239,8 +264,11 @@ def check_body(type_: str, body: Mapping[str, Any]) -> None:
     for key in ("ballots_cast", "seq", "meeting_id", "item_id"):
         if type_ in _FIELDS and type(body.get(key)) is int and body[key] < 0:
             raise RecordError(f"body.{key} must be >= 0")
-    if type_ == RecordType.VOTE_OPENED and "ballots" in body["definition"]:
-        raise RecordError("a vote definition has no ballots")
+    if type_ == RecordType.VOTE_OPENED:
+        if "ballots" in body["definition"] or "counts" in body["definition"]:
+            raise RecordError("a vote definition has no ballots or counts")
+        if "encryption" in body:
+            _need(body, "encryption", dict, "an object")
     elif type_ == RecordType.MANUAL_RESULT:
         _one_of(body, "method", MANUAL_METHODS)
     elif type_ == RecordType.ROLL_LOADED:

@@ -173,6 +173,15 @@ class Session:
         item = self._item(int(match.group(1)))
         return item, self.meetings[item.meeting_id]
 
+    def meeting_of(self, vote_id: str) -> int | None:
+        """The meeting of the item a vote is on, or None for a log without meetings."""
+        return self._vote_item(vote_id)[0].meeting_id if self.meetings else None
+
+    def check_meeting(self, meeting_id: int) -> None:
+        """A record names a meeting: it must have been created (in a log with meetings)."""
+        if self.meetings:
+            self._meeting(meeting_id)
+
     def opening(self, vote_id: str, definition: Mapping[str, Any]) -> frozenset[str] | None:
         """Check a vote's definition as it opens; return its eligible voters (member codes), or
         None for a log without meetings."""

@@ -32,15 +32,21 @@ cannot both be true (one size, two roots; or an earlier one the later ones do no
    vote's own counted ballots, named ballots one per eligible member, ``ballots_cast`` equal to the
    ballots counted, one result, nothing after a void; each ``result`` equal to
    ``tally.count_document(definition + ballots)``;
-7. ``tally_inputs.json`` is exactly what the records give.
-
-Checkpoints the auditor brings from elsewhere (``--checkpoint``: the signed note in the QR code of a
-result sheet the 监票人 signed) must be signed by the log's key, and the export must extend them:
-the records give their root at their size.  Such a note may carry witnesses' cosignatures: a
-trusted witness's must verify, and the report names them.
+7. encrypted secret votes (`audit.encrypted`): the 监票人's key ceremony, each vote's context,
+   every cast ballot's proofs (checked by worker processes while the records are read, when there
+   are cores: the first fault by seq is still the one reported), challenged ballots, totals,
+   partial decryptions and counts; the ``result`` equal to ``tally.count_document(definition +
+   counts)``;
+8. ``tally_inputs.json`` is exactly what the records give.
 
 A fault here was signed by the log's key: the operator answers for it.  Manual results (show of
 hands, paper) cannot be recounted; their attendance figures are checked and they are listed as such.
+
+Checkpoints the auditor brings from elsewhere (``--checkpoint``: the signed note in the QR code of a
+result sheet the 监票人 signed) are checked after the verdict on steps 1-7, before step 8: each must
+be signed by the log's key, and the export must extend it (the records give its root at its
+size).  Such a note may carry witnesses' cosignatures: a trusted witness's must verify, and the
+report names them.
 """
 
 from __future__ import annotations
@@ -60,6 +66,8 @@ from typing import IO, Any, Protocol
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
 from audit.cosignature import Cosigner, cosignatures
+from audit.encrypted import FINDINGS as CRYPTO_FINDINGS
+from audit.encrypted import Ceremonies, CryptoFault, EncryptedVote, check_ballots, open_encrypted
 from audit.errors import (
     KeyFormatError,
     NoteError,
@@ -75,8 +83,20 @@ from audit.merkle import EMPTY_ROOT
 from audit.note import SignedNote, signatures_by
 from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
 from audit.session import Session, SessionFault
-from audit.workers import CHUNK, PARALLEL_MIN, RECOUNT_BATCH, Job, Pool, check_chunk, compare, recount, recount_many
+from audit.workers import (
+    CHUNK,
+    PARALLEL_MIN,
+    PROOF_BATCH,
+    RECOUNT_BATCH,
+    Job,
+    Pool,
+    check_chunk,
+    compare,
+    recount,
+    recount_many,
+)
 from audit.workers import workers as cores
+from ballotcrypto.ballot import Ballot
 
 __all__ = ["FINDINGS", "Failure", "Given", "Leaf", "Report", "TallyModule", "VoteReport", "Witnessed", "verify_export"]
 
@@ -134,6 +154,8 @@ FINDINGS: dict[str, str] = {
     "duplicate-result": "a second result for one vote",
     "tally-error": "tally rejects a vote's signed definition and ballots",
     "result-mismatch": "a recorded result is not what tally counts from the signed ballots",
+    # Encrypted secret votes and the 监票人's key ceremonies (audit.encrypted), also signed.
+    **CRYPTO_FINDINGS,
 }
 
 _EVIDENCE = (
@@ -235,6 +257,9 @@ class Report:
     witnesses: tuple[Witnessed, ...] = ()
     quorum: int = 0
     cosigned_notes: int = 0
+    election_keys: tuple[str, ...] = ()  # each finished key ceremony: id, n, k, the key's fingerprint
+    encrypted_ballots: int = 0  # cast encrypted ballots whose proofs hold
+    selection_proofs: int = 0  # their selections
 
     @property
     def failure(self) -> Failure | None:
@@ -273,6 +298,11 @@ class Report:
                     f"表决定义 Definitions: {self.definitions_checked} 项与日志中的名册、签到、议题一致 "
                     "derived from the log's roll, check-ins and agenda, all match"
                 )
+            out.extend(f"选举公钥 Election key: {key} — 由监票人的承诺推出，证明全部成立 derived from the 监票人's "
+                       "commitments, every proof holds" for key in self.election_keys)
+            if self.encrypted_ballots:
+                out.append(f"加密选票 Encrypted ballots: {self.encrypted_ballots} 张，{self.selection_proofs} "
+                           "个选择项的证明及每张选票的限制证明全部成立 every selection and limit proof holds")
         if self.witnesses:
             signed = sum(w.timestamp is not None for w in self.witnesses)
             out.append(f"见证 Witnesses: {signed} / {len(self.witnesses)} 个见证人副署了最新检查点 cosigned the latest "
@@ -309,7 +339,7 @@ def _indent(note: str) -> str:
 
 
 class _Fault(Exception):
-    """A finding in the signed content (steps 4-6); whether it is the signer's is decided at the end."""
+    """A finding in the signed content (steps 4-7); whether it is the signer's is decided at the end."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(message)
@@ -339,15 +369,16 @@ class _Vote:
     """One vote as the records tell it."""
 
     __slots__ = (
-        "ballots", "closed", "deadline", "definition", "eligible", "kind", "live", "named", "named_by_seq",
-        "named_seq_of", "opened", "outcome", "voided",
+        "ballots", "closed", "deadline", "definition", "eligible", "encrypted", "kind", "live", "named",
+        "named_by_seq", "named_seq_of", "opened", "outcome", "voided",
     )
 
     def __init__(self, definition: Mapping[str, Any] | None, ballots: dict[int, bytes], opened: bytes) -> None:
         self.definition = definition  # None: known only from a manual result
         kind = definition.get("kind") if definition is not None else None
         self.kind = kind if isinstance(kind, str) else None
-        self.ballots = ballots  # seq -> canonical ballot, shared with TallyInputs
+        self.ballots = ballots  # seq -> canonical ballot, shared with TallyInputs (encrypted: ciphertexts)
+        self.encrypted: EncryptedVote | None = None
         self.opened = opened
         self.deadline: bytes | None = None
         self.closed = False
@@ -361,7 +392,7 @@ class _Vote:
 
 
 class _Rules:
-    """Steps 4-6 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
+    """Steps 4-7 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
 
     def __init__(self, run: _Run) -> None:
         self.run = run
@@ -371,32 +402,48 @@ class _Rules:
         self.warnings: list[str] = []
         self.definitions_checked = 0
         self.replaced: dict[int, int] = {}  # followed ballot seq -> seq of its withdrawal
+        self.ceremonies = Ceremonies()
 
     def opening(self, record: Record, verifier: Verifier, origin: str) -> None:
         if record.type != RecordType.LOG_OPENED:
             raise _Fault("bad-opening", f"the first record is {record.type}, not log_opened")
         if record.body["vkey"] != verifier.vkey or record.body["origin"] != origin:
             raise _Fault("bad-opening", "log_opened names another key or origin than the export / 公钥或日志名不符")
+        self.ceremonies.origin = origin
 
     def ballot(self, vote_id: str, ballot: bytes, seq: int, time: bytes, last_time: bytes) -> bool:
         """Count a ballot; True if its time is the log's clock (a named vote's), False if it is
         its secret vote's opening time (15d)."""
-        vote = self.votes.get(vote_id)
-        if vote is None or not vote.live:
-            self._live(vote_id, RecordType.BALLOT)
-            raise _Fault("late-ballot", f"ballot after vote {vote_id} was closed / 表决结束后的选票")
-        if not vote.named:
-            _opening_time(vote, vote_id, time, "ballot")
-        if time < vote.opened:
-            raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, before vote {vote_id} opened at "
-                                                  f"{_shown(vote.opened)} / 选票时间早于表决开始")
-        if vote.deadline is not None and time >= vote.deadline:
-            raise _Fault("ballot-outside-window", f"ballot dated {_shown(time)}, at or after vote {vote_id}'s "
-                                                  f"deadline {_shown(vote.deadline)} / 选票时间晚于表决截止")
+        known = self.votes.get(vote_id)
+        if known is not None and known.live and not known.named:
+            _opening_time(known, vote_id, time, "ballot")
+        vote = self._window(vote_id, RecordType.BALLOT, time)
         if vote.named and time < last_time:
             raise _Fault("time-reversed", _reversed(time, last_time))
-        vote.ballots[seq] = ballot
+        encrypted = vote.encrypted
+        if encrypted is None:
+            vote.ballots[seq] = ballot
+            return vote.named
+        try:
+            parsed, vote.ballots[seq] = encrypted.cast(ballot)
+            self.run.prove(encrypted, seq, ballot, parsed)
+        except CryptoFault as fault:
+            raise _Fault(fault.code, fault.message) from None
         return vote.named
+
+    def _window(self, vote_id: str, type_: str, time: bytes) -> _Vote:
+        """The vote of a ballot (cast or challenged): open, and the time within its window."""
+        vote = self.votes.get(vote_id)
+        if vote is None or not vote.live:
+            self._live(vote_id, type_)
+            raise _Fault("late-ballot", f"{type_} after vote {vote_id} was closed / 表决结束后的选票")
+        if time < vote.opened:
+            raise _Fault("ballot-outside-window", f"{type_} dated {_shown(time)}, before vote {vote_id} opened at "
+                                                  f"{_shown(vote.opened)} / 选票时间早于表决开始")
+        if vote.deadline is not None and time >= vote.deadline:
+            raise _Fault("ballot-outside-window", f"{type_} dated {_shown(time)}, at or after vote {vote_id}'s "
+                                                  f"deadline {_shown(vote.deadline)} / 选票时间晚于表决截止")
+        return vote
 
     def _live(self, vote_id: str, type_: str) -> _Vote:
         vote = self.votes.get(vote_id)
@@ -424,13 +471,17 @@ class _Rules:
                 f"({body['truncated_bytes']} bytes cut from {body['file']}, sha256 {body['sha256']})"
             )
         elif type_ == RecordType.VOTE_OPENED:
-            self._open(body["vote_id"], body["definition"], time)
+            self._open(body["vote_id"], body["definition"], time, body.get("encryption"))
         elif type_ == RecordType.MANUAL_RESULT:
             self._manual(body["vote_id"], body["method"], body["result"])
         elif type_ in (RecordType.VOTE_CLOSED, RecordType.RESULT, RecordType.VOTE_VOIDED):
             self._vote_event(record)
         elif type_ in (RecordType.VOTE_NAMED, RecordType.NAMED_BALLOT, RecordType.VOTE_EXTENDED):
             self._vote_detail(type_, body)
+        elif type_ in _CEREMONY:
+            self._ceremony(type_, body)
+        elif type_ in _ENCRYPTED:
+            self._encrypted(type_, body, time)
         else:
             try:
                 self.session.record(type_, body)
@@ -438,17 +489,58 @@ class _Rules:
                 raise _Fault(fault.code, fault.message) from None
         return True
 
-    def _open(self, vote_id: str, definition: Mapping[str, Any], time: bytes) -> None:
+    def _open(self, vote_id: str, definition: Mapping[str, Any], time: bytes,
+              encryption: Mapping[str, Any] | None) -> None:
         if vote_id in self.votes:
             raise _Fault("duplicate-vote", f"vote {vote_id} opened twice / 表决重复开启")
         try:
             eligible = self.session.opening(vote_id, definition)
         except SessionFault as fault:
             raise _Fault(fault.code, fault.message) from None
-        vote = _Vote(definition, self.inputs.open(vote_id, dict(definition)), time)
+        vote = _Vote(definition, self.inputs.open(vote_id, dict(definition), encrypted=encryption is not None), time)
         vote.eligible = eligible
+        if encryption is not None:
+            try:
+                vote.encrypted = open_encrypted(vote_id, definition, encryption, self.ceremonies,
+                                                self.session.meeting_of(vote_id))
+            except CryptoFault as fault:
+                raise _Fault(fault.code, fault.message) from None
         self.definitions_checked += eligible is not None
         self.votes[vote_id] = vote
+
+    def _ceremony(self, type_: str, body: Mapping[str, Any]) -> None:
+        """A record of the 监票人's key ceremony (audit.encrypted.Ceremonies)."""
+        try:
+            self.session.check_meeting(body["meeting_id"])
+            self.ceremonies.record(type_, body)
+        except (SessionFault, CryptoFault) as fault:
+            raise _Fault(fault.code, fault.message) from None
+
+    def _encrypted(self, type_: str, body: Mapping[str, Any], time: bytes) -> None:
+        """A challenged ballot, the totals, a partial decryption or the decryption of an encrypted vote."""
+        vote_id = body["vote_id"]
+        vote = self._window(vote_id, type_, time) if type_ == RecordType.BALLOT_SPOILED else self._live(vote_id, type_)
+        encrypted = vote.encrypted
+        if encrypted is None:
+            raise _Fault(_NOT_ENCRYPTED[type_], f"{type_} for vote {vote_id}, which is not encrypted"
+                                                " / 本表决不是加密表决")
+        try:
+            if type_ == RecordType.BALLOT_SPOILED:
+                encrypted.spoil(body["ballot"], body["opening"])
+            elif type_ == RecordType.ENCRYPTED_TOTALS:
+                if not vote.closed:
+                    raise CryptoFault("wrong-totals", f"encrypted_totals for vote {vote_id} before it closed"
+                                                      " / 表决未结束即合计")
+                encrypted.total(body, list(vote.ballots.values()))
+                vote.ballots.update(dict.fromkeys(vote.ballots, b""))  # the totals hold what is needed now
+            elif type_ == RecordType.PARTIAL_DECRYPTION:
+                encrypted.partial(body["partial"])
+            else:
+                assert vote.definition is not None  # (a vote of _live)
+                encrypted.decryption(body, vote.definition)
+                self.inputs.decrypted(vote_id, canonical.dumps(body["tally_counts"]))
+        except CryptoFault as fault:
+            raise _Fault(fault.code, fault.message) from None
 
     def _manual(self, vote_id: str, method: str, result: Mapping[str, Any]) -> None:
         vote = self.votes.setdefault(vote_id, _Vote(None, {}, b""))
@@ -509,7 +601,13 @@ class _Rules:
         else:
             if not vote.closed:
                 raise _Fault("result-before-close", f"result for vote {vote_id} before it closed / 表决未结束")
-            self._set_outcome(vote, vote_id, "重新计票一致 recounted, matches")
+            encrypted = vote.encrypted
+            if encrypted is not None and not encrypted.decrypted:
+                raise _Fault("result-before-close", f"result for encrypted vote {vote_id} before its totals were "
+                                                    "decrypted / 加密表决的合计未解密")
+            self._set_outcome(vote, vote_id, "重新计票一致 recounted, matches" if encrypted is None else (
+                f"加密表决：选票证明、合计与解密均成立，重新计票一致 encrypted: every proof, the totals and the "
+                f"decryption hold, recounted, matches (公开核验 challenged ballots: {encrypted.spoiled})"))
             self.run.recount(vote_id, record.seq, body["result"])
 
     def _vote_detail(self, type_: str, body: Mapping[str, Any]) -> None:
@@ -574,6 +672,16 @@ def _opening_time(vote: _Vote, vote_id: str, time: bytes, type_: str) -> None:
     if time != vote.opened:
         raise _Fault("ballot-time-revealed", f"{type_} of secret vote {vote_id} dated {_shown(time)}, not at the "
                                              f"vote's opening {_shown(vote.opened)} / 无记名表决的选票记录带有投票时间")
+
+
+#: The 监票人's key ceremony (audit.encrypted.Ceremonies).
+_CEREMONY = frozenset({RecordType.CEREMONY_STARTED, RecordType.CEREMONY_ABANDONED, RecordType.TRUSTEE_COMMITMENT,
+                       RecordType.TRUSTEE_SHARES, RecordType.TRUSTEE_CONFIRMATION, RecordType.ELECTION_KEY})
+#: An encrypted vote's records besides its ballots, with the finding each makes for a plaintext vote.
+_NOT_ENCRYPTED: dict[str, str] = {
+    RecordType.BALLOT_SPOILED: "bad-ballot-opening", RecordType.ENCRYPTED_TOTALS: "wrong-totals",
+    RecordType.PARTIAL_DECRYPTION: "bad-partial", RecordType.DECRYPTION: "bad-decryption"}
+_ENCRYPTED: frozenset[str] = frozenset(_NOT_ENCRYPTED)
 
 
 def _shown(instant: bytes) -> str:
@@ -641,9 +749,15 @@ class _Run:
         self.roots: dict[int, bytes] = {}
         self.pool: Pool | None = None
         self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
-        self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any]]] = []  # not sent yet
+        self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any, str]]] = []  # not sent yet
         self.pending_ballots = 0
         self.covered = 0
+        self.forked = False  # whether workers were sought for the proofs of encrypted ballots
+        self.proof_jobs: list[Job] = []  # batches of encrypted ballots handed to workers
+        self.proof_running: list[Job] = []  # those that may not be done yet
+        self.proof_found: list[tuple[int, str, str]] = []  # faults in batches checked here instead
+        self.encrypted_ballots = 0
+        self.selection_proofs = 0
 
     # -- the evidence ---------------------------------------------------------------------
 
@@ -828,6 +942,7 @@ class _Run:
         if self.progress:
             from tqdm import tqdm
 
+            tqdm.monitor_interval = 0  # no monitor thread: workers for the proofs are forked later, from one thread
             bar = tqdm(total=self.checkpoints[-1].checkpoint.size, unit="rec", unit_scale=True, file=self.stream,
                        leave=False)
         try:
@@ -881,18 +996,22 @@ class _Run:
                     if checking:
                         time = tm[:23] + b"000000Z" if len(tm) == 24 else _instant(tm)
                         vote = votes.get(name)  # type: ignore[arg-type]
-                        if (vote is not None and vote.live and (vote.deadline is None or time < vote.deadline)
+                        if (vote is not None and vote.live and vote.encrypted is None
+                                and (vote.deadline is None or time < vote.deadline)
                                 and (last_time <= time >= vote.opened if vote.named else time == vote.opened)):
                             vote.ballots[count] = ballot
                             if vote.named:
                                 last_time = time
-                        else:  # one of those tests failed: the rules name the fault
+                        else:  # an encrypted vote's ballot, or one of those tests failed: the rules say
                             try:
                                 rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
-                                raise AssertionError("the fast ballot tests and the rules disagree")
                             except _Fault as fault:
                                 self.content_fault = (count, fault.code, fault.message)
                                 checking = False
+                            else:
+                                if vote is None or vote.encrypted is None:
+                                    raise AssertionError("the fast ballot tests and the rules disagree")
+                                last_time = time
                     if watch and count in watch:
                         self._follow(count, digest, line)
                 else:
@@ -978,16 +1097,19 @@ class _Run:
         """Recount a vote at its result record: in a worker if there are workers and the tally is
         the `tally` package (its answer is taken at the end, `settle`), else here and now."""
         inputs = self.rules.inputs
+        counted = inputs.counted(vote_id)
+        assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
+        member, data = counted
         if self.tally is None:
             _load_tally()  # TallyUnavailableError now, not in a worker
             if self.pool is not None and self.pool.parallel:
-                vote = (inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+                vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
-                self.pending_ballots += len(inputs.ballots[vote_id])
+                self.pending_ballots += len(inputs.ballots[vote_id]) if member == "ballots" else 1
                 if self.pending_ballots >= RECOUNT_BATCH:
                     self.send_recounts()
                 return
-            found = recount(inputs.definitions[vote_id], inputs.ballots_json(vote_id), recorded)
+            found = recount(inputs.definitions[vote_id], data, recorded, member)
         else:
             try:
                 computed = self.tally.count_document(inputs.document(vote_id))
@@ -1006,14 +1128,61 @@ class _Run:
             self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
             self.pending, self.pending_ballots = [], 0
 
-    def settle(self, answers: list[list[tuple[str, str] | None]]) -> None:
-        """The answers of the recounts done by workers: the first mismatch, if it comes before the
-        first fault the rules found, is the fault."""
-        for (votes, _), found in zip(self.recounts, answers, strict=True):
-            for (seq, vote_id), answer in zip(votes, found, strict=True):
-                if answer is not None and (self.content_fault is None or seq < self.content_fault[0]):
-                    self.content_fault = (seq, *_recount_fault(vote_id, *answer))
-                    return
+    def prove(self, encrypted: EncryptedVote, seq: int, ballot: bytes, parsed: Ballot) -> None:
+        """Check the proofs of a cast encrypted ballot (`cast` accepted it): here and now, a fault
+        being this record's; or, if workers can be had, in a batch of the vote's ballots handed
+        to them (its answer is taken at the end, `settle`)."""
+        self.encrypted_ballots += 1
+        self.selection_proofs += len(parsed.selections)
+        if not self._proof_workers():
+            encrypted.check(parsed)
+            return
+        encrypted.batch.append((seq, ballot))
+        if len(encrypted.batch) * len(parsed.selections) >= PROOF_BATCH:
+            self.send_proofs(encrypted)
+
+    def _proof_workers(self) -> bool:
+        """Whether proofs go to workers: those of the signatures, else workers forked now (once),
+        at the first encrypted ballot -- a log without one never starts them."""
+        if self.pool is not None and self.pool.parallel:
+            return True
+        if not self.forked:
+            self.forked = True
+            count = cores() if self.workers is None else self.workers
+            if count > 0:
+                self.pool = Pool(count)
+                return True
+        return False
+
+    def send_proofs(self, encrypted: EncryptedVote | None = None) -> None:
+        """Hand a vote's batch of ballots (every vote's, by default) to a worker; if the workers are
+        behind by two batches each, check it here instead (memory stays bounded)."""
+        for vote in [encrypted] if encrypted is not None else [v.encrypted for v in self.rules.votes.values()]:
+            if vote is None or not vote.batch:
+                continue
+            batch, vote.batch = vote.batch, []
+            assert self.pool is not None
+            self.proof_running = [job for job in self.proof_running if not job.done()]
+            if len(self.proof_running) >= 2 * self.pool.count:
+                found = check_ballots(vote.context_json, batch)
+                if found is not None:
+                    self.proof_found.append(found)
+                continue
+            job = self.pool.submit(check_ballots, vote.context_json, batch)
+            self.proof_jobs.append(job)
+            self.proof_running.append(job)
+
+    def settle(self, answers: list[list[tuple[str, str] | None]], proofs: list[tuple[int, str, str] | None]) -> None:
+        """The answers of the recounts and proof checks done by workers: the first mismatch or
+        failed proof, if it comes before the first fault the rules found, is the fault."""
+        found = list(self.proof_found)
+        found.extend(answer for answer in proofs if answer is not None)
+        for (votes, _), answered in zip(self.recounts, answers, strict=True):
+            found.extend((seq, *_recount_fault(vote_id, *answer))
+                         for (seq, vote_id), answer in zip(votes, answered, strict=True) if answer is not None)
+        first = min(found, default=None)
+        if first is not None and (self.content_fault is None or first[0] < self.content_fault[0]):
+            self.content_fault = first
 
     # -- the verdict ----------------------------------------------------------------------
 
@@ -1225,15 +1394,18 @@ def verify_export(
         assert run.verifier is not None
         items = run.checkpoint_notes()
         run.cosignature_notes()
-        run.pool = pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
+        run.pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
-            checks = [pool.submit(check_chunk, run.verifier, items[i : i + CHUNK]) for i in range(0, len(items), CHUNK)]
+            checks = [run.pool.submit(check_chunk, run.verifier, items[i : i + CHUNK])
+                      for i in range(0, len(items), CHUNK)]
             run.records()
             run.send_recounts()
-            answers = pool.finish(checks + [job for _, job in run.recounts])
+            run.send_proofs()
+            recounts = [job for _, job in run.recounts]
+            answers = run.pool.finish(checks + recounts + run.proof_jobs)
         finally:
-            pool.close()
-        run.settle(answers[len(checks) :])
+            run.pool.close()
+        run.settle(answers[len(checks) : len(checks) + len(recounts)], answers[len(checks) + len(recounts) :])
         bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
         failures = run.verdict(bad)
         if printed:
@@ -1274,4 +1446,7 @@ def verify_export(
         witnesses=run.cosigned,
         quorum=run.quorum,
         cosigned_notes=run.cosigned_notes,
+        election_keys=tuple(c.describe() for c in run.rules.ceremonies.finished.values()) if ok else (),
+        encrypted_ballots=run.encrypted_ballots if ok else 0,
+        selection_proofs=run.selection_proofs if ok else 0,
     )

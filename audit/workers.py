@@ -1,9 +1,11 @@
 """Work done beside the verifier's reading of the records, on every core the machine has
 (docs/performance.md, "Verifying").
 
-Two kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
+Three kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
 signatures (one every one to two dozen ballots; one verification costs about as much as reading
-twenty records) and recounting a closed vote with the tally.  `Pool` hands such jobs to forked
+twenty records), recounting a closed vote with the tally, and checking the proofs of encrypted
+ballots (`audit.encrypted.check_ballots`; by far the dearest: about a third of a millisecond per
+selection).  `Pool` hands such jobs to forked
 worker processes while the caller goes on reading; when the caller asks for the answers it does
 itself every job no worker has started yet (newest first), so a busy or one-core machine loses
 nothing, and every job is done exactly once.
@@ -29,12 +31,13 @@ from audit.keys import Verifier
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "RECOUNT_BATCH", "Job", "Pool", "check_chunk", "compare", "recount",
-           "recount_many", "workers"]
+__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Pool", "check_chunk", "compare",
+           "recount", "recount_many", "workers"]
 
 PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
 RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
+PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.2 s of work)
 
 Item = tuple[bytes, bytes]  # (message, signature)
 
@@ -45,20 +48,22 @@ def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
     return [i for i, (message, signature) in enumerate(items) if not verify(message, signature)]
 
 
-def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any) -> tuple[str, str] | None:
-    """Count ``definition + ballots`` (a JSON array) with the `tally` package and compare with the
-    `recorded` result: None if they are the same, else (finding code, message)."""
+def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
+            member: str = "ballots") -> tuple[str, str] | None:
+    """Count ``definition + ballots`` (a JSON array; or, with `member` ``counts``, an encrypted vote's
+    decrypted totals as a JSON object) with the `tally` package and compare with the `recorded`
+    result: None if they are the same, else (finding code, message)."""
     import json
 
     tally = importlib.import_module("tally")
     try:
-        computed = tally.count_document(dict(definition, ballots=json.loads(ballots)))
+        computed = tally.count_document(dict(definition, **{member: json.loads(ballots)}))
     except tally.TallyError as exc:
         return "tally-error", str(exc)
     return compare(computed, recorded)
 
 
-def recount_many(votes: Sequence[tuple[Mapping[str, Any], bytes, Any]]) -> list[tuple[str, str] | None]:
+def recount_many(votes: Sequence[tuple[Mapping[str, Any], bytes, Any, str]]) -> list[tuple[str, str] | None]:
     """`recount` for several votes (one job: each job handed to a worker costs a few milliseconds)."""
     return [recount(*vote) for vote in votes]
 
@@ -95,12 +100,17 @@ class Job:
         """Take the job back from the workers if none has started it."""
         return self.future is None or self.future.cancel()
 
+    def done(self) -> bool:
+        """Whether a worker has finished it (a job kept for the caller is not)."""
+        return self.future is not None and self.future.done()
+
 
 class Pool:
     """Worker processes (none if `count` < 1) and the jobs given to them."""
 
     def __init__(self, count: int) -> None:
         self._pool: ProcessPoolExecutor | None = None
+        self.count = max(count, 0)
         if count > 0:
             from concurrent.futures import ProcessPoolExecutor  # (only now: it costs start-up time)
 

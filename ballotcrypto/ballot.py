@@ -36,8 +36,10 @@ __all__ = [
     "Selection",
     "check_ballot",
     "check_opening",
+    "check_proofs",
     "display_code",
     "encrypt_ballot",
+    "read_ballot",
     "read_context",
 ]
 
@@ -168,13 +170,14 @@ def encrypt_ballot(context: Context, values: Sequence[int], rng: Randomness = SY
     return EncryptedBallot(ballot, Opening(ballot_id, ballot.tracker, tuple(values), nonces))
 
 
-def _read_ballot(value: object, context: Context) -> Ballot:
-    """The ballot's structure, strictly, and its vid; no proof is checked here."""
-    form = context.form
+def read_ballot(value: object, form: Form, vid_of: str | None = None) -> Ballot:
+    """The ballot's structure, strictly (MalformedValue); no proof is checked here.  Given
+    `vid_of` (the vote's vid), a ballot for another vote is refused ``wrong-vid`` before its
+    selections are counted, as `check_ballot` does."""
     obj = wire.members(value, ("ballot", "vid", "selections", "limits"), "ballot")
     ballot_id = wire.hex_id(obj["ballot"], "ballot.ballot", BALLOT_ID_CHARS)
     vid = wire.hex_id(obj["vid"], "ballot.vid", 64)
-    if vid != context.vid:
+    if vid_of is not None and vid != vid_of:
         raise BallotRefused("wrong-vid", "选票不属于本次表决（vid 不符）")
     raw_selections = wire.array(obj["selections"], "ballot.selections")
     raw_limits = wire.array(obj["limits"], "ballot.limits")
@@ -201,8 +204,15 @@ def check_ballot(context: Context, value: object) -> Ballot:
     Raises MalformedValue for a shape or encoding fault, BallotRefused for a wrong vid, a wrong
     number of selections or limits, or a proof that does not check (``where`` names it).
     """
+    return check_proofs(context, read_ballot(value, context.form, context.vid))
+
+
+def check_proofs(context: Context, ballot: Ballot) -> Ballot:
+    """`ballot` (as `read_ballot` gave it) if its vid is the vote's and every proof checks: the
+    second half of `check_ballot`, for a caller that has read the ballot already."""
     form = context.form
-    ballot = _read_ballot(value, context)
+    if ballot.vid != context.vid:
+        raise BallotRefused("wrong-vid", "选票不属于本次表决（vid 不符）")
     key = context.key
     for i, selection in enumerate(ballot.selections):
         ct = selection.ciphertext

@@ -7,6 +7,15 @@ checkpoint every one to two dozen ballots, replaced ballots, named votes, real r
 
     .venv/bin/python scripts/bench_audit.py [--records 200000] [--leaves 1000003]
     .venv/bin/python scripts/bench_audit.py --only-realistic [--deputies 500] [--votes 200]
+    .venv/bin/python scripts/bench_audit.py --only-encrypted [--deputies 450] [--votes 10]
+
+Issue 13: the verifier checks >= 2,000 selection proofs per second per core.  `build_encrypted`
+makes a session of encrypted secret votes as the server logs them (`--only-encrypted`): a key
+ceremony of 5 监票人 (k = 3), a 30-candidate election for 25 seats and `--votes` motions, each voted
+by `--deputies` deputies in group commits of 12 to 24 ballots with a checkpoint each, one ballot
+challenged per vote, totals, 3 partial decryptions, the count and the real tally's result.
+`bench_verify_encrypted` verifies it on one core and on all of them, and times the proof checks
+alone.
 """
 
 from __future__ import annotations
@@ -259,6 +268,172 @@ def _session_ballot(kind: str, definition: dict[str, Any], rng: random.Random) -
     return {"marks": {nominee: rng.choices(CHOICES, (6, 3, 1))[0]}}
 
 
+def _ceremony(log: AuditLog, tick: Callable[[], str], n: int, k: int) -> tuple[Any, dict[int, Any], str]:
+    """The 监票人's key ceremony as the server logs it (server/usecases/ceremony.py): the result and
+    each trustee's share x_j."""
+    import hashlib
+
+    from ballotcrypto import ceremony as kc
+
+    statement = kc.Ceremony(log.origin, "c1-1", n, k, tuple(f"监票人{i}" for i in range(1, n + 1)))
+    made = [kc.start(statement, i) for i in range(1, n + 1)]
+    commitments = [c for _, c in made]
+    sealed = {s.trustee: kc.seal_shares(statement, s, commitments) for s, _ in made}
+    shares, confirmations = {}, []
+    for secret, _ in made:
+        received = {x.trustee: kc.open_share(statement, secret, commitments, x.to_json())
+                    for batch in sealed.values() for x in batch if x.to == secret.trustee}
+        shares[secret.trustee], confirmation = kc.confirm(statement, secret, commitments, received)
+        confirmations.append(confirmation)
+    result = kc.election_key(statement, commitments, confirmations)
+    digest = hashlib.sha256(result.key.encoding).hexdigest()[:16].upper()
+    fingerprint = "-".join(digest[i : i + 4] for i in range(0, 16, 4))
+    base = {"meeting_id": 1, "ceremony": "c1-1"}
+    log.append_many([("ceremony_started", {"meeting_id": 1, "ceremony": statement.to_json(), "cid": statement.cid,
+                                           "accounts": [f"jianpiao{i}" for i in range(1, n + 1)], "by": "staff"}),
+                     *(("trustee_commitment", {**base, "commitment": c.to_json()}) for c in commitments),
+                     *(("trustee_shares", {**base, "trustee": i, "shares": [x.to_json() for x in batch]})
+                       for i, batch in sealed.items()),
+                     *(("trustee_confirmation", {**base, "confirmation": c.to_json()}) for c in confirmations),
+                     ("election_key", {**base, **result.to_json(), "fingerprint": fingerprint})], tick())
+    log.checkpoint()
+    return result, shares, fingerprint
+
+
+def build_encrypted(directory: Path, signer: keys.Signer, deputies: int, motions: int) -> dict[str, Any]:
+    """A session of encrypted votes, record for record as the server logs them (module docstring)."""
+    import tally
+    from ballotcrypto.ballot import Context, encrypt_ballot
+    from ballotcrypto.count import aggregate, combine, partial_decrypt, totals_to_json
+    from ballotcrypto.votes import tally_counts, vote_form
+
+    rng = random.Random(11)
+    tick = _clock(datetime.now(UTC))
+    candidates = [f"候选人{k:02d}" for k in range(30)]
+    election = {"kind": "election", "title": "选举常务委员会委员", "office": "member", "seats": 25,
+                "candidates": candidates, "allow_write_ins": False, "members_of_record": deputies,
+                "present": deputies, "ballots_issued": deputies}
+    motion = {"kind": "motion", "title": "决议", "members_of_record": deputies, "present": deputies}
+    started = time.perf_counter()
+    with AuditLog.open(directory, signer, "bench.renda.example/encrypted") as log:
+        result, shares, fingerprint = _ceremony(log, tick, 5, 3)
+        definitions = [("v1-1", election)] + [(f"v{n + 2}-1", motion) for n in range(motions)]
+        selections = 0
+        for vote_id, definition in definitions:
+            shaped = vote_form(definition)
+            assert shaped is not None
+            context = Context(log.origin, vote_id, result.key, shaped.form)
+            log.append("vote_opened", {"vote_id": vote_id, "definition": definition, "encryption": {
+                "context": context.to_json(), "vid": context.vid, "fingerprint": fingerprint,
+                "selections": [label.to_json() for label in shaped.labels], "ceremony": result.cid}}, tick())
+            log.checkpoint()
+            challenged = encrypt_ballot(context, _encrypted_values(definition, rng))
+            log.append("ballot_spoiled", {"vote_id": vote_id, "ballot": challenged.ballot.to_json(),
+                                          "opening": challenged.opening.to_json()}, tick())
+            cast = []
+            left = deputies
+            while left:
+                size = min(left, rng.randint(12, 24))
+                batch = [encrypt_ballot(context, _encrypted_values(definition, rng)).ballot for _ in range(size)]
+                log.append_many([("ballot", {"vote_id": vote_id, "ballot": b.to_json(), "nonce": os.urandom(16).hex()})
+                                 for b in batch], tick())
+                log.checkpoint()
+                cast += batch
+                left -= size
+            selections += len(cast) * context.form.selections
+            totals = aggregate(context.form.selections, cast)
+            log.append_many([("vote_closed", {"vote_id": vote_id, "ballots_cast": len(cast)}),
+                             ("encrypted_totals", {"vote_id": vote_id, "totals": totals_to_json(totals),
+                                                   "ballots_cast": len(cast)})], tick())
+            partials = [partial_decrypt(context.vid, j, shares[j], totals) for j in (1, 3, 5)]
+            for partial in partials:
+                log.append("partial_decryption", {"vote_id": vote_id, "partial": partial.to_json()}, tick())
+                log.checkpoint()
+            counts = list(combine(totals, partials, 3, len(cast)))
+            document = {**definition, "counts": tally_counts(definition, counts, len(cast))}
+            log.append_many([("decryption", {"vote_id": vote_id, "trustees": [1, 3, 5], "counts": counts,
+                                             "tally_counts": document["counts"]}),
+                             ("result", {"vote_id": vote_id, "result": tally.count_document(document)})], tick())
+            log.checkpoint()
+        size, checkpoints = log.size, len(log.checkpoints)
+    return {"records": size, "checkpoints": checkpoints, "deputies": deputies, "votes": len(definitions),
+            "cast_selections": selections, "seconds_to_build": round(time.perf_counter() - started, 1)}
+
+
+def _encrypted_values(definition: Mapping[str, Any], rng: random.Random) -> list[int]:
+    if definition["kind"] == "motion":
+        return [[1, 0, 0], [0, 1, 0], [0, 0, 1]][rng.choices((0, 1, 2), (6, 3, 1))[0]]
+    values = [0] * (2 * len(definition["candidates"]))
+    for c in rng.sample(range(len(definition["candidates"])), definition["seats"]):
+        values[2 * c + rng.choices((0, 1), (8, 1))[0]] = 1  # 赞成 or 反对; the others 弃权
+    return values
+
+
+def bench_verify_encrypted(export_dir: Path, runs: int = 3) -> dict[str, Any]:
+    """`verify_export` on one core and on every core (CPU seconds of the processes, best of `runs`),
+    and the proof checks alone (`audit.encrypted.check_ballots` over every cast ballot)."""
+    import resource
+
+    from audit.encrypted import check_ballots
+
+    def children() -> float:
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return usage.ru_utime + usage.ru_stime
+
+    figures: dict[str, Any] = {}
+    for name, workers in (("one_core", 0), ("all_cores", None)):
+        best: dict[str, float] = {}
+        for _ in range(runs):
+            wall, cpu, forked = time.perf_counter(), time.process_time(), children()
+            report = verify_export(export_dir, workers=workers)
+            wall, cpu, forked = time.perf_counter() - wall, time.process_time() - cpu, children() - forked
+            assert report.ok, report.failure
+            if not best or cpu + forked < best["cpu_seconds"] + best["worker_cpu_seconds"]:
+                best = {"wall_seconds": round(wall, 2), "cpu_seconds": round(cpu, 2),
+                        "worker_cpu_seconds": round(forked, 2)}
+        total = best["cpu_seconds"] + best["worker_cpu_seconds"]
+        figures[name] = {**best, "selection_proofs": report.selection_proofs,
+                         "selection_proofs_per_cpu_second": round(report.selection_proofs / total),
+                         "selection_proofs_per_wall_second": round(report.selection_proofs / best["wall_seconds"])}
+    votes: dict[str, tuple[dict[str, Any], list[tuple[int, bytes]]]] = {}
+    for seq, line in enumerate((export_dir / "records.jsonl").read_bytes().split(b"\n")[:-1]):
+        record = records.decode(line)
+        if record.type == "vote_opened":
+            votes[record.body["vote_id"]] = (record.body["encryption"]["context"], [])
+        elif record.type == "ballot":
+            from audit import canonical
+
+            votes[record.body["vote_id"]][1].append((seq, canonical.dumps(record.body["ballot"])))
+    per_vote = {}
+    for vote_id, (context, ballots) in votes.items():
+        cpu = time.process_time()
+        assert check_ballots(context, ballots) is None
+        cpu = time.process_time() - cpu
+        count = len(ballots) * context["form"]["selections"]
+        alone = _selection_proofs(context, ballots)
+        per_vote[vote_id] = {"selections": count, "cpu_seconds": round(cpu, 2),
+                             "selections_per_cpu_second": round(count / cpu),
+                             "selection_proofs_alone_per_cpu_second": round(count / alone)}
+    figures["proof_checks_alone"] = per_vote
+    return figures
+
+
+def _selection_proofs(context: Mapping[str, Any], ballots: list[tuple[int, bytes]]) -> float:
+    """CPU seconds of the ballots' selection proofs alone (each selection 0 or 1), limits left out."""
+    from ballotcrypto.ballot import read_ballot
+    from ballotcrypto.forms import read_form
+    from ballotcrypto.group import decode_point
+    from ballotcrypto.proofs import check_range
+
+    key, form = decode_point(context["key"]), read_form(context["form"])
+    parsed = [read_ballot(json.loads(ballot), form) for _, ballot in ballots]
+    cpu = time.process_time()
+    for b in parsed:
+        for i, s in enumerate(b.selections):
+            assert check_range(s.ciphertext.alpha, s.ciphertext.beta, key, 0, 1, s.proof, b.vid, b.ballot, f"s{i}")
+    return time.process_time() - cpu
+
+
 def bench_proofs(leaves: int, samples: int) -> dict[str, float]:
     tree = merkle.MerkleTree()
     started = time.perf_counter()
@@ -298,10 +473,19 @@ def main() -> None:
     parser.add_argument("--deputies", type=int, default=500, help="deputies in the realistic session")
     parser.add_argument("--votes", type=int, default=200, help="votes in the realistic session")
     parser.add_argument("--only-realistic", action="store_true", help="only build and verify the realistic session")
+    parser.add_argument("--only-encrypted", action="store_true",
+                        help="only build and verify a session of encrypted votes (--deputies 450 --votes 10)")
     args = parser.parse_args()
     signer = keys.generate("bench.renda.example/log")
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
+        if args.only_encrypted:
+            built = build_encrypted(root / "encrypted", signer, args.deputies, args.votes)
+            export(root / "encrypted", root / "encrypted-export")
+            print(json.dumps({"encrypted_session": built,
+                              "verify_encrypted": bench_verify_encrypted(root / "encrypted-export"),
+                              "target_selection_proofs_per_second_per_core": 2_000}, indent=2))
+            return
         realistic = build_realistic(root / "realistic", signer, args.deputies, args.votes)
         export(root / "realistic", root / "realistic-export")
         verify_realistic = bench_verify_cli(root / "realistic-export")

@@ -101,6 +101,23 @@ def test_a_ballot_replayed_into_another_vote_is_refused() -> None:
     _refused(value, "bad-selection-proof", other)
 
 
+def test_a_ballot_of_another_vote_is_refused_for_its_vid_before_its_shape() -> None:
+    """Another vote's ballot with another number of selections: check_ballot names the vid first;
+    read_ballot without a vid (the verifier's, which checks the vid with the proofs) names the count."""
+    value = _ballot()
+    value["selections"] = value["selections"][:2]
+    other = bal.Context(motion().origin, "v-other", motion().key, motion().form)
+    _refused(value, "wrong-vid", other)
+    with pytest.raises(BallotRefused) as refused:
+        bal.read_ballot(value, other.form)
+    assert refused.value.finding == "wrong-selection-count"
+    parsed = bal.read_ballot(_ballot(), motion().form)
+    assert bal.check_proofs(motion(), parsed) == parsed
+    with pytest.raises(BallotRefused) as refused:
+        bal.check_proofs(other, parsed)
+    assert refused.value.finding == "wrong-vid"
+
+
 def test_a_re_randomised_ciphertext_no_longer_checks() -> None:
     value = _ballot()
     context = motion()
