@@ -53,6 +53,7 @@ FINDINGS_ZH: dict[str, str] = {
     "bad-opening": "第 0 号记录不是本密钥和日志的开启记录，或开启记录重复出现",
     "time-reversed": "记录时间早于前一条记录（时间倒流）",
     "ballot-outside-window": "选票时间早于表决开始，或不早于表决截止时间",
+    "ballot-time-revealed": "无记名表决的选票或撤回记录带有投票时间（应为表决开始时间）",
     "unknown-meeting": "记录所指的会议不存在",
     "unknown-member": "记录所指的代表不在名册中",
     "unknown-item": "记录所指的议题不存在",
@@ -136,7 +137,8 @@ CHECKS: tuple[Check, ...] = (
            "bad-confirmation", "bad-election-key", "bad-encryption", rules=True),
     _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次；"
            "每张加密选票的证明成立、没有重放，公开核验的选票内容相符且未被计入（§4.4 15d、15f 选票）",
-           "ballot-outside-window", "unknown-vote", "voided-vote", "duplicate-vote", "late-ballot", "late-withdrawal",
+           "ballot-outside-window", "ballot-time-revealed", "unknown-vote", "voided-vote", "duplicate-vote",
+           "late-ballot", "late-withdrawal",
            "bad-withdrawal", "bad-named-ballot", "ineligible-voter", "double-vote", "duplicate-close", "ballot-count",
            "result-before-close", "duplicate-result", "bad-ballot", "bad-selection-proof", "bad-limit-proof",
            "replayed-ballot", "bad-ballot-opening", "spoiled-ballot-counted", rules=True),
