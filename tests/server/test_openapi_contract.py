@@ -465,7 +465,7 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
         sealed_ballot = encrypt_plain(entry["encryption"], {"choice": "yes" if number < 7 else "abstain"})
         taken = deputies[f"T{number:02d}"].json("http_ballot", json={
             "vote_id": encrypted_vote, "ballot_id": sealed_ballot.ballot.ballot,
-            "ballot": sealed_ballot.ballot.to_json()})
+            "ballot": sealed_ballot.ballot.to_json(), "cast_token": secrets.token_hex(16)})
         assert taken["tracker"] == sealed_ballot.ballot.tracker
     waiting = chair.call("close", path={"vote_id": encrypted_vote}, expect=202).json()
     assert waiting == {"vote_id": encrypted_vote, "state": "decrypting", "k": 2, "ballots_cast": 8}
@@ -520,7 +520,8 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert key["vkey"] == vkey.strip() and key["origin"] == note.splitlines()[0] == vkey.split("+", 1)[0]
     assert re.fullmatch(r"renda\.local/[0-9a-f]{16}", key["origin"])  # unique to this data directory
     report = clerk1.json("verify", json={"vkey_fingerprint": key["fingerprint"].lower()})
-    assert report["ok"] is True and report["trusted_key"] is True and report["fingerprint"] == key["fingerprint"]
+    assert report["ok"] is True and report["trusted_key"] is True and report["fingerprint"] == key["fingerprint"], \
+        report.get("failures", report)
     assert [c["verdict"] for c in report["checks"]] == ["通过"] * 7 and report["witnesses"] == []
     assert clerk2.call("verify", json={"vkey_fingerprint": "3861 24FC"}, expect=400).json()["error"]["code"] \
         == "invalid_fingerprint"
