@@ -46,7 +46,9 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: 
     if canonical_dumps(other.ballot) != canonical_dumps(ballot):
         return {"ballot_no": ballot_no, "state": "mismatch"}
     other.accepted = mine.accepted = True
-    seq = tx.audit("ballot", {"vote_id": vote_id, "ballot": ballot, "nonce": secrets.token_hex(16)})
+    # dated like every ballot of a secret vote: at the vote's opening (docs/verifier-spec.md 15d)
+    seq = tx.audit("ballot", {"vote_id": vote_id, "ballot": ballot, "nonce": secrets.token_hex(16)},
+                   at=None if live_vote.named else live_vote.opened_stamp or None)
 
     def apply() -> None:
         live_vote.ballots[seq] = ballot
