@@ -152,7 +152,7 @@ def test_a_ballot_whose_proofs_fail_is_refused_and_nothing_is_stored(server: Run
     in_session(server.url, body)
 
 
-class _Replaying:
+class Replaying:
     """Randomness that re-uses a challenged ballot's published nonces (what anyone can do once the
     opening is public): a new ballot id, the same ciphertexts, valid proofs."""
 
@@ -179,7 +179,7 @@ def test_a_challenged_ballot_re_proved_under_a_new_id_cannot_be_cast(server: Run
         ok(deputy.post(f"/api/votes/{vote_id}/spoil", json={
             "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
         copy = encrypt_ballot(context_of(encryption), list(challenged.opening.values),
-                              _Replaying(challenged.opening.nonces)).ballot
+                              Replaying(challenged.opening.nonces)).ballot
         assert copy.ballot != challenged.ballot.ballot
         assert copy.selections[0].ciphertext == challenged.ballot.selections[0].ciphertext
         refused(deputy.post("/api/ballots", json={"vote_id": vote_id, "ballot_id": copy.ballot,

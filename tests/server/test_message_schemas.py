@@ -36,9 +36,12 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 import terminals.client
+from ballotcrypto.ballot import encrypt_ballot
+from ballotcrypto.votes import context_of, encrypt_plain
 from terminals.client import ClientError, TerminalClient
 from tests.conftest import ROOT, drop_postgres_database, fresh_postgres_database, launch
 from tests.server.session_helpers import Session, choices, login, marks, ok
+from tests.server.test_encrypted_vote import Replaying, decrypt, run_ceremony
 
 SCHEMAS = ROOT / "docs" / "schemas"
 SERVER_TYPES = {"welcome", "state", "tick", "me", "receipt", "error", "pong"}
@@ -372,6 +375,32 @@ async def scenario(url: str, rec: Recording) -> None:
         await s.cast(countdown_vote, [{"marks": dict.fromkeys(targets, "satisfied")}] * 8
                      + [{"marks": {targets[0]: "unsatisfied", targets[1]: None}}] * 2, tablets[:10])
         await chair.wait_for(lambda c: vote_in(c, countdown_vote).get("state") == "closed", timeout=40)
+
+        # An encrypted vote: the 监票人 make the key; a deputy challenges a ballot, then its tablet
+        # (or anyone, the randomness being public) tries to cast it, or a copy re-proved under a new
+        # id; the close waits for the decryption (state `decrypting`, then `closed`).
+        trustees, _ = run_ceremony(url, m, n=2, k=2)
+        secret = ok(s.staff.post(f"/api/meetings/{m}/items", json={"kind": "motion", "title": "关于加密表决的决定"}))
+        facts["encrypted_vote"] = encrypted_vote = s.open(secret["id"])
+        await s.wait_open(encrypted_vote, tablets[:3])
+        encryption = tablets[0].encryption_of(encrypted_vote)
+        assert encryption is not None
+        challenged = encrypt_plain(encryption, {"choice": "yes"})
+        ok(httpx.post(f"{url}/api/votes/{encrypted_vote}/spoil", timeout=30,
+                      headers={"Authorization": f"Bearer {tablets[0].token}"},
+                      json={"ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
+        copy = encrypt_ballot(context_of(encryption), list(challenged.opening.values),
+                              Replaying(challenged.opening.nonces)).ballot
+        for ballot in (challenged.ballot, copy):
+            await tablets[0]._send({"type": "ballot", "vote_id": encrypted_vote, "ballot_id": ballot.ballot,
+                                    "ballot": ballot.to_json(), "cast_token": "t" * 32})
+        await until(lambda: {"ballot_spoiled", "ballot_replayed"} <= {
+            e["code"] for e in tablets[0].errors if e.get("ref") in (challenged.ballot.ballot, copy.ballot)})
+        await s.cast(encrypted_vote, [{"choice": "yes"}, {"choice": "no"}], tablets[1:3])
+        assert s.chair.post(f"/api/votes/{encrypted_vote}/close").status_code == 202
+        for number, trustee in enumerate(trustees, start=1):
+            ok(decrypt(trustee, number, encrypted_vote))
+        await chair.wait_for(lambda c: vote_in(c, encrypted_vote).get("state") == "closed")
         # Every observer has caught up with the last state.
         last = max(f.message["seq"] for f in rec.received if f.terminal == "chair" and "seq" in f.message)
         await until(lambda: all(any(f.get("seq", -1) >= last for f in rec.of(t)) for t in OBSERVERS))
