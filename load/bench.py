@@ -287,7 +287,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     cpu_before = sampler.cpu_seconds() + sampler.pool_cpu_seconds()
     wall_before = time.monotonic()
     open_calls: list[float] = []
-    burst_cpu_s = burst_loop_cpu_s = burst_pool_cpu_s = 0.0
+    burst_cpu_s = burst_loop_cpu_s = burst_pool_cpu_s = burst_wall_s = 0.0
     # with --encrypted or --kind election: what each tablet's ballot cost it, the count checked
     close_calls: list[float] = []
     partial_answers: list[float] = []
@@ -339,6 +339,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         burst_cpu_s += sampler.cpu_seconds() - burst_cpu
         burst_loop_cpu_s += sampler.main_thread_cpu_seconds() - burst_loop_cpu
         burst_pool_cpu_s += sampler.pool_cpu_seconds() - burst_pool_cpu
+        burst_wall_s += time.monotonic() - start_at
         reconnects = sum(report["reconnects"] for report in reports)  # cumulative per worker
         acked_ballots = []
         for report in reports:
@@ -395,6 +396,9 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         # the simulated tablets' CPU to make (encrypt and prove) one ballot, before the burst
         figures["tablet_prepare_cpu_ms_per_ballot"] = round(prepare_cpu_s / sent * 1e3, 2) if sent else None
         figures["close_request"] = percentiles(close_calls)
+        # cores' worth of CPU the server got from the first ballot sent to the last acknowledged
+        figures["server_cores_during_bursts"] = \
+            round((burst_cpu_s + burst_pool_cpu_s) / burst_wall_s, 2) if burst_wall_s > 0 else None
     if scenario.encrypted:
         # from the post of the k-th 监票人's partial decryption to the result on every tablet
         figures["kth_partial_to_result"] = figures.pop("close_to_result")
@@ -508,6 +512,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
     scenario = Scenario(args.kind, args.encrypted, args.candidates, args.seats)
     if scenario.prepared:
         summary["spread_s"] = args.spread
+        summary["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]  # others' runs share the cores
     workers: list[tuple[Any, Any]] = []
     try:
         staff = login(url, "staff", "demo-staff-2026")
@@ -531,6 +536,8 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
         summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
                                               meeting_id, scenario, chunked(list(range(len(codes))), processes),
                                               trustees)
+        if scenario.prepared:
+            summary["load_average_after_rounds"] = [round(x, 2) for x in os.getloadavg()]
         opening_state = summary["server"].pop("state_message")
         summary["server"]["peak_rss_mb"] = round(sampler.peak_rss / 2**20, 1)
         ask(workers, ("stop",))
