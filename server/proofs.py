@@ -3,14 +3,17 @@
 A ballot's proofs cost milliseconds of scalar multiplications; checked on the event loop they
 would hold up every ack and every fan-out. They are checked in a pool of worker processes (one per
 core by default, ``PROOF_WORKERS``), each keeping the parsed context of the votes it has seen, and
-the writer is handed only ballots whose proofs hold. The pool is started on first use, so a
-session without encrypted votes never starts it.
+the writer is handed only ballots whose proofs hold. The pool is started when the 监票人 make
+an election key or an encrypted vote opens (``warm``: spawning a worker and importing costs
+0.3–1 s, which the first ballots of a vote used to wait for), so a session without encrypted
+votes never starts it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from typing import Any
 
@@ -34,6 +37,13 @@ def context_of(value: dict[str, Any]) -> Context:
             _contexts.clear()
         _contexts[key] = found
     return found
+
+
+def warm_job(context: dict[str, Any] | None) -> int:
+    """In a worker: parse and cache the vote's context, if any; the worker's process id."""
+    if context is not None:
+        context_of(context)
+    return os.getpid()
 
 
 def _refusal(error: BallotCryptoError) -> tuple[str, str, str | None]:
@@ -85,6 +95,13 @@ class ProofChecker:
                 self._pool = ProcessPoolExecutor(self.workers, mp_context=multiprocessing.get_context("spawn"))
         return self._pool
 
+    def warm(self, context: dict[str, Any] | None = None) -> asyncio.Future[list[int]]:
+        """Start every worker now (the pool spawns one per job waiting when none is idle) and
+        parse ``context`` in each that takes a job. Cheap once they run: one no-op job each."""
+        loop = asyncio.get_running_loop()
+        executor = self._executor()
+        return asyncio.gather(*(loop.run_in_executor(executor, warm_job, context) for _ in range(self.workers)))
+
     async def ballot(self, context: dict[str, Any], ballot: object) -> None:
         """Raise ServerError(invalid_ballot) unless every proof of ``ballot`` holds."""
         refused = await asyncio.get_running_loop().run_in_executor(self._executor(), check_ballot_job, context, ballot)
@@ -105,4 +122,4 @@ class ProofChecker:
             self._pool = None
 
 
-__all__ = ["ProofChecker", "check_ballot_job", "check_opening_job", "context_of"]
+__all__ = ["ProofChecker", "check_ballot_job", "check_opening_job", "context_of", "warm_job"]
