@@ -18,6 +18,7 @@ is checked against what the acknowledged ballots voted (load/encrypted.py).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import json
 import multiprocessing
@@ -288,6 +289,8 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     wall_before = time.monotonic()
     open_calls: list[float] = []
     burst_cpu_s = burst_loop_cpu_s = burst_pool_cpu_s = burst_wall_s = 0.0
+    burst_clients_cpu_s = burst_machine_busy_s = 0.0  # the simulated tablets'; every process's on the machine
+    clients = [psutil.Process(process.pid) for process, _ in workers]
     # with --encrypted or --kind election: what each tablet's ballot cost it, the count checked
     close_calls: list[float] = []
     partial_answers: list[float] = []
@@ -331,6 +334,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         start_at = time.monotonic() + 0.3
         burst_cpu, burst_loop_cpu = sampler.cpu_seconds(), sampler.main_thread_cpu_seconds()
         burst_pool_cpu = sampler.pool_cpu_seconds()
+        burst_clients_cpu, burst_machine_busy = clients_cpu_seconds(clients), machine_busy_seconds()
         if scenario.prepared:
             ask(workers, ("burst_prepared", start_at, spread))
         else:
@@ -340,6 +344,8 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         burst_loop_cpu_s += sampler.main_thread_cpu_seconds() - burst_loop_cpu
         burst_pool_cpu_s += sampler.pool_cpu_seconds() - burst_pool_cpu
         burst_wall_s += time.monotonic() - start_at
+        burst_clients_cpu_s += clients_cpu_seconds(clients) - burst_clients_cpu
+        burst_machine_busy_s += machine_busy_seconds() - burst_machine_busy
         reconnects = sum(report["reconnects"] for report in reports)  # cumulative per worker
         acked_ballots = []
         for report in reports:
@@ -396,9 +402,14 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         # the simulated tablets' CPU to make (encrypt and prove) one ballot, before the burst
         figures["tablet_prepare_cpu_ms_per_ballot"] = round(prepare_cpu_s / sent * 1e3, 2) if sent else None
         figures["close_request"] = percentiles(close_calls)
-        # cores' worth of CPU the server got from the first ballot sent to the last acknowledged
-        figures["server_cores_during_bursts"] = \
-            round((burst_cpu_s + burst_pool_cpu_s) / burst_wall_s, 2) if burst_wall_s > 0 else None
+        # cores' worth of CPU from the first ballot sent to the last acknowledged: the server's
+        # (process and proof workers), the simulated tablets', and every process's on the machine
+        # (other sessions' test runs share the cores)
+        if burst_wall_s > 0:
+            figures["cores_during_bursts"] = {
+                "server": round((burst_cpu_s + burst_pool_cpu_s) / burst_wall_s, 2),
+                "tablets": round(burst_clients_cpu_s / burst_wall_s, 2),
+                "machine": round(burst_machine_busy_s / burst_wall_s, 2), "of": os.cpu_count()}
     if scenario.encrypted:
         # from the post of the k-th 监票人's partial decryption to the result on every tablet
         figures["kth_partial_to_result"] = figures.pop("close_to_result")
@@ -407,6 +418,22 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         figures["server_proof_cpu_us_per_ballot"] = round(burst_pool_cpu_s / sent * 1e6) if sent else None
         figures["reference_check_cpu_us_per_ballot"] = reference_check_us(*sample) if sample else None
     return figures
+
+
+def clients_cpu_seconds(clients: list[psutil.Process]) -> float:
+    total = 0.0
+    for client in clients:
+        with contextlib.suppress(psutil.Error):
+            times = client.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def machine_busy_seconds() -> float:
+    """CPU time every process on the machine has used (all cores), from /proc/stat."""
+    times = psutil.cpu_times()
+    counted_twice = sum(getattr(times, name, 0.0) for name in ("guest", "guest_nice"))  # also in user, nice
+    return float(sum(times) - times.idle - getattr(times, "iowait", 0.0) - counted_twice)
 
 
 def reference_check_us(context: dict[str, Any], ballot: dict[str, Any]) -> int:
