@@ -294,6 +294,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     # with --encrypted or --kind election: what each tablet's ballot cost it, the count checked
     close_calls: list[float] = []
     partial_answers: list[float] = []
+    round_ack_p99: list[float | None] = []
     prepare_cpu_s = 0.0
     frame_bytes = 0
     counts_match = True
@@ -348,6 +349,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         burst_machine_busy_s += machine_busy_seconds() - burst_machine_busy
         reconnects = sum(report["reconnects"] for report in reports)  # cumulative per worker
         acked_ballots = []
+        round_ack_p99.append(percentiles([a for report in reports for a in report["ack_latencies"]])["p99_ms"])
         for report in reports:
             acks += report["ack_latencies"]
             sent += report["sent"]
@@ -396,6 +398,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         figures["vote"] = {"kind": scenario.kind, "encrypted": scenario.encrypted,
                            **({"candidates": scenario.candidates, "seats": scenario.seats}
                               if scenario.kind == "election" else {})}
+        figures["ack_p99_ms_by_round"] = round_ack_p99
         figures["counts_match_acked_ballots"] = counts_match
         figures["refusal_codes"] = sorted(refusal_codes)
         figures["ballot_frame_bytes"] = frame_bytes
