@@ -295,6 +295,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
     close_calls: list[float] = []
     partial_answers: list[float] = []
     round_ack_p99: list[float | None] = []
+    round_server_cores: list[float] = []
     prepare_cpu_s = 0.0
     frame_bytes = 0
     counts_match = True
@@ -341,9 +342,11 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         else:
             ask(workers, ("burst", vote_id, start_at, spread, {"choice": "yes"}))
         reports = [report for _, report in ask(workers, ("report", 60))]
+        burst_server_cpu = sampler.cpu_seconds() - burst_cpu + sampler.pool_cpu_seconds() - burst_pool_cpu
         burst_cpu_s += sampler.cpu_seconds() - burst_cpu
         burst_loop_cpu_s += sampler.main_thread_cpu_seconds() - burst_loop_cpu
         burst_pool_cpu_s += sampler.pool_cpu_seconds() - burst_pool_cpu
+        round_server_cores.append(round(burst_server_cpu / max(1e-3, time.monotonic() - start_at), 2))
         burst_wall_s += time.monotonic() - start_at
         burst_clients_cpu_s += clients_cpu_seconds(clients) - burst_clients_cpu
         burst_machine_busy_s += machine_busy_seconds() - burst_machine_busy
@@ -399,6 +402,7 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
                            **({"candidates": scenario.candidates, "seats": scenario.seats}
                               if scenario.kind == "election" else {})}
         figures["ack_p99_ms_by_round"] = round_ack_p99
+        figures["server_cores_by_round"] = round_server_cores  # during each burst
         figures["counts_match_acked_ballots"] = counts_match
         figures["refusal_codes"] = sorted(refusal_codes)
         figures["ballot_frame_bytes"] = frame_bytes

@@ -58,6 +58,7 @@ def test_encrypted_benchmark_smoke_run_counts_what_the_tablets_encrypted(tmp_pat
     assert "close_to_result" not in server  # the close gives no result: the 监票人 do
     assert server["server_proof_cpu_us_per_ballot"] >= server["reference_check_cpu_us_per_ballot"] / 2 > 0
     assert set(server["cores_during_bursts"]) == {"server", "tablets", "machine", "of"}
+    assert len(server["ack_p99_ms_by_round"]) == len(server["server_cores_by_round"]) == 1
     assert summary["issue_scenario"] is False
     assert summary["targets"] == {"ack_p99_ms_max": 500.0, "kth_partial_to_result_ms_max": 2000.0}
     assert summary["checks"]["no_ballot_lost_or_duplicated"] is True
