@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import websockets
 
+from ballotcrypto.votes import encrypt_plain
 from load import quiet_collector
 
 
@@ -32,6 +33,9 @@ class Tablet:
     acks: dict[str, float] = field(default_factory=dict)
     refusals: dict[str, str] = field(default_factory=dict)
     open_frame: str = ""  # the state frame that showed a vote opening (the baseline sends the same)
+    encryptions: dict[str, Any] = field(default_factory=dict)  # vote id -> its `encryption` (None: plaintext)
+    prepared: tuple[str, str] | None = None  # (ballot id, frame) made before a burst
+    plain: dict[str, dict[str, Any]] = field(default_factory=dict)  # ballot id -> what it votes (tally format)
     runner: asyncio.Task[None] | None = None
     unacked: dict[str, str] = field(default_factory=dict)
     reconnects: int = 0
@@ -47,6 +51,7 @@ async def _read(tablet: Tablet) -> None:
             for vote in message["votes"]:
                 if vote["state"] == "open" and vote["id"] not in tablet.seen_open:
                     tablet.seen_open[vote["id"]] = now
+                    tablet.encryptions[vote["id"]] = vote.get("encryption")
                     tablet.open_frame = frame if isinstance(frame, str) else frame.decode()
                 elif vote["state"] == "closed" and vote.get("result") and vote["id"] not in tablet.seen_result:
                     tablet.seen_result[vote["id"]] = now
@@ -105,12 +110,52 @@ async def _cast(tablet: Tablet, delay: float, vote_id: str, choice: dict[str, An
     ballot_id = secrets.token_hex(16)
     frame = json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": choice,
                         "cast_token": secrets.token_hex(16)})  # one ballot per tablet and vote: a token of its own
+    await _send_ballot(tablet, ballot_id, frame, sent)
+
+
+async def _cast_prepared(tablet: Tablet, delay: float, sent: dict[str, float]) -> None:
+    await asyncio.sleep(delay)
+    assert tablet.prepared is not None
+    ballot_id, frame = tablet.prepared
+    tablet.prepared = None
+    await _send_ballot(tablet, ballot_id, frame, sent)
+
+
+async def _send_ballot(tablet: Tablet, ballot_id: str, frame: str, sent: dict[str, float]) -> None:
     tablet.unacked[ballot_id] = frame
     sent[ballot_id] = time.monotonic()
     ws = tablet.ws
     if ws is not None:
         with contextlib.suppress(websockets.WebSocketException, OSError):
             await ws.send(frame)  # otherwise sent again on reconnect
+
+
+async def _prepare(tablets: list[Tablet], vote_id: str, ballots: list[dict[str, Any]]) -> dict[str, Any]:
+    """Each tablet makes its ballot frame before the burst: for an encrypted vote it encrypts and
+    proves its ballot for the vote's ``encryption`` as its state frame gave it (real tablets each
+    have their own CPU for this; here they share the machine's, so it is done ahead of the burst).
+    Yields to the event loop between ballots so that the sockets stay served."""
+    cpu = time.process_time()
+    encrypted = 0
+    largest = 0
+    sample: dict[str, Any] | None = None
+    for tablet, ballot in zip(tablets, ballots, strict=True):
+        encryption = tablet.encryptions.get(vote_id)
+        if encryption is not None:
+            payload = encrypt_plain(encryption, ballot).ballot.to_json()
+            ballot_id = str(payload["ballot"])
+            encrypted += 1
+            sample = payload
+        else:
+            payload, ballot_id = ballot, secrets.token_hex(16)
+        frame = json.dumps({"type": "ballot", "vote_id": vote_id, "ballot_id": ballot_id, "ballot": payload,
+                            "cast_token": secrets.token_hex(16)})
+        largest = max(largest, len(frame.encode()))
+        tablet.prepared = (ballot_id, frame)
+        tablet.plain[ballot_id] = ballot
+        await asyncio.sleep(0)
+    return {"ballots": len(ballots), "encrypted": encrypted, "cpu_s": time.process_time() - cpu,
+            "frame_bytes": largest, "sample": sample}
 
 
 async def _gather_limited(coros: list[Any], limit: int) -> None:
@@ -140,6 +185,15 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             await asyncio.gather(*(_cast(tablet, index * spread / max(1, len(tablets)), vote_id, choice, sent)
                                    for index, tablet in enumerate(tablets)))
             pipe.send(("sent", len(tablets)))
+        elif name == "prepare":
+            _, vote_id, ballots = command
+            pipe.send(("prepared", await _prepare(tablets, vote_id, ballots)))
+        elif name == "burst_prepared":
+            _, start_at, spread = command
+            await asyncio.sleep(max(0.0, start_at - time.monotonic()))
+            await asyncio.gather(*(_cast_prepared(tablet, index * spread / max(1, len(tablets)), sent)
+                                   for index, tablet in enumerate(tablets)))
+            pipe.send(("sent", len(tablets)))
         elif name == "report":
             _, wait_s = command
             deadline = time.monotonic() + wait_s
@@ -150,11 +204,15 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             pipe.send(("report", {"ack_latencies": acks, "refused": refused, "sent": len(sent),
                                   "reconnects": sum(t.reconnects for t in tablets),
                                   "seen_open": [t.seen_open for t in tablets],
-                                  "seen_result": [t.seen_result for t in tablets]}))
+                                  "seen_result": [t.seen_result for t in tablets],
+                                  # what the acknowledged prepared ballots voted (the count must add up to it)
+                                  "acked_ballots": [t.plain[b] for t in tablets for b in t.acks if b in t.plain],
+                                  "refusals": sorted({code for t in tablets for code in t.refusals.values()})}))
             sent.clear()
             for t in tablets:
                 t.acks.clear()
                 t.refusals.clear()
+                t.plain.clear()
         elif name == "wait_result":
             _, vote_id, wait_s = command
             deadline = time.monotonic() + wait_s
@@ -167,7 +225,8 @@ async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
             while time.monotonic() < deadline and not all(vote_id in t.seen_open for t in tablets):
                 await asyncio.sleep(0.02)
             pipe.send(("open", [t.seen_open.get(vote_id) for t in tablets],
-                       max((t.open_frame for t in tablets), key=len, default="")))
+                       max((t.open_frame for t in tablets), key=len, default=""),
+                       sum(t.encryptions.get(vote_id) is not None for t in tablets)))
         elif name == "stop":
             for t in tablets:
                 t.stopping = True

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from sqlalchemy import Engine
@@ -90,6 +91,13 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
         if any(event.kind == "vote_opened" for event in events):
             gcpolicy.vote_opening(rt.gc_watch)
         loop.call_soon_threadsafe(hub.on_events, events)
+        for event in events:  # the proof workers start before the first encrypted ballot, not under it
+            if event.kind == "ceremony":
+                loop.call_soon_threadsafe(warm_proofs, rt.proofs, None)
+            elif event.kind == "vote_opened" and event.vote_id is not None:
+                vote = live.votes.get(event.vote_id)
+                if vote is not None and vote.encryption is not None:
+                    loop.call_soon_threadsafe(warm_proofs, rt.proofs, vote.encryption["context"])
 
     writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
                     group_max=settings.group_commit_max)
@@ -102,6 +110,11 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                  Witnesses(ledger.log, settings.witness_list, settings.witness_timeout_s, settings.witness_interval_s))
     ledger.on_checkpoint.append(rt.witnesses.notify)
     return rt
+
+
+def warm_proofs(proofs: ProofChecker, context: dict[str, Any] | None) -> None:
+    """On the event loop: start the proof workers (server/proofs.py); a failure shows at the first ballot."""
+    proofs.warm(context).add_done_callback(lambda done: done.cancelled() or done.exception())
 
 
 async def housekeeping(rt: Runtime) -> None:

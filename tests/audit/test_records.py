@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from audit import canonical, records
+from audit import canonical, limits, records
 from audit.errors import RecordError
 from audit.records import RecordType
 
@@ -230,8 +230,6 @@ def test_times_are_rfc3339_utc_with_milliseconds() -> None:
 
 
 def test_records_the_verifier_would_refuse_are_never_written() -> None:
-    from audit import limits
-
     with pytest.raises(RecordError, match="at most"):
         _line({"x": "a" * limits.MAX_RECORD_BYTES}, "note")
     deep: Any = 1
@@ -243,6 +241,28 @@ def test_records_the_verifier_would_refuse_are_never_written() -> None:
     assert records.decode(_line(wide, "note")).body == wide
     assert not limits.too_deep(json.dumps(wide)) and limits.too_deep("[" * 65 + "]" * 65)
     assert not limits.too_deep('["' + "[" * 100 + '"]')  # brackets inside a string do not nest
+
+
+def _depth(value: Any) -> int:
+    if isinstance(value, list):
+        return 1 + max((_depth(item) for item in value), default=0)
+    if isinstance(value, dict):
+        return 1 + max((_depth(item) for item in value.values()), default=0)
+    return 0
+
+
+_TRICKY = st.text(alphabet='[]{}"\\ab', max_size=8)  # brackets, quotes and backslashes inside strings
+_NESTED = st.recursive(st.integers() | _TRICKY, lambda inner: st.lists(inner, max_size=3)
+                       | st.dictionaries(_TRICKY, inner, max_size=3), max_leaves=12)
+
+
+@given(_NESTED, st.integers(min_value=0, max_value=2 * limits.MAX_DEPTH))
+@settings(max_examples=300)
+def test_too_deep_counts_nesting_outside_strings_only(value: Any, wrap: int) -> None:
+    for _ in range(wrap):
+        value = [value]
+    text = json.dumps(value, ensure_ascii=False)
+    assert limits.too_deep(text) == (_depth(value) > limits.MAX_DEPTH)
 
 
 def test_record_times_compare_as_instants() -> None:

@@ -1,6 +1,7 @@
-"""Smoke runs of the load tools (the full-size runs are `python -m load.bench --terminals 5000`
-and Locust from the README): the benchmark still works end to end and loses no ballot, and the
-Locust users sign in, vote and see results against a real server."""
+"""Smoke runs of the load tools (the full-size runs are `python -m load.bench --terminals 5000`,
+its `--encrypted` scenarios, and Locust from the README): the benchmark still works end to end and
+loses no ballot, plaintext and encrypted, and the Locust users sign in, vote and see results
+against a real server."""
 
 from __future__ import annotations
 
@@ -30,6 +31,39 @@ def test_benchmark_smoke_run_accounts_for_every_ballot(tmp_path: Path) -> None:
     assert set(summary["ratios"]) >= {"fanout_p99_to_broadcast_p99", "ack_p99_to_echo_p99"}
     assert summary["server"]["server_cpu_us_per_ballot"] > 0
     assert summary["server"]["open_request"]["count"] == 1
+
+
+@pytest.mark.slow
+def test_encrypted_benchmark_smoke_run_counts_what_the_tablets_encrypted(tmp_path: Path) -> None:
+    """--encrypted end to end with a handful of tablets: the key ceremony of three 监票人, the
+    election opened encrypted, ballots encrypted by the tablets, close 202, two partial decryptions,
+    and the decrypted count equal to what the acknowledged ballots voted."""
+    out = tmp_path / "bench.json"
+    completed = subprocess.run(
+        [sys.executable, "-m", "load.bench", "--encrypted", "--kind", "election", "--candidates", "6", "--seats", "5",
+         "--terminals", "6", "--rounds", "1", "--spread", "0.3", "--skip-baseline", "--out", str(out)],
+        cwd=ROOT, capture_output=True, text=True, timeout=180, check=False)
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    summary = json.loads(out.read_text(encoding="utf-8"))
+    assert summary["key_ceremony"]["trustees"] == 3 and summary["key_ceremony"]["k"] == 2
+    assert len(summary["key_ceremony"]["fingerprint"]) == 19
+    server = summary["server"]
+    assert server["vote"] == {"kind": "election", "encrypted": True, "candidates": 6, "seats": 5}
+    assert server["ballots"] == {"sent": 6, "acked": 6, "refused": 0, "stored": 6}
+    assert server["counts_match_acked_ballots"] is True
+    assert server["refusal_codes"] == []
+    assert server["close_request"]["count"] == 1
+    assert server["partial_answer"]["count"] == 2  # k = 2 of the 3
+    assert server["kth_partial_to_result"]["count"] == 6  # every tablet saw the result
+    assert "close_to_result" not in server  # the close gives no result: the 监票人 do
+    assert server["server_proof_cpu_us_per_ballot"] >= server["reference_check_cpu_us_per_ballot"] / 2 > 0
+    assert set(server["cores_during_bursts"]) == {"server", "tablets", "machine", "of"}
+    assert len(server["ack_p99_ms_by_round"]) == len(server["server_cores_by_round"]) == 1
+    assert summary["issue_scenario"] is False
+    assert summary["targets"] == {"ack_p99_ms_max": 500.0, "kth_partial_to_result_ms_max": 2000.0}
+    assert summary["checks"]["no_ballot_lost_or_duplicated"] is True
+    assert summary["checks"]["counts_match_acked_ballots"] is True
+    assert "micro" not in summary
 
 
 def test_writer_profile_counts_every_ballot(tmp_path: Path) -> None:
