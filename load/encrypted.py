@@ -13,23 +13,13 @@ import secrets
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from ballotcrypto.ceremony import (
-    TrusteeSecret,
-    check_commitment,
-    confirm,
-    open_share,
-    read_ceremony,
-    seal_shares,
-    start,
-)
-from ballotcrypto.count import partial_decrypt, read_totals
-from ballotcrypto.forms import read_form
-from ballotcrypto.group import Scalar
+from terminals.trustee import Trustee, partial_for, run_ceremony
+
+__all__ = ["KINDS", "Trustee", "make_trustees", "post_partials", "run_ceremony"]
 
 KINDS = ("motion", "election")
 MOTION_CHOICES = ("yes",) * 7 + ("no",) * 2 + ("abstain",)  # tablet i votes MOTION_CHOICES[i % 10]
@@ -82,17 +72,6 @@ def counts_of(kind: str, result: dict[str, Any], names: Sequence[str]) -> dict[s
     return {name: {"yes": counts[name]["yes"], "no": counts[name]["no"]} for name in names}
 
 
-@dataclass
-class Trustee:
-    """A 监票人's device: their account, and what the ceremony gave them."""
-
-    number: int
-    username: str
-    client: httpx.Client
-    secret: TrusteeSecret | None = None
-    share: Scalar | None = None
-
-
 def ok(response: httpx.Response) -> Any:
     if response.status_code >= 300:
         raise RuntimeError(f"{response.request.method} {response.request.url.path}: "
@@ -110,45 +89,6 @@ def make_trustees(staff: httpx.Client, sign_in: Callable[[str, str], httpx.Clien
                                               "role": "scrutineer", "password": password}))
         trustees.append(Trustee(number, username, sign_in(username, password)))
     return trustees
-
-
-def run_ceremony(staff: httpx.Client, trustees: list[Trustee], meeting_id: int, k: int) -> dict[str, Any]:
-    """The key ceremony: staff start it, then each 监票人 posts a commitment, sealed shares and a
-    confirmation in turn, reading the others' with GET. Returns the election key's result."""
-    path = f"/api/meetings/{meeting_id}/ceremony"
-    started = ok(staff.post(path, json={"trustees": [t.username for t in trustees], "k": k}))
-    statement = read_ceremony(started["ceremony"]["statement"])
-    for trustee in trustees:
-        trustee.secret, commitment = start(statement, trustee.number)
-        ok(trustee.client.post(f"{path}/commitment", json=commitment.to_json()))
-    for trustee in trustees:
-        view = ok(trustee.client.get(path))
-        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
-        assert trustee.secret is not None
-        sealed = seal_shares(statement, trustee.secret, commitments)
-        ok(trustee.client.post(f"{path}/shares", json={"shares": [s.to_json() for s in sealed]}))
-    answer: dict[str, Any] = {}
-    for trustee in trustees:
-        view = ok(trustee.client.get(path))
-        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
-        assert trustee.secret is not None
-        received = {s["trustee"]: open_share(statement, trustee.secret, commitments, s) for s in view["shares_for_me"]}
-        trustee.share, confirmation = confirm(statement, trustee.secret, commitments, received)
-        answer = ok(trustee.client.post(f"{path}/confirmation", json=confirmation.to_json()))
-    if answer["ceremony"]["state"] != "done":
-        raise RuntimeError(f"the key ceremony did not finish: {answer['ceremony']['state']}")
-    result: dict[str, Any] = answer["ceremony"]["result"]
-    return result
-
-
-def partial_for(trustee: Trustee, vote_id: str) -> dict[str, Any]:
-    """The 监票人's partial decryption of the vote's totals, computed on their device (here)."""
-    view = ok(trustee.client.get(f"/api/votes/{vote_id}/decryption"))
-    vote = ok(trustee.client.get(f"/api/votes/{vote_id}"))
-    form = read_form(vote["encryption"]["context"]["form"])
-    assert trustee.share is not None
-    partial = partial_decrypt(view["vid"], trustee.number, trustee.share, read_totals(view["totals"], form.selections))
-    return partial.to_json()
 
 
 def post_partials(trustees: Sequence[Trustee], vote_id: str, k: int) -> tuple[list[float], float, dict[str, Any]]:

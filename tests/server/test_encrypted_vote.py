@@ -5,85 +5,38 @@ count from the partial decryptions of k 监票人 — on SQLite and PostgreSQL."
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
 from ballotcrypto.ballot import encrypt_ballot
-from ballotcrypto.ceremony import (
-    TrusteeSecret,
-    check_commitment,
-    confirm,
-    open_share,
-    read_ceremony,
-    seal_shares,
-    start,
-)
-from ballotcrypto.count import partial_decrypt, read_totals
-from ballotcrypto.forms import read_form
 from ballotcrypto.group import Scalar
 from ballotcrypto.randomness import SYSTEM
 from ballotcrypto.votes import context_of, encrypt_plain
+from terminals.trustee import Trustee, post_partial
+from terminals.trustee import run_ceremony as ceremony
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, login, ok, refused
 
 PASSWORD = "trustee-password-2026-long"
 
 
-@dataclass
-class Trustee:
-    """A 监票人's device, as the scrutineer page or `python -m terminals.trustee` runs it."""
-
-    client: httpx.Client
-    secret: TrusteeSecret | None = None
-    share: Scalar | None = None
-
-
-def _account(staff: httpx.Client, url: str, username: str) -> httpx.Client:
-    ok(staff.post("/api/accounts", json={"username": username, "display_name": f"监票人{username[-1]}",
+def _account(staff: httpx.Client, url: str, number: int) -> Trustee:
+    username = f"trustee{number}"
+    ok(staff.post("/api/accounts", json={"username": username, "display_name": f"监票人{number}",
                                          "role": "scrutineer", "password": PASSWORD}))
     client = httpx.Client(base_url=url, timeout=60)
     token = ok(client.post("/api/login", json={"username": username, "password": PASSWORD}))["token"]
     client.headers["Authorization"] = f"Bearer {token}"
-    return client
+    return Trustee(number, username, client)
 
 
 def run_ceremony(url: str, meeting_id: int, n: int, k: int) -> tuple[list[Trustee], dict[str, Any]]:
-    """Every 监票人 through the three rounds; the election key the server logs at the end."""
+    """n 监票人 accounts made by staff, each on a device of its own, through the three rounds
+    (terminals/trustee.py); the election key the server logs at the end."""
     staff = login(url, "staff")
-    trustees = [Trustee(_account(staff, url, f"trustee{i}")) for i in range(1, n + 1)]
-    started = ok(staff.post(f"/api/meetings/{meeting_id}/ceremony",
-                            json={"trustees": [f"trustee{i}" for i in range(1, n + 1)], "k": k}))
-    statement = read_ceremony(started["ceremony"]["statement"])
-    path = f"/api/meetings/{meeting_id}/ceremony"
-    for number, trustee in enumerate(trustees, start=1):
-        trustee.secret, commitment = start(statement, number)
-        ok(trustee.client.post(f"{path}/commitment", json=commitment.to_json()))
-    for trustee in trustees:
-        view = ok(trustee.client.get(path))
-        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
-        assert trustee.secret is not None
-        shares = seal_shares(statement, trustee.secret, commitments)
-        ok(trustee.client.post(f"{path}/shares", json={"shares": [s.to_json() for s in shares]}))
-    for trustee in trustees:
-        view = ok(trustee.client.get(path))
-        commitments = [check_commitment(statement, c) for c in view["ceremony"]["commitments"]]
-        assert trustee.secret is not None
-        received = {s["trustee"]: open_share(statement, trustee.secret, commitments, s) for s in view["shares_for_me"]}
-        trustee.share, confirmation = confirm(statement, trustee.secret, commitments, received)
-        answer = ok(trustee.client.post(f"{path}/confirmation", json=confirmation.to_json()))
-    assert answer["ceremony"]["state"] == "done"
-    return trustees, answer["ceremony"]["result"]
-
-
-def decrypt(trustee: Trustee, number: int, vote_id: str) -> httpx.Response:
-    view = ok(trustee.client.get(f"/api/votes/{vote_id}/decryption"))
-    vote = ok(trustee.client.get(f"/api/votes/{vote_id}"))
-    form = read_form(vote["encryption"]["context"]["form"])
-    assert trustee.share is not None
-    partial = partial_decrypt(view["vid"], number, trustee.share, read_totals(view["totals"], form.selections))
-    return trustee.client.post(f"/api/votes/{vote_id}/partial", json=partial.to_json())
+    trustees = [_account(staff, url, number) for number in range(1, n + 1)]
+    return trustees, ceremony(staff, trustees, meeting_id, k)
 
 
 def test_an_encrypted_motion_is_counted_from_totals_that_k_of_n_scrutineers_decrypt(server: RunningServer) -> None:
@@ -113,15 +66,15 @@ def test_an_encrypted_motion_is_counted_from_totals_that_k_of_n_scrutineers_decr
         closed = s.chair.post(f"/api/votes/{vote_id}/close")
         assert closed.status_code == 202, closed.text
         assert closed.json() == {"vote_id": vote_id, "state": "decrypting", "k": 2, "ballots_cast": 38}
-        taken = ok(decrypt(trustees[2], 3, vote_id))
+        taken = ok(post_partial(trustees[2], vote_id))
         assert taken["result"] is None and taken["received"] == [3]
-        refused(decrypt(trustees[2], 3, vote_id), "already_posted", 409)
-        result = ok(decrypt(trustees[0], 1, vote_id))["result"]
+        refused(post_partial(trustees[2], vote_id), "already_posted", 409)
+        result = ok(post_partial(trustees[0], vote_id))["result"]
         assert result["counts"] == {"yes": 25, "no": 9, "abstain": 4, "not_voted": 2}
         assert result["outcome"] == "failed"  # 25 of 60 is not 过半数 of all deputies
         vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
         assert vote["state"] == "closed" and vote["result"] == result
-        refused(decrypt(trustees[1], 2, vote_id), "not_decrypting", 409)
+        refused(post_partial(trustees[1], vote_id), "not_decrypting", 409)
 
     from tests.server.session_helpers import in_session
     in_session(server.url, body)
