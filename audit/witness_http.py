@@ -51,11 +51,14 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "renda-witness/1"
 
     def _answer(self, answer: Answer) -> None:
-        self.send_response(answer.status)
-        self.send_header("Content-Type", answer.content_type)
-        self.send_header("Content-Length", str(len(answer.body)))
-        self.end_headers()
-        self.wfile.write(answer.body)
+        try:
+            self.send_response(answer.status)
+            self.send_header("Content-Type", answer.content_type)
+            self.send_header("Content-Length", str(len(answer.body)))
+            self.end_headers()
+            self.wfile.write(answer.body)
+        except (ConnectionResetError, BrokenPipeError):  # the caller left (e.g. after an oversized body)
+            self.close_connection = True
 
     def do_POST(self) -> None:
         if self.path != "/add-checkpoint":
