@@ -153,3 +153,26 @@ def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+class _HungUp:
+    """A connection whose other end has gone: every write is reset."""
+
+    def write(self, data: bytes) -> int:
+        raise ConnectionResetError(104, "Connection reset by peer")
+
+    def flush(self) -> None:
+        return None
+
+
+def test_an_answer_to_a_caller_that_hung_up_closes_the_connection_without_a_traceback() -> None:
+    from audit import witness_http
+    from audit.witness import Answer
+
+    handler = object.__new__(witness_http._Handler)  # as the server makes it, without a socket
+    handler.wfile = _HungUp()  # type: ignore[assignment]
+    handler.request_version, handler.requestline, handler.command = "HTTP/1.1", "POST /add-checkpoint HTTP/1.1", "POST"
+    handler.client_address = ("127.0.0.1", 9)
+    handler.close_connection = False
+    handler._answer(Answer(413, b"too large\n"))
+    assert handler.close_connection is True
