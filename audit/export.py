@@ -118,6 +118,13 @@ class TallyInputs:
         """The ballots of a vote as a JSON array (RFC 8785 elements)."""
         return b"[" + b",".join(self.ballots[vote_id].values()) + b"]"
 
+    def recount_input(self, vote_id: str) -> tuple[str, bytes] | None:
+        """`counted`, but a vote's ballots as RFC 8785 lines joined by newlines (none is in a
+        canonical ballot) so that a recount parses each distinct ballot once (`workers.recount`)."""
+        if vote_id not in self.encrypted:
+            return "ballot lines", b"\n".join(self.ballots[vote_id].values())
+        return self.counted(vote_id)
+
     def counted(self, vote_id: str) -> tuple[str, bytes] | None:
         """What a vote is counted from, as (member, canonical JSON): ``ballots``, or an encrypted
         vote's ``counts`` (None before its decryption)."""

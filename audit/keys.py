@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from audit.errors import KeyFileError, KeyFormatError
+from ballotcrypto.sodium import sign_verify_detached
 
 __all__ = [
     "ED25519",
@@ -47,8 +47,6 @@ __all__ = [
 ED25519 = 0x01
 _PRIVATE_PREFIX = "PRIVATE+KEY+"
 _SPACE = re.compile(r"\s")  # str.isspace()
-# Parsed public keys, by their bytes: parsing one costs as much as half a verification.
-_PUBLIC_KEYS: dict[bytes, Ed25519PublicKey] = {}
 
 
 def check_key_name(name: str) -> str:
@@ -146,15 +144,9 @@ class Verifier:
         return fingerprint(self.vkey)
 
     def verify(self, message: bytes, signature: bytes) -> bool:
-        """True iff `signature` is this key's Ed25519 signature of `message`."""
-        key = _PUBLIC_KEYS.get(self.public_key)
-        try:
-            if key is None:
-                key = _PUBLIC_KEYS[self.public_key] = Ed25519PublicKey.from_public_bytes(self.public_key)
-            key.verify(signature, message)
-        except (InvalidSignature, ValueError):
-            return False
-        return True
+        """True iff `signature` is this key's Ed25519 signature of `message` (libsodium's check:
+        docs/verifier-spec.md §2; twice as fast here as OpenSSL's, one check per checkpoint)."""
+        return sign_verify_detached(signature, message, self.public_key)
 
 
 @dataclass(frozen=True)

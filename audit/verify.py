@@ -1097,7 +1097,7 @@ class _Run:
         """Recount a vote at its result record: in a worker if there are workers and the tally is
         the `tally` package (its answer is taken at the end, `settle`), else here and now."""
         inputs = self.rules.inputs
-        counted = inputs.counted(vote_id)
+        counted = inputs.recount_input(vote_id)
         assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
         member, data = counted
         if self.tally is None:
@@ -1105,7 +1105,7 @@ class _Run:
             if self.pool is not None and self.pool.parallel:
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
-                self.pending_ballots += len(inputs.ballots[vote_id]) if member == "ballots" else 1
+                self.pending_ballots += len(inputs.ballots[vote_id]) if member == "ballot lines" else 1
                 if self.pending_ballots >= RECOUNT_BATCH:
                     self.send_recounts()
                 return

@@ -49,15 +49,25 @@ def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
 
 
 def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
-            member: str = "ballots") -> tuple[str, str] | None:
-    """Count ``definition + ballots`` (a JSON array; or, with `member` ``counts``, an encrypted vote's
-    decrypted totals as a JSON object) with the `tally` package and compare with the `recorded`
-    result: None if they are the same, else (finding code, message)."""
+            member: str = "ballot lines") -> tuple[str, str] | None:
+    """Count ``definition + ballots`` with the `tally` package and compare with the `recorded`
+    result: None if they are the same, else (finding code, message). `ballots` is what
+    `ExportInputs.recount_input` gives: with `member` ``ballot lines``, the ballots' canonical
+    lines joined by newlines, each distinct line parsed once (the tally parses a ballot object it
+    has seen once: tally.document `_ballots`); with ``counts``, an encrypted vote's decrypted
+    totals as a JSON object."""
     import json
 
     tally = importlib.import_module("tally")
+    if member == "ballot lines":
+        parsed: dict[bytes, Any] = {}
+        value: Any = [parsed[line] if line in parsed else parsed.setdefault(line, json.loads(line))
+                      for line in (ballots.split(b"\n") if ballots else ())]
+        member = "ballots"
+    else:
+        value = json.loads(ballots)
     try:
-        computed = tally.count_document(dict(definition, **{member: json.loads(ballots)}))
+        computed = tally.count_document(dict(definition, **{member: value}))
     except tally.TallyError as exc:
         return "tally-error", str(exc)
     return compare(computed, recorded)

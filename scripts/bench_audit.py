@@ -220,8 +220,10 @@ def build_realistic(directory: Path, signer: keys.Signer, deputies: int, votes: 
                           "members_of_record": members_of_record, "present": len(present), **item_definition}
             if kind == "election":
                 definition["ballots_issued"] = len(present)
-            commit([("vote_opened", {"vote_id": vote_id, "definition": definition}),
-                    *([] if secret else [("vote_named", {"vote_id": vote_id})])])
+            opened_at = tick()
+            log.append_many([("vote_opened", {"vote_id": vote_id, "definition": definition}),
+                             *([] if secret else [("vote_named", {"vote_id": vote_id})])], opened_at)
+            log.checkpoint()
             voters = present[:]
             rng.shuffle(voters)
             changers = set(voters[: len(voters) // 50])
@@ -239,7 +241,9 @@ def build_realistic(directory: Path, signer: keys.Signer, deputies: int, votes: 
                 ballots = [(code, _session_ballot(kind, item_definition, rng)) for code, _ in batch]
                 entries += [("ballot", {"vote_id": vote_id, "ballot": b, "nonce": os.urandom(16).hex()})
                             for _, b in ballots]
-                seqs = log.append_many(entries, tick())
+                # a secret vote's ballots and withdrawals are dated at its opening, as the server
+                # writes them (verifier-spec: ballot-time-revealed)
+                seqs = log.append_many(entries, opened_at if secret else tick())
                 ballot_seqs = seqs[len(entries) - len(ballots):]
                 for (code, ballot), seq in zip(ballots, ballot_seqs, strict=True):
                     counted[seq] = ballot

@@ -129,13 +129,22 @@ def _names(doc: Mapping[str, Any], key: str, *, minimum: int = 1) -> tuple[str, 
 
 
 def _ballots(doc: Mapping[str, Any], parse: Callable[[Mapping[str, Any], str], T]) -> list[T]:
+    """Every ballot parsed. A ballot object that appears more than once in the list (a verifier
+    that parsed each distinct ballot line once hands the same object for each copy) is parsed
+    once: parsing is pure, and an error in it would have been raised at its first place."""
     raw = _get(doc, "ballots", list, "")
     parsed = []
+    seen: dict[int, T] = {}
     for i, ballot in enumerate(raw):
+        known = seen.get(id(ballot))
+        if known is not None:
+            parsed.append(known)
+            continue
         where = f"ballots[{i}]"
         if not isinstance(ballot, dict):
             raise MalformedInput(where, "应为对象 (must be an object)")
-        parsed.append(parse(ballot, where))
+        parsed.append(result := parse(ballot, where))
+        seen[id(ballot)] = result
     return parsed
 
 

@@ -4,6 +4,7 @@ fails."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import threading
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+import tally
 from audit import verify_export, workers
 from tests.audit.audit_helpers import resign, seq_of, session_export, session_records, signer
 
@@ -86,6 +88,16 @@ def test_recounts_in_workers_report_what_recounts_here_report(tmp_path: Path, mo
 
 
 def test_the_workers_recount_a_tally_error_too() -> None:
-    refused = workers.recount({"kind": "motion", "members_of_record": 3, "present": 9}, b"[]", {})
+    refused = workers.recount({"kind": "motion", "members_of_record": 3, "present": 9}, b"", {})
     assert refused is not None and refused[0] == "tally-error"
-    assert workers.recount({"kind": "motion", "members_of_record": 3, "present": 3}, b"[]", {}) is not None
+    assert workers.recount({"kind": "motion", "members_of_record": 3, "present": 3}, b"", {}) is not None
+
+
+def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> None:
+    definition = {"kind": "motion", "members_of_record": 5, "present": 5}
+    ballots = [{"choice": "yes"}, {"choice": "no"}, {"choice": "yes"}, {"choice": "abstain"}, {"choice": "yes"}]
+    recorded = tally.count_document(dict(definition, ballots=ballots))
+    lines = b"\n".join(json.dumps(b, separators=(",", ":")).encode() for b in ballots)
+    assert workers.recount(definition, lines, recorded) is None
+    assert workers.recount(definition, lines.replace(b"no", b"yes"), recorded) is not None
+    assert workers.recount(definition, json.dumps(ballots).encode(), recorded, "ballots") is None

@@ -17,10 +17,11 @@ import copy
 import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tally import count_document
+from tally import TallyError, count_document
 from tests.tally import reference
 from tests.tally.test_matches_reference import (
     any_document,
@@ -241,3 +242,24 @@ def test_every_result_has_an_announcement_and_a_rule(doc: Doc) -> None:
     assert result["kind"] == doc["kind"]
     members, present = doc["members_of_record"], doc["present"]
     assert f"应到{members}人，实到{present}人" in result["announcement"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_document)
+def test_identical_ballots_given_as_one_shared_object_count_as_copies_do(doc: Doc) -> None:
+    """A verifier parses each distinct ballot line once and hands the tally the same object for
+    every copy (audit.workers.recount); the tally parses such an object once. The result is the
+    one the copies give, and the input is left as it was."""
+    ballots = doc.get("ballots", [])
+    shared: dict[str, Any] = {}
+    same = [shared.setdefault(json.dumps(b, sort_keys=True), b) for b in ballots]
+    before = json.dumps(same, sort_keys=True)
+    try:
+        copies = count_document(dict(doc, ballots=[copy.deepcopy(b) for b in ballots]))
+    except TallyError as exc:
+        with pytest.raises(TallyError) as raised:
+            count_document(dict(doc, ballots=same))
+        assert str(raised.value) == str(exc)
+        return
+    assert count_document(dict(doc, ballots=same)) == copies
+    assert json.dumps(same, sort_keys=True) == before
