@@ -17,14 +17,42 @@ This package imports nothing from ``server``; ``tally`` is imported only to reco
 only to check the cryptography of encrypted votes.
 """
 
-from audit.checkpoint import Checkpoint
-from audit.errors import AuditError
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+# `export` is both a module and its function: the function is bound here, after the module's first
+# import, so that `from audit import export` is always the function.
 from audit.export import ExportSummary, export
-from audit.keys import Signer, Verifier
-from audit.log import AuditLog, Reconciliation, Recovery
-from audit.receipt import Receipt, ReceiptCheck, check_receipt, parse_receipt
-from audit.records import Record, RecordType
-from audit.verify import Failure, Report, VoteReport, verify_export
+
+if TYPE_CHECKING:
+    from audit.checkpoint import Checkpoint
+    from audit.errors import AuditError
+    from audit.keys import Signer, Verifier
+    from audit.log import AuditLog, Reconciliation, Recovery
+    from audit.receipt import Receipt, ReceiptCheck, check_receipt, parse_receipt
+    from audit.records import Record, RecordType
+    from audit.verify import Failure, Report, VoteReport, verify_export
+
+# Each name is imported from its module when first used (PEP 562), so that `python -m audit verify`
+# loads what verifying needs and not the log writer, the receipts or the witness's server: start-up
+# is a part of the verifier's speed (docs/performance.md, "Verifying an export").
+_HOMES = {
+    "Checkpoint": "checkpoint", "AuditError": "errors",
+    "Signer": "keys", "Verifier": "keys", "AuditLog": "log", "Reconciliation": "log", "Recovery": "log",
+    "Receipt": "receipt", "ReceiptCheck": "receipt", "check_receipt": "receipt", "parse_receipt": "receipt",
+    "Record": "records", "RecordType": "records", "Failure": "verify", "Report": "verify",
+    "VoteReport": "verify", "verify_export": "verify",
+}
+
+
+def __getattr__(name: str) -> Any:
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'audit' has no attribute {name!r}")
+    return getattr(importlib.import_module(f"audit.{home}"), name)
+
 
 __all__ = [
     "AuditError",

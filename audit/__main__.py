@@ -49,11 +49,7 @@ from audit.errors import AuditError, ExportError, NoteError, ReceiptError
 from audit.export import export, read_vkey_file
 from audit.keys import Verifier
 from audit.limits import MAX_CHECKPOINT_BYTES
-from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
-from audit.spoiled import describe, find_spoiled, tracker_prefix
 from audit.verify import verify_export
-from audit.witness import Witness, origin_hash
-from audit.witness_http import serve
 
 OK, FAILED, UNUSABLE = 0, 1, 2
 
@@ -139,6 +135,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _check_receipt(args: argparse.Namespace) -> int:
+    # (each command imports what only it needs: `verify`'s start-up counts, docs/performance.md)
+    from audit.receipt import FATES, ExportRejected, check_receipt, describe_leaf, load_receipt
+
     try:
         receipt = load_receipt(args.receipt)
     except ReceiptError as exc:
@@ -180,6 +179,9 @@ def _check_receipt(args: argparse.Namespace) -> int:
 
 
 def _witness(args: argparse.Namespace) -> int:
+    from audit.witness import Witness, origin_hash
+    from audit.witness_http import serve
+
     logs = [Verifier.from_vkey(vkey) for vkey in _keys_argument(args.log)]
     if not logs and not args.show:
         raise _Usage("a witness needs the key of at least one log to witness (--log VKEY)")
@@ -212,6 +214,8 @@ def _witness(args: argparse.Namespace) -> int:
 
 
 def _spoiled(args: argparse.Namespace) -> int:
+    from audit.spoiled import describe, find_spoiled, tracker_prefix
+
     try:
         tracker_prefix(args.tracker)
     except ValueError as exc:

@@ -101,3 +101,4 @@ def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> Non
     assert workers.recount(definition, lines, recorded) is None
     assert workers.recount(definition, lines.replace(b"no", b"yes"), recorded) is not None
     assert workers.recount(definition, json.dumps(ballots).encode(), recorded, "ballots") is None
+
