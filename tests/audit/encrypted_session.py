@@ -132,6 +132,25 @@ def copy_export(session: EncryptedSession, into: Path) -> Path:
     return into
 
 
+def forged(session: EncryptedSession, tmp_path: Path, forge: Any, workers: int | None = None) -> tuple[Any, int]:
+    """Copy the session's export, let `forge(records)` change it and say at which seq, re-sign it
+    with the log's key (an insider's forgery), and verify it."""
+    from audit import verify_export
+    from tests.audit.audit_helpers import resign, session_records
+
+    out = copy_export(session, tmp_path / "export")
+    records = session_records(out)
+    seq = forge(records)
+    resign(out, records, session.key)
+    return verify_export(out, workers=workers), seq
+
+
+def assert_named(report: Any, code: str, seq: int) -> None:
+    """The verifier named the forgery `code` at `seq`, as the signer's fault."""
+    assert report.failure is not None, "the forgery verified"
+    assert (report.failure.code, report.failure.seq, report.failure.signed) == (code, seq, True), report.failures
+
+
 def body_of(records: list[dict[str, Any]], type_: str, vote_id: str | None = None, nth: int = 0) -> dict[str, Any]:
     """The body of the nth record of a type (of a vote)."""
     found = [r["body"] for r in records

@@ -9,23 +9,8 @@ from typing import Any
 
 import pytest
 
-from audit import verify_export
 from ballotcrypto.group import Point
-from tests.audit.audit_helpers import resign, session_records
-from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export, seqs_of
-
-
-def _forged(session: EncryptedSession, tmp_path: Path, forge: Any, workers: int | None = None) -> tuple[Any, int]:
-    out = copy_export(session, tmp_path / "export")
-    records = session_records(out)
-    seq = forge(records)
-    resign(out, records, session.key)
-    return verify_export(out, workers=workers), seq
-
-
-def _named(report: Any, code: str, seq: int) -> None:
-    assert report.failure is not None, "the forgery verified"
-    assert (report.failure.code, report.failure.seq, report.failure.signed) == (code, seq, True), report.failures
+from tests.audit.encrypted_session import EncryptedSession, assert_named, body_of, forged, seqs_of
 
 
 def _only(records: list[dict[str, Any]], type_: str, vote_id: str, nth: int = 0) -> tuple[int, dict[str, Any]]:
@@ -41,8 +26,8 @@ def test_totals_that_are_not_the_sum_of_the_ballots_are_named(encrypted_session:
         body["totals"][0]["beta"], body["totals"][1]["beta"] = body["totals"][1]["beta"], body["totals"][0]["beta"]
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "wrong-totals", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "wrong-totals", seq)
     assert "total 0 is not the sum" in report.failure.message
 
 
@@ -56,8 +41,8 @@ def test_a_challenged_ballot_added_into_the_totals_is_named(encrypted_session: E
                 total[member] = (Point(bytes.fromhex(total[member])) + Point(bytes.fromhex(selection[member]))).hex()
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "wrong-totals", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "wrong-totals", seq)
 
 
 def test_totals_counting_another_number_of_ballots_are_named(encrypted_session: EncryptedSession,
@@ -67,8 +52,8 @@ def test_totals_counting_another_number_of_ballots_are_named(encrypted_session: 
         body["ballots_cast"] += 1
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "wrong-totals", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "wrong-totals", seq)
 
 
 def test_a_bad_partial_decryption_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -78,8 +63,8 @@ def test_a_bad_partial_decryption_is_named(encrypted_session: EncryptedSession, 
         shares[0]["d"] = shares[1]["d"]
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-partial", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-partial", seq)
 
 
 def test_a_partial_decryption_claimed_by_another_trustee_is_named(encrypted_session: EncryptedSession,
@@ -89,8 +74,8 @@ def test_a_partial_decryption_claimed_by_another_trustee_is_named(encrypted_sess
         body["partial"]["trustee"] = 2  # trustee 3's work, posted as trustee 2's
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-partial", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-partial", seq)
 
 
 @pytest.mark.parametrize("member", ["counts", "tally_counts"])
@@ -104,8 +89,8 @@ def test_counts_that_the_partial_decryptions_do_not_give_are_named(encrypted_ses
             body["tally_counts"] = {"yes": 23, "no": 5, "abstain": 3}
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "wrong-counts", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "wrong-counts", seq)
 
 
 def test_a_decryption_naming_other_trustees_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -114,8 +99,8 @@ def test_a_decryption_naming_other_trustees_is_named(encrypted_session: Encrypte
         body["trustees"] = [1, 2]  # 2 and 3 decrypted
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-decryption", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-decryption", seq)
 
 
 def test_a_result_that_does_not_follow_from_the_counts_is_named(encrypted_session: EncryptedSession,
@@ -125,8 +110,8 @@ def test_a_result_that_does_not_follow_from_the_counts_is_named(encrypted_sessio
         body["result"]["outcome"] = "passed"
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "result-mismatch", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "result-mismatch", seq)
 
 
 def test_a_result_before_the_totals_are_decrypted_is_named(encrypted_session: EncryptedSession,
@@ -138,8 +123,8 @@ def test_a_result_before_the_totals_are_decrypted_is_named(encrypted_session: En
         del records[decryption - 2]
         return decryption - 2
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "result-before-close", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "result-before-close", seq)
     assert "before its totals were decrypted" in report.failure.message
 
 
@@ -156,7 +141,7 @@ def test_a_bad_proof_a_worker_finds_is_the_finding_though_a_later_record_is_forg
         _only(records, "decryption", encrypted_session.projects)[1]["counts"][0] += 1
         return seq
 
-    parallel, seq = _forged(encrypted_session, tmp_path / "parallel", forge, workers=1)
-    alone, _ = _forged(encrypted_session, tmp_path / "alone", forge, workers=0)
-    _named(parallel, "bad-limit-proof", seq)
+    parallel, seq = forged(encrypted_session, tmp_path / "parallel", forge, workers=1)
+    alone, _ = forged(encrypted_session, tmp_path / "alone", forge, workers=0)
+    assert_named(parallel, "bad-limit-proof", seq)
     assert parallel.failures == alone.failures

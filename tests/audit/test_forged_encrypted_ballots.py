@@ -8,29 +8,20 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from audit import verify_export
 from ballotcrypto.ballot import Ballot, Selection
 from ballotcrypto.elgamal import Ciphertext, encrypt
 from ballotcrypto.group import Point, Scalar
 from ballotcrypto.proofs import prove_range
 from ballotcrypto.randomness import SYSTEM
 from ballotcrypto.votes import context_of
-from tests.audit.audit_helpers import resign, session_records
-from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export, insert_ballot, seqs_of
-
-
-def _forged(session: EncryptedSession, tmp_path: Path, forge: Any) -> tuple[Any, int]:
-    """Copy the export, let `forge(records)` change it and say at which seq, re-sign, verify."""
-    out = copy_export(session, tmp_path / "export")
-    records = session_records(out)
-    seq = forge(records)
-    resign(out, records, session.key)
-    return verify_export(out), seq
-
-
-def _named(report: Any, code: str, seq: int) -> None:
-    assert report.failure is not None, "the forgery verified"
-    assert (report.failure.code, report.failure.seq, report.failure.signed) == (code, seq, True), report.failures
+from tests.audit.encrypted_session import (
+    EncryptedSession,
+    assert_named,
+    body_of,
+    forged,
+    insert_ballot,
+    seqs_of,
+)
 
 
 def _ballot(records: list[dict[str, Any]], vote_id: str, nth: int = 0) -> tuple[int, dict[str, Any]]:
@@ -46,8 +37,8 @@ def test_a_wrong_selection_proof_is_named(encrypted_session: EncryptedSession, t
         branch["s"] = (Scalar.of(int.from_bytes(bytes.fromhex(branch["s"]), "little") + 1)).hex()
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-selection-proof", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-selection-proof", seq)
     assert "(s1)" in report.failure.message
 
 
@@ -70,8 +61,8 @@ def test_a_ballot_over_its_limit_is_named(encrypted_session: EncryptedSession, t
         return insert_ballot(records, encrypted_session.motion,
                              Ballot(ballot_id, context.vid, selections, (lie,)).to_json())
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-limit-proof", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-limit-proof", seq)
 
 
 def test_a_ballot_cast_twice_is_named_a_replay(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -79,8 +70,8 @@ def test_a_ballot_cast_twice_is_named_a_replay(encrypted_session: EncryptedSessi
         _, ballot = _ballot(records, encrypted_session.projects, 2)
         return insert_ballot(records, encrypted_session.projects, ballot)
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "replayed-ballot", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "replayed-ballot", seq)
     assert "its id was cast before" in report.failure.message
 
 
@@ -90,8 +81,8 @@ def test_a_cast_ciphertext_under_a_new_ballot_id_is_named_a_replay(encrypted_ses
         _, ballot = _ballot(records, encrypted_session.motion, 5)
         return insert_ballot(records, encrypted_session.motion, {**ballot, "ballot": secrets.token_hex(16)})
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "replayed-ballot", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "replayed-ballot", seq)
     assert "ciphertext (alpha) was cast before" in report.failure.message
 
 
@@ -111,8 +102,8 @@ def test_a_re_randomised_ciphertext_carries_no_valid_proof(encrypted_session: En
             copy["selections"].append({**selection, "alpha": alpha.hex(), "beta": beta.hex()})
         return insert_ballot(records, encrypted_session.motion, copy)
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-selection-proof", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-selection-proof", seq)
 
 
 def test_a_challenged_ballot_cast_afterwards_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -120,8 +111,8 @@ def test_a_challenged_ballot_cast_afterwards_is_named(encrypted_session: Encrypt
         spoiled = body_of(records, "ballot_spoiled")["ballot"]
         return insert_ballot(records, encrypted_session.motion, spoiled)
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "spoiled-ballot-counted", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "spoiled-ballot-counted", seq)
 
 
 def test_a_challenged_ballot_re_proved_under_a_new_id_is_still_named(encrypted_session: EncryptedSession,
@@ -147,8 +138,8 @@ def test_a_challenged_ballot_re_proved_under_a_new_id_is_still_named(encrypted_s
         return insert_ballot(records, encrypted_session.motion,
                              Ballot(ballot_id, context.vid, selections, (limit,)).to_json())
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "spoiled-ballot-counted", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "spoiled-ballot-counted", seq)
 
 
 def test_an_opening_that_does_not_open_the_challenged_ballot_is_named(encrypted_session: EncryptedSession,
@@ -159,8 +150,8 @@ def test_an_opening_that_does_not_open_the_challenged_ballot_is_named(encrypted_
         opening["nonces"] = [opening["nonces"][1], opening["nonces"][0], opening["nonces"][2]]
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-ballot-opening", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-ballot-opening", seq)
 
 
 def test_a_ballot_challenged_after_it_was_cast_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -171,5 +162,5 @@ def test_a_ballot_challenged_after_it_was_cast_is_named(encrypted_session: Encry
         insert_ballot(records, encrypted_session.motion, records[spoil]["body"]["ballot"], at=spoil)
         return spoil + 1
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "spoiled-ballot-counted", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "spoiled-ballot-counted", seq)

@@ -8,25 +8,18 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from audit import verify_export
 from audit.encrypted import fingerprint
 from ballotcrypto.ceremony import read_ceremony, start
 from ballotcrypto.group import GENERATOR, Point, Scalar
-from tests.audit.audit_helpers import resign, session_records
-from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export, insert_record, seqs_of
-
-
-def _forged(session: EncryptedSession, tmp_path: Path, forge: Any) -> tuple[Any, int]:
-    out = copy_export(session, tmp_path / "export")
-    records = session_records(out)
-    seq = forge(records)
-    resign(out, records, session.key)
-    return verify_export(out), seq
-
-
-def _named(report: Any, code: str, seq: int) -> None:
-    assert report.failure is not None, "the forgery verified"
-    assert (report.failure.code, report.failure.seq, report.failure.signed) == (code, seq, True), report.failures
+from tests.audit.audit_helpers import session_records
+from tests.audit.encrypted_session import (
+    EncryptedSession,
+    assert_named,
+    body_of,
+    forged,
+    insert_record,
+    seqs_of,
+)
 
 
 def test_a_tampered_key_commitment_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -36,8 +29,8 @@ def test_a_tampered_key_commitment_is_named(encrypted_session: EncryptedSession,
         coefficient["point"] = (Point(bytes.fromhex(coefficient["point"])) + GENERATOR).hex()
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-commitment", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-commitment", seq)
     assert "trustee" in report.failure.message or "监票人" in report.failure.message
 
 
@@ -54,8 +47,8 @@ def test_a_commitment_replaced_by_one_the_insider_can_prove_fails_at_the_confirm
         records[seq]["body"]["commitment"] = commitment.to_json()
         return seqs_of(records, "trustee_confirmation")[0]
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-confirmation", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-confirmation", seq)
 
 
 def test_a_share_key_the_commitments_do_not_imply_is_named(encrypted_session: EncryptedSession,
@@ -66,8 +59,8 @@ def test_a_share_key_the_commitments_do_not_imply_is_named(encrypted_session: En
         confirmation["share_key"] = (Point(bytes.fromhex(confirmation["share_key"])) + GENERATOR).hex()
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-confirmation", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-confirmation", seq)
 
 
 def test_an_election_key_that_is_not_the_sum_of_the_trustees_is_named(encrypted_session: EncryptedSession,
@@ -80,8 +73,8 @@ def test_an_election_key_that_is_not_the_sum_of_the_trustees_is_named(encrypted_
         records[seq]["body"].update(key=key, fingerprint=fingerprint(key))
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-election-key", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-election-key", seq)
     assert "election_key's key" in report.failure.message
 
 
@@ -92,8 +85,8 @@ def test_an_election_key_with_another_fingerprint_is_named(encrypted_session: En
         records[seq]["body"]["fingerprint"] = "0000-0000-0000-0000"
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-election-key", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-election-key", seq)
 
 
 def test_a_vote_encrypted_to_another_key_is_named(encrypted_session: EncryptedSession, tmp_path: Path) -> None:
@@ -103,8 +96,8 @@ def test_a_vote_encrypted_to_another_key_is_named(encrypted_session: EncryptedSe
         context["key"] = (Scalar(987654321) * GENERATOR).hex()
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-encryption", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-encryption", seq)
     assert "encryption.context" in report.failure.message
 
 
@@ -114,8 +107,8 @@ def test_a_ceremony_started_over_a_running_one_is_named(encrypted_session: Encry
         del records[abandoned]
         return seqs_of(records, "ceremony_started")[1]
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-ceremony", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-ceremony", seq)
     assert "still under way" in report.failure.message
 
 
@@ -126,8 +119,8 @@ def test_a_ceremony_statement_whose_cid_is_not_its_hash_is_named(encrypted_sessi
         records[seq]["body"]["ceremony"]["k"] = 1  # one 监票人 alone could decrypt
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-ceremony", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-ceremony", seq)
     assert body_of(session_records(encrypted_session.export), "ceremony_started", nth=1)["ceremony"]["k"] == 2
 
 
@@ -137,8 +130,8 @@ def test_a_ceremony_of_a_meeting_never_created_is_named(encrypted_session: Encry
         records[seq]["body"]["meeting_id"] = 9
         return seq
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "unknown-meeting", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "unknown-meeting", seq)
 
 
 def test_a_vote_encrypted_to_another_meetings_key_is_named(encrypted_session: EncryptedSession,
@@ -155,6 +148,6 @@ def test_a_vote_encrypted_to_another_meetings_key_is_named(encrypted_session: En
                 record["body"]["meeting_id"] = 2
         return seqs_of(records, "vote_opened", encrypted_session.motion)[0]
 
-    report, seq = _forged(encrypted_session, tmp_path, forge)
-    _named(report, "bad-encryption", seq)
+    report, seq = forged(encrypted_session, tmp_path, forge)
+    assert_named(report, "bad-encryption", seq)
     assert "of meeting 1 is encrypted to the key of meeting 2" in report.failure.message
