@@ -10,40 +10,22 @@ from pathlib import Path
 
 import pytest
 
-from audit import AuditLog, Checkpoint, export, verify_export
+from audit import AuditLog, Checkpoint, verify_export
 from audit.__main__ import main
 from audit.checkpoint import sign_checkpoint
-from audit.cosignature import Cosigner
 from audit.errors import NoteError, StorageError
 from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 from audit.verify import Report
 from audit.witness import Witness
 from tests.audit.audit_helpers import read_lines, write_lines
-from tests.audit.witness_helpers import body, fork, grow, log_key
+from tests.audit.witness_helpers import ask, body, exported, fork, grow, keys_of, log_key, open_witnesses
 
 KEY = log_key()
 
 
-def ask(witness: Witness, log: AuditLog) -> int:
-    """Ask `witness` to cosign `log`'s latest checkpoint as the server does (old size 0, then the
-    size a 409 gives); keep the cosignature in the log. Returns the last status."""
-    old = 0
-    for _ in range(2):
-        answer = witness.add_checkpoint(body(log, old))
-        if answer.status == 409:
-            old = int(answer.body)
-            if old > log.latest_checkpoint.size:
-                return 409
-            continue
-        if answer.status == 200:
-            log.add_cosignatures(log.latest_checkpoint.note + answer.body.decode())
-        return answer.status
-    return 409
-
-
 @pytest.fixture
 def witnesses(tmp_path: Path) -> Iterator[list[Witness]]:
-    opened = [Witness.open(tmp_path / f"w{i}", [KEY.verifier], name=f"witness.example/w{i}") for i in (1, 2, 3)]
+    opened = open_witnesses(tmp_path, KEY)
     try:
         yield opened
     finally:
@@ -51,14 +33,6 @@ def witnesses(tmp_path: Path) -> Iterator[list[Witness]]:
             witness.close()
 
 
-def keys_of(witnesses: list[Witness]) -> list[Cosigner]:
-    return [Cosigner.from_vkey(w.vkey) for w in witnesses]
-
-
-def exported(log: AuditLog, directory: Path) -> Path:
-    log.checkpoint()
-    export(log.directory, directory)
-    return directory
 
 
 def codes(report: Report) -> list[str]:

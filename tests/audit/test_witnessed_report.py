@@ -17,30 +17,19 @@ import pytest
 
 from audit import AuditLog, explain, export, verify_export
 from audit.__main__ import main
-from audit.cosignature import Cosigner
 from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 from audit.verify import Report
 from audit.witness import Witness
 from tests.audit.audit_helpers import read_lines, write_lines
-from tests.audit.witness_helpers import body, fork, grow, log_key
+from tests.audit.witness_helpers import ask, exported, fork, grow, keys_of, log_key, open_witnesses
 
 KEY = log_key()
 ORDER = ["key", "checkpoints", "witnesses", "records", "session", "votes", "recount", "tally-inputs"]
 
 
-def ask(witness: Witness, log: AuditLog) -> int:
-    """Ask `witness` to cosign `log`'s latest checkpoint from its last size; keep the cosignature."""
-    answer = witness.add_checkpoint(body(log, 0))
-    if answer.status == 409:
-        answer = witness.add_checkpoint(body(log, int(answer.body)))
-    if answer.status == 200:
-        log.add_cosignatures(log.latest_checkpoint.note + answer.body.decode())
-    return answer.status
-
-
 @pytest.fixture
 def witnesses(tmp_path: Path) -> Iterator[list[Witness]]:
-    opened = [Witness.open(tmp_path / f"w{i}", [KEY.verifier], name=f"witness.example/w{i}") for i in (1, 2, 3)]
+    opened = open_witnesses(tmp_path, KEY)
     try:
         yield opened
     finally:
@@ -48,14 +37,6 @@ def witnesses(tmp_path: Path) -> Iterator[list[Witness]]:
             witness.close()
 
 
-def keys_of(witnesses: list[Witness]) -> list[Cosigner]:
-    return [Cosigner.from_vkey(w.vkey) for w in witnesses]
-
-
-def exported(log: AuditLog, directory: Path) -> Path:
-    log.checkpoint()
-    export(log.directory, directory)
-    return directory
 
 
 def states(report: Report) -> dict[str, str]:

@@ -9,7 +9,9 @@ import base64
 import shutil
 from pathlib import Path
 
-from audit import AuditLog, Checkpoint, keys
+from audit import AuditLog, Checkpoint, export, keys
+from audit.cosignature import Cosigner
+from audit.witness import Witness
 from tests.audit.audit_helpers import nonce
 
 ORIGIN = "renda.example/witnessed-log"
@@ -44,3 +46,37 @@ def fork(log: AuditLog, directory: Path, key: keys.Signer) -> AuditLog:
     log.checkpoint()
     shutil.copytree(log.directory, directory, ignore=shutil.ignore_patterns("lock"))
     return AuditLog.open(directory, key)
+
+
+def open_witnesses(directory: Path, key: keys.Signer, count: int = 3) -> list[Witness]:
+    """`count` witnesses of the log signed by `key`, each with its own state under `directory`."""
+    return [Witness.open(directory / f"w{i}", [key.verifier], name=f"witness.example/w{i}")
+            for i in range(1, count + 1)]
+
+
+def ask(witness: Witness, log: AuditLog) -> int:
+    """Ask `witness` to cosign `log`'s latest checkpoint as the server does (old size 0, then the
+    size a 409 gives); keep the cosignature in the log. Returns the last status."""
+    old = 0
+    for _ in range(2):
+        answer = witness.add_checkpoint(body(log, old))
+        if answer.status == 409:
+            old = int(answer.body)
+            if old > log.latest_checkpoint.size:
+                return 409
+            continue
+        if answer.status == 200:
+            log.add_cosignatures(log.latest_checkpoint.note + answer.body.decode())
+        return answer.status
+    return 409
+
+
+def keys_of(witnesses: list[Witness]) -> list[Cosigner]:
+    return [Cosigner.from_vkey(w.vkey) for w in witnesses]
+
+
+def exported(log: AuditLog, directory: Path) -> Path:
+    """`log` with a checkpoint of all of it, exported to `directory`."""
+    log.checkpoint()
+    export(log.directory, directory)
+    return directory
