@@ -66,7 +66,7 @@ class RecordType(StrEnum):
 
     LOG_OPENED = "log_opened"  # {"origin": str, "vkey": str}
     LOG_RECOVERED = "log_recovered"  # {"file": str, "truncated_bytes": int, "sha256": hex}
-    VOTE_OPENED = "vote_opened"  # {"vote_id": str, "definition": {...}}
+    VOTE_OPENED = "vote_opened"  # {"vote_id": str, "definition": {...}, "secrecy"?: str, "encryption"?: {...}}
     BALLOT = "ballot"  # {"vote_id": str, "ballot": {...}, "nonce": 32 hex}
     VOTE_CLOSED = "vote_closed"  # {"vote_id": str, "ballots_cast": int}
     RESULT = "result"  # {"vote_id": str, "result": {...}}
@@ -98,6 +98,8 @@ class RecordType(StrEnum):
 
 
 MANUAL_METHODS = ("show_of_hands", "paper")
+#: how a vote's ballots are kept, as its ``vote_opened`` says (docs/verifier-spec.md 15f)
+SECRECY = ("named", "encrypted", "plaintext", "paper")
 MEMBER_STATUSES = ("active", "suspended", "terminated")
 ATTENDANCE_STATES = ("leave", "absent")
 
@@ -269,6 +271,8 @@ def check_body(type_: str, body: Mapping[str, Any]) -> None:
             raise RecordError("a vote definition has no ballots or counts")
         if "encryption" in body:
             _need(body, "encryption", dict, "an object")
+        if "secrecy" in body:
+            _one_of(body, "secrecy", SECRECY)
     elif type_ == RecordType.MANUAL_RESULT:
         _one_of(body, "method", MANUAL_METHODS)
     elif type_ == RecordType.ROLL_LOADED:

@@ -144,6 +144,7 @@ def test_every_known_body_round_trips(type_: str) -> None:
         ("ballot", {"vote_id": "v", "ballot": {}, "nonce": 5}, "nonce"),
         ("vote_opened", {"vote_id": "v", "definition": {"ballots": []}}, "no ballots"),
         ("vote_opened", {"vote_id": 3, "definition": {}}, "vote_id"),
+        ("vote_opened", {"vote_id": "v", "definition": {}, "secrecy": "secret"}, "secrecy"),
         ("vote_closed", {"vote_id": "v", "ballots_cast": -1}, ">= 0"),
         ("vote_closed", {"vote_id": "v", "ballots_cast": True}, "integer"),
         ("result", {"vote_id": "v"}, "result"),
