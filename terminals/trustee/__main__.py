@@ -332,11 +332,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     _check_usage(top, args)
     try:
         args.run(args)
-    except Refused as refused:
+    except (Refused, steps.StepRefused) as refused:
         _say(f"错误：{refused}")
-        return 1
-    except steps.StepRefused as refused:
-        _say(f"错误：{refused.message}")
         return 1
     except BallotCryptoError as error:
         _say(f"错误：{error.message}（{error.finding}）")
