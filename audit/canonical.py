@@ -28,7 +28,7 @@ import rfc8785
 from audit.errors import CanonicalJSONError
 from audit.limits import MAX_DEPTH, too_deep
 
-__all__ = ["dumps", "loads"]
+__all__ = ["Encoded", "dumps", "loads"]
 
 _MAX_SAFE_INT = 2**53 - 1
 
@@ -70,6 +70,20 @@ def dumps(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except (rfc8785.CanonicalizationError, TypeError, ValueError, RecursionError) as exc:
         raise CanonicalJSONError(f"no canonical JSON form: {exc}") from exc
+
+
+class Encoded(dict[str, Any]):
+    """A JSON object that carries its own RFC 8785 bytes, made once by the caller (``canonical``):
+    `audit.records.encode` splices them in instead of encoding the object again. For a large
+    value written several ways (an encrypted ballot is ≈ 40 kB: its tracker, its seal and its
+    record), the caller encodes it once and builds the rest around it; the caller vouches that
+    ``canonical == dumps(self)``, and nobody changes the object afterwards."""
+
+    __slots__ = ("canonical",)
+
+    def __init__(self, value: dict[str, Any], canonical: bytes) -> None:
+        super().__init__(value)
+        self.canonical = canonical
 
 
 class _NotPlain(Exception):

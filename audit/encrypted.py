@@ -58,6 +58,7 @@ __all__ = [
     "CryptoFault",
     "EncryptedVote",
     "check_ballots",
+    "check_secrecy",
     "fingerprint",
     "open_encrypted",
 ]
@@ -79,6 +80,8 @@ FINDINGS: dict[str, str] = {
     "bad-partial": "a partial decryption's proof fails, or it is out of place",
     "bad-decryption": "the decryption does not name the first k partial decryptions",
     "wrong-counts": "the counts are not what the partial decryptions give, or the tally counts not theirs",
+    "wrong-secrecy": "a vote_opened's secrecy is not how its item, its encryption or the election key say its "
+                     "ballots are kept",
 }
 
 _PROOF_FINDINGS = ("bad-selection-proof", "bad-limit-proof")
@@ -134,6 +137,10 @@ class Ceremonies:
         self.origin = origin
         self.by_id: dict[str, KeyCeremony] = {}
         self.finished: dict[str, KeyCeremony] = {}
+
+    def has_key(self, meeting_id: int | None) -> bool:
+        """Whether a finished ceremony gave the meeting (any meeting, for a log without them) its key."""
+        return any(meeting_id is None or c.meeting_id == meeting_id for c in self.finished.values())
 
     def record(self, type_: str, body: Mapping[str, Any]) -> None:
         """Apply one ceremony record (its body's members and their JSON types are checked already)."""
@@ -266,6 +273,36 @@ class Ceremonies:
 
 
 # -- encrypted votes --------------------------------------------------------------------------------
+
+
+def _encryptable(definition: Mapping[str, Any]) -> bool:
+    try:
+        return vote_form(definition) is not None
+    except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
+        return False
+
+
+def check_secrecy(vote_id: str, secrecy: str, encrypted: bool, definition: Mapping[str, Any],
+                  item_secret: bool | None, key_exists: bool) -> None:
+    """A ``vote_opened``'s ``secrecy`` (named, encrypted, plaintext, paper) against what the log says:
+
+        encrypted  <=>  the record has an ``encryption``
+        named      <=>  its item is not secret (when the log has items)
+        plaintext  =>   no election key of the meeting yet, or a form that cannot be encrypted
+                        (write-ins, ranking): a secret electronic vote is never kept in clear
+                        when it could have been encrypted
+
+    ``paper`` (a secret vote counted from paper ballots by 计票人) is taken as it says."""
+    if (secrecy == "encrypted") != encrypted:
+        raise CryptoFault("wrong-secrecy", f"vote {vote_id}: secrecy {secrecy} but the record "
+                                           f"{'has' if encrypted else 'has no'} encryption / 表决方式与加密参数不符")
+    if item_secret is not None and (secrecy == "named") == item_secret:
+        raise CryptoFault("wrong-secrecy", f"vote {vote_id}: secrecy {secrecy} but its item is "
+                                           f"{'secret' if item_secret else 'named'} / 表决方式与议题的记名设置不符")
+    if secrecy == "plaintext" and key_exists and _encryptable(definition):
+        raise CryptoFault("wrong-secrecy", f"vote {vote_id} is a secret vote kept in plaintext although the meeting "
+                                           "has an election key and its ballot can be encrypted / 本应加密的无记名表决"
+                                           "未加密")
 
 
 def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapping[str, Any],

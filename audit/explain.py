@@ -82,6 +82,8 @@ FINDINGS_ZH: dict[str, str] = {
     "bad-confirmation": "监票人的确认早于全部份额，或其份额公钥与承诺不符、证明不成立",
     "bad-election-key": "选举公钥、份额公钥、仪式标识或公钥指纹不是由监票人的承诺推出的",
     "bad-encryption": "加密表决的加密参数与表决定义及仪式产生的选举公钥不符",
+    "wrong-secrecy": "表决开启记录中的表决方式（记名、加密、明文、纸质）与议题、加密参数或选举公钥不符"
+    "（例如已有选举公钥、选票可以加密的无记名表决却未加密）",
     "bad-ballot": "加密选票格式错误，或不属于本表决",
     "bad-selection-proof": "加密选票中某个选择项的证明不成立（选择项不是 0 或 1）",
     "bad-limit-proof": "加密选票的限制证明不成立（所选多于或少于选票允许的数目）",
@@ -130,11 +132,11 @@ CHECKS: tuple[Check, ...] = (
            "broken-chain", "bad-record"),
     _check("session", "会议、名册、签到与议程",
            "会议、名册、代表状态、签到和议程前后一致；每项表决的应到、实到等定义与之相符；监票人的密钥生成仪式"
-           "每一步的证明成立，选举公钥由其推出；加密表决的加密参数与定义和选举公钥相符"
-           "（§4.4 15a–15c、15d 开启、15e、15f 开启）",
+           "每一步的证明成立，选举公钥由其推出；加密表决的加密参数与定义和选举公钥相符，表决方式与议题、"
+           "加密参数和选举公钥相符（§4.4 15a–15c、15d 开启、15e、15f 开启）",
            "bad-opening", "time-reversed", "unknown-meeting", "unknown-member", "unknown-item", "session-conflict",
            "ineligible-check-in", "attendance-conflict", "definition-mismatch", "bad-ceremony", "bad-commitment",
-           "bad-confirmation", "bad-election-key", "bad-encryption", rules=True),
+           "bad-confirmation", "bad-election-key", "bad-encryption", "wrong-secrecy", rules=True),
     _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次；"
            "每张加密选票的证明成立、没有重放，公开核验的选票内容相符且未被计入（§4.4 15d、15f 选票）",
            "ballot-outside-window", "ballot-time-revealed", "unknown-vote", "voided-vote", "duplicate-vote",

@@ -66,7 +66,7 @@ class RecordType(StrEnum):
 
     LOG_OPENED = "log_opened"  # {"origin": str, "vkey": str}
     LOG_RECOVERED = "log_recovered"  # {"file": str, "truncated_bytes": int, "sha256": hex}
-    VOTE_OPENED = "vote_opened"  # {"vote_id": str, "definition": {...}}
+    VOTE_OPENED = "vote_opened"  # {"vote_id": str, "definition": {...}, "secrecy"?: str, "encryption"?: {...}}
     BALLOT = "ballot"  # {"vote_id": str, "ballot": {...}, "nonce": 32 hex}
     VOTE_CLOSED = "vote_closed"  # {"vote_id": str, "ballots_cast": int}
     RESULT = "result"  # {"vote_id": str, "result": {...}}
@@ -98,6 +98,8 @@ class RecordType(StrEnum):
 
 
 MANUAL_METHODS = ("show_of_hands", "paper")
+#: how a vote's ballots are kept, as its ``vote_opened`` says (docs/verifier-spec.md 15f)
+SECRECY = ("named", "encrypted", "plaintext", "paper")
 MEMBER_STATUSES = ("active", "suspended", "terminated")
 ATTENDANCE_STATES = ("leave", "absent")
 
@@ -249,7 +251,7 @@ _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
 
 def check_body(type_: str, body: Mapping[str, Any]) -> None:
     """Check the body of a known record type; raise `RecordError` if it is malformed."""
-    if type(body) is not dict:
+    if type(body) is not dict and type(body) is not canonical.Encoded:
         raise RecordError("a record body is a JSON object")
     if type_ == RecordType.BALLOT:
         if body.keys() != {"vote_id", "ballot", "nonce"}:
@@ -269,6 +271,8 @@ def check_body(type_: str, body: Mapping[str, Any]) -> None:
             raise RecordError("a vote definition has no ballots or counts")
         if "encryption" in body:
             _need(body, "encryption", dict, "an object")
+        if "secrecy" in body:
+            _one_of(body, "secrecy", SECRECY)
     elif type_ == RecordType.MANUAL_RESULT:
         _one_of(body, "method", MANUAL_METHODS)
     elif type_ == RecordType.ROLL_LOADED:
@@ -304,10 +308,13 @@ def encode(seq: int, type_: str, time: str, prev: str, body: Mapping[str, Any]) 
     if type(prev) is not str or _HEX64.fullmatch(prev) is None:
         raise RecordError("prev must be 64 lowercase hex digits")
     check_body(type_, body)
-    try:
-        body_bytes = canonical.dumps(body)
-    except CanonicalJSONError as exc:
-        raise RecordError(f"record body: {exc}") from exc
+    if type(body) is canonical.Encoded:  # encoded once by the writer (a large ballot)
+        body_bytes = body.canonical
+    else:
+        try:
+            body_bytes = canonical.dumps(body)
+        except CanonicalJSONError as exc:
+            raise RecordError(f"record body: {exc}") from exc
     line = b"".join(
         (
             b'{"body":',

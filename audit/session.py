@@ -177,6 +177,10 @@ class Session:
         """The meeting of the item a vote is on, or None for a log without meetings."""
         return self._vote_item(vote_id)[0].meeting_id if self.meetings else None
 
+    def item_secret(self, vote_id: str) -> bool | None:
+        """Whether the item a vote is on is secret (无记名), or None for a log without meetings."""
+        return self._vote_item(vote_id)[0].secret if self.meetings else None
+
     def check_meeting(self, meeting_id: int) -> None:
         """A record names a meeting: it must have been created (in a log with meetings)."""
         if self.meetings:

@@ -67,7 +67,7 @@ from audit import canonical, records
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
 from audit.cosignature import Cosigner, cosignatures
 from audit.encrypted import FINDINGS as CRYPTO_FINDINGS
-from audit.encrypted import Ceremonies, CryptoFault, EncryptedVote, check_ballots, open_encrypted
+from audit.encrypted import Ceremonies, CryptoFault, EncryptedVote, check_ballots, check_secrecy, open_encrypted
 from audit.errors import (
     KeyFormatError,
     NoteError,
@@ -370,7 +370,7 @@ class _Vote:
 
     __slots__ = (
         "ballots", "closed", "deadline", "definition", "eligible", "encrypted", "kind", "live", "named",
-        "named_by_seq", "named_seq_of", "opened", "outcome", "voided",
+        "named_by_seq", "named_seq_of", "opened", "outcome", "secrecy", "voided",
     )
 
     def __init__(self, definition: Mapping[str, Any] | None, ballots: dict[int, bytes], opened: bytes) -> None:
@@ -386,6 +386,7 @@ class _Vote:
         self.outcome: str | None = None
         self.eligible: frozenset[str] | None = None
         self.named = False
+        self.secrecy: str | None = None  # as its vote_opened says (None: not said)
         self.named_by_seq: dict[int, str] = {}
         self.named_seq_of: dict[str, int] = {}
         self.live = definition is not None  # open for ballots: neither closed nor voided
@@ -400,6 +401,7 @@ class _Rules:
         self.session = Session()
         self.votes: dict[str, _Vote] = {}
         self.warnings: list[str] = []
+        self.unstated = False  # a vote_opened without secrecy was warned about
         self.definitions_checked = 0
         self.replaced: dict[int, int] = {}  # followed ballot seq -> seq of its withdrawal
         self.ceremonies = Ceremonies()
@@ -471,7 +473,7 @@ class _Rules:
                 f"({body['truncated_bytes']} bytes cut from {body['file']}, sha256 {body['sha256']})"
             )
         elif type_ == RecordType.VOTE_OPENED:
-            self._open(body["vote_id"], body["definition"], time, body.get("encryption"))
+            self._open(body["vote_id"], body["definition"], time, body.get("encryption"), body.get("secrecy"))
         elif type_ == RecordType.MANUAL_RESULT:
             self._manual(body["vote_id"], body["method"], body["result"])
         elif type_ in (RecordType.VOTE_CLOSED, RecordType.RESULT, RecordType.VOTE_VOIDED):
@@ -490,7 +492,7 @@ class _Rules:
         return True
 
     def _open(self, vote_id: str, definition: Mapping[str, Any], time: bytes,
-              encryption: Mapping[str, Any] | None) -> None:
+              encryption: Mapping[str, Any] | None, secrecy: str | None) -> None:
         if vote_id in self.votes:
             raise _Fault("duplicate-vote", f"vote {vote_id} opened twice / 表决重复开启")
         try:
@@ -499,12 +501,21 @@ class _Rules:
             raise _Fault(fault.code, fault.message) from None
         vote = _Vote(definition, self.inputs.open(vote_id, dict(definition), encrypted=encryption is not None), time)
         vote.eligible = eligible
-        if encryption is not None:
-            try:
+        try:
+            if encryption is not None:
                 vote.encrypted = open_encrypted(vote_id, definition, encryption, self.ceremonies,
                                                 self.session.meeting_of(vote_id))
-            except CryptoFault as fault:
-                raise _Fault(fault.code, fault.message) from None
+            if secrecy is not None:
+                meeting_id = self.session.meeting_of(vote_id)
+                check_secrecy(vote_id, secrecy, encryption is not None, definition,
+                              self.session.item_secret(vote_id), self.ceremonies.has_key(meeting_id))
+        except CryptoFault as fault:
+            raise _Fault(fault.code, fault.message) from None
+        vote.secrecy = secrecy
+        if secrecy is None and not self.unstated:
+            self.unstated = True
+            self.warnings.append(f"vote {vote_id}: its vote_opened does not say how its ballots are kept (secrecy; a "
+                                 "log written before it was recorded) / 表决开启记录未注明表决方式")
         self.definitions_checked += eligible is not None
         self.votes[vote_id] = vote
 
@@ -580,6 +591,9 @@ class _Rules:
         type_, body = record.type, record.body
         vote_id = body["vote_id"]
         vote = self._live(vote_id, type_)
+        if vote.secrecy == "named" and not vote.named and type_ != RecordType.RESULT:
+            raise _Fault("wrong-secrecy", f"vote {vote_id} opened as named has no vote_named record / 记名表决缺少"
+                                          "记名记录")
         if type_ == RecordType.VOTE_VOIDED:
             vote.voided = body["reason"]
             vote.live = False
@@ -620,6 +634,9 @@ class _Rules:
                 self.session.named(vote_id)
             except SessionFault as fault:
                 raise _Fault(fault.code, fault.message) from None
+            if vote.secrecy not in (None, "named"):
+                raise _Fault("wrong-secrecy", f"vote {vote_id} is named but opened as {vote.secrecy} / 表决方式与记名"
+                                              "记录不符")
             vote.named = True
         else:
             self._named_ballot(vote, vote_id, body["seq"], body["member"])

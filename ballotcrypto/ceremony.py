@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ __all__ = [
     "check_confirmation",
     "confirm",
     "election_key",
+    "fingerprint",
     "open_share",
     "read_ceremony",
     "read_ceremony_result",
@@ -334,3 +336,10 @@ def election_key(ceremony: Ceremony, commitments: Sequence[Commitment],
         raise CeremonyFault("identity-key", "选举公钥为单位元，请重新进行密钥生成")
     return CeremonyResult(ceremony.cid, key, share_keys)
 
+
+
+def fingerprint(key: Point) -> str:
+    """How people compare an election key (§2.4): the first 16 hex digits of SHA-256 of its 32
+    bytes, upper case, in groups of 4 (``1BAF-7182-421E-07B7``)."""
+    digest = hashlib.sha256(key.encoding).hexdigest()[:16].upper()
+    return "-".join(digest[i : i + 4] for i in range(0, 16, 4))

@@ -95,3 +95,15 @@ class CountFault(BallotCryptoError):
     def __init__(self, finding: str, message: str, trustee: int = 0) -> None:
         super().__init__(finding, message)
         self.trustee = trustee
+
+
+class KeyFileRefused(BallotCryptoError):
+    """A trustee's key file does not open (docs/ballot-crypto.md §7).
+
+    Findings: ``not-a-key-file``, ``unsupported-version``, ``unsupported-cipher``,
+    ``unsupported-kdf``, ``bad-passphrase`` (empty), ``wrong-passphrase`` (or a changed ciphertext,
+    nonce or salt: nobody can tell them apart), ``tampered`` (the clear ``about`` or the secret
+    does not match).
+    """
+
+    code = "key_file_refused"

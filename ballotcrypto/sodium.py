@@ -28,17 +28,23 @@ __all__ = [
     "BOX_SECRET_BYTES",
     "BOX_SEED_BYTES",
     "IDENTITY_BYTES",
+    "KDF_SALT_BYTES",
+    "SECRETBOX_NONCE_BYTES",
     "add",
+    "box_public_of",
     "box_seal",
     "box_seal_open",
     "box_seed_keypair",
     "from_hash",
     "is_valid_point",
+    "pwhash",
     "randombytes",
     "scalar_random",
     "scalar_reduce",
     "scalarmult",
     "scalarmult_base",
+    "secretbox",
+    "secretbox_open",
     "sign_verify_detached",
     "sub",
     "version",
@@ -58,6 +64,8 @@ BOX_PUBLIC_BYTES: int = pysodium.crypto_box_PUBLICKEYBYTES
 BOX_SECRET_BYTES: int = pysodium.crypto_box_SECRETKEYBYTES
 BOX_SEED_BYTES: int = pysodium.crypto_box_SEEDBYTES
 BOX_SEAL_BYTES: int = pysodium.crypto_box_SEALBYTES
+KDF_SALT_BYTES: int = pysodium.crypto_pwhash_SALTBYTES
+SECRETBOX_NONCE_BYTES: int = pysodium.crypto_secretbox_NONCEBYTES
 
 
 def version() -> str:
@@ -148,3 +156,27 @@ def sign_verify_detached(signature: bytes, message: bytes, public_key: bytes) ->
     if len(signature) != 64 or len(public_key) != 32:
         return False
     return bool(_sign_verify_detached(signature, message, ctypes.c_ulonglong(len(message)), public_key) == 0)
+
+
+def box_public_of(secret: bytes) -> bytes:
+    """The X25519 public key of a transport secret key (``crypto_scalarmult_base``)."""
+    return bytes(pysodium.crypto_scalarmult_curve25519_base(secret))
+
+
+def pwhash(size: int, password: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
+    """``crypto_pwhash`` with Argon2id 1.3: `size` bytes of key from a password (slow on purpose)."""
+    algorithm = pysodium.crypto_pwhash_ALG_ARGON2ID13
+    return bytes(pysodium.crypto_pwhash(size, password, salt, opslimit, memlimit, algorithm))
+
+
+def secretbox(message: bytes, nonce: bytes, key: bytes) -> bytes:
+    """``crypto_secretbox_easy`` (XSalsa20-Poly1305): the MAC, then the ciphertext."""
+    return bytes(pysodium.crypto_secretbox(message, nonce, key))
+
+
+def secretbox_open(sealed: bytes, nonce: bytes, key: bytes) -> bytes | None:
+    """``crypto_secretbox_open_easy``; None when it does not open (wrong key, changed bytes)."""
+    try:
+        return bytes(pysodium.crypto_secretbox_open(sealed, nonce, key))
+    except ValueError:
+        return None

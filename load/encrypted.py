@@ -96,7 +96,8 @@ def post_partials(trustees: Sequence[Trustee], vote_id: str, k: int) -> tuple[li
     after the other. Returns each post's answer time, when the k-th was sent, and the result it
     answered with."""
     present = list(trustees)[-k:]
-    partials = [(trustee, partial_for(trustee, vote_id)) for trustee in present]
+    partials = [(trustee, partial_for(trustee, vote_id, check_proofs=False))
+                for trustee in present]  # the server checked every proof: the bench times the count
     answer_s: list[float] = []
     kth_sent = 0.0
     answer: dict[str, Any] = {}

@@ -3,6 +3,7 @@ ballot), and the 监票人's partial decryptions (docs/protocol.md "Encrypted se
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Any
 
 from fastapi import APIRouter
@@ -87,6 +88,21 @@ async def spoil(vote_id: str, body: schema.Spoil, rt: Rt,
 async def decryption(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any]:
     """An encrypted vote's totals and the partial decryptions so far (what a 监票人's device decrypts)."""
     return await rt.writer.run(lambda tx: encrypted.decryption_view(tx, vote_id))
+
+
+@router.get("/votes/{vote_id}/ballots", **answers(schema.CountedBallots, 401, 403, 404, 409,
+                                                  codes={409: "not_encrypted, not_decrypting"}))
+async def counted_ballots(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any]:
+    """A closed encrypted vote's counted ballots, as logged, so that a 监票人's device adds up the
+    totals itself before it decrypts them (docs/ballot-crypto.md §5)."""
+    vote = vote_of(rt.live, vote_id)
+    encryption = encrypted.encryption_of(vote)
+    decryption = vote.decryption
+    if decryption is None:
+        raise Conflict("not_decrypting", "本项表决尚未结束，没有需要解密的合计")
+    ballots = await asyncio.get_running_loop().run_in_executor(None, encrypted.counted_ballots, rt.sessions, vote_id)
+    return {"vote_id": vote_id, "vid": encryption["vid"], "ballots_cast": decryption["ballots_cast"],
+            "ballots": ballots}
 
 
 @router.post("/votes/{vote_id}/partial", **answers(schema.PartialTaken, 400, 401, 403, 404, 409, 422, 503, codes={

@@ -165,6 +165,17 @@ class Decryption(Answer):
     partials: list[CryptoObject] = Field(description="The partial decryptions received, in trustee order.")
 
 
+class CountedBallots(Answer):
+    """The ballots an encrypted vote's totals add up (docs/protocol.md "Encrypted secret votes")."""
+
+    vote_id: str
+    vid: str
+    ballots_cast: int = Field(description="As in the decryption view: how many ballots the totals add up.")
+    ballots: list[CryptoObject] = Field(description=(
+        "Every counted ballot exactly as cast and logged (docs/ballot-crypto.md §3.4: withdrawn and challenged "
+        "ones left out), ordered by tracker (H256 of the ballot), never by arrival."))
+
+
 class PartialTaken(Answer):
     vote_id: str
     received: list[int]

@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 import orjson
 from sqlalchemy import insert, select
 
+from audit.canonical import Encoded
 from audit.canonical import dumps as canonical_dumps
 from ballotcrypto.hashing import h256
 from server import participation
@@ -49,9 +50,10 @@ REFUSED_MESSAGE = ("无法受理这张选票：选票编号不可用，或原选
                    "如需更改已投的选择，只能在原来投票的终端上操作")
 
 
-def tracker_of(ballot: JsonObject) -> str:
-    """The tracker of an encrypted ballot: H256 of its JSON (docs/ballot-crypto.md §3.5)."""
-    return h256(ballot)
+def tracker_of(ballot: JsonObject, encoded: bytes | None = None) -> str:
+    """The tracker of an encrypted ballot: H256 of its JSON (docs/ballot-crypto.md §3.5), from its
+    RFC 8785 bytes when the caller has them (the same bytes: JCS is one encoding)."""
+    return h256(ballot) if encoded is None else hashlib.sha256(encoded).hexdigest()
 
 
 def key_of(ballot_id: str) -> str:
@@ -66,12 +68,33 @@ def token_hash(cast_token: str, ballot_id: str) -> str:
                           + cast_token.encode("utf-8")).hexdigest()
 
 
-def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | None) -> str:
+def encode_ballot(ballot: JsonObject) -> bytes:
+    """A ballot's RFC 8785 bytes, made once per ballot: its seal, its tracker and its log record
+    are all built around them (an encrypted ballot is ≈ 40 kB; encoding it is most of the writer's
+    work per ballot)."""
+    return canonical_dumps(ballot)
+
+
+def _around(encoded: bytes, vote_id: str, **text: str) -> bytes:
+    """``canonical_dumps({"ballot": ballot, "vote_id": vote_id, **text})`` from the ballot's own
+    bytes, for members that sort after "ballot" (RFC 8785 §3.2.3: "ballot" < "nonce" < "vote_id")."""
+    members = sorted({"vote_id": vote_id, **text}.items())
+    return b'{"ballot":' + encoded + b"".join(b"," + canonical_dumps(k) + b":" + canonical_dumps(v)
+                                               for k, v in members) + b"}"
+
+
+def ballot_record(vote_id: str, ballot: JsonObject, encoded: bytes, nonce: str) -> Encoded:
+    """The body of a ``ballot`` record, carrying its canonical bytes (audit.canonical.Encoded)."""
+    return Encoded({"vote_id": vote_id, "ballot": ballot, "nonce": nonce}, _around(encoded, vote_id, nonce=nonce))
+
+
+def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | None, encoded: bytes | None = None) -> str:
     """Tells a resend (the same ballot) from a reuse of its id: HMAC-SHA256 of the ballot (and its
     id) under the cast token for a secret vote -- nobody without the token can test a guessed ballot
     against it, and one tablet's ballots with equal content do not have equal seals -- and the plain
-    SHA-256 of the ballot for a named vote (``cast_token`` None), whose ballots are published."""
-    data = canonical_dumps({"vote_id": vote_id, "ballot": ballot})
+    SHA-256 of the ballot for a named vote (``cast_token`` None), whose ballots are published.
+    ``encoded``: the ballot's bytes (`encode_ballot`), when the caller has them."""
+    data = canonical_dumps({"vote_id": vote_id, "ballot": ballot}) if encoded is None else _around(encoded, vote_id)
     if cast_token is None:
         return hashlib.sha256(data).hexdigest()
     message = b"renda-ballot-seal/1\n" + ballot_id.encode("utf-8") + b"\n" + data
@@ -106,6 +129,7 @@ class _Accepted:
     vote: LiveVote
     member_id: MemberId
     ballot: JsonObject
+    encoded: bytes  # the ballot's RFC 8785 bytes (encode_ballot)
     key: str
     seal: str
     token_hash: str | None
@@ -178,8 +202,8 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
         raise ServerError("cast_token_required", "无记名表决的选票须附带本终端的投票凭据（cast_token），"
                           "请刷新页面后重新投票", field="cast_token")
     token = token_hash(cast_token, ticket.ballot_id) if secret and cast_token is not None else None
-    digest = (seal(ticket.vote_id, ticket.ballot_id, ballot, cast_token if secret else None)
-              if isinstance(ballot, dict) else "")
+    encoded = encode_ballot(ballot) if isinstance(ballot, dict) else b""
+    digest = seal(ticket.vote_id, ticket.ballot_id, ballot, cast_token if secret else None, encoded) if encoded else ""
     batch = _batch(tx)
     key = key_of(ticket.ballot_id)
     in_batch = batch.keys.get(key)
@@ -191,7 +215,7 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     if stored is not None:
         _resend(tx, ticket, *stored, token, digest)
         if frame_vote.encryption is not None:
-            ticket.tracker = tracker_of(ballot)
+            ticket.tracker = tracker_of(ballot, encoded)
         return
     vote = open_vote(tx, ticket.vote_id)
     if vote.method is not VoteMethod.ELECTRONIC:
@@ -199,7 +223,7 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     if member_id not in vote.eligible:
         raise forbidden("您不在本次表决的表决人名单中（须在表决开始前签到）")
     if vote.encryption is not None:
-        _check_encrypted(vote, ticket, key, ballot, proven, batch)
+        _check_encrypted(vote, ticket, key, ballot, encoded, proven, batch)
     else:
         shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
         if shape not in vote.valid_shapes:
@@ -214,11 +238,11 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     batch.members.add((vote.id, member_id))
     if old is not None:
         batch.replaced.add(old.key_hash)
-    batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, key, digest, token, first, old))
+    batch.accepted.append(_Accepted(ticket, vote, member_id, ballot, encoded, key, digest, token, first, old))
     tx.finalize_once("ballots", _flush)
 
 
-def _check_encrypted(vote: LiveVote, ticket: Ticket, key: str, ballot: JsonObject, proven: bool,
+def _check_encrypted(vote: LiveVote, ticket: Ticket, key: str, ballot: JsonObject, encoded: bytes, proven: bool,
                      batch: _Batch) -> None:
     """An encrypted ballot: its proofs were checked off the event loop; here only what needs the
     vote's state — its id is the ballot's own, it was not challenged, and none of its ciphertexts
@@ -234,7 +258,7 @@ def _check_encrypted(vote: LiveVote, ticket: Ticket, key: str, ballot: JsonObjec
     if not alphas.isdisjoint(vote.alphas) or not alphas.isdisjoint(batch.alphas):
         raise Conflict("ballot_replayed", "这张加密选票与已投出或已核验的选票相同，不能再投")
     batch.alphas |= alphas
-    ticket.tracker = tracker_of(ballot)
+    ticket.tracker = tracker_of(ballot, encoded)
 
 
 def alphas_of(ballot: JsonObject) -> set[str]:
@@ -326,7 +350,7 @@ def _flush(tx: Tx) -> None:
             assert entry.replaces is not None
             entry.replaces.replaced = True
         _shuffle(entries)
-        seqs = tx.audit_many([("ballot", {"vote_id": vote_id, "ballot": entry.ballot, "nonce": secrets.token_hex(16)})
+        seqs = tx.audit_many([("ballot", ballot_record(vote_id, entry.ballot, entry.encoded, secrets.token_hex(16)))
                               for entry in entries], at=at)
         for entry, seq in zip(entries, seqs, strict=True):
             entry.seq = seq

@@ -8,21 +8,24 @@ only those totals are decrypted, by k 监票人 together; the counts go through 
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from ballotcrypto.count import check_partial, combine, read_totals, totals_to_json
 from ballotcrypto.elgamal import Ciphertext, sum_ciphertexts
 from ballotcrypto.errors import BallotCryptoError
 from ballotcrypto.forms import read_form
 from ballotcrypto.group import Point
+from ballotcrypto.hashing import h256
 from ballotcrypto.votes import tally_counts
 from ballotcrypto.wire import point
 from server.domain import JsonObject, MemberId, VoteState
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
-from server.models import Ceremony, Item, Vote
+from server.models import AuditRecord, Ceremony, Item, Vote
 from server.usecases.agenda import refresh_agenda
 from server.usecases.cast_ballot import alphas_of, key_of
 from server.usecases.common import open_vote
@@ -205,3 +208,26 @@ def decryption_view(tx: Tx, vote_id: str) -> JsonObject:
             "totals": row.decryption["totals"], "ballots_cast": row.decryption["ballots_cast"],
             "k": row.decryption["k"], "share_keys": ceremony.result["share_keys"],
             "partials": [partials[t] for t in sorted(partials, key=int)]}
+
+
+def counted_ballots(sessions: sessionmaker[Session], vote_id: str) -> list[JsonObject]:
+    """The ballots of a vote that count, read from the log (``ballot`` records less the
+    ``ballot_withdrawn`` ones; a challenged ballot is a ``ballot_spoiled`` record, never a
+    ``ballot``), ordered by tracker so that nothing tells the order they came in. Reads the
+    whole log: run off the event loop and off the writer."""
+    mark = f'"vote_id":"{vote_id}"'.encode()
+    cast: dict[int, JsonObject] = {}
+    withdrawn: set[int] = set()
+    with sessions() as session:
+        for seq, data in session.execute(select(AuditRecord.seq, AuditRecord.data).order_by(AuditRecord.seq)):
+            if b'"type":"ballot' not in data or mark not in data:
+                continue
+            record = json.loads(data)
+            body = record["body"]
+            if body.get("vote_id") != vote_id:
+                continue
+            if record["type"] == "ballot":
+                cast[seq] = body["ballot"]
+            elif record["type"] == "ballot_withdrawn":
+                withdrawn.add(int(body["seq"]))
+    return sorted((ballot for seq, ballot in cast.items() if seq not in withdrawn), key=h256)

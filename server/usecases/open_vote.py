@@ -167,7 +167,9 @@ def open_vote(
         definition=definition, eligible=eligible, opened_at=tx.now, deadline=deadline, encryption=encryption,
     ))
     item.state = "voting"
-    opened = tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition,
+    secrecy = "named" if named else "encrypted" if encryption is not None else \
+        "paper" if method == "paper" else "plaintext"
+    opened = tx.audit("vote_opened", {"vote_id": vote_id, "definition": definition, "secrecy": secrecy,
                                       **({"encryption": encryption} if encryption is not None else {})})
     opened_stamp = tx.record_time(opened)
     if not item.secret:

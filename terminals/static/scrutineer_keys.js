@@ -252,9 +252,17 @@
       if (d.ballots_cast !== vote.cast) {
         throw new Error("合计中的选票为 " + d.ballots_cast + " 张，而表决中已投 " + vote.cast + " 人，二者不符：已拒绝解密。请告知总监票人。");
       }
+      // the totals are re-added here from the counted ballots (GET …/ballots): totals that are not their sum are refused
+      const counted = await api("/api/votes/" + encodeURIComponent(vote.id) + "/ballots");
+      if (counted.vid !== vid || counted.ballots.length !== d.ballots_cast || counted.ballots.some(b => b.vid !== vid)) {
+        throw new Error("服务器给出的计入选票为 " + counted.ballots.length + " 张，与合计的 " + d.ballots_cast + " 张或本表决不符：已拒绝解密。请告知总监票人。");
+      }
+      if (JSON.stringify(B.aggregate(vote.encryption.context, counted.ballots)) !== JSON.stringify(d.totals)) {
+        throw new Error("服务器给出的合计不是计入的选票之和：已拒绝解密。请告知总监票人。");
+      }
       const ok = await R.dialog({title: "解密本项合计", body: el("div", {id: "decrypt-confirm"},
         el("p", {class: "modal-text"}, "「" + vote.title + "」"),
-        el("p", {}, "合计包含 ", el("b", {}, d.ballots_cast), " 张选票，与表决中已投人数一致；表决标识 ", el("code", {}, B.trackingCode(d.vid)), "。"),
+        el("p", {}, "合计包含 ", el("b", {}, d.ballots_cast), " 张选票，与表决中已投人数一致，本机已核对合计是这些选票之和；表决标识 ", el("code", {}, B.trackingCode(d.vid)), "。"),
         el("p", {}, "只解密各选项的合计票数，不解密任何一张选票。确认用您的密钥份额解密吗？")),
       buttons: [{label: "取消", value: false}, {label: "确认解密", value: true, primary: true}]});
       if (!ok) return;

@@ -117,7 +117,8 @@ def encrypted_vote(keys: Keys, vote_id: str = "v1-1", ballots: Sequence[dict[str
     definition = dict(MOTION if definition is None else definition)
     context, encryption = encryption_of(keys, vote_id, definition)
     labels = vote_form(definition).labels  # type: ignore[union-attr]
-    entries: list[Entry] = [("vote_opened", {"vote_id": vote_id, "definition": definition, "encryption": encryption})]
+    entries: list[Entry] = [("vote_opened", {"vote_id": vote_id, "definition": definition, "secrecy": "encrypted",
+                                             "encryption": encryption})]
     if spoil is not None:
         challenged = encrypt_ballot(context, values_of(labels, spoil))
         entries.append(("ballot_spoiled", {"vote_id": vote_id, "ballot": challenged.ballot.to_json(),

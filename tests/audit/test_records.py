@@ -144,6 +144,7 @@ def test_every_known_body_round_trips(type_: str) -> None:
         ("ballot", {"vote_id": "v", "ballot": {}, "nonce": 5}, "nonce"),
         ("vote_opened", {"vote_id": "v", "definition": {"ballots": []}}, "no ballots"),
         ("vote_opened", {"vote_id": 3, "definition": {}}, "vote_id"),
+        ("vote_opened", {"vote_id": "v", "definition": {}, "secrecy": "secret"}, "secrecy"),
         ("vote_closed", {"vote_id": "v", "ballots_cast": -1}, ">= 0"),
         ("vote_closed", {"vote_id": "v", "ballots_cast": True}, "integer"),
         ("result", {"vote_id": "v"}, "result"),
@@ -241,6 +242,16 @@ def test_records_the_verifier_would_refuse_are_never_written() -> None:
     assert records.decode(_line(wide, "note")).body == wide
     assert not limits.too_deep(json.dumps(wide)) and limits.too_deep("[" * 65 + "]" * 65)
     assert not limits.too_deep('["' + "[" * 100 + '"]')  # brackets inside a string do not nest
+    # after an unterminated string nothing nests: a parser stops at the string, never recursing
+    assert not limits.too_deep("[" * 10 + '"' + "[" * 100) and limits.too_deep("[" * 65 + '"')
+
+
+def test_a_body_that_carries_its_own_bytes_is_written_exactly_as_one_encoded_here() -> None:
+    body = {"vote_id": "v1-1", "ballot": {"marks": {"张三": "yes", "a\"[b": "no"}, "n": [1, 2]}, "nonce": NONCE}
+    encoded = canonical.Encoded(body, canonical.dumps(body))
+    assert records.encode(3, "ballot", TIME, "ab" * 32, encoded) == records.encode(3, "ballot", TIME, "ab" * 32, body)
+    with pytest.raises(RecordError, match="exactly vote_id"):
+        records.encode(3, "ballot", TIME, "ab" * 32, canonical.Encoded({"vote_id": "v"}, b"{}"))
 
 
 def _depth(value: Any) -> int:

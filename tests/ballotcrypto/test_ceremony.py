@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
 from typing import Any
 
 import pytest
@@ -205,3 +206,9 @@ def test_the_result_round_trips_and_the_secret_stays_out_of_its_repr() -> None:
     assert "box_secret" not in text
     with pytest.raises(CeremonyFault):
         cer.start(k.ceremony, 0)
+
+
+def test_the_fingerprint_is_the_first_16_hex_digits_of_sha256_of_the_key_in_groups_of_4() -> None:
+    key = keys().result.key
+    digest = hashlib.sha256(key.encoding).hexdigest().upper()
+    assert cer.fingerprint(key) == f"{digest[:4]}-{digest[4:8]}-{digest[8:12]}-{digest[12:16]}"

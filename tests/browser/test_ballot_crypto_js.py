@@ -29,9 +29,10 @@ import rfc8785
 
 from ballotcrypto import ballot as bal
 from ballotcrypto import ceremony as cer
-from ballotcrypto import count, forms
+from ballotcrypto import count, forms, keyfile
 from ballotcrypto.errors import BallotCryptoError
 from ballotcrypto.randomness import Seeded
+from tests.ballotcrypto.helpers import run_ceremony
 from tests.ballotcrypto.rfc9496 import INVALID_ENCODINGS, MULTIPLES_OF_G
 from tests.browser.pages import TIMEOUT
 from tests.conftest import Seeds, launch_sqlite
@@ -877,3 +878,74 @@ def test_a_ceremony_and_count_in_the_page_check_with_the_python_reference_and_sh
     assert count.totals_to_json(totals) == got["totals"]
     partials = [count.check_partial(context.vid, result.share_keys, totals, p) for p in got["partials"]]
     assert count.combine(totals, partials, ceremony.k, len(ballots)) == (3, 1, 1)
+
+
+# -- the same key file in the page and in the CLI (ballotcrypto.keyfile) ------------------------------
+
+PAGE_FILES = """([fast, salt, passphrase]) => { const B = BallotCrypto;
+    const kdf = {...fast, salt};
+    const statement = {suite: B.SUITE, origin: "o", ceremony: "c-cli", n: 3, k: 2, trustees: ["张三", "李四", "王五"]};
+    const cid = B.ceremonyId(statement);
+    const round1 = [1, 2, 3].map(i => B.ceremonyRound1(statement, i));
+    const commitments = round1.map(r => r.commitment);
+    const key = B.passphraseKey(passphrase, kdf);
+    const round1File = B.sealTrustee(key, round1[1].secret,
+        {kind: "round1", cid, trustee: 2, box: commitments[1].box, commitment: commitments[1]});
+    const shares = round1.flatMap(r => B.ceremonyRound2(statement, r.secret, commitments));
+    const round3 = round1.map(r => B.ceremonyRound3(statement, r.secret, commitments, shares));
+    const share = round3[1].share;
+    const shareFile = B.sealTrustee(key, share, {kind: "share", cid, trustee: 2, share_key: share.shareKey,
+                                                 confirmation: round3[1].confirmation});
+    return {statement, commitments, shares, round1File, shareFile,
+            result: B.ceremonyResult(statement, commitments, round3.map(r => r.confirmation))}; }"""
+
+
+def test_key_files_the_page_writes_open_in_python_and_carry_the_ceremony_on(js: Any) -> None:
+    passphrase = "监票人的口令 café"
+    got = js.evaluate(PAGE_FILES, [FAST_KDF, base64.b64encode(bytes(16)).decode(), passphrase])
+    statement = cer.read_ceremony(got["statement"])
+    commitments = [cer.check_commitment(statement, c) for c in got["commitments"]]
+    file = got["round1File"]
+    # typed decomposed on the laptop: the same passphrase (NFC)
+    about, secret = keyfile.open_trustee(file, keyfile.passphrase_key("监票人的口令 cafe\u0301", file["kdf"]))
+    assert isinstance(secret, cer.TrusteeSecret) and about["commitment"] == got["commitments"][1]
+    # the CLI goes on as trustee 2 from the page's round-1 secret: opens the shares sent to it and
+    # gets the very x_2 the page sealed in its share file
+    received = {s["trustee"]: cer.open_share(statement, secret, commitments, s) for s in got["shares"] if s["to"] == 2}
+    x, confirmation = cer.confirm(statement, secret, commitments, received)
+    _, share = keyfile.open_trustee(got["shareFile"], keyfile.passphrase_key(passphrase, got["shareFile"]["kdf"]))
+    assert isinstance(share, keyfile.TrusteeShare) and share.secret == x
+    assert share.share_key.hex() == confirmation.share_key.hex() == got["result"]["share_keys"][1]
+    with pytest.raises(BallotCryptoError) as wrong:
+        keyfile.open_trustee(file, keyfile.passphrase_key(passphrase + "!", file["kdf"]))
+    assert wrong.value.finding == "wrong-passphrase"
+
+
+CLI_FILES = """([statement, commitments, round1File, shareFile, passphrase]) => { const B = BallotCrypto;
+    const round1 = B.openTrustee(round1File, B.passphraseKey(passphrase, round1File.kdf));
+    const share = B.openTrustee(shareFile, B.passphraseKey(passphrase, shareFile.kdf));
+    return {trustee: round1.secret.trustee, box: round1.secret.box, shareKey: share.secret.shareKey,
+            shares: B.ceremonyRound2(statement, round1.secret, commitments),
+            wrong: finding(() => B.openTrustee(shareFile, B.passphraseKey(passphrase + "!", shareFile.kdf)))}; }"""
+
+
+def test_key_files_the_cli_writes_open_in_the_page_and_carry_the_ceremony_on(js: Any) -> None:
+    keys = run_ceremony(3, 2, "cli-to-page")
+    passphrase = "口令 for the page"
+    key = keyfile.passphrase_key(passphrase, {**FAST_KDF, "salt": base64.b64encode(bytes(range(16))).decode()})
+    secret = keys.secrets[1]
+    cid = keys.ceremony.cid
+    round1 = keyfile.seal_trustee(key, secret, {"kind": "round1", "cid": cid, "trustee": 2,
+                                                "box": secret.box_public.hex()})
+    share_key = keys.result.share_keys[1]
+    share = keyfile.seal_trustee(key, keyfile.TrusteeShare(2, keys.shares[2], share_key),
+                                 {"kind": "share", "cid": cid, "trustee": 2, "share_key": share_key.hex()})
+    got = js.evaluate(CLI_FILES, [keys.ceremony.to_json(), [c.to_json() for c in keys.commitments], round1, share,
+                                  passphrase])
+    assert got["trustee"] == 2 and got["box"] == secret.box_public.hex() and got["shareKey"] == share_key.hex()
+    assert got["wrong"] == "wrong-passphrase"
+    # the page goes on as trustee 2 from the CLI's round-1 secret: trustees 1 and 3 open its shares
+    for sealed in got["shares"]:
+        to = sealed["to"]
+        opened = cer.open_share(keys.ceremony, keys.secrets[to - 1], keys.commitments, sealed)
+        assert opened == secret.share_for(to)

@@ -276,8 +276,22 @@ def test_five_scrutineers_make_the_key_deputies_cast_and_challenge_and_three_dec
     wait_text(chair, "#decrypting", r"已解密 1/3")
     shot(first, "scrutineer-decrypt-1280x800")
 
-    # 监票人丙's partial is altered on the way and refused by the server; nothing is lost: again.
+    # 监票人丙's device is shown counted ballots that do not add up to the totals (one ballot twice,
+    # another left out: the same number): it refuses before it decrypts anything.
     third = devices[2]
+
+    def forge(route: Any) -> None:
+        response = route.fetch()
+        counted = response.json()
+        counted["ballots"][1] = counted["ballots"][0]
+        route.fulfill(response=response, json=counted)
+
+    third.route(f"**/api/votes/{vote_id}/ballots", forge)
+    third.click(f"[data-decrypt='{vote_id}']")
+    wait_text(third, f"[data-note='{vote_id}']", "合计不是计入的选票之和：已拒绝解密")
+    third.unroute(f"**/api/votes/{vote_id}/ballots")
+
+    # 监票人丙's partial is altered on the way and refused by the server; nothing is lost: again.
 
     def alter(route: Any) -> None:
         body = json.loads(route.request.post_data)

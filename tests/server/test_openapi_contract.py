@@ -29,10 +29,11 @@ import pytest
 from websockets.sync.client import connect
 
 from audit import cosignature
+from ballotcrypto.ballot import check_ballot
 from ballotcrypto.ceremony import check_commitment, confirm, open_share, read_ceremony, seal_shares, start
-from ballotcrypto.count import partial_decrypt, read_totals
+from ballotcrypto.count import aggregate, partial_decrypt, read_totals
 from ballotcrypto.forms import read_form
-from ballotcrypto.votes import encrypt_plain
+from ballotcrypto.votes import context_of, encrypt_plain
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import ServerProcess, drop_postgres_database, fresh_postgres_database, launch
@@ -472,6 +473,11 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     for number, (client, share) in enumerate(zip(trustees, shares, strict=True), start=1):
         totals = client.json("decryption", path={"vote_id": encrypted_vote})
         form = read_form(entry["encryption"]["context"]["form"])
+        counted = client.json("counted_ballots", path={"vote_id": encrypted_vote})
+        context = context_of(entry["encryption"])
+        assert counted["ballots_cast"] == len(counted["ballots"]) == 8 and aggregate(
+            form.selections, [check_ballot(context, b) for b in counted["ballots"]]) == read_totals(
+            totals["totals"], form.selections)  # the totals are the counted ballots' sum, as documented
         partial = partial_decrypt(totals["vid"], number, share, read_totals(totals["totals"], form.selections))
         decrypted = client.json("post_partial", path={"vote_id": encrypted_vote}, json=partial.to_json())
     assert decrypted["result"]["counts"] == {"yes": 6, "no": 0, "abstain": 2, "not_voted": 2}

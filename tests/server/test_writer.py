@@ -7,6 +7,8 @@ import asyncio
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from server.errors import ServerError
@@ -149,3 +151,27 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
         assert rt.live.votes[vote_id].cast == len(members)
 
     harness.run(body)
+
+
+_NAMES = st.text(alphabet='张三ab"\\[{ \u00e9\U0001f600', max_size=6)
+_BALLOTS = st.dictionaries(_NAMES, st.recursive(st.integers(-(2**53) + 1, 2**53 - 1) | _NAMES | st.booleans(),
+                                                lambda inner: st.lists(inner, max_size=3)
+                                                | st.dictionaries(_NAMES, inner, max_size=3), max_leaves=10),
+                           max_size=4)
+
+
+@given(_BALLOTS, _NAMES.filter(bool))
+@settings(max_examples=200, deadline=None)
+def test_a_ballot_encoded_once_gives_the_seal_tracker_and_record_of_encoding_each(ballot: dict[str, Any],
+                                                                                 vote_id: str) -> None:
+    from audit.canonical import dumps
+    from ballotcrypto.hashing import h256
+    from server.usecases.cast_ballot import ballot_record, encode_ballot, seal, tracker_of
+
+    encoded = encode_ballot(ballot)
+    nonce = "0123456789abcdef" * 2
+    assert ballot_record(vote_id, ballot, encoded, nonce).canonical == \
+        dumps({"vote_id": vote_id, "ballot": ballot, "nonce": nonce})
+    for token in (None, "t" * 32):
+        assert seal(vote_id, "b" * 32, ballot, token, encoded) == seal(vote_id, "b" * 32, ballot, token)
+    assert tracker_of(ballot, encoded) == h256(ballot) == tracker_of(ballot)

@@ -3,7 +3,9 @@ encrypted vote's totals, over the HTTP API (docs/protocol.md "Encrypted secret v
 ceremony"), with ``ballotcrypto`` doing what the scrutineer page's ``ballot_crypto.js`` does.
 
 The load bench and the tests drive 监票人 with it; the share stays in this process (the scrutineer
-page keeps it on the device under a passphrase, docs/ballot-crypto.md §7).
+page and the CLI keep it on the device under a passphrase, docs/ballot-crypto.md §7). The CLI for a
+监票人's own (offline) laptop is ``python -m terminals.trustee`` (`terminals/trustee/__main__.py`);
+what each step checks and computes is `terminals.trustee.steps`, shared by both.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from ballotcrypto.ceremony import (
     seal_shares,
     start,
 )
-from ballotcrypto.count import partial_decrypt, read_totals
-from ballotcrypto.forms import read_form
-from ballotcrypto.group import Scalar
+from ballotcrypto.group import Point, Scalar, base_mul
+from ballotcrypto.keyfile import TrusteeShare
+from terminals.trustee import steps
 
 
 class TrusteeError(RuntimeError):
@@ -42,6 +44,7 @@ class Trustee:
     client: httpx.Client
     secret: TrusteeSecret | None = None
     share: Scalar | None = None
+    meeting_id: int | None = None
 
 
 def _ok(response: httpx.Response) -> Any:
@@ -59,6 +62,7 @@ def run_ceremony(staff: httpx.Client, trustees: Sequence[Trustee], meeting_id: i
     started = _ok(staff.post(path, json={"trustees": [t.username for t in trustees], "k": k}))
     statement = read_ceremony(started["ceremony"]["statement"])
     for trustee in trustees:
+        trustee.meeting_id = meeting_id
         trustee.secret, commitment = start(statement, trustee.number)
         _ok(trustee.client.post(f"{path}/commitment", json=commitment.to_json()))
     for trustee in trustees:
@@ -80,14 +84,20 @@ def run_ceremony(staff: httpx.Client, trustees: Sequence[Trustee], meeting_id: i
     return result
 
 
-def partial_for(trustee: Trustee, vote_id: str) -> dict[str, Any]:
-    """The 监票人's partial decryption of the vote's totals, computed on their device."""
-    view = _ok(trustee.client.get(f"/api/votes/{vote_id}/decryption"))
-    vote = _ok(trustee.client.get(f"/api/votes/{vote_id}"))
-    form = read_form(vote["encryption"]["context"]["form"])
-    assert trustee.share is not None
-    partial = partial_decrypt(view["vid"], trustee.number, trustee.share, read_totals(view["totals"], form.selections))
-    return partial.to_json()
+def partial_for(trustee: Trustee, vote_id: str, *, check_proofs: bool = True) -> dict[str, Any]:
+    """The 监票人's partial decryption of the vote's totals, computed on their device once the
+    totals are the sum of the counted ballots and the key the ceremony's (`steps.partial`)."""
+    assert trustee.share is not None and trustee.meeting_id is not None
+    client, meeting_id = trustee.client, trustee.meeting_id
+    view = _ok(client.get(f"/api/meetings/{meeting_id}/ceremony"))
+    share = TrusteeShare(trustee.number, trustee.share, Point.trusted(base_mul(trustee.share.value)))
+    try:
+        answer = steps.partial(meeting_id, view, _ok(client.get(f"/api/votes/{vote_id}")),
+                               _ok(client.get(f"/api/votes/{vote_id}/decryption")),
+                               _ok(client.get(f"/api/votes/{vote_id}/ballots")), share, check_proofs=check_proofs)
+    except steps.StepRefused as refused:
+        raise TrusteeError(refused.message) from refused
+    return answer.body
 
 
 def post_partial(trustee: Trustee, vote_id: str) -> httpx.Response:
