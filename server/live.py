@@ -1,11 +1,15 @@
 """The in-memory picture of what is happening now, rebuilt from the database at start.
 
-The writer thread is the only one that changes it, after each commit; the event loop reads it to
-answer snapshots. Ballot *contents* of an open secret vote are kept as an unordered pool keyed by
-audit sequence number, with no voter; who voted is a separate set. Nothing joins them for a secret
-vote: only the tablet that cast a ballot holds its ballot id, receipt and cast token. For a named
-(记名) vote, whose ballots are published with their voters, ``receipts_by_member`` keeps each
-deputy's current ballot id and receipt for their other devices, in memory only, until it closes.
+The event loop is its only owner: it reads it for every view and tick, and a committed batch's
+after-commit hooks change it there, in one callback per batch (server/writer.py), before the writer
+thread starts its next transaction -- so a use case in the writer thread reads it as of the last
+commit, and nothing changes it while the loop iterates it.
+
+Ballot *contents* of an open secret vote are kept as an unordered pool keyed by audit sequence
+number, with no voter; who voted is a separate set. Nothing joins them for a secret vote: only
+the tablet that cast a ballot holds its ballot id, receipt and cast token. For a named (记名)
+vote, whose ballots are published with their voters, ``receipts_by_member`` keeps each deputy's
+current ballot id and receipt for their other devices, in memory only, until it closes.
 
 Typed values throughout (server/domain.py): a :class:`Member`, an :class:`Attendance` per member,
 a vote's :class:`VoteState`, :class:`VoteMethod` and :class:`RoundKind`. What stays a
