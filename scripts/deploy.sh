@@ -7,6 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f deploy.env ]; then set -a; . ./deploy.env; set +a; fi
 bash scripts/setup.sh
+umask 077  # the database, the log and the keys: readable by this account only
 export PATH="$PWD/.venv/bin:$PATH"
 export DEMO=0
 export HOST="${HOST:-0.0.0.0}" PORT="${PORT:-8443}"
