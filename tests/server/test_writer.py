@@ -17,6 +17,16 @@ from server.writer import Tx
 from tests.conftest import Harness
 
 
+async def congress_of(rt: Any, deputies: int) -> tuple[int, list[int]]:
+    """A congress meeting with ``deputies`` active deputies on its roll: (meeting id, member ids)."""
+    meeting_id: int = await rt.writer.run(
+        lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+    rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
+            for i in range(1, deputies + 1)]
+    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+    return meeting_id, sorted(rt.live.meetings[meeting_id].members)
+
+
 def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
     async def body(rt: Any) -> None:
         def setup(tx: Tx) -> int:
@@ -119,12 +129,7 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
     from server.usecases.cast_ballot import Ticket, _Accepted, _Batch, cast_ballot
 
     async def body(rt: Any) -> None:
-        meeting_id = await rt.writer.run(
-            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
-        rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
-                for i in range(1, 31)]
-        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
-        members = sorted(rt.live.meetings[meeting_id].members)
+        meeting_id, members = await congress_of(rt, 30)
         await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
                                for m in members))
         item = await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
@@ -160,12 +165,7 @@ def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_
 
     async def body(rt: Any) -> None:
         loop_thread = threading.get_ident()
-        meeting_id = await rt.writer.run(
-            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
-        rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
-                for i in range(1, 41)]
-        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
-        members = sorted(rt.live.meetings[meeting_id].members)
+        meeting_id, members = await congress_of(rt, 40)
         hook_threads: list[int] = []
         seen_by_next: list[int] = []
 
