@@ -180,9 +180,12 @@ def attendance_schema() -> dict[str, Any]:
                               "body's setting count_suspended_in_base is false"},
         "present": {**COUNT, "description": "实到: checked in and active"},
         "on_leave": {**COUNT, "description": "请假: members of record recorded on leave"},
-        "absent": {**COUNT, "description": "members_of_record - present - on_leave"},
+        "absent": {**COUNT, "description": "缺席: members_of_record - present - on_leave - not_checked_in"},
         "quorum_required": {**COUNT, "description": "the smallest `present` that is a quorum"},
         "quorum_met": {"type": "boolean"},
+        "not_checked_in": {**COUNT, "description": "未签到: active members of record neither checked in nor "
+                           "recorded, while the roll is open; 0 once the chair has closed it (签到结束)"},
+        "roll_closed": {"type": "boolean", "description": "whether the chair has closed the roll (签到结束)"},
     }))
 
 

@@ -40,6 +40,9 @@ class Settings:
     tls_key_file: str = _env("TLS_KEY_FILE", "", doc="the key of TLS_CERT_FILE (PEM)")
     tls_dir: str = _env("TLS_DIR", "", doc="local CA and server certificate; empty: DATA_DIR/tls")
     tls_names: str = _env("TLS_NAMES", "", doc="more names or addresses for the server certificate, comma-separated")
+    tls_ca_passphrase_file: str = _env(
+        "TLS_CA_PASSPHRASE_FILE", "",
+        doc="passphrase encrypting the local CA's key (outside DATA_DIR); empty: AUDIT_KEY_PASSPHRASE_FILE's")
     audit_key_file: str = _env("AUDIT_KEY_FILE", "", doc="audit signing key; empty: in DATA_DIR")
     audit_key_passphrase_file: str = _env(
         "AUDIT_KEY_PASSPHRASE_FILE", "", doc="passphrase encrypting the signing key (outside DATA_DIR); empty: clear")

@@ -7,7 +7,9 @@ start, with a message in Chinese and English saying what to do, when
 * the data directory is fresh and ``DEMO`` is on: the demo's accounts have passwords printed in the
   README and the banner;
 * an enabled account still has one of those published passwords (server/passwords.py);
-* the audit signing key would lie in clear inside DATA_DIR (server/signing_key.py).
+* the audit signing key would lie in clear inside DATA_DIR (server/signing_key.py);
+* the local CA's key would lie in clear inside DATA_DIR (no passphrase and ``TLS_DIR`` in it:
+  server/tls.py).
 
 Anywhere, a data directory without accounts and without the demo cannot be used by anyone: the
 server says to run ``python -m server init`` first.
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from server import passwords, security, signing_key
+from server import network, passwords, security, signing_key, tls
 from server.config import Settings
 from server.db import make_engine, migrate, session_factory
 from server.models import Meeting, User
@@ -98,4 +100,14 @@ def check_start(settings: Settings) -> DataDirectory:
             "Refusing to start: the audit signing key lies in clear inside DATA_DIR. Set "
             "AUDIT_KEY_PASSPHRASE_FILE (a file outside DATA_DIR) and run `python -m server key protect`, or keep "
             "the key outside DATA_DIR with AUDIT_KEY_FILE.")
+    local_ca = network.uses_tls(settings) and not (settings.tls_cert_file or settings.tls_key_file)
+    if (hall and local_ca and tls.ca_passphrase_file(settings) is None
+            and signing_key.inside(tls.tls_dir(settings), settings.data_dir)):
+        raise UnsafeStart(
+            f"拒绝启动：本地证书颁发机构的私钥将以明文存放在数据目录中（{tls.tls_dir(settings)}）。"
+            "请设置 TLS_CA_PASSPHRASE_FILE 或 AUDIT_KEY_PASSPHRASE_FILE（数据目录之外的口令文件）以加密该私钥，"
+            "或用 TLS_DIR 把它放到数据目录之外。\n"
+            "Refusing to start: the local CA's key would lie in clear inside DATA_DIR. Set TLS_CA_PASSPHRASE_FILE "
+            "or AUDIT_KEY_PASSPHRASE_FILE (a file outside DATA_DIR) to encrypt it, or keep it outside DATA_DIR "
+            "with TLS_DIR.")
     return found

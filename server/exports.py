@@ -52,6 +52,9 @@ GRADES = Grade.labels()
 OFFICES = Office.labels()
 ACTIONS = Action.labels()
 ATTENDANCE = Attendance.labels()
+#: a meeting's mark in 代表履职积分: 出席/请假/缺席, or 未签到 while its roll is still open (not an
+#: absence: only the chair's 签到结束 makes one, 代表法 第六十二条)
+MARKS = {**ATTENDANCE, "not_checked_in": "未签到"}
 NONE = "—"
 """Shown where a figure does not apply (no result yet, no eligible votes)."""
 
@@ -444,7 +447,7 @@ def participation_rows(members: list[JsonObject], meetings: list[JsonObject]) ->
         note = f"未经批准缺席{absent}次，请依代表法第六十二条核查" if absent >= ABSENCE_FLAG else ""
         rows.append([
             _s(member.get("code")), _s(member.get("name")), _s(member.get("group")), _s(member.get("seat")),
-            *(ATTENDANCE.get(a, "") if a else "" for a in marks),
+            *(MARKS.get(a, "") if a else "" for a in marks),
             str(present), str(leave), str(absent), str(cast), str(eligible), _percent(cast, eligible), note,
         ])
     return rows

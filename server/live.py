@@ -1,11 +1,15 @@
 """The in-memory picture of what is happening now, rebuilt from the database at start.
 
-The writer thread is the only one that changes it, after each commit; the event loop reads it to
-answer snapshots. Ballot *contents* of an open secret vote are kept as an unordered pool keyed by
-audit sequence number, with no voter; who voted is a separate set. Nothing joins them for a secret
-vote: only the tablet that cast a ballot holds its ballot id, receipt and cast token. For a named
-(记名) vote, whose ballots are published with their voters, ``receipts_by_member`` keeps each
-deputy's current ballot id and receipt for their other devices, in memory only, until it closes.
+The event loop is its only owner: it reads it for every view and tick, and a committed batch's
+after-commit hooks change it there, in one callback per batch (server/writer.py), before the writer
+thread starts its next transaction -- so a use case in the writer thread reads it as of the last
+commit, and nothing changes it while the loop iterates it.
+
+Ballot *contents* of an open secret vote are kept as an unordered pool keyed by audit sequence
+number, with no voter; who voted is a separate set. Nothing joins them for a secret vote: only
+the tablet that cast a ballot holds its ballot id, receipt and cast token. For a named (记名)
+vote, whose ballots are published with their voters, ``receipts_by_member`` keeps each deputy's
+current ballot id and receipt for their other devices, in memory only, until it closes.
 
 Typed values throughout (server/domain.py): a :class:`Member`, an :class:`Attendance` per member,
 a vote's :class:`VoteState`, :class:`VoteMethod` and :class:`RoundKind`. What stays a
@@ -63,7 +67,12 @@ class Member:
 
 @dataclass(frozen=True)
 class AttendanceSummary:
-    """实有 / 出席 / 请假 / 缺席 and the quorum, as the roll, the state and every tick show it."""
+    """实有 / 出席 / 请假 / 缺席 / 未签到 and the quorum, as the roll, the state and every tick show it.
+
+    A deputy who has not checked in is 未签到 until the chair closes the roll (签到结束), and only
+    then 缺席: an unapproved absence has legal weight (代表法 第六十二条, shared/domain.md).
+        members_of_record = present + on_leave + absent + not_checked_in
+    """
 
     members_of_record: int
     present: int
@@ -71,6 +80,8 @@ class AttendanceSummary:
     absent: int
     quorum_required: int
     quorum_met: bool
+    not_checked_in: int
+    roll_closed: bool
 
     def to_json(self) -> JsonObject:
         """The wire form (docs/protocol.md ``attendance``), fields in this order."""
@@ -81,7 +92,20 @@ class AttendanceSummary:
             "absent": self.absent,
             "quorum_required": self.quorum_required,
             "quorum_met": self.quorum_met,
+            "not_checked_in": self.not_checked_in,
+            "roll_closed": self.roll_closed,
         }
+
+
+@dataclass(frozen=True)
+class RollClosed:
+    """签到结束: when the chair closed the roll, and who (``chair:<name>``)."""
+
+    at: str
+    by: str
+
+    def to_json(self) -> JsonObject:
+        return {"at": self.at, "by": self.by}
 
 
 @dataclass(frozen=True)
@@ -168,6 +192,8 @@ class LiveMeeting:
     items: list[JsonObject] = field(default_factory=list)
     #: the latest code that staff issued to a member in place of an earlier one
     code_reissues: dict[MemberId, CodeReissue] = field(default_factory=dict)
+    #: 签到结束, once the chair has closed the roll: deputies not checked in are 缺席 from then on
+    roll_closed: RollClosed | None = None
 
     def counted_members(self) -> list[MemberId]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""
@@ -184,6 +210,22 @@ class LiveMeeting:
             if state is Attendance.PRESENT and self.members[mid].status is MemberStatus.ACTIVE
         )
 
+    def not_checked_in(self) -> list[MemberId]:
+        """未签到: active members of record with no attendance at all, while the roll is open (after
+        签到结束 they are 缺席). Suspended deputies cannot check in (代表法 第六十一条): never here."""
+        if self.roll_closed is not None:
+            return []
+        return sorted(mid for mid in self.counted_members()
+                      if self.members[mid].status is MemberStatus.ACTIVE and mid not in self.attendance)
+
+    def attendance_of(self, member_id: MemberId) -> Attendance | None:
+        """A member's attendance as the pages and reports name it: once the roll is closed, an active
+        member who never checked in and was not recorded is 缺席; before, nothing (未签到)."""
+        state = self.attendance.get(member_id)
+        if state is None and self.roll_closed is not None and self.members[member_id].status is MemberStatus.ACTIVE:
+            return Attendance.ABSENT
+        return state
+
     def summary(self) -> AttendanceSummary:
         counted = self.counted_members()
         members = len(counted)
@@ -191,15 +233,18 @@ class LiveMeeting:
         # Only members of record can be on leave: a terminated deputy recorded on leave earlier (or a
         # suspended one, where the base leaves them out) would otherwise make ``absent`` too small.
         leave = sum(1 for mid in counted if self.attendance.get(mid) is Attendance.LEAVE)
+        waiting = self.not_checked_in()
         presidium_rule = self.settings.get("presidium_quorum", "majority")
         body = TALLY_BODY[self.body_kind]
         return AttendanceSummary(
             members_of_record=members,
             present=present,
             on_leave=leave,
-            absent=members - present - leave,
+            absent=members - present - leave - len(waiting),
             quorum_required=quorum.required(body, members, presidium_rule),
             quorum_met=quorum.is_met(body, present, members, presidium_rule),
+            not_checked_in=len(waiting),
+            roll_closed=self.roll_closed is not None,
         )
 
 

@@ -84,6 +84,10 @@ class Meeting(Base):
     body_id: Mapped[int] = mapped_column(ForeignKey("bodies.id"))
     title: Mapped[str] = mapped_column(String(200))
     state: Mapped[str] = mapped_column(String(16), default="open")
+    #: 签到结束: when the chair closed the roll, and who; until then a deputy not checked in is
+    #: 未签到, after it 缺席 (代表法 — shared/domain.md "Attendance and quorum")
+    roll_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    roll_closed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Attendance(Base):

@@ -154,8 +154,13 @@ def meetings_list(live: Live) -> list[JsonObject]:
             for m in live.meetings.values()]
 
 
+#: 代表履职积分's mark for a deputy not (yet) checked in while the roll is open: not an absence
+NOT_CHECKED_IN = "not_checked_in"
+
+
 def _attendance(meeting: LiveMeeting, member_id: MemberId) -> str | None:
-    state = meeting.attendance.get(member_id)
+    """present / leave / absent, or None: 未签到 while the roll is open (缺席 once it is closed)."""
+    state = meeting.attendance_of(member_id)
     return None if state is None else state.value
 
 
@@ -169,7 +174,8 @@ def roll_view(meeting: LiveMeeting) -> JsonObject:
     ordered = sorted(meeting.members.items(), key=lambda entry: (entry[1].group, entry[1].seat, entry[1].code))
     members = [{"id": mid, **m.to_json(), "attendance": _attendance(meeting, mid),
                 "code_reissued": _code_reissued(meeting, mid)} for mid, m in ordered]
-    return {"summary": meeting.summary().to_json(), "members": members}
+    return {"summary": meeting.summary().to_json(), "members": members,
+            "roll_closed": None if meeting.roll_closed is None else meeting.roll_closed.to_json()}
 
 
 def pending_view(live: Live, vote: LiveVote) -> JsonObject:
@@ -194,7 +200,9 @@ def participation(live: Live, meeting: LiveMeeting) -> list[JsonObject]:
     (a named vote's voters are published anyway)."""
     votes = [v for v in live.votes.values() if v.meeting_id == meeting.id and v.method is VoteMethod.ELECTRONIC
              and (v.named or v.state is not VoteState.OPEN)]
-    return [{"id": mid, **member.to_json(), "attendance": {meeting.id: _attendance(meeting, mid)},
+    waiting = set(meeting.not_checked_in())
+    return [{"id": mid, **member.to_json(),
+             "attendance": {meeting.id: NOT_CHECKED_IN if mid in waiting else _attendance(meeting, mid)},
              "votes_cast": sum(1 for v in votes if mid in v.voters),
              "votes_eligible": sum(1 for v in votes if mid in v.eligible)}
             for mid, member in meeting.members.items()]

@@ -20,7 +20,7 @@ from server.domain import (
     VoteMethod,
     VoteState,
 )
-from server.live import CodeReissue, Live, LiveMeeting, LiveVote, Member, StoredBallot
+from server.live import CodeReissue, Live, LiveMeeting, LiveVote, Member, RollClosed, StoredBallot
 from server.models import (
     AccessCode,
     AuditRecord,
@@ -123,6 +123,9 @@ def rebuild(session: Session, keys: VoteKeys) -> Live:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
             meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}))
+        closed_at = aware(meeting.roll_closed_at)
+        if closed_at is not None:
+            live.meetings[meeting.id].roll_closed = RollClosed(closed_at.isoformat(), meeting.roll_closed_by or "")
     for code in session.scalars(select(AccessCode).where(AccessCode.revoked.is_(False), AccessCode.reason.is_not(None))
                                 .order_by(AccessCode.issued_at)):
         if code.meeting_id in live.meetings:

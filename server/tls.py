@@ -13,6 +13,13 @@
   and link-local addresses, the networks of the addresses it was made for, ``localhost`` and
   local names (``.local``, ``.lan``, ``.internal``, ``.home.arpa``) and the names in ``TLS_NAMES``
   — a stolen ``ca.key`` cannot impersonate a bank to a tablet that installed it.
+* The CA's key is **encrypted at rest** (PKCS#8, ``BestAvailableEncryption``) with the passphrase
+  in ``TLS_CA_PASSPHRASE_FILE``, by default the audit key's ``AUDIT_KEY_PASSPHRASE_FILE`` (a file
+  outside DATA_DIR, made if missing, like the signing key's: server/signing_key.py). A CA key found
+  in clear is encrypted in place once a passphrase is set. Without a passphrase it stays clear
+  (0600): the hall network then needs ``TLS_DIR`` outside DATA_DIR (server/deployment.py). Only
+  the CA key is protected so: ``server.key`` (397 days, vouched for only by this CA) is read by
+  uvicorn at every start.
 """
 
 from __future__ import annotations
@@ -29,6 +36,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from server import signing_key
 from server.config import Settings
 from server.network import UNSPECIFIED, interface_addresses, url_host
 
@@ -155,17 +163,60 @@ def _write(path: Path, data: bytes, *, secret: bool) -> None:
     os.replace(temporary, path)
 
 
-def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
-    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                             serialization.NoEncryption())
+def _key_pem(key: ec.EllipticCurvePrivateKey, passphrase: bytes | None = None) -> bytes:
+    encryption: serialization.KeySerializationEncryption = (
+        serialization.NoEncryption() if passphrase is None else serialization.BestAvailableEncryption(passphrase))
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption)
+
+
+def ca_passphrase_file(settings: Settings) -> Path | None:
+    """Where the CA key's passphrase is: ``TLS_CA_PASSPHRASE_FILE``, else the audit key's; None: none."""
+    name = settings.tls_ca_passphrase_file or settings.audit_key_passphrase_file
+    return Path(name).expanduser().resolve() if name else None
+
+
+def ca_passphrase(settings: Settings) -> bytes | None:
+    """The passphrase encrypting the CA key (made if its file is missing), or None: kept clear."""
+    path = ca_passphrase_file(settings)
+    if path is None:
+        return None
+    try:
+        return signing_key.read_passphrase(path, settings.data_dir, create=True)
+    except signing_key.KeyAtRestError as error:
+        raise TlsError(f"本地证书颁发机构的私钥口令 (the local CA key's passphrase): {error}") from error
+
+
+def ca_key_encrypted(directory: Path) -> bool:
+    """Whether ``ca.key`` is encrypted (PKCS#8 ``ENCRYPTED PRIVATE KEY``)."""
+    return (directory / CA_KEY).read_bytes().lstrip().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+
+def load_ca_key(directory: Path, passphrase: bytes | None) -> ec.EllipticCurvePrivateKey:
+    """The CA key, decrypted with ``passphrase`` if it is encrypted."""
+    path = directory / CA_KEY
+    encrypted = ca_key_encrypted(directory)
+    if encrypted and passphrase is None:
+        raise TlsError(f"{path} 已加密，请设置 TLS_CA_PASSPHRASE_FILE 或 AUDIT_KEY_PASSPHRASE_FILE 指向其口令文件 "
+                       "(the CA key is encrypted: set TLS_CA_PASSPHRASE_FILE or AUDIT_KEY_PASSPHRASE_FILE to its "
+                       "passphrase file)")
+    try:
+        key = serialization.load_pem_private_key(path.read_bytes(), passphrase if encrypted else None)
+    except ValueError as error:
+        raise TlsError(f"无法解密 {path}：口令错误或文件损坏 (cannot decrypt the CA key: wrong passphrase or "
+                       "damaged file)") from error
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TlsError(f"{path} 不是 ECDSA 密钥 (not an ECDSA key)")
+    return key
 
 
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def make_ca(directory: Path, names: list[str], now: dt.datetime | None = None) -> x509.Certificate:
-    """A new local CA in ``directory`` (``ca.crt``, ``ca.key`` 0600), constrained to ``names``' networks."""
+def make_ca(directory: Path, names: list[str], now: dt.datetime | None = None,
+            passphrase: bytes | None = None) -> x509.Certificate:
+    """A new local CA in ``directory`` (``ca.crt``, ``ca.key`` 0600, encrypted with ``passphrase``
+    if given), constrained to ``names``' networks."""
     now = now or _now()
     key = ec.generate_private_key(ec.SECP256R1())
     label = f"本地CA {socket.gethostname()[:24]} {now:%Y-%m-%d}"
@@ -184,19 +235,18 @@ def make_ca(directory: Path, names: list[str], now: dt.datetime | None = None) -
         .sign(key, hashes.SHA256())
     )
     directory.mkdir(parents=True, exist_ok=True, mode=0o700)
-    _write(directory / CA_KEY, _key_pem(key), secret=True)
+    _write(directory / CA_KEY, _key_pem(key, passphrase), secret=True)
     _write(directory / CA_CERT, cert.public_bytes(serialization.Encoding.PEM), secret=False)
     return cert
 
 
-def make_server_cert(directory: Path, names: list[str], now: dt.datetime | None = None) -> x509.Certificate:
+def make_server_cert(directory: Path, names: list[str], now: dt.datetime | None = None,
+                     passphrase: bytes | None = None) -> x509.Certificate:
     """A server certificate for ``names`` signed by the CA in ``directory`` (``server.crt`` holds the
-    leaf then the CA; ``server.key`` 0600)."""
+    leaf then the CA; ``server.key`` 0600); ``passphrase`` decrypts an encrypted ``ca.key``."""
     now = now or _now()
     ca_cert = x509.load_pem_x509_certificate((directory / CA_CERT).read_bytes())
-    ca_key = serialization.load_pem_private_key((directory / CA_KEY).read_bytes(), None)
-    if not isinstance(ca_key, ec.EllipticCurvePrivateKey):
-        raise TlsError(f"{directory / CA_KEY} 不是 ECDSA 密钥 (not an ECDSA key)")
+    ca_key = load_ca_key(directory, passphrase)
     key = ec.generate_private_key(ec.SECP256R1())
     ca_ski = ca_cert.extensions.get_extension_for_class(x509.SubjectKeyIdentifier).value
     cert = (
@@ -241,6 +291,7 @@ def _server_cert_current(directory: Path, ca: x509.Certificate, names: list[str]
 def _local_ca(settings: Settings, now: dt.datetime) -> Tls:
     directory = tls_dir(settings)
     names = wanted_names(settings)
+    passphrase = ca_passphrase(settings)
     if (directory / CA_CERT).exists() and (directory / CA_KEY).exists():
         for path in (directory / CA_KEY, directory / SERVER_KEY):
             if path.exists() and path.stat().st_mode & 0o077:
@@ -255,10 +306,12 @@ def _local_ca(settings: Settings, now: dt.datetime) -> Tls:
                 f"The local CA cannot vouch for {', '.join(outside)} (it is constrained to the addresses it was "
                 f"made for): move {directory} aside and start again to make a new CA, then install it on every "
                 "tablet again.")
+        if passphrase is not None and not ca_key_encrypted(directory):  # made before a passphrase was set
+            _write(directory / CA_KEY, _key_pem(load_ca_key(directory, None), passphrase), secret=True)
     else:
-        ca = make_ca(directory, names, now)
+        ca = make_ca(directory, names, now, passphrase)
     if not _server_cert_current(directory, ca, names, now):
-        make_server_cert(directory, names, now)
+        make_server_cert(directory, names, now, passphrase)
     leaf = x509.load_pem_x509_certificate((directory / SERVER_CERT).read_bytes())
     return Tls("local-ca", directory / SERVER_CERT, directory / SERVER_KEY, fingerprint(ca), directory / CA_CERT,
                tuple(sorted(_san_names(leaf))), leaf.not_valid_after_utc)

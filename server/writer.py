@@ -9,6 +9,13 @@ ledger (records staged in the same order as the changes) and ``after_commit`` ho
 the in-memory picture only once the transaction is durable. Events are published to the event
 loop after commit, never before. A refused job (:class:`ServerError`) or a failed commit leaves
 the database, the audit log and the in-memory picture exactly as they were.
+
+One owner for the in-memory picture (server/live.py): the event loop. It iterates the picture's
+dicts and sets for every view and tick, so nothing else may change them. A committed batch's
+hooks therefore run *on the loop*, in one callback per batch (with the batch's futures and events
+— one wake-up, never one per ballot), and the writer starts its next transaction only once that
+callback has run, so every job still reads the picture as of the last commit. Only without an
+event loop (a script driving the writer with ``sync`` jobs) do the hooks run in the writer thread.
 """
 
 from __future__ import annotations
@@ -118,6 +125,14 @@ class Job(Generic[T]):
     sync: Callable[[Outcome], None] | None = None  # a job run outside the event loop (scripts/profile_writer.py)
 
 
+def _loop_of(jobs: list[Job[Any]]) -> asyncio.AbstractEventLoop | None:
+    """The event loop the batch's futures belong to (the one that reads the picture), if any."""
+    for job in jobs:
+        if job.future is not None:
+            return job.future.get_loop()
+    return None
+
+
 def _resolve_futures(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
     """On the event loop: resolve the futures of one batch (a single wake-up for all of them)."""
     for future, (value, error) in outcomes:
@@ -160,6 +175,10 @@ class Writer:
         self.grouped = 0
         self.broken = False
         self.uncertain_commit_s = 120.0
+        #: set once the last committed batch's hooks have run on the loop (clear while they wait)
+        self._applied = threading.Event()
+        self._applied.set()
+        self._owner: asyncio.AbstractEventLoop | None = None
 
     def start(self) -> None:
         self._thread.start()
@@ -194,7 +213,9 @@ class Writer:
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await self.submit(fn)
 
-    def _settle(self, jobs: list[Job[Any]], outcomes: list[Outcome]) -> None:
+    def _settle(self, jobs: list[Job[Any]], outcomes: list[Outcome],
+                here: asyncio.AbstractEventLoop | None = None) -> None:
+        """Resolve the jobs' futures on their loop (at once when called on it: ``here``)."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
         for job, outcome in zip(jobs, outcomes, strict=True):
             if job.future is not None:
@@ -202,7 +223,34 @@ class Writer:
             elif job.sync is not None:
                 job.sync(outcome)
         for loop, outcomes_there in by_loop.items():
-            loop.call_soon_threadsafe(_resolve_futures, outcomes_there)
+            if loop is here:
+                _resolve_futures(outcomes_there)
+            else:
+                loop.call_soon_threadsafe(_resolve_futures, outcomes_there)
+
+    def _apply(self, tx: Tx, jobs: list[Job[Any]], results: list[Outcome],
+               here: asyncio.AbstractEventLoop | None) -> None:
+        """A committed batch's effects, in order: the picture, its version, the answers, the events;
+        then let go of the batch and let the writer go on. On the loop (``here``) but for scripts."""
+        try:
+            for hook in tx.after_commit:
+                hook()
+            self.live.version += 1
+            self._settle(jobs, results, here)
+            if tx.events:
+                self.publish(tx.events)
+        finally:
+            tx.release()
+            self._applied.set()
+
+    def _wait_applied(self) -> None:
+        """Before a transaction: the previous batch's hooks have run, so jobs read the picture as
+        of the last commit. Should the loop be gone (shut down), nobody reads the picture any more."""
+        while not self._applied.wait(0.5):
+            owner = self._owner
+            if owner is None or owner.is_closed():
+                log.error("the event loop is gone: a committed batch's in-memory effects were not applied")
+                self._applied.set()
 
     # -- the thread -------------------------------------------------------------------------
     def _loop(self) -> None:
@@ -280,6 +328,7 @@ class Writer:
 
     def _execute(self, jobs: list[Job[Any]]) -> None:
         """Run jobs in one transaction; a failure of the transaction itself fails them all."""
+        self._wait_applied()
         tx = self._transact(jobs)
         if tx is not None:
             tx.release()
@@ -326,12 +375,16 @@ class Writer:
             # Durable in the database; now fsync the evidence file and sign one checkpoint for
             # the whole batch. Receipts are built against it by the after-commit hooks.
             tx.checkpoint = self.ledger.checkpoint()
-        for hook in tx.after_commit:
-            hook()
         self.batches += 1
         self.grouped += len(jobs)
-        self.live.version += 1
-        self._settle(jobs, results)
-        if tx.events:
-            self.publish(tx.events)
-        return tx
+        owner = _loop_of(jobs)
+        if owner is None:  # no event loop reads the picture (a script's sync jobs)
+            self._apply(tx, jobs, results, None)
+            return None
+        self._owner = owner
+        self._applied.clear()
+        try:
+            owner.call_soon_threadsafe(self._apply, tx, jobs, results, owner)
+        except RuntimeError:  # the loop is closed: nobody reads the picture any more
+            self._apply(tx, jobs, results, None)
+        return None

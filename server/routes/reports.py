@@ -107,7 +107,8 @@ async def minutes(meeting_id: int, fmt: Format, rt: Rt, caller: Annotated[Princi
 
 @router.get("/meetings/{meeting_id}/participation.{fmt}", **file_answers(TABLE, (
     "代表履职积分: attendance and votes cast per deputy, never a choice. Header 编号, 姓名, 代表团, 座位, the "
-    "meeting's title (出席/请假/缺席 or empty), 出席（次）, 请假（次）, 缺席（次）, 参加表决（次）, 应参加表决（次）, "
+    "meeting's title (出席/请假/缺席, 未签到 while the roll is open — counted in none of the totals — "
+    "or empty), 出席（次）, 请假（次）, 缺席（次）, 参加表决（次）, 应参加表决（次）, "
     "参加表决率, 备注 (two unapproved absences flagged, 代表法 第六十二条); one row per member."
     + ATTACHMENT.format(name="participation-<meeting_id>")), 400, 401, 403, 404, 422, codes={400: "invalid_format"}))
 async def participation(meeting_id: int, fmt: Format, rt: Rt,

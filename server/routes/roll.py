@@ -19,7 +19,7 @@ from server.schemas import roll as schema
 from server.schemas.base import Ok
 from server.schemas.errors import REF, STATUS
 from server.schemas.votes import PublicState
-from server.usecases import agenda, check_in, roll, sign_in
+from server.usecases import agenda, check_in, close_roll, roll, sign_in
 
 router = APIRouter(tags=["roll"])
 Staff = Annotated[Principal, as_role(Role.STAFF)]
@@ -101,6 +101,18 @@ async def staff_check_in(meeting_id: int, body: schema.StaffCheckIn, rt: Rt, cal
     """Staff checks in a deputy who is present but whose tablet cannot (logged with the reason)."""
     return await rt.writer.run(
         lambda tx: check_in.check_in(tx, meeting_id, body.member_id, staff=caller.name or "staff", reason=body.reason))
+
+
+@router.post("/meetings/{meeting_id}/roll/close",
+             **answers(schema.RollClosedAnswer, 401, 403, 404, 409, 422, 503,
+                       codes={409: "roll_closed, meeting_closed"}))
+async def close_roll_call(meeting_id: int, rt: Rt,
+                          caller: Annotated[Principal, as_role(Role.CHAIR)]) -> dict[str, object]:
+    """签到结束: the chair closes the roll. Until then a deputy who has not checked in is 未签到 (the
+    summary's ``not_checked_in``); from then on 缺席 (代表法 第六十二条 gives it legal weight). Written
+    in the audit log (``roll_closed``: who, the figures, the codes made 缺席). A late deputy may still
+    check in. Once only (409 ``roll_closed``)."""
+    return await rt.writer.run(lambda tx: close_roll.close_roll(tx, meeting_id, who(caller)))
 
 
 @router.post("/meetings/{meeting_id}/absence",

@@ -26,7 +26,8 @@ OPEN_REFUSALS = {
     400: "invalid_round, invalid_method, ballots_issued_required, invalid_countdown, invalid_definition, "
          "statutory_violation",
     409: "meeting_closed, vote_already_open, already_decided, no_quorum, amendment_first, dismiss_first, "
-         "already_voted, revote_needs_void, no_previous_result, no_tie, nothing_unfilled, runoff_limit",
+         "already_voted, revote_needs_void, no_previous_result, no_tie, nothing_unfilled, runoff_limit, "
+         "preliminary_too_late",
 }
 BALLOT_REFUSALS = {
     400: "invalid_ballot, invalid_ballot_id, cast_token_required",

@@ -46,9 +46,15 @@ class AttendanceSummary(Answer):
     members_of_record: int = Field(description="实有: active members (and suspended ones, by the setting).")
     present: int = Field(description="实到: checked in and able to vote.")
     on_leave: int = Field(description="请假.")
-    absent: int = Field(description="Neither present nor on leave.")
+    absent: int = Field(description="缺席: neither present, on leave nor 未签到 — recorded 缺席, suspended members "
+                                    "counted in the base, and, once the roll is closed (签到结束), everyone not "
+                                    "checked in.")
     quorum_required: int
     quorum_met: bool
+    not_checked_in: int = Field(description="未签到: active members not checked in nor recorded, while the roll is "
+                                            "open; 0 once the chair has closed it (they are 缺席 from then on).")
+    roll_closed: bool = Field(description="Whether the chair has closed the roll (签到结束, "
+                                          "`POST /api/meetings/{meeting_id}/roll/close`).")
 
 
 class CodeReissue(Answer):
@@ -64,15 +70,28 @@ class RollMember(Answer):
     group: str = Field(description="代表团 / 代表小组.")
     seat: str
     status: MemberStatus
-    attendance: Attendance | None = Field(description="null: nothing recorded yet.")
+    attendance: Attendance | None = Field(description="null: 未签到 (nothing recorded, the roll still open). Once the "
+                                                      "roll is closed an active member never checked in is `absent`.")
     code_reissued: CodeReissue | None = Field(
         description="The latest sign-in code staff issued to this member in place of an earlier one (the chair "
                     "console shows it), or null.")
 
 
+class RollClosedNote(Answer):
+    at: str = Field(description="When the chair closed the roll (RFC 3339).")
+    by: str = Field(description="Who (`chair:<name>`).")
+
+
 class Roll(Answer):
     summary: AttendanceSummary
     members: list[RollMember] = Field(description="By group, seat and code.")
+    roll_closed: RollClosedNote | None = Field(description="签到结束: when and by whom; null while the roll is open.")
+
+
+class RollClosedAnswer(Answer):
+    ok: bool
+    roll_closed: RollClosedNote
+    absent: int = Field(description="缺席 from now on (everyone of record neither present nor on leave).")
 
 
 class RollUpload(Request):

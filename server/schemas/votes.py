@@ -22,8 +22,11 @@ OpenRound = Literal[RoundKind.FIRST, RoundKind.REVOTE, RoundKind.TIE_REVOTE, Rou
 class OpenVote(Request):
     round: OpenRound = Field(
         default=RoundKind.FIRST,
-        description="`first` (首轮, the default); `revote` after the last round was voided; `tie_revote` among the "
-                    "tied of the last round; `runoff` (另行选举) for unfilled seats; `preliminary` (预选, elections).")
+        description="`first` (首轮, the default); `revote` after the last round was voided — that round again (a "
+                    "void tie re-vote, 另行选举 or 预选 is held again on its own list and seats); `tie_revote` among "
+                    "the tied of the last round (keeping its `runoffs_held`); `runoff` (另行选举) for unfilled seats, "
+                    "refused (`runoff_limit`) once `max_runoff_rounds` are held, whoever names the slate; "
+                    "`preliminary` (预选, elections, before any other round: else `preliminary_too_late`).")
     candidates: list[str] | None = Field(
         default=None, description="A runoff's or preliminary round's slate (default: the proposed one); null: none.")
     seats: int | None = Field(default=None, ge=1, le=100000, description="A runoff's seats (default: the unfilled).")

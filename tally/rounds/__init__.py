@@ -4,8 +4,8 @@ shared/domain.md "Motions and decisions" and "Elections"; one rule per module, e
 statute and a worked example:
 
 - first.py        a first vote is held once (a 预选 before it, or a void, leaves room);
-- preliminary.py  预选 belongs to elections (组织法 第二十七条, 选举法 第三十一条);
-- revote.py       a re-vote only cures a vote declared void (选举法 第四十四条);
+- preliminary.py  预选 belongs to elections, before any vote on them (组织法 第二十七条, 选举法 第三十一条);
+- revote.py       a re-vote only cures a vote declared void, and holds that round again (选举法 第四十四条);
 - continuation.py a tie re-vote or 另行选举 continues an election or project vote's last counted round;
 - tie_revote.py   the tied vote again for the places they tie for (组织法 第二十九条, 选举法 第四十五条);
 - runoff.py       另行选举 for the unfilled seats (组织法 第二十九条, 选举法 第四十五条);
@@ -52,7 +52,7 @@ def next_round(
     if round_kind == "first":
         return first.open_round(rounds, candidates)
     if round_kind == "preliminary":
-        return preliminary.open_round(item_kind, candidates)
+        return preliminary.open_round(item_kind, rounds, candidates)
     if round_kind == "revote":
         return revote.open_round(rounds)
     if round_kind not in ("tie_revote", "runoff"):
@@ -61,5 +61,5 @@ def next_round(
     if isinstance(previous, RoundRefused):
         return previous
     if round_kind == "tie_revote":
-        return tie_revote.open_round(item_kind, previous.result)
+        return tie_revote.open_round(item_kind, previous)
     return runoff.open_round(item_kind, previous, candidates, seats)

@@ -15,6 +15,8 @@ rounds: the 选举办法's ``max_runoff_rounds``, and once it is reached tally p
         -> {"candidates": ["周正", "吴刚"], "seats": 1, "round": "runoff", "runoffs_held": 1}
     every seat filled                                 -> refused: nothing_unfilled (409)
     no slate proposed (limit reached), no names given -> refused: runoff_limit (409)
+    max_runoff_rounds 1, runoffs_held 1, names given  -> refused: runoff_limit (409): the limit
+                                                        binds the chair's own nominations too
     民生实事项目票决                                   -> refused: invalid_round (400)
 """
 
@@ -29,6 +31,7 @@ from tally.rounds.model import NextRound, RoundRefused, count, names
 ELECTIONS_ONLY = RoundRefused("invalid_round", "民生实事项目票决没有另行选举", field="round", conflict=False)
 NOTHING_UNFILLED = RoundRefused("nothing_unfilled", "上一轮已选足名额，无需另行选举")
 NO_SLATE = RoundRefused("runoff_limit", "已达到选举办法规定的另行选举轮次，或须另行提名候选人")
+RUNOFF_LIMIT = RoundRefused("runoff_limit", "已达到选举办法规定的另行选举轮次（max_runoff_rounds），不能再另行选举")
 
 
 def open_round(
@@ -40,6 +43,10 @@ def open_round(
     unfilled = count(previous.result.get("unfilled", 0), "unfilled")
     if unfilled <= 0:
         return NOTHING_UNFILLED
+    held = count(previous.definition.get("runoffs_held", 0), "runoffs_held")
+    limit = previous.definition.get("max_runoff_rounds")
+    if limit is not None and held >= count(limit, "max_runoff_rounds"):
+        return RUNOFF_LIMIT
     proposed = previous.result.get("runoff")
     if candidates is None and proposed is None:
         return NO_SLATE
@@ -49,5 +56,4 @@ def open_round(
         slate = names(proposed.get("candidates"), "runoff.candidates")
     else:
         raise MalformedInput("runoff", "应为另行选举名单 (must be the proposed slate)")
-    runoffs_held = count(previous.definition.get("runoffs_held", 0), "runoffs_held") + 1
-    return NextRound({"candidates": slate, "seats": seats or unfilled, "round": "runoff", "runoffs_held": runoffs_held})
+    return NextRound({"candidates": slate, "seats": seats or unfilled, "round": "runoff", "runoffs_held": held + 1})

@@ -13,24 +13,36 @@ votes a tie at the cutoff again among the tied. The last counted round's ``tied`
         -> {"projects": ["三", "四", "五"], "choose": 2, "require_differential": False}
     last counted round without a tie -> refused: no_tie (409)
 
+A tie in a 另行选举 voted again is still part of that 另行选举: the tie re-vote keeps the continued
+round's ``runoffs_held``, so a shortfall after it is the next 另行选举 and the 选举办法's
+``max_runoff_rounds`` still binds (runoff.py):
+
+    另行选举 No. 1 (runoffs_held 1): 乙, 丙 tied for 1 seat
+        -> {"candidates": ["乙", "丙"], "seats": 1, "round": "tie_revote", "runoffs_held": 1}
+
 The projects' 差额 check is off: the tied are the whole list, and more of them than places.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
+from tally.rounds.continuation import Counted
 from tally.rounds.model import NextRound, RoundRefused, count, names
 
 NO_TIE = RoundRefused("no_tie", "上一轮没有得票相等的情况")
 
 
-def open_round(item_kind: str, result: Mapping[str, object]) -> NextRound | RoundRefused:
-    """Whether a re-vote among the tied may follow ``result`` (an election's or a project vote's)."""
+def open_round(item_kind: str, previous: Counted) -> NextRound | RoundRefused:
+    """Whether a re-vote among the tied may follow the ``previous`` counted round (an election's or
+    a project vote's)."""
+    result = previous.result
     tied = names(result.get("tied", []), "tied")
     if not tied:
         return NO_TIE
     places = count(result.get("tied_places"), "tied_places")
     if item_kind == "election":
-        return NextRound({"candidates": tied, "seats": places, "round": "tie_revote"})
+        fields: dict[str, object] = {"candidates": tied, "seats": places, "round": "tie_revote"}
+        runoffs_held = count(previous.definition.get("runoffs_held", 0), "runoffs_held")
+        if runoffs_held:
+            fields["runoffs_held"] = runoffs_held
+        return NextRound(fields)
     return NextRound({"projects": tied, "choose": places, "require_differential": False})

@@ -7,7 +7,7 @@
 (() => {
   const {el, $, api} = R;
   let live = null, state = null, meetingId = null;
-  let roll = null, rollPresent = -1, rollTimer = null;
+  let roll = null, rollPresent = -1, rollClosed = null, rollTimer = null;
   let pending = {}, pendingTimer = null;
   let featuredResult = null, knownStates = {};
 
@@ -16,14 +16,29 @@
   /* -- attendance and roll ------------------------------------------------------------------- */
   function renderAttendance() {
     const a = state.attendance;
+    /* 未签到 until the chair closes the roll (签到结束); only then is anyone not checked in 缺席
+       (an unapproved absence has legal weight, 代表法 第六十二条). */
+    const figures = [["应到", a.members_of_record], ["实到", a.present, "f-yes"], ["请假", a.on_leave]];
+    if (!a.roll_closed) figures.push(["未签到", a.not_checked_in]);
+    if (a.roll_closed || a.absent) figures.push(["缺席", a.absent]);
     $("#attendance").replaceChildren(...R.nodes(
-      Results.figures([["应到", a.members_of_record], ["实到", a.present, "f-yes"], ["请假", a.on_leave], ["缺席", a.absent]]),
+      Results.figures(figures),
       el("div", {class: "quorum-state " + (a.quorum_met ? "ok" : "bad"), id: "quorum"},
-        (a.quorum_met ? "已达到法定人数" : "未达到法定人数") + "（需 " + a.quorum_required + " 人）")));
-    if (a.present !== rollPresent) {
+        (a.quorum_met ? "已达到法定人数" : "未达到法定人数") + "（需 " + a.quorum_required + " 人）"),
+      a.roll_closed ? el("p", {class: "small", id: "roll-closed"}, "签到已结束：未签到的代表记为缺席（迟到的代表仍可签到）")
+        : el("div", {class: "row"}, el("button", {class: "btn", type: "button", id: "close-roll", onclick: closeRoll}, "签到结束"))));
+    if (a.present !== rollPresent || a.roll_closed !== rollClosed) {
+      rollClosed = a.roll_closed;
       rollPresent = a.present;
       reloadRoll();
     }
+  }
+  async function closeRoll() {
+    const a = state.attendance;
+    const ok = await R.confirm("宣布签到结束", "签到结束后，尚未签到的 " + a.not_checked_in
+      + " 名代表将记为缺席（未经批准不出席会议，代表法第六十二条），并记入审计日志。迟到的代表仍可签到。", "签到结束", true);
+    if (!ok) return;
+    try { await api("/api/meetings/" + meetingId + "/roll/close", {method: "POST"}); } catch (e) { fail(e); }
   }
   /* The roll is read again when attendance changes and after each state (a roll change, a code
      re-issued), at most every 1.5 s: states come on structural changes, never per ballot. */
@@ -36,7 +51,7 @@
     const present = roll.members.filter(m => m.attendance === "present").length;
     $("#roll-summary").textContent = "名册（已签到 " + present + " / 共 " + roll.members.length + " 人）";
     $("#roll").replaceChildren(...R.nodes(...roll.members.map(m => el("div", {class: m.attendance === "present" ? "" : "absent"},
-      (m.attendance === "present" ? "✓ " : m.attendance === "leave" ? "假 " : "· ") + m.name + " ",
+      (m.attendance === "present" ? "✓ " : m.attendance === "leave" ? "假 " : m.attendance === "absent" ? "缺 " : "· ") + m.name + " ",
       el("span", {class: "small"}, m.seat)))));
     /* Codes staff issued in place of earlier ones: the chair sees each, with the reason. */
     const reissued = roll.members.filter(m => m.code_reissued);

@@ -38,7 +38,8 @@
     const s = roll.summary;
     $("#roll-count").textContent = "（共 " + roll.members.length + " 人）";
     $("#attendance-line").replaceChildren(...R.nodes(el("p", {}, "应到 " + s.members_of_record + " 人，实到 " + s.present + " 人，请假 " + s.on_leave
-      + " 人；法定人数 " + s.quorum_required + " 人，", el("b", {class: s.quorum_met ? "tag-ok" : "tag-bad"}, s.quorum_met ? "已达到" : "未达到"))));
+      + " 人，" + (s.roll_closed ? "缺席 " + s.absent + " 人（签到已结束）" : "未签到 " + s.not_checked_in + " 人" + (s.absent ? "，缺席 " + s.absent + " 人" : ""))
+      + "；法定人数 " + s.quorum_required + " 人，", el("b", {class: s.quorum_met ? "tag-ok" : "tag-bad"}, s.quorum_met ? "已达到" : "未达到"))));
     const filter = $("#roll-filter").value.trim();
     const rows = roll.members.filter(m => !filter || [m.code, m.name, m.group, m.seat].some(x => String(x || "").includes(filter)));
     $("#roll-table tbody").replaceChildren(...R.nodes(...rows.map(m => el("tr", {"data-member": m.id},

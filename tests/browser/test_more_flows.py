@@ -557,6 +557,41 @@ def chair_console_any(hall: Hall) -> Any:
     return chair
 
 
+def attendance_figures(chair: Any) -> dict[str, str]:
+    """The chair console's attendance figures, label -> value."""
+    labels = chair.locator("#attendance .figure-label").all_inner_texts()
+    values = chair.locator("#attendance .figure-value").all_inner_texts()
+    return dict(zip(labels, values, strict=True))
+
+
+def test_the_chair_console_says_not_checked_in_until_the_roll_is_closed(hall: Hall) -> None:
+    """代表法: a deputy who has not checked in is 未签到 until the chair closes the roll (签到结束),
+    and only then 缺席. The console shows 未签到 and a 签到结束 button; after the chair confirms, those
+    deputies are 缺席 in the figures and in the roll."""
+    chair = chair_console_any(hall)
+    hall.staff_check_in(5)
+    ok(hall.staff.post(f"/api/meetings/{hall.meeting_id}/absence",
+                       json={"member_id": hall.codes[5]["member_id"], "state": "absent"}))
+    wait_text(chair, "#attendance", "未签到")
+    chair.wait_for_function("document.querySelector('#attendance').innerText.includes('54')")
+    figures = attendance_figures(chair)
+    assert (figures["实到"], figures["未签到"], figures["缺席"]) == ("5", "54", "1")  # only the one recorded 缺席
+    chair.click("#roll-summary")
+    wait_text(chair, "#roll", hall.codes[6]["name"])
+    assert "缺 " + hall.codes[6]["name"] not in chair.inner_text("#roll")
+    shot(chair, "chair-roll-open-1280x800")
+
+    chair.click("#close-roll")
+    wait_text(chair, ".modal", "54 名代表将记为缺席")
+    chair.click(".modal .btn-danger")
+    wait_text(chair, "#roll-closed", "签到已结束")
+    figures = attendance_figures(chair)
+    assert "未签到" not in figures and (figures["实到"], figures["缺席"]) == ("5", "55")
+    assert chair.locator("#close-roll").count() == 0
+    wait_text(chair, "#roll", "缺 " + hall.codes[6]["name"])
+    shot(chair, "chair-roll-closed-1280x800")
+
+
 def test_the_hall_screen_follows_check_in_before_any_vote_opens(hall: Hall) -> None:
     """With no vote open the screen's 实到 and quorum line follow the check-ins as the chair's do
     (they used to stay at what the screen saw when it opened until a vote opened)."""

@@ -20,7 +20,7 @@ import websockets
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
-from server import signing_key
+from server import signing_key, tls
 from server.config import Settings
 from tests.server.deploy_helpers import HALL_ADDRESS, Hall, deployed, login, run_cli
 
@@ -191,6 +191,12 @@ def test_the_signing_key_is_not_readable_in_clear(hall: Hall) -> None:
             assert seed not in content and base64.b64encode(b"\x01" + seed) not in content, path
     with pytest.raises(signing_key.KeyAtRestError, match="口令不对"):
         signing_key.load_encrypted(key_file, b"not the passphrase at all")
+    # The local CA's key too: encrypted with the same passphrase, kept outside the data directory.
+    ca_key = hall.ca_file.parent / tls.CA_KEY
+    assert ca_key.read_bytes().startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    assert ca_key.stat().st_mode & 0o777 == 0o600 and not ca_key.is_relative_to(hall.data_dir)
+    assert tls.load_ca_key(ca_key.parent, phrase.read_bytes().strip()).public_key() == x509.load_pem_x509_certificate(
+        hall.ca_file.read_bytes()).public_key()
 
 
 def test_the_command_line_refuses_while_the_server_runs(hall: Hall) -> None:

@@ -73,8 +73,53 @@ def test_a_published_password_or_a_clear_key_keeps_the_server_off_the_hall_netwo
     add_user(clear, "staff", other_hash)
     with pytest.raises(UnsafeStart, match=r"(?s)签名密钥.*明文.*AUDIT_KEY_PASSPHRASE_FILE"):
         check_start(clear)
-    outside = settings(tmp_path / "clear", host=HALL, demo=False, audit_key_file=str(tmp_path / "keys" / "k"))
+    outside = settings(tmp_path / "clear", host=HALL, demo=False, audit_key_file=str(tmp_path / "keys" / "k"),
+                       tls_dir=str(tmp_path / "keys" / "tls"))
     assert check_start(outside).accounts == 1
+
+
+def test_a_clear_ca_key_in_the_data_directory_keeps_the_server_off_the_hall_network(tmp_path: Path) -> None:
+    """The local CA's key is protected like the signing key: encrypted with a passphrase kept outside
+    DATA_DIR, or kept outside DATA_DIR (TLS_DIR); a copy of the data alone must not give it away."""
+    base = dict(host=HALL, demo=False, audit_key_file=str(tmp_path / "keys" / "k"))
+    clear = settings(tmp_path / "d", **base)
+    add_user(clear, "staff", security.hash_password("a-chosen-password-9"))
+    with pytest.raises(UnsafeStart, match=r"(?s)证书颁发机构的私钥.*明文.*TLS_CA_PASSPHRASE_FILE.*TLS_DIR"):
+        check_start(clear)
+    assert check_start(settings(tmp_path / "d", **base, tls_dir=str(tmp_path / "tls"))).accounts == 1
+    assert check_start(settings(tmp_path / "d", **base,
+                                tls_ca_passphrase_file=str(tmp_path / "secrets" / "ca.pass"))).accounts == 1
+    assert check_start(settings(tmp_path / "d", **{**base, "host": "127.0.0.1"})).accounts == 1  # no TLS there
+
+
+def test_the_ca_key_is_encrypted_at_rest_and_a_clear_one_is_encrypted_once_a_passphrase_is_set(
+        tmp_path: Path) -> None:
+    phrase = tmp_path / "secrets" / "audit-key.pass"
+    config = settings(tmp_path, host=HALL, audit_key_passphrase_file=str(phrase))  # the CA shares it by default
+    made = tls.prepare(config)
+    directory = tls.tls_dir(config)
+    assert phrase.exists() and tls.ca_key_encrypted(directory)
+    assert b"ENCRYPTED PRIVATE KEY" in (directory / tls.CA_KEY).read_bytes()
+    assert (directory / tls.CA_KEY).stat().st_mode & 0o777 == 0o600
+    with pytest.raises(tls.TlsError, match="TLS_CA_PASSPHRASE_FILE"):
+        tls.prepare(settings(tmp_path, host=HALL, tls_names="10.1.2.3"))  # a renewal needs the passphrase
+    renewed = tls.prepare(settings(tmp_path, host=HALL, tls_names="10.1.2.3", audit_key_passphrase_file=str(phrase)))
+    assert renewed.fingerprint == made.fingerprint and "10.1.2.3" in renewed.names
+    assert _handshake(renewed.cert_file, renewed.key_file, renewed.ca_file or Path(), "10.1.2.3") == "ok"
+    phrase.write_text("another-passphrase-of-enough-length\n")
+    with pytest.raises(tls.TlsError, match="wrong passphrase"):
+        tls.prepare(settings(tmp_path, host=HALL, tls_names="10.9.9.9", audit_key_passphrase_file=str(phrase)))
+
+    # A CA made in clear (before a passphrase was set) is encrypted in place at the next start.
+    older = settings(tmp_path / "older", host=HALL)
+    first = tls.prepare(older)
+    assert not tls.ca_key_encrypted(tls.tls_dir(older))
+    own = tmp_path / "secrets" / "ca.pass"
+    again = tls.prepare(settings(tmp_path / "older", host=HALL, tls_ca_passphrase_file=str(own)))
+    assert tls.ca_key_encrypted(tls.tls_dir(older)) and again.fingerprint == first.fingerprint
+    with pytest.raises(tls.TlsError, match="DATA_DIR"):  # the passphrase beside the data it protects
+        tls.prepare(settings(tmp_path / "older", host=HALL,
+                             tls_ca_passphrase_file=str(tmp_path / "older" / "data" / "ca.pass")))
 
 
 def test_python_m_server_refuses_with_a_message_in_chinese_and_english(tmp_path: Path) -> None:

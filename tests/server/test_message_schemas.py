@@ -247,8 +247,12 @@ async def scenario(url: str, rec: Recording) -> None:
                         json={"status": "suspended", "reason": "代表法 第六十一条"}))
         ok(s.staff.post(f"/api/meetings/{m}/members/{member(42)}/status",
                         json={"status": "terminated", "reason": "代表法 第六十二条"}))
-        facts["attendance"] = {"members_of_record": 59, "present": 42, "on_leave": 0, "absent": 17,
-                               "quorum_required": 40, "quorum_met": True}
+        # Before 签到结束 the 15 who never came are 未签到, not 缺席; after it they are 缺席.
+        roll_open = {"members_of_record": 59, "present": 42, "on_leave": 0, "absent": 2, "quorum_required": 40,
+                     "quorum_met": True, "not_checked_in": 15, "roll_closed": False}
+        await chair.wait_for(lambda c: c.state is not None and c.state["attendance"] == roll_open)
+        ok(s.chair.post(f"/api/meetings/{m}/roll/close"))
+        facts["attendance"] = {**roll_open, "absent": 17, "not_checked_in": 0, "roll_closed": True}
         await chair.wait_for(lambda c: c.state is not None and c.state["attendance"] == facts["attendance"])
         suspended = tablets[41]
         await suspended.wait_for(lambda c: bool(c.me and c.me["member"]["status"] == "suspended"))
@@ -606,11 +610,13 @@ def test_absent_is_members_of_record_minus_present_minus_on_leave(recording: Rec
             continue
         seen += 1
         assert attendance["absent"] == (attendance["members_of_record"] - attendance["present"]
-                                        - attendance["on_leave"])
+                                        - attendance["on_leave"] - attendance["not_checked_in"])
+        assert attendance["not_checked_in"] == 0 or not attendance["roll_closed"]
     assert seen > 100
     # 60 on the roll; 42 checked in, of whom #41 was then suspended (in the base, not present);
     # #42 recorded on leave, then terminated (out of the base, so no longer on leave); #43 checked
-    # in by staff; #44 recorded 缺席; 15 never came: absent = 1 suspended + 1 缺席 + 15 = 17.
+    # in by staff; #44 recorded 缺席; 15 never came: 未签到 until the chair closed the roll, then
+    # absent = 1 suspended + 1 缺席 + 15 = 17.
     final = recording.of("chair", "state")[-1]["attendance"]
     assert final == recording.facts["attendance"]
 

@@ -374,6 +374,11 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     state = anonymous.json("meeting_state", path=at)
     assert (state["attendance"]["present"], state["attendance"]["on_leave"]) == (10, 1)
     assert state["attendance"]["quorum_met"] is True
+    # 签到结束: of 12, 10 present, 1 on leave, T12 suspended (counted in the base, cannot check in: 缺席).
+    assert (state["attendance"]["not_checked_in"], state["attendance"]["absent"]) == (0, 1)
+    closed = chair.json("close_roll_call", path=at)
+    assert closed["absent"] == 1 and closed["roll_closed"]["by"].startswith("chair:")
+    assert anonymous.json("meeting_state", path=at)["attendance"]["roll_closed"] is True
 
     # A named motion, over HTTP ballots.
     opened = chair.json("open_item", path={"item_id": motion["id"]}, json={"countdown_s": 600})

@@ -4,7 +4,10 @@ absences, and a table of every HTTP route against every role."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import io
+import json
+import zipfile
 
 import httpx
 import openpyxl
@@ -90,8 +93,78 @@ def test_staff_checks_in_a_present_deputy_with_a_reason_and_records_leave(server
     )
     assert error["field"] == "state"
     summary = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["summary"]
-    assert (summary["present"], summary["on_leave"], summary["absent"]) == (1, 1, 58)
+    # The other 58 have not checked in: 未签到, not 缺席, while the roll is open.
+    assert (summary["present"], summary["on_leave"], summary["absent"], summary["not_checked_in"]) == (1, 1, 0, 58)
     staff.close()
+
+
+def _audit_records(server: RunningServer) -> list[dict[str, object]]:
+    auditor = login(server.url, "auditor")
+    archive = zipfile.ZipFile(io.BytesIO(ok_bytes(auditor.get("/api/audit/export.zip"))))
+    auditor.close()
+    name = next(n for n in archive.namelist() if n.endswith("/records.jsonl"))
+    return [json.loads(line) for line in archive.read(name).decode().splitlines() if line.strip()]
+
+
+def ok_bytes(response: httpx.Response) -> bytes:
+    assert response.status_code == 200, response.text
+    return response.content
+
+
+def test_not_checked_in_is_not_absent_until_the_chair_closes_the_roll(server: RunningServer) -> None:
+    """代表法: a deputy who has not checked in is 未签到 until 签到结束, and only then 缺席."""
+    staff, chair = login(server.url, "staff"), login(server.url, "chair")
+    meeting_id = ok(staff.get("/api/meetings"))[0]["id"]
+    members = ok(staff.get(f"/api/meetings/{meeting_id}/roll"))["members"]
+    here, away, unexcused, late = (m["id"] for m in members[:4])
+    ok(staff.post(f"/api/meetings/{meeting_id}/checkin", json={"member_id": here, "reason": "平板故障，本人在场"}))
+    ok(staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": away, "state": "leave", "reason": "病假"}))
+    ok(staff.post(f"/api/meetings/{meeting_id}/absence", json={"member_id": unexcused, "state": "absent"}))
+
+    roll = ok(chair.get(f"/api/meetings/{meeting_id}/roll"))
+    summary, by_id = roll["summary"], {m["id"]: m for m in roll["members"]}
+    assert (summary["present"], summary["on_leave"], summary["absent"], summary["not_checked_in"],
+            summary["roll_closed"], roll["roll_closed"]) == (1, 1, 1, 57, False, None)
+    assert by_id[late]["attendance"] is None and by_id[unexcused]["attendance"] == "absent"
+    state = ok(httpx.get(f"{server.url}/api/meetings/{meeting_id}/state"))["attendance"]
+    assert (state["absent"], state["not_checked_in"], state["roll_closed"]) == (1, 57, False)
+    report = ok_bytes(staff.get(f"/api/meetings/{meeting_id}/participation.csv")).decode("utf-8-sig")
+    late_row = next(r for r in csv.reader(io.StringIO(report)) if r[0] == by_id[late]["code"])
+    assert late_row[4:7] == ["未签到", "0", "0"] and late_row[7] == "0"  # neither present, on leave nor 缺席
+
+    refused(staff.post(f"/api/meetings/{meeting_id}/roll/close"), "forbidden", 403)
+    closed = ok(chair.post(f"/api/meetings/{meeting_id}/roll/close"))
+    assert closed["absent"] == 58 and closed["roll_closed"]["by"].startswith("chair:")
+    refused(chair.post(f"/api/meetings/{meeting_id}/roll/close"), "roll_closed", 409)
+
+    roll = ok(chair.get(f"/api/meetings/{meeting_id}/roll"))
+    summary, by_id = roll["summary"], {m["id"]: m for m in roll["members"]}
+    assert (summary["present"], summary["on_leave"], summary["absent"], summary["not_checked_in"],
+            summary["roll_closed"]) == (1, 1, 58, 0, True)
+    assert roll["roll_closed"] == closed["roll_closed"]
+    assert by_id[late]["attendance"] == "absent" and by_id[away]["attendance"] == "leave"
+    report = ok_bytes(staff.get(f"/api/meetings/{meeting_id}/participation.csv")).decode("utf-8-sig")
+    late_row = next(r for r in csv.reader(io.StringIO(report)) if r[0] == by_id[late]["code"])
+    assert late_row[4] == "缺席" and late_row[7] == "1"
+
+    # A deputy who arrives late may still check in: present from then on.
+    ok(staff.post(f"/api/meetings/{meeting_id}/checkin",
+                  json={"member_id": late, "reason": "迟到，平板故障，本人在场"}))
+    summary = ok(chair.get(f"/api/meetings/{meeting_id}/roll"))["summary"]
+    assert (summary["present"], summary["absent"], summary["not_checked_in"]) == (2, 57, 0)
+
+    record = next(r for r in _audit_records(server) if r["type"] == "roll_closed")
+    body = record["body"]
+    assert isinstance(body, dict) and body["by"] == closed["roll_closed"]["by"] and body["present"] == 1
+    assert by_id[late]["code"] in body["not_checked_in"] and by_id[unexcused]["code"] not in body["not_checked_in"]
+    assert len(body["not_checked_in"]) == 57
+
+    # The state survives a restart (it is in the database, not only in memory).
+    server.restart()
+    summary = ok(login(server.url, "chair").get(f"/api/meetings/{meeting_id}/roll"))["summary"]
+    assert (summary["present"], summary["absent"], summary["roll_closed"]) == (2, 57, True)
+    staff.close()
+    chair.close()
 
 
 # (method, path, body, roles allowed). {m} is the meeting, {i} an item, {v} a vote.
@@ -101,6 +174,7 @@ ROUTES: list[tuple[str, str, dict[str, object] | None, set[str]]] = [
     ("POST", "/api/meetings/{m}/codes", {"member_ids": []}, {"staff"}),
     ("POST", "/api/meetings/{m}/checkin", {"member_id": 1, "reason": "故障"}, {"staff"}),
     ("POST", "/api/meetings/{m}/absence", {"member_id": 2, "state": "leave"}, {"staff"}),
+    ("POST", "/api/meetings/{m}/roll/close", None, {"chair"}),
     ("POST", "/api/meetings/{m}/members/3/status", {"status": "active", "reason": "x"}, {"staff"}),
     ("POST", "/api/meetings/{m}/items", {"kind": "motion", "title": "角色测试议案"}, {"staff"}),
     ("PATCH", "/api/items/{i}", {"title": "改名"}, {"staff"}),

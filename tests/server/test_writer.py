@@ -19,6 +19,16 @@ from server.writer import Tx
 from tests.conftest import Harness
 
 
+async def congress_of(rt: Any, deputies: int) -> tuple[int, list[int]]:
+    """A congress meeting with ``deputies`` active deputies on its roll: (meeting id, member ids)."""
+    meeting_id: int = await rt.writer.run(
+        lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+    rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
+            for i in range(1, deputies + 1)]
+    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+    return meeting_id, sorted(rt.live.meetings[meeting_id].members)
+
+
 def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
     async def body(rt: Any) -> None:
         def setup(tx: Tx) -> int:
@@ -121,12 +131,7 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
     from server.usecases.cast_ballot import Ticket, _Accepted, _Batch, cast_ballot
 
     async def body(rt: Any) -> None:
-        meeting_id = await rt.writer.run(
-            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
-        rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
-                for i in range(1, 31)]
-        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
-        members = sorted(rt.live.meetings[meeting_id].members)
+        meeting_id, members = await congress_of(rt, 30)
         await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
                                for m in members))
         item = await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
@@ -175,3 +180,49 @@ def test_a_ballot_encoded_once_gives_the_seal_tracker_and_record_of_encoding_eac
     for token in (None, "t" * 32):
         assert seal(vote_id, "b" * 32, ballot, token, encoded) == seal(vote_id, "b" * 32, ballot, token)
     assert tracker_of(ballot, encoded) == h256(ballot) == tracker_of(ballot)
+
+
+def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_change(harness: Harness) -> None:
+    """Issue 14 item 5: the event loop iterates the in-memory picture for every view and tick, so a
+    committed batch's after-commit hooks run on the loop's thread, never the writer's (on the old
+    code they ran in the writer thread: "dictionary changed size during iteration"). The writer
+    still starts the next job only once they have run: a job reads the picture of the last commit."""
+    import threading
+
+    async def body(rt: Any) -> None:
+        loop_thread = threading.get_ident()
+        meeting_id, members = await congress_of(rt, 40)
+        hook_threads: list[int] = []
+        seen_by_next: list[int] = []
+
+        def checked_in(tx: Tx, member: int) -> None:
+            check_in(tx, meeting_id, member)
+            tx.then(lambda: hook_threads.append(threading.get_ident()))
+
+        def count_present(tx: Tx) -> None:  # runs in the writer thread, right after the batch above
+            seen_by_next.append(len(tx.live.meetings[meeting_id].attendance))
+
+        # While the batches commit, the loop keeps iterating the attendance dict, as views do.
+        stop = asyncio.Event()
+
+        async def reader() -> int:
+            passes = 0
+            while not stop.is_set():
+                for _ in rt.live.meetings[meeting_id].attendance.items():
+                    pass
+                rt.live.meetings[meeting_id].summary()
+                passes += 1
+                await asyncio.sleep(0)
+            return passes
+
+        reading = asyncio.ensure_future(reader())
+        jobs = [rt.writer.submit(lambda tx, m=m: checked_in(tx, m), groupable=True) for m in members]
+        jobs.append(rt.writer.submit(count_present))
+        await asyncio.gather(*jobs)
+        stop.set()
+        assert await reading > 0
+        assert hook_threads and set(hook_threads) == {loop_thread}
+        assert seen_by_next == [len(members)]
+        assert len(rt.live.meetings[meeting_id].attendance) == len(members)
+
+    harness.run(body)

@@ -126,6 +126,14 @@ def test_a_preliminary_carries_its_round_and_the_nominees() -> None:
     assert list(fields(decided)) == ["round", "candidates"]  # the order the server stores them in
 
 
+def test_a_preliminary_is_refused_once_the_election_has_been_voted_on() -> None:
+    """组织法 第二十七条 / 选举法 第三十一条: a 预选 fixes the list *before* the election proper."""
+    for rounds in ([held(SHORTFALL)], [held(PRELIMINARY, "preliminary")], [opened()],
+                   [held(PRELIMINARY, "preliminary"), held(SHORTFALL)], [held(SHORTFALL), voided("tie_revote")]):
+        assert next_round("election", rounds, "preliminary", NOMINEES) == preliminary.TOO_LATE
+    assert fields(next_round("election", [voided()], "preliminary", NOMINEES))["round"] == "preliminary"
+
+
 def test_a_preliminary_without_names_is_held_on_the_items_nominees() -> None:
     assert next_round("election", [], "preliminary") == NextRound({"round": "preliminary"})
 
@@ -160,6 +168,40 @@ def test_a_revote_is_refused_on_an_item_never_voted() -> None:
 
 def test_every_void_may_be_cured_again() -> None:
     assert next_round("election", [voided(), voided("revote")], "revote") == NextRound({})
+    assert next_round("motion", [voided("revote")], "revote") == NextRound({})
+
+
+def round_held_on(doc: Doc, round_kind: str, state: str, rule: NextRound | RoundRefused) -> PreviousRound:
+    """A round the server opened on ``doc`` with the fields ``rule`` gave, in ``state``."""
+    definition = {**{k: v for k, v in doc.items() if k != "ballots"}, **fields(rule)}
+    return PreviousRound(round_kind, state, None if state == "open" else {"outcome": "failed"}, definition)
+
+
+def test_a_revote_after_a_voided_tie_revote_is_the_tie_revote_again_not_the_whole_first_ballot() -> None:
+    """选举法 第四十四条: the void round is held again — the re-vote among the tied, not the first ballot."""
+    tie = next_round("election", [held(TIE)], "tie_revote")
+    rounds = [held(TIE), round_held_on(TIE, "tie_revote", "voided", tie)]
+    assert fields(next_round("election", rounds, "revote")) == {"candidates": ["乙", "丙"], "seats": 1,
+                                                               "round": "tie_revote"}
+    # Voided again: the re-vote of the re-vote is still the tie re-vote.
+    again = [*rounds, round_held_on(TIE, "revote", "voided", next_round("election", rounds, "revote"))]
+    assert fields(next_round("election", again, "revote")) == fields(tie)
+    projects = next_round("project_vote", [held(PROJECT_TIE)], "tie_revote")
+    voided_projects = [held(PROJECT_TIE), round_held_on(PROJECT_TIE, "tie_revote", "voided", projects)]
+    assert fields(next_round("project_vote", voided_projects, "revote")) == fields(projects)
+
+
+def test_a_revote_after_a_voided_runoff_or_preliminary_repeats_that_round() -> None:
+    runoff_rule = next_round("election", [held(SHORTFALL)], "runoff")
+    rounds = [held(SHORTFALL), round_held_on(SHORTFALL, "runoff", "voided", runoff_rule)]
+    assert fields(next_round("election", rounds, "revote")) == fields(runoff_rule)
+    chosen = next_round("election", [], "preliminary", NOMINEES)
+    assert fields(next_round("election", [round_held_on(PRELIMINARY, "preliminary", "voided", chosen)], "revote")) \
+        == {"round": "preliminary", "candidates": NOMINEES}
+    # The election proper on the list a 预选 fixed, declared void: held again on that list.
+    formal = next_round("election", [held(PRELIMINARY, "preliminary")], "first", NOMINEES[:6])
+    rounds = [held(PRELIMINARY, "preliminary"), round_held_on(PRELIMINARY, "first", "voided", formal)]
+    assert fields(next_round("election", rounds, "revote")) == {"round": "first", "candidates": NOMINEES[:6]}
 
 
 # --------------------------------------------------------------------------------------------
@@ -214,6 +256,20 @@ def test_a_tie_revote_that_ties_again_is_voted_again() -> None:
     assert fields(decided) == {"candidates": ["乙", "丙"], "seats": 1, "round": "tie_revote"}
 
 
+def test_a_tie_revote_after_a_runoff_keeps_the_count_of_runoffs_held() -> None:
+    """A tie in the 另行选举 voted again among the tied is still that 另行选举's round: a shortfall
+    after it is the second 另行选举, not the first again (else max_runoff_rounds never binds)."""
+    tied_runoff = {**TIE, "round": "runoff", "runoffs_held": 1, "max_runoff_rounds": 1}
+    tie = next_round("election", [held(SHORTFALL), held(tied_runoff, "runoff")], "tie_revote")
+    assert fields(tie) == {"candidates": ["乙", "丙"], "seats": 1, "round": "tie_revote", "runoffs_held": 1}
+    nobody = {**tied_runoff, **fields(tie), "ballots": [marks("乙")] * 20 + [marks("丙")] * 20}
+    assert count_document(nobody)["unfilled"] == 0 or count_document(nobody)["runoff"] is None
+    shortfall = {**tied_runoff, **fields(tie), "repeated_tie": "defer",
+                 "ballots": [marks("乙")] * 20 + [marks("丙")] * 20}
+    rounds = [held(SHORTFALL), held(tied_runoff, "runoff"), held(shortfall, "tie_revote")]
+    assert next_round("election", rounds, "runoff", candidates=["郑和", "王平"]) == runoff.RUNOFF_LIMIT
+
+
 # --------------------------------------------------------------------------------------------
 # runoff.py: 另行选举 for the unfilled seats
 
@@ -246,13 +302,24 @@ def test_a_runoff_is_refused_when_every_seat_is_filled() -> None:
 def test_a_runoff_is_refused_without_names_once_the_election_rules_allow_no_more_rounds() -> None:
     limited = {**SHORTFALL, "max_runoff_rounds": 0}
     assert count_document(limited)["runoff"] is None
-    assert next_round("election", [held(limited)], "runoff") == runoff.NO_SLATE
+    assert next_round("election", [held(limited)], "runoff") == runoff.RUNOFF_LIMIT
 
 
-def test_a_runoff_with_new_nominations_opens_though_no_slate_was_proposed() -> None:
-    limited = {**SHORTFALL, "max_runoff_rounds": 0}
+def test_a_runoff_with_new_nominations_opens_within_the_election_rules_limit() -> None:
+    limited = {**SHORTFALL, "max_runoff_rounds": 1}
     decided = next_round("election", [held(limited)], "runoff", candidates=["郑和", "王平"])
     assert fields(decided) == {"candidates": ["郑和", "王平"], "seats": 1, "round": "runoff", "runoffs_held": 1}
+
+
+def test_the_chair_naming_the_candidates_does_not_bypass_max_runoff_rounds() -> None:
+    """The 选举办法's limit binds whoever names the slate (组织法 第二十九条 leaves the number of rounds to it)."""
+    assert next_round("election", [held({**SHORTFALL, "max_runoff_rounds": 0})], "runoff",
+                      candidates=["郑和", "王平"]) == runoff.RUNOFF_LIMIT
+    second = election(["周正", "吴刚"], 1, [marks("周正")] * 30 + [marks("吴刚")] * 20, members=60, present=50,
+                      office="head", round="runoff", runoffs_held=1, max_runoff_rounds=1)
+    assert count_document(second)["unfilled"] == 1
+    assert next_round("election", [held(SHORTFALL), held(second, "runoff")], "runoff",
+                      candidates=["郑和", "王平"], seats=1) == runoff.RUNOFF_LIMIT
 
 
 def test_a_project_vote_has_no_runoff() -> None:
@@ -284,6 +351,10 @@ def test_an_unknown_round_kind_is_refused_as_a_bad_request() -> None:
         (runoff.ELECTIONS_ONLY, "invalid_round", "民生实事项目票决没有另行选举", 400),
         (runoff.NOTHING_UNFILLED, "nothing_unfilled", "上一轮已选足名额，无需另行选举", 409),
         (runoff.NO_SLATE, "runoff_limit", "已达到选举办法规定的另行选举轮次，或须另行提名候选人", 409),
+        (runoff.RUNOFF_LIMIT, "runoff_limit",
+         "已达到选举办法规定的另行选举轮次（max_runoff_rounds），不能再另行选举", 409),
+        (preliminary.TOO_LATE, "preliminary_too_late",
+         "预选只能在正式选举投票之前进行（本项选举已经预选或投票）", 409),
     ],
 )
 def test_every_refusal_keeps_the_code_message_and_status_the_server_answers_with(
