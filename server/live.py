@@ -168,6 +168,8 @@ class LiveMeeting:
     items: list[JsonObject] = field(default_factory=list)
     #: the latest code that staff issued to a member in place of an earlier one
     code_reissues: dict[MemberId, CodeReissue] = field(default_factory=dict)
+    #: the body's name (某某县第十八届人民代表大会): with the title, the full name of the session
+    body_name: str = ""
 
     def counted_members(self) -> list[MemberId]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""

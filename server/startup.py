@@ -122,7 +122,8 @@ def rebuild(session: Session, keys: VoteKeys) -> Live:
         if meeting.state == MeetingState.CLOSED:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
-            meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}))
+            meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}),
+            body_name=body.name)
     for code in session.scalars(select(AccessCode).where(AccessCode.revoked.is_(False), AccessCode.reason.is_not(None))
                                 .order_by(AccessCode.issued_at)):
         if code.meeting_id in live.meetings:
