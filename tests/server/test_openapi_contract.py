@@ -425,9 +425,9 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
                             json={"method": "paper", "ballots_issued": 10})["vote_id"]
     marks = {"marks": {"周文": "yes", "吴武": "no"}}
     assert clerk1.json("paper", path={"vote_id": paper_vote}, json={"ballot_no": 1, "slot": 1, "ballot": marks}) \
-        == {"ballot_no": 1, "state": "waiting"}
+        == {"ballot_no": 1, "slot": 1, "state": "waiting"}
     assert clerk2.json("paper", path={"vote_id": paper_vote}, json={"ballot_no": 1, "slot": 2, "ballot": marks}) \
-        == {"ballot_no": 1, "state": "counted"}
+        == {"ballot_no": 1, "slot": 2, "state": "counted"}
     assert chair.json("paper_status", path={"vote_id": paper_vote})["counted"] == [1]
     paper_result = chair.json("close", path={"vote_id": paper_vote})
     assert paper_result["ballots"]["returned"] == 1
