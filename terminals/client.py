@@ -149,6 +149,9 @@ class TerminalClient:
                 for vote in self.state["votes"]:
                     if vote["id"] in message["counts"]:
                         vote["cast"] = message["counts"][vote["id"]]
+        elif kind == "attendance":  # 实到 for tablets (no seq: docs/protocol.md)
+            if self.state is not None:
+                self.state["attendance"] = message["attendance"]
         elif kind == "me":
             self.me = message
         elif kind == "receipt":
