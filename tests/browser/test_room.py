@@ -10,7 +10,6 @@ import time
 from typing import Any
 
 from tests.browser.pages import (
-    HALL,
     PHONE,
     TABLET_LANDSCAPE,
     TABLET_PORTRAIT,
@@ -18,6 +17,7 @@ from tests.browser.pages import (
     shot,
     wait_text,
 )
+from tests.browser.test_more_flows import hall_screen
 from tests.server.session_helpers import ok
 
 CHAIR = {"width": 1440, "height": 900}
@@ -33,7 +33,7 @@ FONT_SIZES = """sels => sels.map(s => { const e = document.querySelector(s);
 
 SMALL_CONTROLS = """() => {
   const bad = [];
-  const sel = "button, a.btn, .topbar a, input:not([type=hidden]), select, textarea, [role=button]";
+  const sel = "button, a.btn, .topbar a, summary, input:not([type=hidden]), select, textarea, [role=button]";
   for (const e of document.querySelectorAll(sel)) {
     const style = getComputedStyle(e);
     if (style.display === "none" || style.visibility === "hidden" || e.closest("[hidden]")) continue;
@@ -60,13 +60,6 @@ def small_controls(page: Any) -> list[str]:
     return found
 
 
-def screen_page(hall: Hall) -> Any:
-    screen = hall.page(HALL)
-    screen.goto(f"{hall.url}/screen/{hall.meeting_id}")
-    screen.wait_for_selector("#s-checkin, .s-live, .result")
-    return screen
-
-
 def present_figures(text: str) -> set[str]:
     """Every 实到 figure a page shows, however it is written (实到 40 人, 实到40人, 实到\\n40)."""
     return set(re.findall(r"实到\s*(\d+)", text))
@@ -76,7 +69,7 @@ def test_the_hall_screen_and_a_waiting_tablet_follow_check_in_within_a_second(ha
     """The check-in stage: the full session name, 应到/实到/请假/未签到 and the quorum line follow
     every check-in within a second; a waiting tablet's 实到 follows by the attendance frame (tablets
     get no tick); every text is at least the back-row size."""
-    screen = screen_page(hall)
+    screen = hall_screen(hall)
     wait_text(screen, "#s-present", "^0$")
     assert screen.inner_text("#s-meeting") == "某某县第十八届人民代表大会第三次会议"  # the demo's session, in full
     tablet = hall.deputy(45, TABLET_LANDSCAPE)  # checks in by itself
@@ -110,7 +103,7 @@ def test_the_hall_screen_shows_an_election_open_then_its_full_announcement_from_
     wrote (本次选举有效, each candidate's votes), 当选为<post>, one 实到 even after a late check-in,
     and the signed checkpoint that covers the result."""
     hall.staff_check_in(40)
-    screen = screen_page(hall)
+    screen = hall_screen(hall)
     election = hall.item("副县长")
     a, b, _c = election["definition"]["candidates"]
     vote_id = ok(hall.chair.post(f"/api/items/{election['id']}/open", json={}))["vote_id"]

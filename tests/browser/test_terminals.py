@@ -51,7 +51,7 @@ def test_motion_chair_three_deputies_and_the_hall_screen(hall: Hall) -> None:
     wait_text(chair, "#quorum", "已达到法定人数")
     screen = hall.page(HALL)
     screen.goto(f"{hall.url}/screen/{hall.meeting_id}")
-    wait_text(screen, ".s-state", "未开始")
+    wait_text(screen, "#s-quorum", "^已达到法定人数")  # the check-in stage before the first vote
     shot(screen, "screen-idle-1920x1080")
     shot(chair, "chair-console-1280x800")
 
@@ -156,7 +156,7 @@ def test_election_with_a_write_in_and_a_blocked_over_vote(hall: Hall) -> None:
     assert result["ballots"]["returned"] == 2 and result["void_ballots"] == 1
     assert result["write_ins"] == {"赵敏": 1}
     assert result["counts"][a]["yes"] == 1 and result["counts"][b]["no"] == 1
-    wait_text(screen, ".result-table", "赵敏（另选他人）")
+    wait_text(screen, ".announcement", "另选他人赵敏得1票")
     shot(screen, "screen-result-election-1920x1080")
 
 
