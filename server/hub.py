@@ -28,7 +28,7 @@ from typing import TypeVar
 from server import protocol, queries
 from server.conversation import Principal
 from server.direct_send import DirectWriter
-from server.domain import JsonObject, Role, VoteId, VoteMethod
+from server.domain import Attendance, JsonObject, Role, VoteId, VoteMethod
 from server.events import Event, EventKind
 from server.live import Live
 
@@ -329,9 +329,10 @@ class Hub:
 
     def flush_attendance(self, now: float | None = None) -> None:
         """实到 for the deputies' tablets, which get no tick: one small frame (the six figures of
-        ``attendance``), built and encoded once, to every tablet of a meeting whose attendance
-        changed -- at most once per ``attendance_interval`` per meeting, however many checked in
-        (5,000 check-ins in a second make one frame per tablet, not 5,000)."""
+        ``attendance``), built and encoded once, to the tablets of checked-in deputies (the ones
+        showing 实到 while they wait) of a meeting whose attendance changed -- at most once per
+        ``attendance_interval`` per meeting, however many checked in (5,000 check-ins in a second
+        make one frame per tablet, not 5,000)."""
         now = time.monotonic() if now is None else now
         for meeting_id in list(self._dirty_attendance):
             if now - self._attendance_sent.get(meeting_id, -self.attendance_interval) < self.attendance_interval:
@@ -345,7 +346,9 @@ class Hub:
             data = protocol.encode(message)
             text = data.decode()
             for conn in list(self.by_meeting.get(meeting_id, ())):
-                if conn.principal is not None and conn.principal.role is Role.DEPUTY:
+                principal = conn.principal
+                if (principal is not None and principal.role is Role.DEPUTY and principal.member_id is not None
+                        and meeting.attendance.get(principal.member_id) is Attendance.PRESENT):
                     conn.offer(text, data=data)
 
     async def run_ticker(self) -> None:
