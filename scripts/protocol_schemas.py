@@ -175,7 +175,8 @@ def ballot_schema() -> dict[str, Any]:
 
 # -- written out ---------------------------------------------------------------------------------
 def attendance_schema() -> dict[str, Any]:
-    return document("shared/attendance.schema.json", "Attendance (state.attendance, tick.attendance)", obj({
+    title = "Attendance (state.attendance, tick.attendance, attendance.attendance)"
+    return document("shared/attendance.schema.json", title, obj({
         "members_of_record": {**COUNT, "description": "实有: active members, plus suspended ones unless the "
                               "body's setting count_suspended_in_base is false"},
         "present": {**COUNT, "description": "实到: checked in and active"},
@@ -333,7 +334,9 @@ def state_schema() -> dict[str, Any]:
     ])
     return document("server/state.schema.json", "state: the public state of the meeting", message("state", {
         "seq": COUNT,
-        "meeting": obj({"id": COUNT, "title": NAME, "body": {"enum": BODIES}}),
+        "meeting": obj({"id": COUNT, "title": NAME, "body": {"enum": BODIES},
+                        "body_name": {"type": "string", "description": "the body's name; before the title, the "
+                                      "session's full name (某某县第十八届人民代表大会第三次会议)"}}),
         "attendance": ref("attendance"),
         "items": {"type": "array", "items": item},
         "votes": {"type": "array", "items": vote},
@@ -351,6 +354,7 @@ def server_schemas() -> dict[str, dict[str, Any]]:
                "else": {"properties": {"member_id": {"type": "null"}}}}])
     tick = message("tick", {"seq": {"type": "integer", "minimum": 1}, "attendance": ref("attendance"),
                             "counts": {"type": "object", "additionalProperties": COUNT}})
+    attendance = message("attendance", {"attendance": ref("attendance")})
     entry = obj({**ENTRY, "ballot_id": {"type": "string", "minLength": 16, "maxLength": 64,
                                         "description": "named votes only, while open"},
                  "receipt": ref("receipt")}, optional=("ballot_id", "receipt"),
@@ -383,6 +387,8 @@ def server_schemas() -> dict[str, dict[str, Any]]:
         "welcome": document("server/welcome.schema.json", "welcome: signed in", welcome),
         "state": state_schema(),
         "tick": document("server/tick.schema.json", "tick: live counts and attendance (not to tablets)", tick),
+        "attendance": document("server/attendance.schema.json",
+                               "attendance: 实到 for the deputies' tablets (at most one a second)", attendance),
         "me": document("server/me.schema.json", "me: a deputy's own view", me),
         "receipt": document("server/receipt.schema.json", "receipt: a ballot is stored", receipt),
         "error": document("server/error.schema.json", "error: a refusal", error),

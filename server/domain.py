@@ -181,12 +181,26 @@ class Office(Vocabulary):
     NEXT_LEVEL_DEPUTY = "next_level_deputy", "上一级人大代表"
 
 
+class Term(Vocabulary):
+    """Words the pages, the server's messages and the prints share for the same thing, as 人大
+    practice writes them (one verb for one act: a deputy 确认投票; a count is 已表决/未表决)."""
+
+    VOTED = "voted", "已表决"
+    NOT_VOTED = "not_voted", "未表决"
+    NAMED = "named", "记名"
+    SECRET = "secret", "无记名"
+    BOOTH = "booth", "秘密写票"
+    CAST = "cast", "确认投票"
+    SUBMITTED = "submitted", "已提交"
+    AWAITING = "awaiting", "等待服务器确认"
+
+
 #: The label tables as the pages know them (``LABELS.KIND.motion`` in terminals/static/common.js).
 LABEL_TABLES: dict[str, type[Vocabulary]] = {
     "ROLE": Role, "BODY": BodyKind, "MEMBER_STATUS": MemberStatus, "ATTENDANCE": Attendance,
     "KIND": ItemKind, "ITEM_STATE": ItemState, "VOTE_STATE": VoteState, "METHOD": VoteMethod,
     "ROUND": RoundKind, "VOID_GROUND": VoidGround, "CHOICE": Choice, "GRADE": Grade, "OUTCOME": Outcome,
-    "ACTION": Action, "OFFICE": Office,
+    "ACTION": Action, "OFFICE": Office, "TERM": Term,
 }
 
 

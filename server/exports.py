@@ -34,6 +34,7 @@ from server.domain import (
     Office,
     Outcome,
     RoundKind,
+    Term,
     VoteMethod,
     VoteState,
 )
@@ -327,7 +328,7 @@ def result_sheet_rows(item: JsonObject, vote: JsonObject) -> list[list[str]]:
     state = _s(vote.get("state"))
     rows: list[Row] = [
         [_s(item.get("title") or definition.get("title"))],
-        ["表决方式", _method(vote), "无记名" if item.get("secret", True) else "记名"],
+        ["表决方式", _method(vote), Term.SECRET.label if item.get("secret", True) else Term.NAMED.label],
         ["表决时间（北京时间）", _period(vote)],
         ["议程序号", _s(item.get("position"))],
         ["类别", KINDS.get(_s(item.get("kind") or definition.get("kind")), _s(item.get("kind")))],
@@ -408,7 +409,7 @@ def scrutineer_report_rows(vote: JsonObject) -> list[list[str]]:
     title = _s((result or {}).get("title") or definition.get("title")) or KINDS[kind]
     rows: list[Row] = [
         [f"{title}计票结果报告"],
-        ["表决方式", _method(vote), "无记名投票"],
+        ["表决方式", _method(vote), Term.SECRET.label + "投票"],
         ["投票时间（北京时间）", _period(vote)],
         ["轮次", _round(vote)],
     ]
@@ -466,7 +467,7 @@ def minutes_rows(meeting: JsonObject, items: list[JsonObject]) -> list[list[str]
         head = [_s(item.get("position")), _s(item.get("title")), KINDS.get(_s(item.get("kind")), _s(item.get("kind")))]
         votes = sorted(item.get("votes") or [], key=lambda v: v.get("round_no") or 0)
         if not votes:
-            rows.append([*head, "", "", "", "未表决", "", ""])
+            rows.append([*head, "", "", "", Term.NOT_VOTED.label, "", ""])
             continue
         for vote in votes:
             result = vote.get("result")

@@ -194,6 +194,8 @@ class LiveMeeting:
     code_reissues: dict[MemberId, CodeReissue] = field(default_factory=dict)
     #: 签到结束, once the chair has closed the roll: deputies not checked in are 缺席 from then on
     roll_closed: RollClosed | None = None
+    #: the body's name (某某县第十八届人民代表大会): with the title, the full name of the session
+    body_name: str = ""
 
     def counted_members(self) -> list[MemberId]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""

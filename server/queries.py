@@ -63,7 +63,8 @@ def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
     return {
         "type": "state",
         "seq": seq,
-        "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind.value},
+        "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind.value,
+                    "body_name": meeting.body_name},
         "attendance": meeting.summary().to_json(),
         "items": meeting.items,
         "votes": [vote_view(v) for v in votes],
@@ -77,6 +78,11 @@ def tick(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
         "attendance": meeting.summary().to_json(),
         "counts": {v.id: vote_view(v)["cast"] for v in live.open_votes(meeting.id)},
     }
+
+
+def attendance_update(meeting: LiveMeeting) -> JsonObject:
+    """The ``attendance`` frame to deputies' tablets (docs/protocol.md): the figures alone."""
+    return {"type": "attendance", "attendance": meeting.summary().to_json()}
 
 
 def _member_card(member_id: MemberId, member: Member | None) -> JsonObject:

@@ -85,7 +85,8 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
         engine.dispose()
         writer_engine.dispose()
         raise
-    hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size)
+    hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size,
+              attendance_interval=settings.attendance_interval_s)
 
     def publish(events: list[Event]) -> None:
         if any(event.kind == "vote_opened" for event in events):

@@ -122,7 +122,8 @@ def rebuild(session: Session, keys: VoteKeys) -> Live:
         if meeting.state == MeetingState.CLOSED:
             settings["closed"] = True
         live.meetings[meeting.id] = LiveMeeting(
-            meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}))
+            meeting.id, body.id, BodyKind(body.kind), meeting.title, settings, members_by_body.setdefault(body.id, {}),
+            body_name=body.name)
         closed_at = aware(meeting.roll_closed_at)
         if closed_at is not None:
             live.meetings[meeting.id].roll_closed = RollClosed(closed_at.isoformat(), meeting.roll_closed_by or "")

@@ -149,6 +149,9 @@ class TerminalClient:
                 for vote in self.state["votes"]:
                     if vote["id"] in message["counts"]:
                         vote["cast"] = message["counts"][vote["id"]]
+        elif kind == "attendance":  # 实到 for tablets (no seq: docs/protocol.md)
+            if self.state is not None:
+                self.state["attendance"] = message["attendance"]
         elif kind == "me":
             self.me = message
         elif kind == "receipt":
@@ -261,7 +264,8 @@ def _describe(message: dict[str, Any]) -> str | None:
                  f"{'已' if a['quorum_met'] else '未'}达到法定人数"]
         for vote in message["votes"]:
             state = {"open": "表决中", "closed": "已结束", "voided": "已宣布无效"}[vote["state"]]
-            lines.append(f"  {vote['id']} {vote['title']}：{state}，已投{vote['cast']}/{vote['expected']}")
+            lines.append(f"  {vote['id']} {vote['title']}：{state}，已表决{vote['cast']}人，"
+                         f"未表决{max(0, vote['expected'] - vote['cast'])}人")
             if vote.get("result"):
                 lines.append(f"    {vote['result']['announcement']}")
         return "\n".join(lines)

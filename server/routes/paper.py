@@ -20,7 +20,7 @@ Scrutineer = Annotated[Principal, as_role(Role.SCRUTINEER)]
 
 @router.post("/votes/{vote_id}/paper", **answers(schema.PaperEntered, 400, 401, 403, 404, 409, 422, 503, codes={
     400: "invalid_ballot_no, invalid_ballot", 409: "vote_not_open, vote_deadline_passed, not_paper, same_clerk, "
-                                                   "already_counted"}))
+                                                   "already_counted, keyed_twice"}))
 async def paper(vote_id: str, body: schema.PaperBallot, rt: Rt, caller: Scrutineer) -> dict[str, Any]:
     """One 计票人's keying of one paper ballot of a ``paper`` vote; a ballot counts once both keyings agree."""
     user_id = caller.user_id

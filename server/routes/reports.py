@@ -8,12 +8,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from fastapi.responses import Response
 
-from server import exports, queries
+from server import evidence, exports, queries
 from server.conversation import Principal
 from server.domain import Role
 from server.errors import ServerError, forbidden
 from server.routes.common import Rt, answers, as_role, file_answers
-from server.schemas.audit import NamedTable
+from server.schemas.audit import NamedTable, ResultCheckpoint
 
 router = APIRouter(tags=["reports"])
 
@@ -78,6 +78,16 @@ async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
     if vote["state"] != "closed":
         raise ServerError("vote_not_closed", "表决结束后才公布记名表决表", status=409)
     return {"vote_id": vote_id, "rows": exports.named_table_rows(vote, queries.eligible_members(rt.live, live_vote))}
+
+
+@router.get("/votes/{vote_id}/checkpoint", **answers(ResultCheckpoint, 404))
+async def result_checkpoint(vote_id: str, rt: Rt) -> dict[str, Any]:
+    """The signed checkpoint of the audit log that covers this vote's result, as the printed result
+    sheet gives it, for the hall screen: public, like every checkpoint (GET /api/audit/checkpoint)."""
+    queries.vote_of(rt.live, vote_id)
+    block = evidence.covering(rt.ledger, [vote_id])
+    keys = ("state", "message", "fingerprint", "seq", "origin", "size", "root", "note")
+    return {"vote_id": vote_id, **{k: block[k] for k in keys if k in block}}
 
 
 @router.get("/votes/{vote_id}/scrutineer.{fmt}", **file_answers(TABLE, (

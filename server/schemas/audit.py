@@ -22,6 +22,20 @@ class NamedTable(Answer):
     rows: list[list[str]] = Field(description="The named table (记名表决表) as the CSV export has it, header first.")
 
 
+class ResultCheckpoint(Answer):
+    vote_id: str
+    state: Literal["covered", "unsigned", "none"] = Field(description=(
+        "`covered`: the vote's result record is inside the signed checkpoint given; `unsigned`: not yet covered "
+        "(the newest checkpoint is given, without it); `none`: the vote has no result record yet."))
+    message: str = Field(description="What the printed result sheet says about it, in Chinese.")
+    fingerprint: str = Field(description="The audit key's fingerprint (as GET /api/audit/key).")
+    seq: int = absent("Unless `none`: the audit log record of the result.")
+    origin: str = absent("Unless `none`: the checkpoint's origin line.")
+    size: int = absent("Unless `none`: the checkpoint's size (records it covers).")
+    root: str = absent("Unless `none`: the checkpoint's root hash, base64.")
+    note: str = absent("Unless `none`: the checkpoint as a C2SP signed note, with witnesses' cosignatures so far.")
+
+
 class AuditKey(Answer):
     vkey: str = Field(description="The C2SP verifier key `<name>+<key id hex>+<base64 of 0x01 || public key>`.")
     fingerprint: str = Field(description="SHA-256 of the vkey line, 64 upper-case hex digits in 16 groups of four "

@@ -163,6 +163,8 @@ class StateMeeting(Answer):
     id: int
     title: str
     body: BodyKind
+    body_name: str = Field(description="The body's name (某某县第十八届人民代表大会); with `title`, the "
+                                       "session's full name.")
 
 
 class PublicState(Answer):

@@ -58,7 +58,8 @@ def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings:
     meeting_id, body_id, body_settings = meeting.id, body.id, dict(body.settings)
 
     def apply() -> None:
-        tx.live.meetings[meeting_id] = LiveMeeting(meeting_id, body_id, kind, title, body_settings, {})
+        tx.live.meetings[meeting_id] = LiveMeeting(meeting_id, body_id, kind, title, body_settings, {},
+                                                   body_name=body_name)
 
     tx.then(apply)
     return meeting_id

@@ -17,12 +17,13 @@ from server.usecases.common import check_ballot, open_vote
 from server.writer import Tx
 
 
-def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: JsonObject,
+def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int | None, ballot: JsonObject,
                        user_id: int) -> JsonObject:
+    """``slot`` None: the server places the 计票人 (:func:`_slot_for`) -- nobody picks 第1/第2录入人 by hand."""
     live_vote = open_vote(tx, vote_id)
     if live_vote.method is not VoteMethod.PAPER:
         raise Conflict("not_paper", "本轮为电子表决，不能录入纸质选票")
-    if slot not in (1, 2):
+    if slot is not None and slot not in (1, 2):
         raise ServerError("invalid_slot", "录入序号只能是第1人或第2人", field="slot")
     issued = int(live_vote.definition.get("ballots_issued", 0))
     if not isinstance(ballot_no, int) or not 1 <= ballot_no <= issued + 50:
@@ -30,6 +31,8 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: 
     check_ballot(live_vote.definition, ballot)
     entries = {e.clerk_slot: e for e in tx.session.scalars(
         select(PaperEntry).where(PaperEntry.vote_id == vote_id, PaperEntry.ballot_no == ballot_no))}
+    if slot is None:
+        slot = _slot_for(entries, user_id)
     other = entries.get(3 - slot)
     if other is not None and other.user_id == user_id:
         raise Conflict("same_clerk", "同一张选票须由两名不同的计票人分别录入")
@@ -42,9 +45,9 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: 
     else:
         mine.ballot, mine.user_id = ballot, user_id
     if other is None:
-        return {"ballot_no": ballot_no, "state": "waiting"}
+        return {"ballot_no": ballot_no, "slot": slot, "state": "waiting"}
     if canonical_dumps(other.ballot) != canonical_dumps(ballot):
-        return {"ballot_no": ballot_no, "state": "mismatch"}
+        return {"ballot_no": ballot_no, "slot": slot, "state": "mismatch"}
     other.accepted = mine.accepted = True
     # dated like every ballot of a secret vote: at the vote's opening (docs/verifier-spec.md 15d)
     seq = tx.audit("ballot", {"vote_id": vote_id, "ballot": ballot, "nonce": secrets.token_hex(16)},
@@ -55,4 +58,16 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int, ballot: 
 
     tx.then(apply)
     tx.publish("count", live_vote.meeting_id, vote_id=vote_id)
-    return {"ballot_no": ballot_no, "state": "counted"}
+    return {"ballot_no": ballot_no, "slot": slot, "state": "counted"}
+
+
+def _slot_for(entries: dict[int, PaperEntry], user_id: int) -> int:
+    """The place of this 计票人's keying of one ballot: the one they keyed before, else the first
+    free one; both taken by others is refused (a third person does not settle a mismatch)."""
+    for slot, entry in entries.items():
+        if entry.user_id == user_id:
+            return slot
+    free = [slot for slot in (1, 2) if slot not in entries]
+    if not free:
+        raise Conflict("keyed_twice", "该选票已由另外两名计票人录入；两次录入不一致时，由其中一人重新录入")
+    return free[0]

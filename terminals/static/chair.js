@@ -229,10 +229,11 @@
     box.replaceChildren(...R.nodes(
       el("div", {class: "a-title", style: "font-size:1.3em;font-weight:800"}, vote.title),
       el("div", {class: "small"}, (R.KIND[vote.kind] || "") + " · 第" + vote.round_no + "轮（" + (R.ROUND[vote.round_kind] || "") + "） · "
-        + (vote.named ? "记名" : "无记名") + " · " + (R.METHOD[vote.method] || vote.method)
+        + (vote.named ? R.TERM.named : R.TERM.secret) + " · " + (R.METHOD[vote.method] || vote.method)
         + (vote.encryption ? " · 加密表决（选举公钥指纹 " + vote.encryption.fingerprint + "）" : "")),
-      el("div", {class: "live-count"}, "已投", el("span", {class: "num", id: "cast"}, vote.cast), "/ 应投",
-        el("span", {class: "num", id: "expected"}, vote.expected)),
+      el("div", {class: "live-count"}, R.TERM.voted, el("span", {class: "num", id: "cast"}, vote.cast), R.TERM.not_voted,
+        el("span", {class: "num", id: "not-voted"}, Math.max(0, vote.expected - vote.cast)),
+        el("span", {class: "live-basis"}, "（参加表决 ", el("b", {id: "expected"}, vote.expected), " 人）")),
       vote.deadline ? el("div", {class: "chair-countdown", id: "chair-countdown"}) : null,
       el("div", {id: "pending"}),
       buttons));
@@ -247,6 +248,8 @@
     if (!vote) return;
     const cast = $("#cast");
     if (cast) cast.textContent = vote.cast;
+    const notVoted = $("#not-voted");
+    if (notVoted) notVoted.textContent = Math.max(0, vote.expected - vote.cast);
     const cd = $("#chair-countdown");
     if (cd && vote.deadline) {
       const left = R.remaining(vote.deadline);
@@ -275,7 +278,7 @@
     catch (e) { fail(e); }
   }
   async function closeVote(vote) {
-    const ok = await R.confirm("结束表决", "「" + vote.title + "」已投 " + vote.cast + " / 应投 " + vote.expected
+    const ok = await R.confirm("结束表决", "「" + vote.title + "」" + R.TERM.voted + " " + vote.cast + " 人，" + R.TERM.not_voted + " " + Math.max(0, vote.expected - vote.cast) + " 人"
       + (vote.encryption ? "。结束后不能再投票；本项为加密表决，由监票人解密合计后得出结果。确认结束吗？"
         : "。结束后不能再投票，系统立即计票并公布结果。确认结束吗？"), "结束表决", true);
     if (!ok) return;

@@ -7,7 +7,7 @@ const R = (() => {
   const TOKEN_KEY = "renda.token";
 
   // The labels are the server's one table (server/domain.py), served as /labels.js.
-  const {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD} = LABELS;
+  const {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD, TERM} = LABELS;
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
   function setToken(value) {
@@ -318,7 +318,7 @@ const R = (() => {
     document.body.append(a); a.click(); a.remove();
   }
 
-  return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD,
+  return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD, TERM,
     token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss, clock,
     Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download};
 })();

@@ -29,12 +29,28 @@ const Results = (() => {
     return el("div", {class: "verdict " + (good ? "verdict-pass" : "verdict-fail")}, text);
   }
 
+  /* The base a motion is decided on (组织法: 以全体代表的过半数通过), said beside 通过/未通过. */
+  function base(result) {
+    const all = (result.attendance || {}).members_of_record;
+    if (all === undefined || result.outcome === "invalid") return null;
+    const text = result.threshold === "two_thirds_of_all" ? "赞成票须达到全体代表 " + all + " 人的三分之二"
+      : "赞成票须超过全体代表 " + all + " 人的半数";
+    return el("p", {class: "rule-note result-base"}, text);
+  }
+
   function motion(result) {
     const c = result.counts || {};
     const out = [figures([...attendance(result), ["赞成", c.yes, "f-yes"], ["反对", c.no, "f-no"],
       ["弃权", c.abstain, "f-abstain"], ["未按", c.not_voted, "f-none"]])];
     out.push(verdict(OUTCOME[result.outcome] || result.outcome, result.outcome === "passed"));
+    out.push(base(result));
     return out;
+  }
+
+  /* The post an election fills, from its title as 选举办法 words it: 选举县人民政府副县长 → 县人民政府副县长. */
+  function post(result) {
+    const title = String(result.title || "").trim();
+    return /^选举./.test(title) ? title.slice(2) : "";
   }
 
   function perPerson(result) {
@@ -77,10 +93,13 @@ const Results = (() => {
         "candidates" + (rows.length > 6 ? " dense" : ""))];
     if (ranking) out.push(el("p", {class: "small rule-note"}, "按优先顺序排序计分：第1位得" + result.choose + "分，依次递减"
       + (/2\*support/.test(result.rule || "") ? "；排序人数须超过全体代表的半数" : "")));
-    if (result.round_valid === false) out.push(verdict("本轮无效：" + (result.reason || ""), false));
+    const act = project ? "票决" : "选举";
+    if (result.round_valid === false) out.push(verdict("本次" + act + "无效：" + (result.reason || ""), false));
     else {
+      out.push(el("p", {class: "round-valid"}, "本次" + act + "有效"));
       const names = (result.elected || []).join("、") || "无";
-      let text = win + "：" + names;
+      const office = !project && result.round !== "preliminary" ? post(result) : "";
+      let text = office && (result.elected || []).length ? names + " 当选为" + office : win + "：" + names;
       if (result.tied && result.tied.length) text += "；得票相等：" + result.tied.join("、");
       if (result.unfilled) text += "；尚缺" + result.unfilled + (project ? "个项目" : "名");
       out.push(verdict(text, (result.elected || []).length > 0 && !result.unfilled));

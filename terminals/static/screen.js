@@ -1,7 +1,12 @@
-/* The hall screen (会场大屏): public, shows the item, its state, the countdown, how many have
-   voted (never how), then the result in the announcement form. Hello with {screen: id}. Before the
-   first vote it shows, on a line of its own, the audit key's fingerprint that the deputies' code
-   cards carry (GET /api/audit/key; docs/verifier-spec.md §3.3), for the hall to compare. */
+/* The hall screen (会场大屏): the room's clock. Public; hello with {screen: id}. Three stages:
+   - 签到 (no vote on screen yet): the full session name, 应到/实到/请假/未签到 following every
+     check-in, and the quorum line the chair reads (已达到/未达到法定人数); below it the audit key's
+     fingerprint that the deputies' code cards carry (GET /api/audit/key; docs/verifier-spec.md §3.3);
+   - 表决中: the item, 已表决/未表决 live (how many, never who or how), the countdown;
+   - 表决结果: the result and the full announcement the chair reads (tally's text, every kind), and
+     the signed checkpoint covering it (GET /api/votes/{id}/checkpoint).
+   One 实到 at a time: the live 实到 appears only on the check-in stage; a vote shows the figures
+   frozen when it opened, labelled as such. */
 "use strict";
 
 (() => {
@@ -25,12 +30,51 @@
   }
 
   function header() {
+    $("#s-meeting").textContent = (state.meeting.body_name || "") + state.meeting.title;  // the full name of the session
+  }
+
+  /* 签到: the live figures and the quorum line, updated in place by every tick. */
+  function checkInStage() {
     const a = state.attendance;
-    $("#s-meeting").textContent = state.meeting.title;
-    $("#s-attendance").replaceChildren(...R.nodes(
-      el("span", {}, "应到 ", el("b", {}, a.members_of_record), " 人"),
-      el("span", {}, "实到 ", el("b", {id: "s-present"}, a.present), " 人"),
-      el("span", {class: a.quorum_met ? "ok" : "bad"}, a.quorum_met ? "已达到法定人数" : "未达到法定人数（" + a.quorum_required + "人）")));
+    const quorum = a.quorum_met ? "已达到法定人数" : "未达到法定人数";
+    return el("div", {class: "s-checkin", id: "s-checkin"},
+      el("div", {class: "s-stage-name"}, "代表签到"),
+      el("div", {class: "s-checkin-figures"},
+        [["应到", "s-members", a.members_of_record], ["实到", "s-present", a.present], ["请假", "s-leave", a.on_leave],
+          notYet(a)].map(([label, id, value]) =>
+          el("div", {class: "s-fig"}, el("span", {class: "s-fig-label"}, label),
+            el("span", {class: "s-fig-value", id}, String(value)), el("span", {class: "s-fig-unit"}, "人")))),
+      el("div", {class: "s-quorum " + (a.quorum_met ? "ok" : "bad"), id: "s-quorum"},
+        quorum + "（法定人数 " + a.quorum_required + " 人）"),
+      el("div", {class: "s-roll-closed", id: "s-roll-closed", hidden: !rollLine(a)}, rollLine(a)));
+  }
+
+  /* 未签到 while the roll is open; once the chair has closed it (签到结束) those deputies are 缺席
+     (代表法 第六十二条: an unapproved absence has legal weight, so no one is 缺席 before). */
+  function notYet(a) {
+    return a.roll_closed ? ["缺席", "s-absent", a.absent] : ["未签到", "s-absent", a.not_checked_in];
+  }
+
+  /* Under the figures: 签到结束 once the roll is closed; before, any absence staff recorded (缺席 N 人). */
+  function rollLine(a) {
+    return a.roll_closed ? "签到结束" : (a.absent ? "另有缺席 " + a.absent + " 人" : "");
+  }
+
+  function updateCheckIn() {
+    const a = state.attendance;
+    const set = (id, value) => { const node = $("#" + id); if (node) node.textContent = String(value); };
+    set("s-members", a.members_of_record); set("s-present", a.present); set("s-leave", a.on_leave);
+    const [label, , value] = notYet(a);
+    set("s-absent", value);
+    const labelNode = $("#s-absent") && $("#s-absent").parentNode.querySelector(".s-fig-label");
+    if (labelNode) labelNode.textContent = label;
+    const line = $("#s-roll-closed");
+    if (line) { line.textContent = rollLine(a); line.hidden = !rollLine(a); }
+    const q = $("#s-quorum");
+    if (q) {
+      q.className = "s-quorum " + (a.quorum_met ? "ok" : "bad");
+      q.textContent = (a.quorum_met ? "已达到法定人数" : "未达到法定人数") + "（法定人数 " + a.quorum_required + " 人）";
+    }
   }
 
   /* The fingerprint in two rows of eight groups, large enough to read from the deputies' seats. */
@@ -65,13 +109,8 @@
     const vote = (state.votes || []).find(v => v.id === featured);
     keyCorner(vote);
     if (!vote) {
-      const next = (state.items || []).find(i => !(state.votes || []).some(v => v.item_id === i.id));
-      main.replaceChildren(...R.nodes(
-        next ? el("div", {class: "s-title"}, next.title) : el("div", {class: "s-title"}, "请代表签到"),
-        el("div", {class: "s-meta"}, next ? R.KIND[next.kind] : "", stateBadge("未开始", "st-pending")),
-        Results.figures([["应到", state.attendance.members_of_record], ["实到", state.attendance.present],
-          ["请假", state.attendance.on_leave], ["法定人数", state.attendance.quorum_required]]),
-        keyLine()));
+      main.replaceChildren(...R.nodes(checkInStage(), keyLine()));
+      main.dataset.stage = "checkin";
       return;
     }
     const kind = R.KIND[vote.kind] || "";
@@ -79,14 +118,16 @@
     const badge = vote.state === "open" ? stateBadge("表决中", "st-open")
       : vote.state === "voided" ? stateBadge("已宣布无效", "st-void") : stateBadge("已结束", "st-closed");
     const parts = [el("div", {class: "s-title", id: "s-title"}, vote.title),
-      el("div", {class: "s-meta"}, kind + round, vote.named ? " · 记名表决" : "",
+      el("div", {class: "s-meta"}, kind + round, " · " + (vote.named ? R.TERM.named : R.TERM.secret) + "表决",
         vote.method !== "electronic" ? " · " + (R.METHOD[vote.method] || vote.method) : "", badge)];
     if (vote.state === "open") {
       const left = R.remaining(vote.deadline);
       parts.push(el("div", {class: "s-live"},
-        el("div", {class: "s-count"}, el("span", {class: "s-label"}, "已投"), el("span", {id: "s-cast", class: "s-num"}, vote.cast),
-          el("span", {class: "s-sep"}, "/"), el("span", {class: "s-label"}, "应投"), el("span", {id: "s-expected", class: "s-num"}, vote.expected)),
+        el("div", {class: "s-count"},
+          el("div", {class: "s-fig"}, el("span", {class: "s-label"}, R.TERM.voted), el("span", {id: "s-cast", class: "s-num"}, vote.cast)),
+          el("div", {class: "s-fig"}, el("span", {class: "s-label"}, R.TERM.not_voted), el("span", {id: "s-left", class: "s-num"}, Math.max(0, vote.expected - vote.cast)))),
         el("div", {class: "s-progress"}, el("div", {class: "s-bar", style: "width:" + (vote.expected ? Math.round(100 * vote.cast / vote.expected) : 0) + "%"})),
+        el("div", {class: "s-basis"}, "参加本项表决 ", el("b", {id: "s-expected"}, vote.expected), " 人（表决开始时实到）"),
         left !== null ? el("div", {class: "s-countdown" + (left <= 10 ? " urgent" : ""), id: "s-countdown"}, "剩余时间 " + R.mmss(left)) : null));
     } else if (vote.state === "voided") {
       parts.push(el("div", {class: "verdict verdict-fail"}, "本轮表决已宣布无效，将依法重新表决"));
@@ -95,28 +136,40 @@
       parts.push(el("div", {class: "s-live", id: "s-decrypting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，监票人正在解密计票"),
         el("div", {class: "s-meta"}, "已解密 " + d.received.length + " / " + d.k + " 位监票人")));
     } else if (vote.result) {
-      parts.push(Results.view(vote.result));
+      parts.push(Results.view(vote.result, {screen: true}));
+      parts.push(checkpointLine(vote.id));
       if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));
       else if (vote.named) fetchNamed(vote.id);
     } else {
       parts.push(el("div", {class: "s-live"}, "正在计票……"));
     }
     main.replaceChildren(...R.nodes(...parts));
+    main.dataset.stage = vote.state === "open" ? "open" : "result";
     main.classList.toggle("has-named", !!(vote.named && named[vote.id]));
     fit(main);
   }
 
   /* A long result (15 candidate projects, a named table of 60) must still fit on the screen, which
-     never scrolls: shrink everything below the title step by step until nothing is cut off. */
+     never scrolls. The text keeps the back-row size as long as it can: when the result does not fit,
+     first its table goes, then its figures (the announcement says every one of them), and only
+     then does everything below the title shrink, step by step, until nothing is cut off. A named
+     vote's grid of names is a chart: it shrinks first. */
   function fit(main) {
-    const parts = [...main.children].filter(c => !c.matches(".s-title, .s-meta, .s-live"));
-    let zoom = 1;
-    const apply = () => { for (const p of parts) p.style.zoom = zoom === 1 ? "" : String(zoom); };
-    apply();
-    while (parts.length && main.scrollHeight > main.clientHeight + 1 && zoom > 0.5) {
-      zoom = Math.round((zoom - 0.05) * 100) / 100;
+    const over = () => main.scrollHeight > main.clientHeight + 1;
+    const shrink = (nodes, floor) => {
+      let zoom = 1;
+      const apply = () => { for (const p of nodes) p.style.zoom = zoom === 1 ? "" : String(zoom); };
       apply();
+      while (nodes.length && over() && zoom > floor) { zoom = Math.round((zoom - 0.05) * 100) / 100; apply(); }
+    };
+    const announced = !!main.querySelector(".announcement");
+    shrink([...main.querySelectorAll(".named")], 0.5);
+    for (const selector of announced ? [".result-table", ".result .figures"] : []) {
+      if (!over()) return;
+      for (const t of main.querySelectorAll(selector)) t.hidden = true;
     }
+    if (!over()) return;
+    shrink([...main.children].filter(c => !c.matches(".s-title, .s-meta, .s-live")), 0.5);
   }
 
   function namedTable(rows) {
@@ -130,6 +183,23 @@
       })), head.length > 4 ? el("p", {class: "small"}, "（逐人表决，详见打印的记名表决表）") : null);
   }
 
+  /* The signed checkpoint that covers the result (fetched once per vote). */
+  const checkpoints = {};
+  function checkpointLine(voteId) {
+    const cp = checkpoints[voteId];
+    if (cp === undefined) { fetchCheckpoint(voteId); return null; }
+    if (!cp || cp.state !== "covered") return null;
+    return el("div", {class: "s-checkpoint", id: "s-checkpoint"}, "本结果已记入审计日志第 " + cp.seq + " 号记录，由签名检查点（前 "
+      + cp.size + " 条记录）覆盖 · 根哈希 " + cp.root.slice(0, 16) + "…");
+  }
+  async function fetchCheckpoint(voteId) {
+    if (checkpoints[voteId] !== undefined) return;
+    checkpoints[voteId] = null;
+    try { checkpoints[voteId] = await R.api("/api/votes/" + encodeURIComponent(voteId) + "/checkpoint"); }
+    catch (e) { setTimeout(() => { delete checkpoints[voteId]; }, 5000); return; }
+    render();
+  }
+
   async function fetchNamed(voteId) {
     if (named[voteId] === null) return;
     named[voteId] = null;
@@ -141,17 +211,19 @@
   }
 
   function tick() {
-    const vote = state && (state.votes || []).find(v => v.id === featured);
+    if (!state) return;
+    updateCheckIn();
+    const vote = (state.votes || []).find(v => v.id === featured);
     if (!vote || vote.state !== "open") return;
     const cast = $("#s-cast");
     if (cast) cast.textContent = vote.cast;
+    const notYet = $("#s-left");
+    if (notYet) notYet.textContent = Math.max(0, vote.expected - vote.cast);
     const bar = $(".s-bar");
     if (bar) bar.style.width = (vote.expected ? Math.round(100 * vote.cast / vote.expected) : 0) + "%";
     const left = R.remaining(vote.deadline);
     const cd = $("#s-countdown");
     if (cd && left !== null) { cd.textContent = "剩余时间 " + R.mmss(left); cd.classList.toggle("urgent", left <= 10); }
-    const present = $("#s-present");
-    if (present) present.textContent = state.attendance.present;
   }
 
   const live = new R.Live({screen: window.MEETING_ID, onStatus: ready => { $("#s-conn").hidden = ready; },
@@ -162,11 +234,7 @@
         lastStates = Object.fromEntries((state.votes || []).map(v => [v.id, v.state]));
         render();
       } else if (message.type === "tick") {
-        /* Attendance changes whether or not a vote is open: the header (应到/实到/法定人数) follows
-           every check-in, and so does the waiting stage before the first vote. */
-        if (state) header();
-        if (state && !(state.votes || []).some(v => v.id === featured)) render();
-        tick();
+        tick();  // the check-in stage follows every check-in; an open vote, its 已表决
       }
     }});
   R.syncClock("/api/audit/vkey");

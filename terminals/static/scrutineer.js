@@ -8,7 +8,7 @@
 (() => {
   const {el, $, api} = R;
   let me = null;
-  let state = null, selected = null, slot = 1, nextNo = 1, status = null, statusTimer = null;
+  let state = null, selected = null, nextNo = 1, status = null, statusTimer = null;
 
   function fail(e) { R.alertBox("操作未成功", e.message || String(e)); }
   function votes() { return (state.votes || []).filter(v => v.kind === "election" || v.kind === "project_vote"); }
@@ -37,7 +37,7 @@
     $("#report-title").textContent = "计票结果报告：" + vote.title;
     const box = $("#report");
     if (vote.state === "open") {
-      box.replaceChildren(...R.nodes(el("p", {}, "投票进行中：已收回 " + vote.cast + " 张（应投 " + vote.expected + "）。结束后在此核对计票结果。")));
+      box.replaceChildren(...R.nodes(el("p", {}, "投票进行中：" + (vote.method === "paper" ? "已计入 " + vote.cast + " 张选票" : R.TERM.voted + " " + vote.cast + " 人，" + R.TERM.not_voted + " " + Math.max(0, vote.expected - vote.cast) + " 人") + "。结束后在此核对计票结果。")));
       return;
     }
     if (vote.state === "voided") { box.replaceChildren(...R.nodes(el("p", {class: "error"}, "本轮已宣布无效。"))); return; }
@@ -78,9 +78,6 @@
     const seats = election ? def.seats || 1 : def.choose || 1;
     const writeIns = election && def.allow_write_ins !== false && ["first", "runoff"].includes(def.round || "first") ? seats : 0;
     const marks = {};
-    const slotSel = el("select", {id: "p-slot"}, el("option", {value: "1"}, "第1录入人"), el("option", {value: "2"}, "第2录入人"));
-    slotSel.value = String(slot);
-    slotSel.addEventListener("change", () => { slot = Number(slotSel.value); });
     const number = el("input", {id: "p-no", type: "number", min: 1, value: nextNo, style: "width:7em"});
     const rows = names.map(n => el("div", {class: "t-row"}, el("div", {class: "t-row-name"}, n),
       el("div", {class: "seg"}, ["yes", "no", "abstain"].map(o => el("button", {type: "button", class: "s-" + o, "data-name": n,
@@ -96,9 +93,10 @@
       const w = inputs.map(x => x.value.trim()).filter(Boolean);
       if (w.length) ballot.write_ins = w;
       try {
-        const out = await api("/api/votes/" + encodeURIComponent(vote.id) + "/paper", {body: {ballot_no: Number(number.value), slot, ballot}});
+        const out = await api("/api/votes/" + encodeURIComponent(vote.id) + "/paper", {body: {ballot_no: Number(number.value), ballot}});
         const text = {waiting: "已录入，等待另一名计票人录入", mismatch: "两次录入不一致，请交总监票人核对", counted: "两次录入一致，已计入"}[out.state];
-        message.textContent = "第" + out.ballot_no + "号选票：" + text;
+        // the server knows who keyed this ballot first: nobody picks 第1/第2录入人 by hand
+        message.textContent = "第" + out.ballot_no + "号选票（您是第" + out.slot + "录入人）：" + text;
         message.className = out.state === "mismatch" ? "error" : "tag-ok";
         nextNo = Number(number.value) + 1;
         renderPaper(vote);
@@ -107,7 +105,7 @@
       } catch (e) { message.textContent = e.message; message.className = "error"; }
     };
     $("#paper").replaceChildren(...R.nodes(
-      el("div", {class: "row"}, el("label", {}, "录入人 ", slotSel), el("label", {}, "选票序号 ", number),
+      el("div", {class: "row"}, el("label", {}, "选票序号 ", number),
         el("span", {class: "small"}, "发出选票 " + (def.ballots_issued || 0) + " 张")),
       el("p", {class: "small"}, "照票面录入：画“赞成”“反对”“弃权”的按票面，未画的不选（按弃权计）；赞成超过应选" + seats + "名的选票照实录入，系统计为无效票。"),
       el("div", {class: "t-list"}, rows, inputs.map(x => el("label", {class: "writein"}, el("span", {}, "另选他人"), x))),

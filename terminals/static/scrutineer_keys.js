@@ -250,7 +250,7 @@
       }
       if (d.share_keys[me() - 1] !== h.secret.shareKey) throw new Error("本机的密钥份额与本次选举公钥不符，不能解密");
       if (d.ballots_cast !== vote.cast) {
-        throw new Error("合计中的选票为 " + d.ballots_cast + " 张，而表决中已投 " + vote.cast + " 人，二者不符：已拒绝解密。请告知总监票人。");
+        throw new Error("合计中的选票为 " + d.ballots_cast + " 张，而表决中" + R.TERM.voted + " " + vote.cast + " 人，二者不符：已拒绝解密。请告知总监票人。");
       }
       // the totals are re-added here from the counted ballots (GET …/ballots): totals that are not their sum are refused
       const counted = await api("/api/votes/" + encodeURIComponent(vote.id) + "/ballots");
@@ -262,7 +262,7 @@
       }
       const ok = await R.dialog({title: "解密本项合计", body: el("div", {id: "decrypt-confirm"},
         el("p", {class: "modal-text"}, "「" + vote.title + "」"),
-        el("p", {}, "合计包含 ", el("b", {}, d.ballots_cast), " 张选票，与表决中已投人数一致，本机已核对合计是这些选票之和；表决标识 ", el("code", {}, B.trackingCode(d.vid)), "。"),
+        el("p", {}, "合计包含 ", el("b", {}, d.ballots_cast), " 张选票，与表决中已表决人数一致，本机已核对合计是这些选票之和；表决标识 ", el("code", {}, B.trackingCode(d.vid)), "。"),
         el("p", {}, "只解密各选项的合计票数，不解密任何一张选票。确认用您的密钥份额解密吗？")),
       buttons: [{label: "取消", value: false}, {label: "确认解密", value: true, primary: true}]});
       if (!ok) return;
@@ -376,7 +376,7 @@
         const mine = i && d.received.includes(i);
         return el("div", {class: "decrypt-item", "data-vote": v.id},
           el("h3", {}, v.title + (v.round_no > 1 ? "（第" + v.round_no + "轮）" : "")),
-          el("p", {}, "合计包含 ", el("b", {class: "ballots-cast"}, d.ballots_cast), " 张选票（表决中已投 " + v.cast + " 人）；表决标识 ",
+          el("p", {}, "合计包含 ", el("b", {class: "ballots-cast"}, d.ballots_cast), " 张选票（表决中" + R.TERM.voted + " " + v.cast + " 人）；表决标识 ",
             el("code", {}, B.trackingCode(v.encryption.vid)), "；选举公钥指纹 ", el("code", {}, v.encryption.fingerprint)),
           el("p", {class: "decrypt-progress"}, "须 " + d.k + " 位监票人解密，已解密 " + d.received.length + "/" + d.k
             + (d.received.length ? "：" + who(d.received) : "")),

@@ -12,7 +12,7 @@
 
    An encrypted secret vote (its state entry has `encryption`, docs/protocol.md "Encrypted secret
    votes") is marked the same way; on 提交 the tablet encrypts the marks (BallotCrypto, on the pinned
-   libsodium.js) and shows the ballot's tracking code with two choices: 确认投出 (the randomness is
+   libsodium.js) and shows the ballot's tracking code with two choices: 确认投票 (the randomness is
    wiped, the encrypted ballot is sent and kept for resends like any other) or 核验此选票 (Benaloh:
    the ballot is opened and spoiled — never counted — and the values it encrypted are shown beside
    the labels for the deputy to compare; then it is encrypted afresh). Nothing of the marks or the
@@ -85,7 +85,7 @@
   function sendPending(ballotId) {
     const p = store.pending[ballotId];
     if (!p || !live || !live.ready) return;
-    if (live.send(message(ballotId, p))) { p.sent = Date.now(); saveStore(); }
+    if (live.send(message(ballotId, p))) { p.sent = Date.now(); p.tries = (p.tries || 0) + 1; saveStore(); }
   }
   function resendAll(force) {
     for (const [id, p] of Object.entries(store.pending)) {
@@ -109,8 +109,9 @@
       }
       resendAll(true);
       render();
-    } else if (m.type === "tick") {
-      updateLive();
+    } else if (m.type === "attendance") {
+      // 实到 while waiting: the server's small attendance frame (at most one a second)
+      if (state) { state.attendance = m.attendance; updateLive(); }
     } else if (m.type === "me") {
       me = m;
       checkingIn = false;
@@ -221,12 +222,23 @@
     if (!(me.votes[vote.id] || {}).eligible) return "noteligible:" + vote.id;
     if (hasVoted(vote) && !editing[vote.id]) {
       const p = pendingFor(vote.id), r = store.receipts[vote.id];
-      return "done:" + vote.id + ":" + (p.length ? "pending" : "ok") + ":" + (r ? r.ballot_id : "") + ":" + (refused[vote.id] || "");
+      return "done:" + vote.id + ":" + (p.length ? "pending:" + pendingActivity(p) : "ok") + ":" + (r ? r.ballot_id : "") + ":" + (refused[vote.id] || "");
     }
     const c = challenges[vote.id];
     const detail = sealed[vote.id] ? sealed[vote.id].code : c ? (c.busy ? "busy" : c.error || "") : opened[vote.id] ? opened[vote.id].code : "";
     return "form:" + vote.id + ":" + (stage[vote.id] || "form") + ":" + (notices[vote.id] || "") + ":" + detail + ":" + cryptoState;
   }
+  /* What the tablet is doing about a ballot the server has not acknowledged yet. */
+  function pendingActivity(pending) {
+    if (!live || !live.ready) return "offline";
+    return pending.some(p => (p.tries || 0) > 1) ? "resending" : "sending";
+  }
+  const PENDING_TEXT = {
+    offline: "网络连接中断：选票保存在本机，尚未送达服务器。连接恢复后本机自动重新发送，请不要离开。",
+    sending: "正在发送选票，等待服务器回执……",
+    resending: "正在重新发送……服务器尚未回执，本机会一直重试，请不要离开。",
+  };
+
   function lastClosed() {
     const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided" || v.state === "decrypting"));
     return closed.length ? closed[closed.length - 1] : null;
@@ -245,7 +257,26 @@
     updateLive();
   }
 
+  /* 大字模式 (适老化): chosen by the deputy with the button in the header, kept on this tablet for
+     this deputy (localStorage, keyed by member id) across sign-ins; before sign-in, for the tablet. */
+  function largeKey() { return "renda.large-text." + (me && me.member ? "m" + me.member.id : "device"); }
+  function largeText() {
+    const saved = localStorage.getItem(largeKey());
+    return saved === null ? localStorage.getItem("renda.large-text.device") === "1" : saved === "1";
+  }
+  function applyLargeText() {
+    const on = largeText();
+    document.body.classList.toggle("large-text", on);
+    const button = $("#t-large");
+    if (button) { button.setAttribute("aria-pressed", String(on)); button.textContent = on ? "标准字号" : "大字模式"; }
+  }
+  function toggleLargeText() {
+    localStorage.setItem(largeKey(), largeText() ? "0" : "1");
+    applyLargeText();
+  }
+
   function headerLine() {
+    applyLargeText();
     $("#t-meeting").textContent = state ? state.meeting.title : "县乡人大电子表决系统 · 代表终端";
     const m = me && me.member;
     $("#t-me").textContent = m ? m.name + " · " + (m.seat || "") + (me.checked_in ? " · 已签到" : "") : "";
@@ -300,7 +331,7 @@
           : last.state === "decrypting" ? "表决已结束，监票人正在解密计票（已解密 " + last.decryption.received.length + "/" + last.decryption.k + "）"
             : last.result.announcement)));
     }
-    box.append(el("button", {class: "btn-link small", type: "button", onclick: async () => {
+    box.append(el("button", {class: "btn t-signout", type: "button", id: "t-signout", onclick: async () => {
       if (await R.confirm("退出登录", "退出后需要重新输入签到码。", "退出")) signOut("");
     }}, "退出登录"));
     return box;
@@ -317,8 +348,9 @@
   function voteHead(vote, booth) {
     const bits = [el("span", {}, R.KIND[vote.kind] || "")];
     if (vote.round_no > 1) bits.push(el("span", {}, "第" + vote.round_no + "轮 · " + (R.ROUND[vote.round_kind] || "")));
-    if (vote.named) bits.push(el("span", {class: "tag tag-warn"}, "记名表决"));
-    if (booth) bits.push(el("span", {class: "t-booth"}, "秘密写票"));
+    if (vote.named) bits.push(el("span", {class: "tag tag-warn", id: "t-secrecy"}, R.TERM.named + "表决"));
+    // 记名 / 无记名 as 人大 practice says it; an election's ballot is marked as in the 秘密写票处
+    if (!vote.named) bits.push(el("span", {class: "t-booth", id: "t-secrecy"}, vote.kind === "election" ? R.TERM.booth : R.TERM.secret));
     if (vote.encryption) bits.push(el("span", {class: "tag tag-ok", id: "t-encrypted-tag"}, "加密表决"));
     if (vote.deadline) bits.push(el("span", {class: "t-countdown", id: "t-countdown"}, ""));
     return [el("div", {class: "t-title", id: "t-title"}, vote.title), el("div", {class: "t-sub"}, bits)];
@@ -334,15 +366,19 @@
     const enc = !!vote.encryption;
     const tracker = receipt && receipt.tracker;
     const code = pending.length ? pending[pending.length - 1].code : tracker ? BallotCrypto.trackingCode(tracker) : null;
-    const box = el("div", {class: "t-done" + (pending.length ? " pending" : ""), id: "t-done"},
-      el("div", {class: "t-big"}, enc ? (pending.length ? "已投出，等待确认" : "已投出 ✓") : pending.length ? "已提交" : "已提交 ✓"),
+    /* 已提交 only once the server's receipt is here: until then a big 等待服务器确认 and what the
+       tablet is doing about it (an elderly deputy must not leave thinking the vote is in). */
+    const activity = pending.length ? pendingActivity(pending) : null;
+    const box = el("div", {class: "t-done" + (pending.length ? " pending" : ""), id: "t-done", "data-state": pending.length ? "pending" : "recorded"},
+      el("div", {class: "t-big", id: "t-done-head"}, pending.length ? (activity === "offline" ? "尚未送达 · 等待服务器确认" : "等待服务器确认")
+        : enc ? "已投出 ✓" : "已提交 ✓"),
       enc ? el("p", {class: "t-code-line"}, "跟踪码：", el("span", {class: "t-tracking", id: "t-tracking"}, code || "（本机无跟踪码）")) : null,
       enc && receipt && receipt.mismatch ? el("p", {class: "error", role: "alert", id: "t-mismatch"},
         "服务器回执中的跟踪码与投出前显示的不一致！请立即告知工作人员。") : null,
       label ? el("p", {class: "t-confirm-text"}, "您的选择：" + label) : null,
       BOOTH.has(vote.kind) ? el("p", {}, "选票内容已从屏幕清除") : null,
       pending.length
-        ? el("p", {id: "t-status", "data-state": "pending"}, "等待服务器确认……选票已保存在本机，连接恢复后自动重发")
+        ? el("p", {id: "t-status", class: "t-pending-text", "data-state": "pending", "data-activity": activity}, PENDING_TEXT[activity])
         : el("p", {id: "t-status", "data-state": "recorded"}, "已记录。凭证：", el("span", {class: "t-receipt", id: "t-receipt"},
           receipt ? R.receiptCode(receipt.receipt) : "（本机无凭证）")));
     const actions = el("div", {class: "row", style: "justify-content:center"});
@@ -405,10 +441,10 @@
     if (draft.choice) {
       out.push(el("div", {class: "t-confirm"}, el("span", {class: "t-confirm-text"}, "您选择了「" + CHOICE[draft.choice] + "」"),
         el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () =>
-          submit(vote, {choice: draft.choice}, CHOICE[draft.choice])}, "确认提交"),
+          submit(vote, {choice: draft.choice}, CHOICE[draft.choice])}, R.TERM.cast),
         el("button", {class: "btn", type: "button", onclick: () => { delete drafts[vote.id]; render(true); }}, "重新选择")));
     } else {
-      out.push(el("p", {class: "small", style: "text-align:center"}, "请按键表决，再按「确认提交」"));
+      out.push(el("p", {class: "small", style: "text-align:center"}, "请按键表决，再按「" + R.TERM.cast + "」"));
     }
     return out;
   }
@@ -501,6 +537,8 @@
     if (lay.writeIns) {
       const datalist = lay.eligible ? el("datalist", {id: "t-eligible"}, lay.eligible.map(n => el("option", {value: n}))) : null;
       if (datalist) list.append(datalist);
+      // the rule before the boxes it is about: at the end of the list the sticky counter covered it
+      list.append(el("p", {class: "small t-writein-rule", id: "t-writein-rule"}, "不同意某候选人的，可对其投反对票，并在下面另选他人。未标记的候选人按弃权计算。"));
       for (let i = 0; i < lay.writeIns; i++) {
         const input = el("input", {type: "text", maxlength: 20, "data-writein": i, placeholder: "填写另选人姓名", list: datalist ? "t-eligible" : null,
           "aria-label": "另选他人" + (i + 1)});
@@ -508,7 +546,6 @@
         input.addEventListener("input", () => { draft.writeIns[i] = input.value; updateCounter(vote, lay, draft); });
         list.append(el("label", {class: "writein"}, el("span", {class: "t-row-name"}, "另选他人"), input));
       }
-      list.append(el("p", {class: "small"}, "不同意某候选人的，可对其投反对票，并在上面另选他人。未标记的候选人按弃权计算。"));
     }
     const counter = el("div", {class: "t-counter", id: "t-counter"},
       el("div", {}, el("div", {}, el("span", {class: "count", id: "t-count"}), " ", el("span", {class: "small", id: "t-total"})),
@@ -582,7 +619,7 @@
       over ? el("p", {class: "t-warning"}, "注意：赞成超过" + lay.limitLabel + "名额，本票将作废") : null, el("ul", {}, items)),
     el("div", {class: "t-confirm"},
       el("button", {class: "btn", type: "button", id: "t-back", onclick: () => { stage[vote.id] = "form"; render(true); }}, "返回修改"),
-      el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () => submit(vote, ballotOf(vote, lay, draft), null)}, "确认投票"))];
+      el("button", {class: "btn btn-primary", type: "button", id: "t-submit", onclick: () => submit(vote, ballotOf(vote, lay, draft), null)}, R.TERM.cast))];
   }
 
   /* -- encrypted votes: seal, cast or challenge ----------------------------------------------- */
@@ -697,9 +734,9 @@
       el("p", {class: "t-code-line"}, "跟踪码"),
       el("div", {class: "t-tracking", id: "t-tracking"}, made.code),
       el("div", {class: "t-cast-buttons"},
-        el("button", {class: "btn btn-primary", type: "button", id: "t-cast", onclick: () => cast(vote)}, "确认投出"),
+        el("button", {class: "btn btn-primary", type: "button", id: "t-cast", onclick: () => cast(vote)}, "确认投票"),
         el("button", {class: "btn", type: "button", id: "t-challenge", onclick: () => challenge(vote)}, "核验此选票（不投出）")),
-      el("p", {class: "small"}, "「确认投出」：这张加密选票计入表决，投出后可凭跟踪码在审计记录中查到它。"
+      el("p", {class: "small"}, "「确认投票」：这张加密选票计入表决，投出后可凭跟踪码在审计记录中查到它。"
         + "「核验」：本机公开这张选票加密的内容，供您核对是否与所选一致；核验过的选票作废、不计票，核对后本机重新加密，您再投出。"),
       el("button", {class: "btn", type: "button", id: "t-back", onclick: () => back(vote)}, "返回修改"),
       keyLine(vote))];
@@ -760,7 +797,8 @@
     BallotCrypto.ready().then(() => { cryptoState = "ready"; }, e => { cryptoState = "本终端的加密组件未能加载：" + e.message; })
       .then(() => render(true));
   }
-  setInterval(() => { updateLive(); if (live && live.ready) resendAll(false); }, 500);
+  setInterval(() => { if (live && live.ready) resendAll(false); render(); }, 500);
+  $("#t-large").addEventListener("click", toggleLargeText);
   R.syncClock("/api/audit/vkey");
   const hash = new URLSearchParams(location.hash.slice(1));
   if (hash.get("code")) {

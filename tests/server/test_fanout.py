@@ -11,6 +11,7 @@ import pytest
 
 from server.conversation import Principal
 from server.domain import Attendance, BodyKind, MeetingId, MemberId, MemberStatus, Role
+from server.events import Event
 from server.hub import Connection, FrameStats, Hub
 from server.live import Live, LiveMeeting, Member
 from terminals.client import TerminalClient
@@ -215,3 +216,47 @@ def test_a_prebuilt_frame_is_byte_for_byte_what_the_websockets_protocol_writes(s
     for other in (b"a", b"b", b"c"):
         frames.frame(other)
     assert len(frames._made) == 2
+
+
+def test_tablets_get_one_small_attendance_frame_a_second_however_many_check_in() -> None:
+    """Tablets get no tick; their 实到 follows check-ins by an ``attendance`` frame, coalesced to
+    at most one per second per meeting, and only to checked-in deputies (screens and the chair have
+    ticks; a tablet not checked in shows no 实到)."""
+
+    async def scenario() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        meeting = MeetingId(1)
+        members = {MemberId(i): Member(f"D{i}", f"代表{i}", "一组", str(i), MemberStatus.ACTIVE) for i in range(1, 6)}
+        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, members, {})})
+        hub = Hub(live, attendance_interval=1.0)
+        wires = {"deputy": Wire(), "screen": Wire(), "not yet": Wire()}
+        conns = {name: hub.connection(wire.send_text, wire.close, wire.direct) for name, wire in wires.items()}
+        live.meetings[meeting].attendance[MemberId(1)] = Attendance.PRESENT
+        hub.join(conns["deputy"], Principal(role=Role.DEPUTY, name="代表1", member_id=MemberId(1), meeting_id=meeting))
+        hub.join(conns["not yet"], Principal(role=Role.DEPUTY, name="代表5", member_id=MemberId(5), meeting_id=meeting))
+        hub.join(conns["screen"], Principal(role=Role.SCREEN, name="大屏", meeting_id=meeting))
+
+        def check_in(member_id: int) -> None:
+            live.meetings[meeting].attendance[MemberId(member_id)] = Attendance.PRESENT
+            hub.on_events([Event("attendance", meeting, member_id=MemberId(member_id))])
+
+        check_in(2)
+        check_in(3)
+        hub.flush_attendance(now=100.0)  # the first change: at once
+        check_in(4)
+        hub.flush_attendance(now=100.4)  # within the second: held back
+        check_in(5)
+        hub.flush_attendance(now=100.8)
+        hub.flush_attendance(now=101.0)  # a second on: the newest figures, once
+        hub.flush_attendance(now=103.0)  # nothing changed since: nothing sent
+        frames = {name: [json.loads(text) for _, text in wire.frames] for name, wire in wires.items()}
+        for conn in conns.values():
+            hub.leave(conn)
+        return frames["deputy"], frames["screen"] + frames["not yet"]
+
+    deputy, others = asyncio.run(scenario())
+    updates = [m for m in deputy if m.get("type") == "attendance"]
+    assert [u["attendance"]["present"] for u in updates] == [3, 5]
+    assert set(updates[0]) == {"type", "attendance"} and updates[0]["attendance"]["members_of_record"] == 5
+    assert len(json.dumps(updates[-1], ensure_ascii=False)) < 200
+    # screens have ticks; a tablet not checked in shows no 实到 (deputy 5 only checks in at the end)
+    assert [m["attendance"]["present"] for m in others if m.get("type") == "attendance"] == [5]

@@ -45,7 +45,7 @@ from tests.server.session_helpers import Session, choices, login, marks, ok
 from tests.server.test_encrypted_vote import Replaying, run_ceremony
 
 SCHEMAS = ROOT / "docs" / "schemas"
-SERVER_TYPES = {"welcome", "state", "tick", "me", "receipt", "error", "pong"}
+SERVER_TYPES = {"welcome", "state", "tick", "attendance", "me", "receipt", "error", "pong"}
 CLIENT_TYPES = {"hello", "check_in", "ballot", "sync", "ping"}
 OBSERVERS = ("chair", "staff", "scrutineer", "auditor", "screen")
 BALLOT_ID = "resend-me-" + "0123456789abcdef"

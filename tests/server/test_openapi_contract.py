@@ -397,6 +397,8 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert result["kind"] == "motion" and result["outcome"] == "passed" and result["counts"]["yes"] == 7
     named = anonymous.json("named_public", path={"vote_id": vote})
     assert named["rows"][0][:3] == ["座位", "姓名", "代表团"]
+    covering = anonymous.json("result_checkpoint", path={"vote_id": vote})  # what the hall screen shows
+    assert covering["state"] == "covered" and covering["size"] > covering["seq"] and covering["note"].endswith("\n")
     checked = anonymous.json("check_receipt", json=receipts[0]["receipt"])
     assert checked["ok"] is True and checked["log_size"] >= checked["checkpoint_size"]
     proof = anonymous.call("receipt_tlog_proof", json=receipts[0]["receipt"]).text  # the same, as a C2SP tlog-proof
@@ -431,9 +433,9 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
                             json={"method": "paper", "ballots_issued": 10})["vote_id"]
     marks = {"marks": {"周文": "yes", "吴武": "no"}}
     assert clerk1.json("paper", path={"vote_id": paper_vote}, json={"ballot_no": 1, "slot": 1, "ballot": marks}) \
-        == {"ballot_no": 1, "state": "waiting"}
+        == {"ballot_no": 1, "slot": 1, "state": "waiting"}
     assert clerk2.json("paper", path={"vote_id": paper_vote}, json={"ballot_no": 1, "slot": 2, "ballot": marks}) \
-        == {"ballot_no": 1, "state": "counted"}
+        == {"ballot_no": 1, "slot": 2, "state": "counted"}
     assert chair.json("paper_status", path={"vote_id": paper_vote})["counted"] == [1]
     paper_result = chair.json("close", path={"vote_id": paper_vote})
     assert paper_result["ballots"]["returned"] == 1

@@ -157,6 +157,39 @@ def test_paper_ballots_are_keyed_twice_mismatches_flagged_and_counted(server: Ru
     asyncio.run(run())
 
 
+def test_the_server_places_each_clerk_as_first_or_second_keying_of_a_paper_ballot(server: RunningServer) -> None:
+    """No 计票人 picks 第1/第2录入人: the first to key a ballot is 1, another is 2, a re-keying keeps
+    its place, and a third person is refused while both places are taken."""
+    async def run() -> None:
+        s = Session.start(server.url)
+        clerk1, clerk2 = login(server.url, "jipiao1"), login(server.url, "jipiao2")
+        made = ok(s.staff.post("/api/accounts", json={"username": "jipiao3", "display_name": "计票人丙",
+                                                       "role": "scrutineer"}))
+        clerk3 = httpx.Client(base_url=server.url, timeout=60)
+        token = ok(clerk3.post("/api/login", json={"username": "jipiao3", "password": made["password"]}))["token"]
+        clerk3.headers["Authorization"] = f"Bearer {token}"
+        try:
+            await s.connect(42)
+            election = s.item("副县长")
+            a, b, _c = election["definition"]["candidates"]
+            vote_id = s.open(election["id"], method="paper", ballots_issued=42)
+            ballot = {"marks": {a: "yes", b: "yes"}}
+            url = f"/api/votes/{vote_id}/paper"
+            assert ok(clerk2.post(url, json={"ballot_no": 3, "ballot": {"marks": {a: "yes"}}})) == {
+                "ballot_no": 3, "slot": 1, "state": "waiting"}
+            assert ok(clerk1.post(url, json={"ballot_no": 3, "ballot": ballot})) == {
+                "ballot_no": 3, "slot": 2, "state": "mismatch"}
+            refused(clerk3.post(url, json={"ballot_no": 3, "ballot": ballot}), "keyed_twice", 409)
+            assert ok(clerk2.post(url, json={"ballot_no": 3, "ballot": ballot})) == {
+                "ballot_no": 3, "slot": 1, "state": "counted"}
+        finally:
+            for client in (clerk1, clerk2, clerk3):
+                client.close()
+            await s.finish()
+
+    asyncio.run(run())
+
+
 def test_named_vote_shows_who_has_not_voted_and_exports_the_named_table(server: RunningServer) -> None:
     async def body(s: Session) -> None:
         item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
