@@ -25,7 +25,31 @@ if TYPE_CHECKING:
     from server.runtime import Runtime
 
 
-def vote_view(vote: LiveVote) -> JsonObject:
+PUBLICATION_FIELDS = ("confirmed_by", "confirmed_at", "declared_by", "declared_at")
+
+
+def held(live: Live, vote: LiveVote) -> bool:
+    """A result the publish step still holds back (meeting setting ``publish_step``): counted, not
+    yet declared by the chair. Only the chair, scrutineers and auditors see it meanwhile."""
+    meeting = live.meetings.get(vote.meeting_id)
+    return (meeting is not None and bool(meeting.settings.get("publish_step")) and vote.result is not None
+            and vote.state is VoteState.CLOSED and not vote.publication.get("declared_at"))
+
+
+def publication_view(live: Live, vote: LiveVote) -> JsonObject | None:
+    """The publish step of a vote, in a meeting that uses it (None otherwise)."""
+    meeting = live.meetings.get(vote.meeting_id)
+    if meeting is None or not meeting.settings.get("publish_step"):
+        return None
+    return {key: vote.publication.get(key) for key in PUBLICATION_FIELDS}
+
+
+def vote_view(vote: LiveVote, live: Live | None = None, *, privileged: bool = False) -> JsonObject:
+    """A vote as terminals see it. Given ``live``, a meeting with the publish step gets
+    ``publication``, and a result not yet declared is null unless ``privileged`` (the chair,
+    scrutineers, auditors)."""
+    publication = publication_view(live, vote) if live is not None else None
+    withheld = live is not None and not privileged and held(live, vote)
     return {
         "id": vote.id,
         "item_id": vote.item_id,
@@ -41,8 +65,9 @@ def vote_view(vote: LiveVote) -> JsonObject:
         "cast": vote.cast if vote.method is VoteMethod.ELECTRONIC else len(vote.ballots),
         "expected": vote.expected,
         "definition": vote.definition,
-        "result": vote.result,
+        "result": None if withheld else vote.result,
         "confirmations": vote.confirmations,
+        **({"publication": publication} if publication is not None else {}),
         **({"encryption": vote.encryption} if vote.encryption is not None else {}),
         **({"decryption": decryption_view(vote.decryption)} if vote.decryption is not None else {}),
     }
@@ -66,7 +91,7 @@ def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
         "meeting": {"id": meeting.id, "title": meeting.title, "body": meeting.body_kind.value},
         "attendance": meeting.summary().to_json(),
         "items": meeting.items,
-        "votes": [vote_view(v) for v in votes],
+        "votes": [vote_view(v, live) for v in votes],
     }
 
 

@@ -67,7 +67,8 @@ async def named_table(vote_id: str, fmt: Format, rt: Rt, caller: Annotated[Princ
     return _table(exports.named_table_rows(vote, members), fmt, f"named-{vote_id}")
 
 
-@router.get("/votes/{vote_id}/named", **answers(NamedTable, 403, 404, 409, codes={409: "vote_not_closed"}))
+@router.get("/votes/{vote_id}/named", **answers(NamedTable, 403, 404, 409, codes={
+    409: "vote_not_closed, result_not_declared"}))
 async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
     """The named table (记名表决) of a *closed* named vote, for the hall screen: public, because a
     named vote is published by nature; a secret vote never has one (403)."""
@@ -77,6 +78,8 @@ async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
         raise forbidden("无记名表决没有记名表决表")
     if vote["state"] != "closed":
         raise ServerError("vote_not_closed", "表决结束后才公布记名表决表", status=409)
+    if queries.held(rt.live, live_vote):
+        raise ServerError("result_not_declared", "主持人宣布表决结果后才公布记名表决表", status=409)
     return {"vote_id": vote_id, "rows": exports.named_table_rows(vote, queries.eligible_members(rt.live, live_vote))}
 
 

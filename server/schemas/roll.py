@@ -22,6 +22,11 @@ class MeetingSettings(Request):
     count_suspended_in_base: bool = absent(
         "Whether members whose duties are suspended (暂停执行代表职务, 代表法 第六十一条) count in 实有, the base "
         "of every majority and of the quorum (default true). They can never check in or vote.")
+    publish_step: bool = absent(
+        "The publish step (发布程序, default false: a result is shown as soon as the vote closes). When true, "
+        "a result reaches the hall screen and the tablets only after a scrutineer (the 总监票人) has confirmed "
+        "the count (`POST /api/votes/{vote_id}/result/confirm`) and the chair has declared it "
+        "(`POST /api/votes/{vote_id}/result/declare`); until then only the chair, scrutineers and auditors see it.")
 
 
 class NewMeeting(Request):

@@ -94,6 +94,10 @@
       const d = vote.decryption || {received: [], k: 0};
       parts.push(el("div", {class: "s-live", id: "s-decrypting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，监票人正在解密计票"),
         el("div", {class: "s-meta"}, "已解密 " + d.received.length + " / " + d.k + " 位监票人")));
+    } else if (vote.publication && !vote.publication.declared_at && vote.state === "closed") {
+      /* The publish step (docs/protocol.md): the result is shown once the chair declares it. */
+      parts.push(el("div", {class: "s-live", id: "s-awaiting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，等待宣布表决结果"),
+        el("div", {class: "s-meta"}, vote.publication.confirmed_at ? "总监票人已确认计票结果，请主持人宣布" : "总监票人正在核对计票结果")));
     } else if (vote.result) {
       parts.push(Results.view(vote.result));
       if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));
