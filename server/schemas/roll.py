@@ -26,7 +26,8 @@ class MeetingSettings(Request):
         "The publish step (发布程序, default false: a result is shown as soon as the vote closes). When true, "
         "a result reaches the hall screen and the tablets only after a scrutineer (the 总监票人) has confirmed "
         "the count (`POST /api/votes/{vote_id}/result/confirm`) and the chair has declared it "
-        "(`POST /api/votes/{vote_id}/result/declare`); until then only the chair, scrutineers and auditors see it.")
+        "(`POST /api/votes/{vote_id}/result/declare`); until then the public state and `GET /api/votes/{vote_id}` carry `result: null` for everyone but the "
+        "chair, scrutineers and auditors (staff's exports and print pages are not held back).")
 
 
 class NewMeeting(Request):
