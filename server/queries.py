@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain import Attendance, JsonObject, MemberId, VoteMethod, VoteState
+from server import exports, seatmap
+from server.domain import Attendance, JsonObject, MemberId, MemberStatus, VoteMethod, VoteState
 from server.errors import not_found
 from server.live import Live, LiveMeeting, LiveVote, Member
 from server.models import Item, NamedBallot, PaperEntry, Vote
@@ -195,6 +196,39 @@ def roll_view(meeting: LiveMeeting) -> JsonObject:
     members = [{"id": mid, **m.to_json(), "attendance": _attendance(meeting, mid),
                 "code_reissued": _code_reissued(meeting, mid)} for mid, m in ordered]
     return {"summary": meeting.summary().to_json(), "members": members}
+
+
+def attendance_seats(meeting: LiveMeeting) -> JsonObject:
+    """The check-in seat map (server/seatmap.py): every member not terminated, by seat."""
+    entries = []
+    for mid, member in sorted(meeting.members.items(), key=lambda entry: entry[1].code):
+        if member.status is MemberStatus.TERMINATED:
+            continue
+        state = _attendance(meeting, mid) if member.status is MemberStatus.ACTIVE else "not_active"
+        entries.append({"id": mid, "name": member.name, "group": member.group, "seat": member.seat,
+                        "state": "present" if state == "present" else "leave" if state == "leave"
+                        else "not_active" if state == "not_active" else "absent"})
+    return {"summary": meeting.summary().to_json(), **seatmap.layout(entries)}
+
+
+def vote_seats(live: Live, vote: LiveVote, named_ballots: dict[MemberId, JsonObject]) -> JsonObject:
+    """A closed named vote by seat: each member's answer to each question. Only ever called with a
+    named vote's ballots (the route refuses a secret vote before reading any)."""
+    assert vote.named, "a secret vote has no seat map"
+    columns = exports.named_columns(vote.definition)
+    meeting = live.meetings[vote.meeting_id]
+    entries = []
+    for mid, member in sorted(meeting.members.items(), key=lambda entry: entry[1].code):
+        if mid not in vote.eligible and member.status is MemberStatus.TERMINATED:
+            continue
+        if mid in vote.eligible:
+            ballot = named_ballots.get(mid)
+            choices = [exports.choice_of(ballot, key) or "none" for key, _ in columns]
+        else:
+            choices = ["absent"] * len(columns)
+        entries.append({"id": mid, "name": member.name, "group": member.group, "seat": member.seat,
+                        "choices": choices})
+    return {"vote_id": vote.id, "questions": [label for _, label in columns], **seatmap.layout(entries)}
 
 
 def pending_view(live: Live, vote: LiveVote) -> JsonObject:

@@ -31,7 +31,13 @@
     clearTimeout(rollTimer);
     rollTimer = setTimeout(loadRoll, roll ? 1500 : 0);
   }
+  async function loadSeats() {
+    let seats;
+    try { seats = await api("/api/meetings/" + meetingId + "/seats"); } catch (e) { return; }
+    $("#seatmap-box").replaceChildren(SeatMap.attendance(seats));
+  }
   async function loadRoll() {
+    loadSeats();
     try { roll = await api("/api/meetings/" + meetingId + "/roll"); } catch (e) { return; }
     const present = roll.members.filter(m => m.attendance === "present").length;
     $("#roll-summary").textContent = "名册（已签到 " + present + " / 共 " + roll.members.length + " 人）";

@@ -29,8 +29,9 @@ def declared(by: str = "chair:主持人", vote_id: str = "v1-1") -> Entry:
 
 def session(*after: Entry, publish_step: bool = True, closed: bool = True) -> list[Entry]:
     vote = opened()
-    head: list[Entry] = [meeting(settings={"publish_step": True} if publish_step else None), roll("D1", "D2", "D3", "D4"),
-            check_in("D1"), check_in("D2"), check_in("D3", "staff:s", "设备故障"), item(), vote,
+    head: list[Entry] = [
+        meeting(settings={"publish_step": True} if publish_step else None), roll("D1", "D2", "D3", "D4"),
+        check_in("D1"), check_in("D2"), check_in("D3", "staff:s", "设备故障"), item(), vote,
             ballot("v1-1", "yes")]
     return [*head, *(closed_with_result("v1-1", vote[1]["definition"], ["yes"]) if closed else []), *after]
 

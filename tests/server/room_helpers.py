@@ -4,6 +4,7 @@ test's choosing (``publish_step``)."""
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,23 @@ class Room:
     def client(self, username: str) -> httpx.Client:
         """A fresh login: accounts follow the newest meeting."""
         return login(self.url, username)
+
+    def check_in(self, *members: str) -> None:
+        """Staff checks these deputies in (each with a reason)."""
+        staff = self.client("staff")
+        for member in members:
+            ok(staff.post(f"/api/meetings/{self.meeting_id}/checkin",
+                          json={"member_id": self.members[member], "reason": "终端故障，代表本人在场"}))
+        staff.close()
+
+    def cast(self, vote_id: str, ballots: dict[str, dict[str, Any]]) -> None:
+        """Each deputy's ballot over HTTP (``POST /api/ballots``), signed in with their code."""
+        for member, ballot in ballots.items():
+            with httpx.Client(base_url=self.url, timeout=60) as client:
+                token = ok(client.post("/api/deputy/login", json={"code": self.codes[member]}))["token"]
+                ok(client.post("/api/ballots", headers={"Authorization": f"Bearer {token}"}, json={
+                    "vote_id": vote_id, "ballot_id": secrets.token_hex(16), "ballot": ballot,
+                    "cast_token": secrets.token_hex(16)}))
 
 
 def make_room(url: str, *, publish_step: bool) -> Room:

@@ -53,6 +53,7 @@ def test_a_result_reaches_the_hall_only_after_the_chief_scrutineer_confirms_and_
         for who in (chair, scrutineer, auditor):
             assert ok(who.get(f"/api/votes/{vote_id}"))["result"] == counted
         refused(httpx.get(f"{server.url}/api/votes/{vote_id}/named"), "result_not_declared", 409)
+        refused(httpx.get(f"{server.url}/api/votes/{vote_id}/seats"), "result_not_declared", 409)
 
         # wrong order, wrong role
         refused(chair.post(f"/api/votes/{vote_id}/result/declare"), "result_not_confirmed", 409)
@@ -72,6 +73,7 @@ def test_a_result_reaches_the_hall_only_after_the_chief_scrutineer_confirms_and_
         assert _public_vote(server.url, room.meeting_id, vote_id)["result"] == counted
         assert ok(staff.get(f"/api/votes/{vote_id}"))["result"] == counted
         assert ok(httpx.get(f"{server.url}/api/votes/{vote_id}/named"))["vote_id"] == vote_id
+        assert ok(httpx.get(f"{server.url}/api/votes/{vote_id}/seats"))["vote_id"] == vote_id
         await asyncio.gather(*(t.close() for t in tablets))
         return None
 
