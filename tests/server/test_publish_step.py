@@ -108,3 +108,19 @@ def test_without_the_setting_the_result_shows_at_close_and_the_step_is_refused(s
         await asyncio.gather(*(t.close() for t in tablets))
 
     asyncio.run(run())
+
+
+def test_a_confirmed_result_stays_held_across_a_restart_and_is_declared_after_it(server: RunningServer) -> None:
+    room = make_room(server.url, publish_step=True)
+    room.check_in("R01", "R02", "R03", "R04", "R05")
+    chair, scrutineer = room.client("chair"), room.client("jipiao1")
+    vote_id = ok(chair.post(f"/api/items/{room.items['secret']}/open", json={}))["vote_id"]
+    counted = ok(chair.post(f"/api/votes/{vote_id}/close"))
+    confirmed = ok(scrutineer.post(f"/api/votes/{vote_id}/result/confirm"))["publication"]
+    server.restart()
+    public = _public_vote(server.url, room.meeting_id, vote_id)
+    assert public["result"] is None and public["publication"] == confirmed
+    chair = room.client("chair")
+    refused(room.client("jipiao1").post(f"/api/votes/{vote_id}/result/confirm"), "result_already_confirmed", 409)
+    ok(chair.post(f"/api/votes/{vote_id}/result/declare"))
+    assert _public_vote(server.url, room.meeting_id, vote_id)["result"] == counted
