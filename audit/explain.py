@@ -63,6 +63,8 @@ FINDINGS_ZH: dict[str, str] = {
     "definition-mismatch": "表决定义（应到、实到、议题等）与日志中的名册、签到和议程不符",
     "unknown-vote": "记录所指的表决从未开启",
     "voided-vote": "表决宣布无效后仍有记录",
+    "publish-order": "结果发布程序顺序不符（计票前确认、确认前宣布、重复确认或宣布，或会议未设置发布程序）",
+    "publish-role": "结果须由总监票人确认、由主持人宣布，记录中的身份不符",
     "duplicate-vote": "同一表决开启了两次",
     "late-ballot": "表决结束后的选票",
     "late-withdrawal": "表决结束后撤回选票",
@@ -138,12 +140,14 @@ CHECKS: tuple[Check, ...] = (
            "ineligible-check-in", "attendance-conflict", "definition-mismatch", "bad-ceremony", "bad-commitment",
            "bad-confirmation", "bad-election-key", "bad-encryption", "wrong-secrecy", rules=True),
     _check("votes", "表决过程", "选票只在表决开启期间、由有表决权的代表投出；结束、结果、宣布无效各一次；"
+           "设置结果发布程序的会议，结果先由总监票人确认、再由主持人宣布，各一次；"
            "每张加密选票的证明成立、没有重放，公开核验的选票内容相符且未被计入（§4.4 15d、15f 选票）",
            "ballot-outside-window", "ballot-time-revealed", "unknown-vote", "voided-vote", "duplicate-vote",
            "late-ballot", "late-withdrawal",
            "bad-withdrawal", "bad-named-ballot", "ineligible-voter", "double-vote", "duplicate-close", "ballot-count",
            "result-before-close", "duplicate-result", "bad-ballot", "bad-selection-proof", "bad-limit-proof",
-           "replayed-ballot", "bad-ballot-opening", "spoiled-ballot-counted", rules=True),
+           "replayed-ballot", "bad-ballot-opening", "spoiled-ballot-counted", "publish-order", "publish-role",
+           rules=True),
     _check("recount", "重新计票", "用签名的选票重新计票，结果与记录的结果完全一致；加密表决的合计是所计选票之和，"
            "部分解密的证明成立，解密出的票数及由其重新计票的结果与记录一致（§4.4 15d 结果、15f 合计与解密）",
            "tally-error", "result-mismatch", "wrong-totals", "bad-partial", "bad-decryption", "wrong-counts",

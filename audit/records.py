@@ -84,6 +84,9 @@ class RecordType(StrEnum):
     VOTE_NAMED = "vote_named"  # {"vote_id": str}: a 记名 vote, its ballots named below
     NAMED_BALLOT = "named_ballot"  # {"vote_id": str, "seq": int, "member": str}
     VOTE_EXTENDED = "vote_extended"  # {"vote_id": str, "deadline": ISO 8601 with offset}
+    # The publish step (meeting setting publish_step): the 总监票人 confirms, then the chair declares.
+    RESULT_CONFIRMED = "result_confirmed"  # {"vote_id": str, "by": "scrutineer:<name>"}
+    RESULT_DECLARED = "result_declared"  # {"vote_id": str, "by": "chair:<name>"}
     # Encrypted secret votes (docs/ballot-crypto.md): the 监票人's key ceremony, then per vote.
     CEREMONY_STARTED = "ceremony_started"  # {"meeting_id": int, "ceremony": {statement}, "cid": hex, "accounts": [...]}
     CEREMONY_ABANDONED = "ceremony_abandoned"  # {"meeting_id": int, "ceremony": id}
@@ -235,6 +238,8 @@ _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
     RecordType.VOTE_NAMED: (("vote_id", _STR),),
     RecordType.NAMED_BALLOT: (("vote_id", _STR), ("seq", _INT), ("member", _STR)),
     RecordType.VOTE_EXTENDED: (("vote_id", _STR),),
+    RecordType.RESULT_CONFIRMED: (("vote_id", _STR), ("by", _STR)),
+    RecordType.RESULT_DECLARED: (("vote_id", _STR), ("by", _STR)),
     RecordType.CEREMONY_STARTED: (("meeting_id", _INT), ("ceremony", _DICT), ("cid", _STR), ("accounts", _LIST)),
     RecordType.CEREMONY_ABANDONED: (("meeting_id", _INT), ("ceremony", _STR)),
     RecordType.TRUSTEE_COMMITMENT: (("meeting_id", _INT), ("ceremony", _STR), ("commitment", _DICT)),

@@ -148,6 +148,9 @@ FINDINGS: dict[str, str] = {
     "of a named vote without its name",
     "ineligible-voter": "a named ballot of a member not among the vote's eligible voters",
     "double-vote": "a member with two counted ballots in one named vote",
+    "publish-order": "a result confirmed before it was counted, declared before it was confirmed, or either twice; "
+    "or a publish record in a meeting without the publish step",
+    "publish-role": "a result confirmed by another than a scrutineer, or declared by another than the chair",
     "duplicate-close": "a vote closed twice",
     "ballot-count": "vote_closed's ballots_cast is not the number of ballots counted",
     "result-before-close": "a result before its vote closed",
@@ -369,8 +372,8 @@ class _Vote:
     """One vote as the records tell it."""
 
     __slots__ = (
-        "ballots", "closed", "deadline", "definition", "eligible", "encrypted", "kind", "live", "named",
-        "named_by_seq", "named_seq_of", "opened", "outcome", "secrecy", "voided",
+        "ballots", "closed", "confirmed", "deadline", "declared", "definition", "eligible", "encrypted", "kind",
+        "live", "named", "named_by_seq", "named_seq_of", "opened", "outcome", "secrecy", "voided",
     )
 
     def __init__(self, definition: Mapping[str, Any] | None, ballots: dict[int, bytes], opened: bytes) -> None:
@@ -390,6 +393,8 @@ class _Vote:
         self.named_by_seq: dict[int, str] = {}
         self.named_seq_of: dict[str, int] = {}
         self.live = definition is not None  # open for ballots: neither closed nor voided
+        self.confirmed = False  # the publish step: result_confirmed, then result_declared
+        self.declared = False
 
 
 class _Rules:
@@ -480,6 +485,8 @@ class _Rules:
             self._vote_event(record)
         elif type_ in (RecordType.VOTE_NAMED, RecordType.NAMED_BALLOT, RecordType.VOTE_EXTENDED):
             self._vote_detail(type_, body)
+        elif type_ in (RecordType.RESULT_CONFIRMED, RecordType.RESULT_DECLARED):
+            self._publish(type_, body)
         elif type_ in _CEREMONY:
             self._ceremony(type_, body)
         elif type_ in _ENCRYPTED:
@@ -641,6 +648,45 @@ class _Rules:
         else:
             self._named_ballot(vote, vote_id, body["seq"], body["member"])
 
+    def _publish_step(self, vote_id: str) -> bool | None:
+        """Whether the vote's meeting uses the publish step; None for a log without meetings."""
+        try:
+            meeting_id = self.session.meeting_of(vote_id)
+        except SessionFault as fault:
+            raise _Fault(fault.code, fault.message) from None
+        if meeting_id is None:
+            return None
+        return bool(self.session.meetings[meeting_id].settings.get("publish_step"))
+
+    def _publish(self, type_: str, body: Mapping[str, Any]) -> None:
+        """The publish step: the 总监票人 confirms a counted result, then the chair declares it, once each."""
+        vote_id, by = body["vote_id"], body["by"]
+        vote = self.votes.get(vote_id)
+        if vote is None:
+            raise _Fault("unknown-vote", f"{type_} for vote {vote_id}, which was never opened / 表决未开启")
+        if vote.voided is not None:
+            raise _Fault("voided-vote", f"{type_} after vote {vote_id} was voided / 表决已作废")
+        if self._publish_step(vote_id) is False:
+            raise _Fault("publish-order", f"{type_} for vote {vote_id}, whose meeting has no publish step"
+                                          " / 本次会议未设置结果发布程序")
+        if type_ == RecordType.RESULT_CONFIRMED:
+            if not by.startswith("scrutineer:"):
+                raise _Fault("publish-role", f"vote {vote_id}'s result confirmed by {by}, not a scrutineer"
+                                             " / 计票结果须由总监票人确认")
+            if vote.outcome is None or vote.confirmed:
+                raise _Fault("publish-order", f"vote {vote_id}'s result confirmed " + (
+                    "twice / 计票结果重复确认" if vote.confirmed else "before it was counted / 计票前即确认结果"))
+            vote.confirmed = True
+            return
+        if not by.startswith("chair:"):
+            raise _Fault("publish-role", f"vote {vote_id}'s result declared by {by}, not the chair"
+                                         " / 表决结果须由主持人宣布")
+        if not vote.confirmed or vote.declared:
+            raise _Fault("publish-order", f"vote {vote_id}'s result declared " + (
+                "twice / 表决结果重复宣布" if vote.declared
+                else "before the 总监票人 confirmed it / 总监票人确认前即宣布"))
+        vote.declared = True
+
     def _named_ballot(self, vote: _Vote, vote_id: str, seq: int, member: str) -> None:
         if not vote.named or seq not in vote.ballots or seq in vote.named_by_seq:
             raise _Fault("bad-named-ballot", f"named_ballot for record {seq}, not a counted, unnamed ballot of a "
@@ -654,6 +700,12 @@ class _Rules:
                                         f"and {seq}) / 同一代表两张有效选票")
         vote.named_by_seq[seq] = member
         vote.named_seq_of[member] = seq
+
+    def _publish_pending(self, vote_id: str) -> bool:
+        try:
+            return self._publish_step(vote_id) is True
+        except _Fault:
+            return False
 
     def fate(self, seq: int, record: Record | None) -> str:
         if record is None or record.type != RecordType.BALLOT:
@@ -674,6 +726,9 @@ class _Rules:
                 outcome = f"已作废 voided ({vote.voided})" + (f"; {vote.outcome}" if vote.outcome else "")
             elif vote.outcome is not None:
                 outcome = vote.outcome
+                if not vote.declared and self._publish_pending(vote_id):
+                    self.warnings.append(f"vote {vote_id}: result counted but not declared (publish step) "
+                                         "/ 表决结果尚未宣布")
             elif vote.closed:
                 outcome = "已结束，无结果 closed, no result recorded"
                 self.warnings.append(f"vote {vote_id}: closed without a result / 表决已结束但无结果")

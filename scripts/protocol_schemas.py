@@ -309,6 +309,11 @@ def state_schema() -> dict[str, Any]:
         "definition": ref("definition"),
         "result": {"oneOf": [ref("result"), {"type": "null"}]},
         "confirmations": NAMES,
+        "publication": obj({
+            "confirmed_by": {"type": ["string", "null"]}, "confirmed_at": {"oneOf": [ISO_UTC, {"type": "null"}]},
+            "declared_by": {"type": ["string", "null"]}, "declared_at": {"oneOf": [ISO_UTC, {"type": "null"}]},
+        }, description="only in a meeting with the publish step (setting publish_step): who confirmed the count "
+                       "and who declared the result; until declared_at, result is null"),
         "encryption": obj({
             "context": obj({"suite": {"const": "renda-ballot-v1"}, "origin": NAME, "vote": NAME, "key": HEX64,
                             "form": obj({"selections": {"type": "integer", "minimum": 1}, "limits": {
@@ -323,10 +328,12 @@ def state_schema() -> dict[str, Any]:
         "decryption": obj({"k": {"type": "integer", "minimum": 1}, "ballots_cast": COUNT,
                            "received": {"type": "array", "items": {"type": "integer", "minimum": 1}}},
                           description="an encrypted vote after its close: the 监票人's decryption so far"),
-    }, optional=("encryption", "decryption"), allOf=[
+    }, optional=("encryption", "decryption", "publication"), allOf=[
         {"if": {"properties": {"state": {"const": "open"}}}, "then": {"properties": {"result": {"type": "null"}}}},
         {"if": {"properties": {"state": {"const": "closed"}}},
-         "then": {"properties": {"result": {"type": "object"}}}},
+         "then": {"anyOf": [{"properties": {"result": {"type": "object"}}},
+                            {"required": ["publication"],
+                             "properties": {"publication": {"properties": {"declared_at": {"type": "null"}}}}}]}},
         {"if": {"properties": {"round_kind": {"const": "manual"}}},
          "then": {"properties": {"method": {"enum": ["show_of_hands", "paper"]}, "state": {"const": "closed"},
                                  "deadline": {"type": "null"}}},

@@ -36,6 +36,13 @@ if ! "$PY" -c 'import ctypes.util, sys; sys.exit(ctypes.util.find_library("sodiu
     apt_install libsodium23
 fi
 
+# The print pages as PDF (server/pdf.py): WeasyPrint lays them out with pango, in Noto Sans CJK
+# (embedded in every PDF). Needed to run, not only to test.
+if ! { ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0; } || ! fc-list :lang=zh 2>/dev/null | grep -qi "noto sans cjk"; then
+    echo "installing Debian's pango and fonts-noto-cjk (the print pages as PDF)" >&2
+    apt_install libpango-1.0-0 libpangoft2-1.0-0 fontconfig fonts-noto-cjk
+fi
+
 stamp=.venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)
 if [ ! -f "$stamp" ]; then
     echo "installing Python packages into .venv (log: .venv/install.log)" >&2

@@ -14,6 +14,7 @@ from server.domain import MeetingId, MemberId, VoteId
 EventKind = Literal[
     "agenda", "roll", "attendance", "count",
     "vote_opened", "vote_closed", "vote_voided", "vote_extended", "vote_confirmed",
+    "result_confirmed", "result_declared",
     "ceremony", "partial_decryption",
 ]
 

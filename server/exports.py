@@ -357,18 +357,7 @@ def named_table_rows(vote: JsonObject, members: list[JsonObject]) -> list[list[s
     named = vote.get("named_ballots")
     if named is None:
         raise ValueError("无记名表决不得导出记名表 (a secret vote has no named table)")
-    definition = vote.get("definition") or {}
-    columns: list[tuple[str | None, str]]
-    if _is_per_person(definition) and definition.get("kind") == ItemKind.APPOINTMENT:
-        columns = [
-            (_s(entry.get("id") or entry.get("nominee")),
-             f"{_s(entry.get('nominee'))}（{ACTIONS.get(entry.get('action', ''), _s(entry.get('action')))}）")
-            for entry in definition.get("items") or []
-        ]
-    elif _is_per_person(definition):
-        columns = [(_s(person), _s(person)) for person in definition.get("persons") or []]
-    else:
-        columns = [(None, "表决意见")]
+    columns = named_columns(vote.get("definition") or {})
     rows: list[Row] = [["座位", "姓名", "代表团", *(label for _, label in columns)]]
     totals = [dict.fromkeys([*CHOICES.values(), NOT_VOTED], 0) for _ in columns]
     for member in members:
@@ -384,6 +373,28 @@ def named_table_rows(vote: JsonObject, members: list[JsonObject]) -> list[list[s
         f"赞成{t['赞成']}票，反对{t['反对']}票，弃权{t['弃权']}票，未按{t[NOT_VOTED]}人" for t in totals
     )])
     return rows
+
+
+def named_columns(definition: Mapping[str, Any]) -> list[tuple[str | None, str]]:
+    """The questions of a named vote: (the key of a ballot's ``marks``, or None for its ``choice``;
+    the column's label) — one per person of a list or appointment voted person by person."""
+    if _is_per_person(definition) and definition.get("kind") == ItemKind.APPOINTMENT:
+        return [
+            (_s(entry.get("id") or entry.get("nominee")),
+             f"{_s(entry.get('nominee'))}（{ACTIONS.get(entry.get('action', ''), _s(entry.get('action')))}）")
+            for entry in definition.get("items") or []
+        ]
+    if _is_per_person(definition):
+        return [(_s(person), _s(person)) for person in definition.get("persons") or []]
+    return [(None, "表决意见")]
+
+
+def choice_of(ballot: object, key: str | None) -> str | None:
+    """A named ballot's answer to one question (``yes``/``no``/``abstain``…), None if unanswered."""
+    if not isinstance(ballot, Mapping):
+        return None
+    value = ballot.get("choice") if key is None else (ballot.get("marks") or {}).get(key)
+    return value if isinstance(value, str) else None
 
 
 def _choice_label(ballot: object, key: str | None) -> str:

@@ -158,6 +158,8 @@ class LiveVote:
     #: the key of its marks in ``vote_voters`` while it is open (server/participation.py)
     mark_key: bytes = b""
     confirmations: list[str] = field(default_factory=list)
+    #: the publish step: who confirmed and who declared its result, and when (server/usecases/publish.py)
+    publication: JsonObject = field(default_factory=dict)
     #: ballots already checked against the definition, by canonical text
     valid_shapes: set[bytes] = field(default_factory=set)
     #: an encrypted vote: {context, vid, selections, fingerprint} (docs/protocol.md "Encrypted secret votes")

@@ -164,6 +164,9 @@ class Vote(Base):
     result: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     void_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     confirmations: Mapped[list[str]] = mapped_column(JSON, default=list)
+    #: the publish step (meeting setting ``publish_step``): {confirmed_by, confirmed_at, declared_by,
+    #: declared_at} as the 总监票人 confirms and the chair declares its result (server/usecases/publish.py)
+    publication: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     #: an encrypted vote (docs/protocol.md "Encrypted secret votes"): {context, vid, selections, fingerprint}
     encryption: Mapped[JsonObject | None] = mapped_column(JSON, nullable=True)
     #: after its close: the per-selection totals {totals, ballots_cast}, then the partial

@@ -39,6 +39,11 @@ protocol at `/ws` (docs/protocol.md); deputies may vote over HTTP too (`POST /ap
   A refused request changed nothing. An unexpected failure is 500 `internal` in the same shape.
 * **Files**: the roll file format is in docs/roll-file.md (and on `POST /api/meetings/{meeting_id}/roll/import`);
   the audit export's layout in docs/export.md; each report's rows on its route.
+* **Print pages and PDF** (outside `/api`, not listed below): `GET /print/vote/{vote_id}` (result sheet, named
+  table, 计票结果报告; `?only=scrutineer` for the report alone), `GET /print/minutes/{meeting_id}` and
+  `POST /print/codes` (form field `codes`, staff) are A4 HTML pages for the same signed-in roles as the reports;
+  add `?format=pdf` for the same page as `application/pdf` (Chinese fonts embedded, made in the server process; any
+  other `format` is 400); see the README.
 * **Tally documents**: an item's `definition`, a vote's `definition`, ballots and results follow tally's file format
   (README "The tally file format", `tally/schema/tally-input.schema.json`); their schemas here are built from it.
 """

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from server.domain import Attendance, JsonObject, MemberId, VoteMethod, VoteState
+from server import exports, seatmap
+from server.domain import Attendance, JsonObject, MemberId, MemberStatus, VoteMethod, VoteState
 from server.errors import not_found
 from server.live import Live, LiveMeeting, LiveVote, Member
 from server.models import Item, NamedBallot, PaperEntry, Vote
@@ -25,7 +26,31 @@ if TYPE_CHECKING:
     from server.runtime import Runtime
 
 
-def vote_view(vote: LiveVote) -> JsonObject:
+PUBLICATION_FIELDS = ("confirmed_by", "confirmed_at", "declared_by", "declared_at")
+
+
+def held(live: Live, vote: LiveVote) -> bool:
+    """A result the publish step still holds back (meeting setting ``publish_step``): counted, not
+    yet declared by the chair. Only the chair, scrutineers and auditors see it meanwhile."""
+    meeting = live.meetings.get(vote.meeting_id)
+    return (meeting is not None and bool(meeting.settings.get("publish_step")) and vote.result is not None
+            and vote.state is VoteState.CLOSED and not vote.publication.get("declared_at"))
+
+
+def publication_view(live: Live, vote: LiveVote) -> JsonObject | None:
+    """The publish step of a vote, in a meeting that uses it (None otherwise)."""
+    meeting = live.meetings.get(vote.meeting_id)
+    if meeting is None or not meeting.settings.get("publish_step"):
+        return None
+    return {key: vote.publication.get(key) for key in PUBLICATION_FIELDS}
+
+
+def vote_view(vote: LiveVote, live: Live | None = None, *, privileged: bool = False) -> JsonObject:
+    """A vote as terminals see it. Given ``live``, a meeting with the publish step gets
+    ``publication``, and a result not yet declared is null unless ``privileged`` (the chair,
+    scrutineers, auditors)."""
+    publication = publication_view(live, vote) if live is not None else None
+    withheld = live is not None and not privileged and held(live, vote)
     return {
         "id": vote.id,
         "item_id": vote.item_id,
@@ -41,8 +66,9 @@ def vote_view(vote: LiveVote) -> JsonObject:
         "cast": vote.cast if vote.method is VoteMethod.ELECTRONIC else len(vote.ballots),
         "expected": vote.expected,
         "definition": vote.definition,
-        "result": vote.result,
+        "result": None if withheld else vote.result,
         "confirmations": vote.confirmations,
+        **({"publication": publication} if publication is not None else {}),
         **({"encryption": vote.encryption} if vote.encryption is not None else {}),
         **({"decryption": decryption_view(vote.decryption)} if vote.decryption is not None else {}),
     }
@@ -67,7 +93,7 @@ def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:
                     "body_name": meeting.body_name},
         "attendance": meeting.summary().to_json(),
         "items": meeting.items,
-        "votes": [vote_view(v) for v in votes],
+        "votes": [vote_view(v, live) for v in votes],
     }
 
 
@@ -182,6 +208,39 @@ def roll_view(meeting: LiveMeeting) -> JsonObject:
                 "code_reissued": _code_reissued(meeting, mid)} for mid, m in ordered]
     return {"summary": meeting.summary().to_json(), "members": members,
             "roll_closed": None if meeting.roll_closed is None else meeting.roll_closed.to_json()}
+
+
+def attendance_seats(meeting: LiveMeeting) -> JsonObject:
+    """The check-in seat map (server/seatmap.py): every member not terminated, by seat."""
+    entries = []
+    for mid, member in sorted(meeting.members.items(), key=lambda entry: entry[1].code):
+        if member.status is MemberStatus.TERMINATED:
+            continue
+        state = _attendance(meeting, mid) if member.status is MemberStatus.ACTIVE else "not_active"
+        entries.append({"id": mid, "name": member.name, "group": member.group, "seat": member.seat,
+                        "state": "present" if state == "present" else "leave" if state == "leave"
+                        else "not_active" if state == "not_active" else "absent"})
+    return {"summary": meeting.summary().to_json(), **seatmap.layout(entries)}
+
+
+def vote_seats(live: Live, vote: LiveVote, named_ballots: dict[MemberId, JsonObject]) -> JsonObject:
+    """A closed named vote by seat: each member's answer to each question. Only ever called with a
+    named vote's ballots (the route refuses a secret vote before reading any)."""
+    assert vote.named, "a secret vote has no seat map"
+    columns = exports.named_columns(vote.definition)
+    meeting = live.meetings[vote.meeting_id]
+    entries = []
+    for mid, member in sorted(meeting.members.items(), key=lambda entry: entry[1].code):
+        if mid not in vote.eligible and member.status is MemberStatus.TERMINATED:
+            continue
+        if mid in vote.eligible:
+            ballot = named_ballots.get(mid)
+            choices = [exports.choice_of(ballot, key) or "none" for key, _ in columns]
+        else:
+            choices = ["absent"] * len(columns)
+        entries.append({"id": mid, "name": member.name, "group": member.group, "seat": member.seat,
+                        "choices": choices})
+    return {"vote_id": vote.id, "questions": [label for _, label in columns], **seatmap.layout(entries)}
 
 
 def pending_view(live: Live, vote: LiveVote) -> JsonObject:

@@ -158,7 +158,8 @@ def rebuild(session: Session, keys: VoteKeys) -> Live:
             change_allowed=item.settings.get("change_before_close", "last") == "last",
             deadline=aware(vote.deadline), voters=set(participation.get(vote.id, [])) | marked.get(vote.id, set()),
             ballots=ballots.get(vote.id, {}), result=vote.result, receipt_keys=receipt_keys.get(vote.id, {}),
-            confirmations=list(vote.confirmations or []), opened_stamp=opened.get(vote.id, ""),
+            confirmations=list(vote.confirmations or []), publication=dict(vote.publication or {}),
+            opened_stamp=opened.get(vote.id, ""),
             mark_key=mark_keys.get(vote.id, b""),
             encryption=vote.encryption, decryption=vote.decryption,
         )

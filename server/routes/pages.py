@@ -8,7 +8,9 @@ refusal to anyone else — the API refuses them too):
 * ``/screen/{meeting_id}`` — the hall screen (大屏): public, shows only counts and results.
 * ``/staff``, ``/scrutineer``, ``/audit`` — staff, 计票人/监票人 and auditor pages.
 * ``/print/vote/{vote_id}``, ``/print/minutes/{meeting_id}``, ``POST /print/codes`` — printable
-  A4 pages (result sheet with named table and scrutineer report, minutes, the sign-in code sheet).
+  A4 pages (result sheet with named table and scrutineer report, minutes, the sign-in code sheet);
+  each also as a PDF for the archive with ``?format=pdf`` (server/pdf.py: the same HTML, laid out
+  by WeasyPrint in the server process, Chinese fonts embedded, no network).
   Every page of a result sheet and of the minutes carries the signed checkpoint that covers the
   result (size, root, a QR code of the signed note) with a line for the 监票人 to sign beside it,
   and the code sheet carries the audit key's fingerprint (server/evidence.py).
@@ -18,6 +20,7 @@ The WebSocket protocol the pages speak is docs/protocol.md; the JavaScript is te
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -26,7 +29,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from server import evidence, exports, network, queries
+from server import evidence, exports, network, pdf, queries
 from server.auth import optional_caller
 from server.domain import label_tables
 from server.routes.common import Rt, same_origin
@@ -47,6 +50,31 @@ PAGES = {
 def _refusal(request: Request, message: str, status: int) -> HTMLResponse:
     return templates.TemplateResponse(request, "refused.html", {"title": "无权访问", "message": message},
                                       status_code=status)
+
+
+PRINT_FORMATS = ("html", "pdf")
+
+
+def _print_format(request: Request) -> str | None:
+    """``?format=`` of a print page: ``html`` (the default) or ``pdf``; None for anything else."""
+    fmt = request.query_params.get("format", "html")
+    return fmt if fmt in PRINT_FORMATS else None
+
+
+async def _printed(request: Request, template: str, context: dict[str, Any], filename: str) -> Response:
+    """A print page as HTML, or with ``?format=pdf`` the same page as a PDF (inline, named ``filename``)."""
+    page = templates.TemplateResponse(request, template, context)
+    if _print_format(request) != "pdf":
+        return page
+    data = await asyncio.to_thread(pdf.to_pdf, bytes(page.body).decode("utf-8"))
+    return Response(data, media_type=pdf.PDF, headers={
+        "Content-Disposition": f"inline; filename=\"{filename}.pdf\"", "Cache-Control": "no-store"})
+
+
+def _bad_format(request: Request) -> Response | None:
+    if _print_format(request) is None:
+        return _refusal(request, "格式应为 html 或 pdf（?format=pdf）", 400)
+    return None
 
 
 def _segments(rows: list[list[str]]) -> list[dict[str, Any]]:
@@ -131,6 +159,8 @@ async def print_vote(request: Request, vote_id: str, rt: Rt) -> Response:
     caller = await optional_caller(request)
     if caller is None:
         return _refusal(request, "请先在主持人、工作人员、计票或审计页面登录，再打开打印页", 401)
+    if (refused := _bad_format(request)) is not None:
+        return refused
     if caller.role not in ("chair", "staff", "scrutineer", "auditor"):
         return _refusal(request, "您的身份无权打印表决结果", 403)
     live_vote = rt.live.votes.get(vote_id)
@@ -148,9 +178,10 @@ async def print_vote(request: Request, vote_id: str, rt: Rt) -> Response:
         sections.append({"title": "计票结果报告（总监票人）", "blocks": _segments(report)})
     if request.query_params.get("only") == "scrutineer":
         sections = sections[-1:]
-    return templates.TemplateResponse(request, "print.html", {
+    name = f"scrutineer-{vote_id}" if request.query_params.get("only") == "scrutineer" else f"result-{vote_id}"
+    return await _printed(request, "print.html", {
         "title": f"{item['title']} 表决结果", "meeting": meeting, "sections": sections,
-        "checkpoint": evidence.covering(rt.ledger, [vote_id])})
+        "checkpoint": evidence.covering(rt.ledger, [vote_id])}, name)
 
 
 @router.get("/print/minutes/{meeting_id}")
@@ -158,6 +189,8 @@ async def print_minutes(request: Request, meeting_id: int, rt: Rt) -> Response:
     caller = await optional_caller(request)
     if caller is None:
         return _refusal(request, "请先登录，再打开打印页", 401)
+    if (refused := _bad_format(request)) is not None:
+        return refused
     if caller.role not in ("chair", "staff", "auditor"):
         return _refusal(request, "您的身份无权打印会议记录", 403)
     meeting = rt.live.meetings.get(meeting_id)
@@ -165,10 +198,10 @@ async def print_minutes(request: Request, meeting_id: int, rt: Rt) -> Response:
         return _refusal(request, "会议不存在", 404)
     rows = exports.minutes_rows({"id": meeting.id, "title": meeting.title}, queries.minutes_items(rt, meeting))
     votes = [vote.id for vote in rt.live.votes.values() if vote.meeting_id == meeting.id]
-    return templates.TemplateResponse(request, "print.html", {
+    return await _printed(request, "print.html", {
         "title": f"{meeting.title} 表决情况记录", "meeting": meeting, "landscape": True,
         "sections": [{"title": "", "blocks": _segments(rows)}],
-        "checkpoint": evidence.covering(rt.ledger, votes, what="本次会议各项表决")})
+        "checkpoint": evidence.covering(rt.ledger, votes, what="本次会议各项表决")}, f"minutes-{meeting_id}")
 
 
 @router.post("/print/codes", dependencies=[Depends(same_origin)])
@@ -180,6 +213,8 @@ async def print_codes(request: Request, rt: Rt, codes: str = Form(...)) -> Respo
     caller = await optional_caller(request)
     if caller is None or caller.role != "staff":
         return _refusal(request, "只有工作人员可以打印签到码", 403)
+    if (refused := _bad_format(request)) is not None:
+        return refused
     try:
         entries = json.loads(codes)
         if not isinstance(entries, list):
@@ -196,6 +231,6 @@ async def print_codes(request: Request, rt: Rt, codes: str = Form(...)) -> Respo
         cards.append({**{k: str(entry.get(k, "")) for k in ("name", "seat", "group", "member_code")},
                       "code": code, "qr": qr.svg_inline(scale=3, border=2, omitsize=True)})
     meeting = rt.live.meetings.get(caller.meeting_id or -1)
-    return templates.TemplateResponse(request, "codes.html", {
-        "title": "代表签到码", "meeting": meeting, "cards": cards, "base": base,
-        "fingerprint": evidence.fingerprint(rt.ledger)})
+    return await _printed(request, "codes.html", {
+        "title": "代表签到码", "meeting": meeting, "cards": cards, "base": base, "codes_json": codes,
+        "fingerprint": evidence.fingerprint(rt.ledger)}, "codes")

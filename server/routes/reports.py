@@ -10,10 +10,11 @@ from fastapi.responses import Response
 
 from server import evidence, exports, queries
 from server.conversation import Principal
-from server.domain import Role
+from server.domain import Role, VoteState
 from server.errors import ServerError, forbidden
 from server.routes.common import Rt, answers, as_role, file_answers
 from server.schemas.audit import NamedTable, ResultCheckpoint
+from server.schemas.roll import SEAT_PLACES, VoteSeatMap
 
 router = APIRouter(tags=["reports"])
 
@@ -67,7 +68,8 @@ async def named_table(vote_id: str, fmt: Format, rt: Rt, caller: Annotated[Princ
     return _table(exports.named_table_rows(vote, members), fmt, f"named-{vote_id}")
 
 
-@router.get("/votes/{vote_id}/named", **answers(NamedTable, 403, 404, 409, codes={409: "vote_not_closed"}))
+@router.get("/votes/{vote_id}/named", **answers(NamedTable, 403, 404, 409, codes={
+    409: "vote_not_closed, result_not_declared"}))
 async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
     """The named table (记名表决) of a *closed* named vote, for the hall screen: public, because a
     named vote is published by nature; a secret vote never has one (403)."""
@@ -77,6 +79,8 @@ async def named_public(vote_id: str, rt: Rt) -> dict[str, Any]:
         raise forbidden("无记名表决没有记名表决表")
     if vote["state"] != "closed":
         raise ServerError("vote_not_closed", "表决结束后才公布记名表决表", status=409)
+    if queries.held(rt.live, live_vote):
+        raise ServerError("result_not_declared", "主持人宣布表决结果后才公布记名表决表", status=409)
     return {"vote_id": vote_id, "rows": exports.named_table_rows(vote, queries.eligible_members(rt.live, live_vote))}
 
 
@@ -88,6 +92,24 @@ async def result_checkpoint(vote_id: str, rt: Rt) -> dict[str, Any]:
     block = evidence.covering(rt.ledger, [vote_id])
     keys = ("state", "message", "fingerprint", "seq", "origin", "size", "root", "note")
     return {"vote_id": vote_id, **{k: block[k] for k in keys if k in block}}
+
+
+@router.get("/votes/{vote_id}/seats", description=SEAT_PLACES, **answers(VoteSeatMap, 403, 404, 409, codes={
+    409: "vote_not_closed, result_not_declared"}))
+async def vote_seats(vote_id: str, rt: Rt) -> dict[str, Any]:
+    """The seat map (座位图) of a *closed* named (记名) vote, for the hall screen: 赞成/反对/弃权/未按 by
+    seat. Public, as the named table is. A secret vote never has one: 403 before any ballot is read."""
+    live_vote = queries.vote_of(rt.live, vote_id)
+    if not live_vote.named:
+        raise forbidden("无记名表决没有座位图，不显示任何代表的表决意见")
+    if live_vote.state is not VoteState.CLOSED:
+        raise ServerError("vote_not_closed", "表决结束后才公布座位图", status=409)
+    if queries.held(rt.live, live_vote):
+        raise ServerError("result_not_declared", "主持人宣布表决结果后才公布座位图", status=409)
+    _, vote = queries.vote_record(rt, vote_id)
+    named = vote["named_ballots"]
+    assert isinstance(named, dict)
+    return queries.vote_seats(rt.live, live_vote, named)
 
 
 @router.get("/votes/{vote_id}/scrutineer.{fmt}", **file_answers(TABLE, (

@@ -61,6 +61,14 @@ async def get_roll(meeting_id: int, rt: Rt, caller: Annotated[Principal, as_role
     return queries.roll_view(queries.meeting_of(rt.live, meeting_id))
 
 
+@router.get("/meetings/{meeting_id}/seats", description=schema.SEAT_PLACES, **answers(
+    schema.AttendanceSeatMap, 401, 403, 404, 422))
+async def attendance_seats(meeting_id: int, rt: Rt, caller: Annotated[Principal, as_role(
+        Role.STAFF, Role.CHAIR, Role.SCRUTINEER, Role.AUDITOR)]) -> dict[str, Any]:
+    """The check-in seat map (座位图): who has checked in, by the roll's seats, with the quorum summary."""
+    return queries.attendance_seats(queries.meeting_of(rt.live, meeting_id))
+
+
 @router.post("/meetings/{meeting_id}/roll/import", description=schema.ROLL_FILE,
              **answers(schema.RollImported, 400, 401, 403, 404, 409, 422, 503, special={422: ROLL_REFUSED},
                        codes={400: "file_too_large, malformed_request", 409: "vote_open"}))

@@ -16,7 +16,7 @@ from server.routes.common import Rt, answers, as_role
 from server.schemas import votes as schema
 from server.schemas.base import Ok
 from server.schemas.tally import Result
-from server.usecases import close_vote, extend_vote, manual_result, open_vote, void_vote
+from server.usecases import close_vote, extend_vote, manual_result, open_vote, publish, void_vote
 from server.usecases.cast_ballot import cast_ballot
 
 router = APIRouter(tags=["votes"])
@@ -92,10 +92,38 @@ async def manual(item_id: int, body: schema.Manual, rt: Rt, caller: Chair) -> di
         lambda tx: manual_result.manual_result(tx, item_id, body.method.value, body.counts, by=who(caller)))
 
 
+#: Who sees a result the publish step still holds back (meeting setting ``publish_step``).
+SEE_HELD = (Role.CHAIR, Role.SCRUTINEER, Role.AUDITOR)
+PUBLISH_REFUSALS = {409: "publish_step_off, vote_not_closed, vote_voided"}
+
+
 @router.get("/votes/{vote_id}", **answers(schema.VoteView, 401, 404))
 async def get_vote(vote_id: str, rt: Rt, caller: Caller) -> dict[str, Any]:
-    """A vote as terminals see it: counts of how many voted, the result once closed."""
-    return queries.vote_view(queries.vote_of(rt.live, vote_id))
+    """A vote as terminals see it: counts of how many voted, the result once closed — in a meeting with the
+    publish step, once declared (the chair, scrutineers and auditors see it as soon as it is counted)."""
+    return queries.vote_view(queries.vote_of(rt.live, vote_id), rt.live, privileged=caller.role in SEE_HELD)
+
+
+@router.post("/votes/{vote_id}/result/confirm", **answers(schema.Published, 401, 403, 404, 409, 503, codes={
+    409: PUBLISH_REFUSALS[409] + ", result_already_confirmed"}))
+async def confirm_result(vote_id: str, rt: Rt,
+                         caller: Annotated[Principal, as_role(Role.SCRUTINEER)]) -> dict[str, Any]:
+    """The publish step, first: the 总监票人 (a scrutineer account) confirms the count of a closed vote (audit
+    record `result_confirmed`). Only in a meeting whose setting `publish_step` is true (else 409
+    `publish_step_off`); other roles 403 `forbidden`."""
+    name = caller.name or "scrutineer"
+    published = await rt.writer.run(lambda tx: publish.confirm_result(tx, vote_id, name, who(caller)))
+    return {"vote_id": vote_id, "publication": published}
+
+
+@router.post("/votes/{vote_id}/result/declare", **answers(schema.Published, 401, 403, 404, 409, 503, codes={
+    409: PUBLISH_REFUSALS[409] + ", result_not_confirmed, result_already_declared"}))
+async def declare_result(vote_id: str, rt: Rt, caller: Chair) -> dict[str, Any]:
+    """The publish step, second: the chair declares (宣布) a confirmed result (audit record `result_declared`);
+    the hall screen and the tablets show it from now on. Before the confirmation: 409 `result_not_confirmed`."""
+    name = caller.name or "chair"
+    published = await rt.writer.run(lambda tx: publish.declare_result(tx, vote_id, name, who(caller)))
+    return {"vote_id": vote_id, "publication": published}
 
 
 @router.get("/votes/{vote_id}/pending", **answers(schema.Pending, 401, 403, 404))

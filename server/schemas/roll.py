@@ -22,6 +22,13 @@ class MeetingSettings(Request):
     count_suspended_in_base: bool = absent(
         "Whether members whose duties are suspended (暂停执行代表职务, 代表法 第六十一条) count in 实有, the base "
         "of every majority and of the quorum (default true). They can never check in or vote.")
+    publish_step: bool = absent(
+        "The publish step (发布程序, default false: a result is shown as soon as the vote closes). When true, "
+        "a result reaches the hall screen and the tablets only after a scrutineer (the 总监票人) has confirmed "
+        "the count (`POST /api/votes/{vote_id}/result/confirm`) and the chair has declared it "
+        "(`POST /api/votes/{vote_id}/result/declare`); until then the public state and "
+        "`GET /api/votes/{vote_id}` carry `result: null` for everyone but the chair, scrutineers and auditors "
+        "(staff's exports and print pages are not held back).")
 
 
 class NewMeeting(Request):
@@ -92,6 +99,56 @@ class RollClosedAnswer(Answer):
     ok: bool
     roll_closed: RollClosedNote
     absent: int = Field(description="缺席 from now on (everyone of record neither present nor on leave).")
+
+
+SEAT_PLACES = ("rows: the grid's rows (the highest row placed; 0 when none); columns: likewise. A seat written as "
+               "a row and a number (3排12座, 第3排第12座, 3排12号, 3行12列, 3-12) is placed on the grid; any other "
+               "seat label (主席台, A区5) is in `other`, by label; a member without a seat in `unseated`.")
+
+
+class SeatPlace(Answer):
+    id: int = Field(description="The member id.")
+    name: str
+    group: str
+    seat: str = Field(description="座位 as on the roll (empty in `unseated`).")
+    row: int = absent("In `placed`: the row, from 1 (front).")
+    column: int = absent("In `placed`: the seat's number in its row, from 1.")
+
+
+class AttendanceSeat(SeatPlace):
+    state: Literal["present", "leave", "absent", "not_active"] = Field(
+        description="`present` 已签到, `leave` 请假, `absent` 未签到 (nothing or 缺席 recorded), `not_active` "
+                    "suspended (暂停执行代表职务); terminated members are not on the map.")
+
+
+class AttendanceSeatMap(Answer):
+    """The check-in seat map (座位图) of a meeting."""
+
+    summary: AttendanceSummary
+    rows: int
+    columns: int
+    placed: list[AttendanceSeat] = Field(description="By row, then column.")
+    other: list[AttendanceSeat]
+    unseated: list[AttendanceSeat]
+
+
+class VoteSeat(SeatPlace):
+    choices: list[Literal["yes", "no", "abstain", "none", "absent"]] = Field(
+        description="One per question: `yes` 赞成, `no` 反对, `abstain` 弃权, `none` 未按 (on the vote's roll, "
+                    "no answer), `absent` 未出席 (not checked in when the vote opened).")
+
+
+class VoteSeatMap(Answer):
+    """A closed named (记名) vote by seat. A secret vote never has one (403)."""
+
+    vote_id: str
+    questions: list[str] = Field(description="The questions: one (表决意见), or one per person of a list or an "
+                                             "appointment voted person by person.")
+    rows: int
+    columns: int
+    placed: list[VoteSeat] = Field(description="By row, then column.")
+    other: list[VoteSeat]
+    unseated: list[VoteSeat]
 
 
 class RollUpload(Request):

@@ -76,6 +76,20 @@ class Manual(Request):
     counts: ManualCounts = Field(description="Checked against the item (400 `invalid_counts`, with `field`).")
 
 
+class Publication(Answer):
+    """The publish step (发布程序) of a vote: confirmed by the 总监票人, then declared by the chair."""
+
+    confirmed_by: str | None = Field(description="Display name of the scrutineer (总监票人) who confirmed the count.")
+    confirmed_at: DateTime | None = Field(description="When the count was confirmed.")
+    declared_by: str | None = Field(description="Display name of the chair who declared (宣布) the result.")
+    declared_at: DateTime | None = Field(description="When the result was declared; from then on it is public.")
+
+
+class Published(Answer):
+    vote_id: str
+    publication: Publication
+
+
 class VoteView(Answer):
     id: str
     item_id: int
@@ -93,6 +107,9 @@ class VoteView(Answer):
     definition: VoteDefinitionObject
     result: Result | None = Field(description="Once closed (or entered by hand); null before.")
     confirmations: list[str] = Field(description="The scrutineers who confirmed the count report.")
+    publication: Publication = absent(
+        "Only in a meeting with the publish step (setting `publish_step`): who confirmed and who declared the "
+        "result. Until `declared_at`, `result` is null for everyone but the chair, scrutineers and auditors.")
     encryption: Encryption = absent("An encrypted vote: how its ballots are encrypted (docs/protocol.md).")
     decryption: DecryptionState = absent("An encrypted vote after its close: the 监票人's decryption so far.")
 

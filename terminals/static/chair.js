@@ -46,7 +46,13 @@
     clearTimeout(rollTimer);
     rollTimer = setTimeout(loadRoll, roll ? 1500 : 0);
   }
+  async function loadSeats() {
+    let seats;
+    try { seats = await api("/api/meetings/" + meetingId + "/seats"); } catch (e) { return; }
+    $("#seatmap-box").replaceChildren(SeatMap.attendance(seats));
+  }
   async function loadRoll() {
+    loadSeats();
     try { roll = await api("/api/meetings/" + meetingId + "/roll"); } catch (e) { return; }
     const present = roll.members.filter(m => m.attendance === "present").length;
     $("#roll-summary").textContent = "名册（已签到 " + present + " / 共 " + roll.members.length + " 人）";
@@ -331,9 +337,11 @@
         el("p", {class: "small"}, "选举公钥指纹 " + vote.encryption.fingerprint)));
       return;
     }
-    if (!vote.result) { box.replaceChildren(...R.nodes(el("p", {}, "正在计票……"))); return; }
+    if (!vote.result) { box.replaceChildren(...R.nodes(el("p", {}, "正在计票……"), Publish.status(vote))); return; }
+    const declare = Publish.declareButton(vote, renderResult);
+    if (declare) actions.prepend(declare);
     box.replaceChildren(...R.nodes(el("div", {class: "read-out", id: "announcement"}, el("span", {class: "label"}, "宣读稿（请主持人宣读）"), vote.result.announcement),
-      actions, Results.view(vote.result, {announcement: false})));
+      Publish.status(vote), actions, Results.view(vote.result, {announcement: false})));
     if (vote.method === "electronic" || vote.method === "paper") {
       actions.append(el("button", {class: "btn btn-danger", type: "button", onclick: () => voidVote(vote)}, "宣布无效"));
     }
@@ -368,7 +376,7 @@
   R.rolePage(me => {
     meetingId = me.meeting_id;
     live = new R.Live({token: R.token(), onStatus: R.connectionStatus, onMessage: m => {
-      if (m.type === "state") { state = m; onState(); }
+      if (m.type === "state") { state = m; Publish.merge(state, onState); onState(); }
       else if (m.type === "tick" && state) { renderAttendance(); tickVote(); }
       else if (m.type === "welcome") meetingId = m.meeting_id;
     }});

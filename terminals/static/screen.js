@@ -14,6 +14,7 @@
   let featured = null;       // the vote id on screen
   let lastStates = {};       // vote id -> state, to notice what changed
   let named = {};            // vote id -> rows of the named table (fetched once closed)
+  let seats = {};            // vote id -> its seat map (a named vote, once closed and declared)
   let state = null;
   let key = null;            // {vkey, fingerprint, origin} of the audit log
 
@@ -135,10 +136,16 @@
       const d = vote.decryption || {received: [], k: 0};
       parts.push(el("div", {class: "s-live", id: "s-decrypting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，监票人正在解密计票"),
         el("div", {class: "s-meta"}, "已解密 " + d.received.length + " / " + d.k + " 位监票人")));
+    } else if (vote.publication && !vote.publication.declared_at && vote.state === "closed") {
+      /* The publish step (docs/protocol.md): the result is shown once the chair declares it. */
+      parts.push(el("div", {class: "s-live", id: "s-awaiting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，等待宣布表决结果"),
+        el("div", {class: "s-meta"}, vote.publication.confirmed_at ? "总监票人已确认计票结果，请主持人宣布" : "总监票人正在核对计票结果")));
     } else if (vote.result) {
       parts.push(Results.view(vote.result, {screen: true}));
       parts.push(checkpointLine(vote.id));
-      if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));
+      const map = vote.named && seats[vote.id];
+      if (map && map.rows && map.questions.length === 1) parts.push(el("div", {class: "named"}, el("h2", {}, "记名表决情况（座位图）"), SeatMap.vote(map, 0)));
+      else if (vote.named && named[vote.id]) parts.push(namedTable(named[vote.id]));
       else if (vote.named) fetchNamed(vote.id);
     } else {
       parts.push(el("div", {class: "s-live"}, "正在计票……"));
@@ -205,6 +212,7 @@
     named[voteId] = null;
     try {
       const data = await R.api("/api/votes/" + encodeURIComponent(voteId) + "/named");
+      try { seats[voteId] = await R.api("/api/votes/" + encodeURIComponent(voteId) + "/seats"); } catch (e) { /* the table alone */ }
       named[voteId] = data.rows;
     } catch (e) { delete named[voteId]; return; }
     render();

@@ -23,7 +23,12 @@
     if (!list.length) $("#votes").replaceChildren(...R.nodes(el("li", {}, "尚无选举或项目票决")));
   }
 
+  function renderPublish() {
+    Publish.scrutineerPanel(state, $("#publish"), $("#publish-panel"), renderPublish);
+  }
+
   function render() {
+    renderPublish();
     renderList();
     const vote = votes().find(v => v.id === selected);
     $("#paper-panel").hidden = !(vote && vote.state === "open" && vote.method === "paper");
@@ -130,12 +135,13 @@
       if (m.type === "state") {
         const before = state && votes().find(v => v.id === selected);
         state = m;
+        Publish.merge(state, render);
         $("#meeting-title").textContent = m.meeting.title;
         window.RENDA_STATE = m;  // for scrutineer_keys.js, whenever it starts
         document.dispatchEvent(new CustomEvent("renda:state", {detail: m}));
         const after = votes().find(v => v.id === selected);
         if (!before || !after || before.state !== after.state || !document.querySelector("#p-submit")) render();
-        else renderList();
+        else { renderList(); renderPublish(); }
       }
     }});
     live.start();

@@ -30,8 +30,15 @@
 
   /* -- roll -------------------------------------------------------------------------------------- */
   async function loadRoll() {
+    loadSeats();
     try { roll = await api("/api/meetings/" + meetingId + "/roll"); } catch (e) { fail(e); return; }
     renderRoll();
+  }
+  /* The seat map (座位图): who has checked in, by seat (terminals/static/seatmap.js). */
+  async function loadSeats() {
+    let seats;
+    try { seats = await api("/api/meetings/" + meetingId + "/seats"); } catch (e) { return; }
+    $("#seatmap-box").replaceChildren(SeatMap.attendance(seats));
   }
   function renderRoll() {
     if (!roll) return;

@@ -216,7 +216,8 @@
     const vote = currentVote();
     if (!vote) {
       const last = lastClosed();
-      return "wait:" + (last ? last.id + last.state + (last.decryption ? last.decryption.received.length : "") : "");
+      return "wait:" + (last ? last.id + last.state + (last.decryption ? last.decryption.received.length : "")
+        + (last.result ? ":result" : "") : "");
     }
     if (vote.method !== "electronic") return "paper:" + vote.id;
     if (!(me.votes[vote.id] || {}).eligible) return "noteligible:" + vote.id;
@@ -240,7 +241,8 @@
   };
 
   function lastClosed() {
-    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided" || v.state === "decrypting"));
+    const closed = ((state && state.votes) || []).filter(v => v.state !== "open" && (v.result || v.state === "voided" || v.state === "decrypting"
+      || (v.publication && !v.publication.declared_at)));  // publish step: closed, the result not yet declared
     return closed.length ? closed[closed.length - 1] : null;
   }
 
@@ -329,7 +331,8 @@
         + (last.round_no > 1 ? "（第" + last.round_no + "轮）" : "")), el("p", {class: "announcement", id: "t-last-result"},
         last.state === "voided" ? "本轮表决已宣布无效，等待主持人宣布重新表决"
           : last.state === "decrypting" ? "表决已结束，监票人正在解密计票（已解密 " + last.decryption.received.length + "/" + last.decryption.k + "）"
-            : last.result.announcement)));
+            : !last.result ? "表决已结束，等待主持人宣布表决结果"
+              : last.result.announcement)));
     }
     box.append(el("button", {class: "btn t-signout", type: "button", id: "t-signout", onclick: async () => {
       if (await R.confirm("退出登录", "退出后需要重新输入签到码。", "退出")) signOut("");

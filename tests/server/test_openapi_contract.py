@@ -151,7 +151,7 @@ def test_the_domain_words_are_enums_with_their_labels(document: dict[str, Any]) 
         prop = resolve(document, schemas[model]["properties"][name])
         assert prop.get("enum"), (model, name, prop)
     settings = schemas["MeetingSettings"]
-    assert set(settings["properties"]) == {"presidium_quorum", "count_suspended_in_base"}
+    assert set(settings["properties"]) == {"presidium_quorum", "count_suspended_in_base", "publish_step"}
     assert settings["additionalProperties"] is False
 
 
@@ -490,6 +490,19 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
     assert decrypted["result"]["counts"] == {"yes": 6, "no": 0, "abstain": 2, "not_voted": 2}
 
     # Reports and the audit export.
+    # The seat map (座位图): check-in by seat; a named vote by seat, public; none for a secret vote.
+    seats = staff.json("attendance_seats", path=at)
+    laid = seats["placed"] + seats["other"] + seats["unseated"]
+    assert len(laid) == 12 and [e["state"] for e in laid if e["id"] == member["T12"]] == ["not_active"]
+    by_seat = anonymous.json("vote_seats", path={"vote_id": vote})
+    assert by_seat["vote_id"] == vote and by_seat["questions"] == ["表决意见"]
+    assert anonymous.call("vote_seats", path={"vote_id": ballot_vote}, expect=403).json()["error"]["code"] \
+        == "forbidden"
+    # The publish step is a meeting setting this meeting does not have.
+    assert clerk1.call("confirm_result", path={"vote_id": vote}, expect=409).json()["error"]["code"] \
+        == "publish_step_off"
+    assert chair.call("declare_result", path={"vote_id": vote}, expect=409).json()["error"]["code"] \
+        == "publish_step_off"
     sheet = staff.call("result_sheet", path={"vote_id": vote, "fmt": "csv"})
     rows = list(csv.reader(io.StringIO(sheet.content.decode("utf-8-sig"))))
     assert rows[0] == [motion["title"]] and any(r and r[0] == "宣读稿" for r in rows)
