@@ -510,9 +510,10 @@ def recording(request: pytest.FixtureRequest, seeds: Seeds, tmp_path_factory: py
     kind: str = request.param
     base = tmp_path_factory.getbasetemp()
     shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
-    with open(shared / f"message-schemas-{kind}.lock", "w") as lock:
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # never a recording left by an earlier run
+    with open(shared / f"message-schemas-{kind}-{run}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        saved = shared / f"message-schemas-{kind}.pickle"
+        saved = shared / f"message-schemas-{kind}-{run}.pickle"
         if saved.exists():
             loaded: Recording = pickle.loads(saved.read_bytes())
             return loaded
