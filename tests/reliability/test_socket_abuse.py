@@ -103,10 +103,31 @@ def test_terminals_that_never_read_do_not_delay_state_and_ticks_to_the_others(sq
         fleet = Fleet(server.url)
         watcher = Watcher()
         slow: list[tuple[socket.socket, Any]] = []
+
+        async def vote(item_id: int) -> dict[str, float]:
+            """A vote opened, cast by the 40 and closed: how long the hall screen waited for the
+            opening state and the live count, and the deputies for their receipts."""
+            opened_at = time.monotonic()
+            vote_id = await asyncio.to_thread(s.open, item_id)
+            open_delay = await watcher.first_after(
+                opened_at, lambda m: m.get("type") == "state" and any(v["id"] == vote_id for v in m["votes"]))
+            cast_at = time.monotonic()
+            await fleet.wait_open(vote_id)
+            await asyncio.gather(*(c.vote(vote_id, {"choice": "yes"}) for c in fleet.clients))
+            receipts_delay = time.monotonic() - cast_at
+            tick_delay = await watcher.first_after(
+                cast_at, lambda m: m.get("type") == "tick" and m["counts"].get(vote_id) == 40)
+            await asyncio.to_thread(s.close, vote_id)
+            return {"open": open_delay, "tick": tick_delay, "receipts": receipts_delay}
+
         try:
             await fleet.connect(s.codes[:40])
             await watcher.start(server.url, s.meeting_id)
             await asyncio.sleep(0.5)
+            # The same vote without the stuck terminals, in this run: what this machine takes now.
+            first = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items",
+                                    json={"kind": "motion", "title": "关于会议议程的决定"}))
+            alone = await vote(first["id"])
             baseline = [await watcher.ping_rtt() for _ in range(5)]
             # Fifty terminals that never read, each asking for a full snapshot 20 times a second.
             slow = [await _never_reading(server.url, s.meeting_id) for _ in range(50)]
@@ -118,25 +139,14 @@ def test_terminals_that_never_read_do_not_delay_state_and_ticks_to_the_others(sq
 
             pests = [asyncio.create_task(pester(ws)) for _, ws in slow]
             await asyncio.sleep(2.0)  # their buffers and queues are full by now
-            # A structural change reaches the hall screen promptly...
-            opened_at = time.monotonic()
-            vote_id = await asyncio.to_thread(s.open, s.item("决议")["id"])
-            open_delay = await watcher.first_after(
-                opened_at, lambda m: m.get("type") == "state" and any(v["id"] == vote_id for v in m["votes"]))
-            # ...and so do the live counts while 40 deputies vote, and every deputy gets a receipt.
-            cast_at = time.monotonic()
-            await fleet.wait_open(vote_id)
-            await asyncio.gather(*(c.vote(vote_id, {"choice": "yes"}) for c in fleet.clients))
-            receipts_delay = time.monotonic() - cast_at
-            tick_delay = await watcher.first_after(
-                cast_at, lambda m: m.get("type") == "tick" and m["counts"].get(vote_id) == 40)
+            # A structural change reaches the hall screen promptly, and so do the live counts while
+            # 40 deputies vote, and every deputy gets a receipt.
+            stuck = await vote(s.item("决议")["id"])
             during = [await watcher.ping_rtt() for _ in range(5)]
             unread = [_unread_bytes(sock) for sock, _ in slow]
             for task in pests:
                 task.cancel()
-            await asyncio.to_thread(s.close, vote_id)
-            return {"baseline": baseline, "during": during, "open": open_delay, "tick": tick_delay,
-                    "receipts": receipts_delay, "unread": unread}
+            return {**stuck, "alone": alone, "baseline": baseline, "during": during, "unread": unread}
         finally:
             for sock, ws in slow:
                 ws.transport.abort()
@@ -149,13 +159,18 @@ def test_terminals_that_never_read_do_not_delay_state_and_ticks_to_the_others(sq
     figures = asyncio.run(run())
     # The stuck terminals really were stuck: the server filled their buffers.
     assert min(figures["unread"]) > 0
-    assert figures["open"] < 1.0, figures
-    assert figures["tick"] < 2.0, figures
-    assert figures["receipts"] < 5.0, figures
-    assert statistics.median(figures["during"]) < 0.25, figures
-    print(f"\n[slow-loris] 50 unread terminals: state after open {figures['open'] * 1000:.0f} ms, "
-          f"tick {figures['tick'] * 1000:.0f} ms, 40 receipts in {figures['receipts'] * 1000:.0f} ms, "
-          f"ping p50 {statistics.median(figures['baseline']) * 1000:.1f} -> "
+    # Promptly: within the bound on a quiet machine, or within three times what the same vote took
+    # without the stuck terminals in this run (a loaded machine). A server that waited on their
+    # sockets would hold the hall screen's frames for as long as they stay stuck: 20 s and more.
+    alone = figures["alone"]
+    assert figures["open"] < max(1.0, 3 * alone["open"]), figures
+    assert figures["tick"] < max(2.0, 3 * alone["tick"]), figures
+    assert figures["receipts"] < max(5.0, 3 * alone["receipts"]), figures
+    assert statistics.median(figures["during"]) < max(0.25, 3 * statistics.median(figures["baseline"])), figures
+    print(f"\n[slow-loris] 50 unread terminals: state after open {figures['open'] * 1000:.0f} ms "
+          f"(alone {alone['open'] * 1000:.0f}), tick {figures['tick'] * 1000:.0f} ms "
+          f"(alone {alone['tick'] * 1000:.0f}), 40 receipts in {figures['receipts'] * 1000:.0f} ms "
+          f"(alone {alone['receipts'] * 1000:.0f}), ping p50 {statistics.median(figures['baseline']) * 1000:.1f} -> "
           f"{statistics.median(figures['during']) * 1000:.1f} ms, unread bytes min {min(figures['unread'])}")
     # The server is still healthy afterwards.
     assert httpx.get(f"{server.url}/api/meetings/1/state", timeout=10).status_code == 200

@@ -1,7 +1,7 @@
 """Every frame of a real session matches its JSON Schema in docs/schemas/ (docs/protocol.md).
 
 One session per database (SQLite, PostgreSQL) is run over real WebSockets against a real server
-process (tests/conftest.py ``launch``, as the ``server`` fixture does, but once per module): deputies'
+process (tests/conftest.py ``launch_deployment`` on a copy of the demo congress, once per test run): deputies'
 tablets, the chair, staff, a scrutineer, an auditor and a hall screen, through check-in by tablet and
 by staff, leave, 缺席, a suspension and a termination, a motion (resend, change of choice, refusals,
 extension), a first-press motion, an election confirmed by a scrutineer, a voided appointment and
@@ -11,7 +11,8 @@ terminal would. Every frame either way is recorded at the socket and validated a
 schemas forbid fields they do not list, so an undocumented field fails here. One vote is open at a
 time (the countdown vote comes last: its 10 s are the longest wait).
 
-Only HTTP and WebSocket are used: nothing from server/ is imported.
+The session uses only HTTP and WebSocket: nothing from server/ is imported here (the copy of the
+demo congress is made by tests/conftest.py ``Seeds``).
 """
 
 from __future__ import annotations
@@ -19,14 +20,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import copy
+import fcntl
 import itertools
 import json
+import os
+import pickle
 import subprocess
 import sys
 import time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -40,7 +45,7 @@ from ballotcrypto.ballot import encrypt_ballot
 from ballotcrypto.votes import context_of, encrypt_plain
 from terminals.client import ClientError, TerminalClient
 from terminals.trustee import post_partial
-from tests.conftest import ROOT, drop_postgres_database, fresh_postgres_database, launch
+from tests.conftest import ROOT, Seeds, launch_deployment
 from tests.server.session_helpers import Session, choices, login, marks, ok
 from tests.server.test_encrypted_vote import Replaying, run_ceremony
 
@@ -72,7 +77,19 @@ SERVER = {kind: validator("server", kind) for kind in SERVER_TYPES}
 CLIENT = {kind: validator("client", kind) for kind in CLIENT_TYPES}
 
 
+_found: dict[tuple[int, str], list[str]] = {}
+
+
 def problems(validators: dict[str, Draft202012Validator], message: dict[str, Any]) -> list[str]:
+    """What is wrong with ``message`` by its schema. A frame is checked once however many terminals
+    received it: of ~3,000 frames in a session ~450 differ (every tablet gets the same state)."""
+    key = (id(validators), json.dumps(message, sort_keys=True))
+    if key not in _found:
+        _found[key] = _problems(validators, message)
+    return list(_found[key])
+
+
+def _problems(validators: dict[str, Draft202012Validator], message: dict[str, Any]) -> list[str]:
     check = validators.get(message.get("type", ""))
     if check is None:
         return [f"no schema for type {message.get('type')!r}"]
@@ -473,25 +490,40 @@ async def raw_frames(url: str, rec: Recording, deputy: TerminalClient, vote_id: 
 
 
 
-@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def recording(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recording]:
-    """The frames of one recorded session on a fresh server (stopped before the tests look)."""
-    base = tmp_path_factory.mktemp(f"schemas-{request.param}")
-    admin = name = None
-    if request.param == "sqlite":
-        database_url = f"sqlite:///{base / 'db.sqlite3'}"
-    else:
-        admin = request.getfixturevalue("postgres_admin")
-        name, database_url = fresh_postgres_database(admin)
+def record(kind: str, seeds: Seeds, base: Path) -> Recording:
+    """Run the session on a server process on a copy of the demo congress, recording every frame."""
+    deployment = seeds.copy(kind, base)
     rec = Recording()
     try:
-        with launch(base / "data", database_url) as server, pytest.MonkeyPatch.context() as patch:
+        with launch_deployment(deployment) as server, pytest.MonkeyPatch.context() as patch:
             patch.setattr(terminals.client, "websockets", rec.websockets_module())
             asyncio.run(scenario(server.url, rec))
-        yield rec
     finally:
-        if admin is not None and name is not None:
-            drop_postgres_database(admin, name)
+        seeds.drop(deployment)
+    return rec
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def recording(request: pytest.FixtureRequest, seeds: Seeds, tmp_path_factory: pytest.TempPathFactory) -> Recording:
+    """The frames of one recorded session per database (the server stopped before the tests look).
+
+    One per test run, not per worker: pytest-xdist hands this module's tests to both workers, and
+    each would run the session again whenever its next test is on the other database. The first
+    to need it records it and leaves it, pickled, in the directory the workers share; the others
+    wait for it there (the lock) and read it."""
+    kind: str = request.param
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID", "")  # never a recording left by an earlier run
+    with open(shared / f"message-schemas-{kind}-{run}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        saved = shared / f"message-schemas-{kind}-{run}.pickle"
+        if saved.exists():
+            loaded: Recording = pickle.loads(saved.read_bytes())
+            return loaded
+        rec = record(kind, seeds, tmp_path_factory.mktemp(f"schemas-{kind}"))
+        saved.write_bytes(pickle.dumps(rec))
+        return rec
 
 
 # -- what the recording proves -------------------------------------------------------------------
