@@ -65,6 +65,8 @@ class Tx:
         self.now = datetime.now(UTC)
         self.events: list[Event] = []
         self.after_commit: list[Callable[[], None]] = []
+        #: work done in the writer thread once the batch is durable, before the hooks run on the loop
+        self.after_commit_here: list[Callable[[], None]] = []
         self.staged: list[tuple[int, bytes]] = []
         self.checkpoint: Checkpoint | None = None
         self.finalizers: dict[str, Callable[[Tx], None]] = {}
@@ -100,6 +102,12 @@ class Tx:
         """Tell the terminals after commit; ``member_id`` only for a check-in (server/hub.py)."""
         self.events.append(Event(kind, meeting_id, None if vote_id is None else VoteId(vote_id), member_id))
 
+    def prepare(self, work: Callable[[], None]) -> None:
+        """After commit, in the writer thread, before the ``then`` hooks run on the loop: work that
+        reads only the ledger and the batch's own objects, never the in-memory picture (the
+        receipts' inclusion proofs: heavy, so kept off the event loop)."""
+        self.after_commit_here.append(work)
+
     def then(self, hook: Callable[[], None]) -> None:
         self.after_commit.append(hook)
 
@@ -109,6 +117,7 @@ class Tx:
         would stay alive as a reference cycle until the garbage collector's next pass, which then
         had tens of thousands of young objects to trace (docs/performance.md)."""
         self.after_commit.clear()
+        self.after_commit_here.clear()
         self.finalizers.clear()
         self.shared.clear()
 
@@ -375,6 +384,8 @@ class Writer:
             # Durable in the database; now fsync the evidence file and sign one checkpoint for
             # the whole batch. Receipts are built against it by the after-commit hooks.
             tx.checkpoint = self.ledger.checkpoint()
+        for work in tx.after_commit_here:
+            work()
         self.batches += 1
         self.grouped += len(jobs)
         owner = _loop_of(jobs)

@@ -280,10 +280,10 @@ def _resend(tx: Tx, ticket: Ticket, found: StoredBallot, stored_vote: str, token
         raise _reused()
     ticket.duplicate = True
 
-    def give_receipt() -> None:
+    def give_receipt() -> None:  # the ticket is this job's own: no part of the live picture
         ticket.receipt = tx.ledger.receipt(found.leaf, tx.checkpoint, vote_id=ticket.vote_id)
 
-    tx.then(give_receipt)
+    tx.prepare(give_receipt)
 
 
 def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, cast_token: str | None,
@@ -376,8 +376,12 @@ def _flush(tx: Tx) -> None:
             else:
                 row.ballot = entry.ballot
 
-    def apply() -> None:
-        receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in written], tx.checkpoint)
+    receipts: list[JsonObject] = []
+
+    def prove() -> None:  # in the writer thread: the inclusion proofs are the heavy part
+        receipts.extend(tx.ledger.receipts([(e.seq, e.vote.id) for e in written], tx.checkpoint))
+
+    def apply() -> None:  # on the event loop, the picture's one owner
         for entry, receipt in zip(written, receipts, strict=True):
             vote = entry.vote
             entry.ticket.receipt = receipt
@@ -391,6 +395,7 @@ def _flush(tx: Tx) -> None:
             if vote.named:
                 vote.receipts_by_member[entry.member_id] = {"ballot_id": entry.ticket.ballot_id, "receipt": receipt}
 
+    tx.prepare(prove)
     tx.then(apply)
     for vote_id in by_vote:
         tx.publish("count", tx.live.votes[vote_id].meeting_id, vote_id=vote_id)
