@@ -77,3 +77,24 @@ def test_a_publish_record_without_its_members_is_malformed(body: dict[str, Any])
     for type_ in PUBLISH:
         with pytest.raises(RecordError):
             check_body(type_, body)
+
+
+def test_a_publish_record_for_a_voided_vote_is_a_signed_finding(tmp_path: Path) -> None:
+    entries = session((RecordType.VOTE_VOIDED, {"vote_id": "v1-1", "reason": "设备故障"}), confirmed())
+    report = verify_export(build_export(tmp_path, entries))
+    assert report.failure is not None and report.failure.signed, report.lines()
+    assert report.failure.code == "voided-vote" and report.failure.seq == len(entries)
+
+
+def test_a_vote_opened_before_the_log_had_meetings_has_no_publish_step_to_follow(tmp_path: Path) -> None:
+    """A log that began without meetings (a bare vote) and created one later: the early vote is on
+    no agenda item, so nothing about publishing can be asked of it, and a publish record for it is
+    named (it names no item of a meeting)."""
+    vote = opened()
+    early = [vote, ballot("v1-1", "yes"), *closed_with_result("v1-1", vote[1]["definition"], ["yes"]),
+             meeting(settings={"publish_step": True})]
+    report = verify_export(build_export(tmp_path / "quiet", early))
+    assert report.ok, report.lines()
+    assert not any("尚未宣布" in w for w in report.warnings), report.warnings
+    report = verify_export(build_export(tmp_path / "asked", [*early, confirmed()]))
+    assert report.failure is not None and report.failure.code == "unknown-item", report.lines()
