@@ -48,6 +48,8 @@ from audit.records import Record, RecordType
 __all__ = ["TALLY_INPUTS", "VKEY", "ExportSummary", "TallyInputs", "cosigned_checkpoints", "export", "read_vkey_file"]
 
 VKEY = "vkey.txt"
+#: `ExportInputs.recount_input`'s member for a vote's ballots as newline-joined canonical lines
+BALLOT_LINES = "ballot lines"
 TALLY_INPUTS = "tally_inputs.json"
 
 
@@ -122,7 +124,7 @@ class TallyInputs:
         """`counted`, but a vote's ballots as RFC 8785 lines joined by newlines (none is in a
         canonical ballot) so that a recount parses each distinct ballot once (`workers.recount`)."""
         if vote_id not in self.encrypted:
-            return "ballot lines", b"\n".join(self.ballots[vote_id].values())
+            return BALLOT_LINES, b"\n".join(self.ballots[vote_id].values())
         return self.counted(vote_id)
 
     def counted(self, vote_id: str) -> tuple[str, bytes] | None:

@@ -75,7 +75,7 @@ from audit.errors import (
     StorageError,
     TallyUnavailableError,
 )
-from audit.export import TALLY_INPUTS, TallyInputs, read_vkey_file
+from audit.export import BALLOT_LINES, TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier, parse_fingerprint
 from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
 from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, decode_checkpoint_line
@@ -1177,7 +1177,7 @@ class _Run:
             if self.pool is not None and self.pool.parallel:
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
-                self.pending_ballots += len(inputs.ballots[vote_id]) if member == "ballot lines" else 1
+                self.pending_ballots += len(inputs.ballots[vote_id]) if member == BALLOT_LINES else 1
                 if self.pending_ballots >= RECOUNT_BATCH:
                     self.send_recounts()
                 return

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from audit import canonical
 from audit.errors import CanonicalJSONError
+from audit.export import BALLOT_LINES
 from audit.keys import Verifier
 
 if TYPE_CHECKING:
@@ -49,7 +50,7 @@ def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
 
 
 def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
-            member: str = "ballot lines") -> tuple[str, str] | None:
+            member: str = BALLOT_LINES) -> tuple[str, str] | None:
     """Count ``definition + ballots`` with the `tally` package and compare with the `recorded`
     result: None if they are the same, else (finding code, message). `ballots` is what
     `ExportInputs.recount_input` gives: with `member` ``ballot lines``, the ballots' canonical
@@ -59,7 +60,7 @@ def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
     import json
 
     tally = importlib.import_module("tally")
-    if member == "ballot lines":
+    if member == BALLOT_LINES:
         parsed: dict[bytes, Any] = {}
         value: Any = [parsed[line] if line in parsed else parsed.setdefault(line, json.loads(line))
                       for line in (ballots.split(b"\n") if ballots else ())]
