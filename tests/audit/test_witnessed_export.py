@@ -18,7 +18,17 @@ from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 from audit.verify import Report
 from audit.witness import Witness
 from tests.audit.audit_helpers import read_lines, write_lines
-from tests.audit.witness_helpers import ask, body, exported, fork, grow, keys_of, log_key, open_witnesses
+from tests.audit.witness_helpers import (
+    ask,
+    body,
+    export_with_another_history_cosigned,
+    exported,
+    fork,
+    grow,
+    keys_of,
+    log_key,
+    open_witnesses,
+)
 
 KEY = log_key()
 
@@ -88,16 +98,7 @@ def test_a_rollback_is_refused_by_the_witnesses_and_not_accepted_by_the_verifier
 
 def test_a_cosigned_checkpoint_of_another_history_in_the_export_is_equivocation(
         tmp_path: Path, witnesses: list[Witness]) -> None:
-    w1, _, w3 = witnesses
-    log = AuditLog.open(tmp_path / "log", KEY)
-    grow(log, 3)
-    other = fork(log, tmp_path / "other", KEY)
-    grow(log, 4, "shown to the auditor")
-    grow(other, 4, "shown to the witnesses")
-    assert ask(w3, other) == 200 and ask(w1, log) == 200
-    out = exported(log, tmp_path / "export")
-    lines = read_lines(other.directory / "cosignatures.jsonl")
-    write_lines(out / "cosignatures.jsonl", [*read_lines(out / "cosignatures.jsonl"), *lines])
+    out, log, other = export_with_another_history_cosigned(tmp_path, KEY, witnesses)
     report = verify_export(out)
     assert codes(report) == ["equivocation"] and report.failures[0].signed
     assert other.latest_checkpoint.note in report.failures[0].evidence[0]

@@ -21,7 +21,15 @@ from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 from audit.verify import Report
 from audit.witness import Witness
 from tests.audit.audit_helpers import read_lines, write_lines
-from tests.audit.witness_helpers import ask, exported, fork, grow, keys_of, log_key, open_witnesses
+from tests.audit.witness_helpers import (
+    ask,
+    export_with_another_history_cosigned,
+    exported,
+    grow,
+    keys_of,
+    log_key,
+    open_witnesses,
+)
 
 KEY = log_key()
 ORDER = ["key", "checkpoints", "witnesses", "records", "session", "votes", "recount", "tally-inputs"]
@@ -87,16 +95,8 @@ def test_a_quorum_missed_fails_the_witnesses_check_and_leaves_the_rules_whole(
 
 def test_what_the_witnesses_saw_of_another_history_is_theirs_to_report(
         tmp_path: Path, witnesses: list[Witness]) -> None:
-    w1, _, w3 = witnesses
-    log = AuditLog.open(tmp_path / "log", KEY)
-    grow(log, 3)
-    other = fork(log, tmp_path / "other", KEY)
-    grow(log, 4, "shown to the auditor")
-    grow(other, 4, "shown to the witnesses")
-    assert ask(w3, other) == 200 and ask(w1, log) == 200
-    out = exported(log, tmp_path / "export")
-    write_lines(out / "cosignatures.jsonl", [*read_lines(out / "cosignatures.jsonl"),
-                                             *read_lines(other.directory / "cosignatures.jsonl")])
+    w1 = witnesses[0]
+    out, log, other = export_with_another_history_cosigned(tmp_path, KEY, witnesses)
     report = verify_export(out)
     assert [f.code for f in report.failures] == ["equivocation"] and report.failures[0].witnessed
     assert states(report) == {"key": "pass", "checkpoints": "pass", "witnesses": "fail", "records": "pass",

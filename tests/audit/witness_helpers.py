@@ -80,3 +80,22 @@ def exported(log: AuditLog, directory: Path) -> Path:
     log.checkpoint()
     export(log.directory, directory)
     return directory
+
+
+def export_with_another_history_cosigned(directory: Path, key: keys.Signer, witnesses: list[Witness],
+                                         ) -> tuple[Path, AuditLog, AuditLog]:
+    """A log forked by its key holder after 3 records: 4 more shown to the auditor (exported, and
+    cosigned by the first witness), 4 others shown to the witnesses (cosigned by the third), whose
+    cosignature is added to the export's ``cosignatures.jsonl``. Returns (export, log, other)."""
+    from tests.audit.audit_helpers import read_lines, write_lines
+
+    log = AuditLog.open(directory / "log", key)
+    grow(log, 3)
+    other = fork(log, directory / "other", key)
+    grow(log, 4, "shown to the auditor")
+    grow(other, 4, "shown to the witnesses")
+    assert ask(witnesses[2], other) == 200 and ask(witnesses[0], log) == 200
+    out = exported(log, directory / "export")
+    write_lines(out / "cosignatures.jsonl", [*read_lines(out / "cosignatures.jsonl"),
+                                             *read_lines(other.directory / "cosignatures.jsonl")])
+    return out, log, other
