@@ -14,8 +14,11 @@ One owner for the in-memory picture (server/live.py): the event loop. It iterate
 dicts and sets for every view and tick, so nothing else may change them. A committed batch's
 hooks therefore run *on the loop*, in one callback per batch (with the batch's futures and events
 — one wake-up, never one per ballot), and the writer starts its next transaction only once that
-callback has run, so every job still reads the picture as of the last commit. Only without an
-event loop (a script driving the writer with ``sync`` jobs) do the hooks run in the writer thread.
+callback has run, so every job still reads the picture as of the last commit. Work of the batch
+that reads only the ledger and the batch's own objects -- the receipts' inclusion proofs, the
+heavy part -- runs before that, in the writer thread (``Tx.prepare``), and stays off the loop.
+Only without an event loop (a script driving the writer with ``sync`` jobs) do the hooks run in
+the writer thread.
 """
 
 from __future__ import annotations
