@@ -27,6 +27,7 @@ import platform
 import random
 import resource
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -165,6 +166,19 @@ def start_server(data_dir: Path, database_url: str | None) -> tuple[subprocess.P
             pass
         time.sleep(0.2)
     raise RuntimeError("server did not start")
+
+
+def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
+    """py-spy sampling the server without pausing it (``--nonblocking``), one stack per thread."""
+    spy = Path(sys.executable).with_name("py-spy")
+    return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--nonblocking",
+                             "--threads", "--rate", "100", "--format", "raw", "--output", str(out)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop_profiler(profiler: subprocess.Popen[bytes]) -> None:
+    profiler.send_signal(signal.SIGINT)  # py-spy writes its file on SIGINT
+    profiler.wait(timeout=60)
 
 
 def login(url: str, username: str, password: str) -> httpx.Client:
@@ -397,6 +411,14 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         # of which the event loop's thread (frames in and out); the rest is the writer thread's
         "server_loop_cpu_us_per_ballot": round(burst_loop_cpu_s / sent * 1e6) if sent else None,
     }
+    # cores' worth of CPU from the first ballot sent to the last acknowledged: the server's
+    # (process and proof workers), the simulated tablets', and every process's on the machine
+    # (other sessions' test runs share the cores)
+    if burst_wall_s > 0:
+        figures["cores_during_bursts"] = {
+            "server": round((burst_cpu_s + burst_pool_cpu_s) / burst_wall_s, 2),
+            "tablets": round(burst_clients_cpu_s / burst_wall_s, 2),
+            "machine": round(burst_machine_busy_s / burst_wall_s, 2), "of": os.cpu_count()}
     if scenario.prepared:
         figures["vote"] = {"kind": scenario.kind, "encrypted": scenario.encrypted,
                            **({"candidates": scenario.candidates, "seats": scenario.seats}
@@ -409,14 +431,6 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         # the simulated tablets' CPU to make (encrypt and prove) one ballot, before the burst
         figures["tablet_prepare_cpu_ms_per_ballot"] = round(prepare_cpu_s / sent * 1e3, 2) if sent else None
         figures["close_request"] = percentiles(close_calls)
-        # cores' worth of CPU from the first ballot sent to the last acknowledged: the server's
-        # (process and proof workers), the simulated tablets', and every process's on the machine
-        # (other sessions' test runs share the cores)
-        if burst_wall_s > 0:
-            figures["cores_during_bursts"] = {
-                "server": round((burst_cpu_s + burst_pool_cpu_s) / burst_wall_s, 2),
-                "tablets": round(burst_clients_cpu_s / burst_wall_s, 2),
-                "machine": round(burst_machine_busy_s / burst_wall_s, 2), "of": os.cpu_count()}
     if scenario.encrypted:
         # from the post of the k-th 监票人's partial decryption to the result on every tablet
         figures["kth_partial_to_result"] = figures.pop("close_to_result")
@@ -504,6 +518,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                              "(default: SQLite in a temporary dir)")
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--out", type=Path, default=None, help="also write the JSON summary here")
+    parser.add_argument("--profile", type=Path, default=None,
+                        help="sample the server with py-spy during the rounds only (not the check-in) and write "
+                             "its stacks here in py-spy's raw (collapsed) format")
     parser.add_argument("--encrypted", action="store_true",
                         help=f"encrypted secret votes: a key ceremony of {TRUSTEES} 监票人 (k = {QUORUM}) first, "
                              "ballots encrypted by the tablets before the burst, the count from k partial decryptions")
@@ -559,6 +576,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
                 raise TimeoutError("tablets did not connect")
             pipe.recv()
         summary["connect_and_check_in_s"] = round(time.monotonic() - started, 2)
+        profiler = start_profiler(server.pid, args.profile) if args.profile else None
         trustees: list[encrypted.Trustee] = []
         if scenario.encrypted:  # the 监票人 make the election key before the first vote
             started = time.monotonic()
@@ -570,6 +588,8 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
         summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
                                               meeting_id, scenario, chunked(list(range(len(codes))), processes),
                                               trustees)
+        if profiler is not None:
+            stop_profiler(profiler)
         if scenario.prepared:
             summary["load_average_after_rounds"] = [round(x, 2) for x in os.getloadavg()]
         opening_state = summary["server"].pop("state_message")

@@ -55,6 +55,8 @@ class Settings:
     count_interval_s: float = _env("COUNT_INTERVAL_S", 0.25, doc="least time between two ticks")
     attendance_interval_s: float = _env("ATTENDANCE_INTERVAL_S", 1.0,
                                         doc="least time between two attendance frames to the tablets")
+    attendance_frames_per_s: float = _env("ATTENDANCE_FRAMES_PER_S", 1000.0,
+                                          doc="most attendance frames a second to all tablets of a meeting")
     proof_workers: int = _env("PROOF_WORKERS", 0, doc="processes checking encrypted ballots' proofs; 0: one per core")
     code_key_file: str = _env("CODE_KEY_FILE", "", doc="key of the sign-in codes' hashes; empty: DATA_DIR/code.key")
     allowed_origins: str = _env("ALLOWED_ORIGINS", "", doc="other origins allowed to call the API, comma-separated")

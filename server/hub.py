@@ -10,7 +10,8 @@ tablet gets its own view again at the next tick). Live
 "voted X of Y" counts and attendance are coalesced into a tick at most every ``count_interval``
 seconds, sent to screens, the chair and staff (not to tablets); tablets get only a small
 ``attendance`` frame (实到 while they wait), at most once every ``attendance_interval`` seconds per
-meeting and only after a check-in or a 请假/缺席 was recorded. When a vote opens each deputy's state
+meeting (less often in a hall of thousands: ``attendance_frames_per_s``) and only after a check-in
+or a 请假/缺席 was recorded. When a vote opens each deputy's state
 carries a small ``me_votes`` patch; the whole ``me`` view is re-sent to every tablet only when a
 vote is voided or the roll changes.
 """
@@ -121,10 +122,11 @@ async def _close_all(conns: list[Connection], code: int, reason: str) -> None:
 
 class Hub:
     def __init__(self, live: Live, *, count_interval: float = 0.25, queue_size: int = 256,
-                 attendance_interval: float = 1.0) -> None:
+                 attendance_interval: float = 1.0, attendance_frames_per_s: float = 1000.0) -> None:
         self.live = live
         self.count_interval = count_interval
         self.attendance_interval = attendance_interval
+        self.attendance_frames_per_s = attendance_frames_per_s
         self.queue_size = queue_size
         # Keyed by plain ids, as the routes look them up (a principal's ids are MeetingId, MemberId).
         self.by_meeting: dict[int, set[Connection]] = {}
@@ -133,7 +135,8 @@ class Hub:
         self.seq: dict[int, int] = {}
         self._dirty_ticks: set[int] = set()
         self._dirty_attendance: set[int] = set()
-        self._attendance_sent: dict[int, float] = {}
+        #: per meeting, the earliest time of its next attendance frame
+        self._attendance_next: dict[int, float] = {}
         self._dirty_states: set[int] = set()
         self._dirty_members: set[int] = set()
         self._me_changed: set[int] = set()
@@ -332,24 +335,30 @@ class Hub:
         ``attendance``), built and encoded once, to the tablets of checked-in deputies (the ones
         showing 实到 while they wait) of a meeting whose attendance changed -- at most once per
         ``attendance_interval`` per meeting, however many checked in (5,000 check-ins in a second
-        make one frame per tablet, not 5,000)."""
+        make one frame per tablet, not 5,000), and in a large hall less often still: after a frame
+        to R tablets the next waits at least R / ``attendance_frames_per_s`` seconds, so the
+        frames to the tablets stay within that many a second while thousands check in (each is a
+        write to a socket on the event loop, which also answers the sign-ins and check-ins)."""
         now = time.monotonic() if now is None else now
         for meeting_id in list(self._dirty_attendance):
-            if now - self._attendance_sent.get(meeting_id, -self.attendance_interval) < self.attendance_interval:
+            if now < self._attendance_next.get(meeting_id, now):
                 continue
             self._dirty_attendance.discard(meeting_id)
             meeting = self.live.meetings.get(meeting_id)
             if meeting is None:
                 continue
-            self._attendance_sent[meeting_id] = now
             message = queries.attendance_update(meeting)
             data = protocol.encode(message)
             text = data.decode()
+            recipients = 0
             for conn in list(self.by_meeting.get(meeting_id, ())):
                 principal = conn.principal
                 if (principal is not None and principal.role is Role.DEPUTY and principal.member_id is not None
                         and meeting.attendance.get(principal.member_id) is Attendance.PRESENT):
                     conn.offer(text, data=data)
+                    recipients += 1
+            self._attendance_next[meeting_id] = now + max(self.attendance_interval,
+                                                          recipients / self.attendance_frames_per_s)
 
     async def run_ticker(self) -> None:
         while True:

@@ -86,7 +86,8 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
         writer_engine.dispose()
         raise
     hub = Hub(live, count_interval=settings.count_interval_s, queue_size=settings.send_queue_size,
-              attendance_interval=settings.attendance_interval_s)
+              attendance_interval=settings.attendance_interval_s,
+              attendance_frames_per_s=settings.attendance_frames_per_s)
 
     def publish(events: list[Event]) -> None:
         if any(event.kind == "vote_opened" for event in events):

@@ -218,6 +218,38 @@ def test_a_prebuilt_frame_is_byte_for_byte_what_the_websockets_protocol_writes(s
     assert len(frames._made) == 2
 
 
+def test_a_large_hall_gets_its_attendance_frames_less_often_within_the_frames_budget() -> None:
+    """After an attendance frame to R tablets the next waits R / ``attendance_frames_per_s``
+    seconds when that is longer than the interval: with a budget of 2 frames a second, 4 tablets
+    checked in get the next frame 2 s later, not 1 s."""
+
+    async def scenario() -> list[int]:
+        meeting = MeetingId(1)
+        members = {MemberId(i): Member(f"D{i}", f"代表{i}", "一组", str(i), MemberStatus.ACTIVE) for i in range(1, 6)}
+        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, members, {})})
+        hub = Hub(live, attendance_interval=1.0, attendance_frames_per_s=2.0)
+        wire = Wire()
+        conns = []
+        for i in range(1, 5):
+            live.meetings[meeting].attendance[MemberId(i)] = Attendance.PRESENT
+            conn = hub.connection(wire.send_text, wire.close, wire.direct)
+            hub.join(conn, Principal(role=Role.DEPUTY, name=f"代表{i}", member_id=MemberId(i), meeting_id=meeting))
+            conns.append(conn)
+        hub.on_events([Event("attendance", meeting)])
+        hub.flush_attendance(now=100.0)  # 4 frames: the next no sooner than 102.0
+        live.meetings[meeting].attendance[MemberId(5)] = Attendance.LEAVE
+        hub.on_events([Event("attendance", meeting)])
+        hub.flush_attendance(now=101.0)  # the interval alone would let this one go
+        hub.flush_attendance(now=101.9)
+        sent_before = len(wire.frames)
+        hub.flush_attendance(now=102.0)
+        for conn in conns:
+            hub.leave(conn)
+        return [sent_before, len(wire.frames)]
+
+    assert asyncio.run(scenario()) == [4, 8]
+
+
 def test_tablets_get_one_small_attendance_frame_a_second_however_many_check_in() -> None:
     """Tablets get no tick; their 实到 follows check-ins by an ``attendance`` frame, coalesced to
     at most one per second per meeting, and only to checked-in deputies (screens and the chair have
