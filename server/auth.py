@@ -2,9 +2,10 @@
 checks of every route, and the throttle on failed sign-ins. The one place that reads credentials
 from a request; HTTP routes, pages and the WebSocket all come through here.
 
-Tokens are random and stored only as SHA-256 digests (server/security.py); a resolved token is
-trusted for ``TOKEN_CACHE_S`` seconds before the database is asked again, so a revoked token stops
-working within that time everywhere, and at once on the sockets it opened (routes/auth.py).
+Tokens are random and stored only as SHA-256 digests (server/security.py); a resolved (or just
+issued) token is trusted for ``TOKEN_CACHE_S`` seconds before the database is asked again, so a
+revoked token stops working within that time everywhere, and at once on the sockets it opened
+(routes/auth.py); a logout or a re-issued code drops it from that cache at once.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import asyncio
 import time
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Annotated
 from urllib.parse import urlsplit
@@ -75,6 +76,12 @@ class Principals:
                                   meeting_id=row.meeting_id, credential=key)
         self._cache[key] = (principal, now + self.cache_s)
         return principal
+
+    def remember(self, token: str, principal: Principal) -> None:
+        """A token just issued and committed: its first uses (the tablet's ``hello`` follows the
+        sign-in at once) need not read it back from the database."""
+        key = security.digest(token)
+        self._cache[key] = (replace(principal, credential=key), time.monotonic() + self.cache_s)
 
     def forget_digests(self, digests: list[str]) -> None:
         """Drop these tokens (by digest) from the cache: they were revoked (an account disabled,

@@ -40,6 +40,7 @@ async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, 
         rt.sign_ins.failed(client, account)
         raise
     rt.sign_ins.succeeded(client)
+    rt.principals.remember(token, principal)
     return _login_response(token, principal, rt.settings.token_hours)
 
 
