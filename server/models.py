@@ -267,3 +267,5 @@ class AuditRecord(Base):
 audit_records_table = cast(Table, AuditRecord.__table__)
 ballot_receipts_table = cast(Table, BallotReceipt.__table__)
 vote_voters_table = cast(Table, VoteVoter.__table__)
+tokens_table = cast(Table, Token.__table__)
+attendance_table = cast(Table, Attendance.__table__)

@@ -35,7 +35,7 @@ from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -75,6 +75,8 @@ class Tx:
         self.finalizers: dict[str, Callable[[Tx], None]] = {}
         #: what the jobs of one batch share, by use case (cast_ballot's batch of accepted ballots)
         self.shared: dict[str, object] = {}
+        #: rows inserted once for the whole batch, after every job (``insert_later``)
+        self.inserts: list[tuple[Table, dict[str, Any]]] = []
 
     def audit(self, type_: str, body: JsonObject, *, at: str | None = None) -> int:
         """Stage an audit record; it becomes durable with this transaction. Returns its seq.
@@ -95,6 +97,13 @@ class Tx:
         data = next(data for staged, data in self.staged if staged == seq)
         time: str = orjson.loads(data)["time"]
         return time
+
+    def insert_later(self, table: Table, row: dict[str, Any]) -> None:
+        """Insert ``row`` with the batch: one multi-row insert per table after every job, instead
+        of an ORM object flushed, statement by statement, by the next job's query (thousands of
+        sign-ins and check-ins in a few seconds). Undone with the job's other staged changes if it
+        is refused."""
+        self.inserts.append((table, row))
 
     def finalize_once(self, key: str, finalize: Callable[[Tx], None]) -> None:
         """Run ``finalize(tx)`` once after every job of the batch, before the commit."""
@@ -133,6 +142,10 @@ class Job(Generic[T]):
     fn: Callable[[Tx], T]
     groupable: bool = False
     may_refuse: bool = True
+    #: the job refuses (raises ServerError) only before it changes anything in the session: its
+    #: writes go through ``Tx`` alone (records, ``insert_later``, hooks, events), so a refusal in
+    #: a batch is undone in memory, without a savepoint around each job
+    refuses_first: bool = False
     future: asyncio.Future[T] | None = None  # a job from the event loop, resolved there
     sync: Callable[[Outcome], None] | None = None  # a job run outside the event loop (scripts/profile_writer.py)
 
@@ -201,15 +214,17 @@ class Writer:
         self._thread.join(timeout=30)
 
     # -- submitting -------------------------------------------------------------------------
-    def submit(self, fn: Callable[[Tx], T], *, groupable: bool = False, may_refuse: bool = True) -> asyncio.Future[T]:
+    def submit(self, fn: Callable[[Tx], T], *, groupable: bool = False, may_refuse: bool = True,
+               refuses_first: bool = False) -> asyncio.Future[T]:
         """Queue ``fn`` for the writer. ``groupable`` jobs may share one transaction with others
         arriving within the group-commit window; a job that may raise :class:`ServerError` then
-        runs in a savepoint (``may_refuse=False`` skips it for jobs that report refusals as values)."""
+        runs in a savepoint (``may_refuse=False`` skips it for jobs that report refusals as values,
+        ``refuses_first`` for jobs that refuse before changing the session, :class:`Job`)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         if not self._inbox:
             loop.call_soon(self._hand_over)
-        self._inbox.append(Job(fn, groupable, may_refuse, future=future))
+        self._inbox.append(Job(fn, groupable, may_refuse, refuses_first, future=future))
         return future
 
     def _hand_over(self) -> None:
@@ -305,17 +320,34 @@ class Writer:
         events and hooks, never its neighbours'."""
         if not job.may_refuse:
             return job.fn(tx), None
-        marks = (self.ledger.size, len(tx.staged), len(tx.events), len(tx.after_commit))
-        savepoint = tx.session.begin_nested()
+        marks = (self.ledger.size, len(tx.staged), len(tx.events), len(tx.after_commit), len(tx.inserts),
+                 len(tx.after_commit_here))
+        session = tx.session
+        if job.refuses_first:
+            unchanged = (len(session.new), len(session.deleted))
+            try:
+                value = job.fn(tx)
+            except ServerError as refusal:
+                if (len(session.new), len(session.deleted)) != unchanged:  # a bug: not as declared
+                    raise RuntimeError("a job that refuses first changed the session before refusing") from refusal
+                self._undo(tx, marks)
+                return None, refusal
+            return value, None
+        savepoint = session.begin_nested()
         try:
             value = job.fn(tx)
         except ServerError as refusal:
             savepoint.rollback()
-            self.ledger.rollback(marks[0])
-            del tx.staged[marks[1]:], tx.events[marks[2]:], tx.after_commit[marks[3]:]
+            self._undo(tx, marks)
             return None, refusal
         savepoint.commit()
         return value, None
+
+    def _undo(self, tx: Tx, marks: tuple[int, int, int, int, int, int]) -> None:
+        """Forget what a refused job staged in memory: records, events, hooks, rows to insert."""
+        self.ledger.rollback(marks[0])
+        del tx.staged[marks[1]:], tx.events[marks[2]:], tx.after_commit[marks[3]:], tx.inserts[marks[4]:]
+        del tx.after_commit_here[marks[5]:]
 
     def _committed_anyway(self, first_seq: int) -> bool:
         """After a database error, was the transaction committed all the same (the connection
@@ -360,6 +392,12 @@ class Writer:
                     results.extend(self._isolated(tx, job) for job in jobs)
                 for finalize in tx.finalizers.values():
                     finalize(tx)
+                if tx.inserts:
+                    by_table: dict[Table, list[dict[str, Any]]] = {}
+                    for table, row in tx.inserts:
+                        by_table.setdefault(table, []).append(row)
+                    for table, rows in by_table.items():
+                        session.execute(insert(table), rows)
                 if tx.staged:
                     rows = [{"seq": seq, "data": data} for seq, data in tx.staged]
                     session.execute(insert(audit_records_table), rows)

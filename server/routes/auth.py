@@ -35,7 +35,7 @@ async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, 
     client = request.client.host if request.client else "?"
     rt.sign_ins.check(client, account)
     try:
-        token, principal = await rt.writer.submit(attempt, groupable=True)
+        token, principal = await rt.writer.submit(attempt, groupable=True, refuses_first=True)
     except Unauthorized:
         rt.sign_ins.failed(client, account)
         raise

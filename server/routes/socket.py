@@ -182,7 +182,8 @@ class TerminalSocket:
         try:
             # Answered by the hub with the deputy's view when the check-in is committed; one
             # already checked in has that view.
-            await self.rt.writer.submit(lambda tx: check_in(tx, meeting_id, member_id), groupable=True)
+            await self.rt.writer.submit(lambda tx: check_in(tx, meeting_id, member_id), groupable=True,
+                                        refuses_first=True)
         except ServerError as error:
             self.rt.hub.send(self.conn, protocol.error(error.code, error.message))
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from server import models
 from server.domain import Attendance, MemberStatus
 from server.errors import Conflict, ServerError
+from server.models import attendance_table
 from server.usecases.common import meeting, member, member_code
 from server.writer import Tx
 
@@ -19,19 +20,25 @@ ABSENCES = (Attendance.LEAVE, Attendance.ABSENT)
 def check_in(
     tx: Tx, meeting_id: int, member_id: int, *, staff: str | None = None, reason: str = ""
 ) -> dict[str, object]:
+    """Refuses before it changes anything (the writer's ``refuses_first``)."""
     live = meeting(tx, meeting_id)
     mid, deputy = member(live, member_id)
     if deputy.status is not MemberStatus.ACTIVE:
         raise Conflict("member_not_active", "该代表已暂停执行代表职务或已终止代表资格，不能签到")
     if staff is not None and not reason.strip():
         raise ServerError("reason_required", "工作人员代为签到须说明原因（如设备故障），且代表须本人在场")
-    if live.attendance.get(mid) is Attendance.PRESENT:
+    checking_in = tx.shared.setdefault("checked_in", set())  # this batch's, not yet in the picture
+    assert isinstance(checking_in, set)
+    if live.attendance.get(mid) is Attendance.PRESENT or (live.id, mid) in checking_in:
         return {"member_id": mid, "state": Attendance.PRESENT.value, "already": True}
-    row = tx.session.get(models.Attendance, (live.id, mid))
-    if row is None:
-        row = models.Attendance(meeting_id=live.id, member_id=mid, state=Attendance.PRESENT.value)
-        tx.session.add(row)
-    row.state, row.reason, row.at = Attendance.PRESENT.value, reason.strip(), tx.now
+    checking_in.add((live.id, mid))
+    if mid in live.attendance:  # 请假/缺席 recorded earlier: its row becomes the check-in
+        row = tx.session.get(models.Attendance, (live.id, mid))
+        assert row is not None
+        row.state, row.reason, row.at = Attendance.PRESENT.value, reason.strip(), tx.now
+    else:  # no row yet (the picture holds every row): inserted with the batch, thousands at once
+        tx.insert_later(attendance_table, {"meeting_id": live.id, "member_id": mid, "state": Attendance.PRESENT.value,
+                                           "by_user": None, "reason": reason.strip(), "at": tx.now})
     tx.audit("check_in", {
         "meeting_id": live.id, "member": member_code(live, mid),
         "by": f"staff:{staff}" if staff else "self", "reason": reason.strip(),

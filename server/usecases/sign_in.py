@@ -14,7 +14,7 @@ from server.conversation import Principal
 from server.domain import MeetingState, MemberId, MemberStatus, Role
 from server.errors import ServerError, Unauthorized
 from server.live import CodeReissue
-from server.models import AccessCode, Meeting, Member, Token, User
+from server.models import AccessCode, Meeting, Token, User, tokens_table
 from server.startup import reissue_note
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
@@ -23,12 +23,13 @@ _DUMMY_HASH = security.hash_password("not a password of anyone")
 
 
 def _issue(tx: Tx, principal: Principal, hours: int) -> str:
+    """A new token, inserted with the batch (a hall of thousands signs in within seconds)."""
     token = security.new_token()
-    tx.session.add(Token(
-        token_hash=security.digest(token), role=principal.role.value, user_id=principal.user_id,
-        member_id=principal.member_id, meeting_id=principal.meeting_id,
-        expires_at=tx.now + timedelta(hours=hours),
-    ))
+    tx.insert_later(tokens_table, {
+        "token_hash": security.digest(token), "role": principal.role.value, "user_id": principal.user_id,
+        "member_id": principal.member_id, "meeting_id": principal.meeting_id,
+        "expires_at": tx.now + timedelta(hours=hours), "revoked": False,
+    })
     return token
 
 
@@ -57,14 +58,17 @@ def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str,
 
 
 def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> tuple[str, Principal]:
+    """A deputy's code for a token. Refuses before it writes anything (the writer's
+    ``refuses_first``): the code, then its meeting, open and in the live picture, and its member."""
     row = tx.session.get(AccessCode, security.code_digest(code_key, code))
     if row is None or row.revoked:
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
     meeting = tx.session.get(Meeting, row.meeting_id)
-    member = tx.session.get(Member, row.member_id)
+    live = tx.live.meetings.get(row.meeting_id)
+    member = live.members.get(row.member_id) if live is not None else None
     if meeting is None or member is None or meeting.state != MeetingState.OPEN:
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
-    principal = Principal(Role.DEPUTY, member.name, member_id=member.id, meeting_id=meeting.id)
+    principal = Principal(Role.DEPUTY, member.name, member_id=MemberId(row.member_id), meeting_id=meeting.id)
     token = _issue(tx, principal, token_hours)
     tx.audit("sign_in", {"role": Role.DEPUTY.value, "member": member.code, "meeting_id": meeting.id})
     return token, principal

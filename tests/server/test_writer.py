@@ -29,7 +29,8 @@ async def congress_of(rt: Any, deputies: int) -> tuple[int, list[int]]:
     return meeting_id, sorted(rt.live.meetings[meeting_id].members)
 
 
-def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
+@pytest.mark.parametrize("refuses_first", [False, True], ids=["in-a-savepoint", "refusing-first"])
+def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness, refuses_first: bool) -> None:
     async def body(rt: Any) -> None:
         def setup(tx: Tx) -> int:
             meeting_id = agenda.create_meeting(tx, "standing_committee", "常委会", "第十次会议")
@@ -42,9 +43,11 @@ def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
         await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
         members = sorted(rt.live.meetings[meeting_id].members)
         before = rt.ledger.size
-        jobs = [rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True) for m in members]
+        batches = rt.writer.batches
+        jobs = [rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True,
+                                 refuses_first=refuses_first) for m in members]
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
-        assert rt.writer.batches >= 1
+        assert rt.writer.batches == batches + 1  # one group
         first, suspended, third = outcomes
         assert isinstance(suspended, ServerError) and suspended.code == "member_not_active"
         assert isinstance(first, dict) and isinstance(third, dict)
@@ -54,6 +57,46 @@ def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness) -> None:
             assert session.scalar(select(func.count()).select_from(Attendance)) == 2
             assert session.scalar(select(func.count()).select_from(AuditRecord)) == rt.ledger.size
         assert rt.ledger.size == before + 2
+
+    harness.run(body)
+
+
+def test_a_job_that_changes_the_session_before_refusing_fails_its_whole_group_and_stores_nothing(
+        harness: Harness) -> None:
+    """``refuses_first`` is a promise: a job that breaks it (adds to the session, then refuses)
+    cannot be undone without a savepoint, so its whole group fails and nothing of it is stored."""
+
+    async def body(rt: Any) -> None:
+        meeting_id, members = await congress_of(rt, 2)
+        before = rt.ledger.size
+
+        def broken(tx: Tx) -> None:
+            tx.session.add(Attendance(meeting_id=meeting_id, member_id=members[1], state="leave"))
+            raise ServerError("refused_late", "先写后拒")
+
+        jobs = [rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[0]), groupable=True, refuses_first=True),
+                rt.writer.submit(broken, groupable=True, refuses_first=True)]
+        outcomes = await asyncio.gather(*jobs, return_exceptions=True)
+        assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
+        assert rt.live.meetings[meeting_id].attendance == {}
+        with rt.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Attendance)) == 0
+        assert rt.ledger.size == before
+
+    harness.run(body)
+
+
+def test_two_check_ins_of_one_deputy_in_one_group_make_one_row_and_one_record(harness: Harness) -> None:
+    async def body(rt: Any) -> None:
+        meeting_id, members = await congress_of(rt, 1)
+        before = rt.ledger.size
+        jobs = [rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[0]), groupable=True, refuses_first=True)
+                for _ in range(2)]
+        first, second = await asyncio.gather(*jobs)
+        assert (first["already"], second["already"]) == (False, True)
+        with rt.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Attendance)) == 1
+        assert rt.ledger.size == before + 1
 
     harness.run(body)
 
