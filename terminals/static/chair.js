@@ -131,7 +131,8 @@
     if (item.kind === "election" && !lastValid) out.push(["preliminary", "预选"]);
     if (lastValid && lastValid.result) {
       if ((lastValid.result.tied || []).length) out.push(["tie_revote", "得票相等者再次投票"]);
-      if (item.kind === "election" && lastValid.result.unfilled) out.push(["runoff", "另行选举"]);
+      // 另行选举 only while tally proposes a slate: none once the 选举办法's max_runoff_rounds are held
+      if (item.kind === "election" && lastValid.result.unfilled && lastValid.result.runoff) out.push(["runoff", "另行选举"]);
     }
     return out.length ? out : [["first", "首轮表决"]];
   }
