@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from server import security
@@ -60,18 +61,25 @@ def sign_in_user(tx: Tx, user_id: int | None, *, token_hours: int) -> tuple[str,
 def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> tuple[str, Principal]:
     """A deputy's code for a token. Refuses before it writes anything (the writer's
     ``refuses_first``): the code, then its meeting, open and in the live picture, and its member."""
-    row = tx.session.get(AccessCode, security.code_digest(code_key, code))
+    # One Core query (thousands of tablets sign in within seconds; an ORM get costs several times more).
+    row = tx.session.connection().execute(_CODE_LOOKUP, {"code_hash": security.code_digest(code_key, code)}).first()
     if row is None or row.revoked:
         raise Unauthorized("bad_code", "签到码无效或已作废，请向工作人员核对")
-    meeting = tx.session.get(Meeting, row.meeting_id)
     live = tx.live.meetings.get(row.meeting_id)
     member = live.members.get(row.member_id) if live is not None else None
-    if meeting is None or member is None or meeting.state != MeetingState.OPEN:
+    if live is None or member is None or row.state != MeetingState.OPEN:
         raise Unauthorized("bad_code", "会议已结束，签到码已失效")
-    principal = Principal(Role.DEPUTY, member.name, member_id=MemberId(row.member_id), meeting_id=meeting.id)
+    principal = Principal(Role.DEPUTY, member.name, member_id=MemberId(row.member_id), meeting_id=live.id)
     token = _issue(tx, principal, token_hours)
-    tx.audit("sign_in", {"role": Role.DEPUTY.value, "member": member.code, "meeting_id": meeting.id})
+    tx.audit("sign_in", {"role": Role.DEPUTY.value, "member": member.code, "meeting_id": live.id})
     return token, principal
+
+
+_codes, _meetings = cast(Table, AccessCode.__table__), cast(Table, Meeting.__table__)
+#: a code's meeting, member and whether it was revoked, with its meeting's state
+_CODE_LOOKUP = (select(_codes.c.meeting_id, _codes.c.member_id, _codes.c.revoked, _meetings.c.state)
+                .join(_meetings, _meetings.c.id == _codes.c.meeting_id)
+                .where(_codes.c.code_hash == bindparam("code_hash")))
 
 
 @dataclass(frozen=True)
