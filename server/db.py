@@ -8,7 +8,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -19,6 +19,22 @@ def normalise_url(url: str) -> str:
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         return "postgresql+psycopg://" + url.split("://", 1)[1]
     return url
+
+
+def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Many rows into one table by the driver's own ``executemany``, without SQLAlchemy's per-row
+    parameter processing (a tenth of the writer's time per ballot under a burst). Only for the hot
+    path's tables whose values every driver takes as they are -- str, int, bool and bytes, no
+    datetime (which SQLAlchemy stores on SQLite in a format of its own): the audit records, the
+    ballots' receipts and their voters. Every row has the first row's keys."""
+    if not rows:
+        return
+    columns = list(rows[0])
+    connection = session.connection()
+    mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
+                 f"VALUES ({', '.join([mark] * len(columns))})")
+    connection.exec_driver_sql(statement, [tuple(row[column] for column in columns) for row in rows])
 
 
 def is_sqlite(url: str) -> bool:

@@ -40,6 +40,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from audit import Checkpoint
+from server.db import insert_rows
 from server.domain import JsonObject, MeetingId, MemberId, VoteId
 from server.errors import ServerError
 from server.events import Event, EventKind
@@ -399,8 +400,7 @@ class Writer:
                     for table, rows in by_table.items():
                         session.execute(insert(table), rows)
                 if tx.staged:
-                    rows = [{"seq": seq, "data": data} for seq, data in tx.staged]
-                    session.execute(insert(audit_records_table), rows)
+                    insert_rows(session, audit_records_table, [{"seq": seq, "data": data} for seq, data in tx.staged])
                 session.commit()
         except ServerError as refusal:
             self.ledger.rollback(size_before)

@@ -29,12 +29,13 @@ import secrets
 from dataclasses import dataclass, field
 
 import orjson
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from audit.canonical import Encoded
 from audit.canonical import dumps as canonical_dumps
 from ballotcrypto.hashing import h256
 from server import participation
+from server.db import insert_rows
 from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, forbidden, not_found
 from server.live import LiveVote, StoredBallot
@@ -362,12 +363,11 @@ def _flush(tx: Tx) -> None:
         marks.extend(sorted(({"vote_id": vote_id, "mark": participation.mark(vote.mark_key, entry.member_id)}
                              for entry in entries if entry.first), key=lambda row: row["mark"]))
         written.extend(entries)
-    tx.session.execute(insert(ballot_receipts_table), [
+    insert_rows(tx.session, ballot_receipts_table, [
         {"key_hash": e.key, "vote_id": e.vote.id, "leaf_index": e.seq, "seal": e.seal, "token_hash": e.token_hash,
          "replaced": False} for e in written
     ])
-    if marks:
-        tx.session.execute(insert(vote_voters_table), marks)
+    insert_rows(tx.session, vote_voters_table, marks)
     for entry in written:
         if entry.vote.named:
             row = tx.session.get(NamedBallot, (entry.vote.id, entry.member_id))
