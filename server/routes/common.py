@@ -20,7 +20,13 @@ from server.schemas.errors import refusals
 
 __all__ = ["MAX_ID", "Roles", "Rt", "answers", "as_role", "bounded_json", "file_answers", "ids_in_range", "same_origin"]
 
-Rt = Annotated[Runtime, Depends(runtime)]
+async def _runtime(request: Request) -> Runtime:
+    """The runtime as a dependency: ``async``, so that FastAPI does not run it on a worker thread
+    for every request (which it does for a plain ``def``: thousands of sign-ins a minute)."""
+    return runtime(request)
+
+
+Rt = Annotated[Runtime, Depends(_runtime)]
 
 class Roles:
     """A dependency: the signed-in caller (401 without a valid token), refused with 403 unless their
@@ -51,9 +57,10 @@ async def ids_in_range(request: Request) -> None:
             raise not_found("编号对应的对象")
 
 
-def same_origin(request: Request) -> None:
+async def same_origin(request: Request) -> None:
     """A state-changing request from a page of another site is refused (403 ``foreign_origin``):
-    the sign-in cookie would otherwise let any page the chair opens act as the chair."""
+    the sign-in cookie would otherwise let any page the chair opens act as the chair. (``async``:
+    FastAPI runs a plain ``def`` dependency on a worker thread, a thread hop per request.)"""
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     allowed = runtime(request).settings.extra_origins
