@@ -231,23 +231,36 @@ class LiveMeeting:
         return state
 
     def summary(self) -> AttendanceSummary:
-        counted = self.counted_members()
-        members = len(counted)
-        present = len(self.present_voters())
-        # Only members of record can be on leave: a terminated deputy recorded on leave earlier (or a
-        # suspended one, where the base leaves them out) would otherwise make ``absent`` too small.
-        leave = sum(1 for mid in counted if self.attendance.get(mid) is Attendance.LEAVE)
-        waiting = self.not_checked_in()
+        """The figures of ``counted_members``, ``present_voters`` and ``not_checked_in``, counted in
+        one pass (a tick asks for them four times a second, in a hall of thousands)."""
+        count_suspended = bool(self.settings.get("count_suspended_in_base", True))
+        roll_open = self.roll_closed is None
+        attendance = self.attendance
+        members = present = leave = waiting = 0
+        for mid, member in self.members.items():
+            active = member.status is MemberStatus.ACTIVE
+            if not (active or (member.status is MemberStatus.SUSPENDED and count_suspended)):
+                continue
+            members += 1
+            state = attendance.get(mid)
+            if state is None:
+                waiting += active and roll_open
+            elif state is Attendance.PRESENT:
+                present += active  # suspended deputies cannot vote (代表法 第六十一条)
+            elif state is Attendance.LEAVE:
+                # Only members of record are counted on leave: a terminated deputy recorded on leave
+                # earlier (or a suspended one the base leaves out) would make ``absent`` too small.
+                leave += 1
         presidium_rule = self.settings.get("presidium_quorum", "majority")
         body = TALLY_BODY[self.body_kind]
         return AttendanceSummary(
             members_of_record=members,
             present=present,
             on_leave=leave,
-            absent=members - present - leave - len(waiting),
+            absent=members - present - leave - waiting,
             quorum_required=quorum.required(body, members, presidium_rule),
             quorum_met=quorum.is_met(body, present, members, presidium_rule),
-            not_checked_in=len(waiting),
+            not_checked_in=waiting,
             roll_closed=self.roll_closed is not None,
         )
 
