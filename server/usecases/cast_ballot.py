@@ -26,7 +26,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
-import secrets
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -360,8 +359,10 @@ def _flush(tx: Tx) -> None:
             assert entry.replaces is not None
             entry.replaces.replaced = True
         _shuffle(entries)
-        seqs = tx.audit_many([("ballot", ballot_record(vote_id, entry.ballot, entry.encoded, secrets.token_hex(16)))
-                              for entry in entries], at=at)
+        nonces = os.urandom(16 * len(entries)).hex()  # one draw from the OS for the batch: 32 hex digits each
+        seqs = tx.audit_many([("ballot", ballot_record(vote_id, entry.ballot, entry.encoded,
+                                                       nonces[32 * i:32 * i + 32]))
+                              for i, entry in enumerate(entries)], at=at)
         for entry, seq in zip(entries, seqs, strict=True):
             entry.seq = seq
         if vote.named:
