@@ -115,7 +115,7 @@ def test_a_plain_ballot_with_write_ins_becomes_use_bits_and_names() -> None:
 
 
 def test_decrypted_totals_and_write_ins_are_decided_by_tally_as_the_ballots_would_be() -> None:
-    ballots = [{"marks": {"甲": "yes", "乙": "no"}, "write_ins": ["赵六"]},
+    ballots: list[dict[str, Any]] = [{"marks": {"甲": "yes", "乙": "no"}, "write_ins": ["赵六"]},
                {"marks": {"甲": "yes", "乙": "yes"}},
                {"marks": {"甲": "no", "乙": "no", "丙": "no"}, "write_ins": ["赵六", "钱七"]}]
     shaped = vote_form(WRITE_IN_ELECTION, with_write_ins=True)

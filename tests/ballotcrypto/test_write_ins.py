@@ -145,13 +145,13 @@ def test_a_sealed_name_is_read_only_from_canonical_base64_of_80_bytes(text: obje
 def test_a_ballot_with_write_ins_checks_and_its_opening_shows_the_names() -> None:
     c = ctx()
     made = bal.encrypt_ballot(c, CAST[2][0], Seeded("open"), CAST[2][1])
-    doc = made.ballot.to_json()
+    doc: dict[str, Any] = _json(made.ballot.to_json())
     assert len(doc["write_ins"]) == 2 and set(doc["write_ins"][0]) == {"r", "sealed", "c", "s"}
     checked = bal.check_ballot(c, _json(doc))
     assert checked == made.ballot
     opening = bal.check_opening(c, checked, _json(made.opening.to_json()))
     assert [name for _, name in opening.write_ins] == ["赵六", "Maria Li"]
-    assert made.opening.to_json()["write_ins"][1]["name"] == "Maria Li"
+    assert _json(made.opening.to_json())["write_ins"][1]["name"] == "Maria Li"
 
 
 def test_randomness_is_drawn_in_the_documented_order() -> None:
@@ -354,8 +354,8 @@ def test_any_quorum_gives_the_same_names() -> None:
             ("赵六", "Maria Li")
 
 
-def _tampered(doc: dict[str, Any], path: list[str | int]) -> dict[str, Any]:
-    copy = _json(doc)
+def _tampered(doc: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    copy: dict[str, Any] = _json(doc)
     target = copy
     for step in path[:-1]:
         target = target[step]
@@ -385,7 +385,7 @@ def test_a_bad_partial_of_either_round_is_refused_naming_the_trustee() -> None:
 def test_a_round_two_partial_for_other_ballots_is_refused() -> None:
     ballots, vid, k = cast(), ctx().vid, keys()
     round2 = writein_count.with_write_ins(ballots, (1, 0, 2, 0))
-    made = writein_count.names_partial(vid, 1, k.shares[1], round2, Seeded("other")).to_json()
+    made: dict[str, Any] = _json(writein_count.names_partial(vid, 1, k.shares[1], round2, Seeded("other")).to_json())
     for changed in ({**made, "ballots": made["ballots"][:1]},
                     {**made, "ballots": made["ballots"][::-1]}):
         with pytest.raises(CountFault) as refused:
