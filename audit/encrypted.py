@@ -338,8 +338,8 @@ def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapp
     except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
         shaped = None
     if shaped is None:
-        raise CryptoFault("bad-encryption", f"vote {vote_id}: its definition has no encrypted form (write-ins, "
-                                            "ranking, or not a vote) / 本表决的选票不能加密")
+        raise CryptoFault("bad-encryption", f"vote {vote_id}: its definition has no encrypted form (a ranking, "
+                                            "or not a vote) / 本表决的选票不能加密")
     context = Context(ceremonies.origin, vote_id, ceremony.key, shaped.form)
     derived: dict[str, Any] = {"context": context.to_json(), "vid": context.vid,
                                "selections": [label.to_json() for label in shaped.labels],
