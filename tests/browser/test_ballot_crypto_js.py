@@ -736,6 +736,57 @@ def test_every_refusal_of_the_vector_file_is_refused_in_the_page_with_its_findin
     assert checks == {"point", "scalar", "ballot", "opening", "commitment", "partial"}
 
 
+WRITE_IN_VECTORS = """v => { const B = BallotCrypto; const w = v.write_ins;
+    const keys = v.ceremony.result.share_keys;
+    const x = j => v.ceremony.trustees.find(t => t.trustee === j).x;
+    const made = [...w.ballots, w.spoiled].map(b => {
+        const m = B.encryptBallot(w.context, b.values, {rng: B.testing.seededRandomness(b.randomness.seed),
+                                                        names: b.names});
+        return {ballot: m.ballot, tracker: m.tracker, display: m.code,
+                check: finding(() => B.checkBallot(w.context, b.ballot)), opening: B.spoil(m.opening)}; });
+    const round2 = w.ballots.map(b => b.ballot).filter(b => w.names.ballots.includes(b.ballot));
+    const uses = w.uses.partials.map(p => B.writeInUsesPartial(w.context, B.trusteeShare(p.partial.trustee,
+        x(p.partial.trustee)), w.ballots.map(b => b.ballot), {rng: B.testing.seededRandomness(p.randomness.seed)}));
+    const names = w.names.partials.map(p => B.writeInNamesPartial(w.context, B.trusteeShare(p.partial.trustee,
+        x(p.partial.trustee)), round2, {rng: B.testing.seededRandomness(p.randomness.seed)}));
+    const refusals = w.refusals.filter(r => r.check === "ballot" || r.check === "opening").map(r => [r.name,
+        finding(() => r.check === "ballot" ? B.checkBallot(w.context, r.input)
+                                           : B.checkOpening(w.context, r.spoiled, r.input))]);
+    return {vid: B.contextId(w.context), made, uses, names, refusals,
+            openingCheck: finding(() => B.checkOpening(w.context, w.spoiled.ballot, w.opening)),
+            totals: B.aggregate(w.context, w.ballots.map(b => b.ballot)),
+            counts: B.combine(w.context, keys, w.totals, w.partials.map(p => p.partial), v.ceremony.statement.k,
+                              w.ballots.length)}; }"""
+
+
+def test_vector_write_ins_are_reproduced(js: Any) -> None:
+    """§6.1: the ballots with write-in slots, the spoiled one's opening with its names, both
+    write-in rounds' partials from their seeds, and the ballot and opening refusals."""
+    w = VECTORS["write_ins"]
+    got = js.evaluate(WRITE_IN_VECTORS, VECTORS)
+    assert got["vid"] == w["vid"]
+    for case, made in zip([*w["ballots"], w["spoiled"]], got["made"], strict=True):
+        assert made["ballot"] == case["ballot"], case["name"]
+        assert (made["tracker"], made["display"], made["check"]) == (case["tracker"], case["display"], None)
+    assert got["made"][-1]["opening"] == w["opening"] and got["openingCheck"] is None
+    assert got["uses"] == [p["partial"] for p in w["uses"]["partials"]]
+    assert got["names"] == [p["partial"] for p in w["names"]["partials"]]
+    assert (got["totals"], got["counts"]) == (w["totals"], w["counts"])
+    assert got["refusals"] == [[r["name"], r["finding"]] for r in w["refusals"] if r["check"] in ("ballot", "opening")]
+
+
+NAMES = ["张三", "Maria Li", "", "张" * 22, "张" * 21, "张\u0000三", "张\u200b三", " 张三", "张三\u3000", "e\u0301",
+         "\u00e9", "张\u2028三"]
+
+
+def test_the_page_and_the_reference_agree_on_what_a_write_in_name_is(js: Any) -> None:
+    from ballotcrypto.writeins import name_fault
+
+    got = js.evaluate("names => names.map(n => BallotCrypto.nameFault(n) === null)", NAMES)
+    assert got == [name_fault(n) is None for n in NAMES]
+    assert got.count(True) == 4
+
+
 def python_context(context: dict[str, Any]) -> bal.Context:
     return bal.read_context(context)
 
