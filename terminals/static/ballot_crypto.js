@@ -30,8 +30,9 @@
    Write-ins (另选他人, §6.1): a form with `write_ins` slots; encryptBallot(context, values,
    {names}) seals each slot's name ("" unused), checkBallot checks the slots' proofs, the opening
    publishes each slot's ρ and name and checkOpening checks them; writeInUsesPartial and
-   writeInNamesPartial are a 监票人's partials of the two write-in rounds (the checks and the
-   combination of those rounds are the reference's, ballotcrypto/writein_count.py, for now). */
+   writeInNamesPartial are a 监票人's partials of the two write-in rounds, checkWriteInPartial
+   checks one, combineWriteInUses and combineWriteInNames give each ballot's number of write-ins
+   and the names (as ballotcrypto/writein_count.py). */
 "use strict";
 
 const BallotCrypto = (() => {
@@ -1192,6 +1193,134 @@ const BallotCrypto = (() => {
     })};
   }
 
+  function readWriteInShare(tag, items, X, base_, value, at, j, what) {
+    const raw = members(value, ["d", "c", "s"], at);
+    const D = pointFromHex(raw.d, {identity: true, field: at + ".d"});
+    const c = scalarFromHex(raw.c, {field: at + ".c"}), s = scalarFromHex(raw.s, {field: at + ".s"});
+    const a = sub(base(s), mul(c, X)), b = sub(mul(s, base_), mul(c, D));
+    if (!equal(c, hs(tag, [...items, ...[X, D, a, b].map(p => S.to_hex(p))]))) {
+      refuse("bad-partial", `第${j}位监票人对${what}的部分解密证明不成立`, {trustee: j});
+    }
+    return D;
+  }
+  function writeInTrustee(value, shareKeys, names) {
+    const obj = members(value, names, "partial");
+    const j = integer(obj.trustee, "partial.trustee");
+    if (j < 1 || j > shareKeys.length) refuse("bad-partial", `监票人序号${j}不在1到${shareKeys.length}之间`, {trustee: j});
+    return {obj, j, X: pointFromHex(shareKeys[j - 1], {field: `share_keys[${j - 1}]`})};
+  }
+  function usesSum(uses) {
+    return uses.slice(1).reduce(([a, c], [a2, c2]) => [add(a, a2), add(c, c2)], uses[0]);
+  }
+  function readUsesPartial(vid, form, shareKeys, ballots, value) {
+    const {obj, j, X} = writeInTrustee(value, shareKeys, ["trustee", "shares"]);
+    const ds = array(obj.shares, "partial.shares", ballots.length).map((item, at) => {
+      const {b, uses} = ballots[at];
+      const [A, B] = usesSum(uses);
+      return readWriteInShare(TAG.decryptUses, [vid, j, b.id, S.to_hex(A), S.to_hex(B)], X, A, item,
+                              `partial.shares[${at}]`, j, `选票${b.id}的另选他人栏数`);
+    });
+    return {trustee: j, ds};
+  }
+  function readNamesPartial(vid, form, shareKeys, ballots, value) {
+    const {obj, j, X} = writeInTrustee(value, shareKeys, ["trustee", "ballots"]);
+    array(obj.ballots, "partial.ballots");
+    if (obj.ballots.length !== ballots.length) {
+      refuse("wrong-ballots", `第${j}位监票人的部分解密应有${ballots.length}张选票，实有${obj.ballots.length}张`, {trustee: j});
+    }
+    return {trustee: j, ballots: obj.ballots.map((item, at) => {
+      const where = `partial.ballots[${at}]`;
+      const entry = members(item, ["ballot", "slots"], where);
+      const {b, uses} = ballots[at];
+      if (text(entry.ballot, where + ".ballot") !== b.id) {
+        refuse("wrong-ballots", `第${j}位监票人的部分解密第${at + 1}张选票应为${b.id}`, {trustee: j});
+      }
+      return array(entry.slots, where + ".slots", b.writeIns.length).map((raw, s) => {
+        const slot = members(raw, ["use", "name"], `${where}.slots[${s}]`);
+        const what = `选票${b.id}第${s + 1}个另选他人栏`;
+        const [alpha, beta] = uses[s];
+        return {
+          use: readWriteInShare(TAG.decryptUse, [vid, j, b.id, s, S.to_hex(alpha), S.to_hex(beta)], X, alpha, slot.use,
+                                `${where}.slots[${s}].use`, j, what),
+          name: readWriteInShare(TAG.decryptName, [vid, j, b.id, s, S.to_hex(b.writeIns[s].r)], X, b.writeIns[s].r,
+                                 slot.name, `${where}.slots[${s}].name`, j, what)};
+      });
+    })};
+  }
+  /** A trustee's published partial of write-in round "uses" (against every counted ballot) or
+      "names" (against the ballots with write-ins) checks, or a Refusal naming the trustee. */
+  function checkWriteInPartial(context, shareKeys, ballots, round, partial) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    if (round === "uses") readUsesPartial(vid, form, array(shareKeys, "share_keys"), read, partial);
+    else if (round === "names") readNamesPartial(vid, form, array(shareKeys, "share_keys"), read, partial);
+    else malformed("round", "应为 uses 或 names");
+    return true;
+  }
+  function quorumOf(read, k) {
+    integer(k, "k");
+    const quorum = read.map(p => p.trustee);
+    if (read.length !== k || new Set(quorum).size !== k) refuse("wrong-quorum", `应有${k}位不同监票人的部分解密`);
+    return lagrange(quorum);
+  }
+  /** Round 1 combined: each counted ballot's number of write-ins, from k checked partials. */
+  function combineWriteInUses(context, shareKeys, ballots, partials, k) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    const parts = array(partials, "partials").map(p => readUsesPartial(vid, form, array(shareKeys, "share_keys"),
+                                                                       read, p));
+    const lambdas = quorumOf(parts, k);
+    return read.map(({b, uses}, at) => {
+      let masked = usesSum(uses)[1];
+      for (const p of parts) masked = sub(masked, mul(lambdas[p.trustee], p.ds[at]));
+      for (let v = 0; v <= form.writeIns; v++) if (equal(masked, multipleOfG(v))) return v;
+      return refuse("no-count", `选票${b.id}的另选他人栏数解不出0到${form.writeIns}之间的数`);
+    });
+  }
+  function openName(vid, id, slot, R, shared, sealed) {
+    const [k, nonce] = writeInKeyNonce(vid, id, slot, R, shared);
+    let padded = null;
+    try {
+      padded = S.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, writeInAd(vid, id, slot, R), nonce, k);
+    } catch { return null; }
+    let end = padded.length;
+    while (end > 0 && padded[end - 1] === 0) end--;
+    let name = null;
+    try { name = new TextDecoder("utf-8", {fatal: true}).decode(padded.slice(0, end)); } catch { return null; }
+    return name === "" || nameFault(name) === null ? name : null;
+  }
+  /** Round 2 combined: the names written on each ballot with write-ins (`ballots`, `uses` their
+      round-1 sums), in slot order, from k checked partials. */
+  function combineWriteInNames(context, shareKeys, ballots, uses, partials, k) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    const parts = array(partials, "partials").map(p => readNamesPartial(vid, form, array(shareKeys, "share_keys"),
+                                                                        read, p));
+    const lambdas = quorumOf(parts, k);
+    return read.map(({b, uses: bits}, at) => {
+      const names = [];
+      b.writeIns.forEach((slot, s) => {
+        let masked = bits[s][1];
+        let shared = zero();
+        for (const p of parts) {
+          masked = sub(masked, mul(lambdas[p.trustee], p.ballots[at][s].use));
+          shared = add(shared, mul(lambdas[p.trustee], p.ballots[at][s].name));
+        }
+        if (isZero(masked)) return;
+        if (!equal(masked, multipleOfG(1))) refuse("no-count", `选票${b.id}第${s + 1}个另选他人栏的使用位解不出0或1`);
+        const name = openName(vid, b.id, s, slot.r, shared, slot.sealed);
+        if (!name || names.includes(name)) {
+          refuse("bad-write-in", `选票${b.id}第${s + 1}个另选他人栏的姓名打不开或不是有效姓名`);
+        }
+        names.push(name);
+      });
+      if (names.length !== integer(uses[at], `uses[${at}]`)) {
+        refuse("no-count", `选票${b.id}各另选他人栏的使用位之和与第一轮解出的${uses[at]}不符`);
+      }
+      return names;
+    });
+  }
+
   /** λ_j = Π_{m ∈ Q, m ≠ j} m·(m − j)^{−1} mod ℓ, for each j of the quorum Q: {j: hex}. */
   function lagrange(quorum) {
     const out = {};
@@ -1231,7 +1360,7 @@ const BallotCrypto = (() => {
     encryptBallot, castBallot, spoil, wipe, checkBallot, checkOpening,
     ceremonyId, ceremonyRound1, checkCommitment, ceremonyRound2, ceremonyRound3, checkConfirmation, ceremonyResult,
     trusteeShare, aggregate, partialDecrypt, checkPartial, combine,
-    nameFault, writeInUsesPartial, writeInNamesPartial,
+    nameFault, writeInUsesPartial, writeInNamesPartial, checkWriteInPartial, combineWriteInUses, combineWriteInNames,
     passphraseKey, sealTrustee, readTrusteeFile, openTrustee, keyFingerprint,
     lagrange: quorum => Object.fromEntries(Object.entries(lagrange(quorum)).map(([j, v]) => [j, S.to_hex(v)])),
     testing: {
