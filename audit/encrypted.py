@@ -23,7 +23,11 @@ ballot's, and its proofs hold (`check_proofs`, or `check_ballots` in a worker); 
 ballot's opening opens it (`EncryptedVote.spoil`); the totals are the sums of the counted ballots'
 ciphertexts; each partial decryption's proofs hold against its trustee's share key; the counts are
 what the first k partials decrypt, and the tally counts what `ballotcrypto.votes.tally_counts`
-makes of them.  Every fault is a `CryptoFault` naming its finding.
+makes of them.  A vote with write-in slots (另选他人, docs/ballot-crypto.md §6.1) has two more
+rounds of partials (``write_in_partial``, round ``uses`` then ``names``): each checks against the
+counted ballots (round 1) or those the first k round-1 partials say have write-ins (round 2), and
+the decryption's ``write_ins`` names the first k of each round and what they give.  Every fault is
+a `CryptoFault` naming its finding.
 """
 
 from __future__ import annotations
@@ -35,8 +39,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from audit import canonical
-from ballotcrypto import sodium, wire
-from ballotcrypto.ballot import Ballot, Context, check_opening, check_proofs, read_ballot
+from ballotcrypto import sodium, wire, writein_count
+from ballotcrypto.ballot import Ballot, Context, Selection, WriteIn, check_opening, check_proofs, read_ballot
 from ballotcrypto.ceremony import (
     Ceremony,
     Commitment,
@@ -50,7 +54,8 @@ from ballotcrypto.count import Partial, check_partial, combine, read_totals
 from ballotcrypto.elgamal import Ciphertext
 from ballotcrypto.errors import BallotCryptoError, BallotRefused
 from ballotcrypto.forms import read_form
-from ballotcrypto.group import Point
+from ballotcrypto.group import Point, Scalar
+from ballotcrypto.proofs import Proof
 from ballotcrypto.votes import Label, tally_counts, vote_form
 
 __all__ = [
@@ -73,6 +78,7 @@ FINDINGS: dict[str, str] = {
     "bad-ballot": "an encrypted ballot is malformed or not of its vote",
     "bad-selection-proof": "an encrypted ballot's selection proof fails (a selection not 0 or 1)",
     "bad-limit-proof": "an encrypted ballot's limit proof fails (more marks than the form allows)",
+    "bad-write-in-proof": "an encrypted ballot's proof of a write-in slot fails (its sealed name or R changed)",
     "replayed-ballot": "an encrypted ballot's id or one of its ciphertexts was cast before in the vote",
     "bad-ballot-opening": "a challenged ballot's opening does not open it",
     "spoiled-ballot-counted": "a challenged (spoiled) ballot is also cast",
@@ -80,11 +86,16 @@ FINDINGS: dict[str, str] = {
     "bad-partial": "a partial decryption's proof fails, or it is out of place",
     "bad-decryption": "the decryption does not name the first k partial decryptions",
     "wrong-counts": "the counts are not what the partial decryptions give, or the tally counts not theirs",
+    "bad-write-in-partial": "a partial decryption of a write-in round fails, is out of place, repeated, or for "
+                            "other ballots",
+    "wrong-write-ins": "the decryption's write-ins are not what the first k partials of each write-in round give",
+    "bad-write-in": "a used write-in slot's sealed name does not open to a name (a faulty tablet)",
     "wrong-secrecy": "a vote_opened's secrecy is not how its item, its encryption or the election key say its "
                      "ballots are kept",
 }
 
-_PROOF_FINDINGS = ("bad-selection-proof", "bad-limit-proof")
+_PROOF_FINDINGS = ("bad-selection-proof", "bad-limit-proof", "bad-write-in-proof")
+_NO_PROOF = Proof(Scalar(0), Scalar(0))  # the verifier keeps a counted ballot's ciphertexts, not its proofs
 
 
 class CryptoFault(Exception):
@@ -323,12 +334,12 @@ def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapp
                                             f"meeting {ceremony.meeting_id} / 加密所用的选举公钥不属于本次会议")
     assert ceremony.key is not None  # (a finished ceremony has its key)
     try:
-        shaped = vote_form(definition)
+        shaped = vote_form(definition, with_write_ins=True)
     except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
         shaped = None
     if shaped is None:
-        raise CryptoFault("bad-encryption", f"vote {vote_id}: its definition has no encrypted form (write-ins, "
-                                            "ranking, or not a vote) / 本表决的选票不能加密")
+        raise CryptoFault("bad-encryption", f"vote {vote_id}: its definition has no encrypted form (a ranking, "
+                                            "or not a vote) / 本表决的选票不能加密")
     context = Context(ceremonies.origin, vote_id, ceremony.key, shaped.form)
     derived: dict[str, Any] = {"context": context.to_json(), "vid": context.vid,
                                "selections": [label.to_json() for label in shaped.labels],
@@ -358,6 +369,10 @@ class EncryptedVote:
     totals: tuple[Ciphertext, ...] | None = None
     ballots_cast: int = 0
     partials: list[Partial] = field(default_factory=list)
+    counted: tuple[Ballot, ...] = ()  # with write-in slots: the counted ballots' ids, use bits, R, sealed names
+    uses_partials: list[Partial] = field(default_factory=list)
+    uses: tuple[int, ...] | None = None  # what the first k round-1 partials give, once round 2 starts
+    names_partials: list[writein_count.NamesPartial] = field(default_factory=list)
     decrypted: bool = False
     batch: list[tuple[int, bytes]] = field(default_factory=list)  # cast, proofs not checked yet (workers)
 
@@ -367,8 +382,9 @@ class EncryptedVote:
 
     def cast(self, ballot: bytes) -> tuple[Ballot, bytes]:
         """A cast ballot (its canonical JSON) if it is well-formed for this vote and new in it: the
-        ballot, and its ciphertexts packed (α_0 β_0 α_1 β_1 …, 64 bytes a selection). Its proofs are
-        left to `check_proofs`."""
+        ballot, and its ciphertexts packed (α_0 β_0 α_1 β_1 …, 64 bytes a selection; with write-in
+        slots then the 16 bytes of its id and each slot's R and sealed name, 112 bytes a slot). Its
+        proofs are left to `check_proofs`."""
         try:
             parsed = read_ballot(json.loads(ballot), self.context.form)
         except BallotCryptoError as error:
@@ -388,6 +404,8 @@ class EncryptedVote:
         self.ids.add(parsed.ballot)
         self.alphas.update(alphas)
         packed = b"".join(s.ciphertext.alpha.encoding + s.ciphertext.beta.encoding for s in parsed.selections)
+        if parsed.write_ins:
+            packed += bytes.fromhex(parsed.ballot) + b"".join(w.r.encoding + w.sealed for w in parsed.write_ins)
         return parsed, packed
 
     def check(self, ballot: Ballot) -> None:
@@ -430,6 +448,8 @@ class EncryptedVote:
                 raise CryptoFault("wrong-totals", f"vote {vote_id}: total {i} is not the sum of the counted "
                                                   "ballots' ciphertexts / 密文合计与选票不符")
         self.totals, self.ballots_cast = totals, len(counted)
+        if self.context.form.write_ins:
+            self.counted = tuple(_unpacked(packed, selections, self.context) for packed in counted)
         for seen in (self.ids, self.alphas, self.spoiled_ids, self.spoiled_alphas):
             seen.clear()  # closed: no ballot is cast or challenged any more (memory stays bounded)
 
@@ -448,6 +468,84 @@ class EncryptedVote:
                                              " / 同一监票人重复部分解密")
         self.partials.append(partial)
 
+    def write_in_partial(self, body: Mapping[str, Any]) -> None:
+        """``write_in_partial``: a 监票人's partial of write-in round ``uses`` (every counted
+        ballot's use sum) or ``names`` (every slot of the ballots the first k round-1 partials say
+        have write-ins), with its proofs; round 1 ends when round 2 starts."""
+        vote_id, round_ = self.vote_id, body.get("round")
+        if not self.context.form.write_ins or round_ not in ("uses", "names"):
+            what = "is not of round uses or names" if self.context.form.write_ins else "of a vote without write-ins"
+            raise CryptoFault("bad-write-in-partial", f"a write-in partial of vote {vote_id} {what}"
+                                                      " / 另选他人的部分解密有误")
+        if self.totals is None or self.decrypted or (round_ == "uses" and self.uses is not None):
+            when = ("before the totals" if self.totals is None else "after the count was decrypted" if self.decrypted
+                    else "after round names began")
+            raise CryptoFault("bad-write-in-partial", f"a write-in partial ({round_}) of vote {vote_id} {when}"
+                                                      " / 另选他人部分解密的时机有误")
+        try:
+            if round_ == "uses":
+                made: Partial | writein_count.NamesPartial = writein_count.check_uses_partial(
+                    self.context.vid, self.share_keys, self.counted, body["partial"])
+                done: Sequence[Partial | writein_count.NamesPartial] = self.uses_partials
+            else:
+                round2 = self._round2(vote_id)
+                made = writein_count.check_names_partial(self.context.vid, self.share_keys, round2, body["partial"])
+                done = self.names_partials
+        except BallotCryptoError as error:
+            raise CryptoFault("bad-write-in-partial", f"vote {vote_id}, write-in round {round_}: {error.message}"
+                                                      " / 另选他人的部分解密不成立") from None
+        if any(p.trustee == made.trustee for p in done):
+            raise CryptoFault("bad-write-in-partial", f"vote {vote_id}: trustee {made.trustee} decrypted write-in "
+                                                      f"round {round_} twice / 同一监票人重复部分解密")
+        if isinstance(made, Partial):
+            self.uses_partials.append(made)
+        else:
+            self.names_partials.append(made)
+
+    def _round2(self, vote_id: str) -> tuple[Ballot, ...]:
+        """The ballots of write-in round 2, fixed by the first k round-1 partials when it begins."""
+        if self.uses is None:
+            if len(self.uses_partials) < self.k:
+                raise CryptoFault("bad-write-in-partial", f"vote {vote_id}: write-in round names before {self.k} "
+                                                          "partials of round uses / 另选他人第二轮解密过早")
+            self.uses = writein_count.combine_uses(self.counted, self.uses_partials[: self.k], self.k)
+        return writein_count.with_write_ins(self.counted, self.uses)
+
+    def _write_ins(self, body: Mapping[str, Any]) -> list[list[str]]:
+        """The decryption's ``write_ins`` checked against the write-in rounds: the names per ballot."""
+        vote_id = self.vote_id
+        recorded = body.get("write_ins")
+        cast = self.ballots_cast
+        try:
+            wire.members(recorded, ("uses_trustees", "uses", "names_trustees", "names"), "decryption.write_ins")
+        except BallotCryptoError as error:
+            raise CryptoFault("bad-decryption", f"vote {vote_id}: {error.message} / 解密记录缺少另选他人") from None
+        assert isinstance(recorded, Mapping)  # (members checked it)
+        uses_used = self.uses_partials[: self.k] if cast else []
+        if len(uses_used) != (self.k if cast else 0):
+            raise CryptoFault("wrong-write-ins", f"vote {vote_id}: fewer than {self.k} partials of write-in round "
+                                                 "uses / 另选他人第一轮部分解密不足")
+        uses = list(self.uses if self.uses is not None else
+                    writein_count.combine_uses(self.counted, uses_used, self.k) if cast else [])
+        round2 = writein_count.with_write_ins(self.counted, uses)
+        names_used = self.names_partials[: self.k] if round2 else []
+        if len(names_used) != (self.k if round2 else 0):
+            raise CryptoFault("wrong-write-ins", f"vote {vote_id}: fewer than {self.k} partials of write-in round "
+                                                 "names / 另选他人第二轮部分解密不足")
+        try:
+            names = [list(n) for n in writein_count.combine_names(self.context.vid, round2, [u for u in uses if u],
+                                                                  names_used, self.k)] if round2 else []
+        except BallotCryptoError as error:
+            code = "bad-write-in" if error.finding == "bad-write-in" else "wrong-write-ins"
+            raise CryptoFault(code, f"vote {vote_id}: {error.message} / 另选他人解不出有效姓名") from None
+        derived = {"uses_trustees": sorted(p.trustee for p in uses_used), "uses": uses,
+                   "names_trustees": sorted(p.trustee for p in names_used), "names": names}
+        if not _same(recorded, derived):
+            given = canonical.dumps(derived).decode("utf-8")
+            raise CryptoFault("wrong-write-ins", f"vote {vote_id}: write_ins are not what the write-in rounds give "
+                                                 f"({given}) / 另选他人与部分解密不符")
+        return names
+
     def decryption(self, body: Mapping[str, Any], definition: Mapping[str, Any]) -> None:
         """``decryption``: the trustees are the first k who decrypted, the counts what their partials
         give (all 0 with no ballot), the tally counts what `ballotcrypto.votes.tally_counts` makes of them."""
@@ -462,9 +560,13 @@ class EncryptedVote:
             raise CryptoFault("bad-decryption", f"vote {vote_id}: decrypted by trustees {json.dumps(trustees)}, but "
                                                 f"the first {self.k} partial decryptions are of "
                                                 f"{[p.trustee for p in used]} / 解密所用的监票人不符")
+        if not self.context.form.write_ins and "write_ins" in body:
+            raise CryptoFault("bad-decryption", f"vote {vote_id} has no write-in slots but its decryption has write_ins"
+                                                " / 本表决没有另选他人栏")
+        names = self._write_ins(body) if self.context.form.write_ins else None
         try:
             counts = list(combine(self.totals, used, self.k, cast)) if cast else [0] * len(self.totals)
-            derived = tally_counts(definition, counts, cast)
+            derived = tally_counts(definition, counts, cast, names)
         except (BallotCryptoError, ValueError) as error:
             raise CryptoFault("wrong-counts", f"vote {vote_id}: the partial decryptions give no count ({error})"
                                               " / 部分解密解不出票数") from None
@@ -489,6 +591,17 @@ def _sums(counted: Sequence[bytes], selections: int) -> list[bytes]:
             alpha, beta = add(alpha, packed[i : i + 32]), add(beta, packed[i + 32 : i + 64])
         out.append(alpha + beta)
     return out
+
+
+def _unpacked(packed: bytes, selections: int, context: Context) -> Ballot:
+    """A counted ballot of a vote with write-in slots from what `EncryptedVote.cast` packed: its id,
+    ciphertexts and slots (R, sealed name), without proofs (they were checked when it was cast)."""
+    at = 64 * selections
+    cts = tuple(Selection(Ciphertext(Point.trusted(packed[i : i + 32]), Point.trusted(packed[i + 32 : i + 64])), ())
+                for i in range(0, at, 64))
+    slots = tuple(WriteIn(Point.trusted(packed[i : i + 32]), packed[i + 32 : i + 112], _NO_PROOF)
+                  for i in range(at + 16, len(packed), 112))
+    return Ballot(packed[at : at + 16].hex(), context.vid, cts, (), slots)
 
 
 def _proof_fault(context: Context, ballot: Ballot) -> tuple[str, str] | None:

@@ -89,6 +89,7 @@ FINDINGS_ZH: dict[str, str] = {
     "bad-ballot": "加密选票格式错误，或不属于本表决",
     "bad-selection-proof": "加密选票中某个选择项的证明不成立（选择项不是 0 或 1）",
     "bad-limit-proof": "加密选票的限制证明不成立（所选多于或少于选票允许的数目）",
+    "bad-write-in-proof": "加密选票中另选他人栏的证明不成立（密封的姓名或其随机点被改动）",
     "replayed-ballot": "加密选票的编号或密文与本表决中已投出的选票重复（重放）",
     "bad-ballot-opening": "公开核验的加密选票，其公开的内容与选票不符",
     "spoiled-ballot-counted": "已公开核验（作废）的加密选票又被投出计入",
@@ -96,6 +97,9 @@ FINDINGS_ZH: dict[str, str] = {
     "bad-partial": "监票人的部分解密证明不成立、重复，或不在应有的位置",
     "bad-decryption": "解密记录未列明最先的 k 个部分解密，或不在应有的位置",
     "wrong-counts": "解密得出的票数与部分解密不符，或计票票数与之不符",
+    "bad-write-in-partial": "另选他人两轮解密中，监票人的部分解密证明不成立、重复、不在应有的位置，或所解的选票不对",
+    "wrong-write-ins": "解密记录中的另选他人（每票人数与姓名）与两轮部分解密得出的不符",
+    "bad-write-in": "某张加密选票使用了的另选他人栏打不开，或不是有效姓名（平板电脑有故障）",
 }
 
 KINDS_ZH = {
@@ -146,12 +150,13 @@ CHECKS: tuple[Check, ...] = (
            "late-ballot", "late-withdrawal",
            "bad-withdrawal", "bad-named-ballot", "ineligible-voter", "double-vote", "duplicate-close", "ballot-count",
            "result-before-close", "duplicate-result", "bad-ballot", "bad-selection-proof", "bad-limit-proof",
+           "bad-write-in-proof",
            "replayed-ballot", "bad-ballot-opening", "spoiled-ballot-counted", "publish-order", "publish-role",
            rules=True),
     _check("recount", "重新计票", "用签名的选票重新计票，结果与记录的结果完全一致；加密表决的合计是所计选票之和，"
            "部分解密的证明成立，解密出的票数及由其重新计票的结果与记录一致（§4.4 15d 结果、15f 合计与解密）",
            "tally-error", "result-mismatch", "wrong-totals", "bad-partial", "bad-decryption", "wrong-counts",
-           rules=True),
+           "bad-write-in-partial", "wrong-write-ins", "bad-write-in", rules=True),
     _check("tally-inputs", "计票输入文件", "tally_inputs.json 与记录得出的完全一致（§4.5 第 18 步）",
            "tally-inputs-mismatch"),
 )

@@ -97,7 +97,9 @@ class RecordType(StrEnum):
     BALLOT_SPOILED = "ballot_spoiled"  # {"vote_id": str, "ballot": {...}, "opening": {...}}: challenged
     ENCRYPTED_TOTALS = "encrypted_totals"  # {"vote_id": str, "totals": [...], "ballots_cast": int}
     PARTIAL_DECRYPTION = "partial_decryption"  # {"vote_id": str, "partial": {...}}
-    DECRYPTION = "decryption"  # {"vote_id": str, "trustees": [int], "counts": [int], "tally_counts": {...}}
+    DECRYPTION = "decryption"  # {"vote_id": str, "trustees": [int], "counts": [int], "tally_counts": {...},
+    #                             "write_ins"?: {"uses_trustees", "uses", "names_trustees", "names"}}
+    WRITE_IN_PARTIAL = "write_in_partial"  # {"vote_id": str, "round": "uses" | "names", "partial": {...}}
 
 
 MANUAL_METHODS = ("show_of_hands", "paper")
@@ -251,6 +253,7 @@ _FIELDS: dict[str, tuple[tuple[str, tuple[type, str]], ...]] = {
     RecordType.ENCRYPTED_TOTALS: (("vote_id", _STR), ("totals", _LIST), ("ballots_cast", _INT)),
     RecordType.PARTIAL_DECRYPTION: (("vote_id", _STR), ("partial", _DICT)),
     RecordType.DECRYPTION: (("vote_id", _STR), ("trustees", _LIST), ("counts", _LIST), ("tally_counts", _DICT)),
+    RecordType.WRITE_IN_PARTIAL: (("vote_id", _STR), ("round", _STR), ("partial", _DICT)),
 }
 
 

@@ -553,6 +553,8 @@ class _Rules:
                 vote.ballots.update(dict.fromkeys(vote.ballots, b""))  # the totals hold what is needed now
             elif type_ == RecordType.PARTIAL_DECRYPTION:
                 encrypted.partial(body["partial"])
+            elif type_ == RecordType.WRITE_IN_PARTIAL:
+                encrypted.write_in_partial(body)
             else:
                 assert vote.definition is not None  # (a vote of _live)
                 encrypted.decryption(body, vote.definition)
@@ -752,7 +754,8 @@ _CEREMONY = frozenset({RecordType.CEREMONY_STARTED, RecordType.CEREMONY_ABANDONE
 #: An encrypted vote's records besides its ballots, with the finding each makes for a plaintext vote.
 _NOT_ENCRYPTED: dict[str, str] = {
     RecordType.BALLOT_SPOILED: "bad-ballot-opening", RecordType.ENCRYPTED_TOTALS: "wrong-totals",
-    RecordType.PARTIAL_DECRYPTION: "bad-partial", RecordType.DECRYPTION: "bad-decryption"}
+    RecordType.PARTIAL_DECRYPTION: "bad-partial", RecordType.DECRYPTION: "bad-decryption",
+    RecordType.WRITE_IN_PARTIAL: "bad-write-in-partial"}
 _ENCRYPTED: frozenset[str] = frozenset(_NOT_ENCRYPTED)
 
 

@@ -50,7 +50,8 @@ class BallotRefused(BallotCryptoError):
     """A ballot is not well-formed for its vote (docs/ballot-crypto.md §3.4).
 
     Findings: ``wrong-vid``, ``wrong-selection-count``, ``wrong-limit-count``,
-    ``bad-selection-proof``, ``bad-limit-proof``; ``where`` is ``s<i>``/``l<j>`` or empty.
+    ``wrong-write-in-count``, ``bad-selection-proof``, ``bad-limit-proof``, ``bad-write-in-proof``;
+    ``where`` is ``s<i>``/``l<j>``/``w<s>`` or empty.
     """
 
     code = "ballot_refused"
@@ -64,7 +65,10 @@ class OpeningRefused(BallotCryptoError):
     """A Benaloh opening does not open the spoiled ballot (§3.6).
 
     Findings: ``wrong-ballot-id``, ``wrong-tracker``, ``wrong-value-count``, ``opening-mismatch``
-    (a nonce and value that do not give the ciphertext), ``values-break-form``.
+    (a nonce and value that do not give the ciphertext), ``values-break-form``, and for write-in
+    slots ``wrong-write-in-count``, ``bad-write-in-name`` (not a name, or one name twice),
+    ``write-in-breaks-use`` (a name without its use bit or the reverse), ``write-in-mismatch`` (ρ
+    and the name do not give R and the sealed bytes).
     """
 
     code = "opening_refused"
@@ -87,7 +91,9 @@ class CeremonyFault(BallotCryptoError):
 class CountFault(BallotCryptoError):
     """The decryption of the totals failed (§4, §5); ``trustee`` names whose partial (0: none).
 
-    Findings: ``wrong-total-count``, ``bad-partial``, ``wrong-quorum``, ``no-count``.
+    Findings: ``wrong-total-count``, ``bad-partial``, ``wrong-quorum``, ``no-count``; for the two
+    write-in rounds (§6.1) also ``wrong-ballots`` (a partial for other ballots than the round's)
+    and ``bad-write-in`` (a used slot whose sealed name does not open to a name).
     """
 
     code = "count_fault"

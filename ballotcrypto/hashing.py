@@ -28,10 +28,16 @@ __all__ = [
     "SUITE",
     "TAG_COEFFICIENT",
     "TAG_DECRYPT",
+    "TAG_DECRYPT_NAME",
+    "TAG_DECRYPT_USE",
+    "TAG_DECRYPT_USES",
     "TAG_RANGE",
     "TAG_SHARE_KEY",
     "TAG_TEST_BYTES",
     "TAG_TEST_SCALAR",
+    "TAG_WRITE_IN",
+    "TAG_WRITE_IN_AD",
+    "TAG_WRITE_IN_KEY",
     "h256",
     "hs",
     "jcs",
@@ -42,6 +48,13 @@ TAG_COEFFICIENT = "renda-ballot-v1/coefficient"
 TAG_SHARE_KEY = "renda-ballot-v1/share-key"
 TAG_RANGE = "renda-ballot-v1/range"
 TAG_DECRYPT = "renda-ballot-v1/decrypt"
+# Write-ins (§6.1): the sealed name's key and associated data, the proof of its ρ, the two rounds.
+TAG_WRITE_IN_KEY = "renda-ballot-v1/write-in-key"
+TAG_WRITE_IN_AD = "renda-ballot-v1/write-in-ad"
+TAG_WRITE_IN = "renda-ballot-v1/write-in"
+TAG_DECRYPT_USES = "renda-ballot-v1/decrypt-uses"
+TAG_DECRYPT_USE = "renda-ballot-v1/decrypt-use"
+TAG_DECRYPT_NAME = "renda-ballot-v1/decrypt-name"
 # Only for fixed randomness (tests and the vector file, docs/ballot-crypto.md §8).
 TAG_TEST_SCALAR = "renda-ballot-v1/test-scalar"
 TAG_TEST_BYTES = "renda-ballot-v1/test-bytes"

@@ -23,6 +23,7 @@ import ctypes
 import pysodium  # type: ignore[import-untyped]
 
 __all__ = [
+    "AEAD_TAG_BYTES",
     "BOX_PUBLIC_BYTES",
     "BOX_SEAL_BYTES",
     "BOX_SECRET_BYTES",
@@ -31,6 +32,8 @@ __all__ = [
     "KDF_SALT_BYTES",
     "SECRETBOX_NONCE_BYTES",
     "add",
+    "aead_open",
+    "aead_seal",
     "box_public_of",
     "box_seal",
     "box_seal_open",
@@ -66,6 +69,7 @@ BOX_SEED_BYTES: int = pysodium.crypto_box_SEEDBYTES
 BOX_SEAL_BYTES: int = pysodium.crypto_box_SEALBYTES
 KDF_SALT_BYTES: int = pysodium.crypto_pwhash_SALTBYTES
 SECRETBOX_NONCE_BYTES: int = pysodium.crypto_secretbox_NONCEBYTES
+AEAD_TAG_BYTES: int = pysodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
 
 
 def version() -> str:
@@ -178,5 +182,22 @@ def secretbox_open(sealed: bytes, nonce: bytes, key: bytes) -> bytes | None:
     """``crypto_secretbox_open_easy``; None when it does not open (wrong key, changed bytes)."""
     try:
         return bytes(pysodium.crypto_secretbox_open(sealed, nonce, key))
+    except ValueError:
+        return None
+
+
+def aead_seal(message: bytes, associated: bytes, nonce: bytes, key: bytes) -> bytes:
+    """``crypto_aead_xchacha20poly1305_ietf_encrypt``: the ciphertext, then the 16-byte tag
+    (24-byte nonce, 32-byte key)."""
+    return bytes(pysodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, associated, nonce, key))
+
+
+def aead_open(sealed: bytes, associated: bytes, nonce: bytes, key: bytes) -> bytes | None:
+    """``crypto_aead_xchacha20poly1305_ietf_decrypt``; None when it does not open (another key,
+    nonce or associated data, changed bytes, or shorter than the tag)."""
+    if len(sealed) < AEAD_TAG_BYTES:
+        return None
+    try:
+        return bytes(pysodium.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, associated, nonce, key))
     except ValueError:
         return None

@@ -8,6 +8,7 @@ Every actor draws from its own `Seeded` source, named in the vector with the dra
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -16,12 +17,23 @@ from typing import Any
 
 from ballotcrypto import ballot as bal
 from ballotcrypto import ceremony as cer
-from ballotcrypto import count, forms, sodium
+from ballotcrypto import count, forms, sodium, writein_count, writeins
 from ballotcrypto.elgamal import encrypt, sum_ciphertexts
 from ballotcrypto.errors import BallotCryptoError
 from ballotcrypto.group import GENERATOR, IDENTITY, L, Scalar, decode_point, decode_scalar
-from ballotcrypto.hashing import SUITE, TAG_COEFFICIENT, TAG_DECRYPT, TAG_RANGE, TAG_SHARE_KEY, hs, jcs
-from ballotcrypto.proofs import Proof, prove_range
+from ballotcrypto.hashing import (
+    SUITE,
+    TAG_COEFFICIENT,
+    TAG_DECRYPT,
+    TAG_RANGE,
+    TAG_SHARE_KEY,
+    TAG_WRITE_IN,
+    TAG_WRITE_IN_AD,
+    TAG_WRITE_IN_KEY,
+    hs,
+    jcs,
+)
+from ballotcrypto.proofs import Proof, prove_range, prove_schnorr
 from ballotcrypto.randomness import Seeded
 
 __all__ = ["DEFAULT_OUT", "Recording", "build", "main"]
@@ -254,6 +266,178 @@ def build() -> dict[str, object]:
         "opening": {"ballot": "motion", "opening": encrypted["motion"].opening.to_json()},
         "count": count_doc,
         "refusals": _refusals(contexts, encrypted, ceremony, result, totals, partials[0].to_json(), election.vid),
+        "write_ins": _write_ins(result, secrets, ceremony.k),
+    }
+
+
+# 3 candidates, 2 places, 2 write-in slots: 赞成/反对 pairs, then the use bits (§6.1).
+_WRITE_IN_CAST: list[tuple[list[int], list[str]]] = [
+    ([1, 0, 0, 1, 0, 0, 1, 0], ["赵六", ""]),
+    ([1, 0, 1, 0, 0, 0, 0, 0], ["", ""]),
+    ([0, 1, 0, 1, 0, 1, 1, 1], ["赵六", "Maria Li"]),
+    ([0, 0, 0, 0, 0, 0, 0, 0], ["", ""]),
+]
+
+
+def _written_ballot(name: str, context: bal.Context, values: Sequence[int], names: Sequence[str],
+                    seed: str) -> tuple[dict[str, object], bal.EncryptedBallot]:
+    rng = Recording(seed)
+    made = bal.encrypt_ballot(context, values, rng, names)
+    return {"name": name, "values": list(values), "names": list(names), "randomness": rng.to_json(),
+            "ballot": made.ballot.to_json(), "tracker": made.ballot.tracker,
+            "display": bal.display_code(made.ballot.tracker)}, made
+
+
+def _seal_example(context: bal.Context, made: bal.EncryptedBallot) -> dict[str, object]:
+    """Slot 0 of the spoiled ballot, every intermediate value of its sealed name (§6.1)."""
+    rho, name = made.opening.write_ins[0]
+    ballot = made.ballot
+    r, shared = ballot.write_ins[0].r, writeins.shared_point(rho, context.key)
+    key_input = jcs([TAG_WRITE_IN_KEY, context.vid, ballot.ballot, 0, r.hex(), shared.hex()])
+    digest = hashlib.sha512(key_input).digest()
+    return {"vid": context.vid, "ballot": ballot.ballot, "slot": 0, "rho": rho.hex(), "key": context.key.hex(),
+            "r": r.hex(), "shared": shared.hex(), "name": name,
+            "padded": (name.encode("utf-8") + bytes(writeins.NAME_BYTES - len(name.encode("utf-8")))).hex(),
+            "key_input": key_input.decode("utf-8"), "aead_key": digest[:32].hex(), "nonce": digest[32:56].hex(),
+            "ad": writeins.associated_data(context.vid, ballot.ballot, 0, r).decode("utf-8"),
+            "sealed": writeins.sealed_text(ballot.write_ins[0].sealed),
+            "tags": [TAG_WRITE_IN_KEY, TAG_WRITE_IN_AD, TAG_WRITE_IN]}
+
+
+def _faulty_slot(context: bal.Context, made: bal.EncryptedBallot, slot: int, sealed_as: int,
+                 name: str) -> bal.Ballot:
+    """`made` with slot `slot`'s name sealed under slot `sealed_as`'s key and data and ρ proved
+    honestly: what a faulty tablet could make, refused only by its opening or at the count."""
+    ballot, rho = made.ballot, made.opening.write_ins[slot][0]
+    _, sealed = writeins.seal_name(context.vid, ballot.ballot, sealed_as, rho, context.key, name)
+    use = ballot.use_bit(slot)
+    prefix: list[str | int] = [context.vid, ballot.ballot, slot, use.alpha.hex(), use.beta.hex(),
+                               writeins.sealed_text(sealed)]
+    proof = prove_schnorr(TAG_WRITE_IN, prefix, rho, ballot.write_ins[slot].r, Seeded("refusal/faulty-slot"))
+    slots = list(ballot.write_ins)
+    slots[slot] = bal.WriteIn(ballot.write_ins[slot].r, sealed, proof)
+    return bal.Ballot(ballot.ballot, ballot.vid, ballot.selections, ballot.limits, tuple(slots))
+
+
+def _write_in_over_limit(context: bal.Context) -> dict[str, Any]:
+    """2 赞成 and 1 write-in for 2 places (the statute's void ballot): honest 0/1 proofs, the seat
+    limit's proof forged as if the sum (3) were 2, honest slots."""
+    rng = Seeded("refusal/write-in-over-limit")
+    values = [1, 0, 1, 0, 0, 0, 1, 0]
+    ballot_id = rng.octets(16).hex()
+    nonces = [rng.scalar() for _ in values]
+    cts = [encrypt(m, r, context.key) for m, r in zip(values, nonces, strict=True)]
+    selections = tuple(bal.Selection(ct, prove_range(ct.alpha, ct.beta, context.key, 0, 1, m, r, context.vid,
+                                                     ballot_id, f"s{i}", rng))
+                       for i, (ct, m, r) in enumerate(zip(cts, values, nonces, strict=True)))
+    limits: list[tuple[Proof, ...]] = []
+    for j, limit in enumerate(context.form.limits):
+        total = sum_ciphertexts(cts[i] for i in limit.of)
+        limits.append(prove_range(total.alpha, total.beta, context.key, limit.min, limit.max,
+                                  min(sum(values[i] for i in limit.of), limit.max),
+                                  Scalar.of(sum(nonces[i].value for i in limit.of)), context.vid, ballot_id, f"l{j}",
+                                  rng))
+    rhos = [rng.scalar() for _ in range(context.form.write_ins)]
+    slots = []
+    for slot, (rho, name) in enumerate(zip(rhos, ["赵六", ""], strict=True)):
+        r, sealed = writeins.seal_name(context.vid, ballot_id, slot, rho, context.key, name)
+        use = cts[context.form.first_use_bit + slot]
+        prefix: list[str | int] = [context.vid, ballot_id, slot, use.alpha.hex(), use.beta.hex(),
+                                   writeins.sealed_text(sealed)]
+        slots.append(bal.WriteIn(r, sealed, prove_schnorr(TAG_WRITE_IN, prefix, rho, r, rng)))
+    return bal.Ballot(ballot_id, context.vid, selections, tuple(limits), tuple(slots)).to_json()
+
+
+def _write_in_refusals(context: bal.Context, cast: Sequence[bal.Ballot], spoiled: bal.EncryptedBallot,
+                       round2: Sequence[bal.Ballot], share_keys: Sequence[Any], uses_partial: dict[str, Any],
+                       names_partial: dict[str, Any]) -> list[dict[str, object]]:
+    cases: list[dict[str, object]] = []
+    ballot: dict[str, Any] = json.loads(json.dumps(cast[0].to_json()))
+
+    def ballot_case(name: str, value: dict[str, Any]) -> None:
+        cases.append(_refusal(name, "ballot", value, lambda: bal.check_ballot(context, value)))
+
+    ballot_case("write-in-over-limit", _write_in_over_limit(context))
+    use_proof = ballot["selections"][6]["proof"][0]
+    flipped = Scalar.of(decode_scalar(use_proof["s"]).value + 1).hex()
+    ballot_case("bad-use-bit-proof", _changed(ballot, ["selections", 6, "proof", 0, "s"], flipped))
+    sealed = bytearray(writeins.read_sealed(ballot["write_ins"][0]["sealed"], "sealed"))
+    sealed[0] ^= 1
+    ballot_case("tampered-sealed-name",
+                _changed(ballot, ["write_ins", 0, "sealed"], writeins.sealed_text(bytes(sealed))))
+    ballot_case("swapped-r", _changed(ballot, ["write_ins", 0, "r"], ballot["write_ins"][1]["r"]))
+    ballot_case("wrong-write-in-count", _changed(ballot, ["write_ins"], ballot["write_ins"][:1]))
+
+    faulty = _faulty_slot(context, spoiled, 0, 1, spoiled.opening.write_ins[0][1])
+    opening = {**spoiled.opening.to_json(), "tracker": faulty.tracker}
+    cases.append(_refusal("wrong-associated-data", "opening", opening,
+                          lambda: bal.check_opening(context, faulty, opening), spoiled=faulty.to_json()))
+    honest: dict[str, Any] = json.loads(json.dumps(spoiled.opening.to_json()))
+
+    def opening_case(name: str, value: dict[str, Any]) -> None:
+        cases.append(_refusal(name, "opening", value, lambda: bal.check_opening(context, spoiled.ballot, value),
+                              spoiled=spoiled.ballot.to_json()))
+
+    opening_case("opening-name-twice", _changed(honest, ["write_ins", 1, "name"], "钱七"))
+    opening_case("opening-name-without-use", _changed(honest, ["write_ins", 1, "name"], "孙八"))
+    opening_case("opening-other-name", _changed(honest, ["write_ins", 0, "name"], "孙八"))
+
+    bad = _changed(uses_partial, ["shares", 2, "d"],
+                   (decode_point(uses_partial["shares"][2]["d"], allow_identity=True) + GENERATOR).hex())
+    cases.append(_refusal("bad-uses-partial", "uses-partial", bad,
+                          lambda: writein_count.check_uses_partial(context.vid, share_keys, cast, bad)))
+    bad_name = _changed(names_partial, ["ballots", 1, "slots", 1, "name", "d"],
+                        (decode_point(names_partial["ballots"][1]["slots"][1]["name"]["d"]) + GENERATOR).hex())
+    cases.append(_refusal("bad-names-partial", "names-partial", bad_name,
+                          lambda: writein_count.check_names_partial(context.vid, share_keys, round2, bad_name)))
+    other = _changed(names_partial, ["ballots"], names_partial["ballots"][::-1])
+    cases.append(_refusal("names-partial-for-other-ballots", "names-partial", other,
+                          lambda: writein_count.check_names_partial(context.vid, share_keys, round2, other)))
+    return cases
+
+
+def _write_ins(result: cer.CeremonyResult, secrets: dict[int, Scalar], k: int) -> dict[str, object]:
+    context = bal.Context(ORIGIN, "v-election-write-ins", result.key, forms.election_form(3, 2, 2))
+    docs: list[dict[str, object]] = []
+    cast: list[bal.Ballot] = []
+    for n, (values, names) in enumerate(_WRITE_IN_CAST):
+        doc, made = _written_ballot(f"cast-{n}", context, values, names, f"write-ins/ballot-{n}")
+        docs.append(doc)
+        cast.append(made.ballot)
+    spoiled_doc, spoiled = _written_ballot("spoiled", context, [0, 1, 0, 0, 1, 0, 1, 0], ["钱七", ""],
+                                           "write-ins/spoiled")
+    totals = count.aggregate(context.form.selections, cast)
+    quorum = (3, 1)
+    total_rngs = {j: Recording(f"write-ins/partial-{j}") for j in quorum}
+    partials = [count.partial_decrypt(context.vid, j, secrets[j], totals, total_rngs[j]) for j in quorum]
+    counts = count.combine(totals, partials, k, len(cast))
+    uses_rngs = {j: Recording(f"write-ins/uses-{j}") for j in quorum}
+    uses_partials = [writein_count.uses_partial(context.vid, j, secrets[j], cast, uses_rngs[j]) for j in quorum]
+    uses = writein_count.combine_uses(cast, uses_partials, k)
+    round2 = writein_count.with_write_ins(cast, uses)
+    names_quorum = (2, 3)
+    names_rngs = {j: Recording(f"write-ins/names-{j}") for j in names_quorum}
+    names_partials = [writein_count.names_partial(context.vid, j, secrets[j], round2, names_rngs[j])
+                      for j in names_quorum]
+    written = writein_count.combine_names(context.vid, round2, [u for u in uses if u], names_partials, k)
+    return {
+        "context": context.to_json(), "vid": context.vid, "ballots": docs, "spoiled": spoiled_doc,
+        "opening": spoiled.opening.to_json(), "seal": _seal_example(context, spoiled),
+        "totals": count.totals_to_json(totals),
+        "partials": [{"randomness": total_rngs[p.trustee].to_json(), "partial": p.to_json()} for p in partials],
+        "quorum": list(quorum), "counts": list(counts),
+        "uses": {"sums": count.totals_to_json(writein_count.use_sums(cast)),
+                 "partials": [{"randomness": uses_rngs[p.trustee].to_json(), "partial": p.to_json()}
+                              for p in uses_partials],
+                 "quorum": list(quorum), "uses": list(uses)},
+        "names": {"ballots": [b.ballot for b in round2],
+                  "partials": [{"randomness": names_rngs[p.trustee].to_json(), "partial": p.to_json()}
+                               for p in names_partials],
+                  "quorum": list(names_quorum),
+                  "lagrange": {str(j): v.hex() for j, v in count.lagrange_at_zero(list(names_quorum)).items()},
+                  "names": [list(n) for n in written]},
+        "refusals": _write_in_refusals(context, cast, spoiled, round2, result.share_keys,
+                                       uses_partials[0].to_json(), names_partials[0].to_json()),
     }
 
 

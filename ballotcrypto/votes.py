@@ -11,10 +11,15 @@ what to encrypt and the count knows what each total is:
   person by person;
 - per candidate or project 赞成 and 反对 (neither = 弃权), at most one each, at most ``places``
   赞成 in all: an election round, 民生实事 by approval;
+- the same, and ``places`` write-in slots (另选他人, docs/ballot-crypto.md §6.1) whose use bits
+  (labelled ``{"question": null, "choice": "write_in"}``) join the limit: 赞成 + 另选他人 ≤ places —
+  an election round that allows write-ins, when the caller asks for it (``with_write_ins``);
 - per target 满意/基本满意/不满意, at most one (none = invalid for that target): 满意度测评.
 
-Not encrypted (``vote_form`` gives None): a round that allows write-ins (另选他人: a name, not a
-mark) and 民生实事 by ranking (a rank, not a mark). Such rounds keep plaintext secret ballots.
+Not encrypted (``vote_form`` gives None): 民生实事 by ranking (a rank, not a mark), and a round
+that allows write-ins unless ``with_write_ins`` is given — the default stays None for them until
+the server, its pages and the 监票人's steps carry the two write-in rounds (§6.1); such rounds keep
+plaintext secret ballots meanwhile.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from ballotcrypto.ballot import Context, EncryptedBallot, encrypt_ballot
 from ballotcrypto.forms import Form, election_form, motion_form, read_form, satisfaction_form
 from ballotcrypto.wire import point
 
-__all__ = ["Label", "VoteForm", "context_of", "encrypt_plain", "tally_counts", "values_of", "vote_form"]
+__all__ = ["WRITE_IN", "Label", "VoteForm", "context_of", "encrypt_plain", "names_of", "tally_counts", "values_of",
+           "vote_form"]
 
 CHOICES = ("yes", "no", "abstain")
+WRITE_IN = "write_in"
 GRADES = ("satisfied", "basically_satisfied", "unsatisfied")
 
 
@@ -72,8 +79,9 @@ def _places(definition: Mapping[str, Any]) -> int:
     return int(definition["seats"])
 
 
-def vote_form(definition: Mapping[str, Any]) -> VoteForm | None:
-    """The encrypted form of a vote with this definition, or None if it cannot be encrypted."""
+def vote_form(definition: Mapping[str, Any], *, with_write_ins: bool = False) -> VoteForm | None:
+    """The encrypted form of a vote with this definition, or None if it cannot be encrypted
+    (an election round that allows write-ins: only `with_write_ins`, with as many slots as places)."""
     kind = definition.get("kind")
     if kind in ("motion", "list_approval", "appointment"):
         questions = _questions(definition)
@@ -82,9 +90,14 @@ def vote_form(definition: Mapping[str, Any]) -> VoteForm | None:
         return VoteForm(satisfaction_form(len(questions)),
                         tuple(Label(q, choice) for q in questions for choice in CHOICES))
     if kind == "election":
-        if _write_ins_possible(definition):
-            return None
         names = [str(name) for name in definition["candidates"]]
+        if _write_ins_possible(definition):
+            if not with_write_ins:
+                return None
+            places = _places(definition)
+            form = election_form(len(names), places, places)
+            return VoteForm(form, (*(Label(name, choice) for name in names for choice in ("yes", "no")),
+                                   *(Label(None, WRITE_IN) for _ in range(places))))
     elif kind == "project_vote":
         if definition.get("mode", "approval") != "approval":
             return None
@@ -99,14 +112,23 @@ def vote_form(definition: Mapping[str, Any]) -> VoteForm | None:
     return VoteForm(form, tuple(Label(name, choice) for name in names for choice in ("yes", "no")))
 
 
-def tally_counts(definition: Mapping[str, Any], counts: Sequence[int], returned: int) -> dict[str, Any]:
+def tally_counts(definition: Mapping[str, Any], counts: Sequence[int], returned: int,
+                 write_ins: Sequence[Sequence[str]] | None = None) -> dict[str, Any]:
     """The ``counts`` member of the tally document (README "Totals instead of ballots") for the
-    decrypted per-selection totals of ``returned`` cast ballots of an encryptable vote."""
-    shaped = vote_form(definition)
+    decrypted per-selection totals of ``returned`` cast ballots of an encryptable vote.
+
+    For an election with write-in slots, `write_ins` are the names the two write-in rounds
+    recovered, one list per ballot that has any (`writein_count.combine_names`); they go to tally
+    as ``write_in_ballots``, where the statutory rules for write-ins apply as to plaintext ballots.
+    The use bits' totals are not a count of their own: they must add up to the names given."""
+    shaped = vote_form(definition, with_write_ins=write_ins is not None)
     if shaped is None or len(counts) != shaped.form.selections:
         raise ValueError("the totals do not fit this vote's encrypted form")
+    slots = shaped.form.write_ins
+    if write_ins is not None and sum(counts[shaped.form.first_use_bit:]) != sum(len(names) for names in write_ins):
+        raise ValueError("the write-in names do not add up to the totals of the use bits")
     per: dict[str | None, dict[str, int]] = {}
-    for label, count in zip(shaped.labels, counts, strict=True):
+    for label, count in zip(shaped.labels[:len(counts) - slots], counts, strict=False):
         per.setdefault(label.question, {})[label.choice] = count
     kind = definition["kind"]
     if None in per:
@@ -115,6 +137,8 @@ def tally_counts(definition: Mapping[str, Any], counts: Sequence[int], returned:
         return {"returned": returned, "persons": per}
     if kind == "satisfaction":
         return {"returned": returned, "targets": per}
+    if write_ins is not None:
+        return {"returned": returned, "void": 0, "candidates": per, "write_in_ballots": [list(n) for n in write_ins]}
     return {"returned": returned, "void": 0, "candidates" if kind == "election" else "projects": per}
 
 
@@ -124,8 +148,28 @@ def values_of(labels: Sequence[Label], ballot: Mapping[str, Any]) -> list[int]:
     marks = ballot.get("marks", {})
     if not isinstance(marks, Mapping):
         raise ValueError("marks must be an object")
-    return [int(ballot.get("choice") == label.choice if label.question is None
-                else marks.get(label.question) == label.choice) for label in labels]
+    written = len(names_of(ballot, sum(label.choice == WRITE_IN for label in labels)))
+    values: list[int] = []
+    slot = 0
+    for label in labels:
+        if label.choice == WRITE_IN:
+            values.append(int(slot < written))
+            slot += 1
+        else:
+            values.append(int(ballot.get("choice") == label.choice if label.question is None
+                              else marks.get(label.question) == label.choice))
+    return values
+
+
+def names_of(ballot: Mapping[str, Any], slots: int) -> list[str]:
+    """The names of a tally-format ballot's ``write_ins`` (stripped), filling its first slots.
+    ValueError for more names than `slots`."""
+    raw = ballot.get("write_ins", [])
+    if not isinstance(raw, list) or not all(isinstance(name, str) for name in raw):
+        raise ValueError("write_ins must be a list of names")
+    if len(raw) > slots:
+        raise ValueError(f"{len(raw)} write-ins for {slots} slots")
+    return [name.strip() for name in raw]
 
 
 def context_of(encryption: Mapping[str, Any]) -> Context:
@@ -140,4 +184,7 @@ def context_of(encryption: Mapping[str, Any]) -> Context:
 def encrypt_plain(encryption: Mapping[str, Any], ballot: Mapping[str, Any]) -> EncryptedBallot:
     """Encrypt a tally-format ballot for a vote with this ``encryption`` (docs/protocol.md)."""
     labels = [Label(item["question"], item["choice"]) for item in encryption["selections"]]
-    return encrypt_ballot(context_of(encryption), values_of(labels, ballot))
+    context = context_of(encryption)
+    names = names_of(ballot, context.form.write_ins)
+    names += [""] * (context.form.write_ins - len(names))
+    return encrypt_ballot(context, values_of(labels, ballot), names=names)

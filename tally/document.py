@@ -328,17 +328,7 @@ def _count_election(doc: Mapping[str, Any]) -> dict[str, object]:
         raw = _get(ballot, "write_ins", list, f"{where}.", [])
         if raw and not write_ins_allowed:
             raise MalformedInput(f"{where}.write_ins", "本轮选举不得另选他人 (write-ins not allowed in this round)")
-        write_ins = []
-        for i, name in enumerate(raw):
-            field = f"{where}.write_ins[{i}]"
-            if not isinstance(name, str) or not name.strip():
-                raise MalformedInput(field, "应为非空字符串 (must be a non-empty string)")
-            if name.strip() in listed:
-                raise MalformedInput(field, "另选他人不得填写候选人，应计为对该候选人赞成 (a listed candidate)")
-            write_ins.append(name.strip())
-        if len(set(write_ins)) != len(write_ins):
-            raise MalformedInput(f"{where}.write_ins", "同一人重复填写 (the same person written twice)")
-        return ElectionBallot(marks, tuple(write_ins))
+        return ElectionBallot(marks, totals.write_in_names(raw, listed, f"{where}.write_ins"))
 
     return tally_election(definition, _ballots(doc, parse)).to_json()
 

@@ -25,7 +25,7 @@ from typing import Literal
 from tally import announce, standing
 from tally.errors import StatutoryViolation
 from tally.model import Attendance, BallotAccount, Choice, ChoiceCounts
-from tally.rules import candidate_count, qualification, runoff_slate, top_n, void_ballot
+from tally.rules import candidate_count, qualification, runoff_slate, top_n, void_ballot, write_in
 from tally.rules.candidate_count import Office, Rounding
 
 Round = Literal["first", "runoff", "tie_revote", "preliminary"]
@@ -274,14 +274,7 @@ def _write_in_counts(
     definition: ElectionDefinition, valid_ballots: Sequence[ElectionBallot]
 ) -> tuple[tuple[CandidateCount, ...], int]:
     """Votes per eligible write-in (most first), and how many write-ins named someone ineligible."""
-    votes: dict[str, int] = {}
-    ineligible = 0
-    for ballot in valid_ballots:
-        for name in ballot.write_ins:
-            if definition.write_in_eligible is not None and name not in definition.write_in_eligible:
-                ineligible += 1
-            else:
-                votes[name] = votes.get(name, 0) + 1
+    votes, ineligible = write_in.count((ballot.write_ins for ballot in valid_ballots), definition.write_in_eligible)
     return tuple(CandidateCount(name, ChoiceCounts(yes=votes[name])) for name in top_n.ordered(votes)), ineligible
 
 

@@ -10,12 +10,12 @@ returned, a name not on the ballot, more 赞成 than the places allow on every b
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from tally.errors import MalformedInput
 from tally.model import ChoiceCounts
-from tally.rules import top_n
+from tally.rules import top_n, write_in
 
 JsonMap = Mapping[str, Any]
 
@@ -104,7 +104,7 @@ def election(
     Returns the account (returned, void), the candidates in ballot order, the eligible write-ins
     most votes first, and the write-ins that named someone ineligible."""
     doc = _object(raw, "counts")
-    _only(doc, "counts", {"returned", "void", "candidates", "write_ins", "ineligible_write_ins"})
+    _only(doc, "counts", {"returned", "void", "candidates", "write_ins", "ineligible_write_ins", "write_in_ballots"})
     returned, void = ballot_account(doc)
     valid = returned - void
     table = _per_name(doc, "candidates", candidates, "counts")
@@ -112,6 +112,23 @@ def election(
     for name in candidates:
         marks = choice_counts(table[name], f"counts.candidates.{name}", of=valid, abstain=False)
         counted.append((name, ChoiceCounts(marks.yes, marks.no, valid - marks.total)))
+    if "write_in_ballots" in doc:
+        votes, ineligible = _write_in_ballots(doc, candidates, places, valid, write_ins_allowed=write_ins_allowed,
+                                              eligible=eligible)
+    else:
+        votes, ineligible = _write_in_totals(doc, candidates, valid, write_ins_allowed=write_ins_allowed,
+                                             eligible=eligible)
+    supported = sum(c.yes for _, c in counted) + sum(votes.values()) + ineligible
+    if supported > places * valid:
+        raise MalformedInput("counts", f"赞成与另选他人合计 {supported} 超过 {valid} 张有效票可有的 {places * valid} "
+                                       f"(more support than {valid} valid ballots of {places} places can hold)")
+    return (returned, void), counted, [(name, votes[name]) for name in top_n.ordered(votes)], ineligible
+
+
+def _write_in_totals(
+    doc: JsonMap, candidates: Sequence[str], valid: int, *, write_ins_allowed: bool, eligible: frozenset[str] | None,
+) -> tuple[dict[str, int], int]:
+    """``write_ins`` {name: votes} and ``ineligible_write_ins`` as counted by hand."""
     raw_write_ins = _object(doc.get("write_ins", {}), "counts.write_ins")
     ineligible = _count(doc, "ineligible_write_ins", "counts", default=0)
     if (raw_write_ins or ineligible) and not write_ins_allowed:
@@ -125,11 +142,44 @@ def election(
             raise MalformedInput(field, "不符合另选他人的条件，应计入 ineligible_write_ins (not eligible)")
         votes[name.strip()] = _count(raw_write_ins, name, "counts.write_ins")
         _at_most(votes[name.strip()], valid, field, "得票数")
-    supported = sum(c.yes for _, c in counted) + sum(votes.values()) + ineligible
-    if supported > places * valid:
-        raise MalformedInput("counts", f"赞成与另选他人合计 {supported} 超过 {valid} 张有效票可有的 {places * valid} "
-                                       f"(more support than {valid} valid ballots of {places} places can hold)")
-    return (returned, void), counted, [(name, votes[name]) for name in top_n.ordered(votes)], ineligible
+    return votes, ineligible
+
+
+def _write_in_ballots(
+    doc: JsonMap, candidates: Sequence[str], places: int, valid: int, *, write_ins_allowed: bool,
+    eligible: frozenset[str] | None,
+) -> tuple[dict[str, int], int]:
+    """``write_in_ballots``: the names written on each ballot that has write-ins (an encrypted
+    vote's two write-in rounds, docs/ballot-crypto.md §6.1), counted by the rules that count
+    plaintext ballots (rules/write_in.py)."""
+    if "write_ins" in doc or "ineligible_write_ins" in doc:
+        raise MalformedInput("counts.write_in_ballots", "与 write_ins、ineligible_write_ins 不能同时给出 "
+                                                        "(give the ballots' names or the totals, not both)")
+    raw = doc["write_in_ballots"]
+    if not isinstance(raw, list):
+        raise MalformedInput("counts.write_in_ballots", "应为数组 (must be an array)")
+    if raw and not write_ins_allowed:
+        raise MalformedInput("counts.write_in_ballots", "本轮选举不得另选他人 (write-ins not allowed in this round)")
+    _at_most(len(raw), valid, "counts.write_in_ballots", "有另选他人的选票数")
+    ballots = []
+    for b, names in enumerate(raw):
+        field = f"counts.write_in_ballots[{b}]"
+        if not isinstance(names, list) or not 1 <= len(names) <= places:
+            raise MalformedInput(field, f"应为1到{places}个姓名的数组 (1 to {places} names)")
+        ballots.append(write_in_names(names, candidates, field))
+    return write_in.count(ballots, eligible)
+
+
+def write_in_names(raw: Sequence[object], listed: Collection[str], field: str) -> tuple[str, ...]:
+    """One ballot's write-ins, trimmed, by rules/write_in.py (MalformedInput naming the field)."""
+    for i, name in enumerate(raw):
+        reason = write_in.fault(name, listed)
+        if reason is not None:
+            raise MalformedInput(f"{field}[{i}]", reason)
+    names = tuple(str(name).strip() for name in raw)
+    if write_in.repeated(names):
+        raise MalformedInput(field, "同一人重复填写 (the same person written twice)")
+    return names
 
 
 def projects(

@@ -25,7 +25,14 @@
    in a key file (docs/ballot-crypto.md §7): passphraseKey(passphrase[, file.kdf]) derives the
    key (Argon2id), sealTrustee(key, secret, about) makes the file (JSON, for localStorage and the
    backup download), openTrustee(file, key) gives back {about, secret}; a wrong passphrase is the
-   Refusal 'wrong-passphrase'. The secret's bytes never become a string. */
+   Refusal 'wrong-passphrase'. The secret's bytes never become a string.
+
+   Write-ins (另选他人, §6.1): a form with `write_ins` slots; encryptBallot(context, values,
+   {names}) seals each slot's name ("" unused), checkBallot checks the slots' proofs, the opening
+   publishes each slot's ρ and name and checkOpening checks them; writeInUsesPartial and
+   writeInNamesPartial are a 监票人's partials of the two write-in rounds, checkWriteInPartial
+   checks one, combineWriteInUses and combineWriteInNames give each ballot's number of write-ins
+   and the names (as ballotcrypto/writein_count.py). */
 "use strict";
 
 const BallotCrypto = (() => {
@@ -35,6 +42,12 @@ const BallotCrypto = (() => {
     shareKey: SUITE + "/share-key",
     range: SUITE + "/range",
     decrypt: SUITE + "/decrypt",
+    writeInKey: SUITE + "/write-in-key",
+    writeInAd: SUITE + "/write-in-ad",
+    writeIn: SUITE + "/write-in",
+    decryptUses: SUITE + "/decrypt-uses",
+    decryptUse: SUITE + "/decrypt-use",
+    decryptName: SUITE + "/decrypt-name",
     testScalar: SUITE + "/test-scalar",
     testBytes: SUITE + "/test-bytes",
   };
@@ -273,7 +286,10 @@ const BallotCrypto = (() => {
 
   /* -- forms and contexts (§3.1) -------------------------------------------------------------- */
   function readForm(value, field = "form") {
-    const obj = members(value, ["selections", "limits"], field);
+    const withSlots = isPlainObject(value) && Object.prototype.hasOwnProperty.call(value, "write_ins");
+    const obj = members(value, withSlots ? ["selections", "limits", "write_ins"] : ["selections", "limits"], field);
+    const writeIns = withSlots ? integer(obj.write_ins, field + ".write_ins") : 0;
+    if (withSlots && writeIns === 0) malformed(field + ".write_ins", "没有另选他人栏时不写此成员");
     const n = integer(obj.selections, field + ".selections");
     const limits = array(obj.limits, field + ".limits").map((item, j) => {
       const at = `${field}.limits[${j}]`;
@@ -289,7 +305,8 @@ const BallotCrypto = (() => {
       if (of[of.length - 1] >= n) refuse("bad-form", `第${j + 1}个限制列出了不存在的选择项`);
       if (!(min <= max && max <= of.length)) refuse("bad-form", `第${j + 1}个限制的范围应满足 0 ≤ 下限 ≤ 上限 ≤ 所列项数`);
     });
-    return {selections: n, limits};
+    if (writeIns > n) refuse("bad-form", "另选他人的栏数应在0到选择项数之间");
+    return {selections: n, limits, writeIns};
   }
   function satisfies(form, values) {
     return values.length === form.selections && values.every(m => m === 0 || m === 1) &&
@@ -300,17 +317,22 @@ const BallotCrypto = (() => {
   }
 
   /** The form of a vote (§3.1): "motion", "appointment"; "election", "project_vote" with
-      {candidates, seats}; "satisfaction" with {targets}. */
-  function makeForm(kind, {candidates = 0, seats = 0, targets = 0} = {}) {
+      {candidates, seats} (and writeIns slots for an election that allows write-ins, §6.1);
+      "satisfaction" with {targets}. */
+  function makeForm(kind, {candidates = 0, seats = 0, targets = 0, writeIns = 0} = {}) {
     const range = n => Array.from({length: n}, (_, i) => i);
     if (kind === "motion" || kind === "appointment") return {selections: 3, limits: [{of: [0, 1, 2], min: 1, max: 1}]};
     if (kind === "election" || kind === "project_vote") {
-      if (!isSmallInt(candidates) || !isSmallInt(seats) || candidates < 1 || seats < 1 || seats > candidates) {
-        refuse("bad-form", "候选人数应至少为1，应选名额应在1到候选人数之间");
+      if (!isSmallInt(candidates) || !isSmallInt(seats) || !isSmallInt(writeIns) || candidates < 1 || seats < 1 ||
+          seats > candidates + writeIns) {
+        refuse("bad-form", "候选人数应至少为1，应选名额应在1到候选人数（加另选他人栏数）之间");
       }
-      return {selections: 2 * candidates, limits: [
+      const form = {selections: 2 * candidates + writeIns, limits: [
         ...range(candidates).map(c => ({of: [2 * c, 2 * c + 1], min: 0, max: 1})),
-        {of: range(candidates).map(c => 2 * c), min: 0, max: seats}]};
+        {of: [...range(candidates).map(c => 2 * c), ...range(writeIns).map(s => 2 * candidates + s)],
+         min: 0, max: seats}]};
+      if (writeIns) form.write_ins = writeIns;
+      return form;
     }
     if (kind === "satisfaction") {
       if (!isSmallInt(targets) || targets < 1) refuse("bad-form", "测评对象应至少为1个");
@@ -387,12 +409,16 @@ const BallotCrypto = (() => {
   class Opening {
     #values;
     #nonces;
+    #rhos;
+    #names;
     #spoiled = false;
-    constructor(ballot, tracker, values, nonces) {
+    constructor(ballot, tracker, values, nonces, rhos = [], names = []) {
       this.ballot = ballot;
       this.tracker = tracker;
       this.#values = Uint8Array.from(values);
       this.#nonces = nonces;
+      this.#rhos = rhos;
+      this.#names = names;
     }
     get wiped() { return this.#nonces === null; }
     /** Its opening was published: the ballot can never be cast. */
@@ -400,33 +426,84 @@ const BallotCrypto = (() => {
     wipe() {
       if (this.#nonces === null) return;
       this.#values.fill(0);
-      for (const r of this.#nonces) r.fill(0);
+      for (const r of [...this.#nonces, ...this.#rhos]) r.fill(0);
       this.#nonces = null;
+      this.#rhos = [];
+      this.#names = [];
     }
     /** The opening to publish (§3.6); then wiped: a ballot opened is spoiled, never cast. */
     spoil() {
       if (this.#nonces === null) gone("这张选票的随机数");
       const out = {ballot: this.ballot, tracker: this.tracker, values: Array.from(this.#values),
                    nonces: this.#nonces.map(r => S.to_hex(r))};
+      if (this.#rhos.length) out.write_ins = this.#rhos.map((rho, s) => ({rho: S.to_hex(rho), name: this.#names[s]}));
       this.#spoiled = true;
       this.wipe();
       return out;
     }
-    secretBytes() { return this.#nonces === null ? [] : [this.#values, ...this.#nonces]; }
+    secretBytes() { return this.#nonces === null ? [] : [this.#values, ...this.#nonces, ...this.#rhos]; }
   }
   Opening.prototype.toJSON = refuseJSON("选票的随机数");
+
+  /* -- write-in slots (另选他人, §6.1) --------------------------------------------------------- */
+  const NAME_BYTES = 64;
+  const SEALED_BYTES = NAME_BYTES + 16;
+  /** Why a string is not a write-in name, or null: 1 to 64 bytes of UTF-8, NFC, no character of
+      category Cc, Cf, Cs, Zl or Zp, no space separator first or last. */
+  function nameFault(name) {
+    if (name === "") return "另选他人的姓名不能为空";
+    if (new TextEncoder().encode(name).length > NAME_BYTES) return `另选他人的姓名过长（UTF-8 最多${NAME_BYTES}字节）`;
+    if (LONE_SURROGATE.test(name) || /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u.test(name)) return "另选他人的姓名含有控制字符或不可见字符";
+    if (/^\p{Zs}|\p{Zs}$/u.test(name)) return "另选他人的姓名首尾不能有空格";
+    if (name.normalize("NFC") !== name) return "另选他人的姓名应为 Unicode NFC 形式";
+    return null;
+  }
+  function writeInKeyNonce(vid, id, slot, R, shared) {
+    const h = S.crypto_hash_sha512(jcsBytes([TAG.writeInKey, vid, id, slot, S.to_hex(R), S.to_hex(shared)]));
+    return [h.slice(0, 32), h.slice(32, 56)];
+  }
+  const writeInAd = (vid, id, slot, R) => jcsBytes([TAG.writeInAd, vid, id, slot, S.to_hex(R)]);
+  /** [R, sealed] for a name ("" for an unused slot) in slot `slot`, with ρ. */
+  function sealName(vid, id, slot, rho, key, name) {
+    const R = base(rho);
+    const [k, nonce] = writeInKeyNonce(vid, id, slot, R, mul(rho, key));
+    const padded = new Uint8Array(NAME_BYTES);
+    padded.set(new TextEncoder().encode(name));
+    const sealed = S.crypto_aead_xchacha20poly1305_ietf_encrypt(padded, writeInAd(vid, id, slot, R), null, nonce, k);
+    k.fill(0);
+    return [R, sealed];
+  }
+  const slotPrefix = (vid, id, slot, [alpha, beta], sealed) =>
+    [vid, id, slot, S.to_hex(alpha), S.to_hex(beta), S.to_base64(sealed, S.base64_variants.ORIGINAL)];
+  function checkNames(form, values, names) {
+    if (!Array.isArray(names) || names.length !== form.writeIns) {
+      refuse("bad-form", `本表决有${form.writeIns}个另选他人栏，给出了${Array.isArray(names) ? names.length : 0}个`);
+    }
+    names.forEach((name, s) => {
+      if (typeof name !== "string") refuse("bad-form", `第${s + 1}个另选他人栏应为字符串`);
+      if ((name !== "") !== (values[form.selections - form.writeIns + s] === 1)) {
+        refuse("bad-form", `第${s + 1}个另选他人栏：填了姓名才算使用，使用了才可填姓名`);
+      }
+      const fault = name === "" ? null : nameFault(name);
+      if (fault !== null) refuse("bad-form", `第${s + 1}个另选他人栏：${fault}`);
+    });
+    const written = names.filter(name => name !== "");
+    if (new Set(written).size !== written.length) refuse("bad-form", "同一人不得重复另选");
+  }
 
   /** Encrypt and prove a ballot: {ballot, tracker, code, opening}; values has one 0 or 1 per
       selection and satisfies the form. Then castBallot(result) — the opening is wiped — or
       spoil(result.opening). Draws: the ballot id (16 bytes), the nonces r_0 … r_{N−1}, then
       each selection's proof and each limit's proof, in order. */
-  function encryptBallot(context, values, {rng = SYSTEM} = {}) {
+  function encryptBallot(context, values, {rng = SYSTEM, names = []} = {}) {
     const {vid, key, form} = readContext(context);
     if (!Array.isArray(values) || !satisfies(form, values)) {
       refuse("bad-form", "所选不符合本表决的格式（每项为0或1，且满足每个限制）");
     }
+    checkNames(form, values, names);
     const id = S.to_hex(rng.octets(16));
     const nonces = values.map(() => rng.scalar());
+    const rhos = names.map(() => rng.scalar());
     const cipher = values.map((m, i) => [base(nonces[i]), add(multipleOfG(m), mul(nonces[i], key))]);
     const selections = values.map((m, i) => {
       const [alpha, beta] = cipher[i];
@@ -443,8 +520,17 @@ const BallotCrypto = (() => {
       return {proof};
     });
     const ballot = {ballot: id, vid, selections, limits};
+    if (form.writeIns) {
+      ballot.write_ins = names.map((name, s) => {
+        const [R, sealed] = sealName(vid, id, s, rhos[s], key, name);
+        const proof = proveSchnorr(TAG.writeIn, slotPrefix(vid, id, s, cipher[form.selections - form.writeIns + s], sealed),
+                                   rhos[s], R, rng);
+        return {r: S.to_hex(R), sealed: S.to_base64(sealed, S.base64_variants.ORIGINAL), ...proof};
+      });
+    }
     const tracker = h256(ballot);
-    return {ballot, tracker, code: trackingCode(tracker), opening: new Opening(id, tracker, values, nonces)};
+    return {ballot, tracker, code: trackingCode(tracker),
+            opening: new Opening(id, tracker, values, nonces, rhos, [...names])};
   }
   function limitSum(cipher, of) {
     let alpha = cipher[of[0]][0], beta = cipher[of[0]][1];
@@ -466,7 +552,8 @@ const BallotCrypto = (() => {
 
   /** The ballot's structure for the vote (vid, form), in the spec's order of checks (§3.4). */
   function readBallot(value, vid, form) {
-    const obj = members(value, ["ballot", "vid", "selections", "limits"], "ballot");
+    const names = ["ballot", "vid", "selections", "limits", ...(form.writeIns ? ["write_ins"] : [])];
+    const obj = members(value, names, "ballot");
     hexId(obj.ballot, "ballot.ballot", 32);
     hexId(obj.vid, "ballot.vid", 64);
     if (obj.vid !== vid) refuse("wrong-vid", "选票不属于本次表决（vid 不符）");
@@ -490,7 +577,29 @@ const BallotCrypto = (() => {
       const {min, max} = form.limits[j];
       return readRangeProof(members(item, ["proof"], at).proof, at + ".proof", max - min + 1);
     });
-    return {id: obj.ballot, selections, limits};
+    return {id: obj.ballot, selections, limits, writeIns: readWriteIns(obj, form)};
+  }
+  function readSealed(value, field) {
+    text(value, field);
+    let data = null;
+    try { data = S.from_base64(value, S.base64_variants.ORIGINAL); } catch { data = null; }
+    if (data === null || data.length !== SEALED_BYTES || S.to_base64(data, S.base64_variants.ORIGINAL) !== value) {
+      malformed(field, `应为 ${SEALED_BYTES} 字节的规范 base64`);
+    }
+    return data;
+  }
+  function readWriteIns(obj, form) {
+    if (!form.writeIns) return [];
+    array(obj.write_ins, "ballot.write_ins");
+    if (obj.write_ins.length !== form.writeIns) {
+      refuse("wrong-write-in-count", `选票应有${form.writeIns}个另选他人栏，实有${obj.write_ins.length}个`);
+    }
+    return obj.write_ins.map((item, s) => {
+      const at = `ballot.write_ins[${s}]`;
+      const slot = members(item, ["r", "sealed", "c", "s"], at);
+      return {r: pointFromHex(slot.r, {field: at + ".r"}), sealed: readSealed(slot.sealed, at + ".sealed"),
+              proof: readProof({c: slot.c, s: slot.s}, at)};
+    });
   }
 
   /** A ballot is well-formed for the vote (§3.4), or a Refusal says where not (refusal.where:
@@ -508,6 +617,12 @@ const BallotCrypto = (() => {
       const st = {vid, ballot: b.id, where: "l" + j, lo: limit.min, hi: limit.max, alpha, beta, key};
       if (!checkRange(st, b.limits[j])) refuse("bad-limit-proof", `第${j + 1}个限制的证明不成立`, {where: "l" + j});
     });
+    b.writeIns.forEach((slot, s) => {
+      const prefix = slotPrefix(vid, b.id, s, cipher[form.selections - form.writeIns + s], slot.sealed);
+      if (!checkSchnorr(TAG.writeIn, prefix, slot.r, slot.proof)) {
+        refuse("bad-write-in-proof", `第${s + 1}个另选他人栏的证明不成立`, {where: "w" + s});
+      }
+    });
     return true;
   }
 
@@ -515,12 +630,18 @@ const BallotCrypto = (() => {
   function checkOpening(context, ballot, opening) {
     const {vid, key, form} = readContext(context);
     const b = readBallot(ballot, vid, form);  // a ballot of another vote: wrong-vid
-    const obj = members(opening, ["ballot", "tracker", "values", "nonces"], "opening");
+    const obj = members(opening, ["ballot", "tracker", "values", "nonces", ...(form.writeIns ? ["write_ins"] : [])],
+                        "opening");
     hexId(obj.ballot, "opening.ballot", 32);
     hexId(obj.tracker, "opening.tracker", 64);
     const values = array(obj.values, "opening.values").map((m, i) => integer(m, `opening.values[${i}]`));
     const nonces = array(obj.nonces, "opening.nonces").map((r, i) =>
       scalarFromHex(r, {nonzero: true, field: `opening.nonces[${i}]`}));
+    const slots = form.writeIns ? array(obj.write_ins, "opening.write_ins").map((item, s) => {
+      const at = `opening.write_ins[${s}]`;
+      const slot = members(item, ["rho", "name"], at);
+      return {rho: scalarFromHex(slot.rho, {nonzero: true, field: at + ".rho"}), name: text(slot.name, at + ".name")};
+    }) : [];
     if (obj.ballot !== b.id) refuse("wrong-ballot-id", "公开的随机数不属于这张选票（选票编号不符）");
     if (obj.tracker !== h256(ballot)) refuse("wrong-tracker", "公开的随机数不属于这张选票（核验码不符）");
     if (values.length !== b.selections.length || nonces.length !== b.selections.length) {
@@ -531,6 +652,20 @@ const BallotCrypto = (() => {
       const sel = b.selections[i];
       if (!equal(base(nonces[i]), sel.alpha) || !equal(add(multipleOfG(m), mul(nonces[i], key)), sel.beta)) {
         refuse("opening-mismatch", `第${i + 1}个选择项的密文与公开的值和随机数不符`);
+      }
+    });
+    if (slots.length !== b.writeIns.length) refuse("wrong-write-in-count", "公开的另选他人栏数与选票不符");
+    const written = slots.map(slot => slot.name).filter(name => name !== "");
+    if (new Set(written).size !== written.length) refuse("bad-write-in-name", "同一人在两个另选他人栏中重复");
+    slots.forEach(({rho, name}, s) => {
+      const fault = name === "" ? null : nameFault(name);
+      if (fault !== null) refuse("bad-write-in-name", `第${s + 1}个另选他人栏：${fault}`);
+      if ((name !== "") !== (values[form.selections - form.writeIns + s] === 1)) {
+        refuse("write-in-breaks-use", `第${s + 1}个另选他人栏的姓名与其是否使用不符`);
+      }
+      const [R, sealed] = sealName(vid, b.id, s, rho, key, name);
+      if (!equal(R, b.writeIns[s].r) || !equal(sealed, b.writeIns[s].sealed)) {
+        refuse("write-in-mismatch", `第${s + 1}个另选他人栏的密文与公开的随机数和姓名不符`);
       }
     });
     return true;
@@ -954,7 +1089,8 @@ const BallotCrypto = (() => {
     const {form} = readContext(context);
     const sums = Array.from({length: form.selections}, () => [zero(), zero()]);
     array(ballots, "ballots").forEach((ballot, b) => {
-      const selections = members(ballot, ["ballot", "vid", "selections", "limits"], `ballots[${b}]`).selections;
+      const names = ["ballot", "vid", "selections", "limits", ...(form.writeIns ? ["write_ins"] : [])];
+      const selections = members(ballot, names, `ballots[${b}]`).selections;
       if (!Array.isArray(selections) || selections.length !== form.selections) {
         refuse("wrong-total-count", `选票${ballot.ballot}的选择项数与本表决不符`);
       }
@@ -1017,6 +1153,174 @@ const BallotCrypto = (() => {
     return true;
   }
 
+  /* -- the two write-in rounds (§6.1) ---------------------------------------------------------- */
+  function writeInShare(tag, items, x, X, base_, rng) {
+    const D = mul(x, base_);
+    const w = rng.scalar();
+    const c = hs(tag, [...items, ...[X, D, base(w), mul(w, base_)].map(p => S.to_hex(p))]);
+    return {d: S.to_hex(D), c: S.to_hex(c), s: S.to_hex(response(w, c, x))};
+  }
+  function writeInBallot(vid, form, ballot) {
+    const b = readBallot(ballot, vid, form);
+    if (!form.writeIns) refuse("bad-form", "本表决没有另选他人栏");
+    const uses = b.selections.slice(form.selections - form.writeIns).map(sel => [sel.alpha, sel.beta]);
+    return {b, uses};
+  }
+  /** Round 1: trustee j's partial of every counted ballot's use sum (`ballots` in the counted
+      order). Draws: one w per ballot. */
+  function writeInUsesPartial(context, share, ballots, {rng = SYSTEM} = {}) {
+    const {vid, form} = readContext(context);
+    const x = share.secret(), X = S.from_hex(share.shareKey);
+    return {trustee: share.trustee, shares: array(ballots, "ballots").map(ballot => {
+      const {b, uses} = writeInBallot(vid, form, ballot);
+      const [A, B] = uses.slice(1).reduce(([a, c], [a2, c2]) => [add(a, a2), add(c, c2)], uses[0]);
+      return writeInShare(TAG.decryptUses, [vid, share.trustee, b.id, S.to_hex(A), S.to_hex(B)], x, X, A, rng);
+    })};
+  }
+  /** Round 2: trustee j's partial of every slot (use bit, then R) of the ballots with write-ins.
+      Draws: per ballot, per slot, the use share's w then the name share's w. */
+  function writeInNamesPartial(context, share, ballots, {rng = SYSTEM} = {}) {
+    const {vid, form} = readContext(context);
+    const x = share.secret(), X = S.from_hex(share.shareKey);
+    const j = share.trustee;
+    return {trustee: j, ballots: array(ballots, "ballots").map(ballot => {
+      const {b, uses} = writeInBallot(vid, form, ballot);
+      return {ballot: b.id, slots: b.writeIns.map((slot, s) => {
+        const [alpha, beta] = uses[s];
+        return {use: writeInShare(TAG.decryptUse, [vid, j, b.id, s, S.to_hex(alpha), S.to_hex(beta)], x, X, alpha, rng),
+                name: writeInShare(TAG.decryptName, [vid, j, b.id, s, S.to_hex(slot.r)], x, X, slot.r, rng)};
+      })};
+    })};
+  }
+
+  function readWriteInShare(tag, items, X, base_, value, at, j, what) {
+    const raw = members(value, ["d", "c", "s"], at);
+    const D = pointFromHex(raw.d, {identity: true, field: at + ".d"});
+    const c = scalarFromHex(raw.c, {field: at + ".c"}), s = scalarFromHex(raw.s, {field: at + ".s"});
+    const a = sub(base(s), mul(c, X)), b = sub(mul(s, base_), mul(c, D));
+    if (!equal(c, hs(tag, [...items, ...[X, D, a, b].map(p => S.to_hex(p))]))) {
+      refuse("bad-partial", `第${j}位监票人对${what}的部分解密证明不成立`, {trustee: j});
+    }
+    return D;
+  }
+  function writeInTrustee(value, shareKeys, names) {
+    const obj = members(value, names, "partial");
+    const j = integer(obj.trustee, "partial.trustee");
+    if (j < 1 || j > shareKeys.length) refuse("bad-partial", `监票人序号${j}不在1到${shareKeys.length}之间`, {trustee: j});
+    return {obj, j, X: pointFromHex(shareKeys[j - 1], {field: `share_keys[${j - 1}]`})};
+  }
+  function usesSum(uses) {
+    return uses.slice(1).reduce(([a, c], [a2, c2]) => [add(a, a2), add(c, c2)], uses[0]);
+  }
+  function readUsesPartial(vid, form, shareKeys, ballots, value) {
+    const {obj, j, X} = writeInTrustee(value, shareKeys, ["trustee", "shares"]);
+    const ds = array(obj.shares, "partial.shares", ballots.length).map((item, at) => {
+      const {b, uses} = ballots[at];
+      const [A, B] = usesSum(uses);
+      return readWriteInShare(TAG.decryptUses, [vid, j, b.id, S.to_hex(A), S.to_hex(B)], X, A, item,
+                              `partial.shares[${at}]`, j, `选票${b.id}的另选他人栏数`);
+    });
+    return {trustee: j, ds};
+  }
+  function readNamesPartial(vid, form, shareKeys, ballots, value) {
+    const {obj, j, X} = writeInTrustee(value, shareKeys, ["trustee", "ballots"]);
+    array(obj.ballots, "partial.ballots");
+    if (obj.ballots.length !== ballots.length) {
+      refuse("wrong-ballots", `第${j}位监票人的部分解密应有${ballots.length}张选票，实有${obj.ballots.length}张`, {trustee: j});
+    }
+    return {trustee: j, ballots: obj.ballots.map((item, at) => {
+      const where = `partial.ballots[${at}]`;
+      const entry = members(item, ["ballot", "slots"], where);
+      const {b, uses} = ballots[at];
+      if (text(entry.ballot, where + ".ballot") !== b.id) {
+        refuse("wrong-ballots", `第${j}位监票人的部分解密第${at + 1}张选票应为${b.id}`, {trustee: j});
+      }
+      return array(entry.slots, where + ".slots", b.writeIns.length).map((raw, s) => {
+        const slot = members(raw, ["use", "name"], `${where}.slots[${s}]`);
+        const what = `选票${b.id}第${s + 1}个另选他人栏`;
+        const [alpha, beta] = uses[s];
+        return {
+          use: readWriteInShare(TAG.decryptUse, [vid, j, b.id, s, S.to_hex(alpha), S.to_hex(beta)], X, alpha, slot.use,
+                                `${where}.slots[${s}].use`, j, what),
+          name: readWriteInShare(TAG.decryptName, [vid, j, b.id, s, S.to_hex(b.writeIns[s].r)], X, b.writeIns[s].r,
+                                 slot.name, `${where}.slots[${s}].name`, j, what)};
+      });
+    })};
+  }
+  /** A trustee's published partial of write-in round "uses" (against every counted ballot) or
+      "names" (against the ballots with write-ins) checks, or a Refusal naming the trustee. */
+  function checkWriteInPartial(context, shareKeys, ballots, round, partial) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    if (round === "uses") readUsesPartial(vid, form, array(shareKeys, "share_keys"), read, partial);
+    else if (round === "names") readNamesPartial(vid, form, array(shareKeys, "share_keys"), read, partial);
+    else malformed("round", "应为 uses 或 names");
+    return true;
+  }
+  function quorumOf(read, k) {
+    integer(k, "k");
+    const quorum = read.map(p => p.trustee);
+    if (read.length !== k || new Set(quorum).size !== k) refuse("wrong-quorum", `应有${k}位不同监票人的部分解密`);
+    return lagrange(quorum);
+  }
+  /** Round 1 combined: each counted ballot's number of write-ins, from k checked partials. */
+  function combineWriteInUses(context, shareKeys, ballots, partials, k) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    const parts = array(partials, "partials").map(p => readUsesPartial(vid, form, array(shareKeys, "share_keys"),
+                                                                       read, p));
+    const lambdas = quorumOf(parts, k);
+    return read.map(({b, uses}, at) => {
+      let masked = usesSum(uses)[1];
+      for (const p of parts) masked = sub(masked, mul(lambdas[p.trustee], p.ds[at]));
+      for (let v = 0; v <= form.writeIns; v++) if (equal(masked, multipleOfG(v))) return v;
+      return refuse("no-count", `选票${b.id}的另选他人栏数解不出0到${form.writeIns}之间的数`);
+    });
+  }
+  function openName(vid, id, slot, R, shared, sealed) {
+    const [k, nonce] = writeInKeyNonce(vid, id, slot, R, shared);
+    let padded = null;
+    try {
+      padded = S.crypto_aead_xchacha20poly1305_ietf_decrypt(null, sealed, writeInAd(vid, id, slot, R), nonce, k);
+    } catch { return null; }
+    let end = padded.length;
+    while (end > 0 && padded[end - 1] === 0) end--;
+    let name = null;
+    try { name = new TextDecoder("utf-8", {fatal: true}).decode(padded.slice(0, end)); } catch { return null; }
+    return name === "" || nameFault(name) === null ? name : null;
+  }
+  /** Round 2 combined: the names written on each ballot with write-ins (`ballots`, `uses` their
+      round-1 sums), in slot order, from k checked partials. */
+  function combineWriteInNames(context, shareKeys, ballots, uses, partials, k) {
+    const {vid, form} = readContext(context);
+    const read = array(ballots, "ballots").map(ballot => writeInBallot(vid, form, ballot));
+    const parts = array(partials, "partials").map(p => readNamesPartial(vid, form, array(shareKeys, "share_keys"),
+                                                                        read, p));
+    const lambdas = quorumOf(parts, k);
+    return read.map(({b, uses: bits}, at) => {
+      const names = [];
+      b.writeIns.forEach((slot, s) => {
+        let masked = bits[s][1];
+        let shared = zero();
+        for (const p of parts) {
+          masked = sub(masked, mul(lambdas[p.trustee], p.ballots[at][s].use));
+          shared = add(shared, mul(lambdas[p.trustee], p.ballots[at][s].name));
+        }
+        if (isZero(masked)) return;
+        if (!equal(masked, multipleOfG(1))) refuse("no-count", `选票${b.id}第${s + 1}个另选他人栏的使用位解不出0或1`);
+        const name = openName(vid, b.id, s, slot.r, shared, slot.sealed);
+        if (!name || names.includes(name)) {
+          refuse("bad-write-in", `选票${b.id}第${s + 1}个另选他人栏的姓名打不开或不是有效姓名`);
+        }
+        names.push(name);
+      });
+      if (names.length !== integer(uses[at], `uses[${at}]`)) {
+        refuse("no-count", `选票${b.id}各另选他人栏的使用位之和与第一轮解出的${uses[at]}不符`);
+      }
+      return names;
+    });
+  }
+
   /** λ_j = Π_{m ∈ Q, m ≠ j} m·(m − j)^{−1} mod ℓ, for each j of the quorum Q: {j: hex}. */
   function lagrange(quorum) {
     const out = {};
@@ -1056,6 +1360,7 @@ const BallotCrypto = (() => {
     encryptBallot, castBallot, spoil, wipe, checkBallot, checkOpening,
     ceremonyId, ceremonyRound1, checkCommitment, ceremonyRound2, ceremonyRound3, checkConfirmation, ceremonyResult,
     trusteeShare, aggregate, partialDecrypt, checkPartial, combine,
+    nameFault, writeInUsesPartial, writeInNamesPartial, checkWriteInPartial, combineWriteInUses, combineWriteInNames,
     passphraseKey, sealTrustee, readTrusteeFile, openTrustee, keyFingerprint,
     lagrange: quorum => Object.fromEntries(Object.entries(lagrange(quorum)).map(([j, v]) => [j, S.to_hex(v)])),
     testing: {

@@ -15,7 +15,7 @@ from typing import Any
 
 import tally
 from audit.encrypted import fingerprint
-from ballotcrypto.ballot import Context, encrypt_ballot
+from ballotcrypto.ballot import Ballot, Context
 from ballotcrypto.ceremony import (
     Ceremony,
     Coefficient,
@@ -33,7 +33,8 @@ from ballotcrypto.group import L, Point, Scalar, base_mul
 from ballotcrypto.hashing import TAG_COEFFICIENT
 from ballotcrypto.proofs import prove_schnorr
 from ballotcrypto.randomness import SYSTEM
-from ballotcrypto.votes import tally_counts, values_of, vote_form
+from ballotcrypto.votes import encrypt_plain, tally_counts, vote_form
+from ballotcrypto.writein_count import combine_names, combine_uses, names_partial, uses_partial, with_write_ins
 from tests.audit.audit_helpers import ORIGIN, Entry
 
 MOTION: dict[str, Any] = {"kind": "motion", "title": "关于某事项的决议", "members_of_record": 9, "present": 9}
@@ -97,7 +98,7 @@ def key_ceremony(n: int = 3, k: int = 2, *, name: str = "c1-1", meeting_id: int 
 
 def encryption_of(keys: Keys, vote_id: str, definition: dict[str, Any]) -> tuple[Context, dict[str, Any]]:
     """A vote's context and the ``encryption`` member of its ``vote_opened`` (server: open_vote._encryption)."""
-    shaped = vote_form(definition)
+    shaped = vote_form(definition, with_write_ins=True)
     assert shaped is not None
     context = Context(ORIGIN, vote_id, keys.key, shaped.form)
     return context, {"context": context.to_json(), "vid": context.vid,
@@ -113,17 +114,19 @@ def encrypted_vote(keys: Keys, vote_id: str = "v1-1", ballots: Sequence[dict[str
                    *, definition: dict[str, Any] | None = None, spoil: dict[str, Any] | None = None,
                    trustees: Sequence[int] = (1, 2)) -> list[Entry]:
     """The records of an encrypted vote: opened, `spoil` challenged (a tally-format ballot), the
-    `ballots` cast, closed, totalled, decrypted by `trustees` (the first k count), its result."""
+    `ballots` cast, closed, totalled, decrypted by `trustees` (the first k count), its result.
+    An election that allows write-ins is encrypted with its write-in slots (§6.1): the same
+    `trustees` then decrypt both write-in rounds (``write_in_partial``), and the decryption has
+    ``write_ins``."""
     definition = dict(MOTION if definition is None else definition)
     context, encryption = encryption_of(keys, vote_id, definition)
-    labels = vote_form(definition).labels  # type: ignore[union-attr]
     entries: list[Entry] = [("vote_opened", {"vote_id": vote_id, "definition": definition, "secrecy": "encrypted",
                                              "encryption": encryption})]
     if spoil is not None:
-        challenged = encrypt_ballot(context, values_of(labels, spoil))
+        challenged = encrypt_plain(encryption, spoil)
         entries.append(("ballot_spoiled", {"vote_id": vote_id, "ballot": challenged.ballot.to_json(),
                                            "opening": challenged.opening.to_json()}))
-    cast = [encrypt_ballot(context, values_of(labels, ballot)).ballot for ballot in ballots]
+    cast = [encrypt_plain(encryption, ballot).ballot for ballot in ballots]
     entries += [ballot_entry(vote_id, ballot.to_json()) for ballot in cast]
     entries.append(("vote_closed", {"vote_id": vote_id, "ballots_cast": len(cast)}))
     totals = aggregate(context.form.selections, cast)
@@ -133,12 +136,36 @@ def encrypted_vote(keys: Keys, vote_id: str = "v1-1", ballots: Sequence[dict[str
     entries += [("partial_decryption", {"vote_id": vote_id, "partial": p.to_json()}) for p in partials]
     k = keys.statement.k
     counts = list(combine(totals, partials[:k], k, len(cast))) if cast else [0] * context.form.selections
-    document_counts = tally_counts(definition, counts, len(cast))
-    entries.append(("decryption", {"vote_id": vote_id, "trustees": sorted(p.trustee for p in partials[:k]),
-                                   "counts": counts, "tally_counts": document_counts}))
+    names: list[list[str]] | None = None
+    decryption: dict[str, Any] = {"vote_id": vote_id, "trustees": sorted(p.trustee for p in partials[:k]),
+                                  "counts": counts}
+    if context.form.write_ins:
+        rounds, names = write_in_rounds(keys, context, cast, trustees)
+        entries += [("write_in_partial", {"vote_id": vote_id, **r}) for r in rounds[:-1]]
+        decryption["write_ins"] = rounds[-1]
+    document_counts = tally_counts(definition, counts, len(cast), names)
+    entries.append(("decryption", {**decryption, "tally_counts": document_counts}))
     entries.append(("result", {"vote_id": vote_id,
                                "result": tally.count_document({**definition, "counts": document_counts})}))
     return entries
+
+
+def write_in_rounds(keys: Keys, context: Context, cast: Sequence[Ballot],
+                    trustees: Sequence[int]) -> tuple[list[dict[str, Any]], list[list[str]]]:
+    """The write-in rounds by `trustees` (the first k count): the ``round``/``partial`` of each
+    ``write_in_partial``, then the decryption's ``write_ins``; and the names per ballot."""
+    k = keys.statement.k
+    uses_partials = [uses_partial(context.vid, j, keys.shares[j], cast) for j in trustees] if cast else []
+    uses = list(combine_uses(cast, uses_partials[:k], k)) if cast else []
+    round2 = with_write_ins(cast, uses)
+    names_partials = [names_partial(context.vid, j, keys.shares[j], round2) for j in trustees] if round2 else []
+    names = [list(n) for n in combine_names(context.vid, round2, [u for u in uses if u], names_partials[:k], k)
+             ] if round2 else []
+    rounds: list[dict[str, Any]] = [{"round": "uses", "partial": p.to_json()} for p in uses_partials]
+    rounds += [{"round": "names", "partial": p.to_json()} for p in names_partials]
+    rounds.append({"uses_trustees": sorted(p.trustee for p in uses_partials[:k]), "uses": uses,
+                   "names_trustees": sorted(p.trustee for p in names_partials[:k]), "names": names})
+    return rounds, names
 
 
 def position(entries: Sequence[Entry], type_: str, nth: int = 0) -> int:

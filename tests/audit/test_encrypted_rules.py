@@ -227,18 +227,19 @@ def test_a_vote_encrypted_to_no_finished_ceremony_is_named(keys: Keys, tmp_path:
     _named(_verify(tmp_path / "number", entries), "bad-encryption", opened, "no finished key ceremony")
 
 
-@pytest.mark.parametrize("definition", [
-    {"kind": "election", "seats": 1, "candidates": ["甲", "乙"]},  # write-ins: kept plaintext
-    {"kind": "election", "seats": 1, "allow_write_ins": False},  # no candidates
-    {"kind": "project_vote", "mode": "ranking", "choose": 1, "projects": ["甲", "乙"]},
-    {"kind": "appointment", "items": ["甲"]},  # an item that is no object
+@pytest.mark.parametrize(("definition", "words"), [
+    # write-ins: the form of BC §6.1, not the motion's this encryption has
+    ({"kind": "election", "seats": 1, "candidates": ["甲", "乙"]}, "encryption.context is not"),
+    ({"kind": "election", "seats": 1, "allow_write_ins": False}, "no encrypted form"),  # no candidates
+    ({"kind": "project_vote", "mode": "ranking", "choose": 1, "projects": ["甲", "乙"]}, "no encrypted form"),
+    ({"kind": "appointment", "items": ["甲"]}, "no encrypted form"),  # an item that is no object
 ])
 def test_a_vote_whose_ballot_cannot_be_encrypted_is_named(keys: Keys, tmp_path: Path,
-                                                          definition: dict[str, Any]) -> None:
+                                                          definition: dict[str, Any], words: str) -> None:
     vote = encrypted_vote(keys, "v1-1", [YES])
     _body(vote, 0)["definition"] = {**MOTION, **definition}
     entries = [*_ceremony(keys), *vote]
-    _named(_verify(tmp_path, entries), "bad-encryption", len(keys.entries), "no encrypted form")
+    _named(_verify(tmp_path, entries), "bad-encryption", len(keys.entries), words)
 
 
 def test_selections_labelled_otherwise_than_the_definition_gives_are_named(keys: Keys, tmp_path: Path) -> None:

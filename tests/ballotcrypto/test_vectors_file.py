@@ -5,6 +5,7 @@ and draws it lists, every refusal refused with the finding it names."""
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import runpy
 import sys
@@ -16,9 +17,9 @@ import pytest
 
 from ballotcrypto import ballot as bal
 from ballotcrypto import ceremony as cer
-from ballotcrypto import count, sodium, vectors
+from ballotcrypto import count, sodium, vectors, writein_count
 from ballotcrypto.errors import BallotCryptoError
-from ballotcrypto.group import Scalar, decode_point, decode_scalar
+from ballotcrypto.group import GENERATOR, Scalar, decode_point, decode_scalar
 from ballotcrypto.hashing import hs, jcs
 from ballotcrypto.randomness import Seeded
 
@@ -174,3 +175,96 @@ def test_main_writes_the_file_where_asked(tmp_path: Path, monkeypatch: pytest.Mo
 def test_the_generator_refuses_a_refusal_case_that_is_accepted() -> None:
     with pytest.raises(AssertionError):
         vectors._refusal("accepted", "point", "x", lambda: None)
+
+
+# Write-ins (§6.1) ------------------------------------------------------------------------------------
+
+
+def test_the_write_in_ballots_replay_from_their_draws_and_check() -> None:
+    doc = document()["write_ins"]
+    context = bal.read_context(doc["context"])
+    assert context.vid == doc["vid"] and context.form.write_ins == 2
+    for case in [*doc["ballots"], doc["spoiled"]]:
+        ballot = bal.check_ballot(context, case["ballot"])
+        assert ballot.tracker == case["tracker"] and bal.display_code(ballot.tracker) == case["display"]
+        again = bal.encrypt_ballot(context, case["values"], Replay(case["randomness"]["draws"]), case["names"])
+        assert again.ballot.to_json() == case["ballot"]
+    spoiled = bal.check_ballot(context, doc["spoiled"]["ballot"])
+    opening = bal.check_opening(context, spoiled, doc["opening"])
+    assert [name for _, name in opening.write_ins] == doc["spoiled"]["names"]
+
+
+def test_the_sealed_name_example_recomputes_step_by_step() -> None:
+    seal = document()["write_ins"]["seal"]
+    rho, key = decode_scalar(seal["rho"]), decode_point(seal["key"])
+    assert (rho * GENERATOR).hex() == seal["r"] and (rho * key).hex() == seal["shared"]
+    key_input = jcs([seal["tags"][0], seal["vid"], seal["ballot"], seal["slot"], seal["r"], seal["shared"]])
+    assert key_input.decode() == seal["key_input"]
+    digest = hashlib.sha512(key_input).digest()
+    assert (digest[:32].hex(), digest[32:56].hex()) == (seal["aead_key"], seal["nonce"])
+    ad = jcs([seal["tags"][1], seal["vid"], seal["ballot"], seal["slot"], seal["r"]])
+    assert ad.decode() == seal["ad"]
+    padded = bytes.fromhex(seal["padded"])
+    assert len(padded) == 64 and padded.rstrip(b"\0").decode() == seal["name"]
+    sealed = sodium.aead_seal(padded, ad, digest[32:56], digest[:32])
+    assert base64.b64encode(sealed).decode() == seal["sealed"]
+
+
+def test_the_write_in_count_recomputes_totals_uses_and_names() -> None:
+    doc = document()["write_ins"]
+    result = cer.read_ceremony_result(document()["ceremony"]["result"])
+    secrets = {t["trustee"]: decode_scalar(t["x"]) for t in document()["ceremony"]["trustees"]}
+    context = bal.read_context(doc["context"])
+    ballots = [bal.check_ballot(context, case["ballot"]) for case in doc["ballots"]]
+    totals = count.aggregate(context.form.selections, ballots)
+    assert count.totals_to_json(totals) == doc["totals"]
+    partials = [count.check_partial(context.vid, result.share_keys, totals, p["partial"]) for p in doc["partials"]]
+    assert list(count.combine(totals, partials, 2, len(ballots))) == doc["counts"]
+    assert doc["counts"] == [sum(col) for col in zip(*(case["values"] for case in doc["ballots"]), strict=True)]
+
+    uses = doc["uses"]
+    assert count.totals_to_json(writein_count.use_sums(ballots)) == uses["sums"]
+    checked = []
+    for p in uses["partials"]:
+        j = p["partial"]["trustee"]
+        made = writein_count.uses_partial(context.vid, j, secrets[j], ballots, Replay(p["randomness"]["draws"]))
+        assert made.to_json() == p["partial"]
+        checked.append(writein_count.check_uses_partial(context.vid, result.share_keys, ballots, p["partial"]))
+    assert [p.trustee for p in checked] == uses["quorum"]
+    assert list(writein_count.combine_uses(ballots, checked, 2)) == uses["uses"]
+
+    names = doc["names"]
+    round2 = writein_count.with_write_ins(ballots, uses["uses"])
+    assert [b.ballot for b in round2] == names["ballots"]
+    named = []
+    for p in names["partials"]:
+        j = p["partial"]["trustee"]
+        again = writein_count.names_partial(context.vid, j, secrets[j], round2, Replay(p["randomness"]["draws"]))
+        assert again.to_json() == p["partial"]
+        named.append(writein_count.check_names_partial(context.vid, result.share_keys, round2, p["partial"]))
+    assert {str(j): v.hex() for j, v in count.lagrange_at_zero(names["quorum"]).items()} == names["lagrange"]
+    written = writein_count.combine_names(context.vid, round2, [u for u in uses["uses"] if u], named, 2)
+    assert [list(n) for n in written] == names["names"] == [
+        [n for n in case["names"] if n] for case in doc["ballots"] if any(case["names"])]
+
+
+def test_every_write_in_refusal_is_refused_with_its_finding() -> None:
+    doc = document()["write_ins"]
+    context = bal.read_context(doc["context"])
+    result = cer.read_ceremony_result(document()["ceremony"]["result"])
+    ballots = [bal.check_ballot(context, case["ballot"]) for case in doc["ballots"]]
+    round2 = writein_count.with_write_ins(ballots, doc["uses"]["uses"])
+    checks: dict[str, Callable[[dict[str, Any]], object]] = {
+        "ballot": lambda case: bal.check_ballot(context, case["input"]),
+        "opening": lambda case: bal.check_opening(context, bal.check_ballot(context, case["spoiled"]),
+                                                  case["input"]),
+        "uses-partial": lambda case: writein_count.check_uses_partial(context.vid, result.share_keys, ballots,
+                                                                     case["input"]),
+        "names-partial": lambda case: writein_count.check_names_partial(context.vid, result.share_keys, round2,
+                                                                       case["input"]),
+    }
+    for case in doc["refusals"]:
+        with pytest.raises(BallotCryptoError) as refused:
+            checks[case["check"]](case)
+        assert refused.value.finding == case["finding"], case["name"]
+    assert {case["check"] for case in doc["refusals"]} == set(checks)

@@ -9,7 +9,7 @@ import pytest
 
 from ballotcrypto.ballot import Context
 from ballotcrypto.group import GENERATOR
-from ballotcrypto.votes import context_of, encrypt_plain, tally_counts, values_of, vote_form
+from ballotcrypto.votes import context_of, encrypt_plain, names_of, tally_counts, values_of, vote_form
 from tally import count_document
 
 BASE: dict[str, Any] = {"members_of_record": 10, "present": 9, "body": "congress"}
@@ -80,3 +80,51 @@ def test_a_context_that_does_not_hash_to_its_vid_is_refused() -> None:
     assert encrypt_plain(encryption, {"choice": "no"}).opening.values == (0, 1, 0)
     with pytest.raises(ValueError):
         context_of({**encryption, "vid": "0" * 64})
+
+
+WRITE_IN_ELECTION: dict[str, Any] = {**BASE, "kind": "election", "office": "deputy_head", "seats": 2,
+                                     "candidates": ["甲", "乙", "丙"], "ballots_issued": 9}
+
+
+def test_an_election_that_allows_write_ins_has_a_form_only_when_asked() -> None:
+    assert vote_form(WRITE_IN_ELECTION) is None  # the default until the server carries the write-in rounds
+    shaped = vote_form(WRITE_IN_ELECTION, with_write_ins=True)
+    assert shaped is not None and shaped.form.write_ins == 2 and shaped.form.selections == 8
+    assert [label.to_json() for label in shaped.labels[6:]] == [{"question": None, "choice": "write_in"}] * 2
+    assert shaped.form.limits[-1].to_json() == {"of": [0, 2, 4, 6, 7], "min": 0, "max": 2}
+    closed = vote_form({**WRITE_IN_ELECTION, "allow_write_ins": False}, with_write_ins=True)
+    assert closed is not None and closed.form.write_ins == 0  # a round without write-ins: §3.1's form
+
+
+def test_a_plain_ballot_with_write_ins_becomes_use_bits_and_names() -> None:
+    shaped = vote_form(WRITE_IN_ELECTION, with_write_ins=True)
+    assert shaped is not None
+    ballot = {"marks": {"甲": "yes", "乙": "no"}, "write_ins": [" 赵六 "]}
+    assert values_of(shaped.labels, ballot) == [1, 0, 0, 1, 0, 0, 1, 0]
+    assert names_of(ballot, 2) == ["赵六"]
+    with pytest.raises(ValueError):
+        names_of({"write_ins": ["a", "b", "c"]}, 2)
+    with pytest.raises(ValueError):
+        names_of({"write_ins": "赵六"}, 2)
+    context = Context("renda.local/test", "v-w", GENERATOR, shaped.form)
+    encryption = {"context": context.to_json(), "vid": context.vid,
+                  "selections": [label.to_json() for label in shaped.labels]}
+    made = encrypt_plain(encryption, ballot)
+    assert made.opening.values == (1, 0, 0, 1, 0, 0, 1, 0)
+    assert [name for _, name in made.opening.write_ins] == ["赵六", ""]
+
+
+def test_decrypted_totals_and_write_ins_are_decided_by_tally_as_the_ballots_would_be() -> None:
+    ballots: list[dict[str, Any]] = [{"marks": {"甲": "yes", "乙": "no"}, "write_ins": ["赵六"]},
+               {"marks": {"甲": "yes", "乙": "yes"}},
+               {"marks": {"甲": "no", "乙": "no", "丙": "no"}, "write_ins": ["赵六", "钱七"]}]
+    shaped = vote_form(WRITE_IN_ELECTION, with_write_ins=True)
+    assert shaped is not None
+    values = [values_of(shaped.labels, b) for b in ballots]
+    totals = [sum(column) for column in zip(*values, strict=True)]
+    counts = tally_counts(WRITE_IN_ELECTION, totals, 3, [["赵六"], ["赵六", "钱七"]])
+    assert counts["write_in_ballots"] == [["赵六"], ["赵六", "钱七"]]
+    assert count_document({**WRITE_IN_ELECTION, "counts": counts}) == count_document(
+        {**WRITE_IN_ELECTION, "ballots": ballots})
+    with pytest.raises(ValueError, match="add up"):
+        tally_counts(WRITE_IN_ELECTION, totals, 3, [["赵六"]])

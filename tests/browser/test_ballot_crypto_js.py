@@ -29,11 +29,14 @@ import rfc8785
 
 from ballotcrypto import ballot as bal
 from ballotcrypto import ceremony as cer
-from ballotcrypto import count, forms, keyfile
-from ballotcrypto.errors import BallotCryptoError
+from ballotcrypto import count, forms, keyfile, writein_count, writeins
+from ballotcrypto.errors import BallotCryptoError, CountFault
 from ballotcrypto.randomness import Seeded
+from tests.ballotcrypto.helpers import context as make_context
+from tests.ballotcrypto.helpers import keys as ceremony_keys
 from tests.ballotcrypto.helpers import run_ceremony
 from tests.ballotcrypto.rfc9496 import INVALID_ENCODINGS, MULTIPLES_OF_G
+from tests.ballotcrypto.test_write_ins import _with_slot
 from tests.browser.pages import TIMEOUT
 from tests.conftest import Seeds, launch_sqlite
 
@@ -736,6 +739,71 @@ def test_every_refusal_of_the_vector_file_is_refused_in_the_page_with_its_findin
     assert checks == {"point", "scalar", "ballot", "opening", "commitment", "partial"}
 
 
+WRITE_IN_VECTORS = """v => { const B = BallotCrypto; const w = v.write_ins;
+    const keys = v.ceremony.result.share_keys;
+    const x = j => v.ceremony.trustees.find(t => t.trustee === j).x;
+    const made = [...w.ballots, w.spoiled].map(b => {
+        const m = B.encryptBallot(w.context, b.values, {rng: B.testing.seededRandomness(b.randomness.seed),
+                                                        names: b.names});
+        return {ballot: m.ballot, tracker: m.tracker, display: m.code,
+                check: finding(() => B.checkBallot(w.context, b.ballot)), opening: B.spoil(m.opening)}; });
+    const round2 = w.ballots.map(b => b.ballot).filter(b => w.names.ballots.includes(b.ballot));
+    const uses = w.uses.partials.map(p => B.writeInUsesPartial(w.context, B.trusteeShare(p.partial.trustee,
+        x(p.partial.trustee)), w.ballots.map(b => b.ballot), {rng: B.testing.seededRandomness(p.randomness.seed)}));
+    const names = w.names.partials.map(p => B.writeInNamesPartial(w.context, B.trusteeShare(p.partial.trustee,
+        x(p.partial.trustee)), round2, {rng: B.testing.seededRandomness(p.randomness.seed)}));
+    const cast = w.ballots.map(b => b.ballot);
+    const run = {
+        ballot: r => B.checkBallot(w.context, r.input),
+        opening: r => B.checkOpening(w.context, r.spoiled, r.input),
+        "uses-partial": r => B.checkWriteInPartial(w.context, keys, cast, "uses", r.input),
+        "names-partial": r => B.checkWriteInPartial(w.context, keys, round2, "names", r.input),
+    };
+    const refusals = w.refusals.map(r => [r.name, finding(() => run[r.check](r))]);
+    const k = v.ceremony.statement.k;
+    return {vid: B.contextId(w.context), made, uses, names, refusals,
+            partialChecks: [...w.uses.partials.map(p => finding(() => B.checkWriteInPartial(w.context, keys, cast,
+                                                                                          "uses", p.partial))),
+                            ...w.names.partials.map(p => finding(() => B.checkWriteInPartial(w.context, keys, round2,
+                                                                                           "names", p.partial)))],
+            combinedUses: B.combineWriteInUses(w.context, keys, cast, w.uses.partials.map(p => p.partial), k),
+            combinedNames: B.combineWriteInNames(w.context, keys, round2, w.uses.uses.filter(u => u),
+                                                 w.names.partials.map(p => p.partial), k),
+            openingCheck: finding(() => B.checkOpening(w.context, w.spoiled.ballot, w.opening)),
+            totals: B.aggregate(w.context, w.ballots.map(b => b.ballot)),
+            counts: B.combine(w.context, keys, w.totals, w.partials.map(p => p.partial), v.ceremony.statement.k,
+                              w.ballots.length)}; }"""
+
+
+def test_vector_write_ins_are_reproduced(js: Any) -> None:
+    """§6.1: the ballots with write-in slots, the spoiled one's opening with its names, both
+    write-in rounds' partials from their seeds, checked and combined into the uses and names, and
+    every write-in refusal."""
+    w = VECTORS["write_ins"]
+    got = js.evaluate(WRITE_IN_VECTORS, VECTORS)
+    assert got["vid"] == w["vid"]
+    for case, made in zip([*w["ballots"], w["spoiled"]], got["made"], strict=True):
+        assert made["ballot"] == case["ballot"], case["name"]
+        assert (made["tracker"], made["display"], made["check"]) == (case["tracker"], case["display"], None)
+    assert got["made"][-1]["opening"] == w["opening"] and got["openingCheck"] is None
+    assert got["uses"] == [p["partial"] for p in w["uses"]["partials"]]
+    assert got["names"] == [p["partial"] for p in w["names"]["partials"]]
+    assert (got["totals"], got["counts"]) == (w["totals"], w["counts"])
+    assert got["refusals"] == [[r["name"], r["finding"]] for r in w["refusals"]]
+    assert got["partialChecks"] == [None] * 4
+    assert (got["combinedUses"], got["combinedNames"]) == (w["uses"]["uses"], w["names"]["names"])
+
+
+NAMES = ["张三", "Maria Li", "", "张" * 22, "张" * 21, "张\u0000三", "张\u200b三", " 张三", "张三\u3000", "e\u0301",
+         "\u00e9", "张\u2028三"]
+
+
+def test_the_page_and_the_reference_agree_on_what_a_write_in_name_is(js: Any) -> None:
+    got = js.evaluate("names => names.map(n => BallotCrypto.nameFault(n) === null)", NAMES)
+    assert got == [writeins.name_fault(n) is None for n in NAMES]
+    assert got.count(True) == 4
+
+
 def python_context(context: dict[str, Any]) -> bal.Context:
     return bal.read_context(context)
 
@@ -949,3 +1017,22 @@ def test_key_files_the_cli_writes_open_in_the_page_and_carry_the_ceremony_on(js:
         to = sealed["to"]
         opened = cer.open_share(keys.ceremony, keys.secrets[to - 1], keys.commitments, sealed)
         assert opened == secret.share_for(to)
+
+
+def test_the_page_stops_the_names_at_a_sealed_name_that_does_not_open_as_the_reference_does(js: Any) -> None:
+    """A faulty tablet's slot, sealed under another slot's associated data with ρ proved honestly
+    (tests/ballotcrypto/test_write_ins.py): both combinations name it ``bad-write-in``."""
+    context = make_context(forms.election_form(3, 2, 2), "v-js-write-ins")
+    made = bal.encrypt_ballot(context, [1, 0, 0, 1, 0, 0, 1, 0], Seeded("js faulty"), ["赵六", ""])
+    rho = made.opening.write_ins[0][0]
+    _, sealed = writeins.seal_name(context.vid, made.ballot.ballot, 1, rho, context.key, "赵六")
+    faulty = (_with_slot(made.ballot, 0, rho, sealed),)
+    k = ceremony_keys()
+    partials = [writein_count.names_partial(context.vid, j, k.shares[j], faulty, Seeded(f"js{j}")) for j in (1, 2)]
+    with pytest.raises(CountFault, match="打不开"):
+        writein_count.combine_names(context.vid, faulty, [1], partials, 2)
+    got = js.evaluate("""([c, keys, ballots, partials]) => finding(() =>
+        BallotCrypto.combineWriteInNames(c, keys, ballots, [1], partials, 2))""",
+                      [context.to_json(), [x.hex() for x in k.result.share_keys], [faulty[0].to_json()],
+                       [p.to_json() for p in partials]])
+    assert got == "bad-write-in"

@@ -56,6 +56,40 @@ def test_counting_from_totals_gives_the_same_result_as_counting_the_ballots(doc:
     assert count_document(with_totals) == from_ballots
 
 
+def write_in_ballots_of(doc: Doc) -> list[list[str]]:
+    """What an encrypted election's write-in rounds recover: the names of each ballot with write-ins
+    (a void ballot cannot be encrypted, so the void ones are left out with their names)."""
+    places = doc["list_size"] if doc.get("round") == "preliminary" and "list_size" in doc else doc["seats"]
+    written = []
+    for ballot in doc["ballots"]:
+        names = ballot.get("write_ins", [])
+        if names and list(ballot.get("marks", {}).values()).count("yes") + len(names) <= places:
+            written.append(list(names))
+    return written
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(any_document)
+def test_an_election_from_totals_and_each_ballot_s_write_ins_gives_the_ballots_result(doc: Doc) -> None:
+    if doc["kind"] != "election" or "ballots" not in doc:
+        return
+    from_ballots = count_document(doc)
+    counts = {k: v for k, v in totals_of(doc, from_ballots).items() if k not in ("write_ins", "ineligible_write_ins")}
+    with_names = {**{k: v for k, v in doc.items() if k != "ballots"},
+                  "counts": {**counts, "write_in_ballots": write_in_ballots_of(doc)}}
+    VALIDATOR.validate(with_names)
+    assert count_document(with_names) == from_ballots
+
+
+def test_write_in_ballots_are_counted_by_the_plaintext_rules() -> None:
+    base = {**ELECTION, "seats": 2, "candidates": ["甲", "乙", "丙"], "write_in_eligible": ["赵六", "钱七"]}
+    counts = {"returned": 8, "candidates": {"甲": {"yes": 5, "no": 1}, "乙": {"yes": 1, "no": 5},
+                                            "丙": {"yes": 0, "no": 0}},
+              "write_in_ballots": [["赵六", " 钱七 "], ["赵六"], ["孙八"]]}
+    result = count_document({**base, "counts": counts})
+    assert result["write_ins"] == {"赵六": 2, "钱七": 1} and result["ineligible_write_ins"] == 1
+
+
 MOTION: Doc = {"kind": "motion", "members_of_record": 10, "present": 8}
 ELECTION: Doc = {"kind": "election", "office": "deputy_head", "seats": 1, "candidates": ["甲", "乙"],
                  "members_of_record": 10, "present": 8, "ballots_issued": 8}
@@ -114,6 +148,28 @@ def test_an_election_from_totals_elects_who_has_a_majority_of_all_deputies() -> 
         "write_ins": {"丙": 1}}}, "counts.write_ins"),
     ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 1, "no": 0}, "乙": {"yes": 1, "no": 0}},
                              "spoiled": 1}}, "counts.spoiled"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 1, "no": 0}, "乙": {"yes": 1, "no": 0}},
+                             "write_in_ballots": [["丙"]], "write_ins": {"丙": 1}}}, "counts.write_in_ballots"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 1, "no": 0}, "乙": {"yes": 1, "no": 0}},
+                             "write_in_ballots": {"丙": 1}}}, "counts.write_in_ballots"),
+    ({**ELECTION, "round": "tie_revote", "counts": {
+        "returned": 8, "candidates": {"甲": {"yes": 1, "no": 0}, "乙": {"yes": 1, "no": 0}},
+        "write_in_ballots": [["丙"]]}}, "counts.write_in_ballots"),
+    ({**ELECTION, "counts": {"returned": 1, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [["丙"], ["丁"]]}}, "counts.write_in_ballots"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [["丙", "丁"]]}}, "counts.write_in_ballots[0]"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [[]]}}, "counts.write_in_ballots[0]"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [["丙"], ["甲"]]}}, "counts.write_in_ballots[1][0]"),
+    ({**ELECTION, "counts": {"returned": 8, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [[" "]]}}, "counts.write_in_ballots[0][0]"),
+    ({**ELECTION, "seats": 2, "candidates": ["甲", "乙", "戊"], "counts": {
+        "returned": 8, "candidates": {"甲": {"yes": 0, "no": 0}, "乙": {"yes": 0, "no": 0}, "戊": {"yes": 0, "no": 0}},
+        "write_in_ballots": [["丙", " 丙"]]}}, "counts.write_in_ballots[0]"),
+    ({**ELECTION, "counts": {"returned": 1, "candidates": {"甲": {"yes": 1, "no": 0}, "乙": {"yes": 0, "no": 0}},
+                             "write_in_ballots": [["丙"]]}}, "counts"),
     ({**PROJECTS, "counts": {"returned": 8, "projects": {"路": {"yes": 5, "no": 0}, "桥": {"yes": 4, "no": 0}}}},
      "counts"),
     ({**PROJECTS, "mode": "ranking", "counts": {"returned": 8, "projects": {
