@@ -14,6 +14,8 @@ import time
 from multiprocessing.connection import Connection
 from typing import Any
 
+import orjson
+import uvloop
 import websockets
 
 from load import quiet_collector
@@ -53,7 +55,7 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
     async def reader(index: int, ws: Any) -> None:
         async for frame in ws:
             now = time.monotonic()
-            message = json.loads(frame)  # parsed, as the simulated tablets parse every frame they get
+            message = orjson.loads(frame)  # parsed, as the simulated tablets parse every frame they get
             if message.get("type") == "state":
                 received[index] = now
             else:
@@ -100,7 +102,7 @@ async def _echo(ws: Any, delay: float) -> None:
 
 
 def clients(url: str, count: int, pipe: Connection) -> None:
-    asyncio.run(_clients(url, count, pipe))
+    uvloop.run(_clients(url, count, pipe))  # the same client stack as the simulated tablets (load/terminals_worker.py)
 
 
 async def _control(url: str, message: str) -> float:

@@ -71,7 +71,8 @@ def test_writer_profile_counts_every_ballot(tmp_path: Path) -> None:
         [sys.executable, "scripts/profile_writer.py", "--ballots", "120", "--batch", "25", "--profile"],
         cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
     assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
-    assert completed.stdout.startswith("120 ballots in batches of 25:")
+    assert completed.stdout.startswith("120 sign-ins and check-ins in batches of 25:")
+    assert "\n120 ballots in batches of 25:" in completed.stdout
     assert "function calls" in completed.stdout  # the cProfile table
 
 
