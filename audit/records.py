@@ -123,7 +123,7 @@ _TIME = re.compile(_TIME_PATTERN, re.ASCII)
 BALLOT_PREFIX = b'{"body":{"ballot":{'
 BALLOT_NONCE = b',"nonce":"'
 BALLOT_TAIL = re.compile(
-    rb',"nonce":"([0-9a-f]{32})","vote_id":("[^"\\\x00-\x1f]++")\},"prev":"([0-9a-f]{64})",'
+    rb',"nonce":"[0-9a-f]{32}","vote_id":("[^"\\\x00-\x1f]++")\},"prev":"([0-9a-f]{64})",'
     rb'"seq":(0|[1-9][0-9]{0,15}),"time":"(' + _TIME_PATTERN.encode("ascii") + rb')","type":"ballot"\}'
 )
 _JSON = json.JSONDecoder()
@@ -393,8 +393,8 @@ def match_ballot(line: bytes) -> BallotLine | None:
     match = BALLOT_TAIL.fullmatch(line, cut)
     if match is None:
         return None
-    nonce, vote_id, prev, seq, time = match.groups()
-    ballot = line[18:cut]
+    vote_id, prev, seq, time = match.groups()
+    ballot, nonce = line[18:cut], line[cut + 10 : cut + 42]
     fields = ballot_fields(ballot, vote_id, seq)
     if fields is None:
         return None

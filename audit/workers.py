@@ -1,6 +1,10 @@
 """Work done beside the verifier's reading of the records, on every core the machine has
 (docs/performance.md, "Verifying").
 
+The records' evidence -- each line's RFC 9162 leaf hash and the root at every checkpoint's size
+(`hash_records`) -- is one job, handed over first: a worker reads ``records.jsonl`` on its own while
+the caller reads it for the rules; the caller then compares each line's ``prev`` with the leaf hash
+of the line before, and both digest the bytes they read, so they judge the same file.
 Three kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
 signatures (one every one to two dozen ballots; one verification costs about as much as reading
 twenty records), recounting a closed vote with the tally, and checking the proofs of encrypted
@@ -17,23 +21,26 @@ A job whose worker fails is done again in the caller.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from audit import canonical
-from audit.errors import CanonicalJSONError
+from audit.errors import CanonicalJSONError, StorageError
 from audit.export import BALLOT_LINES
 from audit.keys import Verifier
+from audit.limits import MAX_RECORD_BYTES
+from audit.logfile import LineReader
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Pool", "check_chunk", "compare",
-           "recount", "recount_many", "workers"]
+__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
+           "fold", "hash_records", "recount", "recount_many", "workers"]
 
 PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
@@ -41,6 +48,52 @@ RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
 PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.2 s of work)
 
 Item = tuple[bytes, bytes]  # (message, signature)
+
+
+def fold(frontier: Sequence[bytes], sha256: Callable[[bytes], Any] = hashlib.sha256) -> bytes:
+    """RFC 9162 MTH of the leaves whose complete subtrees `frontier` holds (largest first)."""
+    acc = frontier[-1]
+    for node in reversed(frontier[:-1]):
+        acc = sha256(b"\x01" + node + acc).digest()
+    return acc
+
+
+Leaves = tuple[bytes, dict[int, bytes], bytes]  # (leaf hashes joined, {size: root}, SHA-256 of the bytes read)
+
+
+def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
+    """The RFC 9162 leaf hash of each whole line of the records file `path` up to `latest` lines
+    (joined, 32 bytes each), the root at each of `sizes` the lines reach, and the SHA-256 of every
+    block read -- the lines read are exactly those `audit.verify` reads (`LineReader`, stopping at
+    `latest`, at an oversized line or at a torn tail)."""
+    sha256 = hashlib.sha256
+    stream = sha256()
+    digests: list[bytes] = []
+    roots: dict[int, bytes] = {}
+    frontier: list[bytes] = []
+    count = 0
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        for block in LineReader(handle, MAX_RECORD_BYTES, stream):
+            past = count + len(block) > latest  # the block goes beyond the latest checkpoint: stop at it
+            for line in block[: latest - count] if past else block:
+                digest = sha256(b"\x00" + line).digest()
+                digests.append(digest)
+                frontier.append(digest)
+                count += 1
+                n = count
+                while not n & 1:
+                    right = frontier.pop()
+                    frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
+                    n >>= 1
+                if count in sizes:
+                    roots[count] = fold(frontier)
+            if past:
+                break
+    return b"".join(digests), roots, stream.digest()
 
 
 def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:

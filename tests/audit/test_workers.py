@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import tally
-from audit import verify_export, workers
-from tests.audit.audit_helpers import resign, seq_of, session_export, session_records, signer
+from audit import verify, verify_export, workers
+from audit.errors import StorageError
+from tests.audit.audit_helpers import build_export, resign, seq_of, session_export, session_records, signer
 
 
 def _items(count: int, bad: set[int]) -> list[tuple[bytes, bytes]]:
@@ -102,3 +103,45 @@ def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> Non
     assert workers.recount(definition, lines.replace(b"no", b"yes"), recorded) is not None
     assert workers.recount(definition, json.dumps(ballots).encode(), recorded, "ballots") is None
 
+
+
+def test_the_records_hashed_apart_give_the_leaves_and_roots_of_the_log(tmp_path: Path) -> None:
+    """`hash_records` (done by a worker while the caller reads the records for the rules) gives the
+    RFC 9162 leaf hash of every line and the tree's root at each size asked for, and stops where
+    the latest checkpoint does."""
+    import hashlib
+
+    from audit.merkle import MerkleTree
+
+    out = build_export(tmp_path, checkpoint_after=[3, 9])
+    lines = (out / "records.jsonl").read_bytes().split(b"\n")[:-1]
+    tree = MerkleTree()
+    for line in lines:
+        tree.append(line)
+    sizes = frozenset({1, 4, 10, len(lines)})
+    digests, roots, read = workers.hash_records(str(out / "records.jsonl"), sizes, len(lines))
+    assert digests == b"".join(hashlib.sha256(b"\x00" + line).digest() for line in lines)
+    assert roots == {size: tree.root(size) for size in sizes}
+    assert read == hashlib.sha256((out / "records.jsonl").read_bytes()).digest()
+    digests, roots, _ = workers.hash_records(str(out / "records.jsonl"), sizes, 10)
+    assert len(digests) == 32 * 10 and roots == {size: tree.root(size) for size in (1, 4, 10)}
+    with pytest.raises(StorageError, match="cannot read"):
+        workers.hash_records(str(tmp_path / "nowhere.jsonl"), sizes, 10)
+
+
+def test_a_records_file_changed_while_it_is_read_is_not_judged(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules read records.jsonl in one process and its leaf hashes are computed in another (or
+    later, in this one): if the file is not the same for both, the verifier says so rather than
+    judge one file's records by another's hashes."""
+    out = build_export(tmp_path)
+    records = out / "records.jsonl"
+    original = records.read_bytes()
+    ballot_line = next(line for line in original.split(b"\n") if b'"choice":"no"' in line)
+
+    def change_it() -> None:  # after the rules' reading, before the leaf hashes (no workers: done last)
+        records.write_bytes(original.replace(ballot_line, ballot_line.replace(b'"no"', b'"yes"')))
+
+    monkeypatch.setattr(verify._Run, "send_recounts", lambda self: change_it())
+    with pytest.raises(StorageError, match="changed while it was read"):
+        verify_export(out, workers=0)
