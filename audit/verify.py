@@ -53,14 +53,12 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
 import sys
 from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
 from typing import IO, Any, Protocol
 
 from audit import canonical, records
@@ -73,7 +71,6 @@ from audit.errors import (
     NoteError,
     RecordError,
     StorageError,
-    TallyUnavailableError,
 )
 from audit.export import BALLOT_LINES, TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier, parse_fingerprint
@@ -81,7 +78,16 @@ from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
 from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, SignedLines, decode_checkpoint_line
 from audit.merkle import EMPTY_ROOT
 from audit.note import SignedNote, signatures_by
-from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
+from audit.records import (
+    BALLOT_NONCE,
+    BALLOT_PREFIX,
+    BALLOT_TAIL,
+    GENESIS_PREV,
+    Record,
+    RecordType,
+    ballot_fields,
+    match_pointer,
+)
 from audit.session import Session, SessionFault
 from audit.workers import (
     CHUNK,
@@ -762,16 +768,6 @@ def _shown(instant: bytes) -> str:
     return instant.decode("ascii").replace("000000Z", "Z")
 
 
-def _load_tally() -> TallyModule:
-    try:
-        module: ModuleType = importlib.import_module("tally")
-        module.count_document  # noqa: B018
-        module.TallyError  # noqa: B018
-    except (ImportError, AttributeError) as exc:
-        raise TallyUnavailableError(f"cannot recount: the tally package is unavailable ({exc})") from exc
-    return module
-
-
 @dataclass
 class _Checkpoint:
     number: int
@@ -1109,7 +1105,7 @@ class _Run:
                 else:
                     plain.clear()
                     try:
-                        record: Record | None = records.decode_full(line)
+                        record: Record | None = match_pointer(line) or records.decode_full(line)
                     except RecordError as exc:
                         record = None
                         add_prev(b"")  # no record: no chain to check on this line
@@ -1209,8 +1205,8 @@ class _Run:
         assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
         member, data = counted
         if self.tally is None:
-            _load_tally()  # TallyUnavailableError now, not in a worker
-            if self.pool is not None and self.pool.parallel:
+            if self.pool is not None and self.pool.parallel:  # (the worker imports tally, not this process:
+                # without it, the job fails there and is done again here, raising TallyUnavailableError)
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
                 self.pending_ballots += len(inputs.ballots[vote_id]) if member == BALLOT_LINES else 1
@@ -1232,7 +1228,7 @@ class _Run:
         """Hand the recounts gathered so far to a worker, as one job."""
         if self.pending:
             assert self.pool is not None
-            job = self.pool.submit(recount_many, [vote for _, _, vote in self.pending])
+            job = self.pool.hand_over(recount_many, [vote for _, _, vote in self.pending])
             self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
             self.pending, self.pending_ballots = [], 0
 

@@ -11,7 +11,8 @@ twenty records), recounting a closed vote with the tally, and checking the proof
 ballots (`audit.encrypted.check_ballots`; by far the dearest: about a third of a millisecond per
 selection).  `Pool` hands such jobs to forked
 worker processes while the caller goes on reading; when the caller asks for the answers it does
-itself every job no worker has started yet (newest first), so a busy or one-core machine loses
+itself every job no worker has started yet (newest first) but recounts, which stay with the workers
+(they have imported `tally`; the caller never needs to), so a busy or one-core machine loses
 nothing, and every job is done exactly once.
 
 Workers are forked (no interpreter start-up, nothing re-imported) and only from a process with a
@@ -30,7 +31,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from audit import canonical
-from audit.errors import CanonicalJSONError, StorageError
+from audit.errors import CanonicalJSONError, StorageError, TallyUnavailableError
 from audit.export import BALLOT_LINES
 from audit.keys import Verifier
 from audit.limits import MAX_RECORD_BYTES
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
-           "fold", "hash_records", "recount", "recount_many", "workers"]
+           "fold", "hash_records", "load_tally", "recount", "recount_many", "workers"]
 
 PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
@@ -112,7 +113,7 @@ def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
     totals as a JSON object."""
     import json
 
-    tally = importlib.import_module("tally")
+    tally = load_tally()
     if member == BALLOT_LINES:
         parsed: dict[bytes, Any] = {}
         value: Any = [parsed[line] if line in parsed else parsed.setdefault(line, json.loads(line))
@@ -125,6 +126,18 @@ def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
     except tally.TallyError as exc:
         return "tally-error", str(exc)
     return compare(computed, recorded)
+
+
+def load_tally() -> Any:
+    """The `tally` package (imported on first use: a verifier whose workers recount never imports it
+    itself); `TallyUnavailableError` if it cannot be imported or lacks what a recount needs."""
+    try:
+        module = importlib.import_module("tally")
+        module.count_document  # noqa: B018
+        module.TallyError  # noqa: B018
+    except (ImportError, AttributeError) as exc:
+        raise TallyUnavailableError(f"cannot recount: the tally package is unavailable ({exc})") from exc
+    return module
 
 
 def recount_many(votes: Sequence[tuple[Mapping[str, Any], bytes, Any, str]]) -> list[tuple[str, str] | None]:
@@ -155,14 +168,15 @@ def workers() -> int:
 class Job:
     """One piece of work: in a worker, or kept for the caller."""
 
-    __slots__ = ("args", "fn", "future")
+    __slots__ = ("args", "fn", "future", "stays")
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None) -> None:
-        self.fn, self.args, self.future = fn, args, future
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None,
+                 stays: bool = False) -> None:
+        self.fn, self.args, self.future, self.stays = fn, args, future, stays
 
     def take_over(self) -> bool:
-        """Take the job back from the workers if none has started it."""
-        return self.future is None or self.future.cancel()
+        """Take the job back from the workers if none has started it (never one that stays with them)."""
+        return self.future is None or (not self.stays and self.future.cancel())
 
     def done(self) -> bool:
         """Whether a worker has finished it (a job kept for the caller is not)."""
@@ -189,6 +203,12 @@ class Pool:
         """Hand `fn(*args)` to a worker (module-level function, picklable arguments), or keep it
         for `finish` if there are none."""
         return Job(fn, args, self._pool.submit(fn, *args) if self._pool is not None else None)
+
+    def hand_over(self, fn: Callable[..., Any], *args: Any) -> Job:
+        """`submit`, but `finish` leaves the job to the workers even if none has started it: for work
+        that costs the caller more than a worker (a recount: a worker has imported `tally`, the
+        caller has not).  A job whose worker fails is still done by the caller."""
+        return Job(fn, args, self._pool.submit(fn, *args) if self._pool is not None else None, stays=True)
 
     def finish(self, jobs: Sequence[Job]) -> list[Any]:
         """Every job's answer, in order: first the jobs no worker has started are done here, newest

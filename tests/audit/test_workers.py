@@ -145,3 +145,21 @@ def test_a_records_file_changed_while_it_is_read_is_not_judged(tmp_path: Path,
     monkeypatch.setattr(verify._Run, "send_recounts", lambda self: change_it())
     with pytest.raises(StorageError, match="changed while it was read"):
         verify_export(out, workers=0)
+
+
+def test_a_job_handed_over_stays_with_the_workers() -> None:
+    """`finish` does here every job no worker has started, but not one handed over (a recount: the
+    workers have the tally imported): that one waits for a worker."""
+    import time
+
+    pool = workers.Pool(1)
+    try:
+        busy = [pool.submit(time.sleep, 0.5), pool.submit(time.sleep, 0.01), pool.submit(time.sleep, 0.01)]
+        stays = pool.hand_over(os.getpid)
+        taken = pool.submit(os.getpid)
+        answers = pool.finish([*busy, stays, taken])
+    finally:
+        pool.close()
+    assert answers[-1] == os.getpid() != answers[-2]
+    alone = workers.Pool(0)
+    assert alone.finish([alone.hand_over(os.getpid)]) == [os.getpid()]
