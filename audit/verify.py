@@ -53,6 +53,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
+import os
 import sys
 from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -814,6 +816,9 @@ class _Run:
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
         self.pool: Pool | None = None
+        self.chunks: list[Sequence[tuple[bytes, bytes]]] = []  # the signatures to check, CHUNK a job
+        self.checks: list[Job] = []  # their jobs, in order, handed out as the reading goes (`send_checks`)
+        self.size = 1  # bytes of records.jsonl
         self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
         self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any, str]]] = []  # not sent yet
         self.pending_ballots = 0
@@ -1023,6 +1028,7 @@ class _Run:
         stream = hashlib.sha256()
         try:
             with handle:
+                self.size = max(os.fstat(handle.fileno()).st_size, 1)
                 self._read(LineReader(handle, MAX_RECORD_BYTES, stream), bar)
             self.read_digest = stream.digest()
         finally:
@@ -1132,6 +1138,8 @@ class _Run:
                 count += 1
             if bar is not None:
                 bar.update(len(block))
+            if len(self.checks) < len(self.chunks):
+                self.send_checks(reader.length / self.size)
             if past:
                 self.count = count
                 self.evidence.append(Failure("unsigned-records", "records after the latest checkpoint "
@@ -1223,6 +1231,16 @@ class _Run:
                 found = compare(computed, recorded)
         if found is not None:
             raise _Fault(*_recount_fault(vote_id, *found))
+
+    def send_checks(self, share: float) -> None:
+        """Hand the workers signature checks in step with the reading (`share` of it done, and a few
+        ahead): the recounts handed over meanwhile come next in their queue, not after every
+        signature, so that when the reading ends this process takes over signature checks (from the
+        last) and the workers are left no recount to finish."""
+        assert self.pool is not None and self.verifier is not None
+        due = min(len(self.chunks), _CHECKS_AHEAD + math.ceil(share * len(self.chunks)))
+        while len(self.checks) < due:
+            self.checks.append(self.pool.submit(check_chunk, self.verifier, self.chunks[len(self.checks)]))
 
     def send_recounts(self) -> None:
         """Hand the recounts gathered so far to a worker, as one job."""
@@ -1427,6 +1445,9 @@ class _Run:
         return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
 
 
+_CHECKS_AHEAD = 4  # signature jobs handed out before the reading starts
+
+
 def _order(failure: Failure) -> tuple[bool, bool, int]:
     """The report's order: the evidence's findings as found, then the signed ones, equivocation first."""
     if not failure.signed:
@@ -1502,11 +1523,13 @@ def verify_export(
         try:
             sizes = frozenset(c.checkpoint.size for c in run.checkpoints) | run.roots_at
             hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size)
-            checks = [run.pool.submit(check_chunk, run.verifier, items[i : i + CHUNK])
-                      for i in range(0, len(items), CHUNK)]
+            run.chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+            run.send_checks(0)
             run.records()
             run.send_recounts()
             run.send_proofs()
+            run.send_checks(1)
+            checks = run.checks
             recounts = [job for _, job in run.recounts]
             leaves_answer, *answers = run.pool.finish([hashing, *checks, *recounts, *run.proof_jobs])
         finally:
