@@ -32,26 +32,21 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit import canonical
-from ballotcrypto import sodium, wire
-from ballotcrypto.ballot import Ballot, Context, check_opening, check_proofs, read_ballot
-from ballotcrypto.ceremony import (
-    Ceremony,
-    Commitment,
-    Confirmation,
-    check_commitment,
-    check_confirmation,
-    election_key,
-    read_ceremony,
-)
-from ballotcrypto.count import Partial, check_partial, combine, read_totals
-from ballotcrypto.elgamal import Ciphertext
-from ballotcrypto.errors import BallotCryptoError, BallotRefused
-from ballotcrypto.forms import read_form
-from ballotcrypto.group import Point
-from ballotcrypto.votes import Label, tally_counts, vote_form
+from ballotcrypto import sodium
+
+if TYPE_CHECKING:
+    from ballotcrypto.ballot import Ballot, Context
+    from ballotcrypto.ceremony import Ceremony, Commitment, Confirmation
+    from ballotcrypto.count import Partial
+    from ballotcrypto.elgamal import Ciphertext
+    from ballotcrypto.group import Point
+    from ballotcrypto.votes import Label
+
+# The rest of `ballotcrypto` is imported where it is used: a log with no key ceremony and no
+# encrypted vote never needs it, and `python -m audit verify` starts sooner without it.
 
 __all__ = [
     "FINDINGS",
@@ -160,6 +155,8 @@ class Ceremonies:
             self._key(ceremony, body)
 
     def _start(self, body: Mapping[str, Any]) -> None:
+        from ballotcrypto.ceremony import read_ceremony
+        from ballotcrypto.errors import BallotCryptoError
         try:
             statement = read_ceremony(body["ceremony"])
         except BallotCryptoError as error:
@@ -197,6 +194,8 @@ class Ceremonies:
 
     @staticmethod
     def _commitment(ceremony: KeyCeremony, value: object) -> None:
+        from ballotcrypto.ceremony import check_commitment
+        from ballotcrypto.errors import BallotCryptoError
         name = ceremony.statement.ceremony
         try:
             commitment = check_commitment(ceremony.statement, value)
@@ -209,6 +208,8 @@ class Ceremonies:
 
     @staticmethod
     def _shares(ceremony: KeyCeremony, trustee: int, shares: list[Any]) -> None:
+        from ballotcrypto import wire
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name, n = statement.ceremony, statement.n
         if len(ceremony.commitments) != n:
@@ -235,6 +236,8 @@ class Ceremonies:
 
     @staticmethod
     def _confirmation(ceremony: KeyCeremony, value: object) -> None:
+        from ballotcrypto.ceremony import check_confirmation
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name = statement.ceremony
         if len(ceremony.shares) != statement.n:
@@ -250,6 +253,8 @@ class Ceremonies:
         ceremony.confirmations[confirmation.trustee] = confirmation
 
     def _key(self, ceremony: KeyCeremony, body: Mapping[str, Any]) -> None:
+        from ballotcrypto.ceremony import election_key
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name = statement.ceremony
         if len(ceremony.confirmations) != statement.n:
@@ -276,6 +281,7 @@ class Ceremonies:
 
 
 def _encryptable(definition: Mapping[str, Any]) -> bool:
+    from ballotcrypto.votes import vote_form
     try:
         return vote_form(definition) is not None
     except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
@@ -310,6 +316,10 @@ def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapp
     """The vote of a ``vote_opened`` with this ``encryption``, if it is exactly what the finished
     ceremony it names and the vote's definition give (`meeting_id`: the vote's meeting, None for a
     log without meetings)."""
+    from ballotcrypto import wire
+    from ballotcrypto.ballot import Context
+    from ballotcrypto.errors import BallotCryptoError
+    from ballotcrypto.votes import vote_form
     try:
         wire.members(encryption, ("context", "vid", "selections", "fingerprint", "ceremony"), "encryption")
     except BallotCryptoError as error:
@@ -369,6 +379,8 @@ class EncryptedVote:
         """A cast ballot (its canonical JSON) if it is well-formed for this vote and new in it: the
         ballot, and its ciphertexts packed (α_0 β_0 α_1 β_1 …, 64 bytes a selection). Its proofs are
         left to `check_proofs`."""
+        from ballotcrypto.ballot import read_ballot
+        from ballotcrypto.errors import BallotCryptoError
         try:
             parsed = read_ballot(json.loads(ballot), self.context.form)
         except BallotCryptoError as error:
@@ -398,6 +410,8 @@ class EncryptedVote:
 
     def spoil(self, ballot: object, opening: object) -> None:
         """A challenged ballot: its opening opens it, and it is not cast."""
+        from ballotcrypto.ballot import check_opening, read_ballot
+        from ballotcrypto.errors import BallotCryptoError
         try:
             parsed = read_ballot(ballot, self.context.form)
             check_opening(self.context, parsed, opening)
@@ -414,6 +428,8 @@ class EncryptedVote:
 
     def total(self, body: Mapping[str, Any], counted: Sequence[bytes]) -> None:
         """``encrypted_totals``: the per-selection sums of the `counted` ballots' packed ciphertexts."""
+        from ballotcrypto.count import read_totals
+        from ballotcrypto.errors import BallotCryptoError
         vote_id = self.vote_id
         if self.totals is not None:
             raise CryptoFault("wrong-totals", f"encrypted_totals again for vote {vote_id} / 重复的密文合计")
@@ -435,6 +451,8 @@ class EncryptedVote:
 
     def partial(self, value: object) -> None:
         """A 监票人's partial decryption of the totals, with its proofs."""
+        from ballotcrypto.count import check_partial
+        from ballotcrypto.errors import BallotCryptoError
         vote_id = self.vote_id
         if self.totals is None or self.decrypted:
             when = "before the totals" if self.totals is None else "after the count was decrypted"
@@ -451,6 +469,9 @@ class EncryptedVote:
     def decryption(self, body: Mapping[str, Any], definition: Mapping[str, Any]) -> None:
         """``decryption``: the trustees are the first k who decrypted, the counts what their partials
         give (all 0 with no ballot), the tally counts what `ballotcrypto.votes.tally_counts` makes of them."""
+        from ballotcrypto.count import combine
+        from ballotcrypto.errors import BallotCryptoError
+        from ballotcrypto.votes import tally_counts
         vote_id = self.vote_id
         if self.totals is None or self.decrypted:
             when = "before the totals" if self.totals is None else "again"
@@ -492,6 +513,8 @@ def _sums(counted: Sequence[bytes], selections: int) -> list[bytes]:
 
 
 def _proof_fault(context: Context, ballot: Ballot) -> tuple[str, str] | None:
+    from ballotcrypto.ballot import check_proofs
+    from ballotcrypto.errors import BallotRefused
     try:
         check_proofs(context, ballot)
     except BallotRefused as error:
@@ -506,6 +529,9 @@ _contexts: dict[str, Context] = {}
 
 def _context(value: Mapping[str, Any]) -> Context:
     """A vote's context from its JSON (cached by vid: a worker sees the same votes again)."""
+    from ballotcrypto import wire
+    from ballotcrypto.ballot import Context
+    from ballotcrypto.forms import read_form
     found = _contexts.get(str(value.get("vote")))
     if found is None or found.to_json() != value:
         found = Context(str(value["origin"]), str(value["vote"]), wire.point(value["key"], "context.key"),
@@ -519,6 +545,7 @@ def _context(value: Mapping[str, Any]) -> Context:
 def check_ballots(context: Mapping[str, Any], ballots: Sequence[tuple[int, bytes]]) -> tuple[int, str, str] | None:
     """In a worker (or here): the proofs of cast ballots `cast` accepted, given as (seq, canonical
     JSON); the first that fails as (seq, finding, message), else None."""
+    from ballotcrypto.ballot import read_ballot
     parsed = _context(context)
     for seq, ballot in ballots:
         fault = _proof_fault(parsed, read_ballot(json.loads(ballot), parsed.form))

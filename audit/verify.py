@@ -61,7 +61,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
@@ -106,7 +106,9 @@ from audit.workers import (
     recount_many,
 )
 from audit.workers import workers as cores
-from ballotcrypto.ballot import Ballot
+
+if TYPE_CHECKING:
+    from ballotcrypto.ballot import Ballot
 
 __all__ = ["FINDINGS", "Failure", "Given", "Leaf", "Report", "TallyModule", "VoteReport", "Witnessed", "verify_export"]
 

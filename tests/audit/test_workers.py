@@ -102,6 +102,9 @@ def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> Non
     assert workers.recount(definition, lines, recorded) is None
     assert workers.recount(definition, lines.replace(b"no", b"yes"), recorded) is not None
     assert workers.recount(definition, json.dumps(ballots).encode(), recorded, "ballots") is None
+    assert workers.recount_many([(definition, lines, recorded, "ballot lines"),
+                                 (definition, lines.replace(b"no", b"yes"), recorded, "ballot lines")]) == [
+        None, workers.recount(definition, lines.replace(b"no", b"yes"), recorded)]
 
 
 
@@ -163,3 +166,29 @@ def test_a_job_handed_over_stays_with_the_workers() -> None:
     assert answers[-1] == os.getpid() != answers[-2]
     alone = workers.Pool(0)
     assert alone.finish([alone.hand_over(os.getpid)]) == [os.getpid()]
+
+
+def test_signature_checks_handed_out_as_the_reading_goes_find_the_one_bad_signature(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signature jobs are handed out in step with the reading (a few first, the rest as the records
+    are read, the remainder taken over here): the bad signature found is the same one, at the same
+    checkpoint, as in one process."""
+    import base64
+
+    from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 8)
+    monkeypatch.setattr("audit.verify.PARALLEL_MIN", 8)
+    monkeypatch.setattr("audit.verify.CHUNK", 2)  # 41 checkpoints: 21 jobs, more than are handed out first
+    out = session_export(tmp_path)
+    lines = (out / "checkpoints.jsonl").read_bytes().split(b"\n")[:-1]
+    note = decode_checkpoint_line(lines[30])
+    text, signature_line = note.rsplit("\n\n", 1)
+    name, encoded = signature_line.rstrip("\n").rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(encoded))
+    raw[10] ^= 1
+    lines[30] = encode_checkpoint_line(f"{text}\n\n{name} {base64.b64encode(bytes(raw)).decode()}\n")[:-1]
+    (out / "checkpoints.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    parallel, alone = verify_export(out, workers=1), verify_export(out, workers=0)
+    assert parallel == alone and parallel.failure is not None
+    assert parallel.failure.code == "bad-signature" and "checkpoint 30 " in parallel.failure.message
