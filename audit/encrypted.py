@@ -36,27 +36,22 @@ import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from audit import canonical
-from ballotcrypto import sodium, wire, writein_count
-from ballotcrypto.ballot import Ballot, Context, Selection, WriteIn, check_opening, check_proofs, read_ballot
-from ballotcrypto.ceremony import (
-    Ceremony,
-    Commitment,
-    Confirmation,
-    check_commitment,
-    check_confirmation,
-    election_key,
-    read_ceremony,
-)
-from ballotcrypto.count import Partial, check_partial, combine, read_totals
-from ballotcrypto.elgamal import Ciphertext
-from ballotcrypto.errors import BallotCryptoError, BallotRefused
-from ballotcrypto.forms import read_form
-from ballotcrypto.group import Point, Scalar
-from ballotcrypto.proofs import Proof
-from ballotcrypto.votes import Label, tally_counts, vote_form
+from ballotcrypto import sodium
+
+if TYPE_CHECKING:
+    from ballotcrypto import writein_count
+    from ballotcrypto.ballot import Ballot, Context
+    from ballotcrypto.ceremony import Ceremony, Commitment, Confirmation
+    from ballotcrypto.count import Partial
+    from ballotcrypto.elgamal import Ciphertext
+    from ballotcrypto.group import Point
+    from ballotcrypto.votes import Label
+
+# The rest of `ballotcrypto` is imported where it is used: a log with no key ceremony and no
+# encrypted vote never needs it, and `python -m audit verify` starts sooner without it.
 
 __all__ = [
     "FINDINGS",
@@ -95,7 +90,6 @@ FINDINGS: dict[str, str] = {
 }
 
 _PROOF_FINDINGS = ("bad-selection-proof", "bad-limit-proof", "bad-write-in-proof")
-_NO_PROOF = Proof(Scalar(0), Scalar(0))  # the verifier keeps a counted ballot's ciphertexts, not its proofs
 
 
 class CryptoFault(Exception):
@@ -171,6 +165,8 @@ class Ceremonies:
             self._key(ceremony, body)
 
     def _start(self, body: Mapping[str, Any]) -> None:
+        from ballotcrypto.ceremony import read_ceremony
+        from ballotcrypto.errors import BallotCryptoError
         try:
             statement = read_ceremony(body["ceremony"])
         except BallotCryptoError as error:
@@ -208,6 +204,8 @@ class Ceremonies:
 
     @staticmethod
     def _commitment(ceremony: KeyCeremony, value: object) -> None:
+        from ballotcrypto.ceremony import check_commitment
+        from ballotcrypto.errors import BallotCryptoError
         name = ceremony.statement.ceremony
         try:
             commitment = check_commitment(ceremony.statement, value)
@@ -220,6 +218,8 @@ class Ceremonies:
 
     @staticmethod
     def _shares(ceremony: KeyCeremony, trustee: int, shares: list[Any]) -> None:
+        from ballotcrypto import wire
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name, n = statement.ceremony, statement.n
         if len(ceremony.commitments) != n:
@@ -246,6 +246,8 @@ class Ceremonies:
 
     @staticmethod
     def _confirmation(ceremony: KeyCeremony, value: object) -> None:
+        from ballotcrypto.ceremony import check_confirmation
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name = statement.ceremony
         if len(ceremony.shares) != statement.n:
@@ -261,6 +263,8 @@ class Ceremonies:
         ceremony.confirmations[confirmation.trustee] = confirmation
 
     def _key(self, ceremony: KeyCeremony, body: Mapping[str, Any]) -> None:
+        from ballotcrypto.ceremony import election_key
+        from ballotcrypto.errors import BallotCryptoError
         statement = ceremony.statement
         name = statement.ceremony
         if len(ceremony.confirmations) != statement.n:
@@ -287,6 +291,7 @@ class Ceremonies:
 
 
 def _encryptable(definition: Mapping[str, Any]) -> bool:
+    from ballotcrypto.votes import vote_form
     try:
         return vote_form(definition) is not None
     except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
@@ -321,6 +326,10 @@ def open_encrypted(vote_id: str, definition: Mapping[str, Any], encryption: Mapp
     """The vote of a ``vote_opened`` with this ``encryption``, if it is exactly what the finished
     ceremony it names and the vote's definition give (`meeting_id`: the vote's meeting, None for a
     log without meetings)."""
+    from ballotcrypto import wire
+    from ballotcrypto.ballot import Context
+    from ballotcrypto.errors import BallotCryptoError
+    from ballotcrypto.votes import vote_form
     try:
         wire.members(encryption, ("context", "vid", "selections", "fingerprint", "ceremony"), "encryption")
     except BallotCryptoError as error:
@@ -385,6 +394,8 @@ class EncryptedVote:
         ballot, and its ciphertexts packed (α_0 β_0 α_1 β_1 …, 64 bytes a selection; with write-in
         slots then the 16 bytes of its id and each slot's R and sealed name, 112 bytes a slot). Its
         proofs are left to `check_proofs`."""
+        from ballotcrypto.ballot import read_ballot
+        from ballotcrypto.errors import BallotCryptoError
         try:
             parsed = read_ballot(json.loads(ballot), self.context.form)
         except BallotCryptoError as error:
@@ -416,6 +427,8 @@ class EncryptedVote:
 
     def spoil(self, ballot: object, opening: object) -> None:
         """A challenged ballot: its opening opens it, and it is not cast."""
+        from ballotcrypto.ballot import check_opening, read_ballot
+        from ballotcrypto.errors import BallotCryptoError
         try:
             parsed = read_ballot(ballot, self.context.form)
             check_opening(self.context, parsed, opening)
@@ -432,6 +445,8 @@ class EncryptedVote:
 
     def total(self, body: Mapping[str, Any], counted: Sequence[bytes]) -> None:
         """``encrypted_totals``: the per-selection sums of the `counted` ballots' packed ciphertexts."""
+        from ballotcrypto.count import read_totals
+        from ballotcrypto.errors import BallotCryptoError
         vote_id = self.vote_id
         if self.totals is not None:
             raise CryptoFault("wrong-totals", f"encrypted_totals again for vote {vote_id} / 重复的密文合计")
@@ -455,6 +470,8 @@ class EncryptedVote:
 
     def partial(self, value: object) -> None:
         """A 监票人's partial decryption of the totals, with its proofs."""
+        from ballotcrypto.count import check_partial
+        from ballotcrypto.errors import BallotCryptoError
         vote_id = self.vote_id
         if self.totals is None or self.decrypted:
             when = "before the totals" if self.totals is None else "after the count was decrypted"
@@ -472,6 +489,9 @@ class EncryptedVote:
         """``write_in_partial``: a 监票人's partial of write-in round ``uses`` (every counted
         ballot's use sum) or ``names`` (every slot of the ballots the first k round-1 partials say
         have write-ins), with its proofs; round 1 ends when round 2 starts."""
+        from ballotcrypto import writein_count
+        from ballotcrypto.count import Partial
+        from ballotcrypto.errors import BallotCryptoError
         vote_id, round_ = self.vote_id, body.get("round")
         if not self.context.form.write_ins or round_ not in ("uses", "names"):
             what = "is not of round uses or names" if self.context.form.write_ins else "of a vote without write-ins"
@@ -504,6 +524,7 @@ class EncryptedVote:
 
     def _round2(self, vote_id: str) -> tuple[Ballot, ...]:
         """The ballots of write-in round 2, fixed by the first k round-1 partials when it begins."""
+        from ballotcrypto import writein_count
         if self.uses is None:
             if len(self.uses_partials) < self.k:
                 raise CryptoFault("bad-write-in-partial", f"vote {vote_id}: write-in round names before {self.k} "
@@ -513,6 +534,8 @@ class EncryptedVote:
 
     def _write_ins(self, body: Mapping[str, Any]) -> list[list[str]]:
         """The decryption's ``write_ins`` checked against the write-in rounds: the names per ballot."""
+        from ballotcrypto import wire, writein_count
+        from ballotcrypto.errors import BallotCryptoError
         vote_id = self.vote_id
         recorded = body.get("write_ins")
         cast = self.ballots_cast
@@ -549,6 +572,9 @@ class EncryptedVote:
     def decryption(self, body: Mapping[str, Any], definition: Mapping[str, Any]) -> None:
         """``decryption``: the trustees are the first k who decrypted, the counts what their partials
         give (all 0 with no ballot), the tally counts what `ballotcrypto.votes.tally_counts` makes of them."""
+        from ballotcrypto.count import combine
+        from ballotcrypto.errors import BallotCryptoError
+        from ballotcrypto.votes import tally_counts
         vote_id = self.vote_id
         if self.totals is None or self.decrypted:
             when = "before the totals" if self.totals is None else "again"
@@ -596,15 +622,23 @@ def _sums(counted: Sequence[bytes], selections: int) -> list[bytes]:
 def _unpacked(packed: bytes, selections: int, context: Context) -> Ballot:
     """A counted ballot of a vote with write-in slots from what `EncryptedVote.cast` packed: its id,
     ciphertexts and slots (R, sealed name), without proofs (they were checked when it was cast)."""
+    from ballotcrypto.ballot import Ballot, Selection, WriteIn
+    from ballotcrypto.elgamal import Ciphertext
+    from ballotcrypto.group import Point, Scalar
+    from ballotcrypto.proofs import Proof
+
+    no_proof = Proof(Scalar(0), Scalar(0))  # the verifier keeps a counted ballot's ciphertexts, not its proofs
     at = 64 * selections
     cts = tuple(Selection(Ciphertext(Point.trusted(packed[i : i + 32]), Point.trusted(packed[i + 32 : i + 64])), ())
                 for i in range(0, at, 64))
-    slots = tuple(WriteIn(Point.trusted(packed[i : i + 32]), packed[i + 32 : i + 112], _NO_PROOF)
+    slots = tuple(WriteIn(Point.trusted(packed[i : i + 32]), packed[i + 32 : i + 112], no_proof)
                   for i in range(at + 16, len(packed), 112))
     return Ballot(packed[at : at + 16].hex(), context.vid, cts, (), slots)
 
 
 def _proof_fault(context: Context, ballot: Ballot) -> tuple[str, str] | None:
+    from ballotcrypto.ballot import check_proofs
+    from ballotcrypto.errors import BallotRefused
     try:
         check_proofs(context, ballot)
     except BallotRefused as error:
@@ -619,6 +653,9 @@ _contexts: dict[str, Context] = {}
 
 def _context(value: Mapping[str, Any]) -> Context:
     """A vote's context from its JSON (cached by vid: a worker sees the same votes again)."""
+    from ballotcrypto import wire
+    from ballotcrypto.ballot import Context
+    from ballotcrypto.forms import read_form
     found = _contexts.get(str(value.get("vote")))
     if found is None or found.to_json() != value:
         found = Context(str(value["origin"]), str(value["vote"]), wire.point(value["key"], "context.key"),
@@ -632,6 +669,7 @@ def _context(value: Mapping[str, Any]) -> Context:
 def check_ballots(context: Mapping[str, Any], ballots: Sequence[tuple[int, bytes]]) -> tuple[int, str, str] | None:
     """In a worker (or here): the proofs of cast ballots `cast` accepted, given as (seq, canonical
     JSON); the first that fails as (seq, finding, message), else None."""
+    from ballotcrypto.ballot import read_ballot
     parsed = _context(context)
     for seq, ballot in ballots:
         fault = _proof_fault(parsed, read_ballot(json.loads(ballot), parsed.form))

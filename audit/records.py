@@ -55,6 +55,7 @@ __all__ = [
     "format_time",
     "instant",
     "match_ballot",
+    "match_pointer",
     "now",
 ]
 
@@ -125,8 +126,18 @@ _TIME = re.compile(_TIME_PATTERN, re.ASCII)
 BALLOT_PREFIX = b'{"body":{"ballot":{'
 BALLOT_NONCE = b',"nonce":"'
 BALLOT_TAIL = re.compile(
-    rb',"nonce":"([0-9a-f]{32})","vote_id":("[^"\\\x00-\x1f]++")\},"prev":"([0-9a-f]{64})",'
+    rb',"nonce":"[0-9a-f]{32}","vote_id":("[^"\\\x00-\x1f]++")\},"prev":"([0-9a-f]{64})",'
     rb'"seq":(0|[1-9][0-9]{0,15}),"time":"(' + _TIME_PATTERN.encode("ascii") + rb')","type":"ballot"\}'
+)
+# The whole of a canonical ``ballot_withdrawn`` or ``named_ballot`` record (after ballots, the
+# commonest records: a replaced ballot, a named vote's ballot named) whose strings need no escape
+# and whose integers have at most 16 digits; `match_pointer` reads it without a JSON parse.
+_PLAIN_STRING = rb'"([^"\\\x00-\x1f]++)"'
+_SEQ_DIGITS = rb"(0|[1-9][0-9]{0,15})"
+_POINTER = re.compile(
+    rb'\{"body":\{(?:"member":' + _PLAIN_STRING + rb',)?"seq":' + _SEQ_DIGITS + rb',"vote_id":' + _PLAIN_STRING
+    + rb'\},"prev":"([0-9a-f]{64})","seq":' + _SEQ_DIGITS + rb',"time":"(' + _TIME_PATTERN.encode("ascii")
+    + rb')","type":"(ballot_withdrawn|named_ballot)"\}'
 )
 _JSON = json.JSONDecoder()
 _KNOWN_CANONICAL_BALLOTS: set[bytes] = set()
@@ -396,12 +407,33 @@ def match_ballot(line: bytes) -> BallotLine | None:
     match = BALLOT_TAIL.fullmatch(line, cut)
     if match is None:
         return None
-    nonce, vote_id, prev, seq, time = match.groups()
-    ballot = line[18:cut]
+    vote_id, prev, seq, time = match.groups()
+    ballot, nonce = line[18:cut], line[cut + 10 : cut + 42]
     fields = ballot_fields(ballot, vote_id, seq)
     if fields is None:
         return None
     return BallotLine(fields[1], prev, time, fields[0], ballot, nonce)
+
+
+def match_pointer(line: bytes) -> Record | None:
+    """The record on `line` if it is a canonical, well-formed ``ballot_withdrawn`` or
+    ``named_ballot`` record of the common shape (`_POINTER`), else None (then `decode_full` judges
+    it).  `decode_full` gives the same record for every line this accepts (property-tested)."""
+    match = _POINTER.fullmatch(line)
+    if match is None:
+        return None
+    member, body_seq, vote_id, prev, seq, time, type_ = match.groups()
+    if type_ == b"named_ballot" and member is None:
+        return None  # (a named ballot names its member: decode_full says so)
+    if max(int(body_seq), int(seq)) > 2**53 - 1:
+        return None  # (not an integer canonical JSON holds exactly)
+    try:
+        body: dict[str, Any] = {"seq": int(body_seq), "vote_id": vote_id.decode("utf-8")}
+        if member is not None:
+            body["member"] = member.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return Record(int(seq), type_.decode("ascii"), time.decode("ascii"), prev.decode("ascii"), body)
 
 
 def decode(line: bytes) -> Record:

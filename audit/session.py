@@ -62,14 +62,28 @@ class _Meeting:
     settings: Mapping[str, Any]
     roll: dict[str, str] = field(default_factory=dict)  # member code -> status
     attendance: dict[str, str] = field(default_factory=dict)  # member code -> present | leave | absent
+    # (members_of_record, present_voters) as the roll and attendance are now; None after a change
+    counted: tuple[int, frozenset[str]] | None = None
+
+    def changed(self) -> None:
+        """The roll or the attendance changed: count again when a vote opens."""
+        self.counted = None
+
+    def _count(self) -> tuple[int, frozenset[str]]:
+        if self.counted is None:
+            suspended = bool(self.settings.get("count_suspended_in_base", True))
+            roll = self.roll
+            self.counted = (
+                sum(1 for s in roll.values() if s == "active" or (s == "suspended" and suspended)),
+                frozenset(c for c, state in self.attendance.items() if state == "present" and roll.get(c) == "active"),
+            )
+        return self.counted
 
     def members_of_record(self) -> int:
-        suspended = bool(self.settings.get("count_suspended_in_base", True))
-        return sum(1 for s in self.roll.values() if s == "active" or (s == "suspended" and suspended))
+        return self._count()[0]
 
     def present_voters(self) -> frozenset[str]:
-        roll = self.roll
-        return frozenset(c for c, state in self.attendance.items() if state == "present" and roll.get(c) == "active")
+        return self._count()[1]
 
 
 @dataclass
@@ -102,6 +116,7 @@ class Session:
         elif type_ == RecordType.ROLL_LOADED:
             meeting = self._meeting(body["meeting_id"])
             meeting.roll = {m["code"]: m["status"] for m in body["members"]}
+            meeting.changed()
         elif type_ == RecordType.MEMBER_STATUS:
             self._status(body)
         elif type_ in (RecordType.CHECK_IN, RecordType.ATTENDANCE):
@@ -140,6 +155,7 @@ class Session:
         if not holding:
             raise SessionFault("unknown-member", f"member {code} is not on the roll / 名册中没有该代表")
         for meeting in holding:
+            meeting.changed()
             meeting.roll[code] = status
             if status == "terminated" and meeting.attendance.get(code) == "present":
                 meeting.attendance[code] = "absent"
@@ -151,6 +167,7 @@ class Session:
         if status is None:
             raise SessionFault("unknown-member", f"member {code} is not on the roll of meeting {body['meeting_id']}"
                                                  " / 名册中没有该代表")
+        meeting.changed()
         if type_ == RecordType.CHECK_IN:
             if status != "active":
                 raise SessionFault("ineligible-check-in", f"member {code} checked in while {status}"

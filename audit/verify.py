@@ -53,15 +53,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import importlib
+import math
+import os
 import sys
 from binascii import hexlify
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from types import ModuleType
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 from audit import canonical, records
 from audit.checkpoint import Checkpoint, open_checkpoint, read_checkpoint
@@ -73,15 +73,23 @@ from audit.errors import (
     NoteError,
     RecordError,
     StorageError,
-    TallyUnavailableError,
 )
 from audit.export import BALLOT_LINES, TALLY_INPUTS, TallyInputs, read_vkey_file
 from audit.keys import Verifier, parse_fingerprint
 from audit.limits import MAX_CHECKPOINT_BYTES, MAX_RECORD_BYTES
-from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, decode_checkpoint_line
+from audit.logfile import CHECKPOINTS, COSIGNATURES, RECORDS, LineReader, SignedLines, decode_checkpoint_line
 from audit.merkle import EMPTY_ROOT
 from audit.note import SignedNote, signatures_by
-from audit.records import BALLOT_NONCE, BALLOT_PREFIX, BALLOT_TAIL, GENESIS_PREV, Record, RecordType, ballot_fields
+from audit.records import (
+    BALLOT_NONCE,
+    BALLOT_PREFIX,
+    BALLOT_TAIL,
+    GENESIS_PREV,
+    Record,
+    RecordType,
+    ballot_fields,
+    match_pointer,
+)
 from audit.session import Session, SessionFault
 from audit.workers import (
     CHUNK,
@@ -89,14 +97,18 @@ from audit.workers import (
     PROOF_BATCH,
     RECOUNT_BATCH,
     Job,
+    Leaves,
     Pool,
     check_chunk,
     compare,
+    hash_records,
     recount,
     recount_many,
 )
 from audit.workers import workers as cores
-from ballotcrypto.ballot import Ballot
+
+if TYPE_CHECKING:
+    from ballotcrypto.ballot import Ballot
 
 __all__ = ["FINDINGS", "Failure", "Given", "Leaf", "Report", "TallyModule", "VoteReport", "Witnessed", "verify_export"]
 
@@ -763,30 +775,12 @@ def _shown(instant: bytes) -> str:
     return instant.decode("ascii").replace("000000Z", "Z")
 
 
-def _load_tally() -> TallyModule:
-    try:
-        module: ModuleType = importlib.import_module("tally")
-        module.count_document  # noqa: B018
-        module.TallyError  # noqa: B018
-    except (ImportError, AttributeError) as exc:
-        raise TallyUnavailableError(f"cannot recount: the tally package is unavailable ({exc})") from exc
-    return module
-
-
 @dataclass
 class _Checkpoint:
     number: int
     checkpoint: Checkpoint
     signatures: list[int]  # positions in the signature job
     root_ok: bool | None = None
-
-
-def _fold(frontier: list[bytes], sha256: Callable[[bytes], Any] = hashlib.sha256) -> bytes:
-    """RFC 9162 MTH of the leaves whose complete subtrees `frontier` holds (largest first)."""
-    acc = frontier[-1]
-    for node in reversed(frontier[:-1]):
-        acc = sha256(b"\x01" + node + acc).digest()
-    return acc
 
 
 class _Run:
@@ -819,10 +813,17 @@ class _Run:
         self.latest_root: bytes | None = None
         self.evidence: list[Failure] = []  # evidence findings, in the order found
         self.chain_fault: tuple[int, str, str] | None = None
+        self.seq_fault: tuple[int, int] | None = None  # (line, the seq it carries): the first wrong one
+        self.prevs: list[bytes] = []  # each line's prev (b"": the line is no record)
+        self.read_digest = b""  # SHA-256 of the bytes of records.jsonl read (`link`)
+        self.followed: dict[int, Record | None] = {}
         self.content_fault: tuple[int, str, str] | None = None
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
         self.pool: Pool | None = None
+        self.chunks: list[Sequence[tuple[bytes, bytes]]] = []  # the signatures to check, CHUNK a job
+        self.checks: list[Job] = []  # their jobs, in order, handed out as the reading goes (`send_checks`)
+        self.size = 1  # bytes of records.jsonl
         self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
         self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any, str]]] = []  # not sent yet
         self.pending_ballots = 0
@@ -873,22 +874,31 @@ class _Run:
             raise _Stop(Failure("bad-checkpoint", "checkpoints.jsonl ends with an incomplete line / 检查点文件不完整"))
         if not lines:
             raise _Stop(Failure("no-checkpoint", "the export has no checkpoint / 导出中没有检查点"))
+        fast: SignedLines | None = None
         for number, line in enumerate(lines):
-            try:
-                checkpoint, parsed = read_checkpoint(decode_checkpoint_line(line))
-            except NoteError as exc:
-                raise _Stop(Failure("bad-checkpoint", f"checkpoint {number}: {exc} / 检查点格式有误")) from exc
-            sigs = signatures_by(parsed, self.verifier)
-            if not sigs:
-                raise _Stop(Failure("bad-signature", f"checkpoint {number}: no signature from the trusted key "
-                                                     "(the log's) / 检查点没有本日志密钥的签名"))
+            read = fast.read(line) if fast is not None else None
+            if read is not None:
+                checkpoint, text, signature = read
+                sigs = [signature]
+            else:
+                try:
+                    checkpoint, parsed = read_checkpoint(decode_checkpoint_line(line))
+                except NoteError as exc:
+                    raise _Stop(Failure("bad-checkpoint", f"checkpoint {number}: {exc} / 检查点格式有误")) from exc
+                text = parsed.text
+                sigs = signatures_by(parsed, self.verifier)
+                if not sigs:
+                    raise _Stop(Failure("bad-signature", f"checkpoint {number}: no signature from the trusted key "
+                                                         "(the log's) / 检查点没有本日志密钥的签名"))
+                if fast is None:  # the lines after the first, as the log writes them, are read faster
+                    fast = SignedLines(checkpoint.origin, self.verifier)
             if checkpoint.note not in signed:
-                message = parsed.text.encode("utf-8")
+                message = text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
             entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
             self._place(entry)
-            self.texts.setdefault(parsed.text, entry)
+            self.texts.setdefault(text, entry)
         self.notes = [c.checkpoint.note for c in self.checkpoints]
         return items
 
@@ -1020,42 +1030,52 @@ class _Run:
             tqdm.monitor_interval = 0  # no monitor thread: workers for the proofs are forked later, from one thread
             bar = tqdm(total=self.checkpoints[-1].checkpoint.size, unit="rec", unit_scale=True, file=self.stream,
                        leave=False)
+        stream = hashlib.sha256()
         try:
             with handle:
-                self._read(LineReader(handle, MAX_RECORD_BYTES), bar)
+                self.size = max(os.fstat(handle.fileno()).st_size, 1)
+                self._read(LineReader(handle, MAX_RECORD_BYTES, stream), bar)
+            self.read_digest = stream.digest()
         finally:
             if bar is not None:
                 bar.close()
 
     def _read(self, reader: LineReader, bar: Any) -> None:
+        """The rules over every line, and each line's seq and prev kept for `link` (the leaf hashes and
+        roots are `audit.workers.hash_records`'s)."""
         assert self.verifier is not None
         verifier, origin = self.verifier, self.checkpoints[0].checkpoint.origin
         rules = self.rules
         votes = rules.votes
-        sizes = iter(self.checkpoints)
-        due = next(sizes)
-        due_size = due.checkpoint.size
         latest = self.checkpoints[-1].checkpoint.size
         tail, known, vote_ids = BALLOT_TAIL.fullmatch, records._KNOWN_CANONICAL_BALLOTS, records._VOTE_IDS
-        sha256 = hashlib.sha256
-        watch, roots_at = self.watch, self.roots_at
-        frontier: list[bytes] = []
+        watch = self.watch
+        add_prev = self.prevs.append
         count = 0
-        last_hex = GENESIS_PREV.encode("ascii")
         last_time = b""
         checking = True  # the rules run until the first fault in the signed content
+        # The ballots of a secret plaintext vote open for them, dated (as written) exactly as its
+        # vote_opened: vote id as written -> (its ballots, its opening time as written).  Such a
+        # ballot needs none of the rules' other tests; the map is emptied at every other line
+        # (any record may close, void, extend or name a vote) and when the rules stop.
+        plain: dict[bytes, tuple[dict[int, bytes], bytes]] = {}
         for block in reader:
-            for line in block:
-                if count == latest:
-                    self.count = count
-                    self.evidence.append(Failure("unsigned-records", "records after the latest checkpoint "
-                                                                     "/ 最新检查点之后的记录", count))
-                    return
-                digest = sha256(b"\x00" + line).digest()
+            past = count + len(block) > latest  # the block goes beyond the latest checkpoint
+            for line in block[: latest - count] if past else block:
                 found = tail(line, line.rfind(BALLOT_NONCE)) if line.startswith(BALLOT_PREFIX) else None
                 if found is not None:  # a canonical ballot line: the fast path (records.match_ballot)
-                    _, vid, prev, sq, tm = found.groups()
+                    vid, prev, sq, tm = found.groups()
                     ballot = line[18 : found.start()]
+                    entry = plain.get(vid)
+                    if entry is not None and tm == entry[1] and ballot in known and len(sq) < 16:
+                        add_prev(prev)
+                        if int(sq) != count:
+                            self._wrong_seq(count, int(sq))
+                        entry[0][count] = ballot
+                        if watch and count in watch:
+                            self._follow(count, line)
+                        count += 1
+                        continue
                     name = vote_ids.get(vid)
                     if ballot in known and name is not None and len(sq) < 16:
                         seq = int(sq)
@@ -1066,8 +1086,9 @@ class _Run:
                         else:
                             name, seq = fields
                 if found is not None:
-                    if seq != count or prev != last_hex:
-                        self._chain(count, seq, prev, last_hex)
+                    add_prev(prev)
+                    if seq != count:
+                        self._wrong_seq(count, seq)
                     if checking:
                         time = tm[:23] + b"000000Z" if len(tm) == 24 else _instant(tm)
                         vote = votes.get(name)  # type: ignore[arg-type]
@@ -1077,30 +1098,35 @@ class _Run:
                             vote.ballots[count] = ballot
                             if vote.named:
                                 last_time = time
+                            else:
+                                plain[vid] = (vote.ballots, tm)
                         else:  # an encrypted vote's ballot, or one of those tests failed: the rules say
                             try:
                                 rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
                             except _Fault as fault:
                                 self.content_fault = (count, fault.code, fault.message)
                                 checking = False
+                                plain.clear()
                             else:
                                 if vote is None or vote.encrypted is None:
                                     raise AssertionError("the fast ballot tests and the rules disagree")
                                 last_time = time
                     if watch and count in watch:
-                        self._follow(count, digest, line)
+                        self._follow(count, line)
                 else:
+                    plain.clear()
                     try:
-                        record: Record | None = records.decode_full(line)
+                        record: Record | None = match_pointer(line) or records.decode_full(line)
                     except RecordError as exc:
                         record = None
+                        add_prev(b"")  # no record: no chain to check on this line
                         if checking:
                             self.content_fault = (count, "bad-record", f"malformed record: {exc}")
                             checking = False
                     if record is not None:
-                        prev_hex = record.prev.encode("ascii")
-                        if record.seq != count or prev_hex != last_hex:
-                            self._chain(count, record.seq, prev_hex, last_hex)
+                        add_prev(record.prev.encode("ascii"))
+                        if record.seq != count:
+                            self._wrong_seq(count, record.seq)
                         if checking:
                             time = records.instant(record.time).encode("ascii")
                             try:
@@ -1113,23 +1139,17 @@ class _Run:
                                 self.content_fault = (count, fault.code, fault.message)
                                 checking = False
                     if watch and count in watch:
-                        self._follow(count, digest, line)
-                last_hex = hexlify(digest)
-                frontier.append(digest)
+                        self._follow(count, line)
                 count += 1
-                n = count
-                while not n & 1:
-                    right = frontier.pop()
-                    frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
-                    n >>= 1
-                if count == due_size:
-                    self._root(due, _fold(frontier))
-                    due = next(sizes, due)
-                    due_size = due.checkpoint.size
-                if roots_at and count in roots_at:
-                    self.roots[count] = _fold(frontier)
             if bar is not None:
                 bar.update(len(block))
+            if len(self.checks) < len(self.chunks):
+                self.send_checks(reader.length / self.size)
+            if past:
+                self.count = count
+                self.evidence.append(Failure("unsigned-records", "records after the latest checkpoint "
+                                                                 "/ 最新检查点之后的记录", count))
+                return
         self.count = count
         if reader.oversized is not None:
             self.evidence.append(Failure(
@@ -1142,22 +1162,44 @@ class _Run:
             self.evidence.append(Failure(
                 "dropped-record", f"the latest checkpoint signs {latest} records, the export has {count} / 记录缺失"))
 
-    def _chain(self, count: int, seq: int, prev: bytes, last_hex: bytes) -> None:
-        if self.chain_fault is not None:
-            return
-        if seq != count:
-            why = "records reordered, dropped or inserted"
-            self.chain_fault = (count, "wrong-seq", f"line {count} carries seq {seq} ({why})")
-        else:
-            why = f"record {count - 1} or {count} altered" if count else "the first record's prev is 64 zeros"
-            self.chain_fault = (count, "broken-chain", f"prev is not the hash of the previous record ({why})")
+    def _wrong_seq(self, count: int, seq: int) -> None:
+        if self.seq_fault is None:
+            self.seq_fault = (count, seq)
 
-    def _follow(self, count: int, digest: bytes, line: bytes) -> None:
+    def link(self, leaves: Leaves) -> None:
+        """The evidence of the records, from their leaf hashes and roots (`audit.workers.hash_records`):
+        the first line whose seq is not its number or whose prev is not the leaf hash of the line
+        before (the chain), and each checkpoint's root."""
+        digests, roots, read = leaves
+        if read != self.read_digest:
+            raise StorageError(f"{self.directory / RECORDS} changed while it was read / 核验期间记录文件被改动")
+        count = self.count
+        expected = (GENESIS_PREV.encode("ascii") + hexlify(digests))[: 64 * count]
+        prevs = self.prevs
+        broken = None
+        if b"".join(prevs) != expected:
+            broken = next((i for i, prev in enumerate(prevs) if prev and prev != expected[64 * i : 64 * i + 64]), None)
+        wrong = self.seq_fault
+        if wrong is not None and (broken is None or wrong[0] <= broken):
+            seq = wrong[0]
+            self.chain_fault = (seq, "wrong-seq", f"line {seq} carries seq {wrong[1]} (records reordered, dropped or "
+                                                  "inserted)")
+        elif broken is not None:
+            why = f"record {broken - 1} or {broken} altered" if broken else "the first record's prev is 64 zeros"
+            self.chain_fault = (broken, "broken-chain", f"prev is not the hash of the previous record ({why})")
+        for entry in self.checkpoints:
+            root = roots.get(entry.checkpoint.size)
+            if root is not None:
+                self._root(entry, root)
+        self.roots = {size: root for size, root in roots.items() if size in self.roots_at}
+        self.leaves = {seq: (digests[32 * seq : 32 * seq + 32], record) for seq, record in self.followed.items()}
+
+    def _follow(self, count: int, line: bytes) -> None:
         try:
             record: Record | None = records.decode(line)
         except RecordError:
             record = None
-        self.leaves[count] = (digest, record)
+        self.followed[count] = record
 
     def _root(self, due: _Checkpoint, root: bytes) -> None:
         due.root_ok = root == due.checkpoint.root
@@ -1176,8 +1218,8 @@ class _Run:
         assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
         member, data = counted
         if self.tally is None:
-            _load_tally()  # TallyUnavailableError now, not in a worker
-            if self.pool is not None and self.pool.parallel:
+            if self.pool is not None and self.pool.parallel:  # (the worker imports tally, not this process:
+                # without it, the job fails there and is done again here, raising TallyUnavailableError)
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
                 self.pending_ballots += len(inputs.ballots[vote_id]) if member == BALLOT_LINES else 1
@@ -1195,11 +1237,21 @@ class _Run:
         if found is not None:
             raise _Fault(*_recount_fault(vote_id, *found))
 
+    def send_checks(self, share: float) -> None:
+        """Hand the workers signature checks in step with the reading (`share` of it done, and a few
+        ahead): the recounts handed over meanwhile come next in their queue, not after every
+        signature, so that when the reading ends this process takes over signature checks (from the
+        last) and the workers are left no recount to finish."""
+        assert self.pool is not None and self.verifier is not None
+        due = min(len(self.chunks), _CHECKS_AHEAD + math.ceil(share * len(self.chunks)))
+        while len(self.checks) < due:
+            self.checks.append(self.pool.submit(check_chunk, self.verifier, self.chunks[len(self.checks)]))
+
     def send_recounts(self) -> None:
         """Hand the recounts gathered so far to a worker, as one job."""
         if self.pending:
             assert self.pool is not None
-            job = self.pool.submit(recount_many, [vote for _, _, vote in self.pending])
+            job = self.pool.hand_over(recount_many, [vote for _, _, vote in self.pending])
             self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
             self.pending, self.pending_ballots = [], 0
 
@@ -1398,6 +1450,9 @@ class _Run:
         return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
 
 
+_CHECKS_AHEAD = 4  # signature jobs handed out before the reading starts
+
+
 def _order(failure: Failure) -> tuple[bool, bool, int]:
     """The report's order: the evidence's findings as found, then the signed ones, equivocation first."""
     if not failure.signed:
@@ -1471,15 +1526,20 @@ def verify_export(
         run.cosignature_notes()
         run.pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
-            checks = [run.pool.submit(check_chunk, run.verifier, items[i : i + CHUNK])
-                      for i in range(0, len(items), CHUNK)]
+            sizes = frozenset(c.checkpoint.size for c in run.checkpoints) | run.roots_at
+            hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size)
+            run.chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
+            run.send_checks(0)
             run.records()
             run.send_recounts()
             run.send_proofs()
+            run.send_checks(1)
+            checks = run.checks
             recounts = [job for _, job in run.recounts]
-            answers = run.pool.finish(checks + recounts + run.proof_jobs)
+            leaves_answer, *answers = run.pool.finish([hashing, *checks, *recounts, *run.proof_jobs])
         finally:
             run.pool.close()
+        run.link(leaves_answer)
         run.settle(answers[len(checks) : len(checks) + len(recounts)], answers[len(checks) + len(recounts) :])
         bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
         failures = run.verdict(bad)

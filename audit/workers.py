@@ -1,13 +1,18 @@
 """Work done beside the verifier's reading of the records, on every core the machine has
 (docs/performance.md, "Verifying").
 
+The records' evidence -- each line's RFC 9162 leaf hash and the root at every checkpoint's size
+(`hash_records`) -- is one job, handed over first: a worker reads ``records.jsonl`` on its own while
+the caller reads it for the rules; the caller then compares each line's ``prev`` with the leaf hash
+of the line before, and both digest the bytes they read, so they judge the same file.
 Three kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
 signatures (one every one to two dozen ballots; one verification costs about as much as reading
 twenty records), recounting a closed vote with the tally, and checking the proofs of encrypted
 ballots (`audit.encrypted.check_ballots`; by far the dearest: about a third of a millisecond per
 selection).  `Pool` hands such jobs to forked
 worker processes while the caller goes on reading; when the caller asks for the answers it does
-itself every job no worker has started yet (newest first), so a busy or one-core machine loses
+itself every job no worker has started yet (newest first) but recounts, which stay with the workers
+(they have imported `tally`; the caller never needs to), so a busy or one-core machine loses
 nothing, and every job is done exactly once.
 
 Workers are forked (no interpreter start-up, nothing re-imported) and only from a process with a
@@ -17,23 +22,26 @@ A job whose worker fails is done again in the caller.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import multiprocessing
 import os
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from audit import canonical
-from audit.errors import CanonicalJSONError
+from audit.errors import CanonicalJSONError, StorageError, TallyUnavailableError
 from audit.export import BALLOT_LINES
 from audit.keys import Verifier
+from audit.limits import MAX_RECORD_BYTES
+from audit.logfile import LineReader
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Pool", "check_chunk", "compare",
-           "recount", "recount_many", "workers"]
+__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
+           "fold", "hash_records", "load_tally", "recount", "recount_many", "workers"]
 
 PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
@@ -41,6 +49,52 @@ RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
 PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.2 s of work)
 
 Item = tuple[bytes, bytes]  # (message, signature)
+
+
+def fold(frontier: Sequence[bytes], sha256: Callable[[bytes], Any] = hashlib.sha256) -> bytes:
+    """RFC 9162 MTH of the leaves whose complete subtrees `frontier` holds (largest first)."""
+    acc = frontier[-1]
+    for node in reversed(frontier[:-1]):
+        acc = sha256(b"\x01" + node + acc).digest()
+    return acc
+
+
+Leaves = tuple[bytes, dict[int, bytes], bytes]  # (leaf hashes joined, {size: root}, SHA-256 of the bytes read)
+
+
+def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
+    """The RFC 9162 leaf hash of each whole line of the records file `path` up to `latest` lines
+    (joined, 32 bytes each), the root at each of `sizes` the lines reach, and the SHA-256 of every
+    block read -- the lines read are exactly those `audit.verify` reads (`LineReader`, stopping at
+    `latest`, at an oversized line or at a torn tail)."""
+    sha256 = hashlib.sha256
+    stream = sha256()
+    digests: list[bytes] = []
+    roots: dict[int, bytes] = {}
+    frontier: list[bytes] = []
+    count = 0
+    try:
+        handle = open(path, "rb")  # noqa: SIM115 (closed below)
+    except OSError as exc:
+        raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
+    with handle:
+        for block in LineReader(handle, MAX_RECORD_BYTES, stream):
+            past = count + len(block) > latest  # the block goes beyond the latest checkpoint: stop at it
+            for line in block[: latest - count] if past else block:
+                digest = sha256(b"\x00" + line).digest()
+                digests.append(digest)
+                frontier.append(digest)
+                count += 1
+                n = count
+                while not n & 1:
+                    right = frontier.pop()
+                    frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
+                    n >>= 1
+                if count in sizes:
+                    roots[count] = fold(frontier)
+            if past:
+                break
+    return b"".join(digests), roots, stream.digest()
 
 
 def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
@@ -59,7 +113,7 @@ def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
     totals as a JSON object."""
     import json
 
-    tally = importlib.import_module("tally")
+    tally = load_tally()
     if member == BALLOT_LINES:
         parsed: dict[bytes, Any] = {}
         value: Any = [parsed[line] if line in parsed else parsed.setdefault(line, json.loads(line))
@@ -72,6 +126,18 @@ def recount(definition: Mapping[str, Any], ballots: bytes, recorded: Any,
     except tally.TallyError as exc:
         return "tally-error", str(exc)
     return compare(computed, recorded)
+
+
+def load_tally() -> Any:
+    """The `tally` package (imported on first use: a verifier whose workers recount never imports it
+    itself); `TallyUnavailableError` if it cannot be imported or lacks what a recount needs."""
+    try:
+        module = importlib.import_module("tally")
+        module.count_document  # noqa: B018
+        module.TallyError  # noqa: B018
+    except (ImportError, AttributeError) as exc:
+        raise TallyUnavailableError(f"cannot recount: the tally package is unavailable ({exc})") from exc
+    return module
 
 
 def recount_many(votes: Sequence[tuple[Mapping[str, Any], bytes, Any, str]]) -> list[tuple[str, str] | None]:
@@ -102,14 +168,15 @@ def workers() -> int:
 class Job:
     """One piece of work: in a worker, or kept for the caller."""
 
-    __slots__ = ("args", "fn", "future")
+    __slots__ = ("args", "fn", "future", "stays")
 
-    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None) -> None:
-        self.fn, self.args, self.future = fn, args, future
+    def __init__(self, fn: Callable[..., Any], args: tuple[Any, ...], future: Future[Any] | None,
+                 stays: bool = False) -> None:
+        self.fn, self.args, self.future, self.stays = fn, args, future, stays
 
     def take_over(self) -> bool:
-        """Take the job back from the workers if none has started it."""
-        return self.future is None or self.future.cancel()
+        """Take the job back from the workers if none has started it (never one that stays with them)."""
+        return self.future is None or (not self.stays and self.future.cancel())
 
     def done(self) -> bool:
         """Whether a worker has finished it (a job kept for the caller is not)."""
@@ -136,6 +203,12 @@ class Pool:
         """Hand `fn(*args)` to a worker (module-level function, picklable arguments), or keep it
         for `finish` if there are none."""
         return Job(fn, args, self._pool.submit(fn, *args) if self._pool is not None else None)
+
+    def hand_over(self, fn: Callable[..., Any], *args: Any) -> Job:
+        """`submit`, but `finish` leaves the job to the workers even if none has started it: for work
+        that costs the caller more than a worker (a recount: a worker has imported `tally`, the
+        caller has not).  A job whose worker fails is still done by the caller."""
+        return Job(fn, args, self._pool.submit(fn, *args) if self._pool is not None else None, stays=True)
 
     def finish(self, jobs: Sequence[Job]) -> list[Any]:
         """Every job's answer, in order: first the jobs no worker has started are done here, newest

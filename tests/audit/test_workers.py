@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 import tally
-from audit import verify_export, workers
-from tests.audit.audit_helpers import resign, seq_of, session_export, session_records, signer
+from audit import verify, verify_export, workers
+from audit.errors import StorageError
+from tests.audit.audit_helpers import build_export, resign, seq_of, session_export, session_records, signer
 
 
 def _items(count: int, bad: set[int]) -> list[tuple[bytes, bytes]]:
@@ -101,4 +102,93 @@ def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> Non
     assert workers.recount(definition, lines, recorded) is None
     assert workers.recount(definition, lines.replace(b"no", b"yes"), recorded) is not None
     assert workers.recount(definition, json.dumps(ballots).encode(), recorded, "ballots") is None
+    assert workers.recount_many([(definition, lines, recorded, "ballot lines"),
+                                 (definition, lines.replace(b"no", b"yes"), recorded, "ballot lines")]) == [
+        None, workers.recount(definition, lines.replace(b"no", b"yes"), recorded)]
 
+
+
+def test_the_records_hashed_apart_give_the_leaves_and_roots_of_the_log(tmp_path: Path) -> None:
+    """`hash_records` (done by a worker while the caller reads the records for the rules) gives the
+    RFC 9162 leaf hash of every line and the tree's root at each size asked for, and stops where
+    the latest checkpoint does."""
+    import hashlib
+
+    from audit.merkle import MerkleTree
+
+    out = build_export(tmp_path, checkpoint_after=[3, 9])
+    lines = (out / "records.jsonl").read_bytes().split(b"\n")[:-1]
+    tree = MerkleTree()
+    for line in lines:
+        tree.append(line)
+    sizes = frozenset({1, 4, 10, len(lines)})
+    digests, roots, read = workers.hash_records(str(out / "records.jsonl"), sizes, len(lines))
+    assert digests == b"".join(hashlib.sha256(b"\x00" + line).digest() for line in lines)
+    assert roots == {size: tree.root(size) for size in sizes}
+    assert read == hashlib.sha256((out / "records.jsonl").read_bytes()).digest()
+    digests, roots, _ = workers.hash_records(str(out / "records.jsonl"), sizes, 10)
+    assert len(digests) == 32 * 10 and roots == {size: tree.root(size) for size in (1, 4, 10)}
+    with pytest.raises(StorageError, match="cannot read"):
+        workers.hash_records(str(tmp_path / "nowhere.jsonl"), sizes, 10)
+
+
+def test_a_records_file_changed_while_it_is_read_is_not_judged(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rules read records.jsonl in one process and its leaf hashes are computed in another (or
+    later, in this one): if the file is not the same for both, the verifier says so rather than
+    judge one file's records by another's hashes."""
+    out = build_export(tmp_path)
+    records = out / "records.jsonl"
+    original = records.read_bytes()
+    ballot_line = next(line for line in original.split(b"\n") if b'"choice":"no"' in line)
+
+    def change_it() -> None:  # after the rules' reading, before the leaf hashes (no workers: done last)
+        records.write_bytes(original.replace(ballot_line, ballot_line.replace(b'"no"', b'"yes"')))
+
+    monkeypatch.setattr(verify._Run, "send_recounts", lambda self: change_it())
+    with pytest.raises(StorageError, match="changed while it was read"):
+        verify_export(out, workers=0)
+
+
+def test_a_job_handed_over_stays_with_the_workers() -> None:
+    """`finish` does here every job no worker has started, but not one handed over (a recount: the
+    workers have the tally imported): that one waits for a worker."""
+    import time
+
+    pool = workers.Pool(1)
+    try:
+        busy = [pool.submit(time.sleep, 0.5), pool.submit(time.sleep, 0.01), pool.submit(time.sleep, 0.01)]
+        stays = pool.hand_over(os.getpid)
+        taken = pool.submit(os.getpid)
+        answers = pool.finish([*busy, stays, taken])
+    finally:
+        pool.close()
+    assert answers[-1] == os.getpid() != answers[-2]
+    alone = workers.Pool(0)
+    assert alone.finish([alone.hand_over(os.getpid)]) == [os.getpid()]
+
+
+def test_signature_checks_handed_out_as_the_reading_goes_find_the_one_bad_signature(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Signature jobs are handed out in step with the reading (a few first, the rest as the records
+    are read, the remainder taken over here): the bad signature found is the same one, at the same
+    checkpoint, as in one process."""
+    import base64
+
+    from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
+
+    monkeypatch.setattr(workers, "PARALLEL_MIN", 8)
+    monkeypatch.setattr("audit.verify.PARALLEL_MIN", 8)
+    monkeypatch.setattr("audit.verify.CHUNK", 2)  # 41 checkpoints: 21 jobs, more than are handed out first
+    out = session_export(tmp_path)
+    lines = (out / "checkpoints.jsonl").read_bytes().split(b"\n")[:-1]
+    note = decode_checkpoint_line(lines[30])
+    text, signature_line = note.rsplit("\n\n", 1)
+    name, encoded = signature_line.rstrip("\n").rsplit(" ", 1)
+    raw = bytearray(base64.b64decode(encoded))
+    raw[10] ^= 1
+    lines[30] = encode_checkpoint_line(f"{text}\n\n{name} {base64.b64encode(bytes(raw)).decode()}\n")[:-1]
+    (out / "checkpoints.jsonl").write_bytes(b"".join(line + b"\n" for line in lines))
+    parallel, alone = verify_export(out, workers=1), verify_export(out, workers=0)
+    assert parallel == alone and parallel.failure is not None
+    assert parallel.failure.code == "bad-signature" and "checkpoint 30 " in parallel.failure.message
