@@ -9,6 +9,9 @@ Latencies come from the users' own clocks and are reported to Locust as custom "
 ``ballot ack`` (ballot sent -> receipt), ``vote seen`` (chair's open request -> the tablet has it,
 same machine) and ``result seen`` (close request -> the tablet has the result).
 
+``LOAD_VOTES=N`` bounds a run by its work instead of its time: the chair holds N votes, and once
+every deputy has seen the last one's result (or 30 s after its close) the run stops.
+
 The websocket-client library is used with a receive greenlet: the asyncio ``websockets`` client
 does not mix with gevent. Everything stays on the host given (127.0.0.1 in this project).
 """
@@ -32,6 +35,7 @@ STAFF = (os.environ.get("LOAD_STAFF_USER", "staff"), os.environ.get("LOAD_STAFF_
 CHAIR = (os.environ.get("LOAD_CHAIR_USER", "chair"), os.environ.get("LOAD_CHAIR_PASSWORD", "demo-chair-2026"))
 CODES: list[str] = []
 SHARED: dict[str, float] = {}  # vote id -> when the chair asked to open / close it (same machine)
+VOTES = int(os.environ.get("LOAD_VOTES", "0"))  # 0: as many as the run's time allows
 
 
 def _fire(environment: Environment, name: str, started: float, length: int = 0,
@@ -111,6 +115,8 @@ class Deputy(HttpUser):
                 except Exception:
                     gevent.sleep(1.0)
                 continue
+            if not self.running:  # stopped: the socket closed under the read
+                return
             self._handle(json.loads(frame), len(frame))
 
     def _handle(self, message: dict[str, Any], length: int) -> None:
@@ -125,6 +131,7 @@ class Deputy(HttpUser):
                 closed = SHARED.get(f"close:{vote['id']}")
                 if vote.get("result") and closed and vote["id"] not in self.results_seen:
                     self.results_seen.add(vote["id"])
+                    SHARED[f"seen:{vote['id']}"] = SHARED.get(f"seen:{vote['id']}", 0) + 1
                     _fire(self.environment, "result seen", closed, length)
         elif kind == "receipt":
             entry = self.pending.pop(message["ballot_id"], None)
@@ -174,6 +181,7 @@ class Chair(HttpUser):
         meetings = self.client.get("/api/meetings", headers=self.headers["chair"], name="/api/meetings").json()
         self.meeting = max(m["id"] for m in meetings if not m["closed"])
         self.number = 0
+        self.held = 0  # votes opened and closed
 
     @task
     def one_vote(self) -> None:
@@ -181,13 +189,25 @@ class Chair(HttpUser):
         item = self.client.post(f"/api/meetings/{self.meeting}/items", headers=self.headers["staff"],
                                 json={"kind": "motion", "title": f"负载测试议案{self.number}"},
                                 name="/api/meetings/[id]/items").json()
-        with self.client.post(f"/api/items/{item['id']}/open", json={}, headers=self.headers["chair"],
-                              name="/api/items/[id]/open", catch_response=True) as response:
-            if response.status_code == 409 and response.json()["error"]["code"] == "no_quorum":
+        while True:
+            with self.client.post(f"/api/items/{item['id']}/open", json={}, headers=self.headers["chair"],
+                                  name="/api/items/[id]/open", catch_response=True) as response:
+                if response.status_code != 409 or response.json()["error"]["code"] != "no_quorum":
+                    vote_id = response.json()["vote_id"]
+                    break
                 response.success()  # deputies are still arriving
-                return
-            vote_id = response.json()["vote_id"]
+            if not VOTES:
+                return  # the next task opens the next motion
+            gevent.sleep(0.5)  # a bounded run: the same motion, as soon as they may have
         SHARED[f"open:{vote_id}"] = time.time()
         gevent.sleep(4)
         SHARED[f"close:{vote_id}"] = time.time()
         self.client.post(f"/api/votes/{vote_id}/close", headers=self.headers["chair"], name="/api/votes/[id]/close")
+        self.held += 1
+        if VOTES and self.held >= VOTES:
+            deputies = sum(count for name, count in self.environment.runner.user_classes_count.items()
+                           if name != type(self).__name__)
+            deadline = time.time() + 30
+            while SHARED.get(f"seen:{vote_id}", 0) < deputies and time.time() < deadline:
+                gevent.sleep(0.1)
+            gevent.spawn(self.environment.runner.quit)  # not from this user's greenlet: quitting kills it

@@ -196,11 +196,18 @@ def run_lifespan(settings: Any) -> None:
 
 def cheapen_demo_passwords(database_url: str) -> None:
     """Re-hash the demo accounts' passwords (the same passwords) with argon2's cheapest parameters."""
+    from server.passwords import DEMO_ACCOUNTS
+
+    cheapen_passwords(database_url, {username: password for username, (_display, _role, password)
+                                     in DEMO_ACCOUNTS.items()})
+
+
+def cheapen_passwords(database_url: str, passwords: dict[str, str]) -> None:
+    """Re-hash these accounts' passwords (the same passwords) with argon2's cheapest parameters."""
     from argon2 import PasswordHasher
     from sqlalchemy import create_engine, text
 
     from server.db import normalise_url
-    from server.passwords import DEMO_ACCOUNTS
 
     # argon2 as cheap as it goes (1 pass over 1 MiB). Verifying reads the parameters from the stored
     # hash, so a server checks these in ~1 ms of CPU where the demo's own (argon2-cffi's defaults:
@@ -209,7 +216,7 @@ def cheapen_demo_passwords(database_url: str) -> None:
     engine = create_engine(normalise_url(database_url))
     try:
         with engine.begin() as conn:
-            for username, (_display, _role, password) in DEMO_ACCOUNTS.items():
+            for username, password in passwords.items():
                 changed = conn.execute(text("UPDATE users SET password_hash = :h WHERE username = :u"),
                                        {"h": hasher.hash(password), "u": username}).rowcount
                 assert changed == 1, username

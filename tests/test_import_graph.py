@@ -8,6 +8,7 @@ cycle."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -34,6 +35,7 @@ def imported_packages(path: Path) -> set[str]:
     return found & set(PACKAGES)
 
 
+@functools.cache  # read once for both tests (~200 modules parsed)
 def package_graph() -> dict[str, dict[str, list[str]]]:
     """package -> imported package -> the modules that import it."""
     graph: dict[str, dict[str, list[str]]] = {name: {} for name in PACKAGES}
