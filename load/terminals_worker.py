@@ -15,13 +15,13 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
 
-import httpx
 import orjson
 import uvloop
 import websockets
 
 from ballotcrypto.votes import encrypt_plain
 from load import quiet_collector
+from load.keepalive import DROPPED, KeepAlivePool
 
 
 @dataclass
@@ -67,15 +67,16 @@ async def _read(tablet: Tablet) -> None:
             tablet.unacked.pop(message["ref"], None)
 
 
-async def _sign_in(http: httpx.AsyncClient, code: str) -> str:
+async def _sign_in(http: KeepAlivePool, code: str) -> str:
     for attempt in range(5):
         try:
-            response = await http.post("/api/deputy/login", json={"code": code})
-        except httpx.TransportError:  # a keep-alive connection closed under us: try again
+            status, body = await http.post("/api/deputy/login", {"code": code})
+        except DROPPED:  # a keep-alive connection closed under us: try again
             await asyncio.sleep(0.1 * (attempt + 1))
             continue
-        response.raise_for_status()
-        return str(response.json()["token"])
+        if status != 200:
+            raise RuntimeError(f"sign-in answered {status}: {body[:300]!r}")
+        return str(orjson.loads(body)["token"])
     raise RuntimeError("sign-in kept failing")
 
 
@@ -101,7 +102,7 @@ async def _run_tablet(url: str, tablet: Tablet) -> None:
             await asyncio.sleep(0.5)
 
 
-async def _connect(url: str, tablet: Tablet, http: httpx.AsyncClient) -> None:
+async def _connect(url: str, tablet: Tablet, http: KeepAlivePool) -> None:
     tablet.token = await _sign_in(http, tablet.code)
     tablet.runner = asyncio.get_running_loop().create_task(_run_tablet(url, tablet))
     await asyncio.wait_for(tablet.checked_in.wait(), 600)
@@ -173,8 +174,11 @@ async def _gather_limited(coros: list[Any], limit: int) -> None:
 async def _serve(url: str, codes: list[str], pipe: Connection) -> None:
     loop = asyncio.get_running_loop()
     tablets = [Tablet(code) for code in codes]
-    async with httpx.AsyncClient(base_url=url, timeout=300, limits=httpx.Limits(max_connections=64)) as http:
+    http = KeepAlivePool(url, 64)  # the sign-ins, as cheap for this process as can be (load/keepalive.py)
+    try:
         await _gather_limited([_connect(url, t, http) for t in tablets], 64)
+    finally:
+        http.close()
     quiet_collector()
     pipe.send(("ready", len(tablets)))
     sent: dict[str, float] = {}
