@@ -263,9 +263,11 @@ class AuditRecord(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-#: Core tables for bulk inserts on the hot path (no ORM unit-of-work per row).
+#: Core tables for the hot path's bulk inserts and lookups (no ORM unit-of-work per row).
 audit_records_table = cast(Table, AuditRecord.__table__)
 ballot_receipts_table = cast(Table, BallotReceipt.__table__)
 vote_voters_table = cast(Table, VoteVoter.__table__)
 tokens_table = cast(Table, Token.__table__)
 attendance_table = cast(Table, Attendance.__table__)
+access_codes_table = cast(Table, AccessCode.__table__)
+meetings_table = cast(Table, Meeting.__table__)

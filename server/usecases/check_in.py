@@ -9,7 +9,6 @@ from __future__ import annotations
 from server import models
 from server.domain import Attendance, MemberStatus
 from server.errors import Conflict, ServerError
-from server.models import attendance_table
 from server.usecases.common import meeting, member, member_code
 from server.writer import Tx
 
@@ -37,8 +36,9 @@ def check_in(
         assert row is not None
         row.state, row.reason, row.at = Attendance.PRESENT.value, reason.strip(), tx.now
     else:  # no row yet (the picture holds every row): inserted with the batch, thousands at once
-        tx.insert_later(attendance_table, {"meeting_id": live.id, "member_id": mid, "state": Attendance.PRESENT.value,
-                                           "by_user": None, "reason": reason.strip(), "at": tx.now})
+        tx.insert_later(models.attendance_table, {"meeting_id": live.id, "member_id": mid,
+                                                  "state": Attendance.PRESENT.value, "by_user": None,
+                                                  "reason": reason.strip(), "at": tx.now})
     tx.audit("check_in", {
         "meeting_id": live.id, "member": member_code(live, mid),
         "by": f"staff:{staff}" if staff else "self", "reason": reason.strip(),

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import cast
 
-from sqlalchemy import Table, bindparam, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from server import security
@@ -15,7 +14,7 @@ from server.conversation import Principal
 from server.domain import MeetingState, MemberId, MemberStatus, Role
 from server.errors import ServerError, Unauthorized
 from server.live import CodeReissue
-from server.models import AccessCode, Meeting, Token, User, tokens_table
+from server.models import AccessCode, Meeting, Token, User, access_codes_table, meetings_table, tokens_table
 from server.startup import reissue_note
 from server.usecases.common import meeting as live_meeting
 from server.writer import Tx
@@ -75,11 +74,11 @@ def sign_in_deputy(tx: Tx, code: str, *, token_hours: int, code_key: bytes) -> t
     return token, principal
 
 
-_codes, _meetings = cast(Table, AccessCode.__table__), cast(Table, Meeting.__table__)
 #: a code's meeting, member and whether it was revoked, with its meeting's state
-_CODE_LOOKUP = (select(_codes.c.meeting_id, _codes.c.member_id, _codes.c.revoked, _meetings.c.state)
-                .join(_meetings, _meetings.c.id == _codes.c.meeting_id)
-                .where(_codes.c.code_hash == bindparam("code_hash")))
+_CODE_LOOKUP = (select(access_codes_table.c.meeting_id, access_codes_table.c.member_id, access_codes_table.c.revoked,
+                       meetings_table.c.state)
+                .join(meetings_table, meetings_table.c.id == access_codes_table.c.meeting_id)
+                .where(access_codes_table.c.code_hash == bindparam("code_hash")))
 
 
 @dataclass(frozen=True)
