@@ -293,7 +293,7 @@ class Ceremonies:
 def _encryptable(definition: Mapping[str, Any]) -> bool:
     from ballotcrypto.votes import vote_form
     try:
-        return vote_form(definition) is not None
+        return vote_form(definition, with_write_ins=True) is not None
     except (AttributeError, KeyError, TypeError, ValueError):  # a definition no tally document has
         return False
 
@@ -305,7 +305,8 @@ def check_secrecy(vote_id: str, secrecy: str, encrypted: bool, definition: Mappi
         encrypted  <=>  the record has an ``encryption``
         named      <=>  its item is not secret (when the log has items)
         plaintext  =>   no election key of the meeting yet, or a form that cannot be encrypted
-                        (write-ins, ranking): a secret electronic vote is never kept in clear
+                        (民生实事 by ranking; an election round with write-ins is encrypted with
+                        its write-in slots): a secret electronic vote is never kept in clear
                         when it could have been encrypted
 
     ``paper`` (a secret vote counted from paper ballots by 计票人) is taken as it says."""

@@ -159,7 +159,14 @@ ENCRYPTED_BALLOT = obj({
     "selections": {"type": "array", "minItems": 1, "items": obj({
         "alpha": HEX64, "beta": HEX64, "proof": {"type": "array", "minItems": 2, "maxItems": 2, "items": BRANCH}})},
     "limits": {"type": "array", "items": obj({"proof": {"type": "array", "minItems": 1, "items": BRANCH}})},
-}, description="an encrypted ballot (docs/ballot-crypto.md §3.4), for a vote whose state entry has `encryption`")
+    "write_ins": {"type": "array", "minItems": 1, "items": obj({
+        "r": HEX64, "sealed": {"type": "string", "pattern": "^[A-Za-z0-9+/]{107}=$",
+                               "description": "base64 of the 80-byte sealed name"},
+        "c": HEX64, "s": HEX64}),
+        "description": "one write-in slot per place (另选他人, docs/ballot-crypto.md §6.1), only when the vote's form "
+                       "has `write_ins`"},
+}, optional=("write_ins",),
+   description="an encrypted ballot (docs/ballot-crypto.md §3.4), for a vote whose state entry has `encryption`")
 
 
 def ballot_schema() -> dict[str, Any]:
@@ -318,7 +325,11 @@ def state_schema() -> dict[str, Any]:
             "context": obj({"suite": {"const": "renda-ballot-v1"}, "origin": NAME, "vote": NAME, "key": HEX64,
                             "form": obj({"selections": {"type": "integer", "minimum": 1}, "limits": {
                                 "type": "array", "items": obj({"of": {"type": "array", "items": COUNT},
-                                                               "min": COUNT, "max": COUNT})}})}),
+                                                               "min": COUNT, "max": COUNT})},
+                                "write_ins": {"type": "integer", "minimum": 1, "description": (
+                                    "only an election round that allows write-ins (另选他人): its number of "
+                                    "write-in slots, the last selections being their use bits "
+                                    "(docs/ballot-crypto.md §6.1)")}}, optional=("write_ins",))}),
             "vid": HEX64,
             "selections": {"type": "array", "items": obj({"question": {"type": ["string", "null"]},
                                                           "choice": NAME})},
@@ -326,7 +337,12 @@ def state_schema() -> dict[str, Any]:
             "ceremony": HEX64,
         }, description="an encrypted vote: how the tablet encrypts (docs/ballot-crypto.md §3.1)"),
         "decryption": obj({"k": {"type": "integer", "minimum": 1}, "ballots_cast": COUNT,
-                           "received": {"type": "array", "items": {"type": "integer", "minimum": 1}}},
+                           "received": {"type": "array", "items": {"type": "integer", "minimum": 1},
+                                        "description": "the trustees who have decrypted (in the round under way)"},
+                           "round": {"enum": ["totals", "uses", "names", "done"],
+                                     "description": "with write-in slots (另选他人, docs/ballot-crypto.md §6.1): the "
+                                                    "decryption round under way"}},
+                          optional=("round",),
                           description="an encrypted vote after its close: the 监票人's decryption so far"),
     }, optional=("encryption", "decryption", "publication"), allOf=[
         {"if": {"properties": {"state": {"const": "open"}}}, "then": {"properties": {"result": {"type": "null"}}}},

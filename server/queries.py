@@ -78,9 +78,16 @@ def decryption_view(decryption: JsonObject) -> JsonObject:
     """What terminals see of an encrypted vote's count: how many 监票人 are needed and who has
     decrypted (the totals and partials are in the audit log and GET /api/votes/{id}/decryption)."""
     partials = decryption.get("partials", {})
-    assert isinstance(partials, dict)
-    return {"k": decryption["k"], "ballots_cast": decryption["ballots_cast"],
-            "received": sorted(int(t) for t in partials)}
+    state = decryption.get("write_ins")
+    if state is None:
+        assert isinstance(partials, dict)
+        return {"k": decryption["k"], "ballots_cast": decryption["ballots_cast"],
+                "received": sorted(int(t) for t in partials)}
+    # with write-in slots (另选他人): which round is under way, and who has decrypted in it
+    round_ = state["round"]
+    current = partials if round_ in ("totals", "done") else state[f"{round_}_partials"]
+    return {"k": decryption["k"], "ballots_cast": decryption["ballots_cast"], "round": round_,
+            "received": sorted(int(t) for t in current)}
 
 
 def public_state(live: Live, meeting: LiveMeeting, seq: int) -> JsonObject:

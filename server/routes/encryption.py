@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter
 
+from ballotcrypto.ballot import Ballot
+from ballotcrypto.forms import read_form
 from server.conversation import Principal
 from server.domain import Role
 from server.errors import Conflict
@@ -79,7 +81,7 @@ async def spoil(vote_id: str, body: schema.Spoil, rt: Rt,
     vote = vote_of(rt.live, vote_id)
     if vote.encryption is None:
         raise Conflict("not_encrypted", "本项表决不是加密表决")
-    ballot, opening = body.ballot.model_dump(), body.opening.model_dump()
+    ballot, opening = body.ballot.model_dump(exclude_none=True), body.opening.model_dump(exclude_none=True)
     values = await rt.proofs.opening(vote.encryption["context"], ballot, opening)
     return await rt.writer.run(lambda tx: encrypted.spoil_ballot(tx, member_id, vote_id, ballot, opening, values))
 
@@ -100,14 +102,36 @@ async def counted_ballots(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any
     decryption = vote.decryption
     if decryption is None:
         raise Conflict("not_decrypting", "本项表决尚未结束，没有需要解密的合计")
-    ballots = await asyncio.get_running_loop().run_in_executor(None, encrypted.counted_ballots, rt.sessions, vote_id)
+    write_ins = "write_ins" in decryption
+    ballots, order = await asyncio.get_running_loop().run_in_executor(
+        None, encrypted.counted_view, rt.sessions, vote_id, write_ins)
     return {"vote_id": vote_id, "vid": encryption["vid"], "ballots_cast": decryption["ballots_cast"],
-            "ballots": ballots}
+            "ballots": ballots, **({"counted_order": order} if write_ins else {})}
 
 
 @router.post("/votes/{vote_id}/partial", **answers(schema.PartialTaken, 400, 401, 403, 404, 409, 422, 503, codes={
-    400: "invalid_partial", 409: "not_encrypted, not_decrypting, already_posted"}))
+    400: "invalid_partial", 409: "not_encrypted, not_decrypting, already_posted, wrong_round"}))
 async def post_partial(vote_id: str, body: schema.Partial, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """The caller's partial decryption of the vote's totals (docs/ballot-crypto.md §5); the k-th gives the result."""
     return await rt.writer.run(lambda tx: encrypted.post_partial(
         tx, vote_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
+
+
+@router.post("/votes/{vote_id}/write-in-partial", **answers(
+    schema.WriteInPartialTaken, 400, 401, 403, 404, 409, 422, 503, codes={
+        400: "invalid_partial", 409: "not_encrypted, not_decrypting, no_write_ins, wrong_round, already_posted, "
+                                     "write_in_unreadable"}))
+async def post_write_in_partial(vote_id: str, body: schema.WriteInPartial, rt: Rt, caller: Trustee) -> dict[str, Any]:
+    """The caller's partial decryption of a write-in round (另选他人, docs/ballot-crypto.md §6.1): ``uses``
+    over every counted ballot's use sum, then ``names`` over the slots of the ballots that have write-ins;
+    the k-th of the last round gives the result."""
+    vote = vote_of(rt.live, vote_id)
+    encryption = encrypted.encryption_of(vote)
+    ballots: tuple[Ballot, ...] = ()
+    if vote.decryption is not None and "write_ins" in vote.decryption:  # closed: the counted ballots are fixed
+        form = read_form(encryption["context"]["form"])
+        ballots = await asyncio.get_running_loop().run_in_executor(
+            None, encrypted.write_in_ballots, rt.sessions, vote_id, form, str(encryption["vid"]))
+    # the state's checks (not_decrypting, no_write_ins, wrong_round, …) are the writer's, in order
+    return await rt.writer.run(lambda tx: encrypted.post_write_in_partial(
+        tx, vote_id, ceremony.username_of(tx, caller.user_id), body.round, body.partial.model_dump(), ballots))

@@ -140,7 +140,7 @@ async def http_ballot(body: schema.HttpBallot, rt: Rt,
     socket's ``ballot``/``receipt``, docs/protocol.md)."""
     member_id = caller.member_id
     assert member_id is not None
-    ballot = body.ballot if isinstance(body.ballot, dict) else body.ballot.model_dump()
+    ballot = body.ballot if isinstance(body.ballot, dict) else body.ballot.model_dump(exclude_none=True)
     vote = rt.live.votes.get(body.vote_id)
     proven = vote is not None and vote.encryption is not None
     if vote is not None and vote.encryption is not None:

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -64,13 +64,31 @@ class LimitProof(Request):
     proof: list[Branch] = Field(min_length=1, max_length=1001)
 
 
+class WriteInSlot(Request):
+    """A write-in slot (另选他人, docs/ballot-crypto.md §6.1): R = ρ·G, the sealed name, the proof of ρ."""
+
+    r: Hex64
+    sealed: str = Field(pattern="^[A-Za-z0-9+/]{107}=$", description="base64 of the 80 sealed bytes (108 characters).")
+    c: Hex64
+    s: Hex64
+
+
 class EncryptedBallot(Request):
-    """An encrypted ballot (docs/ballot-crypto.md §3.4)."""
+    """An encrypted ballot (docs/ballot-crypto.md §3.4; `write_ins` only in a round with write-in slots, §6.1)."""
 
     ballot: BallotId = Field(description="The ballot id (also the frame's `ballot_id`).")
     vid: Hex64
     selections: list[EncryptedSelection] = Field(min_length=1, max_length=3000)
     limits: list[LimitProof] = Field(max_length=3000)
+    write_ins: list[WriteInSlot] | None = Field(
+        default=None, max_length=300, description="One slot per place, when the vote's form has `write_ins` (§6.1).")
+
+
+class OpenedSlot(Request):
+    """A challenged ballot's write-in slot opened: ρ and the name sealed ("" for an unused slot)."""
+
+    rho: Hex64
+    name: str = Field(max_length=64)
 
 
 class Opening(Request):
@@ -80,6 +98,8 @@ class Opening(Request):
     tracker: Hex64
     values: list[int] = Field(max_length=3000)
     nonces: list[Hex64] = Field(max_length=3000)
+    write_ins: list[OpenedSlot] | None = Field(
+        default=None, max_length=300, description="Each slot's ρ and name (\"\" unused), with write-in slots (§6.1).")
 
 
 class PartialShare(Request):
@@ -93,6 +113,53 @@ class Partial(Request):
 
     trustee: int = Field(ge=1, le=15)
     shares: list[PartialShare] = Field(max_length=3000)
+
+
+class UsesPartial(Request):
+    """Write-in round ``uses`` (docs/ballot-crypto.md §6.1): one share per counted ballot, in the counted order."""
+
+    trustee: int = Field(ge=1, le=15)
+    shares: list[PartialShare] = Field(max_length=5000)
+
+
+class SlotShares(Request):
+    use: PartialShare = Field(description="x_j·α of the slot's use bit, with its proof.")
+    name: PartialShare = Field(description="x_j·R of the slot's sealed name, with its proof.")
+
+
+class BallotShares(Request):
+    ballot: BallotId
+    slots: list[SlotShares] = Field(max_length=300, description="Every slot of the ballot, in order.")
+
+
+class NamesPartial(Request):
+    """Write-in round ``names`` (docs/ballot-crypto.md §6.1): every slot of each ballot with write-ins."""
+
+    trustee: int = Field(ge=1, le=15)
+    ballots: list[BallotShares] = Field(max_length=5000)
+
+
+class WriteInPartial(Request):
+    round: Literal["uses", "names"] = Field(description="The write-in round this partial is of.")
+    partial: UsesPartial | NamesPartial = Field(description="`{trustee, shares}` in round uses, "
+                                                            "`{trustee, ballots}` in round names.")
+
+
+class WriteInPartialTaken(Answer):
+    vote_id: str
+    round: str = Field(description="The round the partial was taken in: uses or names.")
+    received: list[int] = Field(description="The trustees whose partial of this round is in.")
+    k: int
+    result: CryptoObject | None = Field(description="The result once the last round is complete; null before.")
+    next: str = absent("`names` when round uses is complete and some ballot has write-ins: round names begins.")
+
+
+class WriteInDecryption(Answer):
+    round: str = Field(description="totals, uses, names (under way), or done.")
+    uses: list[int] | None = Field(description="After round uses: each counted ballot's number of write-ins, in the "
+                                               "counted order; null before.")
+    uses_partials: list[CryptoObject] = Field(description="Round uses partials received, in trustee order.")
+    names_partials: list[CryptoObject] = Field(description="Round names partials received, in trustee order.")
 
 
 class SelectionLabel(Answer):
@@ -113,7 +180,9 @@ class Encryption(Answer):
 class DecryptionState(Answer):
     k: int = Field(description="How many 监票人 must decrypt.")
     ballots_cast: int
-    received: list[int] = Field(description="The trustee numbers whose partial decryption is in.")
+    received: list[int] = Field(description="The trustee numbers whose partial decryption is in (of the round "
+                                           "under way, with write-in slots).")
+    round: str = absent("With write-in slots (另选他人): totals, uses, names (the round under way) or done.")
 
 
 class StartCeremony(Request):
@@ -163,6 +232,7 @@ class Decryption(Answer):
     k: int
     share_keys: list[str] = Field(description="X_1 … X_n of the ceremony (to check partials).")
     partials: list[CryptoObject] = Field(description="The partial decryptions received, in trustee order.")
+    write_ins: WriteInDecryption = absent("With write-in slots (另选他人): the write-in rounds so far.")
 
 
 class CountedBallots(Answer):
@@ -174,6 +244,9 @@ class CountedBallots(Answer):
     ballots: list[CryptoObject] = Field(description=(
         "Every counted ballot exactly as cast and logged (docs/ballot-crypto.md §3.4: withdrawn and challenged "
         "ones left out), ordered by tracker (H256 of the ballot), never by arrival."))
+    counted_order: list[str] = absent(
+        "With write-in slots (另选他人): the ballot ids in the counted order of the write-in rounds — the order of "
+        "their `ballot` records in the audit log (docs/ballot-crypto.md §6.1).")
 
 
 class PartialTaken(Answer):
@@ -181,3 +254,4 @@ class PartialTaken(Answer):
     received: list[int]
     k: int
     result: CryptoObject | None = Field(description="The result once the k-th partial is in; null before.")
+    round: str = absent("`uses` when the totals are in and the vote has write-in slots: round uses begins.")

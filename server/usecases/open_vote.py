@@ -68,9 +68,10 @@ def _round_fields(item: Item, rounds: list[Vote], round_kind: str, candidates: l
 def _encryption(tx: Tx, item: Item, vote_id: str, definition: dict[str, Any]) -> dict[str, Any] | None:
     """The encryption of a secret electronic vote, once the meeting's 监票人 have made the election
     key (docs/protocol.md "Encrypted secret votes"); None before that, and for a round whose
-    ballot cannot be encrypted (write-ins, ranking: ballotcrypto/votes.py)."""
+    ballot cannot be encrypted (民生实事 by ranking: ballotcrypto/votes.py). An election round that
+    allows write-ins (另选他人) is encrypted with one write-in slot per place (docs/ballot-crypto.md §6.1)."""
     key = election_key_of(tx, item.meeting_id)
-    shaped = vote_form(definition)
+    shaped = vote_form(definition, with_write_ins=True)
     if key is None or shaped is None:
         return None
     context = Context(tx.ledger.origin, vote_id, read_point(key["key"], "key"), shaped.form)

@@ -103,3 +103,24 @@ def partial_for(trustee: Trustee, vote_id: str, *, check_proofs: bool = True) ->
 def post_partial(trustee: Trustee, vote_id: str) -> httpx.Response:
     """Compute and post the partial decryption; the server's answer as it came (the k-th carries the result)."""
     return trustee.client.post(f"/api/votes/{vote_id}/partial", json=partial_for(trustee, vote_id))
+
+
+def decrypt_step(trustee: Trustee, vote_id: str, *, check_proofs: bool = True) -> steps.Answer:
+    """What the 监票人's device posts for the decryption round the vote is waiting for: the totals'
+    partial, or a write-in round's (另选他人, `steps.decrypt`)."""
+    assert trustee.share is not None and trustee.meeting_id is not None
+    client, meeting_id = trustee.client, trustee.meeting_id
+    view = _ok(client.get(f"/api/meetings/{meeting_id}/ceremony"))
+    share = TrusteeShare(trustee.number, trustee.share, Point.trusted(base_mul(trustee.share.value)))
+    try:
+        return steps.decrypt(meeting_id, view, _ok(client.get(f"/api/votes/{vote_id}")),
+                             _ok(client.get(f"/api/votes/{vote_id}/decryption")),
+                             _ok(client.get(f"/api/votes/{vote_id}/ballots")), share, check_proofs=check_proofs)
+    except steps.StepRefused as refused:
+        raise TrusteeError(refused.message) from refused
+
+
+def post_decryption(trustee: Trustee, vote_id: str) -> httpx.Response:
+    """Compute and post the partial of the round under way; the server's answer as it came."""
+    answer = decrypt_step(trustee, vote_id)
+    return trustee.client.post(answer.path, json=answer.body)

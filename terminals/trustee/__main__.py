@@ -1,6 +1,8 @@
 """A 监票人's own device on the command line, for an offline laptop (README "A 监票人 on an offline
-laptop"): the key ceremony's three rounds and the partial decryption of a closed encrypted vote,
-with the share kept in a key file sealed under the 监票人's passphrase — the very file the
+laptop"): the key ceremony's three rounds and the partial decryption of a closed encrypted vote
+(``decrypt``: the totals, then — in an election round with write-ins, 另选他人 — each of the two
+write-in rounds; run it once per round, when the vote's decryption waits for that round), with
+the share kept in a key file sealed under the 监票人's passphrase — the very file the
 scrutineer page keeps and backs up (docs/ballot-crypto.md §7), so either restores in the other.
 
 Offline, by USB key (the laptop never touches the network):
@@ -45,7 +47,8 @@ MIN_PASSPHRASE = 8
 CEREMONY_STEPS = ("commitment", "shares", "confirmation")
 #: the only requests an answer file can make, by step
 PATHS = {step: re.compile(rf"/api/meetings/[0-9]+/ceremony/{step}") for step in CEREMONY_STEPS} | \
-    {"partial": re.compile(r"/api/votes/[A-Za-z0-9_.-]+/partial")}
+    {"partial": re.compile(r"/api/votes/[A-Za-z0-9_.-]+/partial"),
+     "write_in_partial": re.compile(r"/api/votes/[A-Za-z0-9_.-]+/write-in-partial")}
 
 
 class Refused(Exception):
@@ -211,10 +214,15 @@ def _report(step: str, got: Mapping[str, Any] | None) -> None:
     if got is None:
         _say("服务器已收到您的这一步（之前已提交过）。")
         return
-    if step == "partial":
+    if step in ("partial", "write_in_partial"):
         done = got.get("result") is not None
-        tail = "，解密完成，结果已产生。" if done else "。"
-        _say(f"部分解密已提交（已解密 {len(got.get('received', []))}/{got.get('k')}）{tail}")
+        what = {"uses": "另选他人第一轮的", "names": "另选他人第二轮的"}.get(str(got.get("round")), "") \
+            if step == "write_in_partial" else ""
+        following = got.get("next") or (got.get("round") if step == "partial" else None)
+        tail = "，解密完成，结果已产生。" if done else \
+            f"；凑齐后请再运行一次 decrypt（{'另选他人第一轮' if following == 'uses' else '另选他人第二轮'}）。" \
+            if following else "。"
+        _say(f"{what}部分解密已提交（已解密 {len(got.get('received', []))}/{got.get('k')}）{tail}")
         return
     ceremony = got.get("ceremony") or {}
     _say(f"已提交。密钥生成现在：{ceremony.get('state')}")
@@ -237,7 +245,7 @@ def cmd_step(args: argparse.Namespace) -> None:
         meeting, view = int(found["meeting"]), found["ceremony"]
         if decrypt:
             share = steps.share_in(meeting, view, file, key_of)
-            answer = steps.partial(meeting, view, found["vote"], found["decryption"], found["ballots"], share,
+            answer = steps.decrypt(meeting, view, found["vote"], found["decryption"], found["ballots"], share,
                                    check_proofs=not args.skip_proofs)
         else:
             answer = {"commitment": steps.commitment, "shares": steps.shares,
@@ -293,7 +301,7 @@ def parser() -> argparse.ArgumentParser:
     upload.set_defaults(run=cmd_upload)
 
     helps = {"commitment": "第一步：生成密钥并提交承诺", "shares": "第二步：向其他监票人发送份额",
-             "confirmation": "第三步：核对份额并确认", "decrypt": "解密一项已结束的加密表决的合计"}
+             "confirmation": "第三步：核对份额并确认", "decrypt": "解密一项已结束的加密表决：合计，或另选他人的一轮"}
     for name, text in helps.items():
         step = sub.add_parser(name, help=text)
         step.add_argument("--key", required=True, help="密钥文件（第一步新建；之后每步读取）")

@@ -13,6 +13,11 @@ the body to post (and, for the ceremony, the key file to keep: docs/ballot-crypt
     partial       the totals re-added from the counted ballots (every proof checked), the
                   election key re-derived from the ceremony's public messages, then x_j·A_i with
                   proofs — refused if anything does not match
+    write_in_partial  with write-in slots (另选他人, docs/ballot-crypto.md §6.1), once the totals
+                  are in: the same checks, then round ``uses`` (every counted ballot's use sum, in
+                  the counted order) or round ``names`` (every slot of the ballots whose use sum
+                  round ``uses`` decrypted as not 0 — re-derived here from its partials)
+    decrypt       whichever of the two the vote's decryption is waiting for
 
 A file that already holds this step's secret for this ceremony is posted again unchanged (its
 ``about`` keeps what was posted), so a post that failed is sent again as it was.
@@ -25,6 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from ballotcrypto import writein_count
 from ballotcrypto.ballot import Ballot, Context, check_ballot, read_ballot, read_context
 from ballotcrypto.ceremony import (
     Ceremony,
@@ -42,10 +48,11 @@ from ballotcrypto.ceremony import (
     start,
 )
 from ballotcrypto.count import aggregate, partial_decrypt, read_totals
+from ballotcrypto.errors import BallotCryptoError
 from ballotcrypto.keyfile import PassphraseKey, TrusteeShare, open_trustee, read_trustee_file, seal_trustee
 
-__all__ = ["Answer", "KeyOf", "StepRefused", "checked_totals", "commitment", "confirmation", "partial", "share_in",
-           "shares"]
+__all__ = ["Answer", "KeyOf", "StepRefused", "checked_totals", "commitment", "confirmation", "decrypt", "partial",
+           "share_in", "shares", "write_in_partial"]
 
 #: Asks for the passphrase of a key file (its kdf) and returns the key; None: make a new one.
 KeyOf = Callable[[Mapping[str, object] | None], PassphraseKey]
@@ -192,6 +199,13 @@ def checked_totals(vote: Mapping[str, Any], decryption: Mapping[str, Any], count
                    result: CeremonyResult, *, check_proofs: bool = True) -> tuple[str, tuple[Any, ...]]:
     """(vid, totals) once the totals are the sums of the counted ballots, every one of the vote and
     (with `check_proofs`) well-formed, their number the vote's, the context the election key's."""
+    vid, totals, _ = _checked(vote, decryption, counted, result, check_proofs=check_proofs)
+    return vid, totals
+
+
+def _checked(vote: Mapping[str, Any], decryption: Mapping[str, Any], counted: Mapping[str, Any],
+             result: CeremonyResult, *, check_proofs: bool) -> tuple[str, tuple[Any, ...], list[Ballot]]:
+    """`checked_totals`, and the counted ballots as read."""
     encryption = vote.get("encryption")
     if not isinstance(encryption, dict):
         raise StepRefused("本项表决不是加密表决")
@@ -215,7 +229,7 @@ def checked_totals(vote: Mapping[str, Any], decryption: Mapping[str, Any], count
     totals = read_totals(decryption.get("totals"), context.form.selections)
     if aggregate(context.form.selections, read) != totals:
         raise StepRefused("服务器给出的合计不是计入的选票之和：已拒绝解密。请告知总监票人。")
-    return vid, totals
+    return vid, totals, read
 
 
 def _unchecked(context: Context, value: object) -> Ballot:
@@ -243,3 +257,58 @@ def partial(meeting: int, view: Mapping[str, Any], vote: Mapping[str, Any], decr
     made = partial_decrypt(vid, mine.trustee, share.secret, totals)
     return Answer("partial", f"/api/votes/{vote['id']}/partial", made.to_json(), None,
                   f"「{vote.get('title') or vote['id']}」：已核对合计为 {len(counted['ballots'])} 张选票之和")
+
+
+def _in_counted_order(counted: Mapping[str, Any], read: list[Ballot]) -> list[Ballot]:
+    """The counted ballots in the counted order the server gives (``counted_order``), which must
+    name each of them once."""
+    order = counted.get("counted_order")
+    by_id = {ballot.ballot: ballot for ballot in read}
+    if not isinstance(order, list) or sorted(map(str, order)) != sorted(by_id):
+        raise StepRefused("服务器给出的计票顺序与计入的选票不符：已拒绝解密。请告知总监票人。")
+    return [by_id[str(ballot_id)] for ballot_id in order]
+
+
+def write_in_partial(meeting: int, view: Mapping[str, Any], vote: Mapping[str, Any], decryption: Mapping[str, Any],
+                     counted: Mapping[str, Any], share: TrusteeShare, *, check_proofs: bool = True) -> Answer:
+    """My partial decryption of the write-in round under way (``uses`` or ``names``, §6.1), once
+    everything `partial` checks holds; for round ``names`` the ballots with write-ins are re-derived
+    from round ``uses``'s partials (each checked), never taken on the server's word."""
+    mine = _mine(meeting, view, "done")
+    result = _result(mine)
+    vid, _, read = _checked(vote, decryption, counted, result, check_proofs=check_proofs)
+    if share.trustee != mine.trustee or share.share_key != result.share_keys[mine.trustee - 1]:
+        raise StepRefused("密钥份额与本次选举公钥不符，不能解密")
+    state = decryption.get("write_ins")
+    round_ = state.get("round") if isinstance(state, dict) else None
+    if round_ not in ("uses", "names"):
+        raise StepRefused("本项表决现在不需要解密另选他人" if state is not None else "本项表决没有另选他人栏")
+    assert isinstance(state, dict)
+    ballots = _in_counted_order(counted, read)
+    title = vote.get("title") or vote["id"]
+    path = f"/api/votes/{vote['id']}/write-in-partial"
+    if round_ == "uses":
+        made = writein_count.uses_partial(vid, mine.trustee, share.secret, ballots)
+        return Answer("write_in_partial", path, {"round": "uses", "partial": made.to_json()}, None,
+                      f"「{title}」另选他人第一轮：{len(ballots)} 张选票各自的另选人数")
+    k = int(decryption["k"])
+    try:
+        partials = [writein_count.check_uses_partial(vid, result.share_keys, ballots, p)
+                    for p in state.get("uses_partials", [])]
+        uses = writein_count.combine_uses(ballots, partials, k)
+    except BallotCryptoError as error:
+        raise StepRefused(f"另选他人第一轮的部分解密不成立（{error.message}）：已拒绝解密。请告知总监票人。") from error
+    if list(uses) != state.get("uses"):
+        raise StepRefused("服务器给出的各票另选人数与第一轮的部分解密不符：已拒绝解密。请告知总监票人。")
+    chosen = writein_count.with_write_ins(ballots, uses)
+    made_names = writein_count.names_partial(vid, mine.trustee, share.secret, chosen)
+    return Answer("write_in_partial", path, {"round": "names", "partial": made_names.to_json()}, None,
+                  f"「{title}」另选他人第二轮：{len(chosen)} 张有另选他人的选票的各栏")
+
+
+def decrypt(meeting: int, view: Mapping[str, Any], vote: Mapping[str, Any], decryption: Mapping[str, Any],
+            counted: Mapping[str, Any], share: TrusteeShare, *, check_proofs: bool = True) -> Answer:
+    """`partial` while the totals are being decrypted, else `write_in_partial` (the round under way)."""
+    state = decryption.get("write_ins")
+    step = write_in_partial if isinstance(state, dict) and state.get("round") != "totals" else partial
+    return step(meeting, view, vote, decryption, counted, share, check_proofs=check_proofs)

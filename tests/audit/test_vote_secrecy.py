@@ -107,7 +107,7 @@ def test_a_secret_vote_kept_in_clear_once_the_key_exists_is_named(keys: Keys, tm
 
 
 @pytest.mark.parametrize("definition", [
-    {**DEFINITION, "kind": "election", "candidates": ["甲", "乙"], "choose": 1},  # write-ins: no encrypted form
+    {**DEFINITION, "kind": "project_vote", "projects": ["路", "桥"], "choose": 1, "mode": "ranking"},  # a rank
     {"kind": "election", "allow_write_ins": False},  # no tally document at all
 ])
 def test_a_vote_whose_ballot_cannot_be_encrypted_may_be_in_clear(keys: Keys, tmp_path: Path,
@@ -116,3 +116,11 @@ def test_a_vote_whose_ballot_cannot_be_encrypted_may_be_in_clear(keys: Keys, tmp
                (RecordType.VOTE_OPENED, {"vote_id": "v1", "definition": definition, "secrecy": "plaintext"})]
     report = _verify(tmp_path, entries)
     assert report.ok, report.lines()
+
+
+def test_an_election_round_with_write_ins_kept_in_clear_once_the_key_exists_is_named(keys: Keys,
+                                                                                    tmp_path: Path) -> None:
+    definition = {**DEFINITION, "kind": "election", "candidates": ["甲", "乙"], "seats": 1}  # 另选他人 allowed
+    entries = [*copy.deepcopy(keys.entries),
+               (RecordType.VOTE_OPENED, {"vote_id": "v1", "definition": definition, "secrecy": "plaintext"})]
+    assert _failure(_verify(tmp_path, entries)) == ("wrong-secrecy", len(keys.entries) + 1)

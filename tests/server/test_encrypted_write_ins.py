@@ -1,0 +1,148 @@
+"""An encrypted election round that allows write-ins (另选他人, docs/ballot-crypto.md §6.1) end to end
+over HTTP and WebSockets: ballots with sealed names cast by the terminal client, a challenged one
+whose opening shows its names, the totals and then the two write-in rounds (``uses``, ``names``)
+each decrypted by a different k of the n 监票人, wrong rounds, forged and repeated partials refused,
+the names counted by tally as a plaintext round counts them, and the exported log verified — on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import copy
+import io
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ballotcrypto.votes import encrypt_plain
+from terminals.trustee import decrypt_step, post_decryption
+from tests.conftest import RunningServer
+from tests.server.session_helpers import Session, in_session, login, marks, ok, refused
+from tests.server.test_encrypted_vote import run_ceremony
+
+
+def _state(s: Session, vote_id: str) -> dict[str, Any]:
+    vote: dict[str, Any] = ok(s.chair.get(f"/api/votes/{vote_id}"))
+    return vote
+
+
+def _verify_export(url: str, into: Path) -> None:
+    auditor = login(url, "auditor")
+    response = auditor.get("/api/audit/export.zip")
+    auditor.close()
+    assert response.status_code == 200, response.text
+    with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
+        archive.extractall(into)
+    verified = subprocess.run([sys.executable, "-m", "audit", "verify", str(into / "export")],
+                              capture_output=True, text=True, check=False)
+    assert verified.returncode == 0, verified.stdout + verified.stderr
+
+
+def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_scrutineers(
+        server: RunningServer, tmp_path: Path) -> None:
+    async def body(s: Session) -> None:
+        trustees, _ = run_ceremony(s.url, s.meeting_id, n=3, k=2)
+        election = s.item("副县长")
+        a, b, c = election["definition"]["candidates"]
+        vote_id = s.open(election["id"])
+        await s.wait_open(vote_id)
+        encryption = s.deputies[0].encryption_of(vote_id)
+        assert encryption is not None, _state(s, vote_id)
+        assert encryption["context"]["form"]["write_ins"] == 2  # one slot per place (seats 2)
+        assert encryption["selections"][-2:] == [{"question": None, "choice": "write_in"}] * 2
+
+        # A challenged ballot: its opening shows the names the tablet sealed; never counted.
+        challenged = encrypt_plain(encryption, {"marks": {a: "yes"}, "write_ins": ["赵六"]})
+        deputy = httpx.Client(base_url=s.url, timeout=60, headers={"Authorization": f"Bearer {s.deputies[0].token}"})
+        spoiled = ok(deputy.post(f"/api/votes/{vote_id}/spoil", json={
+            "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
+        assert spoiled["values"][-2:] == [1, 0]
+        assert challenged.opening.to_json()["write_ins"][0]["name"] == "赵六"
+        deputy.close()
+
+        ballots = [marks(a, b)] * 20 + [{"marks": {a: "yes"}, "write_ins": ["李四"]}] * 5 \
+            + [{"marks": {c: "no"}, "write_ins": ["李四", "王五"]}] * 2 + [marks(c)] * 3
+        await s.cast(vote_id, ballots)
+        closed = s.chair.post(f"/api/votes/{vote_id}/close")
+        assert closed.status_code == 202, closed.text
+        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 30, "round": "totals", "received": []}
+
+        # Round totals, by trustees 3 and 1; a write-in partial now is of the wrong round.
+        early = decrypt_step(trustees[1], vote_id)
+        assert early.step == "partial"
+        refused(trustees[1].client.post(f"/api/votes/{vote_id}/write-in-partial", json={
+            "round": "uses", "partial": {"trustee": 2, "shares": []}}), "wrong_round", 409)
+        ok(post_decryption(trustees[2], vote_id))
+        taken = ok(post_decryption(trustees[0], vote_id))
+        assert taken["result"] is None and taken["round"] == "uses"
+        assert _state(s, vote_id)["state"] == "decrypting"
+        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 30, "round": "uses", "received": []}
+        refused(trustees[1].client.post(early.path, json=early.body), "wrong_round", 409)
+
+        # Round uses, by trustees 2 and 1: a forged share and a repeat are refused.
+        uses = decrypt_step(trustees[1], vote_id)
+        assert uses.step == "write_in_partial" and uses.body["round"] == "uses"
+        assert len(uses.body["partial"]["shares"]) == 30
+        forged = copy.deepcopy(uses.body)
+        forged["partial"]["shares"][0]["d"] = forged["partial"]["shares"][1]["d"]
+        assert refused(trustees[1].client.post(uses.path, json=forged), "invalid_partial", 400)["field"] == "partial"
+        refused(trustees[1].client.post(uses.path, json={**uses.body, "round": "names"}), "wrong_round", 409)
+        refused(trustees[2].client.post(uses.path, json=uses.body), "forbidden", 403)  # trustee 2's, from 3
+        first = ok(trustees[1].client.post(uses.path, json=uses.body))
+        assert first == {"vote_id": vote_id, "round": "uses", "received": [2], "k": 2, "result": None}
+        refused(trustees[1].client.post(uses.path, json=uses.body), "already_posted", 409)
+        refused(s.chair.post(uses.path, json=uses.body), "forbidden", 403)  # not a 监票人
+        second = ok(post_decryption(trustees[0], vote_id))
+        assert second["next"] == "names" and second["result"] is None
+        decryption = ok(trustees[0].client.get(f"/api/votes/{vote_id}/decryption"))
+        assert sorted(decryption["write_ins"]["uses"]) == [0] * 23 + [1] * 5 + [2] * 2
+        assert _state(s, vote_id)["decryption"]["round"] == "names"
+
+        # Round names, by trustees 2 and 3: only the 7 ballots with write-ins, each of their slots.
+        names = decrypt_step(trustees[1], vote_id)
+        assert names.body["round"] == "names" and len(names.body["partial"]["ballots"]) == 7
+        ok(trustees[1].client.post(names.path, json=names.body))
+        result = ok(post_decryption(trustees[2], vote_id))["result"]
+        assert result["write_ins"] == {"李四": 7, "王五": 2}
+        vote = _state(s, vote_id)
+        assert vote["state"] == "closed" and vote["result"] == result
+        assert vote["decryption"]["round"] == "done"
+        refused(trustees[0].client.post(names.path, json=names.body), "not_decrypting", 409)
+
+    in_session(server.url, body)
+    _verify_export(server.url, tmp_path)
+
+
+def test_a_write_in_round_with_no_name_written_ends_after_round_uses_and_one_with_no_ballot_at_once(
+        server: RunningServer, tmp_path: Path) -> None:
+    async def body(s: Session) -> None:
+        trustees, _ = run_ceremony(s.url, s.meeting_id, n=2, k=2)
+        election = s.item("副县长")
+        a, b, _c = election["definition"]["candidates"]
+        vote_id = s.open(election["id"])
+        await s.cast(vote_id, [marks(a, b)] * 31 + [marks(a)] * 6)
+        s.chair.post(f"/api/votes/{vote_id}/close")
+        for round_ in ("totals", "uses"):
+            assert _state(s, vote_id)["decryption"]["round"] == round_
+            for trustee in trustees:
+                answer = ok(post_decryption(trustee, vote_id))
+        assert answer["round"] == "uses" and "next" not in answer
+        result = answer["result"]
+        assert result["write_ins"] == {} and result["elected"] == [a, b]
+
+        # Another round that allows write-ins, closed with nobody voting: nothing to decrypt.
+        other = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "election", "title": "补选副县长（无人投票）",
+            "definition": {"office": "deputy_head", "seats": 1, "candidates": ["甲某", "乙某"]}}))
+        empty = s.open(other["id"])
+        await s.wait_open(empty)
+        assert s.deputies[0].encryption_of(empty) is not None
+        ok(s.chair.post(f"/api/votes/{empty}/close"))
+        vote = _state(s, empty)
+        assert vote["state"] == "closed" and vote["result"]["write_ins"] == {}
+
+    in_session(server.url, body)
+    _verify_export(server.url, tmp_path)
