@@ -23,6 +23,7 @@ from audit.receipt import label
 from audit.records import RecordType, decode_full
 from ballotcrypto.ballot import display_code
 from ballotcrypto.hashing import h256
+from ballotcrypto.votes import WRITE_IN
 
 __all__ = ["Spoiled", "describe", "find_spoiled", "tracker_prefix"]
 
@@ -39,6 +40,7 @@ class Spoiled:
     title: str
     tracker: str
     selections: tuple[tuple[str | None, str, int], ...]  # (question, choice, value) in form order
+    write_ins: tuple[str, ...] = ()  # the names sealed in its write-in slots (另选他人, §6.1), used ones only
 
 
 def tracker_prefix(code: str) -> str:
@@ -77,8 +79,9 @@ def _take(record: Any, seq: int, prefix: str, votes: dict[str, tuple[str, list[A
         return
     title, labels = votes[body["vote_id"]]
     values = body["opening"]["values"]
+    names = tuple(str(slot["name"]) for slot in body["opening"].get("write_ins", []) if slot["name"])
     found.append(Spoiled(seq, body["vote_id"], title, tracker, tuple(
-        (item["question"], item["choice"], value) for item, value in zip(labels, values, strict=True))))
+        (item["question"], item["choice"], value) for item, value in zip(labels, values, strict=True)), names))
 
 
 def describe(spoiled: Spoiled) -> list[str]:
@@ -91,6 +94,8 @@ def describe(spoiled: Spoiled) -> list[str]:
     ]
     marked: dict[str | None, list[str]] = {}
     for question, choice, value in spoiled.selections:
+        if choice == WRITE_IN:  # a use bit: the names below say what it held
+            continue
         where = f"{question}：" if question is not None else ""
         state = "选 marked" if value else "未选 not marked"
         out.append(f"    {where}{label(choice)}: {value}（{state}）")
@@ -100,5 +105,8 @@ def describe(spoiled: Spoiled) -> list[str]:
     summary = "；".join(f"{question + '：' if question is not None else ''}{'、'.join(chosen) or '未选'}"
                        for question, chosen in marked.items())
     out.append(f"  即 that is: {summary}")
+    if any(choice == WRITE_IN for _, choice, _ in spoiled.selections):
+        written = "、".join(spoiled.write_ins) if spoiled.write_ins else "无 none"
+        out.append(f"  另选他人 write-ins: {written}")
     out.append("  请与当时平板屏幕显示的选择核对 compare it with what your tablet's screen showed")
     return out

@@ -6,7 +6,8 @@ a key ceremony abandoned before any commitment, then one with n = 3, k = 2 that 
 encrypted motion with a challenged (spoiled) ballot and a deputy who changes their choice
 (``ballot_withdrawn``), decrypted by 监票人 3 and 1; an encrypted 民生实事 票决 (4 of 6: selection and
 seat limits), decrypted by 2 and 3; an encrypted 满意度测评; an encrypted 任免 closed with no ballot
-(counts 0, no partial); and a secret election that allows write-ins (kept plaintext).
+(counts 0, no partial); and an encrypted election that allows write-ins (另选他人), its totals
+decrypted by 2 and 3, write-in round uses by 1 and 3, round names by 1 and 2.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import httpx
 
 from audit import keys
 from ballotcrypto.votes import encrypt_plain
-from terminals.trustee import Trustee, post_partial
+from terminals.trustee import Trustee, post_decryption, post_partial
 from tests.conftest import InProcessServer, Seeds
 from tests.server.session_helpers import Session, choices, login, marks, ok
 from tests.server.test_encrypted_vote import run_ceremony
@@ -90,8 +91,11 @@ async def _votes(s: Session, trustees: list[Trustee]) -> dict[str, Any]:
     election = s.item("副县长")
     a, b, c = election["definition"]["candidates"]
     vote_id = ids["election"] = s.open(election["id"])
-    await s.cast(vote_id, [marks(a, b)] * 3 + [marks(b, c, no=[a])] * 2)
+    await s.cast(vote_id, [marks(a, b)] * 3 + [{"marks": {b: "yes", a: "no"}, "write_ins": ["陈某"]}] * 2
+                 + [{"marks": {c: "no"}, "write_ins": ["陈某", "林某"]}])
     s.close(vote_id)
+    for trustee in (trustees[1], trustees[2], trustees[0], trustees[2], trustees[0], trustees[1]):
+        ok(post_decryption(trustee, vote_id))  # totals by 2 and 3, uses by 1 and 3, names by 1 and 2
     return ids
 
 

@@ -24,17 +24,16 @@ from tests.audit.encrypted_session import EncryptedSession, body_of, copy_export
 def test_a_real_encrypted_session_verifies_with_every_proof_checked(encrypted_session: EncryptedSession) -> None:
     report = verify_export(encrypted_session.export, workers=0)
     assert report.ok, report.failures
-    assert report.encrypted_ballots == 31 + 1 + 11 + 5  # the motion's, one withdrawn, the projects', the forms
-    assert report.selection_proofs == 32 * 3 + 11 * 12 + 5 * 12
+    assert report.encrypted_ballots == 31 + 1 + 11 + 5 + 6  # the motion's, one withdrawn, projects, forms, election
+    assert report.selection_proofs == 32 * 3 + 11 * 12 + 5 * 12 + 6 * 8
     assert len(report.election_keys) == 1 and "(n = 3, k = 2)" in report.election_keys[0]
     outcomes = {vote.vote_id: vote.outcome for vote in report.votes}
     for vote_id in (encrypted_session.motion, encrypted_session.projects, encrypted_session.satisfaction,
-                    encrypted_session.empty):
+                    encrypted_session.empty, encrypted_session.election):
         assert outcomes[vote_id].startswith("加密表决"), outcomes
     assert "challenged ballots: 1" in outcomes[encrypted_session.motion]
-    assert outcomes[encrypted_session.election] == "重新计票一致 recounted, matches"  # write-ins: plaintext
     lines = "\n".join(report.lines())
-    assert "选举公钥 Election key: c1-2" in lines and "加密选票 Encrypted ballots: 48" in lines
+    assert "选举公钥 Election key: c1-2" in lines and "加密选票 Encrypted ballots: 54" in lines
 
 
 def test_workers_checking_the_proofs_give_the_same_report(encrypted_session: EncryptedSession,
@@ -49,7 +48,7 @@ def test_the_tally_inputs_of_an_encrypted_vote_are_its_definition_and_decrypted_
     documents = json.loads((out / "tally_inputs.json").read_text(encoding="utf-8"))
     records = session_records(out)
     for vote_id in (encrypted_session.motion, encrypted_session.projects, encrypted_session.satisfaction,
-                    encrypted_session.empty):
+                    encrypted_session.empty, encrypted_session.election):
         document = documents[vote_id]
         assert "ballots" not in document
         assert document["counts"] == body_of(records, "decryption", vote_id)["tally_counts"]
@@ -58,7 +57,8 @@ def test_the_tally_inputs_of_an_encrypted_vote_are_its_definition_and_decrypted_
         recorded = body_of(records, "result", vote_id)["result"]
         assert canonical.dumps(tally.count_document(document)) == canonical.dumps(recorded)
     assert documents[encrypted_session.motion]["counts"] == {"yes": 22, "no": 6, "abstain": 3}
-    assert len(documents[encrypted_session.election]["ballots"]) == 5
+    written = documents[encrypted_session.election]["counts"]["write_in_ballots"]
+    assert sorted(written) == [["陈某"], ["陈某"], ["陈某", "林某"]]  # names per ballot, never with its marks
 
 
 def test_an_encrypted_vote_not_yet_decrypted_has_its_definition_alone(encrypted_session: EncryptedSession,

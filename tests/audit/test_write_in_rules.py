@@ -14,11 +14,12 @@ import pytest
 
 from audit import Report, canonical, verify_export
 from audit.encrypted import Ceremonies, CryptoFault, open_encrypted
+from audit.spoiled import describe, find_spoiled
 from ballotcrypto import writeins
 from ballotcrypto.ballot import Ballot, WriteIn
 from ballotcrypto.count import aggregate, partial_decrypt, totals_to_json
 from ballotcrypto.group import GENERATOR, Point
-from ballotcrypto.hashing import TAG_WRITE_IN
+from ballotcrypto.hashing import TAG_WRITE_IN, h256
 from ballotcrypto.proofs import prove_schnorr
 from ballotcrypto.randomness import Seeded
 from ballotcrypto.votes import encrypt_plain
@@ -225,3 +226,21 @@ def _ceremonies(keys: Keys) -> Ceremonies:
 def test_the_motion_builder_still_makes_a_form_without_slots(keys: Keys) -> None:
     context, _ = encryption_of(keys, "v1-1", dict(MOTION))
     assert context.form.write_ins == 0 and "write_ins" not in context.form.to_json()
+
+
+@pytest.mark.parametrize(("challenged", "shown"), [
+    ({"marks": {"甲": "yes"}, "write_ins": ["赵六"]}, "  另选他人 write-ins: 赵六"),
+    ({"marks": {"甲": "yes", "乙": "yes"}}, "  另选他人 write-ins: 无 none"),
+])
+def test_a_challenged_write_in_ballot_shows_the_names_its_tablet_sealed(keys: Keys, tmp_path: Path,
+                                                                       challenged: dict[str, Any], shown: str) -> None:
+    plain = [("vote_opened", {"vote_id": "v0-1", "definition": MOTION, "secrecy": "plaintext"})]
+    entries = [*copy.deepcopy(keys.entries), *plain,
+               *encrypted_vote(keys, "v1-1", BALLOTS, definition=ELECTION, spoil=challenged)]
+    out = build_export(tmp_path, entries)
+    at = position(entries, "ballot_spoiled")
+    tracker = h256(entries[at][1]["ballot"])
+    [found] = find_spoiled(out, tracker[:16])
+    lines = describe(found)
+    assert lines[-2] == shown and lines[-3].startswith("  即 that is: 甲：赞成；乙：")
+    assert not any("write_in" in line for line in lines)  # the use bits are told by the names, not as marks

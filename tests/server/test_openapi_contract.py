@@ -34,6 +34,7 @@ from ballotcrypto.ceremony import check_commitment, confirm, open_share, read_ce
 from ballotcrypto.count import aggregate, partial_decrypt, read_totals
 from ballotcrypto.forms import read_form
 from ballotcrypto.votes import context_of, encrypt_plain
+from ballotcrypto.writein_count import names_partial, uses_partial, with_write_ins
 from server.app import create_app
 from server.config import Settings
 from tests.conftest import Seeds, ServerProcess, launch_deployment
@@ -483,6 +484,41 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
         partial = partial_decrypt(totals["vid"], number, share, read_totals(totals["totals"], form.selections))
         decrypted = client.json("post_partial", path={"vote_id": encrypted_vote}, json=partial.to_json())
     assert decrypted["result"]["counts"] == {"yes": 6, "no": 0, "abstain": 2, "not_voted": 2}
+
+    # An encrypted election that allows write-ins (另选他人): after the totals, the write-in rounds uses and
+    # names, each partial computed over the counted ballots in the documented counted order.
+    write_in_item = add({"kind": "election", "title": "补选副镇长（另选他人）",
+                         "definition": {"office": "deputy_head", "seats": 1, "candidates": ["郑和", "王平"]}})
+    write_in_vote = chair.json("open_item", path={"item_id": write_in_item["id"]}, json={})["vote_id"]
+    entry = next(v for v in anonymous.json("meeting_state", path=at)["votes"] if v["id"] == write_in_vote)
+    assert entry["encryption"]["context"]["form"]["write_ins"] == 1
+    for number in range(1, 9):
+        written = {"marks": {"郑和": "yes"}} if number < 7 else {"write_ins": ["冯明"]}
+        sealed_ballot = encrypt_plain(entry["encryption"], written)
+        deputies[f"T{number:02d}"].json("http_ballot", json={
+            "vote_id": write_in_vote, "ballot_id": sealed_ballot.ballot.ballot,
+            "ballot": sealed_ballot.ballot.to_json(), "cast_token": secrets.token_hex(16)})
+    chair.call("close", path={"vote_id": write_in_vote}, expect=202)
+    form = read_form(entry["encryption"]["context"]["form"])
+    context = context_of(entry["encryption"])
+    for number, (client, share) in enumerate(zip(trustees, shares, strict=True), start=1):
+        totals = client.json("decryption", path={"vote_id": write_in_vote})
+        partial = partial_decrypt(totals["vid"], number, share, read_totals(totals["totals"], form.selections))
+        assert client.json("post_partial", path={"vote_id": write_in_vote}, json=partial.to_json())["result"] is None
+    counted = clerk1.json("counted_ballots", path={"vote_id": write_in_vote})
+    by_id = {b["ballot"]: check_ballot(context, b) for b in counted["ballots"]}
+    in_order = [by_id[ballot_id] for ballot_id in counted["counted_order"]]
+    for number, (client, share) in enumerate(zip(trustees, shares, strict=True), start=1):
+        assert client.json("decryption", path={"vote_id": write_in_vote})["write_ins"]["round"] == "uses"
+        taken = client.json("post_write_in_partial", path={"vote_id": write_in_vote}, json={
+            "round": "uses", "partial": uses_partial(context.vid, number, share, in_order).to_json()})
+    assert taken["next"] == "names"
+    uses = clerk1.json("decryption", path={"vote_id": write_in_vote})["write_ins"]["uses"]
+    for number, (client, share) in enumerate(zip(trustees, shares, strict=True), start=1):
+        named_partial = names_partial(context.vid, number, share, with_write_ins(in_order, uses))
+        taken = client.json("post_write_in_partial", path={"vote_id": write_in_vote},
+                            json={"round": "names", "partial": named_partial.to_json()})
+    assert taken["result"]["write_ins"] == {"冯明": 2}
 
     # Reports and the audit export.
     # The seat map (座位图): check-in by seat; a named vote by seat, public; none for a secret vote.
