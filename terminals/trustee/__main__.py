@@ -219,9 +219,9 @@ def _report(step: str, got: Mapping[str, Any] | None) -> None:
         what = {"uses": "另选他人第一轮的", "names": "另选他人第二轮的"}.get(str(got.get("round")), "") \
             if step == "write_in_partial" else ""
         following = got.get("next") or (got.get("round") if step == "partial" else None)
+        then = "另选他人第一轮" if following == "uses" else "另选他人第二轮"
         tail = "，解密完成，结果已产生。" if done else \
-            f"；凑齐后请再运行一次 decrypt（{'另选他人第一轮' if following == 'uses' else '另选他人第二轮'}）。" \
-            if following else "。"
+            f"；本轮已凑齐，请再运行一次 decrypt 解密{then}。" if following else "。"
         _say(f"{what}部分解密已提交（已解密 {len(got.get('received', []))}/{got.get('k')}）{tail}")
         return
     ceremony = got.get("ceremony") or {}

@@ -16,7 +16,7 @@ import pytest
 from ballotcrypto.keyfile import open_trustee, passphrase_key
 from terminals.trustee.__main__ import main
 from tests.conftest import RunningServer, cheapen_passwords
-from tests.server.session_helpers import Session, choices, in_session, ok, refused
+from tests.server.session_helpers import Session, choices, in_session, marks, ok, refused
 
 PASSWORD = "trustee-password-2026-long"
 PASSPHRASE = "监票人的口令 2026"
@@ -151,6 +151,31 @@ def test_a_scrutineer_offline_and_two_online_make_the_key_and_decrypt_a_vote_wit
         vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
         assert vote["state"] == "closed" and vote["decryption"]["received"] == [1, 3]
         assert vote["result"]["counts"] == {"yes": 20, "no": 7, "abstain": 3, "not_voted": 10}
+
+        # An election with write-ins (另选他人): decrypt once per round — totals, uses, names — each by
+        # another two of the three, offline or online.
+        election = s.item("副县长")
+        a, b, _ = election["definition"]["candidates"]
+        vote_id = s.open(election["id"])
+        await s.cast(vote_id, [marks(a, b)] * 30 + [{"marks": {a: "yes"}, "write_ins": ["孙七"]}] * 2)
+        assert s.chair.post(f"/api/votes/{vote_id}/close").status_code == 202
+        offline.step_offline("decrypt", m, "--vote", vote_id)
+        assert "请再运行一次 decrypt 解密另选他人第一轮" in second.step_online("decrypt", m, "--vote", vote_id)
+        assert "另选他人第一轮的部分解密已提交" in offline.step_offline("decrypt", m, "--vote", vote_id)
+        assert "请再运行一次 decrypt 解密另选他人第二轮" in third.step_online("decrypt", m, "--vote", vote_id)
+        # the ballots of round names are re-derived from round uses, not taken on the server's word
+        given = second.dir / "names-in.json"
+        code, err = second.run("download", *second.online(), "--meeting", str(m), "--vote", vote_id, "-o", str(given))
+        assert code == 0, err
+        lying = json.loads(given.read_text("utf-8"))
+        lying["decryption"]["write_ins"]["uses"] = [1] * 32  # names of every ballot, asked for
+        (second.dir / "lying.json").write_text(json.dumps(lying, ensure_ascii=False), "utf-8")
+        code, err = second.offline("decrypt", second.dir / "lying.json", second.dir / "lying-answer.json")
+        assert code == 1 and "各票另选人数与第一轮的部分解密不符" in err, err
+        second.step_online("decrypt", m, "--vote", vote_id)
+        assert "结果已产生" in third.step_online("decrypt", m, "--vote", vote_id)
+        vote = ok(s.chair.get(f"/api/votes/{vote_id}"))
+        assert vote["state"] == "closed" and vote["result"]["write_ins"] == {"孙七": 2}
 
     in_session(server.url, body)
 
