@@ -17,9 +17,8 @@ what to encrypt and the count knows what each total is:
 - per target 满意/基本满意/不满意, at most one (none = invalid for that target): 满意度测评.
 
 Not encrypted (``vote_form`` gives None): 民生实事 by ranking (a rank, not a mark), and a round
-that allows write-ins unless ``with_write_ins`` is given — the default stays None for them until
-the server, its pages and the 监票人's steps carry the two write-in rounds (§6.1); such rounds keep
-plaintext secret ballots meanwhile.
+that allows write-ins unless ``with_write_ins`` is given. The server, the verifier and the
+监票人's devices always give it (§6.1): such a round is encrypted with its write-in slots.
 """
 
 from __future__ import annotations

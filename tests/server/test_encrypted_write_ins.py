@@ -61,6 +61,15 @@ def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_sc
             "ballot": challenged.ballot.to_json(), "opening": challenged.opening.to_json()}))
         assert spoiled["values"][-2:] == [1, 0]
         assert [name for _, name in challenged.opening.write_ins] == ["赵六", ""]
+        # A sealed name moved to another slot on the way breaks that slot's proof: refused, nothing stored.
+        moved = encrypt_plain(encryption, {"write_ins": ["钱七"]}).ballot.to_json()
+        slots = moved["write_ins"]
+        assert isinstance(slots, list)
+        slots[0]["sealed"], slots[1]["sealed"] = slots[1]["sealed"], slots[0]["sealed"]
+        answer = refused(deputy.post("/api/ballots", json={"vote_id": vote_id, "ballot_id": moved["ballot"],
+                                                           "ballot": moved, "cast_token": "t" * 32}),
+                         "invalid_ballot", 400)
+        assert answer["field"] == "ballot.w0" and _state(s, vote_id)["cast"] == 0
         deputy.close()
 
         ballots = [marks(a, b)] * 20 + [{"marks": {a: "yes"}, "write_ins": ["李四"]}] * 5 \
