@@ -333,8 +333,9 @@
     if (vote.state === "decrypting" && vote.decryption) {
       const d = vote.decryption;
       box.replaceChildren(...R.nodes(el("div", {class: "read-out", id: "decrypting"}, el("span", {class: "label"}, "加密表决"),
-        "等待监票人解密（已解密 " + d.received.length + "/" + d.k + "）"),
-        el("p", {}, "表决已结束，共收到 " + d.ballots_cast + " 张加密选票。须由 " + d.k + " 位监票人在各自设备上解密合计，结果随即在此显示。"),
+        "等待监票人解密（" + R.decryptionProgress(d) + "）"),
+        el("p", {}, "表决已结束，共收到 " + d.ballots_cast + " 张加密选票。须由 " + d.k + " 位监票人在各自设备上解密合计"
+          + (d.round ? "，再分两轮解密另选他人（先解各票另选人数，再解另选姓名；每轮 " + d.k + " 位）" : "") + "，结果随即在此显示。"),
         el("p", {class: "small"}, "选举公钥指纹 " + vote.encryption.fingerprint)));
       return;
     }

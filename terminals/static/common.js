@@ -318,7 +318,15 @@ const R = (() => {
     document.body.append(a); a.click(); a.remove();
   }
 
+  /* How far the 监票人's decryption of a closed encrypted vote is (its state entry's `decryption`,
+     docs/protocol.md): with write-ins (另选他人) the round under way, then how many of k have
+     decrypted in it — "另选他人第一轮：已解密 1/2". */
+  const DECRYPT_ROUND = {totals: "合计", uses: "另选他人第一轮", names: "另选他人第二轮"};
+  function decryptionProgress(d) {
+    return (DECRYPT_ROUND[d.round] ? DECRYPT_ROUND[d.round] + "：" : "") + "已解密 " + d.received.length + "/" + d.k;
+  }
+
   return {KIND, VOTE_STATE, ITEM_STATE, CHOICE, GRADE, OUTCOME, ROUND, ACTION, ROLE, METHOD, TERM,
     token, setToken, api, ApiError, el, $, nodes, show, dialog, confirm, alertBox, toast, syncClock, remaining, mmss, clock,
-    Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download};
+    Live, connectionStatus, rolePage, receiptCode, randomId, outcomeLabel, actionText, download, decryptionProgress};
 })();

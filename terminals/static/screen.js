@@ -135,7 +135,7 @@
     } else if (vote.state === "decrypting") {
       const d = vote.decryption || {received: [], k: 0};
       parts.push(el("div", {class: "s-live", id: "s-decrypting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，监票人正在解密计票"),
-        el("div", {class: "s-meta"}, "已解密 " + d.received.length + " / " + d.k + " 位监票人")));
+        el("div", {class: "s-meta"}, R.decryptionProgress(d) + " 位监票人")));
     } else if (vote.publication && !vote.publication.declared_at && vote.state === "closed") {
       /* The publish step (docs/protocol.md): the result is shown once the chair declares it. */
       parts.push(el("div", {class: "s-live", id: "s-awaiting"}, el("div", {class: "s-decrypting-text"}, "表决已结束，等待宣布表决结果"),

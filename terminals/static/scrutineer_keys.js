@@ -1,6 +1,9 @@
 /* The 监票人's side of encrypted secret votes, on the scrutineers' page (计票监票), on the
    监票人's own device: the three rounds of the key ceremony (docs/ballot-crypto.md §2), the
-   device's key file and its backup (§7), and the partial decryption of a closed vote's totals (§5).
+   device's key file and its backup (§7), and the partial decryption of a closed vote's totals (§5)
+   — in an election round with write-ins (另选他人, §6.1) then of its two write-in rounds: each
+   counted ballot's number of write-ins (uses), then the slots of the ballots that have any (names),
+   the ballots of round names re-derived here from round uses's partials.
 
    The trustee's secret — the round-1 polynomial and transport key, then the share x_j — is kept
    only on this device, in localStorage, sealed under a passphrase the 监票人 types (Argon2id +
@@ -260,23 +263,58 @@
       if (JSON.stringify(B.aggregate(vote.encryption.context, counted.ballots)) !== JSON.stringify(d.totals)) {
         throw new Error("服务器给出的合计不是计入的选票之和：已拒绝解密。请告知总监票人。");
       }
-      const ok = await R.dialog({title: "解密本项合计", body: el("div", {id: "decrypt-confirm"},
+      const round = d.write_ins ? d.write_ins.round : "totals";
+      const made = round === "totals" ? null : writeInRound(vote, h, d, counted);
+      const ok = await R.dialog({title: ROUNDS[round].title, body: el("div", {id: "decrypt-confirm"},
         el("p", {class: "modal-text"}, "「" + vote.title + "」"),
         el("p", {}, "合计包含 ", el("b", {}, d.ballots_cast), " 张选票，与表决中已表决人数一致，本机已核对合计是这些选票之和；表决标识 ", el("code", {}, B.trackingCode(d.vid)), "。"),
-        el("p", {}, "只解密各选项的合计票数，不解密任何一张选票。确认用您的密钥份额解密吗？")),
+        el("p", {}, made ? made.what : "只解密各选项的合计票数，不解密任何一张选票。", "确认用您的密钥份额解密吗？")),
       buttons: [{label: "取消", value: false}, {label: "确认解密", value: true, primary: true}]});
       if (!ok) return;
-      const partial = B.partialDecrypt(vote.encryption.context, h.secret, d.totals);
-      const out = await api("/api/votes/" + encodeURIComponent(vote.id) + "/partial", {body: partial});
+      const out = made
+        ? await api("/api/votes/" + encodeURIComponent(vote.id) + "/write-in-partial", {body: made.body})
+        : await api("/api/votes/" + encodeURIComponent(vote.id) + "/partial",
+                    {body: B.partialDecrypt(vote.encryption.context, h.secret, d.totals)});
+      const following = out.next || (round === "totals" ? out.round : null);
       notes[vote.id] = {kind: "ok", text: out.result ? "您的部分解密已提交，解密完成，结果已产生。"
-        : "您的部分解密已提交（已解密 " + out.received.length + "/" + out.k + "）。"};
+        : "您的部分解密已提交（已解密 " + out.received.length + "/" + out.k + "）。"
+          + (following ? "本轮已凑齐，接下来解密" + ROUNDS[following].name + "。" : "")};
     } catch (e) {
-      notes[vote.id] = {kind: "bad", text: e instanceof R.ApiError && e.code === "already_posted" ? "您已解密过本项。"
+      notes[vote.id] = {kind: "bad", text: e instanceof R.ApiError && e.code === "already_posted" ? "您已解密过本项（本轮）。"
         : "未能解密：" + messageOf(e)};
     } finally {
       busy = "";
       render();
     }
+  }
+
+  const ROUNDS = {
+    totals: {title: "解密本项合计", name: "合计", button: "解密本项合计"},
+    uses: {title: "解密另选他人（第一轮）", name: "另选他人第一轮（各票另选人数）", button: "解密另选他人（第一轮：各票另选人数）"},
+    names: {title: "解密另选他人（第二轮）", name: "另选他人第二轮（另选姓名）", button: "解密另选他人（第二轮：另选姓名）"},
+  };
+  /* The body to post for write-in round "uses" or "names" (§6.1), over the counted ballots in the
+     counted order the server gives (which must name each of them once); for round "names" the
+     ballots with write-ins come from round uses's partials, each checked here. */
+  function writeInRound(vote, h, d, counted) {
+    const context = vote.encryption.context;
+    const byId = new Map(counted.ballots.map(b => [b.ballot, b]));
+    const order = counted.counted_order || [];
+    if (order.length !== byId.size || new Set(order).size !== order.length || !order.every(id => byId.has(id))) {
+      throw new Error("服务器给出的计票顺序与计入的选票不符：已拒绝解密。请告知总监票人。");
+    }
+    const ordered = order.map(id => byId.get(id));
+    if (d.write_ins.round === "uses") {
+      return {body: {round: "uses", partial: B.writeInUsesPartial(context, h.secret, ordered)},
+              what: "只解密每张选票各用了几个另选他人栏（不解密任何赞成、反对）。"};
+    }
+    const uses = B.combineWriteInUses(context, d.share_keys, ordered, d.write_ins.uses_partials, d.k);
+    if (JSON.stringify(uses) !== JSON.stringify(d.write_ins.uses)) {
+      throw new Error("服务器给出的各票另选人数与第一轮的部分解密不符：已拒绝解密。请告知总监票人。");
+    }
+    const chosen = ordered.filter((b, at) => uses[at] > 0);
+    return {body: {round: "names", partial: B.writeInNamesPartial(context, h.secret, chosen)},
+            what: "只解密 " + chosen.length + " 张有另选他人的选票的另选姓名（不解密任何赞成、反对）。"};
   }
 
   /* -- what the page shows ------------------------------------------------------------------------ */
@@ -378,11 +416,13 @@
           el("h3", {}, v.title + (v.round_no > 1 ? "（第" + v.round_no + "轮）" : "")),
           el("p", {}, "合计包含 ", el("b", {class: "ballots-cast"}, d.ballots_cast), " 张选票（表决中" + R.TERM.voted + " " + v.cast + " 人）；表决标识 ",
             el("code", {}, B.trackingCode(v.encryption.vid)), "；选举公钥指纹 ", el("code", {}, v.encryption.fingerprint)),
+          d.round ? el("p", {class: "decrypt-round", "data-round": d.round}, "本项有另选他人，分三轮解密：合计 → 各票另选人数 → 另选姓名。现在：",
+            el("b", {}, ROUNDS[d.round].name)) : null,
           el("p", {class: "decrypt-progress"}, "须 " + d.k + " 位监票人解密，已解密 " + d.received.length + "/" + d.k
             + (d.received.length ? "：" + who(d.received) : "")),
-          mine ? el("p", {class: "tag-ok"}, "✓ 您已解密本项")
+          mine ? el("p", {class: "tag-ok"}, "✓ 您已解密" + (d.round ? "本轮" : "本项"))
             : i ? el("button", {class: "btn btn-primary step-btn", type: "button", "data-decrypt": v.id, disabled: !!busy,
-              onclick: () => decrypt(v)}, busy === "decrypt:" + v.id ? "正在解密……" : "解密本项合计")
+              onclick: () => decrypt(v)}, busy === "decrypt:" + v.id ? "正在解密……" : ROUNDS[d.round || "totals"].button)
               : el("p", {class: "small"}, "您不是持有本次选举密钥份额的监票人。"),
           note ? el("p", {class: note.kind === "ok" ? "tag-ok" : "error", role: "alert", "data-note": v.id}, note.text) : null);
       }),

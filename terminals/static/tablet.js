@@ -330,7 +330,7 @@
       box.append(el("div", {class: "t-result" + (last.state === "voided" ? " t-voided" : "")}, el("h3", {}, "上一项表决结果：" + last.title
         + (last.round_no > 1 ? "（第" + last.round_no + "轮）" : "")), el("p", {class: "announcement", id: "t-last-result"},
         last.state === "voided" ? "本轮表决已宣布无效，等待主持人宣布重新表决"
-          : last.state === "decrypting" ? "表决已结束，监票人正在解密计票（已解密 " + last.decryption.received.length + "/" + last.decryption.k + "）"
+          : last.state === "decrypting" ? "表决已结束，监票人正在解密计票（" + R.decryptionProgress(last.decryption) + "）"
             : !last.result ? "表决已结束，等待主持人宣布表决结果"
               : last.result.announcement)));
     }
@@ -453,10 +453,10 @@
   }
 
   /* What a marks ballot is about: the rows, the options, the counter limit. An encrypted form has
-     no write-ins (ballotcrypto/votes.py: a round that allows them is not encrypted). */
+     exactly the write-in slots (另选他人) its form has (docs/ballot-crypto.md §6.1: one per place). */
   function layout(vote) {
     const lay = layoutOf(vote);
-    if (vote.encryption) lay.writeIns = 0;
+    if (vote.encryption) lay.writeIns = vote.encryption.context.form.write_ins || 0;
     return lay;
   }
   function layoutOf(vote) {
@@ -604,6 +604,9 @@
     const listed = new Set(lay.rows.map(r => r.key));
     const clash = names.find(n => listed.has(n));
     if (clash) { R.alertBox("另选他人有误", "「" + clash + "」是候选人，如赞成请直接对其投赞成票。"); return; }
+    // an encrypted ballot seals each name as written: it must be one (ballot-crypto.md §6.1)
+    const bad = vote.encryption && cryptoState === "ready" ? names.find(n => BallotCrypto.nameFault(n.normalize("NFC"))) : null;
+    if (bad) { R.alertBox("另选他人有误", "「" + bad + "」：" + BallotCrypto.nameFault(bad.normalize("NFC"))); return; }
     stage[vote.id] = "confirm";
     render(true);
   }
@@ -649,10 +652,20 @@
     }
     return contexts[vote.id];
   }
-  /* Selection i is 1 iff the deputy marked `choice` on `question` (ballotcrypto/votes.py values_of). */
+  /* Selection i is 1 iff the deputy marked `choice` on `question`; write-in slot s's use bit is 1
+     iff the deputy wrote at least s + 1 names (ballotcrypto/votes.py values_of). */
   function valuesOf(selections, ballot) {
     const marks = ballot.marks || {};
-    return selections.map(s => (s.question === null ? ballot.choice === s.choice : marks[s.question] === s.choice) ? 1 : 0);
+    const written = (ballot.write_ins || []).length;
+    let slot = 0;
+    return selections.map(s => s.choice === "write_in" ? (slot++ < written ? 1 : 0)
+      : (s.question === null ? ballot.choice === s.choice : marks[s.question] === s.choice) ? 1 : 0);
+  }
+  /* The name sealed in each write-in slot, from slot 0 ("" for an unused one). */
+  function namesOf(vote, ballot) {
+    const names = (ballot.write_ins || []).map(n => n.normalize("NFC"));
+    while (names.length < (vote.encryption.context.form.write_ins || 0)) names.push("");
+    return names;
   }
   function seal(vote, ballot, label) {
     forget(vote.id);
@@ -664,7 +677,8 @@
     setTimeout(() => {
       if (stage[vote.id] !== "encrypting" || !plain[vote.id]) return;
       try {
-        sealed[vote.id] = BallotCrypto.encryptBallot(vote.encryption.context, valuesOf(vote.encryption.selections, ballot));
+        sealed[vote.id] = BallotCrypto.encryptBallot(vote.encryption.context, valuesOf(vote.encryption.selections, ballot),
+                                                     {names: namesOf(vote, ballot)});
         stage[vote.id] = "sealed";
       } catch (e) {
         notices[vote.id] = "无法生成加密选票：" + e.message;
@@ -704,7 +718,9 @@
       const out = await R.api("/api/votes/" + encodeURIComponent(vote.id) + "/spoil", {body: {ballot: c.ballot, opening: c.opening}});
       if (challenges[vote.id] !== c) return;
       delete challenges[vote.id];
-      opened[vote.id] = {values: out.values, code: BallotCrypto.trackingCode(out.tracker)};
+      // the names the opening published, which the server checked open the ballot's sealed slots
+      const names = (c.opening.write_ins || []).map(slot => slot.name).filter(Boolean);
+      opened[vote.id] = {values: out.values, code: BallotCrypto.trackingCode(out.tracker), names};
       stage[vote.id] = "opened";
     } catch (e) {
       c.error = e.message;
@@ -755,21 +771,23 @@
       el("p", {class: "small"}, "这张选票已作废，不会计票。"))];
   }
   /* What the challenged ballot encrypted, by the vote's rows: "张三：赞成". */
-  function openedLines(vote, values) {
+  function openedLines(vote, values, names) {
     const selections = vote.encryption.selections;
     const label = choice => R.CHOICE[choice] || R.GRADE[choice] || choice;
     const chosen = question => selections.filter((s, i) => s.question === question && values[i] === 1).map(s => label(s.choice));
     if (selections.every(s => s.question === null)) return [chosen(null).join("、") || "（未选择）"];
     const none = vote.kind === "election" || vote.kind === "project_vote" ? "弃权（未标记）"
       : vote.kind === "satisfaction" ? "未测评" : "未按（未标记）";
-    return layout(vote).rows.map(row => row.name + "：" + (chosen(row.key).join("、") || none));
+    const lines = layout(vote).rows.map(row => row.name + "：" + (chosen(row.key).join("、") || none));
+    if (vote.encryption.context.form.write_ins) lines.push("另选他人：" + (names.length ? names.join("、") : "（无）"));
+    return lines;
   }
   function openedView(vote) {
     const o = opened[vote.id];
     return [el("div", {class: "t-encrypted", id: "t-opened-box"},
       el("div", {class: "t-big"}, "核验结果"),
       el("div", {class: "t-opened", id: "t-opened"}, el("b", {}, "本选票加密的是："),
-        el("ul", {}, openedLines(vote, o.values).map(line => el("li", {}, line)))),
+        el("ul", {}, openedLines(vote, o.values, o.names).map(line => el("li", {}, line)))),
       el("p", {class: "t-confirm-text"}, "请核对：与您刚才的选择一致吗？"),
       el("p", {class: "small"}, "这张核验过的选票（跟踪码 " + o.code + "）已作废，不计票。一致：请按下面的按钮重新加密后投出。"
         + "不一致：请不要投票，立即告知工作人员（本终端可能有问题）。"),
