@@ -17,7 +17,12 @@ from typing import Any
 
 import httpx
 
-from ballotcrypto.votes import encrypt_plain
+from ballotcrypto import writeins
+from ballotcrypto.ballot import Ballot, WriteIn
+from ballotcrypto.hashing import TAG_WRITE_IN
+from ballotcrypto.proofs import prove_schnorr
+from ballotcrypto.randomness import SYSTEM
+from ballotcrypto.votes import context_of, encrypt_plain
 from terminals.trustee import decrypt_step, post_decryption
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, in_session, login, marks, ok, refused
@@ -152,6 +157,50 @@ def test_a_write_in_round_with_no_name_written_ends_after_round_uses_and_one_wit
         ok(s.chair.post(f"/api/votes/{empty}/close"))
         vote = _state(s, empty)
         assert vote["state"] == "closed" and vote["result"]["write_ins"] == {}
+
+    in_session(server.url, body)
+    _verify_export(server.url, tmp_path)
+
+
+def test_a_name_a_faulty_tablet_sealed_so_that_it_does_not_open_stops_the_count_and_the_vote_is_voided(
+        server: RunningServer, tmp_path: Path) -> None:
+    async def body(s: Session) -> None:
+        trustees, _ = run_ceremony(s.url, s.meeting_id, n=2, k=2)
+        election = s.item("副县长")
+        a, b, _c = election["definition"]["candidates"]
+        vote_id = s.open(election["id"])
+        await s.wait_open(vote_id)
+        encryption = s.deputies[0].encryption_of(vote_id)
+        assert encryption is not None
+        # slot 0's name sealed under slot 1's associated data, ρ proved honestly: every check at cast passes
+        context = context_of(encryption)
+        made = encrypt_plain(encryption, {"marks": {a: "yes"}, "write_ins": ["赵六"]})
+        ballot, rho = made.ballot, made.opening.write_ins[0][0]
+        _, sealed = writeins.seal_name(context.vid, ballot.ballot, 1, rho, context.key, "赵六")
+        use = ballot.use_bit(0)
+        prefix: list[str | int] = [context.vid, ballot.ballot, 0, use.alpha.hex(), use.beta.hex(),
+                                   writeins.sealed_text(sealed)]
+        slot = WriteIn(ballot.write_ins[0].r, sealed, prove_schnorr(TAG_WRITE_IN, prefix, rho, ballot.write_ins[0].r,
+                                                                                   SYSTEM))
+        faulty = Ballot(ballot.ballot, ballot.vid, ballot.selections, ballot.limits, (slot, *ballot.write_ins[1:]))
+        deputy = httpx.Client(base_url=s.url, timeout=60, headers={"Authorization": f"Bearer {s.deputies[0].token}"})
+        ok(deputy.post("/api/ballots", json={"vote_id": vote_id, "ballot_id": faulty.ballot, "ballot": faulty.to_json(),
+                                             "cast_token": "t" * 32}))
+        deputy.close()
+        await s.cast(vote_id, [marks(a, b)] * 30, s.deputies[1:31])
+        s.chair.post(f"/api/votes/{vote_id}/close")
+        for _round in ("totals", "uses"):
+            for trustee in trustees:
+                ok(post_decryption(trustee, vote_id))
+        ok(post_decryption(trustees[0], vote_id))
+        answer = refused(post_decryption(trustees[1], vote_id), "write_in_unreadable", 409)
+        assert faulty.ballot in answer["message"]
+        vote = _state(s, vote_id)
+        assert vote["state"] == "decrypting" and vote["decryption"] == {"k": 2, "ballots_cast": 31, "round": "names",
+                                                                        "received": [1]}
+        ok(s.chair.post(f"/api/votes/{vote_id}/void",
+                        json={"ground": "system_fault", "reason": "一台表决器的另选他人栏打不开"}))
+        assert _state(s, vote_id)["state"] == "voided"
 
     in_session(server.url, body)
     _verify_export(server.url, tmp_path)
