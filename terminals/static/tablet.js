@@ -15,7 +15,9 @@
    libsodium.js) and shows the ballot's tracking code with two choices: 确认投票 (the randomness is
    wiped, the encrypted ballot is sent and kept for resends like any other) or 核验此选票 (Benaloh:
    the ballot is opened and spoiled — never counted — and the values it encrypted are shown beside
-   the labels for the deputy to compare; then it is encrypted afresh). Nothing of the marks or the
+   the labels for the deputy to compare; then it is encrypted afresh). An encrypted election that
+   allows write-ins (另选他人) has one write-in field per slot of its form: each name written is
+   sealed in its slot (encryptBallot {names}), and a challenge shows the names sealed. Nothing of the marks or the
    randomness is stored; after casting the tablet keeps the ciphertext, its tracking code and the
    receipt. */
 "use strict";
