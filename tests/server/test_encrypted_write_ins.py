@@ -7,8 +7,10 @@ SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import io
+import json
 import subprocess
 import sys
 import zipfile
@@ -80,9 +82,19 @@ def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_sc
         ballots = [marks(a, b)] * 20 + [{"marks": {a: "yes"}, "write_ins": ["李四"]}] * 5 \
             + [{"marks": {c: "no"}, "write_ins": ["李四", "王五"]}] * 2 + [marks(c)] * 3
         await s.cast(vote_id, ballots)
+        # one more from the command line (python -m terminals.client), encrypted there as the tablet does
+        command = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "terminals.client", "--url", s.url, "--code", s.codes[35]["code"], "--vote", vote_id,
+            "--ballot", json.dumps({"marks": {b: "yes"}, "write_ins": ["李四"]}, ensure_ascii=False),
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        out, err = await command.communicate()
+        assert command.returncode == 0, err.decode()
+        printed = out.decode()
+        receipt = json.loads(printed[printed.index("{"):])  # after the 已登录 line
+        assert receipt["vote_id"] == vote_id and "李四" not in printed + err.decode()
         closed = s.chair.post(f"/api/votes/{vote_id}/close")
         assert closed.status_code == 202, closed.text
-        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 30, "round": "totals", "received": []}
+        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 31, "round": "totals", "received": []}
 
         # Round totals, by trustees 3 and 1; a write-in partial now is of the wrong round.
         early = decrypt_step(trustees[1], vote_id)
@@ -93,13 +105,13 @@ def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_sc
         taken = ok(post_decryption(trustees[0], vote_id))
         assert taken["result"] is None and taken["round"] == "uses"
         assert _state(s, vote_id)["state"] == "decrypting"
-        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 30, "round": "uses", "received": []}
+        assert _state(s, vote_id)["decryption"] == {"k": 2, "ballots_cast": 31, "round": "uses", "received": []}
         refused(trustees[1].client.post(early.path, json=early.body), "wrong_round", 409)
 
         # Round uses, by trustees 2 and 1: a forged share and a repeat are refused.
         uses = decrypt_step(trustees[1], vote_id)
         assert uses.step == "write_in_partial" and uses.body["round"] == "uses"
-        assert len(uses.body["partial"]["shares"]) == 30
+        assert len(uses.body["partial"]["shares"]) == 31
         forged = copy.deepcopy(uses.body)
         forged["partial"]["shares"][0]["d"] = forged["partial"]["shares"][1]["d"]
         assert refused(trustees[1].client.post(uses.path, json=forged), "invalid_partial", 400)["field"] == "partial"
@@ -112,15 +124,15 @@ def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_sc
         second = ok(post_decryption(trustees[0], vote_id))
         assert second["next"] == "names" and second["result"] is None
         decryption = ok(trustees[0].client.get(f"/api/votes/{vote_id}/decryption"))
-        assert sorted(decryption["write_ins"]["uses"]) == [0] * 23 + [1] * 5 + [2] * 2
+        assert sorted(decryption["write_ins"]["uses"]) == [0] * 23 + [1] * 6 + [2] * 2
         assert _state(s, vote_id)["decryption"]["round"] == "names"
 
-        # Round names, by trustees 2 and 3: only the 7 ballots with write-ins, each of their slots.
+        # Round names, by trustees 2 and 3: only the 8 ballots with write-ins, each of their slots.
         names = decrypt_step(trustees[1], vote_id)
-        assert names.body["round"] == "names" and len(names.body["partial"]["ballots"]) == 7
+        assert names.body["round"] == "names" and len(names.body["partial"]["ballots"]) == 8
         ok(trustees[1].client.post(names.path, json=names.body))
         result = ok(post_decryption(trustees[2], vote_id))["result"]
-        assert result["write_ins"] == {"李四": 7, "王五": 2}
+        assert result["write_ins"] == {"李四": 8, "王五": 2}
         vote = _state(s, vote_id)
         assert vote["state"] == "closed" and vote["result"] == result
         assert vote["decryption"]["round"] == "done"
