@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from tally.model import BallotAccount
+
 TEMPLATES: dict[str, str] = {
     "attendance": "应到{members}人，实到{present}人",
     "choice_counts": "赞成{yes}票，反对{no}票，弃权{abstain}票",
@@ -67,3 +69,9 @@ def attendance(members: int, present: int) -> str:
 
 def choice_counts(yes: int, no: int, abstain: int) -> str:
     return render("choice_counts", yes=yes, no=no, abstain=abstain)
+
+
+def ballots(account: BallotAccount) -> str:
+    """发出/收回/有效/无效 of a round's ballots (shared/domain.md "Elections": every ballot accounted for)."""
+    return render("ballots", issued=account.issued, returned=account.returned, valid=account.valid,
+                  void=account.void)

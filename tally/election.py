@@ -176,13 +176,7 @@ class ElectionResult:
     def announcement(self) -> str:
         d = self.definition
         attendance = announce.attendance(d.attendance.members_of_record, d.attendance.present)
-        ballots = announce.render(
-            "ballots",
-            issued=self.account.issued,
-            returned=self.account.returned,
-            valid=self.account.valid,
-            void=self.account.void,
-        )
+        ballots = announce.ballots(self.account)
         if not self.round_valid:
             return announce.render("election_void", attendance=attendance, ballots=ballots, reason=self.reason)
         if d.round == "preliminary":

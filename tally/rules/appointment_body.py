@@ -15,7 +15,7 @@ A standing committee of 25 members decides 任命: 13 yes pass (26 > 25), 12 do 
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from tally.rules.quorum import Body
 
@@ -31,17 +31,7 @@ Action = Literal[
     "deputy_resignation",
 ]
 
-ACTIONS: tuple[Action, ...] = (
-    "appoint",
-    "dismiss",
-    "approve",
-    "acting",
-    "accept_resignation",
-    "remove",
-    "recall",
-    "recall_deputy",
-    "deputy_resignation",
-)
+ACTIONS: tuple[Action, ...] = get_args(Action)
 
 ACTION_NAMES: dict[Action, str] = {
     "appoint": "任命",
