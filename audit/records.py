@@ -76,7 +76,7 @@ class RecordType(StrEnum):
     BALLOT_WITHDRAWN = "ballot_withdrawn"  # {"vote_id": str, "seq": int}: replaced before close
     # The session: what the verifier derives each vote's base, attendance and window from.
     MEETING_CREATED = "meeting_created"  # {"meeting_id": int, "body": str, "settings": {...}, ...}
-    ROLL_LOADED = "roll_loaded"  # {"meeting_id": int, "members": [{"code": str, "status": str, ...}], ...}
+    ROLL_LOADED = "roll_loaded"  # {"meeting_id": int, "members": [{"code": str, "name": str, "status": str}], ...}
     MEMBER_STATUS = "member_status"  # {"member": str, "status": str, ["meeting_id": int], ...}
     CHECK_IN = "check_in"  # {"meeting_id": int, "member": str, "by": "self" | "staff:...", "reason": str}
     ATTENDANCE = "attendance"  # {"meeting_id": int, "member": str, "state": "leave" | "absent", ...}
@@ -299,6 +299,7 @@ def check_body(type_: str, body: Mapping[str, Any]) -> None:
             if type(member) is not dict:
                 raise RecordError("body.members are objects")
             _need(member, "code", str, "a non-empty string")
+            _need(member, "name", str, "a non-empty string")
             _one_of(member, "status", MEMBER_STATUSES)
     elif type_ == RecordType.MEMBER_STATUS:
         _one_of(body, "status", MEMBER_STATUSES)

@@ -18,6 +18,11 @@ key signed it:
     other fields             the item's own definition, except those a round sets
                               (`ROUND_KEYS`); ``ballots_issued`` (民生实事) and ``forms_issued``
                               (满意度测评) equal ``present``
+    write_in_eligible        an election round open to write-ins whose write-ins must be deputies
+                              (``write_in_scope`` ``deputies``, the default for ``office``
+                              ``member``), unless its item lists them: the names (``roll_loaded``)
+                              of the members counted in members_of_record, less the round's own
+                              candidates, sorted (server/usecases/open_vote.py)
 
 Statuses change by ``roll_loaded`` (the whole roll, as imported) and ``member_status``; a member
 made ``terminated`` while checked in is no longer present, a ``suspended`` one stays checked in
@@ -61,6 +66,7 @@ class _Meeting:
     body: str
     settings: Mapping[str, Any]
     roll: dict[str, str] = field(default_factory=dict)  # member code -> status
+    names: dict[str, str] = field(default_factory=dict)  # member code -> name, as the roll was loaded
     attendance: dict[str, str] = field(default_factory=dict)  # member code -> present | leave | absent
     # (members_of_record, present_voters) as the roll and attendance are now; None after a change
     counted: tuple[int, frozenset[str]] | None = None
@@ -69,12 +75,15 @@ class _Meeting:
         """The roll or the attendance changed: count again when a vote opens."""
         self.counted = None
 
+    def _in_base(self, status: str) -> bool:
+        counts_suspended = bool(self.settings.get("count_suspended_in_base", True))
+        return status == "active" or (status == "suspended" and counts_suspended)
+
     def _count(self) -> tuple[int, frozenset[str]]:
         if self.counted is None:
-            suspended = bool(self.settings.get("count_suspended_in_base", True))
             roll = self.roll
             self.counted = (
-                sum(1 for s in roll.values() if s == "active" or (s == "suspended" and suspended)),
+                sum(1 for s in roll.values() if self._in_base(s)),
                 frozenset(c for c, state in self.attendance.items() if state == "present" and roll.get(c) == "active"),
             )
         return self.counted
@@ -84,6 +93,10 @@ class _Meeting:
 
     def present_voters(self) -> frozenset[str]:
         return self._count()[1]
+
+    def counted_names(self) -> set[str]:
+        """The names of the members counted in members_of_record (实有)."""
+        return {self.names[code] for code, status in self.roll.items() if self._in_base(status)}
 
 
 @dataclass
@@ -116,6 +129,7 @@ class Session:
         elif type_ == RecordType.ROLL_LOADED:
             meeting = self._meeting(body["meeting_id"])
             meeting.roll = {m["code"]: m["status"] for m in body["members"]}
+            meeting.names = {m["code"]: m["name"] for m in body["members"]}
             meeting.changed()
         elif type_ == RecordType.MEMBER_STATUS:
             self._status(body)
@@ -225,6 +239,8 @@ class Session:
             expected["ballots_issued"] = present
         elif item.kind == "satisfaction":
             expected["forms_issued"] = present
+        if item.kind == "election" and "write_in_eligible" not in item.definition and _deputies_only(definition):
+            expected["write_in_eligible"] = sorted(meeting.counted_names() - set(definition.get("candidates", [])))
         free = ROUND_KEYS | ({"ballots_issued"} if item.kind == "election" else set())
         for key in sorted(set(expected) | set(definition)):
             if key in free:
@@ -262,6 +278,14 @@ class Session:
                 raise SessionFault("definition-mismatch", f"manual result of {vote_id}: {_field(key, recorded)} but "
                                                           f"the log gives {_field(key, derived)} / 人工结果与日志不符")
         return True
+
+
+def _deputies_only(definition: Mapping[str, Any]) -> bool:
+    """Whether a round's write-ins are open and must be deputies of this congress (shared/domain.md
+    "Elections": 常委会组成人员, 乡镇人大主席/副主席), as server/usecases/open_vote.py decides it."""
+    scope = definition.get("write_in_scope", "deputies" if definition.get("office") == "member" else "voters")
+    allowed = definition.get("allow_write_ins", True) and definition.get("round", "first") in ("first", "runoff")
+    return scope == "deputies" and bool(allowed)
 
 
 def _field(key: str, value: object) -> str:

@@ -139,6 +139,24 @@ def test_statuses_follow_the_server(tmp_path: Path) -> None:
         ("election", {"office": "head", "seats": 1, "candidates": ["甲", "乙"]}, {"ballots_issued": 2}, True),
         ("election", {"office": "head", "seats": 1, "candidates": ["甲", "乙"]},
          {"ballots_issued": 3, "round": "runoff", "runoffs_held": 1}, True),
+        # write-ins that must be deputies: the roll's names less the round's candidates (D1..D4 here)
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"]},
+         {"ballots_issued": 3, "write_in_eligible": ["D2", "D3", "D4"]}, True),
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"]}, {"ballots_issued": 3}, False),
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"]},
+         {"ballots_issued": 3, "write_in_eligible": ["D2", "D3"]}, False),
+        ("election", {"office": "head", "write_in_scope": "deputies", "seats": 1, "candidates": ["甲", "乙"]},
+         {"ballots_issued": 3, "write_in_eligible": ["D1", "D2", "D3", "D4"]}, True),
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"]},
+         {"ballots_issued": 3, "round": "runoff", "runoffs_held": 1, "write_in_eligible": ["D2", "D3", "D4"]}, True),
+        # no write-ins in this round, or none allowed: no list
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"]},
+         {"ballots_issued": 3, "round": "tie_revote"}, True),
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"], "allow_write_ins": False},
+         {"ballots_issued": 3}, True),
+        # the item's own list is compared as any of its fields
+        ("election", {"office": "member", "seats": 1, "candidates": ["D1", "乙"], "write_in_eligible": ["D9"]},
+         {"ballots_issued": 3}, True),
     ],
 )
 def test_issued_counts_and_round_fields(

@@ -161,8 +161,10 @@ def test_a_write_in_round_with_no_name_written_ends_after_round_uses_and_one_wit
 
         # Another round that allows write-ins, closed with nobody voting: nothing to decrypt.
         other = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
-            "kind": "election", "title": "补选副县长（无人投票）",
-            "definition": {"office": "deputy_head", "seats": 1, "candidates": ["甲某", "乙某"]}}))
+            "kind": "election", "title": "补选常委会委员（无人投票）",
+            # office member: only deputies may be written in, so the round lists them (and the
+            # verifier derives the list from the log's roll)
+            "definition": {"office": "member", "seats": 1, "candidates": ["甲某", "乙某"]}}))
         empty = s.open(other["id"])
         await s.wait_open(empty)
         assert s.deputies[0].encryption_of(empty) is not None
