@@ -35,7 +35,7 @@ ROLES = ["deputy", "chair", "staff", "scrutineer", "auditor", "screen"]
 ERROR_CODES = {
     # the frame itself (server/protocol.py, server/conversation.py, server/routes/socket.py)
     "malformed_json": "not JSON",
-    "frame_too_large": "over 64 KiB (under `python -m server` the WebSocket layer closes with 1009 instead)",
+    "frame_too_large": "over 256 KiB (under `python -m server` the WebSocket layer closes with 1009 instead)",
     "not_an_object": "JSON, but not an object",
     "unknown_type": "`type` missing or unknown",
     "missing_field": "a required member is missing (`field` names it)",

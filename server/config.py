@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 from audit.cosignature import Cosigner
 from audit.keys import check_key_name
+from server.protocol import MAX_FRAME_BYTES
 
 _FALSE = ("0", "false", "no", "off")
 DEFAULT_DATA_DIR = Path("./data")
@@ -46,7 +47,7 @@ class Settings:
     audit_key_file: str = _env("AUDIT_KEY_FILE", "", doc="audit signing key; empty: in DATA_DIR")
     audit_key_passphrase_file: str = _env(
         "AUDIT_KEY_PASSPHRASE_FILE", "", doc="passphrase encrypting the signing key (outside DATA_DIR); empty: clear")
-    max_frame_bytes: int = _env("MAX_FRAME_BYTES", 64 * 1024, doc="largest WebSocket frame accepted")
+    max_frame_bytes: int = _env("MAX_FRAME_BYTES", MAX_FRAME_BYTES, doc="largest WebSocket frame accepted")
     max_messages_per_second: int = _env("MAX_MESSAGES_PER_SECOND", 50, doc="frames per second per socket")
     max_connections_per_credential: int = _env("MAX_CONNECTIONS_PER_SIGN_IN", 4, doc="sockets per sign-in")
     group_commit_ms: float = _env("GROUP_COMMIT_MS", 4.0, doc="how long the writer gathers a batch")

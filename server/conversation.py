@@ -12,7 +12,7 @@ from typing import Literal
 
 from server import protocol
 from server.domain import JsonObject, MeetingId, MemberId, Role
-from server.protocol import ProtocolError
+from server.protocol import MAX_FRAME_BYTES, ProtocolError
 
 State = Literal["new", "ready", "closed"]
 
@@ -76,7 +76,7 @@ UNAUTHORISED = 4401
 
 @dataclass
 class Conversation:
-    max_bytes: int = 64 * 1024
+    max_bytes: int = MAX_FRAME_BYTES
     rate_per_second: float = 20.0
     burst: float = 40.0
     max_refusals: int = 200

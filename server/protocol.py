@@ -13,6 +13,10 @@ import orjson
 from server.domain import JsonObject, MeetingId, VoteId
 
 VERSION = 1
+#: Largest frame a terminal may send (UTF-8 bytes; ``MAX_FRAME_BYTES``). An encrypted ballot is the
+#: largest: ≈ 2 kB a candidate and a write-in place -- an election of 30 candidates for 25 places
+#: with its 25 另选他人 slots is ≈ 60 kB, one of 50 for 45 ≈ 102 kB; 256 KiB holds well over 100.
+MAX_FRAME_BYTES = 256 * 1024
 
 ERRORS: dict[str, str] = {
     "malformed_json": "消息不是有效的 JSON",

@@ -126,7 +126,7 @@ def test_malformed_frames_are_refused_with_codes_and_the_connection_survives() -
         frame(type="ballot", vote_id=7, ballot_id="b" * 32, ballot={}): "invalid_field",
         frame(type="ballot", vote_id="v1", ballot_id="", ballot={}): "invalid_field",
         frame(type="hello", v=2, token="t"): "unsupported_version",
-        "x" * (64 * 1024 + 1): "frame_too_large",
+        "x" * (protocol.MAX_FRAME_BYTES + 1): "frame_too_large",
     }
     for now, (raw, code) in enumerate(cases.items()):
         assert errors(conv.receive(raw, float(now))) == [code], raw[:40]
@@ -181,6 +181,6 @@ def test_a_ballot_nested_deeper_than_any_ballot_is_refused_before_it_is_counted(
         deep = {"a": deep}
     frame = json.dumps({"type": "ballot", "vote_id": "v1-1", "ballot_id": "b" * 32, "ballot": deep})
     with pytest.raises(protocol.ProtocolError) as refused:
-        protocol.parse(frame, 64 * 1024)
+        protocol.parse(frame, protocol.MAX_FRAME_BYTES)
     assert (refused.value.code, refused.value.field) == ("invalid_field", "ballot")
     assert protocol.nesting_depth({"marks": {"甲": "yes"}, "write_ins": ["乙"]}) == 2

@@ -218,3 +218,27 @@ def test_a_name_a_faulty_tablet_sealed_so_that_it_does_not_open_stops_the_count_
 
     in_session(server.url, body)
     _verify_export(server.url, tmp_path)
+
+
+def test_an_encrypted_ballot_of_a_large_county_election_with_its_write_in_slots_fits_one_frame(
+        server: RunningServer) -> None:
+    """50 candidates for 45 places of the 常委会 (组织法 第二十七条: 1/10 to 1/5 more candidates than
+    places), with its 45 另选他人 slots: ≈ 100 kB of encrypted ballot, sent over the WebSocket as the
+    tablet sends it, within the frame limit (docs/protocol.md "Limits"), and counted."""
+    async def body(s: Session) -> None:
+        run_ceremony(s.url, s.meeting_id, n=2, k=2)
+        candidates = [f"候选人{i:02d}" for i in range(50)]
+        item = ok(s.staff.post(f"/api/meetings/{s.meeting_id}/items", json={
+            "kind": "election", "title": "选举常务委员会委员",
+            "definition": {"office": "member", "seats": 45, "candidates": candidates}}))
+        vote_id = s.open(item["id"])
+        await s.wait_open(vote_id)
+        encryption = s.deputies[0].encryption_of(vote_id)
+        assert encryption is not None and encryption["context"]["form"]["write_ins"] == 45
+        ballot = {"marks": dict.fromkeys(candidates[:44], "yes"), "write_ins": ["李四"]}
+        frame = json.dumps(encrypt_plain(encryption, ballot).ballot.to_json(), separators=(",", ":"))
+        assert len(frame.encode()) > 96 * 1024  # over the former 64 KiB limit
+        await s.cast(vote_id, [ballot])
+        assert _state(s, vote_id)["cast"] == 1
+
+    in_session(server.url, body)

@@ -43,6 +43,7 @@ from referencing import Registry, Resource
 import terminals.client
 from ballotcrypto.ballot import encrypt_ballot
 from ballotcrypto.votes import context_of, encrypt_plain
+from server import protocol
 from terminals.client import ClientError, TerminalClient
 from terminals.trustee import post_partial
 from tests.conftest import ROOT, Seeds, launch_deployment
@@ -467,7 +468,7 @@ async def raw_frames(url: str, rec: Recording, deputy: TerminalClient, vote_id: 
         error = await raw.ask({"type": "ballot", "vote_id": vote_id, "ballot_id": "d" * 32, "ballot": {"choice": deep}})
         assert (error["code"], error["field"]) == ("invalid_field", "ballot")
         assert (await raw.ask({"type": "hello", "v": 1, "token": deputy.token}))["code"] == "already_authenticated"
-        assert (await raw.ask("x" * (70 * 1024)))["code"] == "frame_too_large"
+        assert (await raw.ask("x" * (protocol.MAX_FRAME_BYTES + 1)))["code"] == "frame_too_large"
         assert (await raw.ask({"type": "ping"}, "pong"))["t"] is None
         for _ in range(150):  # a flood: beyond the burst, refused
             await raw.send({"type": "ping", "t": 0})

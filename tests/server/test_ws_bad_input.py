@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import websockets
 
+from server import protocol
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, choices, ok
 
@@ -80,7 +81,7 @@ def test_bad_frames_are_refused_with_codes_and_change_nothing(server: RunningSer
             async with websockets.connect(url, compression=None, max_size=2**20) as ws:
                 await ws.send(json.dumps({"type": "hello", "v": 1, "screen": s.meeting_id}))
                 await _next(ws, "state")
-                refusal = await _refusal(ws, "x" * (70 * 1024))
+                refusal = await _refusal(ws, "x" * (protocol.MAX_FRAME_BYTES + 1))
                 assert refusal["code"] == "frame_too_large"
                 refusal = await _refusal(ws, json.dumps({"type": "check_in"}))
                 assert refusal["code"] == "wrong_role"
