@@ -60,6 +60,7 @@ from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -1059,9 +1060,15 @@ class _Run:
         # ballot needs none of the rules' other tests; the map is emptied at every other line
         # (any record may close, void, extend or name a vote) and when the rules stop.
         plain: dict[bytes, tuple[dict[int, bytes], bytes]] = {}
+        # After the first such ballot of a run, the lines that follow it are tried as one run of the
+        # same vote's ballots (`records.match_ballot_run`): all of them or none are taken at once.
+        burst: bytes | None = None  # the vote id (as written) of the ballot that began a run
         for block in reader:
             past = count + len(block) > latest  # the block goes beyond the latest checkpoint
-            for line in block[: latest - count] if past else block:
+            lines = block[: latest - count] if past else block
+            base = count  # the seq of lines[0]
+            remaining = iter(lines)
+            for line in remaining:
                 found = tail(line, line.rfind(BALLOT_NONCE)) if line.startswith(BALLOT_PREFIX) else None
                 if found is not None:  # a canonical ballot line: the fast path (records.match_ballot)
                     vid, prev, sq, tm = found.groups()
@@ -1100,6 +1107,7 @@ class _Run:
                                 last_time = time
                             else:
                                 plain[vid] = (vote.ballots, tm)
+                                burst = vid
                         else:  # an encrypted vote's ballot, or one of those tests failed: the rules say
                             try:
                                 rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
@@ -1141,6 +1149,12 @@ class _Run:
                     if watch and count in watch:
                         self._follow(count, line)
                 count += 1
+                if burst is not None:
+                    taken = self._run(lines, count - base, count, burst, plain[burst])
+                    burst = None
+                    if taken:
+                        next(islice(remaining, taken, taken), None)  # (those lines are read)
+                        count += taken
             if bar is not None:
                 bar.update(len(block))
             if len(self.checks) < len(self.chunks):
@@ -1161,6 +1175,24 @@ class _Run:
         elif count < latest:
             self.evidence.append(Failure(
                 "dropped-record", f"the latest checkpoint signs {latest} records, the export has {count} / 记录缺失"))
+
+    def _run(self, lines: list[bytes], start: int, seq: int, vote_id: bytes,
+             entry: tuple[dict[int, bytes], bytes]) -> int:
+        """How many lines from ``lines[start]`` (the line numbered `seq`) were taken as one run of
+        ballots of the secret vote `vote_id` whose ballot ``lines[start - 1]`` was: each of them one
+        the fast path would take on its own (`records.match_ballot_run`: canonical, its seq its
+        line's number, dated as ``entry``'s ballots), counted, its prev kept and, if followed, read."""
+        ballots, time = entry
+        found = records.match_ballot_run(lines, start, vote_id, time, seq)
+        if found is None:
+            return 0
+        texts, prevs = found
+        ballots.update(zip(range(seq, seq + len(texts)), texts, strict=True))
+        self.prevs += prevs
+        if self.watch:
+            for followed in sorted(self.watch.intersection(range(seq, seq + len(texts)))):
+                self._follow(followed, lines[start + followed - seq])
+        return len(texts)
 
     def _wrong_seq(self, count: int, seq: int) -> None:
         if self.seq_fault is None:
