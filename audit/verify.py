@@ -821,7 +821,7 @@ class _Run:
         self.content_fault: tuple[int, str, str] | None = None
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
-        self.pool: Pool | None = None
+        self.pool = Pool(0)  # no workers until `checkpoint_notes` (or the first encrypted ballot) starts them
         self.chunks: list[Sequence[tuple[bytes, bytes]]] = []  # the signatures to check, CHUNK a job
         self.checks: list[Job] = []  # their jobs, in order, handed out as the reading goes (`send_checks`)
         self.size = 1  # bytes of records.jsonl
@@ -856,7 +856,9 @@ class _Run:
             ))
 
     def checkpoint_notes(self) -> list[tuple[bytes, bytes]]:
-        """Parse every checkpoint; return the (message, signature) pairs to check."""
+        """Parse every checkpoint; return the (message, signature) pairs to check.  The workers are
+        started as soon as the lines are counted (for exports of at least `PARALLEL_MIN`
+        checkpoints), and the first signature jobs handed to them as the notes are parsed."""
         assert self.verifier is not None
         path = self.directory / CHECKPOINTS
         try:
@@ -875,6 +877,9 @@ class _Run:
             raise _Stop(Failure("bad-checkpoint", "checkpoints.jsonl ends with an incomplete line / 检查点文件不完整"))
         if not lines:
             raise _Stop(Failure("no-checkpoint", "the export has no checkpoint / 导出中没有检查点"))
+        pool = self.pool = Pool((cores() if self.workers is None else self.workers) if len(lines) >= PARALLEL_MIN
+                                else 0)
+        due = CHUNK if pool.parallel else math.inf  # the items that complete the next job handed out now
         fast: SignedLines | None = None
         for number, line in enumerate(lines):
             read = fast.read(line) if fast is not None else None
@@ -897,6 +902,10 @@ class _Run:
                 message = text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
+                while len(items) >= due:  # (a note may carry several signatures by the key)
+                    start = len(self.checks) * CHUNK
+                    self.checks.append(pool.submit(check_chunk, self.verifier, items[start : start + CHUNK]))
+                    due = start + 2 * CHUNK if len(self.checks) < _CHECKS_AHEAD else math.inf
             entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
             self._place(entry)
             self.texts.setdefault(text, entry)
@@ -1250,7 +1259,7 @@ class _Run:
         assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
         member, data = counted
         if self.tally is None:
-            if self.pool is not None and self.pool.parallel:  # (the worker imports tally, not this process:
+            if self.pool.parallel:  # (the worker imports tally, not this process:
                 # without it, the job fails there and is done again here, raising TallyUnavailableError)
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
@@ -1274,7 +1283,7 @@ class _Run:
         ahead): the recounts handed over meanwhile come next in their queue, not after every
         signature, so that when the reading ends this process takes over signature checks (from the
         last) and the workers are left no recount to finish."""
-        assert self.pool is not None and self.verifier is not None
+        assert self.verifier is not None
         due = min(len(self.chunks), _CHECKS_AHEAD + math.ceil(share * len(self.chunks)))
         while len(self.checks) < due:
             self.checks.append(self.pool.submit(check_chunk, self.verifier, self.chunks[len(self.checks)]))
@@ -1282,7 +1291,6 @@ class _Run:
     def send_recounts(self) -> None:
         """Hand the recounts gathered so far to a worker, as one job."""
         if self.pending:
-            assert self.pool is not None
             job = self.pool.hand_over(recount_many, [vote for _, _, vote in self.pending])
             self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
             self.pending, self.pending_ballots = [], 0
@@ -1303,7 +1311,7 @@ class _Run:
     def _proof_workers(self) -> bool:
         """Whether proofs go to workers: those of the signatures, else workers forked now (once),
         at the first encrypted ballot -- a log without one never starts them."""
-        if self.pool is not None and self.pool.parallel:
+        if self.pool.parallel:
             return True
         if not self.forked:
             self.forked = True
@@ -1320,7 +1328,6 @@ class _Run:
             if vote is None or not vote.batch:
                 continue
             batch, vote.batch = vote.batch, []
-            assert self.pool is not None
             self.proof_running = [job for job in self.proof_running if not job.done()]
             if len(self.proof_running) >= 2 * self.pool.count:
                 found = check_ballots(vote.context_json, batch)
@@ -1554,10 +1561,9 @@ def verify_export(
     try:
         run.key(trusted, fingerprint)
         assert run.verifier is not None
-        items = run.checkpoint_notes()
-        run.cosignature_notes()
-        run.pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
+            items = run.checkpoint_notes()
+            run.cosignature_notes()
             sizes = frozenset(c.checkpoint.size for c in run.checkpoints) | run.roots_at
             hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size)
             run.chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
