@@ -1534,9 +1534,9 @@ def verify_export(
     `tally` defaults to the `tally` package.  `watch` names records to report in `Report.leaves`
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
     `workers` is the number of processes that check signatures and recount besides this one
-    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
-    checkpoints).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry
-    the valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``,
+    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN` checkpoint
+    lines).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry the
+    valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``,
     and a trusted witness's cosignature on a `given` note must verify.  Raises `StorageError` if a
     file cannot be read, `TallyUnavailableError` if a result needs recounting and `tally` cannot be
     imported, `KeyFormatError` if `trusted_vkey` or `trusted_fingerprint` is malformed or the two

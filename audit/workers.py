@@ -43,7 +43,7 @@ if TYPE_CHECKING:
 __all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
            "hash_records", "load_tally", "recount", "recount_many", "workers"]
 
-PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
+PARALLEL_MIN = 2048  # fewer checkpoint lines than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
 RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
 PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.2 s of work)
