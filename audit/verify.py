@@ -60,6 +60,7 @@ from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -820,7 +821,7 @@ class _Run:
         self.content_fault: tuple[int, str, str] | None = None
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
-        self.pool: Pool | None = None
+        self.pool = Pool(0)  # no workers until `checkpoint_notes` (or the first encrypted ballot) starts them
         self.chunks: list[Sequence[tuple[bytes, bytes]]] = []  # the signatures to check, CHUNK a job
         self.checks: list[Job] = []  # their jobs, in order, handed out as the reading goes (`send_checks`)
         self.size = 1  # bytes of records.jsonl
@@ -855,7 +856,9 @@ class _Run:
             ))
 
     def checkpoint_notes(self) -> list[tuple[bytes, bytes]]:
-        """Parse every checkpoint; return the (message, signature) pairs to check."""
+        """Parse every checkpoint; return the (message, signature) pairs to check.  The workers are
+        started as soon as the lines are counted (for exports of at least `PARALLEL_MIN`
+        checkpoints), and the first signature jobs handed to them as the notes are parsed."""
         assert self.verifier is not None
         path = self.directory / CHECKPOINTS
         try:
@@ -874,6 +877,9 @@ class _Run:
             raise _Stop(Failure("bad-checkpoint", "checkpoints.jsonl ends with an incomplete line / 检查点文件不完整"))
         if not lines:
             raise _Stop(Failure("no-checkpoint", "the export has no checkpoint / 导出中没有检查点"))
+        pool = self.pool = Pool((cores() if self.workers is None else self.workers) if len(lines) >= PARALLEL_MIN
+                                else 0)
+        due = CHUNK if pool.parallel else math.inf  # the items that complete the next job handed out now
         fast: SignedLines | None = None
         for number, line in enumerate(lines):
             read = fast.read(line) if fast is not None else None
@@ -896,6 +902,10 @@ class _Run:
                 message = text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
+                while len(items) >= due:  # (a note may carry several signatures by the key)
+                    start = len(self.checks) * CHUNK
+                    self.checks.append(pool.submit(check_chunk, self.verifier, items[start : start + CHUNK]))
+                    due = start + 2 * CHUNK if len(self.checks) < _CHECKS_AHEAD else math.inf
             entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
             self._place(entry)
             self.texts.setdefault(text, entry)
@@ -1059,9 +1069,15 @@ class _Run:
         # ballot needs none of the rules' other tests; the map is emptied at every other line
         # (any record may close, void, extend or name a vote) and when the rules stop.
         plain: dict[bytes, tuple[dict[int, bytes], bytes]] = {}
+        # After the first such ballot of a run, the lines that follow it are tried as one run of the
+        # same vote's ballots (`records.match_ballot_run`): all of them or none are taken at once.
+        burst: bytes | None = None  # the vote id (as written) of the ballot that began a run
         for block in reader:
             past = count + len(block) > latest  # the block goes beyond the latest checkpoint
-            for line in block[: latest - count] if past else block:
+            lines = block[: latest - count] if past else block
+            base = count  # the seq of lines[0]
+            remaining = iter(lines)
+            for line in remaining:
                 found = tail(line, line.rfind(BALLOT_NONCE)) if line.startswith(BALLOT_PREFIX) else None
                 if found is not None:  # a canonical ballot line: the fast path (records.match_ballot)
                     vid, prev, sq, tm = found.groups()
@@ -1100,6 +1116,7 @@ class _Run:
                                 last_time = time
                             else:
                                 plain[vid] = (vote.ballots, tm)
+                                burst = vid
                         else:  # an encrypted vote's ballot, or one of those tests failed: the rules say
                             try:
                                 rules.ballot(name, ballot, count, time, last_time)  # type: ignore[arg-type]
@@ -1141,6 +1158,12 @@ class _Run:
                     if watch and count in watch:
                         self._follow(count, line)
                 count += 1
+                if burst is not None:
+                    taken = self._run(lines, count - base, count, burst, plain[burst])
+                    burst = None
+                    if taken:
+                        next(islice(remaining, taken, taken), None)  # (those lines are read)
+                        count += taken
             if bar is not None:
                 bar.update(len(block))
             if len(self.checks) < len(self.chunks):
@@ -1161,6 +1184,24 @@ class _Run:
         elif count < latest:
             self.evidence.append(Failure(
                 "dropped-record", f"the latest checkpoint signs {latest} records, the export has {count} / 记录缺失"))
+
+    def _run(self, lines: list[bytes], start: int, seq: int, vote_id: bytes,
+             entry: tuple[dict[int, bytes], bytes]) -> int:
+        """How many lines from ``lines[start]`` (the line numbered `seq`) were taken as one run of
+        ballots of the secret vote `vote_id` whose ballot ``lines[start - 1]`` was: each of them one
+        the fast path would take on its own (`records.match_ballot_run`: canonical, its seq its
+        line's number, dated as ``entry``'s ballots), counted, its prev kept and, if followed, read."""
+        ballots, time = entry
+        found = records.match_ballot_run(lines, start, vote_id, time, seq)
+        if found is None:
+            return 0
+        texts, prevs = found
+        ballots.update(zip(range(seq, seq + len(texts)), texts, strict=True))
+        self.prevs += prevs
+        if self.watch:
+            for followed in sorted(self.watch.intersection(range(seq, seq + len(texts)))):
+                self._follow(followed, lines[start + followed - seq])
+        return len(texts)
 
     def _wrong_seq(self, count: int, seq: int) -> None:
         if self.seq_fault is None:
@@ -1218,7 +1259,7 @@ class _Run:
         assert counted is not None  # (an encrypted vote's result comes after its decryption: _Rules)
         member, data = counted
         if self.tally is None:
-            if self.pool is not None and self.pool.parallel:  # (the worker imports tally, not this process:
+            if self.pool.parallel:  # (the worker imports tally, not this process:
                 # without it, the job fails there and is done again here, raising TallyUnavailableError)
                 vote = (inputs.definitions[vote_id], data, recorded, member)
                 self.pending.append((seq, vote_id, vote))
@@ -1242,7 +1283,7 @@ class _Run:
         ahead): the recounts handed over meanwhile come next in their queue, not after every
         signature, so that when the reading ends this process takes over signature checks (from the
         last) and the workers are left no recount to finish."""
-        assert self.pool is not None and self.verifier is not None
+        assert self.verifier is not None
         due = min(len(self.chunks), _CHECKS_AHEAD + math.ceil(share * len(self.chunks)))
         while len(self.checks) < due:
             self.checks.append(self.pool.submit(check_chunk, self.verifier, self.chunks[len(self.checks)]))
@@ -1250,7 +1291,6 @@ class _Run:
     def send_recounts(self) -> None:
         """Hand the recounts gathered so far to a worker, as one job."""
         if self.pending:
-            assert self.pool is not None
             job = self.pool.hand_over(recount_many, [vote for _, _, vote in self.pending])
             self.recounts.append(([(seq, vote_id) for seq, vote_id, _ in self.pending], job))
             self.pending, self.pending_ballots = [], 0
@@ -1271,7 +1311,7 @@ class _Run:
     def _proof_workers(self) -> bool:
         """Whether proofs go to workers: those of the signatures, else workers forked now (once),
         at the first encrypted ballot -- a log without one never starts them."""
-        if self.pool is not None and self.pool.parallel:
+        if self.pool.parallel:
             return True
         if not self.forked:
             self.forked = True
@@ -1288,7 +1328,6 @@ class _Run:
             if vote is None or not vote.batch:
                 continue
             batch, vote.batch = vote.batch, []
-            assert self.pool is not None
             self.proof_running = [job for job in self.proof_running if not job.done()]
             if len(self.proof_running) >= 2 * self.pool.count:
                 found = check_ballots(vote.context_json, batch)
@@ -1495,9 +1534,9 @@ def verify_export(
     `tally` defaults to the `tally` package.  `watch` names records to report in `Report.leaves`
     (a receipt's leaf), `roots_at` tree sizes whose RFC 9162 root to report in `Report.roots`.
     `workers` is the number of processes that check signatures and recount besides this one
-    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN`
-    checkpoints).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry
-    the valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``,
+    (default: one per other core, for exports of at least `audit.workers.PARALLEL_MIN` checkpoint
+    lines).  With `witnesses` (their C2SP cosignature keys), the latest checkpoint must carry the
+    valid cosignatures of at least `quorum` of them (default: all) in ``cosignatures.jsonl``,
     and a trusted witness's cosignature on a `given` note must verify.  Raises `StorageError` if a
     file cannot be read, `TallyUnavailableError` if a result needs recounting and `tally` cannot be
     imported, `KeyFormatError` if `trusted_vkey` or `trusted_fingerprint` is malformed or the two
@@ -1522,10 +1561,9 @@ def verify_export(
     try:
         run.key(trusted, fingerprint)
         assert run.verifier is not None
-        items = run.checkpoint_notes()
-        run.cosignature_notes()
-        run.pool = Pool((cores() if workers is None else workers) if len(items) >= PARALLEL_MIN else 0)
         try:
+            items = run.checkpoint_notes()
+            run.cosignature_notes()
             sizes = frozenset(c.checkpoint.size for c in run.checkpoints) | run.roots_at
             hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size)
             run.chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]

@@ -41,22 +41,14 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 __all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
-           "fold", "hash_records", "load_tally", "recount", "recount_many", "workers"]
+           "hash_records", "load_tally", "recount", "recount_many", "workers"]
 
-PARALLEL_MIN = 2048  # fewer signatures than this: no workers (their start costs more than they save)
+PARALLEL_MIN = 2048  # fewer checkpoint lines than this: no workers (their start costs more than they save)
 CHUNK = 256  # signatures per job
 RECOUNT_BATCH = 5000  # ballots of the votes recounted in one job
 PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.2 s of work)
 
 Item = tuple[bytes, bytes]  # (message, signature)
-
-
-def fold(frontier: Sequence[bytes], sha256: Callable[[bytes], Any] = hashlib.sha256) -> bytes:
-    """RFC 9162 MTH of the leaves whose complete subtrees `frontier` holds (largest first)."""
-    acc = frontier[-1]
-    for node in reversed(frontier[:-1]):
-        acc = sha256(b"\x01" + node + acc).digest()
-    return acc
 
 
 Leaves = tuple[bytes, dict[int, bytes], bytes]  # (leaf hashes joined, {size: root}, SHA-256 of the bytes read)
@@ -66,12 +58,15 @@ def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
     """The RFC 9162 leaf hash of each whole line of the records file `path` up to `latest` lines
     (joined, 32 bytes each), the root at each of `sizes` the lines reach, and the SHA-256 of every
     block read -- the lines read are exactly those `audit.verify` reads (`LineReader`, stopping at
-    `latest`, at an oversized line or at a torn tail)."""
+    `latest`, at an oversized line or at a torn tail).
+
+    The tree is hashed a level at a time (each level's nodes from the pairs of the one below, in one
+    comprehension, rather than a frontier grown leaf by leaf), and the root at a size is folded from
+    the complete subtrees that size is made of: one node of a level per bit set in it.
+    """
     sha256 = hashlib.sha256
     stream = sha256()
     digests: list[bytes] = []
-    roots: dict[int, bytes] = {}
-    frontier: list[bytes] = []
     count = 0
     try:
         handle = open(path, "rb")  # noqa: SIM115 (closed below)
@@ -80,21 +75,33 @@ def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
     with handle:
         for block in LineReader(handle, MAX_RECORD_BYTES, stream):
             past = count + len(block) > latest  # the block goes beyond the latest checkpoint: stop at it
-            for line in block[: latest - count] if past else block:
-                digest = sha256(b"\x00" + line).digest()
-                digests.append(digest)
-                frontier.append(digest)
-                count += 1
-                n = count
-                while not n & 1:
-                    right = frontier.pop()
-                    frontier[-1] = sha256(b"\x01" + frontier[-1] + right).digest()
-                    n >>= 1
-                if count in sizes:
-                    roots[count] = fold(frontier)
+            lines = block[: latest - count] if past else block
+            digests += [sha256(b"\x00" + line).digest() for line in lines]
+            count += len(lines)
             if past:
                 break
-    return b"".join(digests), roots, stream.digest()
+    leaves = b"".join(digests)
+    levels = [leaves]  # levels[k]: the hashes of the complete subtrees of 2**k leaves, left to right, joined
+    level = digests
+    while len(level) > 1:
+        pairs = iter(level)
+        # (an odd last node has no pair yet: it is a root's part, as it stands in the level below)
+        level = [sha256(b"\x01" + left + right).digest() for left, right in zip(pairs, pairs, strict=False)]
+        levels.append(b"".join(level))
+    del digests, level
+    roots: dict[int, bytes] = {}
+    for size in sizes:
+        if 0 < size <= count:
+            root = b""
+            k, n = 0, size
+            while n:  # the subtrees of `size` leaves, smallest (rightmost) first
+                if n & 1:
+                    node = levels[k][32 * (n - 1) : 32 * n]
+                    root = sha256(b"\x01" + node + root).digest() if root else node
+                n >>= 1
+                k += 1
+            roots[size] = root
+    return leaves, roots, stream.digest()
 
 
 def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:

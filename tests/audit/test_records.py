@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timedelta, timezone
+from itertools import takewhile
 from typing import Any
 
 import pytest
@@ -335,3 +336,65 @@ def test_the_withdrawal_and_named_ballot_fast_path_agrees_with_the_full_parser(
 ])
 def test_withdrawals_and_named_ballots_the_fast_path_declines(line: bytes) -> None:
     assert records.match_pointer(line) is None
+
+
+_HEX = "0123456789abcdef"
+run_ballots = st.lists(st.dictionaries(st.sampled_from(["choice", "b", "a"]), json_values, max_size=2), min_size=1,
+                       max_size=5)
+# A line's bytes changed: one byte replaced, inserted or removed (a byte of hex, a digit, a quote, a letter...).
+edits = st.none() | st.tuples(st.integers(0, 4), st.integers(0, 400), st.sampled_from(["replace", "insert", "delete"]),
+                              st.sampled_from([*b'0aAf9g"\\,:}{', 0xff, 0x0a]))
+
+
+@settings(max_examples=500, deadline=None)
+@given(vote_ids, run_ballots, st.integers(0, 2**53 - 8) | st.sampled_from([0, 9, 99, 2**53 - 6]),
+       st.sampled_from([TIME, "2026-11-23T09:00:00Z", "2026-11-23T09:00:00.123456789Z"]), edits,
+       st.booleans(), st.data())
+def test_a_run_of_ballots_is_taken_only_as_each_line_alone_would_be(
+        vote_id: str, ballots: list[dict[str, Any]], seq: int, time: str,
+        edit: tuple[int, int, str, int] | None, closed: bool, data: st.DataObject) -> None:
+    """`match_ballot_run` takes a run of lines only if every one is the canonical ballot the fast
+    path takes alone (`match_ballot`, property-tested against the full parser), of the run's vote
+    id, time and seq; and it takes every run of such lines."""
+    nonces = [data.draw(st.text(_HEX, min_size=32, max_size=32)) for _ in ballots]
+    prevs = [data.draw(st.text(_HEX, min_size=64, max_size=64)) for _ in ballots]
+    run = [_line({"vote_id": vote_id, "ballot": b, "nonce": n}, seq=seq + i, time=time, prev=p)
+           for i, (b, n, p) in enumerate(zip(ballots, nonces, prevs, strict=True))]
+    if edit is not None:
+        which, at, how, byte = edit
+        line = run[which % len(run)]
+        at %= len(line) + 1
+        run[which % len(run)] = (line[:at] + bytes([byte]) + line[at + (how == "replace"):] if how != "delete"
+                                 else line[:at] + line[at + 1:])
+    after = [_line({"vote_id": vote_id, "seq": seq}, "ballot_withdrawn", seq=seq + len(run))] if closed else []
+    lines = [_line({"origin": "o", "vkey": "k"}, "log_opened", seq=0), *run, *after]
+    quoted = json.dumps(vote_id, ensure_ascii=False).encode()
+    found = records.match_ballot_run(lines, 1, quoted, time.encode(), seq)
+    leading = list(takewhile(lambda line: line.startswith(records.BALLOT_PREFIX), run))  # the run: up to another line
+    taken = [records.match_ballot(line) for line in leading]
+    alone = bool(leading) and all(fast is not None and (fast.seq, fast.time, fast.vote_id) == (seq + i, time.encode(),
+                                                                                               vote_id)
+                                  for i, fast in enumerate(taken))
+    if found is None:
+        assert not alone or quoted != f'"{vote_id}"'.encode()  # (only a vote id that needs escapes is declined)
+        return
+    assert alone
+    texts, prev_list = found
+    assert len(texts) == len(prev_list) == len(leading)
+    for line, text, prev, fast in zip(leading, texts, prev_list, taken, strict=True):
+        assert fast is not None and (fast.ballot, fast.prev) == (text, prev)
+        assert records.decode_full(line) == records.decode(line)
+
+
+def test_a_run_is_declined_for_a_vote_id_or_a_time_no_line_could_hold() -> None:
+    line = _line({"vote_id": "v", "ballot": {}, "nonce": NONCE})
+    assert records.match_ballot_run([line], 0, b'"v"', TIME.encode(), 7) is not None
+    assert records.match_ballot_run([line], 0, b'"v"', b"yesterday", 7) is None
+    assert records.match_ballot_run([line], 0, b'v', TIME.encode(), 7) is None
+    assert records.match_ballot_run([line], 1, b'"v"', TIME.encode(), 7) is None  # (an empty run)
+    assert records.match_ballot_run([line.replace(NONCE.encode(), NONCE.upper().encode())], 0, b'"v"',
+                                    TIME.encode(), 7) is None
+    assert records.match_ballot_run([line.replace(PREV.encode(), PREV.upper().encode())], 0, b'"v"',
+                                    TIME.encode(), 7) is None
+    assert records.match_ballot_run([line.replace(b'{"body":{"ballot":{}', b'{"body":{"ballot":{ }')], 0, b'"v"',
+                                    TIME.encode(), 7) is None

@@ -402,3 +402,21 @@ def test_a_named_ballot_of_a_member_who_was_not_checked_in_is_caught(tmp_path: P
                ballot("v1-1", "yes"), (RecordType.NAMED_BALLOT, {"vote_id": "v1-1", "seq": 9, "member": "D4"})]
     report = verify_export(build_export(tmp_path, entries))
     assert report.failure is not None and (report.failure.code, report.failure.seq) == ("ineligible-voter", 10)
+
+
+def test_what_the_verifier_finds_does_not_depend_on_where_its_reads_end(tmp_path: Path,
+                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    """A secret vote's ballots are read a run at a time (`audit.records.match_ballot_run`) and a run
+    ends where a block of the file does: read in blocks of a few lines, so that runs are cut
+    anywhere and their first ballots are read one by one, the report -- every leaf followed, what
+    became of each ballot, the votes -- is the same."""
+    from audit.logfile import LineReader
+
+    out = build_export(tmp_path, motion_entries(choices=["yes", "no", "abstain"] * 5), checkpoint_after=[7])
+    seqs = range(20)
+    whole = verify_export(out, watch=seqs)
+    assert whole.ok and [whole.leaves[seq].fate for seq in range(2, 17)] == ["counted"] * 15
+    for block in (1, 200, 700, 1500):
+        monkeypatch.setattr(LineReader, "BLOCK", block)
+        cut = verify_export(out, watch=seqs)
+        assert (cut.ok, cut.leaves, cut.votes, cut.root) == (True, whole.leaves, whole.votes, whole.root)
