@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -84,12 +85,20 @@ def encode_ballot(ballot: JsonObject) -> bytes:
     return canonical_dumps(ballot)
 
 
+_PLAIN_TEXT = re.compile(r"[0-9A-Za-z_-]*")
+
+
+def _text(value: str) -> bytes:
+    """A string's RFC 8785 bytes: vote ids and hex nonces need no escape, so they are quoted as
+    they are (the writer does this for every ballot, twice); anything else goes through the encoder."""
+    return b'"' + value.encode("ascii") + b'"' if _PLAIN_TEXT.fullmatch(value) else canonical_dumps(value)
+
+
 def _around(encoded: bytes, vote_id: str, **text: str) -> bytes:
     """``canonical_dumps({"ballot": ballot, "vote_id": vote_id, **text})`` from the ballot's own
     bytes, for members that sort after "ballot" (RFC 8785 §3.2.3: "ballot" < "nonce" < "vote_id")."""
     members = sorted({"vote_id": vote_id, **text}.items())
-    return b'{"ballot":' + encoded + b"".join(b"," + canonical_dumps(k) + b":" + canonical_dumps(v)
-                                               for k, v in members) + b"}"
+    return b'{"ballot":' + encoded + b"".join(b"," + _text(k) + b":" + _text(v) for k, v in members) + b"}"
 
 
 def ballot_record(vote_id: str, ballot: JsonObject, encoded: bytes, nonce: str) -> Encoded:
