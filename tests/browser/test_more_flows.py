@@ -31,7 +31,10 @@ from tests.browser.pages import (
 )
 from tests.server.session_helpers import ok
 
-pytestmark = pytest.mark.browser
+# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
+# no_cover): the server is a process of its own and none of that code runs in this one, where
+# tracing only slowed Playwright's Python side (tests/conftest.py, "Coverage").
+pytestmark = [pytest.mark.browser, pytest.mark.no_cover]
 
 RECEIPT = r"#\d+ · [0-9A-F]{4}(-[0-9A-F]{4}){3}"
 
