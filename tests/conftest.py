@@ -9,6 +9,16 @@ session and copied per test, and a real server -- in this process or in a proces
   matters: kill -9, a server that refuses to start, fan-out timing, browsers, load tools.
 
 Under ``CI=true`` a missing PostgreSQL or browser is a failure, never a skip.
+
+Coverage: scripts/test.sh requires 100 % branch coverage of tally/, audit/ and ballotcrypto/,
+and their own tests (tests/tally/, tests/audit/, tests/ballotcrypto/) reach it alone. The other
+tests (server, reliability, browser, load) still run every one, but their calls are not traced
+(pytest-cov's ``no_cover``, set by :func:`pytest_collection_modifyitems`): on Python 3.11 the
+tracer is called at every Python call of the test process, measured or not, which made the
+code it does not measure -- the in-process server, Hypothesis, schemathesis, Playwright's Python
+side -- 2-4 times slower. Not tracing can only lower the coverage measured, never raise it: a
+branch of those packages reached only from the other tests fails the 100 % check, and wants a
+test of its own package.
 """
 
 from __future__ import annotations
@@ -68,6 +78,23 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     if IN_CI and _skipped and not hasattr(config, "workerinput"):
         terminalreporter.write_line(f"CI=true: {len(_skipped)} test(s) skipped, which fails the run: "
                                     + ", ".join(_skipped[:10]), red=True)
+
+
+# -- coverage is traced in the measured packages' own tests -------------------------------------
+
+#: the test folders whose calls coverage traces: those of the packages it measures (scripts/test.sh)
+TRACED_FOLDERS = {"tally", "audit", "ballotcrypto"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every test outside the measured packages' own folders runs untraced (module docstring)."""
+    if not config.pluginmanager.hasplugin("_cov"):  # pytest-cov absent or disabled: no mark to set
+        return
+    tests = ROOT / "tests"
+    for item in items:
+        folders = item.path.relative_to(tests).parts[:-1]
+        if folders and folders[0] not in TRACED_FOLDERS:
+            item.add_marker(pytest.mark.no_cover)
 
 
 # -- one TLS context for every HTTP client of the tests ---------------------------------------------

@@ -24,10 +24,7 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from tests.browser.pages import TABLET_LANDSCAPE, TIMEOUT, chromium, shot, wait_text
 from tests.server.deploy_helpers import Hall, deployed
 
-# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
-# no_cover): the server is a process of its own and none of that code runs in this one, where
-# tracing only slowed Playwright's Python side (tests/conftest.py, "Coverage").
-pytestmark = [pytest.mark.browser, pytest.mark.no_cover]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")

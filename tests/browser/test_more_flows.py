@@ -31,10 +31,7 @@ from tests.browser.pages import (
 )
 from tests.server.session_helpers import ok
 
-# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
-# no_cover): the server is a process of its own and none of that code runs in this one, where
-# tracing only slowed Playwright's Python side (tests/conftest.py, "Coverage").
-pytestmark = [pytest.mark.browser, pytest.mark.no_cover]
+pytestmark = pytest.mark.browser
 
 RECEIPT = r"#\d+ · [0-9A-F]{4}(-[0-9A-F]{4}){3}"
 

@@ -9,8 +9,6 @@ import re
 import time
 from typing import Any
 
-import pytest
-
 from tests.browser.pages import (
     PHONE,
     TABLET_LANDSCAPE,
@@ -21,11 +19,6 @@ from tests.browser.pages import (
 )
 from tests.browser.test_more_flows import hall_screen
 from tests.server.session_helpers import ok
-
-# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
-# no_cover): the server is a process of its own and none of that code runs in this one, where
-# tracing only slowed Playwright's Python side (tests/conftest.py, "Coverage").
-pytestmark = [pytest.mark.browser, pytest.mark.no_cover]
 
 CHAIR = {"width": 1440, "height": 900}
 #: 48 px at 1920x1080: the stylesheet's back-row rule for text on the hall screen

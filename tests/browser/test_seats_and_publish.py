@@ -6,16 +6,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, shot, wait_text
 from tests.server.room_helpers import Room, make_room
 from tests.server.session_helpers import PASSWORDS, ok
-
-# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
-# no_cover): the server is a process of its own and none of that code runs in this one, where
-# tracing only slowed Playwright's Python side (tests/conftest.py, "Coverage").
-pytestmark = [pytest.mark.browser, pytest.mark.no_cover]
 
 
 def _tablet(hall: Hall, room: Room, member: str) -> Any:

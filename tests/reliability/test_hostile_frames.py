@@ -19,7 +19,6 @@ import json
 import string
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,12 +36,6 @@ from server.conversation import (
     SubmitCheckIn,
 )
 from server.domain import MeetingId, MemberId, Role
-
-# Coverage (of tally/, audit/, ballotcrypto/) is not traced while these tests run (pytest-cov's
-# no_cover): only server/protocol.py and server/conversation.py run here, none of that code, and
-# tracing every call made Hypothesis's generation of the frames over twice as slow
-# (tests/conftest.py, "Coverage").
-pytestmark = pytest.mark.no_cover
 
 #: Every code docs/protocol.md lists for the protocol layer.
 PROTOCOL_CODES = set(protocol.ERRORS)

@@ -622,9 +622,6 @@ def test_a_client_built_from_the_document_alone_runs_a_session(contract_server: 
 
 # -- whatever is sent, the answer is one the document declares ----------------------------------------
 @pytest.mark.slow
-# not traced for coverage (pytest-cov's no_cover): the server is a process of its own, and what runs
-# here is schemathesis and httpx, none of tally/, audit/, ballotcrypto/ (tests/conftest.py, "Coverage")
-@pytest.mark.no_cover
 def test_answers_to_generated_requests_conform_to_the_document(contract_server: ServerProcess) -> None:
     """Schemathesis sends requests that fit the document and requests that do not, to every operation,
     as each role: every answer's status must be declared for the operation, its media type declared
