@@ -15,7 +15,8 @@ from typing import Any
 
 import tally
 from audit.encrypted import fingerprint
-from ballotcrypto.ballot import Ballot, Context
+from ballotcrypto import writeins
+from ballotcrypto.ballot import Ballot, Context, WriteIn
 from ballotcrypto.ceremony import (
     Ceremony,
     Coefficient,
@@ -30,10 +31,10 @@ from ballotcrypto.ceremony import (
 )
 from ballotcrypto.count import aggregate, combine, partial_decrypt, totals_to_json
 from ballotcrypto.group import L, Point, Scalar, base_mul
-from ballotcrypto.hashing import TAG_COEFFICIENT
+from ballotcrypto.hashing import TAG_COEFFICIENT, TAG_WRITE_IN
 from ballotcrypto.proofs import prove_schnorr
-from ballotcrypto.randomness import SYSTEM
-from ballotcrypto.votes import encrypt_plain, tally_counts, vote_form
+from ballotcrypto.randomness import SYSTEM, Randomness
+from ballotcrypto.votes import context_of, encrypt_plain, tally_counts, vote_form
 from ballotcrypto.writein_count import combine_names, combine_uses, names_partial, uses_partial, with_write_ins
 from tests.audit.audit_helpers import ORIGIN, Entry
 
@@ -171,3 +172,19 @@ def write_in_rounds(keys: Keys, context: Context, cast: Sequence[Ballot],
 def position(entries: Sequence[Entry], type_: str, nth: int = 0) -> int:
     """The index in `entries` of the nth entry of a type (its seq in the log is one more: log_opened)."""
     return [i for i, (t, _) in enumerate(entries) if t == type_][nth]
+
+
+def misfiled_name(encryption: dict[str, Any], ballot: dict[str, Any], name: str, randomness: Randomness) -> Ballot:
+    """What a faulty tablet might cast: ``ballot`` encrypted, but slot 0's name sealed under slot
+    1's associated data with ρ proved honestly -- every check at cast passes, and the name does not
+    open at the decryption (docs/ballot-crypto.md §6.1)."""
+    context = context_of(encryption)
+    made = encrypt_plain(encryption, ballot)
+    cast, rho = made.ballot, made.opening.write_ins[0][0]
+    _, sealed = writeins.seal_name(context.vid, cast.ballot, 1, rho, context.key, name)
+    use = cast.use_bit(0)
+    prefix: list[str | int] = [context.vid, cast.ballot, 0, use.alpha.hex(), use.beta.hex(),
+                               writeins.sealed_text(sealed)]
+    slot = WriteIn(cast.write_ins[0].r, sealed, prove_schnorr(TAG_WRITE_IN, prefix, rho, cast.write_ins[0].r,
+                                                              randomness))
+    return Ballot(cast.ballot, cast.vid, cast.selections, cast.limits, (slot, *cast.write_ins[1:]))

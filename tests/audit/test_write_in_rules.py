@@ -15,17 +15,21 @@ import pytest
 from audit import Report, canonical, verify_export
 from audit.encrypted import Ceremonies, CryptoFault, open_encrypted
 from audit.spoiled import describe, find_spoiled
-from ballotcrypto import writeins
-from ballotcrypto.ballot import Ballot, WriteIn
 from ballotcrypto.count import aggregate, partial_decrypt, totals_to_json
 from ballotcrypto.group import GENERATOR, Point
-from ballotcrypto.hashing import TAG_WRITE_IN, h256
-from ballotcrypto.proofs import prove_schnorr
+from ballotcrypto.hashing import h256
 from ballotcrypto.randomness import Seeded
-from ballotcrypto.votes import encrypt_plain
 from ballotcrypto.writein_count import names_partial, uses_partial
 from tests.audit.audit_helpers import ORIGIN, Entry, build_export
-from tests.audit.encrypted_builder import MOTION, Keys, encrypted_vote, encryption_of, key_ceremony, position
+from tests.audit.encrypted_builder import (
+    MOTION,
+    Keys,
+    encrypted_vote,
+    encryption_of,
+    key_ceremony,
+    misfiled_name,
+    position,
+)
 
 ELECTION: dict[str, Any] = {"kind": "election", "office": "deputy_head", "title": "副主任选举", "seats": 2,
                             "candidates": ["甲", "乙", "丙"], "members_of_record": 9, "present": 9,
@@ -190,15 +194,7 @@ def test_a_name_that_does_not_open_is_named_at_the_decryption(keys: Keys) -> Non
     every record checks until the names are recovered; the decryption is ``bad-write-in``."""
     context, encryption = encryption_of(keys, "v1-1", ELECTION)
     vote = open_encrypted("v1-1", ELECTION, encryption, _ceremonies(keys), None)
-    made = encrypt_plain(encryption, BALLOTS[0])
-    ballot, rho = made.ballot, made.opening.write_ins[0][0]
-    _, sealed = writeins.seal_name(context.vid, ballot.ballot, 1, rho, context.key, "赵六")
-    use = ballot.use_bit(0)
-    prefix: list[str | int] = [context.vid, ballot.ballot, 0, use.alpha.hex(), use.beta.hex(),
-                               writeins.sealed_text(sealed)]
-    slot = WriteIn(ballot.write_ins[0].r, sealed, prove_schnorr(TAG_WRITE_IN, prefix, rho, ballot.write_ins[0].r,
-                                                                Seeded("faulty")))
-    faulty = Ballot(ballot.ballot, ballot.vid, ballot.selections, ballot.limits, (slot, *ballot.write_ins[1:]))
+    faulty = misfiled_name(encryption, BALLOTS[0], "赵六", Seeded("faulty"))
     parsed, packed = vote.cast(canonical.dumps(json.loads(json.dumps(faulty.to_json()))))
     vote.check(parsed)
     totals = aggregate(context.form.selections, [faulty])
@@ -213,7 +209,7 @@ def test_a_name_that_does_not_open_is_named_at_the_decryption(keys: Keys) -> Non
     write_ins = {"uses_trustees": [1, 2], "uses": [1], "names_trustees": [1, 2], "names": [["赵六"]]}
     with pytest.raises(CryptoFault) as refused:
         vote.decryption({"trustees": [1, 2], "counts": [], "tally_counts": {}, "write_ins": write_ins}, ELECTION)
-    assert refused.value.code == "bad-write-in" and ballot.ballot in refused.value.message
+    assert refused.value.code == "bad-write-in" and faulty.ballot in refused.value.message
 
 
 def _ceremonies(keys: Keys) -> Ceremonies:

@@ -19,13 +19,10 @@ from typing import Any
 
 import httpx
 
-from ballotcrypto import writeins
-from ballotcrypto.ballot import Ballot, WriteIn
-from ballotcrypto.hashing import TAG_WRITE_IN
-from ballotcrypto.proofs import prove_schnorr
 from ballotcrypto.randomness import SYSTEM
-from ballotcrypto.votes import context_of, encrypt_plain
+from ballotcrypto.votes import encrypt_plain
 from terminals.trustee import decrypt_step, post_decryption
+from tests.audit.encrypted_builder import misfiled_name
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session, in_session, login, marks, ok, refused
 from tests.server.test_encrypted_vote import run_ceremony
@@ -187,16 +184,7 @@ def test_a_name_a_faulty_tablet_sealed_so_that_it_does_not_open_stops_the_count_
         encryption = s.deputies[0].encryption_of(vote_id)
         assert encryption is not None
         # slot 0's name sealed under slot 1's associated data, ρ proved honestly: every check at cast passes
-        context = context_of(encryption)
-        made = encrypt_plain(encryption, {"marks": {a: "yes"}, "write_ins": ["赵六"]})
-        ballot, rho = made.ballot, made.opening.write_ins[0][0]
-        _, sealed = writeins.seal_name(context.vid, ballot.ballot, 1, rho, context.key, "赵六")
-        use = ballot.use_bit(0)
-        prefix: list[str | int] = [context.vid, ballot.ballot, 0, use.alpha.hex(), use.beta.hex(),
-                                   writeins.sealed_text(sealed)]
-        slot = WriteIn(ballot.write_ins[0].r, sealed, prove_schnorr(TAG_WRITE_IN, prefix, rho, ballot.write_ins[0].r,
-                                                                                   SYSTEM))
-        faulty = Ballot(ballot.ballot, ballot.vid, ballot.selections, ballot.limits, (slot, *ballot.write_ins[1:]))
+        faulty = misfiled_name(encryption, {"marks": {a: "yes"}, "write_ins": ["赵六"]}, "赵六", SYSTEM)
         deputy = httpx.Client(base_url=s.url, timeout=60, headers={"Authorization": f"Bearer {s.deputies[0].token}"})
         ok(deputy.post("/api/ballots", json={"vote_id": vote_id, "ballot_id": faulty.ballot, "ballot": faulty.to_json(),
                                              "cast_token": "t" * 32}))
