@@ -75,15 +75,15 @@ class _Meeting:
         """The roll or the attendance changed: count again when a vote opens."""
         self.counted = None
 
-    def _in_base(self, status: str) -> bool:
-        counts_suspended = bool(self.settings.get("count_suspended_in_base", True))
-        return status == "active" or (status == "suspended" and counts_suspended)
+    def _base(self) -> tuple[str, ...]:
+        """The statuses counted in members_of_record (实有)."""
+        return ("active", "suspended") if bool(self.settings.get("count_suspended_in_base", True)) else ("active",)
 
     def _count(self) -> tuple[int, frozenset[str]]:
         if self.counted is None:
-            roll = self.roll
+            roll, base = self.roll, self._base()
             self.counted = (
-                sum(1 for s in roll.values() if self._in_base(s)),
+                sum(1 for s in roll.values() if s in base),
                 frozenset(c for c, state in self.attendance.items() if state == "present" and roll.get(c) == "active"),
             )
         return self.counted
@@ -96,7 +96,8 @@ class _Meeting:
 
     def counted_names(self) -> set[str]:
         """The names of the members counted in members_of_record (实有)."""
-        return {self.names[code] for code, status in self.roll.items() if self._in_base(status)}
+        base = self._base()
+        return {self.names[code] for code, status in self.roll.items() if status in base}
 
 
 @dataclass
