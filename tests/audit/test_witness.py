@@ -103,7 +103,8 @@ def test_an_unknown_origin_is_404_and_a_checkpoint_not_signed_by_the_log_key_is_
         answer = witness.add_checkpoint(body(forged, 0))
     assert answer.status == 403 and b"not signed by the log's key" in answer.body
     note = log.latest_checkpoint.note
-    bad = note[: note.rindex(" ") + 1] + "A" + note[note.rindex(" ") + 2:]  # the log's own line, broken
+    at = note.rindex(" ") + 1  # the signature's first base64 character, changed (never to itself)
+    bad = note[:at] + ("B" if note[at] == "A" else "A") + note[at + 1:]  # the log's own line, broken
     assert witness.add_checkpoint(f"old 0\n\n{bad}".encode()).status == 403
     assert witness.logs[ORIGIN].latest is None
 
