@@ -124,6 +124,16 @@ def _ceremony(tx: Tx, encryption: JsonObject) -> Ceremony:
     raise ServerError("no_ceremony", "找不到本表决所用选举公钥的密钥生成记录")  # pragma: no cover - logged with the key
 
 
+def _trustee(tx: Tx, encryption: JsonObject, username: str) -> tuple[int, list[Point]]:
+    """The caller's number among the 监票人 of the vote's key ceremony (403 for anyone holding no
+    share), and every trustee's share key, which checks their partials."""
+    ceremony = _ceremony(tx, encryption)
+    if username not in ceremony.accounts:
+        raise forbidden("您不是持有本次选举密钥份额的监票人")
+    assert ceremony.result is not None
+    return ceremony.accounts.index(username) + 1, [point(x, "share_keys") for x in ceremony.result["share_keys"]]
+
+
 def post_partial(tx: Tx, vote_id: str, username: str, body: object) -> JsonObject:
     """A 监票人's partial decryption of a closed encrypted vote's totals; the k-th valid one gives
     the count and the result."""
@@ -131,18 +141,13 @@ def post_partial(tx: Tx, vote_id: str, username: str, body: object) -> JsonObjec
     encryption = encryption_of(live_vote)
     if live_vote.state is not VoteState.DECRYPTING or live_vote.decryption is None:
         raise Conflict("not_decrypting", "本项表决现在不需要解密")
-    ceremony = _ceremony(tx, encryption)
-    if username not in ceremony.accounts:
-        raise forbidden("您不是持有本次选举密钥份额的监票人")
-    trustee = ceremony.accounts.index(username) + 1
+    trustee, share_keys = _trustee(tx, encryption, username)
     decryption = live_vote.decryption
     if "write_ins" in decryption and decryption["write_ins"]["round"] != "totals":
         raise Conflict("wrong_round", f"合计已解密，现在是{ROUND_NAMES[decryption['write_ins']['round']]}："
                                       "请提交另选他人的部分解密")
     form = read_form(encryption["context"]["form"])
     totals = read_totals(decryption["totals"], form.selections)
-    assert ceremony.result is not None
-    share_keys = [point(x, "share_keys") for x in ceremony.result["share_keys"]]
     try:
         partial = check_partial(str(encryption["vid"]), share_keys, totals, body)
     except BallotCryptoError as error:
@@ -216,15 +221,11 @@ def post_write_in_partial(tx: Tx, vote_id: str, username: str, round_: str, body
         raise Conflict("not_decrypting", "本项表决现在不需要解密")
     if "write_ins" not in decryption:
         raise Conflict("no_write_ins", "本项表决没有另选他人栏")
-    ceremony = _ceremony(tx, encryption)
-    if username not in ceremony.accounts:
-        raise forbidden("您不是持有本次选举密钥份额的监票人")
-    trustee = ceremony.accounts.index(username) + 1
+    trustee, share_keys = _trustee(tx, encryption, username)
     state: JsonObject = decryption["write_ins"]
     if state["round"] != round_:
         raise Conflict("wrong_round", f"现在是{ROUND_NAMES[state['round']]}，不是这一轮")
-    assert ceremony.result is not None and len(ballots) == int(decryption["ballots_cast"])
-    share_keys = [point(x, "share_keys") for x in ceremony.result["share_keys"]]
+    assert len(ballots) == int(decryption["ballots_cast"])
     vid = str(encryption["vid"])
     uses: list[int] = list(state["uses"] or [])
     round2 = writein_count.with_write_ins(ballots, uses) if round_ == "names" else ()
