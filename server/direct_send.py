@@ -69,12 +69,21 @@ class _Frames:
 _frames = _Frames()
 
 
-def direct_writer(scope: Scope) -> DirectWriter | None:
-    """``write(utf8_text) -> bool``: True if the text frame was handed to the transport, False if
-    the caller must queue it (not writable, closing, or closed)."""
+def sansio_protocol(scope: Scope) -> Any:
+    """The uvicorn ``websockets-sansio`` protocol object serving this WebSocket, or ``None`` under
+    any other server (server/direct_receive.py uses it too)."""
     send: Any = scope.get(SCOPE_KEY)
     protocol = getattr(send, "__self__", None)
     if WebSocketsSansIOProtocol is None or not isinstance(protocol, WebSocketsSansIOProtocol):
+        return None
+    return protocol
+
+
+def direct_writer(scope: Scope) -> DirectWriter | None:
+    """``write(utf8_text) -> bool``: True if the text frame was handed to the transport, False if
+    the caller must queue it (not writable, closing, or closed)."""
+    protocol = sansio_protocol(scope)
+    if protocol is None:
         return None
     conn = protocol.conn
     transport = protocol.transport

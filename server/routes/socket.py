@@ -27,6 +27,7 @@ from server.conversation import (
     SubmitBallot,
     SubmitCheckIn,
 )
+from server.direct_receive import take_frames
 from server.direct_send import direct_writer
 from server.domain import JsonObject, MemberId
 from server.errors import ServerError
@@ -58,9 +59,14 @@ class TerminalSocket:
             await self.websocket.close(code, reason)
 
     async def serve(self) -> None:
-        """Read frames until the terminal leaves or the conversation closes."""
+        """Read frames until the terminal leaves or the conversation closes. Once signed in, the
+        frames come straight from the protocol's parser (server/direct_receive.py) and only the
+        disconnect through ``receive``."""
+        direct: bool | None = False
         try:
             while True:
+                if direct is False and self.conversation.state == "ready":
+                    direct = take_frames(self.websocket.scope, self.frame)
                 frame = await self.websocket.receive()
                 if frame["type"] == "websocket.disconnect":
                     break
@@ -77,25 +83,53 @@ class TerminalSocket:
         finally:
             self.rt.hub.leave(self.conn)
 
+    def frame(self, raw: str | bytes) -> None:
+        """A frame taken straight from the parser, in order: its actions are carried out at once,
+        but for one that must wait (the close), which goes on in a task of its own."""
+        try:
+            for action in self.conversation.receive(raw, time.monotonic()):
+                waits = self.act(action)
+                if waits is not None:
+                    self.spawn(self._finish(waits))
+                    break
+        except Exception:  # pragma: no cover - never let one socket take the server down
+            log.exception("websocket failed")
+            self.spawn(self.close(1011, "internal error"))
+
+    @staticmethod
+    async def _finish(waits: Coroutine[Any, Any, bool]) -> None:
+        await waits
+
     async def run(self, actions: list[Action]) -> None:
-        hub = self.rt.hub
         for action in actions:
-            if isinstance(action, Send):
-                hub.send(self.conn, action.message)
-            elif isinstance(action, LookUp):
-                if not await self.look_up(action.token):
-                    return
-            elif isinstance(action, Join):
-                hub.join(self.conn, action.principal)
-            elif isinstance(action, SendSnapshot):
-                hub.snapshot_for(self.conn)
-            elif isinstance(action, SubmitBallot):
-                self.ballot(action)
-            elif isinstance(action, SubmitCheckIn):
-                self.spawn(self.check_in())
-            elif isinstance(action, Close):
-                await asyncio.sleep(0.05)  # let the error frame go first
-                await self.close(action.code, action.reason)
+            waits = self.act(action)
+            if waits is not None and not await waits:
+                return
+
+    def act(self, action: Action) -> Coroutine[Any, Any, bool] | None:
+        """Carry out one action at once, or return what must be awaited for it (True: go on with
+        the next action)."""
+        hub = self.rt.hub
+        if isinstance(action, Send):
+            hub.send(self.conn, action.message)
+        elif isinstance(action, LookUp):
+            return self.look_up(action.token)
+        elif isinstance(action, Join):
+            hub.join(self.conn, action.principal)
+        elif isinstance(action, SendSnapshot):
+            hub.snapshot_for(self.conn)
+        elif isinstance(action, SubmitBallot):
+            self.ballot(action)
+        elif isinstance(action, SubmitCheckIn):
+            self.spawn(self.check_in())
+        elif isinstance(action, Close):
+            return self.close_after_error(action)
+        return None
+
+    async def close_after_error(self, action: Close) -> bool:
+        await asyncio.sleep(0.05)  # let the error frame go first
+        await self.close(action.code, action.reason)
+        return True
 
     async def look_up(self, token: str) -> bool:
         """Resolve the hello's token and go on with the conversation; False if the socket was
