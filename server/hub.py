@@ -132,6 +132,9 @@ class Hub:
         self.by_meeting: dict[int, set[Connection]] = {}
         self.by_member: dict[int, set[Connection]] = {}
         self.by_credential: dict[str, set[Connection]] = {}
+        #: per meeting, the terminals that take the live counts (chair, staff, screens: not the
+        #: tablets), so a tick does not walk thousands of tablets to find the few that show them
+        self.tick_takers: dict[int, set[Connection]] = {}
         self.seq: dict[int, int] = {}
         self._dirty_ticks: set[int] = set()
         self._dirty_attendance: set[int] = set()
@@ -163,6 +166,8 @@ class Hub:
         conn.principal = principal
         if principal.meeting_id is not None:
             self.by_meeting.setdefault(principal.meeting_id, set()).add(conn)
+            if principal.role is not Role.DEPUTY:
+                self.tick_takers.setdefault(principal.meeting_id, set()).add(conn)
         if principal.member_id is not None:
             self.by_member.setdefault(principal.member_id, set()).add(conn)
         if principal.credential:
@@ -186,6 +191,7 @@ class Hub:
         if principal is None:
             return
         _discard(self.by_meeting, principal.meeting_id, conn)
+        _discard(self.tick_takers, principal.meeting_id, conn)
         _discard(self.by_member, principal.member_id, conn)
         _discard(self.by_credential, principal.credential or None, conn)
 
@@ -317,14 +323,16 @@ class Hub:
             if meeting is None:
                 continue
             self.seq[meeting_id] = self.seq.get(meeting_id, 0) + 1
+            # Tablets are not sent the live counts: only screens and the chair show them, and
+            # thousands of tablets times four ticks a second would crowd out their receipts.
+            takers = list(self.tick_takers.get(meeting_id, ()))
+            if not takers:
+                continue
             text = protocol.dumps(queries.tick(self.live, meeting, self.seq[meeting_id]))
             data = text.encode()
             state = self.state_text(meeting_id)
-            for conn in list(self.by_meeting.get(meeting_id, ())):
-                # Tablets are not sent the live counts: only screens and the chair show them, and
-                # thousands of tablets times four ticks a second would crowd out their receipts.
-                if conn.principal is not None and conn.principal.role is not Role.DEPUTY:
-                    conn.offer(text, data=data, replace_with=state)
+            for conn in takers:
+                conn.offer(text, data=data, replace_with=state)
         self.flush_attendance()
         members, self._dirty_members = self._dirty_members, set()
         for member_id in members:

@@ -149,21 +149,37 @@ class Job(Generic[T]):
     refuses_first: bool = False
     future: asyncio.Future[T] | None = None  # a job from the event loop, resolved there
     sync: Callable[[Outcome], None] | None = None  # a job run outside the event loop (scripts/profile_writer.py)
+    #: instead of a future: called with the outcome on ``loop`` (``Writer.submit_then``)
+    then: Callable[[Outcome], None] | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def owner(self) -> asyncio.AbstractEventLoop | None:
+        """The event loop that gets this job's outcome, if any."""
+        return self.future.get_loop() if self.future is not None else self.loop
 
 
 def _loop_of(jobs: list[Job[Any]]) -> asyncio.AbstractEventLoop | None:
-    """The event loop the batch's futures belong to (the one that reads the picture), if any."""
+    """The event loop the batch's answers go to (the one that reads the picture), if any."""
     for job in jobs:
-        if job.future is not None:
-            return job.future.get_loop()
+        owner = job.owner()
+        if owner is not None:
+            return owner
     return None
 
 
-def _resolve_futures(outcomes: list[tuple[asyncio.Future[Any], Outcome]]) -> None:
-    """On the event loop: resolve the futures of one batch (a single wake-up for all of them)."""
-    for future, (value, error) in outcomes:
-        if future.done():
+def _answer_jobs(outcomes: list[tuple[Job[Any], Outcome]]) -> None:
+    """On the event loop: answer the jobs of one batch (a single wake-up for all of them)."""
+    for job, outcome in outcomes:
+        if job.then is not None:
+            try:
+                job.then(outcome)
+            except Exception:  # one answer's failure must not keep the others from theirs
+                log.exception("a writer job's answer failed")
             continue
+        future = job.future
+        if future is None or future.done():
+            continue
+        value, error = outcome
         if error is not None:
             future.set_exception(error)
         else:
@@ -238,23 +254,34 @@ class Writer:
         """Hand-overs queued for the writer thread (each holds one or more jobs)."""
         return self._queue.qsize()
 
+    def submit_then(self, fn: Callable[[Tx], T], then: Callable[[Outcome], None], *,
+                    groupable: bool = False, may_refuse: bool = True) -> None:
+        """As :meth:`submit`, but ``then((value, error))`` is called on this event loop with the
+        outcome, from the batch's one callback: no future, and no callback scheduled, per job
+        (a ballot under a burst of thousands)."""
+        loop = asyncio.get_running_loop()
+        if not self._inbox:
+            loop.call_soon(self._hand_over)
+        self._inbox.append(Job(fn, groupable, may_refuse, then=then, loop=loop))
+
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await self.submit(fn)
 
     def _settle(self, jobs: list[Job[Any]], outcomes: list[Outcome],
                 here: asyncio.AbstractEventLoop | None = None) -> None:
         """Resolve the jobs' futures on their loop (at once when called on it: ``here``)."""
-        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], Outcome]]] = {}
+        by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Job[Any], Outcome]]] = {}
         for job, outcome in zip(jobs, outcomes, strict=True):
-            if job.future is not None:
-                by_loop.setdefault(job.future.get_loop(), []).append((job.future, outcome))
+            owner = job.owner()
+            if owner is not None:
+                by_loop.setdefault(owner, []).append((job, outcome))
             elif job.sync is not None:
                 job.sync(outcome)
         for loop, outcomes_there in by_loop.items():
             if loop is here:
-                _resolve_futures(outcomes_there)
+                _answer_jobs(outcomes_there)
             else:
-                loop.call_soon_threadsafe(_resolve_futures, outcomes_there)
+                loop.call_soon_threadsafe(_answer_jobs, outcomes_there)
 
     def _apply(self, tx: Tx, jobs: list[Job[Any]], results: list[Outcome],
                here: asyncio.AbstractEventLoop | None) -> None:

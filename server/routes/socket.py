@@ -35,6 +35,7 @@ from server.hub import Connection
 from server.runtime import Runtime
 from server.usecases.cast_ballot import Ticket, cast_ballot
 from server.usecases.check_in import check_in
+from server.writer import Outcome
 
 log = logging.getLogger("server.socket")
 
@@ -164,10 +165,10 @@ class TerminalSocket:
         if vote is not None and vote.encryption is not None:
             self.spawn(self.encrypted_ballot(action, member_id, vote.encryption))
             return
-        future: asyncio.Future[Ticket] = self.rt.writer.submit(
+        self.rt.writer.submit_then(
             lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces, message.cast_token), groupable=True, may_refuse=False)
-        future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
+                                   message.replaces, message.cast_token),
+            lambda outcome: self.answer(message.ballot_id, member_id, outcome), groupable=True, may_refuse=False)
 
     async def encrypted_ballot(self, action: SubmitBallot, member_id: int, encryption: JsonObject) -> None:
         """An encrypted ballot: its proofs checked in the proof pool first, off the event loop."""
@@ -178,17 +179,14 @@ class TerminalSocket:
             self.rt.hub.send(self.conn, protocol.error(error.code, error.message, ref=message.ballot_id,
                                                        field=error.field))
             return
-        future: asyncio.Future[Ticket] = self.rt.writer.submit(
+        self.rt.writer.submit_then(
             lambda tx: cast_ballot(tx, MemberId(member_id), message.vote_id, message.ballot_id, message.ballot,
                                    message.replaces, message.cast_token, proven=True),
-            groupable=True, may_refuse=False)
-        future.add_done_callback(lambda done: self.answer(message.ballot_id, member_id, done))
+            lambda outcome: self.answer(message.ballot_id, member_id, outcome), groupable=True, may_refuse=False)
 
-    def answer(self, ballot_id: str, member_id: int, done: asyncio.Future[Ticket]) -> None:
+    def answer(self, ballot_id: str, member_id: int, outcome: Outcome) -> None:
         hub = self.rt.hub
-        if done.cancelled():  # pragma: no cover - the writer never cancels
-            return
-        error = done.exception()
+        ticket, error = outcome
         if isinstance(error, ServerError):
             hub.send(self.conn, protocol.error(error.code, error.message, ref=ballot_id, field=error.field))
             return
@@ -196,7 +194,7 @@ class TerminalSocket:
             log.error("ballot failed", exc_info=error)
             hub.send(self.conn, protocol.error("internal", "服务器内部错误，选票未被记录，请重新提交", ref=ballot_id))
             return
-        ticket = done.result()
+        assert isinstance(ticket, Ticket)
         if ticket.error is not None:
             hub.send(self.conn, protocol.error(ticket.error.code, ticket.error.message, ref=ticket.ballot_id,
                                                field=ticket.error.field))

@@ -269,3 +269,44 @@ def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_
         assert len(rt.live.meetings[meeting_id].attendance) == len(members)
 
     harness.run(body)
+
+
+def test_answers_by_callback_come_on_the_loop_in_one_batch_and_one_failing_answer_spoils_none(
+        harness: Harness) -> None:
+    """``Writer.submit_then`` (the ballots' path): each job's outcome -- a value or its refusal --
+    reaches its callback on the event loop's thread, with the batch's futures, and a callback that
+    raises does not keep the others from their answers."""
+    import threading
+
+    async def body(rt: Any) -> None:
+        loop_thread = threading.get_ident()
+        meeting_id = await rt.writer.run(
+            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+        rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i),
+                 "status": "suspended" if i == 3 else "active"} for i in range(1, 7)]
+        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        members = sorted(rt.live.meetings[meeting_id].members)
+        answers: dict[int, tuple[Any, BaseException | None, int]] = {}
+        settled = asyncio.Event()
+
+        def answer(member: int, outcome: tuple[Any, BaseException | None]) -> None:
+            answers[member] = (*outcome, threading.get_ident())
+            if len(answers) == len(members):
+                settled.set()
+            if member == members[0]:
+                raise RuntimeError("a broken answer")
+
+        batches = rt.writer.batches
+        for m in members:
+            rt.writer.submit_then(lambda tx, m=m: check_in(tx, meeting_id, m),
+                                  lambda outcome, m=m: answer(m, outcome), groupable=True)
+        future = rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[1]), groupable=True)
+        await asyncio.wait_for(settled.wait(), 20)
+        assert (await future)["state"] == "present"
+        assert rt.writer.batches == batches + 1
+        assert {thread for _, _, thread in answers.values()} == {loop_thread}
+        refused = answers[members[2]][1]
+        assert isinstance(refused, ServerError) and refused.code == "member_not_active"
+        assert all(answers[m][0]["state"] == "present" and answers[m][1] is None for m in members if m != members[2])
+
+    harness.run(body)
