@@ -122,6 +122,43 @@ def test_a_deputy_whose_queue_overflowed_is_sent_their_own_view_at_the_next_tick
     assert queued["deputy"][1]["member"]["id"] == 7 and queued["deputy"][1]["checked_in"] is True
 
 
+def test_a_tick_reaches_the_screen_and_the_chair_and_no_tablet_and_stops_when_they_leave() -> None:
+    """The live counts go to the terminals that show them (Hub.tick_takers), never to the tablets;
+    with none of them connected any more, a tick sends nothing at all."""
+
+    async def scenario() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
+        meeting, seven = MeetingId(1), MemberId(7)
+        member = Member("D7", "代表七", "一组", "7", MemberStatus.ACTIVE)
+        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {seven: member},
+                                                   {seven: Attendance.PRESENT})})
+        hub = Hub(live)
+        wires = {"deputy": Wire(), "screen": Wire(), "chair": Wire()}
+        conns = {}
+        for name, wire in wires.items():
+            wire.open = False
+            conns[name] = hub.connection(wire.send_text, wire.close, wire.direct)
+        hub.join(conns["deputy"], Principal(role=Role.DEPUTY, name="代表七", member_id=seven, meeting_id=meeting))
+        hub.join(conns["screen"], Principal(role=Role.SCREEN, name="大屏", meeting_id=meeting))
+        hub.join(conns["chair"], Principal(role=Role.CHAIR, name="主持人", user_id=1, meeting_id=meeting))
+
+        def ticked() -> dict[str, list[str]]:
+            hub._dirty_ticks.add(meeting)
+            hub.flush_ticks()
+            return {name: [json.loads(conn.queue.get_nowait())["type"] for _ in range(conn.queue.qsize())]
+                    for name, conn in conns.items()}
+
+        first = ticked()
+        hub.leave(conns["screen"])
+        hub.leave(conns["chair"])
+        second = ticked()
+        hub.leave(conns["deputy"])
+        return first, second
+
+    first, second = asyncio.run(scenario())
+    assert first == {"deputy": [], "screen": ["tick"], "chair": ["tick"]}
+    assert second == {"deputy": [], "screen": [], "chair": []}
+
+
 def test_the_state_that_opens_a_vote_tells_each_deputy_whether_they_may_vote_in_it(server: ServerProcess) -> None:
     """One frame per tablet: the state carries ``me_votes`` for deputies (present ones eligible,
     the absent one not); a hall screen gets the plain state."""
