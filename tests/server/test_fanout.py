@@ -90,22 +90,32 @@ def test_a_full_queue_keeps_only_the_newest_state() -> None:
     assert stats.dropped == 1
 
 
+def _hall(roles: list[Role], *, queue_size: int = 256) -> tuple[Hub, dict[Role, Connection]]:
+    """A hub over one meeting with deputy 7 checked in, and one connection joined per role (the
+    deputy's tablet for DEPUTY), none of them writable, so what each is sent stays in its queue."""
+    meeting, seven = MeetingId(1), MemberId(7)
+    member = Member("D7", "代表七", "一组", "7", MemberStatus.ACTIVE)
+    live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {seven: member},
+                                               {seven: Attendance.PRESENT})})
+    hub = Hub(live, queue_size=queue_size)
+    conns = {}
+    for role in roles:
+        wire = Wire()
+        wire.open = False
+        conns[role] = conn = hub.connection(wire.send_text, wire.close, wire.direct)
+        member_id = seven if role is Role.DEPUTY else None
+        user_id = 1 if role in (Role.CHAIR, Role.STAFF) else None
+        hub.join(conn, Principal(role=role, name=role.label, member_id=member_id, user_id=user_id,
+                                 meeting_id=meeting))
+    return hub, conns
+
+
 def test_a_deputy_whose_queue_overflowed_is_sent_their_own_view_at_the_next_tick() -> None:
     """Dropped frames may have held a receipt or a "may vote" entry that the newest state lacks."""
 
     async def scenario() -> dict[str, list[dict[str, Any]]]:
-        meeting, seven = MeetingId(1), MemberId(7)
-        member = Member("D7", "代表七", "一组", "7", MemberStatus.ACTIVE)
-        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {seven: member},
-                                                   {seven: Attendance.PRESENT})})
-        hub = Hub(live, queue_size=2)
-        wires = {"deputy": Wire(), "screen": Wire()}
-        conns = {}
-        for name, wire in wires.items():
-            wire.open = False
-            conns[name] = hub.connection(wire.send_text, wire.close, wire.direct)
-        hub.join(conns["deputy"], Principal(role=Role.DEPUTY, name="代表七", member_id=seven, meeting_id=meeting))
-        hub.join(conns["screen"], Principal(role=Role.SCREEN, name="大屏", meeting_id=meeting))
+        hub, by_role = _hall([Role.DEPUTY, Role.SCREEN], queue_size=2)
+        conns = {"deputy": by_role[Role.DEPUTY], "screen": by_role[Role.SCREEN]}
         for text in ('{"n":1}', '{"n":2}', '{"n":3}'):  # the third overflows both queues
             for conn in conns.values():
                 conn.offer(text)
@@ -127,19 +137,9 @@ def test_a_tick_reaches_the_screen_and_the_chair_and_no_tablet_and_stops_when_th
     with none of them connected any more, a tick sends nothing at all."""
 
     async def scenario() -> tuple[dict[str, list[str]], dict[str, list[str]]]:
-        meeting, seven = MeetingId(1), MemberId(7)
-        member = Member("D7", "代表七", "一组", "7", MemberStatus.ACTIVE)
-        live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {seven: member},
-                                                   {seven: Attendance.PRESENT})})
-        hub = Hub(live)
-        wires = {"deputy": Wire(), "screen": Wire(), "chair": Wire()}
-        conns = {}
-        for name, wire in wires.items():
-            wire.open = False
-            conns[name] = hub.connection(wire.send_text, wire.close, wire.direct)
-        hub.join(conns["deputy"], Principal(role=Role.DEPUTY, name="代表七", member_id=seven, meeting_id=meeting))
-        hub.join(conns["screen"], Principal(role=Role.SCREEN, name="大屏", meeting_id=meeting))
-        hub.join(conns["chair"], Principal(role=Role.CHAIR, name="主持人", user_id=1, meeting_id=meeting))
+        hub, by_role = _hall([Role.DEPUTY, Role.SCREEN, Role.CHAIR])
+        conns = {"deputy": by_role[Role.DEPUTY], "screen": by_role[Role.SCREEN], "chair": by_role[Role.CHAIR]}
+        meeting = MeetingId(1)
 
         def ticked() -> dict[str, list[str]]:
             hub._dirty_ticks.add(meeting)
