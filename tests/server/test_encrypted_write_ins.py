@@ -45,16 +45,22 @@ def _verify_export(url: str, into: Path) -> None:
     assert verified.returncode == 0, verified.stdout + verified.stderr
 
 
+async def _open_election(s: Session, n: int, k: int) -> tuple[list[Any], list[str], str, dict[str, Any]]:
+    """A key ceremony of n 监票人 (quorum k), then the demo's 副县长 election opened encrypted:
+    (the trustees, the candidates, the vote id, the encryption the first tablet was sent)."""
+    trustees, _ = run_ceremony(s.url, s.meeting_id, n=n, k=k)
+    election = s.item("副县长")
+    vote_id = s.open(election["id"])
+    await s.wait_open(vote_id)
+    encryption = s.deputies[0].encryption_of(vote_id)
+    assert encryption is not None, _state(s, vote_id)
+    return trustees, list(election["definition"]["candidates"]), vote_id, encryption
+
+
 def test_write_ins_are_sealed_and_counted_after_two_rounds_each_by_any_k_of_n_scrutineers(
         server: RunningServer, tmp_path: Path) -> None:
     async def body(s: Session) -> None:
-        trustees, _ = run_ceremony(s.url, s.meeting_id, n=3, k=2)
-        election = s.item("副县长")
-        a, b, c = election["definition"]["candidates"]
-        vote_id = s.open(election["id"])
-        await s.wait_open(vote_id)
-        encryption = s.deputies[0].encryption_of(vote_id)
-        assert encryption is not None, _state(s, vote_id)
+        trustees, (a, b, c), vote_id, encryption = await _open_election(s, 3, 2)
         assert encryption["context"]["form"]["write_ins"] == 2  # one slot per place (seats 2)
         assert encryption["selections"][-2:] == [{"question": None, "choice": "write_in"}] * 2
 
@@ -176,13 +182,7 @@ def test_a_write_in_round_with_no_name_written_ends_after_round_uses_and_one_wit
 def test_a_name_a_faulty_tablet_sealed_so_that_it_does_not_open_stops_the_count_and_the_vote_is_voided(
         server: RunningServer, tmp_path: Path) -> None:
     async def body(s: Session) -> None:
-        trustees, _ = run_ceremony(s.url, s.meeting_id, n=2, k=2)
-        election = s.item("副县长")
-        a, b, _c = election["definition"]["candidates"]
-        vote_id = s.open(election["id"])
-        await s.wait_open(vote_id)
-        encryption = s.deputies[0].encryption_of(vote_id)
-        assert encryption is not None
+        trustees, (a, b, _c), vote_id, encryption = await _open_election(s, 2, 2)
         # slot 0's name sealed under slot 1's associated data, ρ proved honestly: every check at cast passes
         faulty = misfiled_name(encryption, {"marks": {a: "yes"}, "write_ins": ["赵六"]}, "赵六", SYSTEM)
         deputy = httpx.Client(base_url=s.url, timeout=60, headers={"Authorization": f"Bearer {s.deputies[0].token}"})
