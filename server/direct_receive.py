@@ -17,14 +17,11 @@ going through ASGI.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 
 from starlette.types import Scope
 
 from server.direct_send import sansio_protocol
-
-log = logging.getLogger("server.socket")
 
 FrameHandler = Callable[[str | bytes], None]
 
@@ -44,18 +41,20 @@ def take_frames(scope: Scope, handle: FrameHandler) -> bool | None:
     uvicorns_way: Callable[[], None] = protocol.send_receive_event_to_app
 
     def deliver() -> None:
-        frames: list[bytes] = protocol.frames
-        data = frames[0] if len(frames) == 1 else b"".join(frames)
-        message: str | bytes = bytes(data)
         if protocol.close_sent:
             uvicorns_way()  # dropped there: the server has closed
             return
+        frames: list[bytes] = protocol.frames
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        message: str | bytes
         if protocol.curr_msg_data_type == "text":
             try:
                 message = data.decode()
             except UnicodeDecodeError:
                 uvicorns_way()  # closes with 1007
                 return
+        else:
+            message = bytes(data)
         protocol.frames = []
         handle(message)
 
