@@ -237,12 +237,15 @@ class Writer:
         arriving within the group-commit window; a job that may raise :class:`ServerError` then
         runs in a savepoint (``may_refuse=False`` skips it for jobs that report refusals as values,
         ``refuses_first`` for jobs that refuse before changing the session, :class:`Job`)."""
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[T] = loop.create_future()
-        if not self._inbox:
-            loop.call_soon(self._hand_over)
-        self._inbox.append(Job(fn, groupable, may_refuse, refuses_first, future=future))
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._take(Job(fn, groupable, may_refuse, refuses_first, future=future))
         return future
+
+    def _take(self, job: Job[Any]) -> None:
+        """Into this loop iteration's hand-over (scheduled with the first job of the iteration)."""
+        if not self._inbox:
+            asyncio.get_running_loop().call_soon(self._hand_over)
+        self._inbox.append(job)
 
     def _hand_over(self) -> None:
         """Everything submitted in this loop iteration goes to the thread as one item."""
@@ -259,17 +262,14 @@ class Writer:
         """As :meth:`submit`, but ``then((value, error))`` is called on this event loop with the
         outcome, from the batch's one callback: no future, and no callback scheduled, per job
         (a ballot under a burst of thousands)."""
-        loop = asyncio.get_running_loop()
-        if not self._inbox:
-            loop.call_soon(self._hand_over)
-        self._inbox.append(Job(fn, groupable, may_refuse, then=then, loop=loop))
+        self._take(Job(fn, groupable, may_refuse, then=then, loop=asyncio.get_running_loop()))
 
     async def run(self, fn: Callable[[Tx], T]) -> T:
         return await self.submit(fn)
 
     def _settle(self, jobs: list[Job[Any]], outcomes: list[Outcome],
                 here: asyncio.AbstractEventLoop | None = None) -> None:
-        """Resolve the jobs' futures on their loop (at once when called on it: ``here``)."""
+        """Answer the jobs on their loop (at once when called on it: ``here``)."""
         by_loop: dict[asyncio.AbstractEventLoop, list[tuple[Job[Any], Outcome]]] = {}
         for job, outcome in zip(jobs, outcomes, strict=True):
             owner = job.owner()
