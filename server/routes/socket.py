@@ -53,7 +53,7 @@ class TerminalSocket:
         limit = rt.settings.max_messages_per_second
         self.conversation = Conversation(max_bytes=rt.settings.max_frame_bytes, rate_per_second=limit,
                                          burst=limit * 2)
-        self.tasks: set[asyncio.Task[None]] = set()
+        self.tasks: set[asyncio.Task[object]] = set()
 
     async def close(self, code: int, reason: str) -> None:
         with contextlib.suppress(Exception):
@@ -91,15 +91,11 @@ class TerminalSocket:
             for action in self.conversation.receive(raw, time.monotonic()):
                 waits = self.act(action)
                 if waits is not None:
-                    self.spawn(self._finish(waits))
+                    self.spawn(waits)
                     break
         except Exception:  # pragma: no cover - never let one socket take the server down
             log.exception("websocket failed")
             self.spawn(self.close(1011, "internal error"))
-
-    @staticmethod
-    async def _finish(waits: Coroutine[Any, Any, bool]) -> None:
-        await waits
 
     async def run(self, actions: list[Action]) -> None:
         for action in actions:
@@ -148,14 +144,14 @@ class TerminalSocket:
         await self.run(self.conversation.signed_in(principal))
         return True
 
-    def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
+    def spawn(self, coro: Coroutine[Any, Any, object]) -> None:
         task = asyncio.get_running_loop().create_task(coro)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
 
     def ballot(self, action: SubmitBallot) -> None:
-        """Hand the ballot to the writer; the receipt (or refusal) is sent from the future's
-        callback. No task per ballot: under a burst of thousands, creating and stepping a task for
+        """Hand the ballot to the writer; the receipt (or refusal) is sent from the writer's
+        answer. No task per ballot: under a burst of thousands, creating and stepping a task for
         each was a large share of the event loop's time (docs/performance.md)."""
         principal = self.conversation.principal
         assert principal is not None and principal.member_id is not None
@@ -165,9 +161,14 @@ class TerminalSocket:
         if vote is not None and vote.encryption is not None:
             self.spawn(self.encrypted_ballot(action, member_id, vote.encryption))
             return
+        self.cast(action, member_id, proven=False)
+
+    def cast(self, action: SubmitBallot, member_id: MemberId, *, proven: bool) -> None:
+        """The ballot to the writer, its answer to this terminal."""
+        message = action.ballot
         self.rt.writer.submit_then(
             lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces, message.cast_token),
+                                   message.replaces, message.cast_token, proven=proven),
             lambda outcome: self.answer(message.ballot_id, member_id, outcome), groupable=True, may_refuse=False)
 
     async def encrypted_ballot(self, action: SubmitBallot, member_id: int, encryption: JsonObject) -> None:
@@ -179,10 +180,7 @@ class TerminalSocket:
             self.rt.hub.send(self.conn, protocol.error(error.code, error.message, ref=message.ballot_id,
                                                        field=error.field))
             return
-        self.rt.writer.submit_then(
-            lambda tx: cast_ballot(tx, MemberId(member_id), message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces, message.cast_token, proven=True),
-            lambda outcome: self.answer(message.ballot_id, member_id, outcome), groupable=True, may_refuse=False)
+        self.cast(action, MemberId(member_id), proven=True)
 
     def answer(self, ballot_id: str, member_id: int, outcome: Outcome) -> None:
         hub = self.rt.hub
