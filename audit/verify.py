@@ -822,8 +822,9 @@ class _Run:
         self.leaves: dict[int, tuple[bytes, Record | None]] = {}
         self.roots: dict[int, bytes] = {}
         self.pool = Pool(0)  # no workers until `checkpoint_notes` (or the first encrypted ballot) starts them
-        self.chunks: list[Sequence[tuple[bytes, bytes]]] = []  # the signatures to check, CHUNK a job
-        self.checks: list[Job] = []  # their jobs, in order, handed out as the reading goes (`send_checks`)
+        self.items: list[tuple[bytes, bytes]] = []  # the signatures to check: (message, signature)
+        self.checks: list[tuple[int, Job]] = []  # (first item, job), in order, handed out (`send_checks`)
+        self.sent = 0  # the items handed out
         self.size = 1  # bytes of records.jsonl
         self.recounts: list[tuple[list[tuple[int, str]], Job]] = []  # ([(result seq, vote id)], job) in workers
         self.pending: list[tuple[int, str, tuple[Mapping[str, Any], bytes, Any, str]]] = []  # not sent yet
@@ -855,9 +856,9 @@ class _Run:
                 f"{fingerprint} / 公钥指纹与公布的不符",
             ))
 
-    def checkpoint_notes(self) -> list[tuple[bytes, bytes]]:
-        """Parse every checkpoint; return the (message, signature) pairs to check.  The workers are
-        started as soon as the lines are counted (for exports of at least `PARALLEL_MIN`
+    def checkpoint_notes(self) -> None:
+        """Parse every checkpoint; gather the (message, signature) pairs to check (`items`).  The
+        workers are started as soon as the lines are counted (for exports of at least `PARALLEL_MIN`
         checkpoints), and the first signature jobs handed to them as the notes are parsed."""
         assert self.verifier is not None
         path = self.directory / CHECKPOINTS
@@ -865,7 +866,7 @@ class _Run:
             handle = path.open("rb")
         except OSError as exc:
             raise StorageError(f"cannot read {path}: {exc.strerror}") from exc
-        items: list[tuple[bytes, bytes]] = []
+        items = self.items
         signed: dict[str, list[int]] = {}
         with handle:
             reader = LineReader(handle, MAX_CHECKPOINT_BYTES)
@@ -902,15 +903,13 @@ class _Run:
                 message = text.encode("utf-8")
                 signed[checkpoint.note] = list(range(len(items), len(items) + len(sigs)))
                 items.extend((message, sig) for sig in sigs)
-                while len(items) >= due:  # (a note may carry several signatures by the key)
-                    start = len(self.checks) * CHUNK
-                    self.checks.append(pool.submit(check_chunk, self.verifier, items[start : start + CHUNK]))
-                    due = start + 2 * CHUNK if len(self.checks) < _CHECKS_AHEAD else math.inf
+                if len(items) >= due:
+                    self.send_checks()
+                    due = max(self.sent, len(items)) + CHUNK
             entry = _Checkpoint(number, checkpoint, signed[checkpoint.note])
             self._place(entry)
             self.texts.setdefault(text, entry)
         self.notes = [c.checkpoint.note for c in self.checkpoints]
-        return items
 
     def cosignature_notes(self) -> None:
         """Read ``cosignatures.jsonl`` (if the export has one): every line a checkpoint note of this
@@ -1166,8 +1165,8 @@ class _Run:
                         count += taken
             if bar is not None:
                 bar.update(len(block))
-            if len(self.checks) < len(self.chunks):
-                self.send_checks(reader.length / self.size)
+            if self.sent < len(self.items) and self.pool.parallel:
+                self.send_checks()
             if past:
                 self.count = count
                 self.evidence.append(Failure("unsigned-records", "records after the latest checkpoint "
@@ -1208,17 +1207,22 @@ class _Run:
             self.seq_fault = (count, seq)
 
     def link(self, leaves: Leaves) -> None:
-        """The evidence of the records, from their leaf hashes and roots (`audit.workers.hash_records`):
+        """The evidence of the records, from their roots and hash chain (`audit.workers.hash_records`):
         the first line whose seq is not its number or whose prev is not the leaf hash of the line
         before (the chain), and each checkpoint's root."""
-        digests, roots, read = leaves
-        if read != self.read_digest:
+        if leaves.read != self.read_digest:
             raise StorageError(f"{self.directory / RECORDS} changed while it was read / 核验期间记录文件被改动")
         count = self.count
-        expected = (GENESIS_PREV.encode("ascii") + hexlify(digests))[: 64 * count]
         prevs = self.prevs
         broken = None
-        if b"".join(prevs) != expected:
+        watched = leaves.watched
+        if leaves.lines != count or hashlib.sha256(b"".join(prevs)).digest() != leaves.chain:
+            # the chain is broken (or a line is no record): find where, from every leaf hash
+            every = hash_records(str(self.directory / RECORDS), (), self.checkpoints[-1].checkpoint.size, leaves=True)
+            if every.read != leaves.read:
+                raise StorageError(f"{self.directory / RECORDS} changed while it was read / 核验期间记录文件被改动")
+            expected = (GENESIS_PREV.encode("ascii") + hexlify(every.leaves))[: 64 * count]
+            watched = {seq: every.leaves[32 * seq : 32 * seq + 32] for seq in self.followed}
             broken = next((i for i, prev in enumerate(prevs) if prev and prev != expected[64 * i : 64 * i + 64]), None)
         wrong = self.seq_fault
         if wrong is not None and (broken is None or wrong[0] <= broken):
@@ -1229,11 +1233,11 @@ class _Run:
             why = f"record {broken - 1} or {broken} altered" if broken else "the first record's prev is 64 zeros"
             self.chain_fault = (broken, "broken-chain", f"prev is not the hash of the previous record ({why})")
         for entry in self.checkpoints:
-            root = roots.get(entry.checkpoint.size)
+            root = leaves.roots.get(entry.checkpoint.size)
             if root is not None:
                 self._root(entry, root)
-        self.roots = {size: root for size, root in roots.items() if size in self.roots_at}
-        self.leaves = {seq: (digests[32 * seq : 32 * seq + 32], record) for seq, record in self.followed.items()}
+        self.roots = {size: root for size, root in leaves.roots.items() if size in self.roots_at}
+        self.leaves = {seq: (watched[seq], record) for seq, record in self.followed.items()}
 
     def _follow(self, count: int, line: bytes) -> None:
         try:
@@ -1278,15 +1282,20 @@ class _Run:
         if found is not None:
             raise _Fault(*_recount_fault(vote_id, *found))
 
-    def send_checks(self, share: float) -> None:
-        """Hand the workers signature checks in step with the reading (`share` of it done, and a few
-        ahead): the recounts handed over meanwhile come next in their queue, not after every
-        signature, so that when the reading ends this process takes over signature checks (from the
-        last) and the workers are left no recount to finish."""
+    def send_checks(self, last: bool = False) -> None:
+        """Keep the workers `_CHECKS_AHEAD` signature jobs of `CHUNK` signatures ahead while the
+        checkpoints and records are read, no more (the recounts handed over meanwhile come next in
+        their queue); `last`: hand out the rest, `_CHECKS_LAST` a job, for this process to take over
+        from the last while the workers take them from the first -- small jobs, so that neither is
+        left long with a job of its own when the other is done."""
         assert self.verifier is not None
-        due = min(len(self.chunks), _CHECKS_AHEAD + math.ceil(share * len(self.chunks)))
-        while len(self.checks) < due:
-            self.checks.append(self.pool.submit(check_chunk, self.verifier, self.chunks[len(self.checks)]))
+        items, size = self.items, _CHECKS_LAST if last else CHUNK
+        ahead = math.inf if last else _CHECKS_AHEAD - sum(not job.done() for _, job in self.checks[-_CHECKS_AHEAD:])
+        while ahead > 0 and (self.sent < len(items) if last else self.sent + CHUNK <= len(items)):
+            job = self.pool.submit(check_chunk, self.verifier, items[self.sent : self.sent + size])
+            self.checks.append((self.sent, job))
+            self.sent = min(self.sent + size, len(items))
+            ahead -= 1
 
     def send_recounts(self) -> None:
         """Hand the recounts gathered so far to a worker, as one job."""
@@ -1489,7 +1498,8 @@ class _Run:
         return Failure("tally-inputs-mismatch", "tally_inputs.json is not what the records say / 计票输入与记录不符")
 
 
-_CHECKS_AHEAD = 4  # signature jobs handed out before the reading starts
+_CHECKS_AHEAD = 4  # signature jobs handed out ahead while the workers have other work
+_CHECKS_LAST = 64  # signatures a job once the reading is done
 
 
 def _order(failure: Failure) -> tuple[bool, bool, int]:
@@ -1562,24 +1572,28 @@ def verify_export(
         run.key(trusted, fingerprint)
         assert run.verifier is not None
         try:
-            items = run.checkpoint_notes()
+            run.checkpoint_notes()
             run.cosignature_notes()
             sizes = frozenset(c.checkpoint.size for c in run.checkpoints) | run.roots_at
-            hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size)
-            run.chunks = [items[i : i + CHUNK] for i in range(0, len(items), CHUNK)]
-            run.send_checks(0)
+            hashing = run.pool.submit(hash_records, str(path / RECORDS), sizes, run.checkpoints[-1].checkpoint.size,
+                                      run.watch)
+            run.send_checks()
             run.records()
             run.send_recounts()
             run.send_proofs()
-            run.send_checks(1)
-            checks = run.checks
+            run.send_checks(last=True)
+            checks = [job for _, job in run.checks]
             recounts = [job for _, job in run.recounts]
+            linked = hashing.answered()  # (then linked now, while the workers are still busy)
+            if linked:
+                run.link(hashing.answer())
             leaves_answer, *answers = run.pool.finish([hashing, *checks, *recounts, *run.proof_jobs])
         finally:
             run.pool.close()
-        run.link(leaves_answer)
+        if not linked:
+            run.link(leaves_answer)
         run.settle(answers[len(checks) : len(checks) + len(recounts)], answers[len(checks) + len(recounts) :])
-        bad = [i * CHUNK + position for i, found in enumerate(answers[: len(checks)]) for position in found]
+        bad = [start + position for (start, _), found in zip(run.checks, answers, strict=False) for position in found]
         failures = run.verdict(bad)
         if printed:
             failures += run.given(printed)

@@ -3,8 +3,9 @@
 
 The records' evidence -- each line's RFC 9162 leaf hash and the root at every checkpoint's size
 (`hash_records`) -- is one job, handed over first: a worker reads ``records.jsonl`` on its own while
-the caller reads it for the rules; the caller then compares each line's ``prev`` with the leaf hash
-of the line before, and both digest the bytes they read, so they judge the same file.
+the caller reads it for the rules; the caller then compares the ``prev`` of each line it read with
+the leaf hash of the line before (at once, as one SHA-256 of each side), and both digest the bytes
+they read, so they judge the same file.
 Three kinds of work do not depend on the order of the records: checking the checkpoints' Ed25519
 signatures (one every one to two dozen ballots; one verification costs about as much as reading
 twenty records), recounting a closed vote with the tally, and checking the proofs of encrypted
@@ -27,8 +28,9 @@ import importlib
 import multiprocessing
 import os
 import threading
+from binascii import hexlify
 from collections.abc import Callable, Collection, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from audit import canonical
 from audit.errors import CanonicalJSONError, StorageError, TallyUnavailableError
@@ -36,6 +38,7 @@ from audit.export import BALLOT_LINES
 from audit.keys import Verifier
 from audit.limits import MAX_RECORD_BYTES
 from audit.logfile import LineReader
+from audit.records import GENESIS_PREV
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -51,14 +54,26 @@ PROOF_BATCH = 512  # selections of the encrypted ballots checked in one job (~0.
 Item = tuple[bytes, bytes]  # (message, signature)
 
 
-Leaves = tuple[bytes, dict[int, bytes], bytes]  # (leaf hashes joined, {size: root}, SHA-256 of the bytes read)
+class Leaves(NamedTuple):
+    """What `hash_records` gives of the lines it read."""
+
+    lines: int  # lines read
+    chain: bytes  # SHA-256 of the prev each line must carry: GENESIS_PREV, then each line's leaf hash in hex
+    roots: dict[int, bytes]  # {size: RFC 9162 root}
+    read: bytes  # SHA-256 of the bytes read
+    watched: dict[int, bytes]  # {line: leaf hash} of the lines asked for
+    leaves: bytes  # every line's leaf hash, joined (32 bytes each), if asked for; else b""
 
 
-def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
-    """The RFC 9162 leaf hash of each whole line of the records file `path` up to `latest` lines
-    (joined, 32 bytes each), the root at each of `sizes` the lines reach, and the SHA-256 of every
-    block read -- the lines read are exactly those `audit.verify` reads (`LineReader`, stopping at
-    `latest`, at an oversized line or at a torn tail).
+def hash_records(path: str, sizes: Collection[int], latest: int, watch: Collection[int] = (),
+                 leaves: bool = False) -> Leaves:
+    """The evidence of the whole lines of the records file `path` up to `latest` lines: the RFC 9162
+    root at each of `sizes` the lines reach, the SHA-256 of the hash chain they must form (the
+    caller joins the prevs it read and compares: an answer of a hundred bytes, not the 32 bytes a
+    line of every leaf hash, which cost more to send from a worker than to compare), the leaf hash of
+    each line in `watch`, every leaf hash if `leaves` (to find where a broken chain breaks), and the
+    SHA-256 of every block read -- the lines read are exactly those `audit.verify` reads
+    (`LineReader`, stopping at `latest`, at an oversized line or at a torn tail).
 
     The tree is hashed a level at a time (each level's nodes from the pairs of the one below, in one
     comprehension, rather than a frontier grown leaf by leaf), and the root at a size is folded from
@@ -80,8 +95,13 @@ def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
             count += len(lines)
             if past:
                 break
-    leaves = b"".join(digests)
-    levels = [leaves]  # levels[k]: the hashes of the complete subtrees of 2**k leaves, left to right, joined
+    joined = b"".join(digests)
+    chain = sha256()
+    if count:
+        chain.update(GENESIS_PREV.encode("ascii"))
+        chain.update(hexlify(memoryview(joined)[: 32 * count - 32]))
+    watched = {line: digests[line] for line in watch if 0 <= line < count}
+    levels = [joined]  # levels[k]: the hashes of the complete subtrees of 2**k leaves, left to right, joined
     level = digests
     while len(level) > 1:
         pairs = iter(level)
@@ -101,7 +121,7 @@ def hash_records(path: str, sizes: Collection[int], latest: int) -> Leaves:
                 n >>= 1
                 k += 1
             roots[size] = root
-    return leaves, roots, stream.digest()
+    return Leaves(count, chain.digest(), roots, stream.digest(), watched, joined if leaves else b"")
 
 
 def check_chunk(verifier: Verifier, items: Sequence[Item]) -> list[int]:
@@ -189,6 +209,15 @@ class Job:
         """Whether a worker has finished it (a job kept for the caller is not)."""
         return self.future is not None and self.future.done()
 
+    def answered(self) -> bool:
+        """Whether a worker has finished it with an answer (`answer`), not an error."""
+        return self.done() and self.future is not None and self.future.exception() is None
+
+    def answer(self) -> Any:
+        """The answer of a job `answered`."""
+        assert self.future is not None
+        return self.future.result()
+
 
 class Pool:
     """Worker processes (none if `count` < 1) and the jobs given to them."""
@@ -219,7 +248,13 @@ class Pool:
 
     def finish(self, jobs: Sequence[Job]) -> list[Any]:
         """Every job's answer, in order: first the jobs no worker has started are done here, newest
-        first, while the workers finish theirs."""
+        first, while the workers finish theirs.  The jobs handed over go first in the workers' queue
+        (those not started are handed again, ahead of the rest): the caller cannot take them over, so
+        a worker left with them after the caller has nothing more to do would keep it waiting."""
+        if self._pool is not None:
+            waiting = [job for job in jobs if job.future is not None and job.future.cancel()]
+            for job in sorted(waiting, key=lambda job: not job.stays):  # (stable: otherwise in order)
+                job.future = self._pool.submit(job.fn, *job.args)
         answers: dict[int, Any] = {}
         for position in reversed(range(len(jobs))):
             if jobs[position].take_over():

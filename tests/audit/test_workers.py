@@ -9,6 +9,7 @@ import multiprocessing
 import os
 import threading
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -110,11 +111,12 @@ def test_the_workers_recount_ballot_lines_as_the_tally_counts_the_array() -> Non
 
 def test_the_records_hashed_apart_give_the_leaves_and_roots_of_the_log(tmp_path: Path) -> None:
     """`hash_records` (done by a worker while the caller reads the records for the rules) gives the
-    RFC 9162 leaf hash of every line and the tree's root at each size asked for, and stops where
-    the latest checkpoint does."""
+    RFC 9162 leaf hash of every line (or of those asked for), the digest of the hash chain they
+    must form, the tree's root at each size asked for, and stops where the latest checkpoint does."""
     import hashlib
 
     from audit.merkle import MerkleTree
+    from audit.records import GENESIS_PREV
 
     out = build_export(tmp_path, checkpoint_after=[3, 9])
     lines = (out / "records.jsonl").read_bytes().split(b"\n")[:-1]
@@ -122,14 +124,22 @@ def test_the_records_hashed_apart_give_the_leaves_and_roots_of_the_log(tmp_path:
     for line in lines:
         tree.append(line)
     sizes = frozenset({1, 4, 10, len(lines)})
-    digests, roots, read = workers.hash_records(str(out / "records.jsonl"), sizes, len(lines))
-    assert digests == b"".join(hashlib.sha256(b"\x00" + line).digest() for line in lines)
-    assert roots == {size: tree.root(size) for size in sizes}
-    assert read == hashlib.sha256((out / "records.jsonl").read_bytes()).digest()
-    digests, roots, _ = workers.hash_records(str(out / "records.jsonl"), sizes, 10)
-    assert len(digests) == 32 * 10 and roots == {size: tree.root(size) for size in (1, 4, 10)}
+    digests = [hashlib.sha256(b"\x00" + line).digest() for line in lines]
+    every = workers.hash_records(str(out / "records.jsonl"), sizes, len(lines), watch=(0, 5, 99), leaves=True)
+    assert every.lines == len(lines) and every.leaves == b"".join(digests)
+    assert every.watched == {0: digests[0], 5: digests[5]}
+    assert every.roots == {size: tree.root(size) for size in sizes}
+    assert every.read == hashlib.sha256((out / "records.jsonl").read_bytes()).digest()
+    prevs = [json.loads(line)["prev"].encode() for line in lines]
+    assert prevs[0] == GENESIS_PREV.encode() and every.chain == hashlib.sha256(b"".join(prevs)).digest()
+    part = workers.hash_records(str(out / "records.jsonl"), sizes, 10)
+    assert part.lines == 10 and part.leaves == b"" and part.roots == {size: tree.root(size) for size in (1, 4, 10)}
+    assert part.chain == hashlib.sha256(b"".join(prevs[:10])).digest()
     with pytest.raises(StorageError, match="cannot read"):
         workers.hash_records(str(tmp_path / "nowhere.jsonl"), sizes, 10)
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    none = workers.hash_records(str(tmp_path / "empty.jsonl"), sizes, 10)
+    assert (none.lines, none.chain, none.roots) == (0, hashlib.sha256(b"").digest(), {})
 
 
 def test_a_records_file_changed_while_it_is_read_is_not_judged(tmp_path: Path,
@@ -146,6 +156,29 @@ def test_a_records_file_changed_while_it_is_read_is_not_judged(tmp_path: Path,
         records.write_bytes(original.replace(ballot_line, ballot_line.replace(b'"no"', b'"yes"')))
 
     monkeypatch.setattr(verify._Run, "send_recounts", lambda self: change_it())
+    with pytest.raises(StorageError, match="changed while it was read"):
+        verify_export(out, workers=0)
+
+
+def test_a_records_file_changed_while_a_broken_chain_is_located_is_not_judged(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken chain is located from every leaf hash, read again: if the file is no longer the
+    one the rules read, the verifier says so rather than name a line of another file."""
+    from tests.audit.audit_helpers import edit_record
+
+    out = build_export(tmp_path)
+    edit_record(out, 3, lambda record: record.update(time="2026-11-23T09:00:01.000Z"))
+    assert verify_export(out, workers=0).failure.code == "broken-chain"  # type: ignore[union-attr]
+    records = out / "records.jsonl"
+    original = records.read_bytes()
+    hashed = workers.hash_records
+
+    def hash_again(*args: Any, **kwargs: Any) -> workers.Leaves:
+        if kwargs.get("leaves"):  # the second reading: the file has changed since the first
+            records.write_bytes(original.replace(b'"seq":5,', b'"seq":5 ,'))
+        return hashed(*args, **kwargs)
+
+    monkeypatch.setattr(verify, "hash_records", hash_again)
     with pytest.raises(StorageError, match="changed while it was read"):
         verify_export(out, workers=0)
 
@@ -168,18 +201,59 @@ def test_a_job_handed_over_stays_with_the_workers() -> None:
     assert alone.finish([alone.hand_over(os.getpid)]) == [os.getpid()]
 
 
+def _step(log: str, name: str, gate: str | None = None) -> int:
+    """A job that waits for the file `gate` (if given), then notes `name` in the file `log`."""
+    import time
+
+    while gate is not None and not os.path.exists(gate):
+        time.sleep(0.005)
+    with open(log, "a", encoding="utf-8") as handle:
+        handle.write(name + "\n")
+    return os.getpid()
+
+
+def _open(gate: str, nap: float) -> int:
+    """A job that opens the gate, then takes `nap` seconds."""
+    import time
+
+    Path(gate).touch()
+    time.sleep(nap)
+    return os.getpid()
+
+
+def test_at_the_end_the_jobs_handed_over_go_before_the_others_in_the_workers_queue(tmp_path: Path) -> None:
+    """A job handed over (a recount) queued behind jobs the caller could take over is started before
+    them once the caller asks for every answer: the worker is not left with it after the caller has
+    run out of work of its own."""
+    log, gate = str(tmp_path / "log"), str(tmp_path / "gate")
+    pool = workers.Pool(1)
+    try:
+        blocked = pool.submit(_step, log, "first", gate)  # the worker waits at the gate
+        others = [pool.submit(_step, log, f"other{n}") for n in range(6)]
+        stays = pool.hand_over(_step, log, "stays")
+        opener = pool.submit(_open, gate, 1.0)  # the newest: done here first, while the worker runs
+        answers = pool.finish([blocked, *others, stays, opener])
+    finally:
+        pool.close()
+    assert answers[-1] == os.getpid() != answers[-2]
+    order = Path(log).read_text(encoding="utf-8").split()
+    # the worker already held at most two others (the executor's queue) when the caller asked
+    assert order[0] == "first" and "stays" in order[1:4], order
+
+
 def test_signature_checks_handed_out_as_the_reading_goes_find_the_one_bad_signature(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Signature jobs are handed out in step with the reading (a few first, the rest as the records
-    are read, the remainder taken over here): the bad signature found is the same one, at the same
-    checkpoint, as in one process."""
+    """Signature jobs are handed out a few ahead while the checkpoints and records are read, and the
+    rest in smaller jobs at the end (taken from the last here, from the first by the workers): the
+    bad signature found is the same one, at the same checkpoint, as in one process."""
     import base64
 
     from audit.logfile import decode_checkpoint_line, encode_checkpoint_line
 
     monkeypatch.setattr(workers, "PARALLEL_MIN", 8)
     monkeypatch.setattr("audit.verify.PARALLEL_MIN", 8)
-    monkeypatch.setattr("audit.verify.CHUNK", 2)  # 41 checkpoints: 21 jobs, more than are handed out first
+    monkeypatch.setattr("audit.verify.CHUNK", 2)  # 41 checkpoints: more jobs than are handed out first
+    monkeypatch.setattr("audit.verify._CHECKS_LAST", 3)  # and jobs of another size at the end
     out = session_export(tmp_path)
     lines = (out / "checkpoints.jsonl").read_bytes().split(b"\n")[:-1]
     note = decode_checkpoint_line(lines[30])
