@@ -52,6 +52,7 @@ report names them.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import math
 import os
@@ -1587,6 +1588,10 @@ def verify_export(
             linked = hashing.answered()  # (then linked now, while the workers are still busy)
             if linked:
                 run.link(hashing.answer())
+            inputs, compared = None, False
+            if run.content_fault is None:  # compared while the workers work; reported only if nothing else is
+                with contextlib.suppress(StorageError):  # (then raised below, if it matters)
+                    inputs, compared = run.tally_inputs(), True
             leaves_answer, *answers = run.pool.finish([hashing, *checks, *recounts, *run.proof_jobs])
         finally:
             run.pool.close()
@@ -1599,7 +1604,7 @@ def verify_export(
             failures += run.given(printed)
             failures.sort(key=_order)
         if not failures:
-            mismatch = run.tally_inputs()
+            mismatch = inputs if compared else run.tally_inputs()
             failures = [mismatch] if mismatch is not None else []
     except _Stop as stopped:
         failures = [stopped.failure]
