@@ -28,12 +28,14 @@ import base64
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING
 
 from audit.errors import KeyFormatError, NoteError, SignatureError
-from audit.keys import Verifier, check_key_name, key_id, private_form, private_text, split_key
+from audit.keys import Verifier, check_key_name, ed25519_private, key_id, private_form, private_text, split_key
 from audit.note import SignedNote
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "COSIGNATURE_V1",
@@ -128,7 +130,7 @@ class WitnessKey:
     def from_skey(cls, skey: str) -> WitnessKey:
         """Parse the private key string written by `skey`."""
         name, hex_id, seed = split_key(private_text(skey), COSIGNATURE_V1, "witness private key")
-        key = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        key = cls(name, ed25519_private(seed))
         if key.cosigner.key_id.hex() != hex_id:
             raise KeyFormatError("witness private key ID does not match its name and key")
         return key
@@ -136,7 +138,7 @@ class WitnessKey:
 
 def generate(name: str) -> WitnessKey:
     """A fresh witness key called `name` (a schema-less URL naming the witness, e.g. ``jianpiao.example/zhang``)."""
-    return WitnessKey(check_key_name(name), Ed25519PrivateKey.generate())
+    return WitnessKey(check_key_name(name), ed25519_private())
 
 
 @dataclass(frozen=True)

@@ -20,18 +20,20 @@ import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
-
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typing import TYPE_CHECKING, Protocol
 
 from audit.errors import KeyFileError, KeyFormatError
 from ballotcrypto.sodium import sign_verify_detached
+
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 __all__ = [
     "ED25519",
     "Signer",
     "Verifier",
     "check_key_name",
+    "ed25519_private",
     "fingerprint",
     "generate",
     "key_id",
@@ -182,10 +184,19 @@ class Signer:
     def from_skey(cls, skey: str) -> Signer:
         """Parse the private key string written by `save`."""
         name, hex_id, seed = split_key(private_text(skey), ED25519, "private key")
-        signer = cls(name, Ed25519PrivateKey.from_private_bytes(seed))
+        signer = cls(name, ed25519_private(seed))
         if signer.verifier.key_id.hex() != hex_id:
             raise KeyFormatError("private key ID does not match its name and key")
         return signer
+
+
+def ed25519_private(seed: bytes | None = None) -> Ed25519PrivateKey:
+    """An Ed25519 private key (`cryptography`'s) from its 32-byte seed, or a fresh one.  `cryptography`
+    is imported here, for signing only: verifying goes through libsodium, and the offline verifier
+    starts without it."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return Ed25519PrivateKey.generate() if seed is None else Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def private_form(name: str, kid: bytes, key_type: int, private_key: Ed25519PrivateKey) -> str:
@@ -209,7 +220,7 @@ class PrivateKey(Protocol):
 
 def generate(name: str) -> Signer:
     """A fresh Ed25519 key called `name` (by convention the log origin, e.g. ``renda.example/county-7``)."""
-    return Signer(check_key_name(name), Ed25519PrivateKey.generate())
+    return Signer(check_key_name(name), ed25519_private())
 
 
 def save(signer: PrivateKey, path: str | os.PathLike[str]) -> None:

@@ -1,9 +1,12 @@
-"""The one door to libsodium: typed functions over pysodium's ctypes handle.
+"""The one door to libsodium: typed functions over the C library and pysodium's wrappers.
 
 pysodium has no type information, so every call into it (and every ``# type: ignore``) lives in
-this module.  The group operations call the C functions directly through pysodium's loaded library
-(`pysodium.sodium`) with one output buffer each: they are the hot path of the ballot checks, and
-pysodium's Python wrappers add checks the callers here have already made.
+this module.  The group operations and the Ed25519 check call the C functions directly through the
+library loaded here (the one pysodium loads: the same shared object) with one output buffer each:
+they are the hot path of the ballot and checkpoint checks, and pysodium's Python wrappers add checks
+the callers here have already made.  pysodium itself is imported on first use of a function that
+goes through it: the offline verifier, which needs only the Ed25519 check to read a plaintext log,
+starts without it (its import costs a tenth of the verifier's start-up, docs/performance.md).
 
 Conventions of libsodium 1.0.18 that the rest of the package relies on:
 
@@ -19,8 +22,7 @@ Conventions of libsodium 1.0.18 that the rest of the package relies on:
 from __future__ import annotations
 
 import ctypes
-
-import pysodium  # type: ignore[import-untyped]
+from typing import Any
 
 __all__ = [
     "AEAD_TAG_BYTES",
@@ -53,28 +55,58 @@ __all__ = [
     "version",
 ]
 
-_lib = pysodium.sodium
+#: libsodium's file name as Debian and most Linux systems install it (1.0.18: ``libsodium.so.23``),
+#: tried first: asking `ctypes.util.find_library` runs ``ldconfig`` in a subprocess.
+SONAME = "libsodium.so.23"
+
+
+def _load(soname: str = SONAME) -> ctypes.CDLL:
+    """libsodium, initialised (``sodium_init``: idempotent, as pysodium calls it too)."""
+    try:
+        lib = ctypes.CDLL(soname)
+    except OSError:
+        from ctypes.util import find_library
+
+        found = find_library("sodium") or find_library("libsodium")
+        if found is None:
+            raise ImportError("libsodium is not installed (Debian: apt-get install libsodium23)") from None
+        lib = ctypes.CDLL(found)
+    if lib.sodium_init() < 0:  # 1: already initialised
+        raise ImportError("libsodium could not be initialised")
+    return lib
+
+
+def _pysodium() -> Any:
+    """pysodium, imported on first use."""
+    import pysodium  # type: ignore[import-untyped]
+
+    return pysodium
+
+
+_lib = _load()
 _scalarmult = _lib.crypto_scalarmult_ristretto255
 _scalarmult_base = _lib.crypto_scalarmult_ristretto255_base
 _add = _lib.crypto_core_ristretto255_add
 _sub = _lib.crypto_core_ristretto255_sub
 _is_valid_point = _lib.crypto_core_ristretto255_is_valid_point
 _sign_verify_detached = _lib.crypto_sign_verify_detached
+_version_string = _lib.sodium_version_string
+_version_string.restype = ctypes.c_char_p
 _buffer = ctypes.create_string_buffer
 
 IDENTITY_BYTES = bytes(32)
-BOX_PUBLIC_BYTES: int = pysodium.crypto_box_PUBLICKEYBYTES
-BOX_SECRET_BYTES: int = pysodium.crypto_box_SECRETKEYBYTES
-BOX_SEED_BYTES: int = pysodium.crypto_box_SEEDBYTES
-BOX_SEAL_BYTES: int = pysodium.crypto_box_SEALBYTES
-KDF_SALT_BYTES: int = pysodium.crypto_pwhash_SALTBYTES
-SECRETBOX_NONCE_BYTES: int = pysodium.crypto_secretbox_NONCEBYTES
-AEAD_TAG_BYTES: int = pysodium.crypto_aead_xchacha20poly1305_ietf_ABYTES
+BOX_PUBLIC_BYTES: int = _lib.crypto_box_publickeybytes()
+BOX_SECRET_BYTES: int = _lib.crypto_box_secretkeybytes()
+BOX_SEED_BYTES: int = _lib.crypto_box_seedbytes()
+BOX_SEAL_BYTES: int = _lib.crypto_box_sealbytes()
+KDF_SALT_BYTES: int = _lib.crypto_pwhash_saltbytes()
+SECRETBOX_NONCE_BYTES: int = _lib.crypto_secretbox_noncebytes()
+AEAD_TAG_BYTES: int = _lib.crypto_aead_xchacha20poly1305_ietf_abytes()
 
 
 def version() -> str:
     """libsodium's version string, e.g. ``"1.0.18"``."""
-    return str(pysodium.sodium.sodium_version_string().decode("ascii"))
+    return str(_version_string().decode("ascii"))
 
 
 def is_valid_point(encoding: bytes) -> bool:
@@ -113,33 +145,33 @@ def sub(p: bytes, q: bytes) -> bytes:
 
 def from_hash(uniform: bytes) -> bytes:
     """RFC 9496 §4.3.4 one-way map: 64 uniform bytes to a point."""
-    return bytes(pysodium.crypto_core_ristretto255_from_hash(uniform))
+    return bytes(_pysodium().crypto_core_ristretto255_from_hash(uniform))
 
 
 def scalar_random() -> bytes:
     """A uniformly random scalar in [0, ℓ), 32 bytes little-endian (libsodium's CSPRNG)."""
-    return bytes(pysodium.crypto_core_ristretto255_scalar_random())
+    return bytes(_pysodium().crypto_core_ristretto255_scalar_random())
 
 
 def scalar_reduce(wide: bytes) -> bytes:
     """64 bytes read little-endian, reduced modulo ℓ (``crypto_core_ristretto255_scalar_reduce``)."""
-    return bytes(pysodium.crypto_core_ristretto255_scalar_reduce(wide))
+    return bytes(_pysodium().crypto_core_ristretto255_scalar_reduce(wide))
 
 
 def randombytes(size: int) -> bytes:
     """`size` bytes from libsodium's CSPRNG."""
-    return bytes(pysodium.randombytes(size))
+    return bytes(_pysodium().randombytes(size))
 
 
 def box_seed_keypair(seed: bytes) -> tuple[bytes, bytes]:
     """An X25519 key pair for sealed boxes from 32 secret bytes: (public, secret)."""
-    public, secret = pysodium.crypto_box_seed_keypair(seed)
+    public, secret = _pysodium().crypto_box_seed_keypair(seed)
     return bytes(public), bytes(secret)
 
 
 def box_seal(message: bytes, public: bytes) -> bytes:
     """``crypto_box_seal``: `message` sealed to `public` (anonymous sender, randomised)."""
-    return bytes(pysodium.crypto_box_seal(message, public))
+    return bytes(_pysodium().crypto_box_seal(message, public))
 
 
 def box_seal_open(sealed: bytes, public: bytes, secret: bytes) -> bytes | None:
@@ -147,7 +179,7 @@ def box_seal_open(sealed: bytes, public: bytes, secret: bytes) -> bytes | None:
     if len(sealed) < BOX_SEAL_BYTES:
         return None
     try:
-        return bytes(pysodium.crypto_box_seal_open(sealed, public, secret))
+        return bytes(_pysodium().crypto_box_seal_open(sealed, public, secret))
     except ValueError:
         return None
 
@@ -164,24 +196,25 @@ def sign_verify_detached(signature: bytes, message: bytes, public_key: bytes) ->
 
 def box_public_of(secret: bytes) -> bytes:
     """The X25519 public key of a transport secret key (``crypto_scalarmult_base``)."""
-    return bytes(pysodium.crypto_scalarmult_curve25519_base(secret))
+    return bytes(_pysodium().crypto_scalarmult_curve25519_base(secret))
 
 
 def pwhash(size: int, password: bytes, salt: bytes, opslimit: int, memlimit: int) -> bytes:
     """``crypto_pwhash`` with Argon2id 1.3: `size` bytes of key from a password (slow on purpose)."""
+    pysodium = _pysodium()
     algorithm = pysodium.crypto_pwhash_ALG_ARGON2ID13
     return bytes(pysodium.crypto_pwhash(size, password, salt, opslimit, memlimit, algorithm))
 
 
 def secretbox(message: bytes, nonce: bytes, key: bytes) -> bytes:
     """``crypto_secretbox_easy`` (XSalsa20-Poly1305): the MAC, then the ciphertext."""
-    return bytes(pysodium.crypto_secretbox(message, nonce, key))
+    return bytes(_pysodium().crypto_secretbox(message, nonce, key))
 
 
 def secretbox_open(sealed: bytes, nonce: bytes, key: bytes) -> bytes | None:
     """``crypto_secretbox_open_easy``; None when it does not open (wrong key, changed bytes)."""
     try:
-        return bytes(pysodium.crypto_secretbox_open(sealed, nonce, key))
+        return bytes(_pysodium().crypto_secretbox_open(sealed, nonce, key))
     except ValueError:
         return None
 
@@ -189,7 +222,7 @@ def secretbox_open(sealed: bytes, nonce: bytes, key: bytes) -> bytes | None:
 def aead_seal(message: bytes, associated: bytes, nonce: bytes, key: bytes) -> bytes:
     """``crypto_aead_xchacha20poly1305_ietf_encrypt``: the ciphertext, then the 16-byte tag
     (24-byte nonce, 32-byte key)."""
-    return bytes(pysodium.crypto_aead_xchacha20poly1305_ietf_encrypt(message, associated, nonce, key))
+    return bytes(_pysodium().crypto_aead_xchacha20poly1305_ietf_encrypt(message, associated, nonce, key))
 
 
 def aead_open(sealed: bytes, associated: bytes, nonce: bytes, key: bytes) -> bytes | None:
@@ -198,6 +231,6 @@ def aead_open(sealed: bytes, associated: bytes, nonce: bytes, key: bytes) -> byt
     if len(sealed) < AEAD_TAG_BYTES:
         return None
     try:
-        return bytes(pysodium.crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, associated, nonce, key))
+        return bytes(_pysodium().crypto_aead_xchacha20poly1305_ietf_decrypt(sealed, associated, nonce, key))
     except ValueError:
         return None
