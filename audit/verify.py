@@ -57,6 +57,7 @@ import hashlib
 import math
 import os
 import sys
+import weakref
 from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -415,7 +416,7 @@ class _Rules:
     """Steps 4-7 of the module docstring, record by record (ballots have a fast path in `_Run`)."""
 
     def __init__(self, run: _Run) -> None:
-        self.run = run
+        self.run: _Run = weakref.proxy(run)  # (no cycle: the run and all it read go when it does)
         self.inputs = TallyInputs()
         self.session = Session()
         self.votes: dict[str, _Vote] = {}

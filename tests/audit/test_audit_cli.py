@@ -93,9 +93,16 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert exited.value.code == 2
 
 
-def test_python_dash_m_audit_runs_main(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_python_dash_m_audit_runs_main_with_the_collector_set_for_one_pass(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    calls: list[object] = []
+    monkeypatch.setattr(gc, "freeze", lambda: calls.append("freeze"))  # (not this test process's collector)
+    monkeypatch.setattr(gc, "set_threshold", lambda *limits: calls.append(limits))
     monkeypatch.setattr(sys, "argv", ["audit", "verify", str(tmp_path / "nowhere")])
     monkeypatch.delitem(sys.modules, "audit.__main__", raising=False)
     with pytest.raises(SystemExit) as exited:
         runpy.run_module("audit", run_name="__main__", alter_sys=True)
     assert exited.value.code == 2
+    assert calls == ["freeze", (50_000, 20, 100)]
