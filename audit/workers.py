@@ -13,8 +13,9 @@ ballots (`audit.encrypted.check_ballots`; by far the dearest: about a third of a
 selection).  `Pool` hands such jobs to forked
 worker processes while the caller goes on reading; when the caller asks for the answers it does
 itself every job no worker has started yet (newest first) but recounts, which stay with the workers
-(they have imported `tally`; the caller never needs to), so a busy or one-core machine loses
-nothing, and every job is done exactly once.
+(they have imported `tally`; the caller never needs to) and go first in their queue, so a busy or
+one-core machine loses nothing, the caller and the workers run out of work together, and every
+job is done exactly once.
 
 Workers are forked (no interpreter start-up, nothing re-imported) and only from a process with a
 single thread -- forking a threaded process is unsafe -- otherwise every job runs in the caller.
