@@ -1599,7 +1599,8 @@ def verify_export(
         if not linked:
             run.link(leaves_answer)
         run.settle(answers[len(checks) : len(checks) + len(recounts)], answers[len(checks) + len(recounts) :])
-        bad = [start + position for (start, _), found in zip(run.checks, answers, strict=False) for position in found]
+        bad = [start + position for (start, _), found in zip(run.checks, answers[: len(checks)], strict=True)
+               for position in found]
         failures = run.verdict(bad)
         if printed:
             failures += run.given(printed)
