@@ -327,9 +327,10 @@ def build_encrypted(directory: Path, signer: keys.Signer, deputies: int, motions
             shaped = vote_form(definition)
             assert shaped is not None
             context = Context(log.origin, vote_id, result.key, shaped.form)
+            opened_at = tick()
             log.append("vote_opened", {"vote_id": vote_id, "definition": definition, "encryption": {
                 "context": context.to_json(), "vid": context.vid, "fingerprint": fingerprint,
-                "selections": [label.to_json() for label in shaped.labels], "ceremony": result.cid}}, tick())
+                "selections": [label.to_json() for label in shaped.labels], "ceremony": result.cid}}, opened_at)
             log.checkpoint()
             challenged = encrypt_ballot(context, _encrypted_values(definition, rng))
             log.append("ballot_spoiled", {"vote_id": vote_id, "ballot": challenged.ballot.to_json(),
@@ -339,8 +340,9 @@ def build_encrypted(directory: Path, signer: keys.Signer, deputies: int, motions
             while left:
                 size = min(left, rng.randint(12, 24))
                 batch = [encrypt_ballot(context, _encrypted_values(definition, rng)).ballot for _ in range(size)]
+                # (dated at the opening, as the server writes a secret vote's ballots: ballot-time-revealed)
                 log.append_many([("ballot", {"vote_id": vote_id, "ballot": b.to_json(), "nonce": os.urandom(16).hex()})
-                                 for b in batch], tick())
+                                 for b in batch], opened_at, backdated=True)
                 log.checkpoint()
                 cast += batch
                 left -= size
