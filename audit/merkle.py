@@ -22,7 +22,8 @@ look-ups plus at most O(log n) hashes along the right border.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from bisect import bisect_left
+from collections.abc import Iterable, Sequence
 
 from audit.errors import ProofError
 
@@ -172,45 +173,42 @@ class MerkleTree:
 
     def inclusion_proof(self, index: int, size: int | None = None) -> list[bytes]:
         """PATH(index, D[0:size]), RFC 9162 §2.1.3.1, leaf-to-root order."""
-        size = self._size if size is None else size
-        self._check_leaf(index, size)
-        return self._path(index, size, self._subtree)
+        return self.inclusion_proofs([index], size)[0]
 
     def inclusion_proofs(self, indices: Sequence[int], size: int | None = None) -> list[list[bytes]]:
-        """PATH for several leaves in the same tree size (one group commit's receipts): the
-        subtree hashes their paths share -- the upper levels, and the partial subtrees on the
-        right border, which are hashed on demand -- are computed once for all of them."""
+        """PATH for several leaves in the same tree size (one group commit's receipts), each node
+        of their paths visited once: the tree is descended once for all of them, splitting them at
+        each level between the two halves, so the nodes their paths share -- the upper levels, and
+        the partial subtrees on the right border, which are hashed on demand -- are found once."""
         size = self._size if size is None else size
         for index in indices:
             self._check_leaf(index, size)
-        memo: dict[tuple[int, int], bytes] = {}
-
-        def subtree(start: int, end: int) -> bytes:
-            found = memo.get((start, end))
-            if found is None:
-                found = memo[start, end] = self._subtree(start, end)
-            return found
-
-        return [self._path(index, size, subtree) for index in indices]
+        paths: list[list[bytes]] = [[] for _ in indices]  # root to leaf, reversed at the end
+        # (the positions in `indices` of one subtree's leaves, in leaf order; the subtree's bounds)
+        stack = [(sorted(range(len(indices)), key=indices.__getitem__), 0, size)]
+        while stack:
+            group, start, end = stack.pop()
+            if end - start < 2:
+                continue
+            middle = start + _split(end - start)
+            cut = bisect_left(group, middle, key=indices.__getitem__)
+            if cut:  # leaves on the left: their sibling is the right half
+                node = self._subtree(middle, end)
+                for position in group[:cut]:
+                    paths[position].append(node)
+                stack.append((group[:cut], start, middle))
+            if cut < len(group):  # and the other way round
+                node = self._subtree(start, middle)
+                for position in group[cut:]:
+                    paths[position].append(node)
+                stack.append((group[cut:], middle, end))
+        for path in paths:
+            path.reverse()
+        return paths
 
     def _check_leaf(self, index: int, size: int) -> None:
         if not 0 <= index < size <= self._size:
             raise ProofError(f"no leaf {index} in a tree of size {size} (log size {self._size})")
-
-    @staticmethod
-    def _path(index: int, size: int, subtree: Callable[[int, int], bytes]) -> list[bytes]:
-        path: list[bytes] = []
-        start, end = 0, size
-        while end - start > 1:
-            k = _split(end - start)
-            if index < start + k:
-                path.append(subtree(start + k, end))
-                end = start + k
-            else:
-                path.append(subtree(start, start + k))
-                start += k
-        path.reverse()
-        return path
 
     def consistency_proof(self, old_size: int, new_size: int | None = None) -> list[bytes]:
         """PROOF(old_size, D[0:new_size]), RFC 9162 §2.1.4.1."""
