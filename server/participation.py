@@ -23,7 +23,6 @@ DATA_DIR taken after that cannot tell who was added with which batch either.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import os
 import secrets
@@ -44,7 +43,7 @@ class VoteKeyMissing(RuntimeError):
 
 def mark(key: bytes, member_id: int) -> str:
     """What ``vote_voters`` holds for a member who has voted: 64 hex digits."""
-    return hmac.new(key, b"renda-voter/1\n%d" % member_id, hashlib.sha256).hexdigest()
+    return hmac.digest(key, b"renda-voter/1\n%d" % member_id, "sha256").hex()
 
 
 def voters_of(key: bytes, eligible: Iterable[MemberId], marks: Collection[str]) -> set[MemberId]:

@@ -52,7 +52,7 @@ def new_code() -> str:
 def code_digest(key: bytes, code: str) -> str:
     """What is stored for a sign-in code: HMAC-SHA256 under the code key, of the code as typed
     once normalised (:func:`normalise_code`)."""
-    return hmac.new(key, normalise_code(code).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.digest(key, normalise_code(code).encode("utf-8"), "sha256").hex()
 
 
 def load_code_key(path: Path) -> bytes:

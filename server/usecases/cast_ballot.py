@@ -116,7 +116,7 @@ def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | Non
     if cast_token is None:
         return hashlib.sha256(data).hexdigest()
     message = b"renda-ballot-seal/1\n" + ballot_id.encode("utf-8") + b"\n" + data
-    return hmac.new(cast_token.encode("utf-8"), message, hashlib.sha256).hexdigest()
+    return hmac.digest(cast_token.encode("utf-8"), message, "sha256").hex()
 
 
 def refused() -> Conflict:
