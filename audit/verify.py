@@ -58,7 +58,6 @@ import math
 import os
 import sys
 import weakref
-from binascii import hexlify
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -87,7 +86,6 @@ from audit.records import (
     BALLOT_NONCE,
     BALLOT_PREFIX,
     BALLOT_TAIL,
-    GENESIS_PREV,
     Record,
     RecordType,
     ballot_fields,
@@ -102,6 +100,7 @@ from audit.workers import (
     Job,
     Leaves,
     Pool,
+    chain_of,
     check_chunk,
     compare,
     hash_records,
@@ -1223,7 +1222,7 @@ class _Run:
             every = hash_records(str(self.directory / RECORDS), (), self.checkpoints[-1].checkpoint.size, leaves=True)
             if every.read != leaves.read:
                 raise StorageError(f"{self.directory / RECORDS} changed while it was read / 核验期间记录文件被改动")
-            expected = (GENESIS_PREV.encode("ascii") + hexlify(every.leaves))[: 64 * count]
+            expected = chain_of(every.leaves, count)
             watched = {seq: every.leaves[32 * seq : 32 * seq + 32] for seq in self.followed}
             broken = next((i for i, prev in enumerate(prevs) if prev and prev != expected[64 * i : 64 * i + 64]), None)
         wrong = self.seq_fault

@@ -44,7 +44,8 @@ from audit.records import GENESIS_PREV
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
-__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "check_chunk", "compare",
+__all__ = ["CHUNK", "PARALLEL_MIN", "PROOF_BATCH", "RECOUNT_BATCH", "Job", "Leaves", "Pool", "chain_of", "check_chunk",
+           "compare",
            "hash_records", "load_tally", "recount", "recount_many", "workers"]
 
 PARALLEL_MIN = 2048  # fewer checkpoint lines than this: no workers (their start costs more than they save)
@@ -64,6 +65,12 @@ class Leaves(NamedTuple):
     read: bytes  # SHA-256 of the bytes read
     watched: dict[int, bytes]  # {line: leaf hash} of the lines asked for
     leaves: bytes  # every line's leaf hash, joined (32 bytes each), if asked for; else b""
+
+
+def chain_of(leaves: bytes, lines: int) -> bytes:
+    """The prevs `lines` record lines must carry, joined: GENESIS_PREV, then the leaf hash in hex of
+    each line but the last (`leaves`: the lines' leaf hashes, 32 bytes each)."""
+    return GENESIS_PREV.encode("ascii") + hexlify(memoryview(leaves)[: 32 * lines - 32]) if lines else b""
 
 
 def hash_records(path: str, sizes: Collection[int], latest: int, watch: Collection[int] = (),
@@ -97,10 +104,7 @@ def hash_records(path: str, sizes: Collection[int], latest: int, watch: Collecti
             if past:
                 break
     joined = b"".join(digests)
-    chain = sha256()
-    if count:
-        chain.update(GENESIS_PREV.encode("ascii"))
-        chain.update(hexlify(memoryview(joined)[: 32 * count - 32]))
+    chain = sha256(chain_of(joined, count))
     watched = {line: digests[line] for line in watch if 0 <= line < count}
     levels = [joined]  # levels[k]: the hashes of the complete subtrees of 2**k leaves, left to right, joined
     level = digests
