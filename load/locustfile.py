@@ -9,8 +9,11 @@ Latencies come from the users' own clocks and are reported to Locust as custom "
 ``ballot ack`` (ballot sent -> receipt), ``vote seen`` (chair's open request -> the tablet has it,
 same machine) and ``result seen`` (close request -> the tablet has the result).
 
-``LOAD_VOTES=N`` bounds a run by its work instead of its time: the chair holds N votes, and once
-every deputy has seen the last one's result (or 30 s after its close) the run stops.
+``LOAD_VOTES=N`` bounds a run by its work instead of its time: the chair waits until every deputy
+has checked in (at most 60 s), holds N votes, and once every deputy has seen the last one's result
+(or 30 s after its close) the run stops. In a run bounded by time the chair opens at quorum, so
+deputies still arriving are refused by the server (only those present at the opening vote) and
+counted as ``ballot refused: checked in after opening``, not as failures.
 
 The websocket-client library is used with a receive greenlet: the asyncio ``websockets`` client
 does not mix with gevent. Everything stays on the host given (127.0.0.1 in this project).
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import random
 import secrets
@@ -30,6 +34,7 @@ import gevent
 import websocket
 from locust import HttpUser, between, constant, events, task
 from locust.env import Environment
+from locust.stats import get_error_report_summary
 
 STAFF = (os.environ.get("LOAD_STAFF_USER", "staff"), os.environ.get("LOAD_STAFF_PASSWORD", "demo-staff-2026"))
 CHAIR = (os.environ.get("LOAD_CHAIR_USER", "chair"), os.environ.get("LOAD_CHAIR_PASSWORD", "demo-chair-2026"))
@@ -60,6 +65,15 @@ def issue_codes(environment: Environment, **_kwargs: Any) -> None:
                           headers=headers).json()
     CODES[:] = [c["code"] for c in codes]
     random.shuffle(CODES)
+
+
+@events.quit.add_listener  # type: ignore[untyped-decorator]
+def report_failures(environment: Environment, **_kwargs: Any) -> None:
+    """With ``--json-file`` Locust prints no error report: a run that failed still says why (stderr)."""
+    options = environment.parsed_options
+    if options is not None and options.json_file and environment.stats.errors:
+        for line in get_error_report_summary(environment.stats):
+            logging.getLogger(__name__).error(line)
 
 
 class Deputy(HttpUser):
@@ -143,6 +157,11 @@ class Deputy(HttpUser):
             if message["code"] in ("vote_not_open", "vote_deadline_passed"):
                 self.voted.add(vote_id)  # closed before it arrived: refused with a reason, not lost
                 _fire(self.environment, "ballot refused after close", sent)
+            elif message["code"] == "forbidden":
+                # checked in after the vote opened: only those present at the opening vote in it
+                # (docs/protocol.md, "Attendance"); the server is right to refuse, nothing is lost
+                self.voted.add(vote_id)
+                _fire(self.environment, "ballot refused: checked in after opening", sent)
             else:
                 _fire(self.environment, "ballot ack", sent, exception=RuntimeError(message["code"]))
 
@@ -183,9 +202,25 @@ class Chair(HttpUser):
         self.number = 0
         self.held = 0  # votes opened and closed
 
+    def _deputies(self) -> int:
+        """The deputies this run ramps to (the users asked for, less the one chair), spawned or not."""
+        return self.environment.runner.target_user_count - type(self).fixed_count
+
+    def _wait_for_check_ins(self) -> None:
+        """A bounded run counts every deputy's ballot, and only deputies present when a vote opens
+        may vote in it: wait (at most 60 s) until all of this run's deputies have checked in."""
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            state = self.client.get(f"/api/meetings/{self.meeting}/state", name="/api/meetings/[id]/state").json()
+            if state["attendance"]["present"] >= self._deputies():
+                return
+            gevent.sleep(0.5)
+
     @task
     def one_vote(self) -> None:
         self.number += 1
+        if VOTES:
+            self._wait_for_check_ins()
         item = self.client.post(f"/api/meetings/{self.meeting}/items", headers=self.headers["staff"],
                                 json={"kind": "motion", "title": f"负载测试议案{self.number}"},
                                 name="/api/meetings/[id]/items").json()
@@ -205,8 +240,7 @@ class Chair(HttpUser):
         self.client.post(f"/api/votes/{vote_id}/close", headers=self.headers["chair"], name="/api/votes/[id]/close")
         self.held += 1
         if VOTES and self.held >= VOTES:
-            deputies = sum(count for name, count in self.environment.runner.user_classes_count.items()
-                           if name != type(self).__name__)
+            deputies = self._deputies()
             deadline = time.time() + 30
             while SHARED.get(f"seen:{vote_id}", 0) < deputies and time.time() < deadline:
                 gevent.sleep(0.1)

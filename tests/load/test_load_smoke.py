@@ -65,14 +65,16 @@ def test_locust_deputies_vote_and_see_results_without_failures(seeds: Seeds, tmp
     try:
         # bounded by its work (LOAD_VOTES=1: one vote, stopped once every deputy has its result, where
         # a fixed -t 20s held two); -t only as a limit. The final figures: --json-file, written at the
-        # stop (the CSV files are rewritten once a second and may miss the last one).
+        # stop (the CSV files are rewritten once a second and may miss the last one). The deputies
+        # arrive over 7.5 s, past the quorum of 40 (of 60): every one of them may vote only because
+        # the chair waits for all their check-ins (a busy machine once opened with 41 and failed).
         completed = subprocess.run(
             [sys.executable, "-m", "locust", "-f", "load/locustfile.py", "--host", server.url, "--headless",
-             "-u", "46", "-r", "46", "-t", "90s", "--only-summary", "--json-file", str(tmp_path / "locust")],
+             "-u", "46", "-r", "6", "-t", "90s", "--only-summary", "--json-file", str(tmp_path / "locust")],
             cwd=ROOT, capture_output=True, text=True, timeout=180, check=False, env={**os.environ, "LOAD_VOTES": "1"})
     finally:
         server.stop()
-    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert completed.returncode == 0, completed.stdout[-3000:] + completed.stderr[-3000:]  # with its error report
     rows = {row["name"]: row for row in json.loads((tmp_path / "locust.json").read_text(encoding="utf-8"))}
     assert rows["ballot ack"]["num_requests"] >= 45 and rows["ballot ack"]["num_failures"] == 0
     assert rows["result seen"]["num_requests"] >= 45
