@@ -204,7 +204,8 @@ class Chair(HttpUser):
 
     def _deputies(self) -> int:
         """The deputies this run ramps to (the users asked for, less the one chair), spawned or not."""
-        return self.environment.runner.target_user_count - type(self).fixed_count
+        users: int = self.environment.runner.target_user_count
+        return users - type(self).fixed_count
 
     def _wait_for_check_ins(self) -> None:
         """A bounded run counts every deputy's ballot, and only deputies present when a vote opens
