@@ -37,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch", type=int, default=40, help="ballots per group commit")
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--lines", type=int, default=25, help="rows of the cProfile table (--profile)")
     parser.add_argument("--gc-freeze", action="store_true", help="gc.freeze() before the ballots, as the server does")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
@@ -105,7 +106,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{elapsed / len(members) * 1e6:.0f} us per ballot, CPU {cpu / len(members) * 1e6:.0f} us "
               f"({writer.batches} writer batches in all)")
         if profiler is not None:
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(args.lines)
         rt.ledger.close()
         rt.engine.dispose()
         rt.writer_engine.dispose()

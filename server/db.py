@@ -21,20 +21,32 @@ def normalise_url(url: str) -> str:
     return url
 
 
+#: parameters in one statement: SQLite's limit is 32,766 (since 3.32), PostgreSQL's 65,535
+MAX_PARAMETERS = 32_000
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Many rows into one table by the driver's own ``executemany``, without SQLAlchemy's per-row
-    parameter processing (a tenth of the writer's time per ballot under a burst). Only for the hot
-    path's tables whose values every driver takes as they are -- str, int, bool and bytes, no
-    datetime (which SQLAlchemy stores on SQLite in a format of its own): the audit records, the
-    ballots' receipts and their voters. Every row has the first row's keys."""
+    """Many rows into one table, in one statement with a ``VALUES`` row for each (as few as the
+    parameter limit allows), without SQLAlchemy's per-row parameter processing (a tenth of the
+    writer's time per ballot under a burst). Not ``executemany``: the sqlite3 module steps the
+    statement once per row and lets go of the GIL each time, and the writer thread then waits up
+    to the switch interval (5 ms) for it beside a busy event loop -- 300 rows took 2.9 s so,
+    against 47 ms in one statement (docs/performance.md, "The GIL"). Only for the hot path's
+    tables whose values every driver takes as they are -- str, int, bool and bytes, no datetime
+    (which SQLAlchemy stores on SQLite in a format of its own): the audit records, the ballots'
+    receipts and their voters. Every row has the first row's keys."""
     if not rows:
         return
     columns = list(rows[0])
     connection = session.connection()
     mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
-    statement = (f"INSERT INTO {table.name} ({', '.join(columns)}) "
-                 f"VALUES ({', '.join([mark] * len(columns))})")
-    connection.exec_driver_sql(statement, [tuple(row[column] for column in columns) for row in rows])
+    row_marks = f"({', '.join([mark] * len(columns))})"
+    head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
+    step = max(1, MAX_PARAMETERS // len(columns))
+    for start in range(0, len(rows), step):
+        chunk = rows[start:start + step]
+        connection.exec_driver_sql(head + ", ".join([row_marks] * len(chunk)),
+                                   tuple(row[column] for row in chunk for column in columns))
 
 
 def is_sqlite(url: str) -> bool:

@@ -33,6 +33,7 @@ from typing import Any
 import orjson
 from sqlalchemy import select
 
+from audit import held
 from audit.canonical import Encoded
 from audit.canonical import dumps as canonical_dumps
 from ballotcrypto.hashing import h256
@@ -63,7 +64,7 @@ REFUSED_MESSAGE = ("无法受理这张选票：选票编号不可用，或原选
 def tracker_of(ballot: JsonObject, encoded: bytes | None = None) -> str:
     """The tracker of an encrypted ballot: H256 of its JSON (docs/ballot-crypto.md §3.5), from its
     RFC 8785 bytes when the caller has them (the same bytes: JCS is one encoding)."""
-    return h256(ballot) if encoded is None else hashlib.sha256(encoded).hexdigest()
+    return h256(ballot) if encoded is None else held.sha256(encoded).hex()
 
 
 def key_of(ballot_id: str) -> str:
@@ -85,25 +86,59 @@ def encode_ballot(ballot: JsonObject) -> bytes:
     return canonical_dumps(ballot)
 
 
+#: RFC 8785 bytes of small plaintext ballots, by their orjson form with sorted keys: thousands of
+#: deputies send the same few ballots ({"choice": "yes"}), so the writer encodes each shape once
+_ENCODINGS: dict[bytes, bytes] = {}
+_ENCODINGS_MAX = 4096
+_SHAPE_MAX = 512  # bytes of a shape kept: an election's marks vary too much to be worth more
+
+
+def plain_encoding(ballot: JsonObject) -> tuple[bytes, bytes]:
+    """A plaintext ballot's RFC 8785 bytes and its shape (its orjson bytes with sorted keys, which
+    the vote's ``valid_shapes`` hold). The encoding is a function of the shape, so it is kept by
+    shape -- but only for a shape with no ``null``: orjson writes NaN and infinities as null, which
+    RFC 8785 refuses (``canonical_dumps`` raises for them every time, as before)."""
+    shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+    known = _ENCODINGS.get(shape)
+    if known is not None:
+        return known, shape
+    encoded = canonical_dumps(ballot)
+    if len(shape) <= _SHAPE_MAX and b"null" not in shape:
+        if len(_ENCODINGS) >= _ENCODINGS_MAX:
+            _ENCODINGS.clear()
+        _ENCODINGS[shape] = encoded
+    return encoded, shape
+
+
 _PLAIN_TEXT = re.compile(r"[0-9A-Za-z_-]*")
 
 
 def _text(value: str) -> bytes:
     """A string's RFC 8785 bytes: vote ids and hex nonces need no escape, so they are quoted as
-    they are (the writer does this for every ballot, twice); anything else goes through the encoder."""
+    they are; anything else goes through the encoder."""
     return b'"' + value.encode("ascii") + b'"' if _PLAIN_TEXT.fullmatch(value) else canonical_dumps(value)
 
 
-def _around(encoded: bytes, vote_id: str, **text: str) -> bytes:
-    """``canonical_dumps({"ballot": ballot, "vote_id": vote_id, **text})`` from the ballot's own
-    bytes, for members that sort after "ballot" (RFC 8785 §3.2.3: "ballot" < "nonce" < "vote_id")."""
-    members = sorted({"vote_id": vote_id, **text}.items())
-    return b'{"ballot":' + encoded + b"".join(b"," + _text(k) + b":" + _text(v) for k, v in members) + b"}"
+_TAILS: dict[str, bytes] = {}
+
+
+def _tail(vote_id: str) -> bytes:
+    """``,"vote_id":"…"}``: how the seal's and the record's canonical JSON end, made once per vote
+    (RFC 8785 §3.2.3 orders the members "ballot" < "nonce" < "vote_id")."""
+    tail = _TAILS.get(vote_id)
+    if tail is None:
+        if len(_TAILS) >= 1024:
+            _TAILS.clear()
+        tail = _TAILS[vote_id] = b',"vote_id":' + _text(vote_id) + b"}"
+    return tail
 
 
 def ballot_record(vote_id: str, ballot: JsonObject, encoded: bytes, nonce: str) -> Encoded:
-    """The body of a ``ballot`` record, carrying its canonical bytes (audit.canonical.Encoded)."""
-    return Encoded({"vote_id": vote_id, "ballot": ballot, "nonce": nonce}, _around(encoded, vote_id, nonce=nonce))
+    """The body of a ``ballot`` record, carrying its canonical bytes (audit.canonical.Encoded):
+    ``canonical_dumps({"ballot": ballot, "nonce": nonce, "vote_id": vote_id})`` from the ballot's
+    own bytes."""
+    return Encoded({"vote_id": vote_id, "ballot": ballot, "nonce": nonce},
+                   b'{"ballot":' + encoded + b',"nonce":' + _text(nonce) + _tail(vote_id))
 
 
 def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | None, encoded: bytes | None = None) -> str:
@@ -112,11 +147,12 @@ def seal(vote_id: str, ballot_id: str, ballot: JsonObject, cast_token: str | Non
     against it, and one tablet's ballots with equal content do not have equal seals -- and the plain
     SHA-256 of the ballot for a named vote (``cast_token`` None), whose ballots are published.
     ``encoded``: the ballot's bytes (`encode_ballot`), when the caller has them."""
-    data = canonical_dumps({"vote_id": vote_id, "ballot": ballot}) if encoded is None else _around(encoded, vote_id)
+    data = canonical_dumps({"vote_id": vote_id, "ballot": ballot}) if encoded is None else \
+        b'{"ballot":' + encoded + _tail(vote_id)
     if cast_token is None:
-        return hashlib.sha256(data).hexdigest()
+        return held.sha256(data).hex()
     message = b"renda-ballot-seal/1\n" + ballot_id.encode("utf-8") + b"\n" + data
-    return hmac.digest(cast_token.encode("utf-8"), message, "sha256").hex()
+    return held.hmac_sha256(cast_token.encode("utf-8"), message).hex()  # the writer keeps the GIL (audit/held.py)
 
 
 def refused() -> Conflict:
@@ -220,7 +256,13 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
         raise ServerError("cast_token_required", "无记名表决的选票须附带本终端的投票凭据（cast_token），"
                           "请刷新页面后重新投票", field="cast_token")
     token = token_hash(cast_token, ticket.ballot_id) if secret and cast_token is not None else None
-    encoded = encode_ballot(ballot) if isinstance(ballot, dict) else b""
+    shape = None
+    if not isinstance(ballot, dict):
+        encoded = b""
+    elif frame_vote.encryption is None:
+        encoded, shape = plain_encoding(ballot)
+    else:
+        encoded = encode_ballot(ballot)
     digest = seal(ticket.vote_id, ticket.ballot_id, ballot, cast_token if secret else None, encoded) if encoded else ""
     batch = _batch(tx)
     key = key_of(ticket.ballot_id)
@@ -243,7 +285,8 @@ def _check(tx: Tx, ticket: Ticket, member_id: MemberId, ballot: JsonObject, repl
     if vote.encryption is not None:
         _check_encrypted(vote, ticket, key, ballot, encoded, proven, batch)
     else:
-        shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+        if shape is None:  # not a JSON object: check_ballot names what is wrong
+            shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
         if shape not in vote.valid_shapes:
             check_ballot(vote.definition, ballot)
             if len(vote.valid_shapes) < 10_000:

@@ -214,15 +214,28 @@ def test_a_ballot_encoded_once_gives_the_seal_tracker_and_record_of_encoding_eac
                                                                                  vote_id: str) -> None:
     from audit.canonical import dumps
     from ballotcrypto.hashing import h256
-    from server.usecases.cast_ballot import ballot_record, encode_ballot, seal, tracker_of
+    from server.usecases.cast_ballot import ballot_record, encode_ballot, plain_encoding, seal, tracker_of
 
     encoded = encode_ballot(ballot)
+    assert plain_encoding(ballot)[0] == plain_encoding(dict(reversed(ballot.items())))[0] == encoded  # kept by shape
     nonce = "0123456789abcdef" * 2
     assert ballot_record(vote_id, ballot, encoded, nonce).canonical == \
         dumps({"vote_id": vote_id, "ballot": ballot, "nonce": nonce})
     for token in (None, "t" * 32):
         assert seal(vote_id, "b" * 32, ballot, token, encoded) == seal(vote_id, "b" * 32, ballot, token)
     assert tracker_of(ballot, encoded) == h256(ballot) == tracker_of(ballot)
+
+
+def test_a_kept_encoding_never_stands_for_a_ballot_json_cannot_carry() -> None:
+    """orjson writes NaN as null: a ballot with NaN must still be refused by the RFC 8785 encoder,
+    though a ballot with null of the same shape was encoded before."""
+    from audit.canonical import CanonicalJSONError
+    from server.usecases.cast_ballot import plain_encoding
+
+    assert plain_encoding({"marks": {"甲": None}})[0] == b'{"marks":{"\xe7\x94\xb2":null}}'
+    for _ in range(2):
+        with pytest.raises(CanonicalJSONError):
+            plain_encoding({"marks": {"甲": float("nan")}})
 
 
 def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_change(harness: Harness) -> None:
