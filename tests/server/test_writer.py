@@ -229,7 +229,7 @@ def test_a_ballot_encoded_once_gives_the_seal_tracker_and_record_of_encoding_eac
 def test_a_kept_encoding_never_stands_for_a_ballot_json_cannot_carry() -> None:
     """orjson writes NaN as null: a ballot with NaN must still be refused by the RFC 8785 encoder,
     though a ballot with null of the same shape was encoded before."""
-    from audit.canonical import CanonicalJSONError
+    from audit.errors import CanonicalJSONError
     from server.usecases.cast_ballot import plain_encoding
 
     assert plain_encoding({"marks": {"甲": None}})[0] == b'{"marks":{"\xe7\x94\xb2":null}}'
