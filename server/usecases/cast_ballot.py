@@ -23,6 +23,7 @@ device of the deputy resends or replaces by the ballot id, which the deputy's ``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import os
@@ -98,7 +99,11 @@ def plain_encoding(ballot: JsonObject) -> tuple[bytes, bytes]:
     the vote's ``valid_shapes`` hold). The encoding is a function of the shape, so it is kept by
     shape -- but only for a shape with no ``null``: orjson writes NaN and infinities as null, which
     RFC 8785 refuses (``canonical_dumps`` raises for them every time, as before)."""
-    shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+    try:
+        shape = orjson.dumps(ballot, option=orjson.OPT_SORT_KEYS)
+    except orjson.JSONEncodeError:  # an integer beyond 64 bits: RFC 8785 refuses it too, with its own error
+        canonical_dumps(ballot)
+        raise
     known = _ENCODINGS.get(shape)
     if known is not None:
         return known, shape
@@ -119,18 +124,11 @@ def _text(value: str) -> bytes:
     return b'"' + value.encode("ascii") + b'"' if _PLAIN_TEXT.fullmatch(value) else canonical_dumps(value)
 
 
-_TAILS: dict[str, bytes] = {}
-
-
+@functools.lru_cache(maxsize=1024)
 def _tail(vote_id: str) -> bytes:
     """``,"vote_id":"…"}``: how the seal's and the record's canonical JSON end, made once per vote
     (RFC 8785 §3.2.3 orders the members "ballot" < "nonce" < "vote_id")."""
-    tail = _TAILS.get(vote_id)
-    if tail is None:
-        if len(_TAILS) >= 1024:
-            _TAILS.clear()
-        tail = _TAILS[vote_id] = b',"vote_id":' + _text(vote_id) + b"}"
-    return tail
+    return b',"vote_id":' + _text(vote_id) + b"}"
 
 
 def ballot_record(vote_id: str, ballot: JsonObject, encoded: bytes, nonce: str) -> Encoded:

@@ -236,6 +236,8 @@ def test_a_kept_encoding_never_stands_for_a_ballot_json_cannot_carry() -> None:
     for _ in range(2):
         with pytest.raises(CanonicalJSONError):
             plain_encoding({"marks": {"甲": float("nan")}})
+        with pytest.raises(CanonicalJSONError):  # beyond orjson's 64 bits: the RFC 8785 encoder's error, as before
+            plain_encoding({"marks": {"甲": 2**70}})
 
 
 def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_change(harness: Harness) -> None:
