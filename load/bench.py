@@ -549,14 +549,37 @@ def main(argv: Sequence[str] | None = None) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def python_loop_seconds(additions: int = 10_000_000) -> float:
+    """Seconds a plain Python loop of ``additions`` additions takes here, now: the yardstick
+    docs/performance.md reads every run against. The development machine's vCPUs are shared with
+    the host's other guests, and their speed moves (0.70-0.84 s in its normal minutes, up to 1.7 s
+    in its slow spells); the server's CPU a ballot moves with it."""
+    code = compile(f"total = 0\nfor i in range({int(additions)}):\n    total += i\n", "<python-loop>", "exec")
+    started = time.perf_counter()
+    exec(code, {})  # at module level, as the loop the documents timed (`python -c`), globals and all
+    return round(time.perf_counter() - started, 2)
+
+
+def steal_percent(before: Any, after: Any) -> float | None:
+    """The share of every core's time the hypervisor gave to other guests between two
+    ``psutil.cpu_times()`` (Linux ``steal``), in percent; None where it is not reported."""
+    if not hasattr(before, "steal"):
+        return None
+    counted_twice = sum(getattr(after, name, 0.0) - getattr(before, name, 0.0) for name in ("guest", "guest_nice"))
+    elapsed = sum(after) - sum(before) - counted_twice
+    return round(100 * (after.steal - before.steal) / elapsed, 1) if elapsed > 0 else None
+
+
 def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, database_url: str | None) -> int:
+    loop_before = python_loop_seconds()
     server, url, _log = start_server(tmp / "data", database_url)
     sampler = Sampler(server.pid)
     sampler.start()
     summary: dict[str, Any] = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
-                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "open_files_limit": files},
+                    "memory_gb": round(psutil.virtual_memory().total / 2**30, 1), "open_files_limit": files,
+                    "python_loop_10M_s": {"before": loop_before}},
         "terminals": args.terminals, "rounds": args.rounds, "client_processes": processes,
         "database": "postgresql" if args.database_url else "sqlite",
     }
@@ -585,9 +608,11 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
             key = encrypted.run_ceremony(staff, trustees, meeting_id, QUORUM)
             summary["key_ceremony"] = {"trustees": TRUSTEES, "k": QUORUM, "fingerprint": key["fingerprint"],
                                        "seconds": round(time.monotonic() - started, 2)}
+        cpu_times_before_rounds = psutil.cpu_times()
         summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
                                               meeting_id, scenario, chunked(list(range(len(codes))), processes),
                                               trustees)
+        summary["machine"]["steal_percent_in_rounds"] = steal_percent(cpu_times_before_rounds, psutil.cpu_times())
         if profiler is not None:
             stop_profiler(profiler)
         if scenario.prepared:
@@ -603,6 +628,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
         sampler.stop()
         server.terminate()
         server.wait(timeout=30)
+    summary["machine"]["python_loop_10M_s"]["after"] = python_loop_seconds()
     if not scenario.encrypted:
         summary["micro"] = micro_benchmarks()
     if not args.skip_baseline:

@@ -32,14 +32,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 
 from audit import held
 from audit.canonical import Encoded
 from audit.canonical import dumps as canonical_dumps
 from ballotcrypto.hashing import h256
 from server import participation
-from server.db import insert_rows
+from server.db import insert_rows, rows_where_in
 from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
 from server.errors import Conflict, ServerError, forbidden, not_found
 from server.live import LiveVote, StoredBallot
@@ -369,12 +368,8 @@ def _replaced(tx: Tx, ticket: Ticket, vote: LiveVote, replaces: str | None, cast
 def _fresh(tx: Tx, accepted: list[_Accepted]) -> list[_Accepted]:
     """The accepted ballots whose id no other vote has stored (one query for the batch): a ballot id
     stored for another vote is refused here, as :func:`_resend` would have."""
-    keys = [entry.key for entry in accepted]
-    taken: dict[str, str] = {}
-    for start in range(0, len(keys), 500):
-        rows = tx.session.execute(select(ballot_receipts_table.c.key_hash, ballot_receipts_table.c.vote_id)
-                                  .where(ballot_receipts_table.c.key_hash.in_(keys[start:start + 500])))
-        taken.update((row.key_hash, row.vote_id) for row in rows)
+    taken: dict[str, str] = dict(rows_where_in(tx.session, ballot_receipts_table, ["key_hash", "vote_id"], "key_hash",
+                                               [entry.key for entry in accepted]))
     if not taken:
         return accepted
     for entry in accepted:

@@ -111,6 +111,10 @@ def test_benchmark_smoke_run_on_postgresql_accounts_for_every_ballot_in_a_databa
     assert set(summary["ratios"]) >= {"fanout_p99_to_broadcast_p99", "ack_p99_to_echo_p99"}
     assert summary["server"]["server_cpu_us_per_ballot"] > 0
     assert summary["server"]["open_request"]["count"] == 1
+    # the machine's speed beside the figures: a Python loop timed before and after, the steal
+    speed = summary["machine"]["python_loop_10M_s"]
+    assert 0 < speed["before"] < 60 and 0 < speed["after"] < 60
+    assert 0 <= summary["machine"]["steal_percent_in_rounds"] <= 100
     assert bench_databases() == before  # nothing left behind
     with psycopg.connect(postgres_admin) as conn:  # and nothing written into the database named
         assert conn.execute("SELECT to_regclass('public.audit_records')").fetchone() == (None,)
