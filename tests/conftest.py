@@ -392,7 +392,11 @@ class InProcessServer(RunningServer):
         gc.freeze()
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
                                 ws_per_message_deflate=False, access_log=False, log_config=None,
-                                log_level="warning", timeout_graceful_shutdown=20)
+                                log_level="warning", timeout_graceful_shutdown=20,
+                                # The tests' clients keep their connections across long steps (a
+                                # crawl of every route); with uvicorn's 5 s the server could close
+                                # one as the client reused it (a POST then fails, reset by peer).
+                                timeout_keep_alive=300)
         self._uvicorn = server = uvicorn.Server(config)
         self._failure = None
 
