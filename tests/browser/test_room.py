@@ -83,10 +83,10 @@ def test_the_hall_screen_and_a_waiting_tablet_follow_check_in_within_a_second(ha
     assert "未达到法定人数" in screen.inner_text("#s-quorum")
     hall.staff_check_in(35, skip=5)
     started = time.monotonic()
-    wait_text(screen, "#s-quorum", "^已达到法定人数")
+    wait_text(screen, "#s-present", "^41$")  # the quorum line turns before the last few arrive
     followed = max(followed, time.monotonic() - started)
+    assert screen.inner_text("#s-quorum").startswith("已达到法定人数")
     members = int(screen.inner_text("#s-members"))
-    assert screen.inner_text("#s-present") == "41"
     assert int(screen.inner_text("#s-absent")) == members - 41 - int(screen.inner_text("#s-leave"))
     assert present_figures(screen.inner_text("#screen")) == {"41"}  # one 实到 on the screen
     wait_text(tablet, "#t-present", "^41$", timeout=3000)
