@@ -153,6 +153,7 @@
     main.replaceChildren(...R.nodes(...parts));
     main.dataset.stage = vote.state === "open" ? "open" : "result";
     main.classList.toggle("has-named", !!(vote.named && named[vote.id]));
+    main.classList.toggle("has-map", !!main.querySelector(":scope > .named"));  // the result beside it
     fit(main);
   }
 
@@ -160,23 +161,29 @@
      never scrolls. The text keeps the back-row size as long as it can: when the result does not fit,
      first its table goes, then its figures (the announcement says every one of them), and only
      then does everything below the title shrink, step by step, until nothing is cut off. A named
-     vote's grid of names is a chart: it shrinks first. */
+     vote's grid of names or seat map is a chart, read by its colours: it shrinks first, as far as
+     0.15, so that the announcement keeps the back-row size beside a hall of seats. */
   function fit(main) {
     const over = () => main.scrollHeight > main.clientHeight + 1;
-    const shrink = (nodes, floor) => {
+    const shrink = (nodes, floor, tooBig = over) => {
       let zoom = 1;
       const apply = () => { for (const p of nodes) p.style.zoom = zoom === 1 ? "" : String(zoom); };
       apply();
-      while (nodes.length && over() && zoom > floor) { zoom = Math.round((zoom - 0.05) * 100) / 100; apply(); }
+      while (nodes.length && tooBig() && zoom > floor) { zoom = Math.round((zoom - 0.05) * 100) / 100; apply(); }
     };
     const announced = !!main.querySelector(".announcement");
-    shrink([...main.querySelectorAll(".named")], 0.5);
+    const maps = [...main.querySelectorAll(":scope > .named")];
+    const end = () => main.getBoundingClientRect().top + main.clientHeight - parseFloat(getComputedStyle(main).paddingBottom);
+    // beside the result (.has-map), the map shrinks while it is the one that does not fit, or while
+    // a seat cuts its deputy's name short
+    const cut = m => [...m.querySelectorAll(".sm-name, .n-name")].some(n => n.scrollWidth > n.clientWidth + 1);
+    shrink(maps, 0.15, () => maps.some(m => (over() && m.getBoundingClientRect().bottom > end() + 1) || cut(m)));
     for (const selector of announced ? [".result-table", ".result .figures"] : []) {
       if (!over()) return;
       for (const t of main.querySelectorAll(selector)) t.hidden = true;
     }
     if (!over()) return;
-    shrink([...main.children].filter(c => !c.matches(".s-title, .s-meta, .s-live")), 0.5);
+    shrink([...main.children].filter(c => !c.matches(".s-title, .s-meta, .s-live, .named")), 0.5);  // the map keeps its own
   }
 
   function namedTable(rows) {

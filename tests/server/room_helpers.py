@@ -50,14 +50,16 @@ class Room:
                     "cast_token": secrets.token_hex(16)}))
 
 
-def make_room(url: str, *, publish_step: bool) -> Room:
+def make_room(url: str, *, publish_step: bool, seats: bool = True) -> Room:
+    """The meeting and its roll; ``seats=False``: the same deputies, a roll with no seat column."""
     staff = login(url, "staff")
     settings: dict[str, Any] = {"publish_step": True} if publish_step else {}
     meeting_id = ok(staff.post("/api/meetings", json={
         "body_kind": "standing_committee", "body_name": "某县人大常委会（座位图测试）", "title": "第九次会议",
         "settings": settings}))["id"]
     staff = login(url, "staff")  # now following the new meeting
-    roll = "编号,姓名,座位\n" + "".join(f"{code},{name},{seat}\n" for code, name, seat in ROLL)
+    roll = ("编号,姓名,座位\n" + "".join(f"{code},{name},{seat}\n" for code, name, seat in ROLL) if seats
+            else "编号,姓名\n" + "".join(f"{code},{name}\n" for code, name, _ in ROLL))
     ok(staff.post(f"/api/meetings/{meeting_id}/roll/import", files={"file": ("名册.csv", roll.encode())}))
     items = {
         "named": ok(staff.post(f"/api/meetings/{meeting_id}/items", json={
