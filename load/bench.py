@@ -552,7 +552,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def python_loop_seconds(additions: int = 10_000_000) -> float:
     """Seconds a plain Python loop of ``additions`` additions takes here, now: the yardstick
     docs/performance.md reads every run against. The development machine's vCPUs are shared with
-    the host's other guests, and their speed moves (0.70-0.84 s in its normal minutes, up to 1.7 s
+    the host's other guests, and their speed moves (0.63-0.88 s in its normal minutes, up to 1.7 s
     in its slow spells); the server's CPU a ballot moves with it."""
     code = compile(f"total = 0\nfor i in range({int(additions)}):\n    total += i\n", "<python-loop>", "exec")
     started = time.perf_counter()
