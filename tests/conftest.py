@@ -336,6 +336,13 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: how long a test server keeps an idle HTTP connection: the tests' clients keep theirs across
+#: long steps (a crawl of every route, a verification), and with uvicorn's 5 s the server could
+#: close one just as the client reused it -- the request then fails (reset by peer, or
+#: disconnected without a response), a flake seen in CI on SQLite and PostgreSQL alike
+TEST_KEEP_ALIVE_S = 300
+
+
 class RunningServer:
     """A server the tests talk to over real HTTP and WebSockets at ``url``."""
 
@@ -393,10 +400,7 @@ class InProcessServer(RunningServer):
         config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port, ws="websockets-sansio",
                                 ws_per_message_deflate=False, access_log=False, log_config=None,
                                 log_level="warning", timeout_graceful_shutdown=20,
-                                # The tests' clients keep their connections across long steps (a
-                                # crawl of every route); with uvicorn's 5 s the server could close
-                                # one as the client reused it (a POST then fails, reset by peer).
-                                timeout_keep_alive=300)
+                                timeout_keep_alive=TEST_KEEP_ALIVE_S)
         self._uvicorn = server = uvicorn.Server(config)
         self._failure = None
 
@@ -527,7 +531,8 @@ def start_process(env: dict[str, str], port: int, log_path: Path) -> ForkedProce
     from tests.forked_server import serve
 
     argv = ["server.app:create_app", "--factory", "--host", "127.0.0.1", "--port", str(port),
-            "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning"]
+            "--ws", "websockets-sansio", "--no-access-log", "--log-level", "warning",
+            "--timeout-keep-alive", str(TEST_KEEP_ALIVE_S)]
     process = fork_server().Process(target=serve, args=(argv, env, str(ROOT), str(log_path)),
                                     name=f"server-{port}", daemon=True)
     process.start()
