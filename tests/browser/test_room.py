@@ -55,6 +55,14 @@ def font_sizes(page: Any, selectors: list[str]) -> dict[str, float | None]:
     return dict(page.evaluate(FONT_SIZES, selectors))
 
 
+def assert_result_fits_at_back_row_size(screen: Any) -> None:
+    """The hall screen, which never scrolls, cuts nothing of the result off, and its announcement
+    keeps the back-row size (screen.js fit())."""
+    screen.wait_for_function("() => { const m = document.querySelector('#s-main');"
+                             " return m.scrollHeight <= m.clientHeight + 1; }")
+    assert (font_sizes(screen, ["#s-main .announcement"])["#s-main .announcement"] or 0) >= BACK_ROW_PX
+
+
 def small_controls(page: Any) -> list[str]:
     found: list[str] = page.evaluate(SMALL_CONTROLS)
     return found

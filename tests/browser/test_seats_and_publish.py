@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, shot, wait_text
-from tests.browser.test_room import BACK_ROW_PX, font_sizes
+from tests.browser.test_room import assert_result_fits_at_back_row_size
 from tests.server.room_helpers import Room, make_room
 from tests.server.session_helpers import PASSWORDS, ok
 
@@ -124,11 +124,7 @@ def test_the_seat_map_shows_check_in_to_chair_and_staff_and_a_named_vote_but_nev
     assert "未按" in screen.inner_text("#s-seatmap [data-seat='2排1座']")
     assert "赞成" in screen.inner_text("#s-seatmap-other") and "未按" not in screen.inner_text("#s-seatmap-other")
     assert "王八" in screen.inner_text("#s-seatmap-unseated")
-    # The map is a chart and shrinks to fit; the announcement keeps the back-row size, and the
-    # screen, which never scrolls, cuts nothing off.
-    screen.wait_for_function("() => { const m = document.querySelector('#s-main');"
-                             " return m.scrollHeight <= m.clientHeight + 1; }")
-    assert (font_sizes(screen, ["#s-main .announcement"])["#s-main .announcement"] or 0) >= BACK_ROW_PX
+    assert_result_fits_at_back_row_size(screen)  # the map, a chart, shrinks instead
     shot(screen, "seatmap-screen-named-vote-1920x1080")
 
     secret = ok(chair_api.post(f"/api/items/{room.items['secret']}/open", json={}))["vote_id"]
@@ -159,9 +155,7 @@ def test_a_named_vote_of_a_roll_without_seats_shows_its_names_beside_the_result(
     cells = {screen.locator(".named-cell .n-name").nth(i).inner_text(): screen.locator(".named-cell .n-choice").nth(i)
              .inner_text() for i in range(screen.locator(".named-cell").count())}
     assert (cells["赵一"], cells["钱二"], cells["孙三"], cells["李四"]) == ("赞成", "反对", "赞成", "未按")
-    screen.wait_for_function("() => { const m = document.querySelector('#s-main');"
-                             " return m.scrollHeight <= m.clientHeight + 1; }")
+    assert_result_fits_at_back_row_size(screen)
     assert screen.evaluate("() => [...document.querySelectorAll('.n-name')]"
                            ".every(n => n.scrollWidth <= n.clientWidth + 1)")  # no name cut short
-    assert (font_sizes(screen, ["#s-main .announcement"])["#s-main .announcement"] or 0) >= BACK_ROW_PX
     shot(screen, "screen-named-no-seats-1920x1080")

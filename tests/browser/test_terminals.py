@@ -25,7 +25,7 @@ from tests.browser.pages import (
     shot,
     wait_text,
 )
-from tests.browser.test_room import BACK_ROW_PX, font_sizes
+from tests.browser.test_room import assert_result_fits_at_back_row_size
 from tests.server.session_helpers import ok
 
 pytestmark = pytest.mark.browser
@@ -235,10 +235,7 @@ def test_network_drop_mid_vote_lands_the_ballot_exactly_once(hall: Hall) -> None
     screen.goto(f"{hall.url}/screen/{hall.meeting_id}")
     wait_text(screen, ".named", "记名表决情况")
     assert hall.codes[0]["name"] in screen.inner_text(".named")
-    # 60 seats under the result: the map shrinks, the announcement stays legible, nothing is cut off
-    screen.wait_for_function("() => { const m = document.querySelector('#s-main');"
-                             " return m.scrollHeight <= m.clientHeight + 1; }")
-    assert (font_sizes(screen, ["#s-main .announcement"])["#s-main .announcement"] or 0) >= BACK_ROW_PX
+    assert_result_fits_at_back_row_size(screen)  # beside a map of 60 seats
     shot(screen, "screen-result-named-1920x1080")
 
 

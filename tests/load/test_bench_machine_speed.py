@@ -30,4 +30,4 @@ def test_no_steal_figure_where_the_system_reports_none_or_no_time_passed() -> No
 
 
 def test_the_python_loop_takes_longer_for_more_additions() -> None:
-    assert 0 <= python_loop_seconds(1000) <= python_loop_seconds(3_000_000)
+    assert 0 <= python_loop_seconds(1000) < python_loop_seconds(3_000_000)  # ≈ 0.00 s against ≈ 0.2 s
