@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from load import bench
 from tests.conftest import ROOT, Seeds, launch_sqlite
 
 
@@ -115,6 +116,7 @@ def test_benchmark_smoke_run_on_postgresql_accounts_for_every_ballot_in_a_databa
     speed = summary["machine"]["python_loop_10M_s"]
     assert 0 < speed["before"] < 60 and 0 < speed["after"] < 60
     assert 0 <= summary["machine"]["steal_percent_in_rounds"] <= 100
+    assert summary["tablets_nice"] == bench.TABLETS_NICE  # the load yields the cores to the server
     assert bench_databases() == before  # nothing left behind
     with psycopg.connect(postgres_admin) as conn:  # and nothing written into the database named
         assert conn.execute("SELECT to_regclass('public.audit_records')").fetchone() == (None,)
