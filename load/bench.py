@@ -219,7 +219,9 @@ def at_priority(nice: int, target: Callable[..., None], *args: Any) -> None:
     target(*args)
 
 
-def start_workers(target: Any, chunks: list[list[Any]], *args: Any, nice: int = 0) -> list[tuple[Any, Any]]:
+def start_workers(target: Any, chunks: Sequence[Any], *args: Any, nice: int = 0) -> list[tuple[Any, Any]]:
+    """One process per chunk, running ``target(*args, chunk, pipe)`` at priority ``nice``; returns
+    each process with the benchmark's end of its pipe."""
     context = multiprocessing.get_context("spawn")
     workers = []
     for chunk in chunks:
@@ -501,13 +503,8 @@ def run_baseline(terminals: int, processes: int, rounds: int, spread: float, mes
     sampler = Sampler(server.pid or 0)
     sampler.start()
     counts = [len(c) for c in chunked(list(range(terminals)), processes)]
-    workers = []
-    for count in counts:
-        parent, child = context.Pipe()
-        # at the server's tablets' priority: the two servers measured alike
-        process = context.Process(target=at_priority, args=(nice, baseline.clients, url, count, child), daemon=True)
-        process.start()
-        workers.append((process, parent))
+    # at the server's tablets' priority: the two servers measured alike
+    workers = start_workers(baseline.clients, counts, url, nice=nice)
     for _, pipe in workers:
         pipe.recv()
     broadcast: list[float] = []
