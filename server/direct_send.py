@@ -22,7 +22,6 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 from websockets.exceptions import InvalidState
-from websockets.frames import Frame, Opcode
 from websockets.protocol import State
 
 try:  # the protocol class of the server we run; absent under another server or uvicorn version
@@ -59,7 +58,7 @@ class _Frames:
         made = self._made.get(id(data))
         if made is not None and made[0] is data:
             return made[1]
-        frame = Frame(Opcode.TEXT, data).serialize(mask=False, extensions=[])
+        frame = text_frame(data)
         if len(self._made) >= self.keep:
             self._made.pop(next(iter(self._made)))
         self._made[id(data)] = (data, frame)
@@ -67,6 +66,18 @@ class _Frames:
 
 
 _frames = _Frames()
+
+
+def text_frame(data: bytes) -> bytes:
+    """A server's text frame of ``data`` (RFC 6455 §5.2): FIN and opcode 1, unmasked, the payload
+    length in 7 bits, or 126 and 16 bits, or 127 and 64 bits -- what ``websockets``' ``Frame.serialize``
+    writes for it without extensions, with none of its checks per frame (a receipt per ballot)."""
+    size = len(data)
+    if size < 126:
+        return bytes((0x81, size)) + data
+    if size < 0x10000:
+        return b"\x81\x7e" + size.to_bytes(2, "big") + data
+    return b"\x81\x7f" + size.to_bytes(8, "big") + data
 
 
 def sansio_protocol(scope: Scope) -> Any:

@@ -69,17 +69,18 @@ class Connection:
     def __post_init__(self) -> None:
         self.queue = asyncio.Queue(self.queue_size)
 
-    def offer(self, text: str, *, data: bytes | None = None, replace_with: str | None = None) -> None:
-        """Send ``text`` (``data`` is its UTF-8, when the caller encoded it once for many).
+    def offer(self, text: str | None, *, data: bytes | None = None, replace_with: str | None = None) -> None:
+        """Send ``text``, or ``data``, its UTF-8 (encoded once for many, or the only form there is:
+        a receipt's text is made only if it has to be queued).
 
         Straight to the transport when nothing is queued or in flight and the transport is
         writable (server/direct_send.py); otherwise through the bounded queue, so frames keep their order
         and a slow terminal gets the newest state instead of an ever longer backlog."""
         if (self.direct is not None and not self.busy and self.queue.empty()
-                and self.direct(text.encode() if data is None else data)):
+                and self.direct(data if data is not None else _utf8(text))):
             self.stats.direct += 1
             return
-        self._enqueue(text, replace_with)
+        self._enqueue(text if text is not None else _text(data), replace_with)
 
     def _enqueue(self, text: str, replace_with: str | None) -> None:
         self.stats.queued += 1
@@ -102,6 +103,16 @@ class Connection:
                 await self.send_text(text)
             finally:
                 self.busy = False
+
+
+def _utf8(text: str | None) -> bytes:
+    assert text is not None, "a frame needs its text or its bytes"
+    return text.encode()
+
+
+def _text(data: bytes | None) -> str:
+    assert data is not None, "a frame needs its text or its bytes"
+    return data.decode()
 
 
 K = TypeVar("K")
@@ -196,8 +207,7 @@ class Hub:
         _discard(self.by_credential, principal.credential or None, conn)
 
     def send(self, conn: Connection, message: JsonObject) -> None:
-        data = protocol.encode(message)
-        conn.offer(data.decode(), data=data)
+        conn.offer(None, data=protocol.encode(message))
 
     # -- what a terminal is sent --------------------------------------------------------------
     def state_text(self, meeting_id: int, *, fresh: bool = False) -> str | None:

@@ -75,6 +75,19 @@ def test_a_frame_queued_behind_a_full_transport_is_never_overtaken_by_a_later_di
                                        ("direct", "5")]
 
 
+def test_a_frame_given_as_bytes_alone_is_written_as_they_are_or_queued_as_their_text() -> None:
+    """A receipt is encoded once, to bytes (Hub.send): its text is made only if it must be queued."""
+    async def scenario() -> tuple[list[tuple[str, str]], list[str]]:
+        wire = Wire()
+        conn = Connection(wire.send_text, wire.close, 8, wire.direct, FrameStats())
+        conn.offer(None, data="回执一".encode())
+        wire.open = False
+        conn.offer(None, data="回执二".encode())
+        return wire.frames, [conn.queue.get_nowait() for _ in range(conn.queue.qsize())]
+
+    assert asyncio.run(scenario()) == ([("direct", "回执一")], ["回执二"])
+
+
 def test_a_full_queue_keeps_only_the_newest_state() -> None:
     async def scenario() -> tuple[list[str], FrameStats]:
         wire = Wire()
