@@ -23,6 +23,7 @@ bench:
 	.venv/bin/python scripts/bench_tally.py
 	.venv/bin/python scripts/bench_audit.py
 	.venv/bin/python scripts/bench_ballotcrypto.py
+	.venv/bin/python scripts/bench_browser_crypto.py
 
 # The load benchmark at full size: 5,000 tablets against the real server and the bare-websockets
 # baseline in one run (several minutes; docs/performance.md). N=... to change the size.

@@ -5,8 +5,9 @@ docs/ballot-crypto.md run in the page (ceremony, ballots, openings, partials, co
 refusals the spec asks for; every vector of tests/vectors/ballot_crypto.json reproduced from its
 seeds (or checked, or refused with its finding); and the Python reference, ballotcrypto/, checking
 what the page made (ballots, openings, a ceremony, partials, shares sealed both ways) and refusing
-the same tampered ballots with the same findings. The timing test measures a 30-candidate,
-15-seat election ballot.
+the same tampered ballots with the same findings. The browser benchmark, which times a
+30-candidate, 15-seat election ballot against its 1 s target, is run once (its report, not a
+timed assertion).
 
 The page is a small test page at the app's origin (routed by Playwright, with a strict
 Content-Security-Policy) that loads the three scripts from /static exactly as a real page would.
@@ -17,7 +18,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import statistics
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -38,7 +40,7 @@ from tests.ballotcrypto.helpers import run_ceremony
 from tests.ballotcrypto.rfc9496 import INVALID_ENCODINGS, MULTIPLES_OF_G
 from tests.ballotcrypto.test_write_ins import _with_slot
 from tests.browser.pages import TIMEOUT
-from tests.conftest import Seeds, launch_sqlite
+from tests.conftest import ROOT, Seeds, launch_sqlite
 
 pytestmark = pytest.mark.browser
 
@@ -591,37 +593,20 @@ def test_a_key_file_written_by_the_spec_in_python_opens_in_the_page(js: Any) -> 
 # -- (d) timing ----------------------------------------------------------------------------------------
 
 
-TIMING = """async () => { const B = BallotCrypto; const g = B.group; await B.ready();
-    const context = {suite: B.SUITE, origin: "renda.local/log", vote: "v-timing", key: g.base(g.scalar(424242)),
-                     form: B.makeForm("election", {candidates: 30, seats: 15})};
-    const values = [];
-    for (let c = 0; c < 30; c++) values.push(c < 15 ? 1 : 0, c >= 15 && c < 25 ? 1 : 0);
-    const times = [], checks = [];
-    for (let run = 0; run < 6; run++) {
-        const t0 = performance.now();
-        const made = B.encryptBallot(context, values);
-        const t1 = performance.now();
-        B.checkBallot(context, made.ballot);
-        checks.push(performance.now() - t1);
-        times.push(t1 - t0);
-        B.castBallot(made);
-    }
-    return {times, checks}; }"""
-
-
-def test_an_election_ballot_of_30_candidates_and_15_seats_takes_at_most_a_second(
-        browser: Any, app: str, capsys: pytest.CaptureFixture[str]) -> None:
-    page, errors = open_page(browser, app, STRICT_CSP)  # a fresh page: the first ballot is cold
-    try:
-        got = page.evaluate(TIMING)
-    finally:
-        page.context.close()
-    assert not errors, errors
-    first, warm = got["times"][0], statistics.median(got["times"][1:])
-    with capsys.disabled():
-        print(f"\n30 candidates, 15 seats (60 selections, 31 limits) in Chromium: encrypt+prove {first:.0f} ms "
-              f"the first time, {warm:.0f} ms median after; check {statistics.median(got['checks']):.0f} ms")
-    assert max(got["times"]) <= 1000, got
+def test_the_browser_benchmark_times_election_ballots_that_the_page_checks(browser: Any) -> None:
+    """scripts/bench_browser_crypto.py, which reports the 1 s target for a 30-candidate, 15-seat
+    ballot (a speed target lives in a benchmark's report, not in a test): it runs in Debian's
+    Chromium on the app's own files, every ballot it times is checked in the page, and it says
+    whether the target was met. (``browser``: Chromium is there, or the run fails under CI.)"""
+    assert browser is not None
+    done = subprocess.run([sys.executable, "scripts/bench_browser_crypto.py", "--ballots", "2"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    got = json.loads(done.stdout)
+    assert got["ballot"] == {"candidates": 30, "seats": 15, "selections": 60}
+    assert (got["ballots"], got["pages"], len(got["encrypt_prove_first_ms"])) == (2, 1, 1)
+    assert got["encrypt_prove_max_ms"] >= got["encrypt_prove_first_ms"][0] > 0 and got["check_median_ms"] > 0
+    assert got["target_ms"] == 1000.0 and got["within_target"] is (got["encrypt_prove_max_ms"] <= 1000.0)
 
 
 # -- (c) the shared vector file and the Python reference ---------------------------------------------
