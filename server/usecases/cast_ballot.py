@@ -236,7 +236,9 @@ def _protected(tx: Tx, *vote_ids: str) -> bool:
 
 def _batch(tx: Tx) -> _Batch:
     """The ballots of this group commit so far."""
-    batch = tx.shared.setdefault("ballots", _Batch())
+    batch = tx.shared.get("ballots")
+    if batch is None:  # not setdefault: that would build a _Batch for every ballot of the batch
+        batch = tx.shared["ballots"] = _Batch()
     assert isinstance(batch, _Batch)
     return batch
 
