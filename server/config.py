@@ -52,6 +52,10 @@ class Settings:
     max_connections_per_credential: int = _env("MAX_CONNECTIONS_PER_SIGN_IN", 4, doc="sockets per sign-in")
     group_commit_ms: float = _env("GROUP_COMMIT_MS", 4.0, doc="how long the writer gathers a batch")
     group_commit_max: int = _env("GROUP_COMMIT_MAX", 2000, doc="most jobs in one batch")
+    writer_picture_copy: bool = _env("WRITER_PICTURE_COPY", False,
+                                     doc="a check: the writer keeps a copy of the in-memory picture of its own, "
+                                         "changed only by each batch's effects, for the tests to compare with the "
+                                         "event loop's (≈ 20 % more CPU a ballot under a burst)")
     send_queue_size: int = _env("SEND_QUEUE_SIZE", 256, doc="frames queued per slow terminal")
     count_interval_s: float = _env("COUNT_INTERVAL_S", 0.25, doc="least time between two ticks")
     attendance_interval_s: float = _env("ATTENDANCE_INTERVAL_S", 1.0,

@@ -1,9 +1,12 @@
 """The in-memory picture of what is happening now, rebuilt from the database at start.
 
-The event loop is its only owner: it reads it for every view and tick, and a committed batch's
-after-commit hooks change it there, in one callback per batch (server/writer.py), before the writer
-thread starts its next transaction -- so a use case in the writer thread reads it as of the last
-commit, and nothing changes it while the loop iterates it.
+The event loop is its owner: it reads it for every view and tick, and nothing changes it but the
+effects of a committed batch (server/effects.py), values applied on the loop in one callback per
+batch (server/writer.py), before the writer thread starts its next transaction -- so a use case in
+the writer thread reads it as of the last commit, and nothing changes it while the loop iterates
+it. With WRITER_PICTURE_COPY the writer keeps a copy of its own, which its jobs read and to which
+it applies the same effects in its thread; the keys of who has voted (``vote_keys``) are then in
+that copy only, and what the two copies must agree on is what ``==`` compares.
 
 Ballot *contents* of an open secret vote are kept as an unordered pool keyed by audit sequence
 number, with no voter; who voted is a separate set. Nothing joins them for a secret vote: only
@@ -160,8 +163,9 @@ class LiveVote:
     confirmations: list[str] = field(default_factory=list)
     #: the publish step: who confirmed and who declared its result, and when (server/usecases/publish.py)
     publication: JsonObject = field(default_factory=dict)
-    #: ballots already checked against the definition, by canonical text
-    valid_shapes: set[bytes] = field(default_factory=set)
+    #: ballots already checked against the definition, by canonical text: the writer's cache, so no
+    #: part of what two copies of the picture must agree on
+    valid_shapes: set[bytes] = field(default_factory=set, compare=False)
     #: an encrypted vote: {context, vid, selections, fingerprint} (docs/protocol.md "Encrypted secret votes")
     encryption: JsonObject | None = None
     #: an encrypted vote's first ciphertext of every stored ballot (a copied ballot is refused)
@@ -271,8 +275,8 @@ class Live:
     meetings: dict[int, LiveMeeting] = field(default_factory=dict)
     votes: dict[str, LiveVote] = field(default_factory=dict)
     version: int = 0
-    #: the open votes' keys of who has voted (DATA_DIR/vote-keys)
-    vote_keys: VoteKeys | None = None
+    #: the open votes' keys of who has voted (DATA_DIR/vote-keys): in the writer's copy only
+    vote_keys: VoteKeys | None = field(default=None, compare=False)
 
     def open_votes(self, meeting_id: int) -> list[LiveVote]:
         return [v for v in self.votes.values() if v.meeting_id == meeting_id and v.state is VoteState.OPEN]

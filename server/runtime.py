@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import copy
 import os
 import threading
 from collections.abc import AsyncIterator, Callable
@@ -62,6 +63,8 @@ class Runtime:
     #: the threads that ask the witnesses to cosign each checkpoint (server/witnesses.py)
     witnesses: Witnesses
     gc_watch: GcWatch | None = None
+    #: the event loop that owns ``live`` (the one ``build`` was given)
+    loop: asyncio.AbstractEventLoop | None = None
     #: held while the log is being verified for a 监票人 (server/verification.py): one at a time
     verifying: threading.Lock = field(default_factory=threading.Lock)
 
@@ -101,7 +104,13 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                 if vote is not None and vote.encryption is not None:
                     loop.call_soon_threadsafe(warm_proofs, rt.proofs, vote.encryption["context"])
 
-    writer = Writer(writer_sessions, ledger, live, publish, group_ms=settings.group_commit_ms,
+    # WRITER_PICTURE_COPY: the writer's own copy of the picture (server/writer.py), equal to the loop's
+    # and kept equal by the effects of every batch; the keys of who has voted stay with it alone.
+    own = None
+    if settings.writer_picture_copy:
+        own = copy.deepcopy(live)
+        live.vote_keys = None
+    writer = Writer(writer_sessions, ledger, live, publish, own=own, group_ms=settings.group_commit_ms,
                     group_max=settings.group_commit_max)
     rt = Runtime(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub,
                  Principals(reader_sessions, live, settings.token_cache_s),
@@ -110,6 +119,7 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                  security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")),
                  ProofChecker(settings.proof_workers or os.cpu_count() or 1),
                  Witnesses(ledger.log, settings.witness_list, settings.witness_timeout_s, settings.witness_interval_s))
+    rt.loop = loop
     ledger.on_checkpoint.append(rt.witnesses.notify)
     return rt
 

@@ -5,20 +5,28 @@ few milliseconds share one transaction and one signed checkpoint, then all are a
 per-ballot transactions are far too slow under a burst of thousands.
 
 Each job runs as ``fn(tx)`` in the writer thread. ``tx`` offers the SQLAlchemy session, the audit
-ledger (records staged in the same order as the changes) and ``after_commit`` hooks that change
-the in-memory picture only once the transaction is durable. Events are published to the event
-loop after commit, never before. A refused job (:class:`ServerError`) or a failed commit leaves
-the database, the audit log and the in-memory picture exactly as they were.
+ledger (records staged in the same order as the changes) and ``then``: the changes of the
+in-memory picture, as values (server/effects.py), applied only once the transaction is durable.
+Events are published to the event loop after commit, never before. A refused job
+(:class:`ServerError`) or a failed commit leaves the database, the audit log and the in-memory
+picture exactly as they were.
 
-One owner for the in-memory picture (server/live.py): the event loop. It iterates the picture's
+One owner for the event loop's picture (server/live.py): the loop. It iterates the picture's
 dicts and sets for every view and tick, so nothing else may change them. A committed batch's
-hooks therefore run *on the loop*, in one callback per batch (with the batch's futures and events
-— one wake-up, never one per ballot), and the writer starts its next transaction only once that
-callback has run, so every job still reads the picture as of the last commit. Work of the batch
-that reads only the ledger and the batch's own objects -- the receipts' inclusion proofs, the
-heavy part -- runs before that, in the writer thread (``Tx.prepare``), and stays off the loop.
-Only without an event loop (a script driving the writer with ``sync`` jobs) do the hooks run in
-the writer thread.
+effects are therefore applied to it *on the loop*, in one callback per batch (with the batch's
+futures and events — one wake-up, never one per ballot). Work of the batch that reads only the
+ledger and the batch's own objects -- the receipts' inclusion proofs, the heavy part -- runs before
+that, in the writer thread (``Tx.prepare``), and stays off the loop.
+
+What the writer's jobs read is that same picture -- and then the writer starts its next
+transaction only once the loop has applied the last batch, so every job reads the picture as of
+the last commit -- or, with WRITER_PICTURE_COPY, a copy of its own (``own``), to which the writer
+applies every effect itself, in its thread, right after the commit: it then goes on without
+waiting for the loop, and the two copies stay equal because every change of either is an effect
+applied to both (what the tests check; a writer in a process of its own would need nothing else
+of the picture, docs/performance.md). The copy is not the default: under a burst it cost ≈ 20 %
+more CPU a ballot. Without an event loop (a script driving the writer with ``sync`` jobs) the
+effects are applied in the writer thread.
 """
 
 from __future__ import annotations
@@ -42,6 +50,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit import Checkpoint
 from server.db import insert_rows
 from server.domain import JsonObject, MeetingId, MemberId, VoteId
+from server.effects import Effect
 from server.errors import ServerError
 from server.events import Event, EventKind
 from server.ledger import Ledger
@@ -68,8 +77,9 @@ class Tx:
         self.live = live
         self.now = datetime.now(UTC)
         self.events: list[Event] = []
-        self.after_commit: list[Callable[[], None]] = []
-        #: work done in the writer thread once the batch is durable, before the hooks run on the loop
+        #: what the transaction changes in the picture, applied in order once it is durable
+        self.after_commit: list[Effect] = []
+        #: work done in the writer thread once the batch is durable, before the effects are applied
         self.after_commit_here: list[Callable[[], None]] = []
         self.staged: list[tuple[int, bytes]] = []
         self.checkpoint: Checkpoint | None = None
@@ -116,19 +126,21 @@ class Tx:
         self.events.append(Event(kind, meeting_id, None if vote_id is None else VoteId(vote_id), member_id))
 
     def prepare(self, work: Callable[[], None]) -> None:
-        """After commit, in the writer thread, before the ``then`` hooks run on the loop: work that
-        reads only the ledger and the batch's own objects, never the in-memory picture (the
-        receipts' inclusion proofs: heavy, so kept off the event loop)."""
+        """After commit, in the writer thread, before the effects are applied: work that reads only
+        the ledger and the batch's own objects, never the in-memory picture (the receipts'
+        inclusion proofs: heavy, so kept off the event loop). It may add effects (``then``)."""
         self.after_commit_here.append(work)
 
-    def then(self, hook: Callable[[], None]) -> None:
-        self.after_commit.append(hook)
+    def then(self, effect: Effect) -> None:
+        """Change the picture this way once the transaction is durable (server/effects.py)."""
+        self.after_commit.append(effect)
 
     def release(self) -> None:
-        """Let go of what the batch built, once it is settled. The after-commit hooks close over
-        this Tx, so without this every batch -- its tickets, its accepted ballots, its session --
-        would stay alive as a reference cycle until the garbage collector's next pass, which then
-        had tens of thousands of young objects to trace (docs/performance.md)."""
+        """Let go of what the batch built, once it is settled. The ``prepare`` work and the
+        finalizers close over this Tx, so without this every batch -- its tickets, its accepted
+        ballots, its session -- would stay alive as a reference cycle until the garbage
+        collector's next pass, which then had tens of thousands of young objects to trace
+        (docs/performance.md)."""
         self.after_commit.clear()
         self.after_commit_here.clear()
         self.finalizers.clear()
@@ -144,7 +156,7 @@ class Job(Generic[T]):
     groupable: bool = False
     may_refuse: bool = True
     #: the job refuses (raises ServerError) only before it changes anything in the session: its
-    #: writes go through ``Tx`` alone (records, ``insert_later``, hooks, events), so a refusal in
+    #: writes go through ``Tx`` alone (records, ``insert_later``, effects, events), so a refusal in
     #: a batch is undone in memory, without a savepoint around each job
     refuses_first: bool = False
     future: asyncio.Future[T] | None = None  # a job from the event loop, resolved there
@@ -201,12 +213,16 @@ class Writer:
         live: Live,
         publish: Callable[[list[Event]], None],
         *,
+        own: Live | None = None,
         group_ms: float = 4.0,
         group_max: int = 2000,
     ) -> None:
         self.sessions = sessions
         self.ledger = ledger
+        #: the event loop's picture
         self.live = live
+        #: the writer's own copy, which its jobs read, if it keeps one (else they read ``live``)
+        self.own = own
         self.publish = publish
         self.group_s = group_ms / 1000
         self.group_max = group_max
@@ -217,7 +233,8 @@ class Writer:
         self.grouped = 0
         self.broken = False
         self.uncertain_commit_s = 120.0
-        #: set once the last committed batch's hooks have run on the loop (clear while they wait)
+        #: set once the last committed batch's effects are applied on the loop (clear while they wait;
+        #: only when the jobs read the loop's picture)
         self._applied = threading.Event()
         self._applied.set()
         self._owner: asyncio.AbstractEventLoop | None = None
@@ -288,8 +305,8 @@ class Writer:
         """A committed batch's effects, in order: the picture, its version, the answers, the events;
         then let go of the batch and let the writer go on. On the loop (``here``) but for scripts."""
         try:
-            for hook in tx.after_commit:
-                hook()
+            for effect in tx.after_commit:
+                effect.apply(self.live)
             self.live.version += 1
             self._settle(jobs, results, here)
             if tx.events:
@@ -299,7 +316,7 @@ class Writer:
             self._applied.set()
 
     def _wait_applied(self) -> None:
-        """Before a transaction: the previous batch's hooks have run, so jobs read the picture as
+        """Before a transaction: the previous batch's effects are applied, so jobs read the picture as
         of the last commit. Should the loop be gone (shut down), nobody reads the picture any more."""
         while not self._applied.wait(0.5):
             owner = self._owner
@@ -345,7 +362,7 @@ class Writer:
 
     def _isolated(self, tx: Tx, job: Job[Any]) -> tuple[Any, BaseException | None]:
         """Run one job of a group in a savepoint: its refusal undoes only its own writes, records,
-        events and hooks, never its neighbours'."""
+        events and effects, never its neighbours'."""
         if not job.may_refuse:
             return job.fn(tx), None
         marks = (self.ledger.size, len(tx.staged), len(tx.events), len(tx.after_commit), len(tx.inserts),
@@ -372,7 +389,7 @@ class Writer:
         return value, None
 
     def _undo(self, tx: Tx, marks: tuple[int, int, int, int, int, int]) -> None:
-        """Forget what a refused job staged in memory: records, events, hooks, rows to insert."""
+        """Forget what a refused job staged in memory: records, events, effects, rows to insert."""
         self.ledger.rollback(marks[0])
         del tx.staged[marks[1]:], tx.events[marks[2]:], tx.after_commit[marks[3]:], tx.inserts[marks[4]:]
         del tx.after_commit_here[marks[5]:]
@@ -413,7 +430,7 @@ class Writer:
             if self.broken:
                 raise StorageUnavailable()
             with self.sessions() as session:
-                tx = Tx(session, self.ledger, self.live)
+                tx = Tx(session, self.ledger, self.live if self.own is None else self.own)
                 if len(jobs) == 1:
                     results.append((jobs[0].fn(tx), None))
                 else:
@@ -454,6 +471,10 @@ class Writer:
             tx.checkpoint = self.ledger.checkpoint()
         for work in tx.after_commit_here:
             work()
+        if self.own is not None:  # the writer's copy first: its next transaction reads it
+            for effect in tx.after_commit:
+                effect.apply(self.own)
+            self.own.version += 1
         self.batches += 1
         self.grouped += len(jobs)
         owner = _loop_of(jobs)
@@ -461,7 +482,8 @@ class Writer:
             self._apply(tx, jobs, results, None)
             return None
         self._owner = owner
-        self._applied.clear()
+        if self.own is None:  # the jobs read the loop's picture: the next waits until it is applied
+            self._applied.clear()
         try:
             owner.call_soon_threadsafe(self._apply, tx, jobs, results, owner)
         except RuntimeError:  # the loop is closed: nobody reads the picture any more

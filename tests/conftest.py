@@ -24,6 +24,7 @@ test of its own package.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gc
 import os
 import secrets
@@ -372,7 +373,9 @@ class InProcessServer(RunningServer):
     def __init__(self, deployment: Deployment, *, demo: bool = True) -> None:
         self.data_dir = deployment.data_dir
         self.database_url = deployment.database_url
-        self.settings = server_settings(deployment, demo=demo)
+        # the writer's picture kept apart and compared with the loop's at every stop (server processes
+        # run with the default: one picture)
+        self.settings = dataclasses.replace(server_settings(deployment, demo=demo), writer_picture_copy=True)
         self.port = 0
         self.url = ""
         self.app: Any = None
@@ -429,10 +432,14 @@ class InProcessServer(RunningServer):
         return self.app.state.runtime
 
     def stop(self) -> None:
-        """A graceful shutdown, as on SIGTERM: sockets closed, the writer stopped, the log closed."""
+        """A graceful shutdown, as on SIGTERM: sockets closed, the writer stopped, the log closed --
+        once the writer's picture and the loop's are found equal (:func:`pictures_agree`)."""
         thread = self._thread
         if thread is None:
             return
+        rt = getattr(self.app.state, "runtime", None) if self._failure is None and self.app is not None else None
+        if rt is not None and rt.loop is not None and rt.loop.is_running():
+            asyncio.run_coroutine_threadsafe(pictures_agree(rt), rt.loop).result(60)
         self._uvicorn.should_exit = True
         thread.join(timeout=60)
         if thread.is_alive():  # pragma: no cover - a shutdown that hangs
@@ -597,6 +604,30 @@ def server_process(deployment: Deployment) -> Iterator[ServerProcess]:
 # -- the application without a server: its writer, ledger and live state -------------------------
 
 
+def picture_differences(mine: Any, theirs: Any) -> list[str]:
+    """Where two copies of the in-memory picture (server/live.py) differ, by meeting, vote and field."""
+    found = [f"version {mine.version} != {theirs.version}"] if mine.version != theirs.version else []
+    for kind in ("meetings", "votes"):
+        a, b = getattr(mine, kind), getattr(theirs, kind)
+        found += [f"{kind} {key!r} in one copy only" for key in sorted(set(a) ^ set(b), key=str)]
+        for key in set(a) & set(b):
+            if a[key] != b[key]:
+                found += [f"{kind} {key!r}.{name}: {getattr(a[key], name)!r} != {getattr(b[key], name)!r}"
+                          for name in vars(a[key]) if name != "valid_shapes"
+                          and getattr(a[key], name) != getattr(b[key], name)]
+    return found
+
+
+async def pictures_agree(rt: Any) -> None:
+    """Once every committed batch is applied on the loop, the writer's own copy of the picture and
+    the loop's are equal: every change of either went through an effect (server/effects.py)."""
+    if rt.writer.own is None or rt.writer.broken:  # a broken writer commits nothing more: nothing to compare
+        return
+    await rt.writer.run(lambda tx: None)  # answered after every earlier batch's effects, on the loop
+    differences = picture_differences(rt.writer.own, rt.live)
+    assert not differences, "the writer's picture and the loop's differ:\n" + "\n".join(differences[:20])
+
+
 class Harness:
     """The running application's parts (``server.runtime.build``) without HTTP: a test drives
     use cases through the one writer (``await rt.writer.run(lambda tx: …)``) and reads what the
@@ -617,6 +648,7 @@ class Harness:
         rt.writer.start()
         try:
             await body(rt)
+            await pictures_agree(rt)
         finally:
             await loop.run_in_executor(None, rt.writer.stop)
             rt.ledger.close()
@@ -627,8 +659,9 @@ class Harness:
 @pytest.fixture
 def harness(tmp_path: Path, database_url: str) -> Harness:
     """The writer harness on an empty database (no demo), on SQLite and on PostgreSQL; batches
-    of 50 ms so that concurrent jobs share a group commit."""
+    of 50 ms so that concurrent jobs share a group commit; the writer's picture kept apart and
+    compared with the loop's at the end (:func:`pictures_agree`)."""
     from server.config import Settings
 
     return Harness(Settings(data_dir=tmp_path / "data", database_url=database_url, origin="test.local/log",
-                            demo=False, group_commit_ms=50.0))
+                            demo=False, group_commit_ms=50.0, writer_picture_copy=True))

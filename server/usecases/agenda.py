@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from server.domain import BodyKind, ItemKind, ItemState, JsonObject, MeetingId, MeetingState
+from server.effects import AgendaChanged, MeetingCreated
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting
 from server.models import Body, Item, Meeting
@@ -57,11 +58,7 @@ def create_meeting(tx: Tx, body_kind: str, body_name: str, title: str, settings:
                                  "settings": body.settings, "by": by})
     meeting_id, body_id, body_settings = meeting.id, body.id, dict(body.settings)
 
-    def apply() -> None:
-        tx.live.meetings[meeting_id] = LiveMeeting(meeting_id, body_id, kind, title, body_settings, {},
-                                                   body_name=body_name)
-
-    tx.then(apply)
+    tx.then(MeetingCreated(MeetingId(meeting_id), body_id, kind, title, body_settings, body_name))
     return meeting_id
 
 
@@ -111,11 +108,7 @@ def refresh_agenda(tx: Tx, live: LiveMeeting) -> None:
     """After this transaction commits, the in-memory agenda shows the items as they are now."""
     items = [item_view(i) for i in tx.session.scalars(
         select(Item).where(Item.meeting_id == live.id).order_by(Item.position))]
-
-    def apply() -> None:
-        live.items = items
-
-    tx.then(apply)
+    tx.then(AgendaChanged(live.id, tuple(items)))
 
 
 def add_item(tx: Tx, meeting_id: int, data: JsonObject, by: str = "") -> JsonObject:

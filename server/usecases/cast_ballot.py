@@ -40,6 +40,7 @@ from ballotcrypto.hashing import h256
 from server import participation
 from server.db import insert_rows, rows_where_in
 from server.domain import JsonObject, MemberId, VoteId, VoteMethod, VoteState
+from server.effects import BallotsStored, StoredBallotEntry
 from server.errors import Conflict, ServerError, forbidden, not_found
 from server.live import LiveVote, StoredBallot
 from server.models import BallotReceipt, NamedBallot, ballot_receipts_table, vote_voters_table
@@ -433,26 +434,19 @@ def _flush(tx: Tx) -> None:
             else:
                 row.ballot = entry.ballot
 
-    receipts: list[JsonObject] = []
-
-    def prove() -> None:  # in the writer thread: the inclusion proofs are the heavy part
-        receipts.extend(tx.ledger.receipts([(e.seq, e.vote.id) for e in written], tx.checkpoint))
-
-    def apply() -> None:  # on the event loop, the picture's one owner
+    def prove() -> None:  # in the writer thread, once durable: the inclusion proofs are the heavy part
+        receipts = tx.ledger.receipts([(e.seq, e.vote.id) for e in written], tx.checkpoint)
+        entries = []
         for entry, receipt in zip(written, receipts, strict=True):
+            entry.ticket.receipt = receipt  # the job's own answer, read on the loop only after the batch
             vote = entry.vote
-            entry.ticket.receipt = receipt
-            vote.voters.add(entry.member_id)
-            if entry.replaces is not None:
-                vote.ballots.pop(entry.replaces.leaf_index, None)
-            vote.ballots[entry.seq] = entry.ballot
-            vote.receipt_keys[entry.key] = StoredBallot(entry.seq, entry.seal, entry.token_hash)
-            if vote.encryption is not None:
-                vote.alphas |= alphas_of(entry.ballot)
-            if vote.named:
-                vote.receipts_by_member[entry.member_id] = {"ballot_id": entry.ticket.ballot_id, "receipt": receipt}
+            entries.append(StoredBallotEntry(
+                vote.id, entry.member_id, entry.seq, entry.ballot, entry.key, entry.seal, entry.token_hash,
+                None if entry.replaces is None else entry.replaces.leaf_index,
+                frozenset(alphas_of(entry.ballot)) if vote.encryption is not None else frozenset(),
+                {"ballot_id": entry.ticket.ballot_id, "receipt": receipt} if vote.named else None))
+        tx.then(BallotsStored(tuple(entries)))  # registered once durable: it carries the receipts
 
     tx.prepare(prove)
-    tx.then(apply)
     for vote_id in by_vote:
         tx.publish("count", tx.live.votes[vote_id].meeting_id, vote_id=vote_id)

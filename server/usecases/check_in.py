@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from server import models
 from server.domain import Attendance, MemberStatus
+from server.effects import AttendanceSet
 from server.errors import Conflict, ServerError
 from server.usecases.common import meeting, member, member_code
 from server.writer import Tx
@@ -43,11 +44,7 @@ def check_in(
         "meeting_id": live.id, "member": member_code(live, mid),
         "by": f"staff:{staff}" if staff else "self", "reason": reason.strip(),
     })
-
-    def apply() -> None:
-        live.attendance[mid] = Attendance.PRESENT
-
-    tx.then(apply)
+    tx.then(AttendanceSet(live.id, mid, Attendance.PRESENT))
     tx.publish("attendance", live.id, member_id=mid)
     return {"member_id": mid, "state": Attendance.PRESENT.value, "already": False}
 
@@ -70,9 +67,5 @@ def set_absence(tx: Tx, meeting_id: int, member_id: int, state: str, staff: str,
         "meeting_id": live.id, "member": member_code(live, mid), "state": absence.value,
         "by": f"staff:{staff}", "reason": reason,
     })
-
-    def apply() -> None:
-        live.attendance[mid] = absence
-
-    tx.then(apply)
+    tx.then(AttendanceSet(live.id, mid, absence))
     tx.publish("attendance", live.id)

@@ -10,6 +10,7 @@ the deputies it makes 缺席, so the record says who was absent and since when.
 from __future__ import annotations
 
 from server import models
+from server.effects import RollClosedAt
 from server.errors import Conflict
 from server.live import RollClosed
 from server.usecases.common import meeting, member_code
@@ -32,10 +33,6 @@ def close_roll(tx: Tx, meeting_id: int, by: str) -> dict[str, object]:
         "present": before.present, "on_leave": before.on_leave, "not_checked_in": sorted(absent),
     })
     closed = RollClosed(tx.now.isoformat(), by)
-
-    def apply() -> None:
-        live.roll_closed = closed
-
-    tx.then(apply)
+    tx.then(RollClosedAt(live.id, closed))
     tx.publish("roll", live.id)
     return {"ok": True, "roll_closed": closed.to_json(), "absent": len(absent) + before.absent}

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from server.domain import VoteState
+from server.effects import ended
 from server.errors import Conflict, ServerError
 from server.live import LiveVote
 from server.models import Item, Vote
@@ -43,13 +44,7 @@ def close_vote(tx: Tx, vote_id: str, *, by: str = "") -> dict[str, Any]:
     tx.audit("vote_closed", {"vote_id": vote_id, "ballots_cast": len(ballots)})
     record_voters(tx, live_vote)
     tx.audit("result", {"vote_id": vote_id, "result": result})
-
-    def apply() -> None:
-        live_vote.state = VoteState.CLOSED
-        live_vote.result = result
-        live_vote.receipts_by_member.clear()
-
-    tx.then(apply)
+    tx.then(ended(live_vote.id, VoteState.CLOSED, result=result))
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", live_vote.meeting_id, vote_id=vote_id)
     return result

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import delete, select
 
 from server.domain import JsonObject, MemberId, VoteState
+from server.effects import VoteKeyForgotten
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting, LiveVote, Member
 from server.models import Vote, VoteParticipation, vote_voters_table
@@ -97,10 +98,4 @@ def record_voters(tx: Tx, live_vote: LiveVote) -> None:
     else:  # a vote opened before marks (server/migrations/versions/0005) holds its row from then
         row.voters = sorted(live_vote.voters)
     tx.session.execute(delete(vote_voters_table).where(vote_voters_table.c.vote_id == live_vote.id))
-
-    def forget_key() -> None:
-        live_vote.mark_key = b""
-        if tx.live.vote_keys is not None:
-            tx.live.vote_keys.forget(live_vote.id)
-
-    tx.then(forget_key)
+    tx.then(VoteKeyForgotten(live_vote.id))

@@ -7,6 +7,7 @@ Each scrutineer's confirmation is recorded once, with the figures they confirmed
 from __future__ import annotations
 
 from server.domain import ItemKind, VoteState
+from server.effects import VoteChanged
 from server.errors import Conflict, ServerError
 from server.models import Vote
 from server.usecases.common import vote as get_vote
@@ -27,10 +28,6 @@ def confirm_report(tx: Tx, vote_id: str, scrutineer: str) -> list[str]:
     tx.audit("scrutineer_confirmed", {"vote_id": vote_id, "by": scrutineer,
                                       "ballots": live_vote.result.get("ballots", {})})
     confirmations = list(row.confirmations)
-
-    def apply() -> None:
-        live_vote.confirmations = confirmations
-
-    tx.then(apply)
+    tx.then(VoteChanged(live_vote.id, {"confirmations": confirmations}))
     tx.publish("vote_confirmed", live_vote.meeting_id, vote_id=vote_id)
     return confirmations

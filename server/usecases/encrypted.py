@@ -31,6 +31,7 @@ from ballotcrypto.hashing import h256
 from ballotcrypto.votes import tally_counts
 from ballotcrypto.wire import point
 from server.domain import JsonObject, MemberId, VoteState
+from server.effects import BallotSpoiled, VoteChanged, ended
 from server.errors import Conflict, ServerError, forbidden
 from server.live import LiveVote
 from server.models import AuditRecord, Ceremony, Item, Vote
@@ -63,12 +64,8 @@ def spoil_ballot(tx: Tx, member_id: MemberId, vote_id: str, ballot: JsonObject, 
         raise Conflict("ballot_already_cast", "这张选票已经投出，不能再公开核验")
     tracker = str(opening["tracker"])
     tx.audit("ballot_spoiled", {"vote_id": vote_id, "ballot": ballot, "opening": opening})
-
-    def apply() -> None:
-        vote.spoiled.add(key)
-        vote.alphas |= alphas_of(ballot)  # never to be cast under another id (its randomness is public)
-
-    tx.then(apply)
+    # never to be cast under another id, nor its ciphertexts (its randomness is public)
+    tx.then(BallotSpoiled(vote.id, key, frozenset(alphas_of(ballot))))
     return {"vote_id": vote_id, "tracker": tracker, "values": values}
 
 
@@ -88,13 +85,7 @@ def close_encrypted(tx: Tx, live_vote: LiveVote, row: Vote) -> JsonObject | None
     if form.write_ins:
         decryption["write_ins"] = {"round": "totals", "uses_partials": {}, "uses": None, "names_partials": {}}
     row.state, row.closed_at, row.decryption = VoteState.DECRYPTING.value, tx.now, decryption
-
-    def apply() -> None:
-        live_vote.state = VoteState.DECRYPTING
-        live_vote.decryption = decryption
-        live_vote.receipts_by_member.clear()
-
-    tx.then(apply)
+    tx.then(ended(live_vote.id, VoteState.DECRYPTING, decryption=decryption))
     tx.publish("vote_closed", live_vote.meeting_id, vote_id=live_vote.id)
     return None
 
@@ -165,10 +156,7 @@ def post_partial(tx: Tx, vote_id: str, username: str, body: object) -> JsonObjec
     row.decryption = updated
     k = int(decryption["k"])
     if len(partials) < k:
-        def apply() -> None:
-            live_vote.decryption = updated
-
-        tx.then(apply)
+        tx.then(VoteChanged(live_vote.id, {"decryption": updated}))
         tx.publish("partial_decryption", live_vote.meeting_id, vote_id=vote_id)
         return {"vote_id": vote_id, "received": sorted(int(t) for t in partials), "k": k, "result": None}
     used = [check_partial(str(encryption["vid"]), share_keys, totals, partials[t])
@@ -193,11 +181,7 @@ ROUND_NAMES = {"totals": "合计的解密", "uses": "另选他人第一轮（各
 def _waiting(tx: Tx, live_vote: LiveVote, row: Vote, decryption: JsonObject) -> None:
     """The vote goes on waiting for partials, with `decryption` as its state now."""
     row.decryption = decryption
-
-    def apply() -> None:
-        live_vote.decryption = decryption
-
-    tx.then(apply)
+    tx.then(VoteChanged(live_vote.id, {"decryption": decryption}))
     tx.publish("partial_decryption", live_vote.meeting_id, vote_id=live_vote.id)
 
 
@@ -299,15 +283,8 @@ def _decided(tx: Tx, live_vote: LiveVote, row: Vote, counts: list[int], returned
     item = tx.session.get(Item, live_vote.item_id)
     assert item is not None
     item.state = "pending" if needs_another_round(result) else "done"
-
-    def apply() -> None:
-        live_vote.state = VoteState.CLOSED
-        live_vote.result = result
-        live_vote.receipts_by_member.clear()
-        if decryption is not None:
-            live_vote.decryption = decryption
-
-    tx.then(apply)
+    tx.then(ended(live_vote.id, VoteState.CLOSED, result=result,
+                   **({"decryption": decryption} if decryption is not None else {})))
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", live_vote.meeting_id, vote_id=live_vote.id)
     return result

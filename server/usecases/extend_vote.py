@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from server.effects import VoteChanged
 from server.errors import ServerError
 from server.models import Vote
 from server.usecases.common import open_vote
@@ -20,9 +21,5 @@ def extend_vote(tx: Tx, vote_id: str, seconds: int, *, by: str = "") -> None:
     assert row is not None
     row.deadline = deadline
     tx.audit("vote_extended", {"vote_id": vote_id, "deadline": deadline.isoformat(), "by": by})
-
-    def apply() -> None:
-        live_vote.deadline = deadline
-
-    tx.then(apply)
+    tx.then(VoteChanged(live_vote.id, {"deadline": deadline}))
     tx.publish("vote_extended", live_vote.meeting_id, vote_id=vote_id)

@@ -8,7 +8,8 @@ are computed, not typed.
 
 from __future__ import annotations
 
-from server.domain import Choice, ItemKind, ItemState, JsonObject, RoundKind, VoteId, VoteMethod, VoteState
+from server.domain import Choice, ItemKind, ItemState, JsonObject, MeetingId, RoundKind, VoteId, VoteMethod, VoteState
+from server.effects import VoteAdded
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveVote
 from server.models import Item, Vote
@@ -103,14 +104,11 @@ def manual_result(tx: Tx, item_id: int, method: str, counts: object, *, by: str 
     item.state = (ItemState.PENDING if needs_another_round(result) else ItemState.DONE).value
     tx.audit("manual_result", {"vote_id": vote_id, "method": manual.value, "result": result, "by": by})
 
-    def apply() -> None:
-        tx.live.votes[vote_id] = LiveVote(
-            id=vote_id, item_id=item_id, meeting_id=item.meeting_id, round_no=round_no, round_kind=RoundKind.MANUAL,
-            state=VoteState.CLOSED, method=manual, definition=definition, eligible=frozenset(live.present_voters()),
-            named=False, change_allowed=False, result=result,
-        )
-
-    tx.then(apply)
+    tx.then(VoteAdded(LiveVote(
+        id=vote_id, item_id=item_id, meeting_id=MeetingId(item.meeting_id), round_no=round_no,
+        round_kind=RoundKind.MANUAL, state=VoteState.CLOSED, method=manual, definition=definition,
+        eligible=frozenset(live.present_voters()), named=False, change_allowed=False, result=result,
+    )))
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_closed", item.meeting_id, vote_id=vote_id)
     return result

@@ -17,7 +17,8 @@ from sqlalchemy import select
 from ballotcrypto.ballot import Context
 from ballotcrypto.votes import vote_form
 from ballotcrypto.wire import point as read_point
-from server.domain import RoundKind, VoteId, VoteMethod, VoteState
+from server.domain import MeetingId, RoundKind, VoteId, VoteMethod, VoteState
+from server.effects import VoteAdded
 from server.errors import Conflict, ServerError, not_found
 from server.live import LiveMeeting, LiveVote
 from server.models import Item, Vote
@@ -182,15 +183,12 @@ def open_vote(
         assert tx.live.vote_keys is not None
         mark_key = tx.live.vote_keys.make(vote_id)
 
-    def apply() -> None:
-        tx.live.votes[vote_id] = LiveVote(
-            id=VoteId(vote_id), item_id=item_id, meeting_id=item.meeting_id, round_no=round_no,
-            round_kind=RoundKind(round_kind), state=VoteState.OPEN, method=VoteMethod(method), definition=definition,
-            eligible=frozenset(eligible), named=named, change_allowed=change_allowed, deadline=deadline,
-            opened_stamp=opened_stamp, mark_key=mark_key, encryption=encryption,
-        )
-
-    tx.then(apply)
+    tx.then(VoteAdded(LiveVote(
+        id=VoteId(vote_id), item_id=item_id, meeting_id=MeetingId(item.meeting_id), round_no=round_no,
+        round_kind=RoundKind(round_kind), state=VoteState.OPEN, method=VoteMethod(method), definition=definition,
+        eligible=frozenset(eligible), named=named, change_allowed=change_allowed, deadline=deadline,
+        opened_stamp=opened_stamp, mark_key=mark_key, encryption=encryption,
+    )))
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_opened", item.meeting_id, vote_id=vote_id)
     return {"vote_id": vote_id, "round_no": round_no, "definition": definition, "deadline": deadline}

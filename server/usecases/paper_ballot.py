@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from audit.canonical import dumps as canonical_dumps
 from server.domain import JsonObject, VoteMethod
+from server.effects import PaperBallotCounted
 from server.errors import Conflict, ServerError
 from server.models import PaperEntry
 from server.usecases.common import check_ballot, open_vote
@@ -52,11 +53,7 @@ def enter_paper_ballot(tx: Tx, vote_id: str, ballot_no: int, slot: int | None, b
     # dated like every ballot of a secret vote: at the vote's opening (docs/verifier-spec.md 15d)
     seq = tx.audit("ballot", {"vote_id": vote_id, "ballot": ballot, "nonce": secrets.token_hex(16)},
                    at=None if live_vote.named else live_vote.opened_stamp or None)
-
-    def apply() -> None:
-        live_vote.ballots[seq] = ballot
-
-    tx.then(apply)
+    tx.then(PaperBallotCounted(live_vote.id, seq, ballot))
     tx.publish("count", live_vote.meeting_id, vote_id=vote_id)
     return {"ballot_no": ballot_no, "slot": slot, "state": "counted"}
 

@@ -16,6 +16,7 @@ public state carries the vote with ``result: null`` (server/queries.py ``vote_vi
 from __future__ import annotations
 
 from server.domain import JsonObject, VoteState
+from server.effects import VoteChanged
 from server.errors import Conflict
 from server.live import LiveVote
 from server.models import Vote
@@ -44,11 +45,7 @@ def _save(tx: Tx, live_vote: LiveVote, publication: JsonObject) -> JsonObject:
     row = tx.session.get(Vote, live_vote.id)
     assert row is not None
     row.publication = publication
-
-    def apply() -> None:
-        live_vote.publication = publication
-
-    tx.then(apply)
+    tx.then(VoteChanged(live_vote.id, {"publication": publication}))
     return {key: publication.get(key) for key in PUBLICATION_FIELDS}
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from server import models
-from server.domain import Attendance, MemberId, MemberStatus
+from server.domain import MemberId, MemberStatus
+from server.effects import MembersChanged, MemberStatusChanged
 from server.errors import Conflict, ServerError, not_found
 from server.live import Member
 from server.usecases.common import meeting as live_meeting
@@ -42,14 +43,7 @@ def import_roll(tx: Tx, meeting_id: int, rows: list[dict[str, str]], by: str) ->
     tx.audit("roll_loaded", {"meeting_id": live.id, "added": added, "updated": updated,
                              "members": [{"code": m.code, "name": m.name, "status": m.status.value}
                                          for m in changed.values()], "by": by})
-
-    def apply() -> None:
-        for mid, data in changed.items():
-            for meeting in tx.live.meetings.values():
-                if meeting.body_id == live.body_id:
-                    meeting.members[mid] = data
-
-    tx.then(apply)
+    tx.then(MembersChanged(live.body_id, changed))
     tx.publish("roll", live.id)
     return {"added": added, "updated": updated, "total": len(changed)}
 
@@ -67,14 +61,5 @@ def set_status(tx: Tx, meeting_id: int, member_id: int, status: str, reason: str
     member.status = new_status.value
     tx.audit("member_status", {"member": member.code, "status": new_status.value, "reason": reason.strip(), "by": by})
     mid, data = member.id, Member.of(member)
-
-    def apply() -> None:
-        for meeting in tx.live.meetings.values():
-            if meeting.body_id == live.body_id:
-                meeting.members[mid] = data
-                if new_status is not MemberStatus.ACTIVE and meeting.attendance.get(mid) is Attendance.PRESENT:
-                    meeting.attendance[mid] = (
-                        Attendance.ABSENT if new_status is MemberStatus.TERMINATED else Attendance.PRESENT)
-
-    tx.then(apply)
+    tx.then(MemberStatusChanged(live.body_id, MemberId(mid), data))
     tx.publish("roll", live.id)

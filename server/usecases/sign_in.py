@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from server import security
 from server.conversation import Principal
 from server.domain import MeetingState, MemberId, MemberStatus, Role
+from server.effects import CodesReissued
 from server.errors import ServerError, Unauthorized
 from server.live import CodeReissue
 from server.models import AccessCode, Meeting, Token, User, access_codes_table, meetings_table, tokens_table
@@ -133,7 +134,7 @@ def issue_codes(tx: Tx, meeting_id: int, member_ids: list[int] | None, by: str, 
             notes[mid] = reissue_note(row)
     tx.audit("codes_issued", {"meeting_id": meeting_id, "count": len(issued), "by": by})
     if notes:
-        tx.then(lambda: live.code_reissues.update(notes))
+        tx.then(CodesReissued(live.id, notes))
     if reissued:
         tx.publish("roll", live.id)  # the chair console shows the re-issue; tablets get their view again
     return IssuedCodes(issued, reissued)

@@ -9,6 +9,7 @@ the log.
 from __future__ import annotations
 
 from server.domain import ItemState, Outcome, VoidGround, VoteState
+from server.effects import ended
 from server.errors import Conflict, ServerError
 from server.models import Item, Vote
 from server.usecases.agenda import refresh_agenda
@@ -40,11 +41,6 @@ def void_vote(tx: Tx, vote_id: str, ground: str, reason: str, *, by: str = "") -
     tx.audit("vote_voided", {"vote_id": vote_id, "reason": row.void_reason, "by": by})
     if live_vote.state is VoteState.OPEN:
         record_voters(tx, live_vote)
-
-    def apply() -> None:
-        live_vote.state = VoteState.VOIDED
-        live_vote.receipts_by_member.clear()
-
-    tx.then(apply)
+    tx.then(ended(live_vote.id, VoteState.VOIDED))
     refresh_agenda(tx, tx.live.meetings[item.meeting_id])
     tx.publish("vote_voided", live_vote.meeting_id, vote_id=vote_id)

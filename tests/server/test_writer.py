@@ -11,12 +11,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from server.domain import Attendance as AttendanceState
+from server.domain import MemberId
+from server.effects import Effect
 from server.errors import ServerError
+from server.live import Live
 from server.models import Attendance, AuditRecord
 from server.usecases import agenda, roll
 from server.usecases.check_in import check_in
 from server.writer import Tx
-from tests.conftest import Harness
+from tests.conftest import Harness, picture_differences, pictures_agree
 
 
 async def congress_of(rt: Any, deputies: int) -> tuple[int, list[int]]:
@@ -240,22 +244,33 @@ def test_a_kept_encoding_never_stands_for_a_ballot_json_cannot_carry() -> None:
             plain_encoding({"marks": {"甲": 2**70}})
 
 
-def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_change(harness: Harness) -> None:
-    """Issue 14 item 5: the event loop iterates the in-memory picture for every view and tick, so a
-    committed batch's after-commit hooks run on the loop's thread, never the writer's (on the old
-    code they ran in the writer thread: "dictionary changed size during iteration"). The writer
-    still starts the next job only once they have run: a job reads the picture of the last commit."""
+@pytest.mark.parametrize("picture_copy", [False, True], ids=["one picture", "writer's own copy"])
+def test_only_the_event_loop_changes_its_picture_and_the_next_job_sees_the_change(
+        harness: Harness, picture_copy: bool) -> None:
+    """Issue 14 item 5: the event loop iterates its in-memory picture for every view and tick, so a
+    committed batch's effects are applied to it on the loop's thread, never the writer's (on the old
+    code they ran in the writer thread: "dictionary changed size during iteration"). With one picture
+    (the default) the writer starts its next job only once the loop has applied them; with a copy of
+    its own (WRITER_PICTURE_COPY) that copy gets them in the writer's thread first. Either way the
+    next job reads the picture of the last commit."""
+    import dataclasses
     import threading
+
+    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy))
 
     async def body(rt: Any) -> None:
         loop_thread = threading.get_ident()
         meeting_id, members = await congress_of(rt, 40)
-        hook_threads: list[int] = []
+        hook_threads: list[tuple[int, bool]] = []
         seen_by_next: list[int] = []
+
+        class Noted(Effect):  # where the batch's effects are applied, and to which copy
+            def apply(self, live: Live) -> None:
+                hook_threads.append((threading.get_ident(), live is rt.live))
 
         def checked_in(tx: Tx, member: int) -> None:
             check_in(tx, meeting_id, member)
-            tx.then(lambda: hook_threads.append(threading.get_ident()))
+            tx.then(Noted())
 
         def count_present(tx: Tx) -> None:  # runs in the writer thread, right after the batch above
             seen_by_next.append(len(tx.live.meetings[meeting_id].attendance))
@@ -279,7 +294,14 @@ def test_only_the_event_loop_changes_the_live_picture_and_the_next_job_sees_the_
         await asyncio.gather(*jobs)
         stop.set()
         assert await reading > 0
-        assert hook_threads and set(hook_threads) == {loop_thread}
+        on_loop = {thread for thread, loops_copy in hook_threads if loops_copy}
+        in_writer = {thread for thread, loops_copy in hook_threads if not loops_copy}
+        assert on_loop == {loop_thread}
+        if picture_copy:
+            assert in_writer and loop_thread not in in_writer
+            assert rt.writer.own is not None and rt.writer.own is not rt.live and rt.live.vote_keys is None
+        else:
+            assert not in_writer and rt.writer.own is None and rt.live.vote_keys is not None
         assert seen_by_next == [len(members)]
         assert len(rt.live.meetings[meeting_id].attendance) == len(members)
 
@@ -323,5 +345,27 @@ def test_answers_by_callback_come_on_the_loop_in_one_batch_and_one_failing_answe
         refused = answers[members[2]][1]
         assert isinstance(refused, ServerError) and refused.code == "member_not_active"
         assert all(answers[m][0]["state"] == "present" and answers[m][1] is None for m in members if m != members[2])
+
+    harness.run(body)
+
+
+def test_a_change_of_the_picture_made_outside_an_effect_is_found_as_the_copies_differing(harness: Harness) -> None:
+    """The writer's copy and the loop's stay equal only because every change is an effect applied to
+    both: a job that changed its picture itself would leave them apart, and the comparison the
+    tests make at the end of every in-process run (tests/conftest.py ``pictures_agree``) says where."""
+
+    async def body(rt: Any) -> None:
+        meeting_id, members = await congress_of(rt, 3)
+        await rt.writer.run(lambda tx: check_in(tx, meeting_id, members[0]))
+        await pictures_agree(rt)
+
+        def behind_the_effects(tx: Tx) -> None:
+            tx.live.meetings[meeting_id].attendance[MemberId(members[1])] = AttendanceState.PRESENT
+
+        await rt.writer.run(behind_the_effects)
+        with pytest.raises(AssertionError, match=rf"meetings {meeting_id}\.attendance"):
+            await pictures_agree(rt)
+        del rt.writer.own.meetings[meeting_id].attendance[members[1]]  # as it was, for the harness's own check
+        assert picture_differences(rt.writer.own, rt.live) == []
 
     harness.run(body)
