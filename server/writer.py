@@ -198,6 +198,16 @@ def _answer_jobs(outcomes: list[tuple[Job[Any], Outcome]]) -> None:
             future.set_result(value)
 
 
+def _apply_all(effects: list[Effect], live: Live, whose: str) -> None:
+    """Apply a committed batch's effects to one copy of the picture. One that fails (a bug) is
+    logged and the others are applied: the batch is durable, and its answers must still go out."""
+    for effect in effects:
+        try:
+            effect.apply(live)
+        except Exception:
+            log.exception("an effect failed on %s copy of the picture: %r", whose, effect)
+
+
 class Writer:
     """Runs jobs one at a time in its own thread; groups ballot jobs into one transaction.
 
@@ -305,8 +315,7 @@ class Writer:
         """A committed batch's effects, in order: the picture, its version, the answers, the events;
         then let go of the batch and let the writer go on. On the loop (``here``) but for scripts."""
         try:
-            for effect in tx.after_commit:
-                effect.apply(self.live)
+            _apply_all(tx.after_commit, self.live, "the event loop's")
             self.live.version += 1
             self._settle(jobs, results, here)
             if tx.events:
@@ -472,8 +481,7 @@ class Writer:
         for work in tx.after_commit_here:
             work()
         if self.own is not None:  # the writer's copy first: its next transaction reads it
-            for effect in tx.after_commit:
-                effect.apply(self.own)
+            _apply_all(tx.after_commit, self.own, "the writer's")
             self.own.version += 1
         self.batches += 1
         self.grouped += len(jobs)

@@ -369,3 +369,35 @@ def test_a_change_of_the_picture_made_outside_an_effect_is_found_as_the_copies_d
         assert picture_differences(rt.writer.own, rt.live) == []
 
     harness.run(body)
+
+
+@pytest.mark.parametrize("picture_copy", [False, True], ids=["one picture", "writer's own copy"])
+def test_an_effect_that_fails_is_logged_and_the_batch_is_still_answered(
+        harness: Harness, picture_copy: bool, caplog: pytest.LogCaptureFixture) -> None:
+    """A bug in an effect must not keep a durable batch's answers from going out, nor stop the
+    writer: it is logged, the batch's other effects are applied, and the next job runs."""
+    import dataclasses
+
+    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy))
+
+    class Faulty(Effect):
+        def apply(self, live: Live) -> None:
+            raise KeyError("no such vote")
+
+    async def body(rt: Any) -> None:
+        meeting_id, members = await congress_of(rt, 2)
+
+        def checked_in_with_a_bug(tx: Tx) -> str:
+            tx.then(Faulty())
+            check_in(tx, meeting_id, members[0])
+            return "answered"
+
+        assert await asyncio.wait_for(rt.writer.run(checked_in_with_a_bug), 30) == "answered"
+        assert rt.live.meetings[meeting_id].attendance[MemberId(members[0])] is AttendanceState.PRESENT
+        await asyncio.wait_for(rt.writer.run(lambda tx: check_in(tx, meeting_id, members[1])), 30)
+        assert len(rt.live.meetings[meeting_id].attendance) == 2
+
+    with caplog.at_level("ERROR", logger="server.writer"):
+        harness.run(body)
+    failed = [r for r in caplog.records if "an effect failed" in r.getMessage()]
+    assert len(failed) == (2 if picture_copy else 1) and "Faulty" in failed[0].getMessage()
