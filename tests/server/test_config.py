@@ -35,7 +35,7 @@ def test_a_bad_value_stops_start_up_naming_the_variable() -> None:
 def test_the_readme_lists_every_variable_with_its_default() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for variable, default, _doc in Settings.documented():
-        shown = f"`{default}`" if default or default is False else "(empty)"
+        shown = f"`{default}`" if default or isinstance(default, bool) else "(empty)"
         assert f"| `{variable}` | {shown} |" in readme, variable
 
 
