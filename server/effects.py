@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from server.domain import (
@@ -193,12 +193,11 @@ class BallotSpoiled(Effect):
 
 
 class StoredBallotEntry(NamedTuple):
-    """One ballot of a batch, as the picture keeps it (no voter with the ballot but in a named vote).
-    A tuple: thousands are made a second under a burst, where a frozen dataclass costs several
-    times as much to build."""
+    """One ballot of a batch, as the picture keeps it: no voter with it, but in a named vote, whose
+    ballots are published with their voters. A tuple: thousands are made a second under a burst,
+    where a frozen dataclass costs several times as much to build."""
 
     vote_id: VoteId
-    member_id: MemberId
     seq: int
     ballot: JsonObject
     key: str
@@ -206,21 +205,25 @@ class StoredBallotEntry(NamedTuple):
     token_hash: str | None
     replaced_leaf: int | None = None
     alphas: frozenset[str] = frozenset()
-    #: a named vote: ``{"ballot_id", "receipt"}`` for the deputy's other devices
-    named_receipt: JsonObject | None = None
+    #: a named vote: the deputy, and ``{"ballot_id", "receipt"}`` for their other devices
+    named_receipt: tuple[MemberId, JsonObject] | None = None
 
 
 @dataclass(frozen=True)
 class BallotsStored(Effect):
-    """A batch of ballots, in the order they were logged."""
+    """A batch of ballots, in the order they were logged, and who cast them, apart: the voters by
+    member id, so that nothing in the effect pairs a deputy with a ballot of a secret vote (the
+    picture keeps them apart too, server/live.py)."""
 
-    entries: tuple[StoredBallotEntry, ...] = field(default=())
+    entries: tuple[StoredBallotEntry, ...] = ()
+    voters: tuple[tuple[VoteId, MemberId], ...] = ()
 
     def apply(self, live: Live) -> None:
         votes = live.votes
+        for vote_id, member_id in self.voters:
+            votes[vote_id].voters.add(member_id)
         for entry in self.entries:
             vote = votes[entry.vote_id]
-            vote.voters.add(entry.member_id)
             if entry.replaced_leaf is not None:
                 vote.ballots.pop(entry.replaced_leaf, None)
             vote.ballots[entry.seq] = entry.ballot
@@ -228,7 +231,8 @@ class BallotsStored(Effect):
             if entry.alphas:
                 vote.alphas |= entry.alphas
             if entry.named_receipt is not None:
-                vote.receipts_by_member[entry.member_id] = entry.named_receipt
+                member_id, receipt = entry.named_receipt
+                vote.receipts_by_member[member_id] = receipt
 
 
 @dataclass(frozen=True)

@@ -200,12 +200,13 @@ def _answer_jobs(outcomes: list[tuple[Job[Any], Outcome]]) -> None:
 
 def _apply_all(effects: list[Effect], live: Live, whose: str) -> None:
     """Apply a committed batch's effects to one copy of the picture. One that fails (a bug) is
-    logged and the others are applied: the batch is durable, and its answers must still go out."""
+    logged -- by its kind only: an effect may carry a secret vote's ballots and key -- and the
+    others are applied: the batch is durable, and its answers must still go out."""
     for effect in effects:
         try:
             effect.apply(live)
         except Exception:
-            log.exception("an effect failed on %s copy of the picture: %r", whose, effect)
+            log.exception("an effect failed on %s copy of the picture: %s", whose, type(effect).__name__)
 
 
 class Writer:

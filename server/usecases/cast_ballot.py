@@ -441,11 +441,12 @@ def _flush(tx: Tx) -> None:
             entry.ticket.receipt = receipt  # the job's own answer, read on the loop only after the batch
             vote = entry.vote
             entries.append(StoredBallotEntry(
-                vote.id, entry.member_id, entry.seq, entry.ballot, entry.key, entry.seal, entry.token_hash,
+                vote.id, entry.seq, entry.ballot, entry.key, entry.seal, entry.token_hash,
                 None if entry.replaces is None else entry.replaces.leaf_index,
                 frozenset(alphas_of(entry.ballot)) if vote.encryption is not None else frozenset(),
-                {"ballot_id": entry.ticket.ballot_id, "receipt": receipt} if vote.named else None))
-        tx.then(BallotsStored(tuple(entries)))  # registered once durable: it carries the receipts
+                (entry.member_id, {"ballot_id": entry.ticket.ballot_id, "receipt": receipt}) if vote.named else None))
+        voters = tuple(sorted({(entry.vote.id, entry.member_id) for entry in written}))  # by member, not ballot
+        tx.then(BallotsStored(tuple(entries), voters))  # registered once durable: it carries the receipts
 
     tx.prepare(prove)
     for vote_id in by_vote:

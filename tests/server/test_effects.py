@@ -47,8 +47,9 @@ def _picture() -> Live:
 
 
 def _stored(seq: int, member: MemberId, replaced: int | None = None) -> effects.StoredBallotEntry:
-    return effects.StoredBallotEntry(V, member, seq, {"choice": "yes"}, f"key{seq}", "seal", None, replaced,
-                                     frozenset({f"alpha{seq}"}), {"ballot_id": f"b{seq}", "receipt": {"index": seq}})
+    return effects.StoredBallotEntry(V, seq, {"choice": "yes"}, f"key{seq}", "seal", None, replaced,
+                                     frozenset({f"alpha{seq}"}),
+                                     (member, {"ballot_id": f"b{seq}", "receipt": {"index": seq}}))
 
 
 EFFECTS: list[effects.Effect] = [
@@ -59,8 +60,8 @@ EFFECTS: list[effects.Effect] = [
     effects.CodesReissued(M, {TWO: CodeReissue("2026-12-04T08:00:00Z", "丢失", "staff:工作人员")}),
     effects.MembersChanged(BODY, {TWO: _member("D2b"), MemberId(3): _member("D3")}),
     effects.MemberStatusChanged(BODY, ONE, _member("D1", MemberStatus.TERMINATED)),
-    effects.BallotsStored((_stored(10, ONE), _stored(11, TWO))),
-    effects.BallotsStored((_stored(12, ONE, replaced=10),)),
+    effects.BallotsStored((_stored(10, ONE), _stored(11, TWO)), ((V, ONE), (V, TWO))),
+    effects.BallotsStored((_stored(12, ONE, replaced=10),), ((V, ONE),)),
     effects.PaperBallotCounted(V, 13, {"choice": "no"}),
     effects.BallotSpoiled(V, "spoiled-key", frozenset({"alpha-x"})),
     effects.VoteChanged(V, {"deadline": datetime(2026, 12, 4, 9, tzinfo=UTC), "confirmations": ["甲"]}),

@@ -401,3 +401,45 @@ def test_an_effect_that_fails_is_logged_and_the_batch_is_still_answered(
         harness.run(body)
     failed = [r for r in caplog.records if "an effect failed" in r.getMessage()]
     assert len(failed) == (2 if picture_copy else 1) and "Faulty" in failed[0].getMessage()
+
+
+def test_a_batch_of_a_secret_votes_ballots_pairs_no_deputy_with_a_ballot(
+        harness: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The effect that stores a batch of ballots carries the ballots (no voter) and who voted (by
+    member id) apart, as the picture keeps them (server/live.py): what a writer in a process of its
+    own would send back pairs nobody with a ballot of a secret vote."""
+    import secrets
+
+    from server.effects import BallotsStored
+    from server.usecases import open_vote
+    from server.usecases.cast_ballot import cast_ballot
+
+    seen: list[BallotsStored] = []
+    applying = BallotsStored.apply
+
+    def recording(self: BallotsStored, live: Live) -> None:
+        seen.append(self)
+        applying(self, live)
+
+    monkeypatch.setattr(BallotsStored, "apply", recording)
+
+    async def body(rt: Any) -> None:
+        meeting_id, members = await congress_of(rt, 12)
+        await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+                               for m in members))
+        item = await rt.writer.run(lambda tx: agenda.add_item(
+            tx, meeting_id, {"kind": "motion", "title": "议案", "secret": True}))
+        vote_id = (await rt.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+        assert not rt.live.votes[vote_id].named
+        await asyncio.gather(*(rt.writer.submit(
+            lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"},
+                                        cast_token=secrets.token_hex(16)),
+            groupable=True, may_refuse=False) for m in members))
+        assert rt.live.votes[vote_id].voters == set(members)
+
+    harness.run(body)
+    assert seen
+    for effect in seen:
+        assert all(entry.named_receipt is None for entry in effect.entries)
+        assert list(effect.voters) == sorted(effect.voters) and len(effect.voters) == len(effect.entries)
+        assert all("member_id" not in entry._fields for entry in effect.entries)  # a ballot names no voter
