@@ -59,8 +59,16 @@ def wait_text(page: Any, selector: str, pattern: str, *, timeout: float | None =
 
 def in_view(page: Any, selector: str) -> bool:
     """The element is wholly inside the viewport (nothing clipped off the bottom or the right)."""
-    return bool(page.eval_on_selector(selector, """e => { const r = e.getBoundingClientRect();
+    return bool(read_now(page, selector, """e => { const r = e.getBoundingClientRect();
         return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 1 && r.right <= innerWidth + 1; }"""))
+
+
+def read_now(page: Any, selector: str, reader: str) -> Any:
+    """Find the element and read it in one task of the page. (Playwright's eval_on_selector finds it,
+    then reads it in a second step: a page that re-renders in between hands back a detached element,
+    whose computed style is empty.)"""
+    return page.evaluate(f"""([s]) => {{ const e = document.querySelector(s);
+        if (!e) throw new Error('no element ' + s); return ({reader})(e); }}""", [selector])
 
 
 def fits_without_scrolling(page: Any) -> bool:

@@ -18,7 +18,7 @@ import pytest
 
 from audit import cosignature
 from audit.logfile import decode_checkpoint_line
-from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, in_view, shot, wait_text
+from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, in_view, read_now, shot, wait_text
 from tests.server.session_helpers import login, ok
 
 pytestmark = pytest.mark.browser
@@ -90,7 +90,7 @@ def test_the_code_sheet_and_the_hall_screen_show_the_same_key_fingerprint(hall: 
     wait_text(screen, "#s-key-fingerprint", printed[:9])
     assert " ".join(screen.inner_text("#s-key-fingerprint").split()) == printed
     assert in_view(screen, "#s-key") and "签到码卡片" in screen.inner_text("#s-key")
-    size = screen.eval_on_selector("#s-key-fingerprint", "e => parseFloat(getComputedStyle(e).fontSize)")
+    size = read_now(screen, "#s-key-fingerprint", "e => parseFloat(getComputedStyle(e).fontSize)")
     assert size >= 40, f"the fingerprint is {size}px: too small to read from the hall"
     shot(screen, "screen-opening-fingerprint-1920x1080")
 
@@ -171,7 +171,7 @@ def test_a_scrutineer_and_the_auditor_run_the_verifier_and_read_it_in_chinese(ha
     assert [rows.nth(i).locator("td b").inner_text() for i in range(7)] == ["通过"] * 7
     assert "重新计票" in clerk.inner_text("#verify-checks") and "与您输入的指纹一致" in clerk.inner_text("#verify-key")
     assert " ".join(clerk.inner_text("#verify-key-fingerprint").split()) == printed
-    assert clerk.eval_on_selector("#verify-run", "e => e.getBoundingClientRect().height") >= 48  # a touch target
+    assert read_now(clerk, "#verify-run", "e => e.getBoundingClientRect().height") >= 48  # a touch target
     shot(clerk, "scrutineer-verify-1280x800", full_page=True)
 
     auditor = hall.page(TABLET_LANDSCAPE)

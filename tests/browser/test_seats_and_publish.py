@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, shot, wait_text
+from tests.browser.pages import HALL, TABLET_LANDSCAPE, Hall, read_now, shot, wait_text
 from tests.browser.test_room import assert_result_fits_at_back_row_size
 from tests.server.room_helpers import Room, make_room
 from tests.server.session_helpers import PASSWORDS, ok
@@ -82,7 +82,7 @@ GREEN, RED, AMBER, GREY = "rgb(11, 107, 46)", "rgb(176, 0, 32)", "rgb(243, 197, 
 
 
 def _colour(page: Any, selector: str) -> str:
-    return str(page.eval_on_selector(selector, "e => getComputedStyle(e).backgroundColor"))
+    return str(read_now(page, selector, "e => getComputedStyle(e).backgroundColor"))
 
 
 def test_the_seat_map_shows_check_in_to_chair_and_staff_and_a_named_vote_but_never_a_secret_one(hall: Hall) -> None:
