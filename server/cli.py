@@ -26,7 +26,6 @@ import json
 import os
 import sys
 from collections.abc import AsyncIterator, Callable
-from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import select
@@ -43,6 +42,7 @@ from server.usecases.account_common import view
 from server.usecases.create_account import create_account
 from server.usecases.reset_password import reset_password
 from server.usecases.update_account import update_account
+from server.writer import op
 
 T = TypeVar("T")
 
@@ -160,8 +160,8 @@ def init(settings: Settings, args: argparse.Namespace) -> int:
         for name in wanted:
             display, role, _published = passwords.DEMO_ACCOUNTS[name]
             password_hash, shown = hashed[name]
-            account = await rt.writer.run(partial(create_account, username=name, display_name=display, role=role,
-                                                  password_hash=password_hash, by=_by()))
+            account = await rt.writer.run(op(create_account, username=name, display_name=display, role=role,
+                                             password_hash=password_hash, by=_by()))
             made.append({**account, "password": shown})
         return made, _key(rt)
 
@@ -204,9 +204,9 @@ def accounts(settings: Settings, args: argparse.Namespace) -> int:
         password_hash, shown = _password(args.username, from_stdin=args.password_stdin, choose=False)
 
         async def create(rt: Runtime) -> dict[str, Any]:
-            return await rt.writer.run(lambda tx: create_account(
-                tx, username=args.username, display_name=args.name, role=args.role, password_hash=password_hash,
-                by=_by()))
+            return await rt.writer.run(op(
+                create_account, username=args.username, display_name=args.name, role=args.role,
+                password_hash=password_hash, by=_by()))
 
         made = _run(settings, create)
         _print_accounts([{**made, "password": shown}], as_json=args.json)
@@ -216,7 +216,7 @@ def accounts(settings: Settings, args: argparse.Namespace) -> int:
 
         async def reset(rt: Runtime) -> dict[str, Any]:
             user = _account(rt, args.username)
-            await rt.writer.run(lambda tx: reset_password(tx, user.id, password_hash=password_hash, by=_by()))
+            await rt.writer.run(op(reset_password, user.id, password_hash=password_hash, by=_by()))
             return view(user)
 
         done = _run(settings, reset)
@@ -226,7 +226,7 @@ def accounts(settings: Settings, args: argparse.Namespace) -> int:
     async def toggle(rt: Runtime) -> dict[str, Any]:
         user = _account(rt, args.username)
         changed, _revoked = await rt.writer.run(
-            lambda tx: update_account(tx, user.id, disabled=args.action == "disable", by=_by()))
+            op(update_account, user.id, disabled=args.action == "disable", by=_by()))
         return changed
 
     changed = _run(settings, toggle)

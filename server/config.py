@@ -53,9 +53,11 @@ class Settings:
     group_commit_ms: float = _env("GROUP_COMMIT_MS", 4.0, doc="how long the writer gathers a batch")
     group_commit_max: int = _env("GROUP_COMMIT_MAX", 2000, doc="most jobs in one batch")
     writer_picture_copy: bool = _env("WRITER_PICTURE_COPY", False,
-                                     doc="a check: the writer keeps a copy of the in-memory picture of its own, "
-                                         "changed only by each batch's effects, for the tests to compare with the "
-                                         "event loop's (≈ 20 % more CPU a ballot under a burst)")
+                                     doc="a check: the writer works as it would in a process of its own -- a copy "
+                                         "of the in-memory picture, changed only by each batch's effects, for the "
+                                         "tests to compare with the event loop's, and every job, answer, event and "
+                                         "effect pickled across -- (≈ 20 % more CPU a ballot under a burst, more "
+                                         "with the pickling)")
     send_queue_size: int = _env("SEND_QUEUE_SIZE", 256, doc="frames queued per slow terminal")
     count_interval_s: float = _env("COUNT_INTERVAL_S", 0.25, doc="least time between two ticks")
     attendance_interval_s: float = _env("ATTENDANCE_INTERVAL_S", 1.0,

@@ -4,7 +4,6 @@ accounts and one agenda item of every kind. Loaded on a fresh DATA_DIR unless DE
 from __future__ import annotations
 
 import random
-from functools import partial
 
 from sqlalchemy import select
 
@@ -13,7 +12,7 @@ from server.models import User
 from server.passwords import DEMO_ACCOUNTS
 from server.runtime import Runtime
 from server.usecases import agenda, roll, sign_in, users
-from server.writer import Tx
+from server.writer import Tx, op
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕苏卢蒋蔡贾丁魏薛叶阎"
 GIVEN = "建国秀英志强丽华伟明静海燕军红霞勇敏杰娟涛超芳磊洋艳斌波辉鹏亮平刚桂英玉兰文"
@@ -61,24 +60,31 @@ def demo_items(names: list[str]) -> list[JsonObject]:
     ]
 
 
+def _has_accounts(tx: Tx) -> bool:
+    return tx.session.scalar(select(User.id).limit(1)) is not None
+
+
+def _demo_accounts_and_meeting(tx: Tx) -> MeetingId:
+    for username, (display, role, password) in DEMO_PASSWORDS.items():
+        users.create_user(tx, username, display, role, password, by="demo")
+    return agenda.create_meeting(tx, BodyKind.CONGRESS.value, "某某县第十八届人民代表大会", "第三次会议", by="demo")
+
+
 async def ensure_demo(rt: Runtime) -> None:
     """Load the demo into a fresh data directory: none with a meeting or an account (one made by
     ``python -m server init`` is a real deployment's)."""
-    if rt.live.meetings or await rt.writer.run(lambda tx: tx.session.scalar(select(User.id).limit(1))) is not None:
+    if rt.live.meetings:
+        return
+    if await rt.writer.run(_has_accounts):
         return
     rows = demo_roll()
 
-    def load(tx: Tx) -> MeetingId:
-        for username, (display, role, password) in DEMO_PASSWORDS.items():
-            users.create_user(tx, username, display, role, password, by="demo")
-        return agenda.create_meeting(tx, BodyKind.CONGRESS.value, "某某县第十八届人民代表大会", "第三次会议", by="demo")
-
-    meeting_id = await rt.writer.run(load)
-    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="demo"))
+    meeting_id = await rt.writer.run(_demo_accounts_and_meeting)
+    await rt.writer.run(op(roll.import_roll, meeting_id, rows, by="demo"))
     for item in demo_items([r["name"] for r in rows]):
-        await rt.writer.run(partial(agenda.add_item, meeting_id=meeting_id, data=item, by="demo"))
+        await rt.writer.run(op(agenda.add_item, meeting_id, item, by="demo"))
     key = rt.code_key
-    issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, None, by="demo", code_key=key))
+    issued = await rt.writer.run(op(sign_in.issue_codes, meeting_id, None, by="demo", code_key=key))
     codes = issued.codes
     lines = ["# 演示会议代表签到码 (demo sign-in codes)", ""]
     lines += [f"{c['member_code']}\t{c['seat']}\t{c['name']}\t{c['code']}" for c in codes]

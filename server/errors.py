@@ -16,6 +16,11 @@ class ServerError(Exception):
         if status is not None:
             self.status = status
 
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickled as it is, whatever its class's ``__init__`` takes (a refusal sent back from a
+        writer in another process, server/writer.py ``crossed``)."""
+        return _restore, (type(self), self.args, dict(self.__dict__))
+
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {"code": self.code, "message": self.message}
         if self.field is not None:
@@ -45,3 +50,10 @@ def not_found(what: str) -> NotFound:
 
 def forbidden(message: str = "您的身份无权进行此操作") -> Forbidden:
     return Forbidden("forbidden", message)
+
+
+def _restore(cls: type[ServerError], args: tuple[object, ...], state: dict[str, object]) -> ServerError:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error

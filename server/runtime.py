@@ -17,7 +17,6 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,7 @@ from server.proofs import ProofChecker
 from server.startup import rebuild
 from server.usecases.close_vote import close_vote
 from server.witnesses import Witnesses
-from server.writer import Writer
+from server.writer import Writer, op
 
 
 @dataclass
@@ -110,8 +109,8 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     if settings.writer_picture_copy:
         own = copy.deepcopy(live)
         live.vote_keys = None
-    writer = Writer(writer_sessions, ledger, live, publish, own=own, group_ms=settings.group_commit_ms,
-                    group_max=settings.group_commit_max)
+    writer = Writer(writer_sessions, ledger, live, publish, own=own, check_portable=own is not None,
+                    group_ms=settings.group_commit_ms, group_max=settings.group_commit_max)
     rt = Runtime(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub,
                  Principals(reader_sessions, live, settings.token_cache_s),
                  SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
@@ -140,7 +139,7 @@ async def housekeeping(rt: Runtime) -> None:
             any_open = any_open or vote.state is VoteState.OPEN
             if vote.state is VoteState.OPEN and vote.deadline is not None and vote.deadline <= now:
                 with contextlib.suppress(ServerError):
-                    await rt.writer.run(partial(close_vote, vote_id=vote.id, by="countdown"))
+                    await rt.writer.run(op(close_vote, vote.id, by="countdown"))
         if rt.gc_watch is not None:
             gcpolicy.tick(rt.gc_watch, any_open)
 

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import pickle
 import queue
 import threading
 import time
@@ -40,7 +41,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Generic, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import orjson
 from sqlalchemy import Table, insert, select
@@ -148,6 +149,31 @@ class Tx:
 
 
 Outcome = tuple[Any, BaseException | None]
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True, slots=True)
+class Op(Generic[T]):
+    """A writer job by name: a use case -- a module-level function taking ``tx`` first -- and its
+    plain arguments, fixed when it is submitted. Unlike a closure it can be pickled, which a writer
+    in a process of its own needs (docs/performance.md "Next steps" 0); every job the server
+    submits is one (checked in every in-process test run, :func:`crossed`)."""
+
+    fn: Callable[..., T]
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+    def __call__(self, tx: Tx) -> T:
+        return self.fn(tx, *self.args, **self.kwargs)
+
+
+def op(fn: Callable[Concatenate[Tx, P], T], /, *args: P.args, **kwargs: P.kwargs) -> Op[T]:
+    """The job ``fn(tx, *args, **kwargs)``, its arguments type-checked against ``fn``."""
+    return Op(fn, args, kwargs)
+
+
+def nothing(tx: Tx) -> None:
+    """A job that changes nothing: answered once every earlier batch has been applied."""
 
 
 @dataclass
@@ -198,6 +224,29 @@ def _answer_jobs(outcomes: list[tuple[Job[Any], Outcome]]) -> None:
             future.set_result(value)
 
 
+def crossed(value: T, what: str) -> T:
+    """``value`` as the other side of a process boundary would get it: pickled and unpickled. What a
+    writer in a process of its own would exchange with the event loop -- its jobs (named use cases
+    with plain arguments, never closures), their answers, events and effects -- must survive it;
+    with the writer's own picture (WRITER_PICTURE_COPY, every in-process test run) everything the
+    writer and the loop exchange goes this way, so one that would not is caught."""
+    try:
+        copy: T = pickle.loads(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception as error:
+        raise NotPortable(f"{what} cannot cross to another process: {error!r}") from error
+    return copy
+
+
+class NotPortable(TypeError):
+    """A job, answer, event or effect that could not be pickled (a bug: a closure, an open handle)."""
+
+
+def job_name(fn: Callable[..., Any]) -> str:
+    """A job's use case, for messages: the function a ``partial`` names, or the callable itself."""
+    inner = fn.fn if isinstance(fn, Op) else getattr(fn, "func", fn)
+    return f"{getattr(inner, '__module__', '?')}.{getattr(inner, '__qualname__', repr(inner))}"
+
+
 def _apply_all(effects: list[Effect], live: Live, whose: str) -> None:
     """Apply a committed batch's effects to one copy of the picture. One that fails (a bug) is
     logged -- by its kind only: an effect may carry a secret vote's ballots and key -- and the
@@ -225,6 +274,7 @@ class Writer:
         publish: Callable[[list[Event]], None],
         *,
         own: Live | None = None,
+        check_portable: bool = False,
         group_ms: float = 4.0,
         group_max: int = 2000,
     ) -> None:
@@ -249,6 +299,10 @@ class Writer:
         self._applied = threading.Event()
         self._applied.set()
         self._owner: asyncio.AbstractEventLoop | None = None
+        #: everything the writer and the loop exchange crosses as to another process (:func:`crossed`)
+        self.check_portable = check_portable
+        #: what could not (:meth:`_cross_batch`; a bug, which the tests check)
+        self.not_portable: list[str] = []
 
     def start(self) -> None:
         self._thread.start()
@@ -270,7 +324,10 @@ class Writer:
         return future
 
     def _take(self, job: Job[Any]) -> None:
-        """Into this loop iteration's hand-over (scheduled with the first job of the iteration)."""
+        """Into this loop iteration's hand-over (scheduled with the first job of the iteration). When
+        it checks, the writer takes only a job that could cross to another process."""
+        if self.check_portable:
+            job.fn = crossed(job.fn, f"the writer job {job_name(job.fn)}")
         if not self._inbox:
             asyncio.get_running_loop().call_soon(self._hand_over)
         self._inbox.append(job)
@@ -369,6 +426,25 @@ class Writer:
                     break  # it runs next, on its own, in order
                 batch.append(pending.popleft())
             self._execute(batch)
+
+    def _cross_batch(self, tx: Tx, jobs: list[Job[Any]], results: list[Outcome]) -> list[Outcome]:
+        """What goes back to the loop -- answers, events, effects -- as copies that crossed a
+        process boundary (:func:`crossed`). One that cannot is a bug: its job is answered with the
+        error, and the others are named in ``not_portable``, which the tests check."""
+        crossed_results: list[Outcome] = []
+        for job, outcome in zip(jobs, results, strict=True):
+            try:
+                crossed_results.append(crossed(outcome, f"the answer of {job_name(job.fn)}"))
+            except NotPortable as error:
+                self.not_portable.append(str(error))
+                crossed_results.append((None, error))
+        try:
+            tx.events = crossed(tx.events, "a batch's events")
+            tx.after_commit = [crossed(effect, f"the effect {type(effect).__name__}") for effect in tx.after_commit]
+        except NotPortable as error:
+            self.not_portable.append(str(error))
+            log.error("%s", error)
+        return crossed_results
 
     def _isolated(self, tx: Tx, job: Job[Any]) -> tuple[Any, BaseException | None]:
         """Run one job of a group in a savepoint: its refusal undoes only its own writes, records,
@@ -484,6 +560,8 @@ class Writer:
         if self.own is not None:  # the writer's copy first: its next transaction reads it
             _apply_all(tx.after_commit, self.own, "the writer's")
             self.own.version += 1
+        if self.check_portable:
+            results = self._cross_batch(tx, jobs, results)
         self.batches += 1
         self.grouped += len(jobs)
         owner = _loop_of(jobs)

@@ -623,19 +623,25 @@ async def pictures_agree(rt: Any) -> None:
     the loop's are equal: every change of either went through an effect (server/effects.py)."""
     if rt.writer.own is None or rt.writer.broken:  # a broken writer commits nothing more: nothing to compare
         return
-    await rt.writer.run(lambda tx: None)  # answered after every earlier batch's effects, on the loop
+    from server.writer import nothing
+
+    await rt.writer.run(nothing)  # answered after every earlier batch's effects, on the loop
     differences = picture_differences(rt.writer.own, rt.live)
     assert not differences, "the writer's picture and the loop's differ:\n" + "\n".join(differences[:20])
+    assert not rt.writer.not_portable, "could not cross to another process:\n" + "\n".join(rt.writer.not_portable)
 
 
 class Harness:
     """The running application's parts (``server.runtime.build``) without HTTP: a test drives
     use cases through the one writer (``await rt.writer.run(lambda tx: …)``) and reads what the
     database, the audit log and the live state hold. ``run(body)`` builds them on the settings,
-    starts the writer, awaits ``body(rt)`` in a fresh event loop, and closes everything."""
+    starts the writer, awaits ``body(rt)`` in a fresh event loop, and closes everything.
+    ``check_portable=False``: for tests of the writer itself, whose jobs and effects are local
+    closures that watch it (what the server submits is checked, :func:`server.writer.crossed`)."""
 
-    def __init__(self, settings: Any) -> None:
+    def __init__(self, settings: Any, *, check_portable: bool = True) -> None:
         self.settings = settings
+        self.check_portable = check_portable
 
     def run(self, body: Callable[[Any], Awaitable[None]]) -> None:
         asyncio.run(self._run(body))
@@ -645,6 +651,7 @@ class Harness:
 
         loop = asyncio.get_running_loop()
         rt = await loop.run_in_executor(None, build, self.settings, loop)
+        rt.writer.check_portable = rt.writer.check_portable and self.check_portable
         rt.writer.start()
         try:
             await body(rt)

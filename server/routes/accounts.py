@@ -31,6 +31,7 @@ from server.usecases.change_password import change_password
 from server.usecases.create_account import create_account
 from server.usecases.reset_password import reset_password
 from server.usecases.update_account import update_account
+from server.writer import op
 
 router = APIRouter(tags=["accounts"])
 Staff = Annotated[Principal, as_role(Role.STAFF)]
@@ -119,9 +120,9 @@ async def create(body: NewAccount, rt: Rt, caller: Staff) -> dict[str, Any]:
     check_role(body.role)
     check_display_name(body.display_name)
     password_hash, shown = await _password(body.password, body.username)
-    made = await rt.writer.run(lambda tx: create_account(
-        tx, username=body.username, display_name=body.display_name, role=body.role, password_hash=password_hash,
-        by=who(caller)))
+    made = await rt.writer.run(op(
+        create_account, username=body.username, display_name=body.display_name, role=body.role,
+        password_hash=password_hash, by=who(caller)))
     return {"account": made, "password": shown}
 
 
@@ -130,8 +131,9 @@ async def create(body: NewAccount, rt: Rt, caller: Staff) -> dict[str, Any]:
 async def change(user_id: int, body: AccountChange, rt: Rt, caller: Staff) -> dict[str, Any]:
     """Rename, change the role of, disable or enable an account; a new role or disabling ends its
     sign-ins at once."""
-    changed, revoked = await rt.writer.run(lambda tx: update_account(
-        tx, user_id, display_name=body.display_name, role=body.role, disabled=body.disabled, by=who(caller)))
+    changed, revoked = await rt.writer.run(op(
+        update_account, user_id, display_name=body.display_name, role=body.role, disabled=body.disabled,
+        by=who(caller)))
     await _end_sign_ins(rt, revoked)
     return changed
 
@@ -149,8 +151,7 @@ async def reset(user_id: int, body: PasswordReset, rt: Rt, caller: Staff) -> dic
     if name is None:
         raise not_found("账号")
     password_hash, shown = await _password(body.password, name)
-    done, revoked = await rt.writer.run(lambda tx: reset_password(tx, user_id, password_hash=password_hash,
-                                                                  by=who(caller)))
+    done, revoked = await rt.writer.run(op(reset_password, user_id, password_hash=password_hash, by=who(caller)))
     await _end_sign_ins(rt, revoked)
     return {"username": done, "password": shown}
 
@@ -181,7 +182,7 @@ async def change_own(body: OwnPassword, request: Request, rt: Rt, caller: Caller
         raise ServerError("same_password", "新密码不能与当前密码相同", field="new_password")
     passwords.check_new(body.new_password, user.username, field="new_password")
     password_hash = await _hash(body.new_password)
-    revoked = await rt.writer.run(lambda tx: change_password(tx, user_id, password_hash=password_hash,
-                                                             keep_token=caller.credential or None))
+    revoked = await rt.writer.run(op(change_password, user_id, password_hash=password_hash,
+                                         keep_token=caller.credential or None))
     await _end_sign_ins(rt, revoked)
     return {**view(user)}

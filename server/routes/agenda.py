@@ -14,6 +14,7 @@ from server.routes.common import Rt, answers, as_role
 from server.schemas import agenda as schema
 from server.schemas.base import Ok
 from server.usecases import agenda
+from server.writer import op
 
 router = APIRouter(tags=["agenda"])
 Staff = Annotated[Principal, as_role(Role.STAFF)]
@@ -33,7 +34,7 @@ async def add_item(meeting_id: int, body: schema.NewItem, rt: Rt, caller: Staff)
     """Add an item at the end of the agenda (an amendment goes before the motion it amends). Its definition is
     checked by tally against the statutes now, so a lawless ballot is refused before the session."""
     data = body.model_dump(mode="json", exclude_unset=True)
-    return await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, data, who(caller)))
+    return await rt.writer.run(op(agenda.add_item, meeting_id, data, who(caller)))
 
 
 @router.patch("/items/{item_id}", **answers(schema.Item, 400, 401, 403, 404, 409, 422, 503,
@@ -41,12 +42,12 @@ async def add_item(meeting_id: int, body: schema.NewItem, rt: Rt, caller: Staff)
 async def update_item(item_id: int, body: schema.ItemChange, rt: Rt, caller: Staff) -> dict[str, Any]:
     """Change an item that has not been voted on; fields left out keep their values."""
     data = body.model_dump(mode="json", exclude_unset=True)
-    return await rt.writer.run(lambda tx: agenda.update_item(tx, item_id, data, who(caller)))
+    return await rt.writer.run(op(agenda.update_item, item_id, data, who(caller)))
 
 
 @router.post("/items/{item_id}/move", **answers(Ok, 400, 401, 403, 404, 409, 422, 503,
                                                 codes={400: "invalid_position", 409: "amendment_first"}))
 async def move_item(item_id: int, body: schema.Move, rt: Rt, caller: Staff) -> dict[str, bool]:
     """Move an item to another place on the agenda (an amendment stays before its motion)."""
-    await rt.writer.run(lambda tx: agenda.move_item(tx, item_id, body.position, who(caller)))
+    await rt.writer.run(op(agenda.move_item, item_id, body.position, who(caller)))
     return {"ok": True}

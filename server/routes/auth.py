@@ -4,7 +4,6 @@ per-meeting code staff issued. Every sign-in is in the audit log (server/usecase
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -17,7 +16,7 @@ from server.routes.common import Rt, answers
 from server.schemas import auth as schema
 from server.schemas.base import Ok
 from server.usecases import sign_in
-from server.writer import Tx
+from server.writer import Op, op
 
 router = APIRouter(tags=["sign-in"])
 
@@ -29,7 +28,7 @@ def _login_response(token: str, principal: Principal, hours: int) -> JSONRespons
     return response
 
 
-async def _sign_in(rt: Rt, request: Request, attempt: Callable[[Tx], tuple[str, Principal]],
+async def _sign_in(rt: Rt, request: Request, attempt: Op[tuple[str, Principal]],
                    account: str | None = None) -> JSONResponse:
     """Run a sign-in within the limits on failures (server/auth.py ``SignInGuard``)."""
     client = request.client.host if request.client else "?"
@@ -56,7 +55,7 @@ async def login(body: schema.UserLogin, request: Request, rt: Rt) -> JSONRespons
 
     user_id = await asyncio.get_running_loop().run_in_executor(None, check)
     hours = rt.settings.token_hours
-    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_user(tx, user_id, token_hours=hours), body.username)
+    return await _sign_in(rt, request, op(sign_in.sign_in_user, user_id, token_hours=hours), body.username)
 
 
 @router.post("/deputy/login", **answers(schema.SignedIn, 400, 401, 422, 429, 503, codes={401: "bad_code"}))
@@ -64,8 +63,7 @@ async def deputy_login(body: schema.CodeLogin, request: Request, rt: Rt) -> JSON
     """A deputy signs in with the code staff issued for this meeting (no password)."""
     hours = rt.settings.token_hours
     key = rt.code_key
-    return await _sign_in(rt, request, lambda tx: sign_in.sign_in_deputy(tx, body.code, token_hours=hours,
-                                                                         code_key=key))
+    return await _sign_in(rt, request, op(sign_in.sign_in_deputy, body.code, token_hours=hours, code_key=key))
 
 
 @router.post("/logout", **answers(Ok, 503))
@@ -73,7 +71,7 @@ async def logout(request: Request, rt: Rt) -> JSONResponse:
     """Revoke the caller's token (if any) and close the sockets opened with it; clears the cookie."""
     token = bearer_token(request)
     if token:
-        await rt.writer.run(lambda tx: sign_in.revoke_token(tx, token))
+        await rt.writer.run(op(sign_in.revoke_token, token))
         rt.principals.forget(token)
         # Sockets signed in with this token end with it (4401, as for a bad token): a revoked
         # token must not keep voting over a socket opened before the logout.

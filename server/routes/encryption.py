@@ -4,7 +4,8 @@ ballot), and the 监票人's partial decryptions (docs/protocol.md "Encrypted se
 from __future__ import annotations
 
 import asyncio
-from typing import Annotated, Any
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter
 
@@ -17,22 +18,35 @@ from server.queries import vote_of
 from server.routes.common import Rt, answers, as_role
 from server.schemas import encryption as schema
 from server.usecases import ceremony, common, encrypted
+from server.writer import Tx, op
 
 router = APIRouter(tags=["encryption"])
 Trustee = Annotated[Principal, as_role(Role.SCRUTINEER)]
 Reader = Annotated[Principal, as_role(Role.CHAIR, Role.STAFF, Role.SCRUTINEER, Role.AUDITOR)]
 
 STEP_REFUSALS = {400: "invalid_ceremony_message", 403: "forbidden", 409: "no_ceremony, wrong_round, already_posted"}
+T = TypeVar("T")
+
+
+def _ceremony_view(tx: Tx, meeting_id: int, trustee: int | None) -> dict[str, Any]:
+    """The writer job behind GET …/ceremony: to a 监票人 (``trustee``, an account id) with the
+    sealed shares addressed to them."""
+    common.meeting(tx, meeting_id)
+    name = None if trustee is None else ceremony.username_of(tx, trustee)
+    return ceremony.view(ceremony.current(tx, meeting_id), name)
+
+
+def _as_trustee(tx: Tx, step: Callable[..., T], subject: int | str, user_id: int | None, /, *args: Any) -> T:
+    """A 监票人's step of the ceremony or of a decryption, as the writer job ``step(tx, subject,
+    username, *args)``: the account's name is read in the job's own transaction."""
+    return step(tx, subject, ceremony.username_of(tx, user_id), *args)
 
 
 @router.get("/meetings/{meeting_id}/ceremony", **answers(schema.CeremonyView, 401, 403, 404))
 async def get_ceremony(meeting_id: int, rt: Rt, caller: Reader) -> dict[str, Any]:
     """The meeting's key ceremony: every public message, and to a 监票人 the sealed shares addressed to them."""
-    def read(tx: Any) -> dict[str, Any]:
-        common.meeting(tx, meeting_id)
-        name = ceremony.username_of(tx, caller.user_id) if caller.role is Role.SCRUTINEER else None
-        return ceremony.view(ceremony.current(tx, meeting_id), name)
-    return await rt.writer.run(read)
+    trustee = caller.user_id if caller.role is Role.SCRUTINEER else None
+    return await rt.writer.run(op(_ceremony_view, meeting_id, trustee))
 
 
 @router.post("/meetings/{meeting_id}/ceremony", **answers(
@@ -41,32 +55,31 @@ async def get_ceremony(meeting_id: int, rt: Rt, caller: Reader) -> dict[str, Any
 async def start_ceremony(meeting_id: int, body: schema.StartCeremony, rt: Rt,
                          caller: Annotated[Principal, as_role(Role.STAFF)]) -> dict[str, Any]:
     """Start the key ceremony with the 监票人 accounts in their order and k (replaces one that did not finish)."""
-    return await rt.writer.run(lambda tx: ceremony.start_ceremony(
-        tx, meeting_id, body.trustees, body.k, by=f"{caller.role.value}:{caller.name}"))
+    return await rt.writer.run(op(
+        ceremony.start_ceremony, meeting_id, body.trustees, body.k, by=f"{caller.role.value}:{caller.name}"))
 
 
 @router.post("/meetings/{meeting_id}/ceremony/commitment",
              **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
 async def post_commitment(meeting_id: int, body: schema.Commitment, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 1: the caller's commitment (docs/ballot-crypto.md §2.2)."""
-    return await rt.writer.run(lambda tx: ceremony.post_commitment(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
+    return await rt.writer.run(op(_as_trustee, ceremony.post_commitment, meeting_id, caller.user_id, body.model_dump()))
 
 
 @router.post("/meetings/{meeting_id}/ceremony/shares",
              **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
 async def post_shares(meeting_id: int, body: schema.Shares, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 2: the caller's shares, each sealed to another 监票人 (docs/ballot-crypto.md §2.3)."""
-    return await rt.writer.run(lambda tx: ceremony.post_shares(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), [share.model_dump() for share in body.shares]))
+    return await rt.writer.run(op(_as_trustee, ceremony.post_shares, meeting_id, caller.user_id,
+                                     [share.model_dump() for share in body.shares]))
 
 
 @router.post("/meetings/{meeting_id}/ceremony/confirmation",
              **answers(schema.CeremonyView, 400, 401, 403, 404, 409, 422, 503, codes=STEP_REFUSALS))
 async def post_confirmation(meeting_id: int, body: schema.Confirmation, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """Round 3: the caller's confirmation (docs/ballot-crypto.md §2.4); the last one makes the election key."""
-    return await rt.writer.run(lambda tx: ceremony.post_confirmation(
-        tx, meeting_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
+    return await rt.writer.run(op(_as_trustee, ceremony.post_confirmation, meeting_id, caller.user_id,
+                                     body.model_dump()))
 
 
 @router.post("/votes/{vote_id}/spoil", **answers(schema.Spoiled, 400, 401, 403, 404, 409, 422, 503, codes={
@@ -83,13 +96,13 @@ async def spoil(vote_id: str, body: schema.Spoil, rt: Rt,
         raise Conflict("not_encrypted", "本项表决不是加密表决")
     ballot, opening = body.ballot.model_dump(exclude_none=True), body.opening.model_dump(exclude_none=True)
     values = await rt.proofs.opening(vote.encryption["context"], ballot, opening)
-    return await rt.writer.run(lambda tx: encrypted.spoil_ballot(tx, member_id, vote_id, ballot, opening, values))
+    return await rt.writer.run(op(encrypted.spoil_ballot, member_id, vote_id, ballot, opening, values))
 
 
 @router.get("/votes/{vote_id}/decryption", **answers(schema.Decryption, 401, 403, 404, 409))
 async def decryption(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any]:
     """An encrypted vote's totals and the partial decryptions so far (what a 监票人's device decrypts)."""
-    return await rt.writer.run(lambda tx: encrypted.decryption_view(tx, vote_id))
+    return await rt.writer.run(op(encrypted.decryption_view, vote_id))
 
 
 @router.get("/votes/{vote_id}/ballots", **answers(schema.CountedBallots, 401, 403, 404, 409,
@@ -113,8 +126,7 @@ async def counted_ballots(vote_id: str, rt: Rt, caller: Reader) -> dict[str, Any
     400: "invalid_partial", 409: "not_encrypted, not_decrypting, already_posted, wrong_round"}))
 async def post_partial(vote_id: str, body: schema.Partial, rt: Rt, caller: Trustee) -> dict[str, Any]:
     """The caller's partial decryption of the vote's totals (docs/ballot-crypto.md §5); the k-th gives the result."""
-    return await rt.writer.run(lambda tx: encrypted.post_partial(
-        tx, vote_id, ceremony.username_of(tx, caller.user_id), body.model_dump()))
+    return await rt.writer.run(op(_as_trustee, encrypted.post_partial, vote_id, caller.user_id, body.model_dump()))
 
 
 @router.post("/votes/{vote_id}/write-in-partial", **answers(
@@ -133,5 +145,5 @@ async def post_write_in_partial(vote_id: str, body: schema.WriteInPartial, rt: R
         ballots = await asyncio.get_running_loop().run_in_executor(
             None, encrypted.write_in_ballots, rt.sessions, vote_id, form, str(encryption["vid"]))
     # the state's checks (not_decrypting, no_write_ins, wrong_round, …) are the writer's, in order
-    return await rt.writer.run(lambda tx: encrypted.post_write_in_partial(
-        tx, vote_id, ceremony.username_of(tx, caller.user_id), body.round, body.partial.model_dump(), ballots))
+    return await rt.writer.run(op(_as_trustee, encrypted.post_write_in_partial, vote_id, caller.user_id, body.round,
+                                     body.partial.model_dump(), ballots))

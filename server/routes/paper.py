@@ -13,6 +13,7 @@ from server.domain import Role
 from server.routes.common import Rt, answers, as_role
 from server.schemas import paper as schema
 from server.usecases import confirm_report, paper_ballot
+from server.writer import op
 
 router = APIRouter(tags=["paper"])
 Scrutineer = Annotated[Principal, as_role(Role.SCRUTINEER)]
@@ -25,8 +26,8 @@ async def paper(vote_id: str, body: schema.PaperBallot, rt: Rt, caller: Scrutine
     """One 计票人's keying of one paper ballot of a ``paper`` vote; a ballot counts once both keyings agree."""
     user_id = caller.user_id
     assert user_id is not None
-    return await rt.writer.run(lambda tx: paper_ballot.enter_paper_ballot(
-        tx, vote_id, body.ballot_no, body.slot, body.ballot, user_id))
+    return await rt.writer.run(op(
+        paper_ballot.enter_paper_ballot, vote_id, body.ballot_no, body.slot, body.ballot, user_id))
 
 
 @router.get("/votes/{vote_id}/paper", **answers(schema.PaperStatus, 401, 403, 404))
@@ -42,5 +43,5 @@ async def paper_status(vote_id: str, rt: Rt,
 async def confirm(vote_id: str, rt: Rt, caller: Scrutineer) -> dict[str, Any]:
     """A scrutineer confirms the count report of an election or project vote (recorded in the log)."""
     name = caller.name or "scrutineer"
-    confirmations = await rt.writer.run(lambda tx: confirm_report.confirm_report(tx, vote_id, name))
+    confirmations = await rt.writer.run(op(confirm_report.confirm_report, vote_id, name))
     return {"vote_id": vote_id, "confirmations": confirmations}

@@ -20,6 +20,7 @@ from server.schemas.base import Ok
 from server.schemas.errors import REF, STATUS
 from server.schemas.votes import PublicState
 from server.usecases import agenda, check_in, close_roll, roll, sign_in
+from server.writer import op
 
 router = APIRouter(tags=["roll"])
 Staff = Annotated[Principal, as_role(Role.STAFF)]
@@ -43,7 +44,7 @@ async def create_meeting(body: schema.NewMeeting, rt: Rt, caller: Staff) -> dict
     """A meeting of a new body (with its own roll)."""
     settings = body.settings.model_dump(mode="json", exclude_unset=True)
     meeting_id = await rt.writer.run(
-        lambda tx: agenda.create_meeting(tx, body.body_kind.value, body.body_name, body.title, settings, who(caller)))
+        op(agenda.create_meeting, body.body_kind.value, body.body_name, body.title, settings, who(caller)))
     return {"id": meeting_id}
 
 
@@ -88,7 +89,7 @@ async def import_roll(meeting_id: int, form: Annotated[schema.RollUpload, File()
             "rows": [{"row": e.row, "column": e.column, "message": e.message} for e in parsed.errors]}})
     rows = [{"code": r.code, "name": r.name, "group": r.group, "seat": r.seat, "status": r.status}
             for r in parsed.rows]
-    outcome = await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, who(caller)))
+    outcome = await rt.writer.run(op(roll.import_roll, meeting_id, rows, who(caller)))
     return JSONResponse(outcome)
 
 
@@ -98,7 +99,7 @@ async def member_status(meeting_id: int, member_id: int, body: schema.StatusChan
                         caller: Staff) -> dict[str, bool]:
     """A member's status: suspended (代表法 第六十一条) or terminated (第六十二条), or active again."""
     await rt.writer.run(
-        lambda tx: roll.set_status(tx, meeting_id, member_id, body.status.value, body.reason, who(caller)))
+        op(roll.set_status, meeting_id, member_id, body.status.value, body.reason, who(caller)))
     return {"ok": True}
 
 
@@ -108,7 +109,7 @@ async def member_status(meeting_id: int, member_id: int, body: schema.StatusChan
 async def staff_check_in(meeting_id: int, body: schema.StaffCheckIn, rt: Rt, caller: Staff) -> dict[str, Any]:
     """Staff checks in a deputy who is present but whose tablet cannot (logged with the reason)."""
     return await rt.writer.run(
-        lambda tx: check_in.check_in(tx, meeting_id, body.member_id, staff=caller.name or "staff", reason=body.reason))
+        op(check_in.check_in, meeting_id, body.member_id, staff=caller.name or "staff", reason=body.reason))
 
 
 @router.post("/meetings/{meeting_id}/roll/close",
@@ -120,7 +121,7 @@ async def close_roll_call(meeting_id: int, rt: Rt,
     summary's ``not_checked_in``); from then on 缺席 (代表法 第六十二条 gives it legal weight). Written
     in the audit log (``roll_closed``: who, the figures, the codes made 缺席). A late deputy may still
     check in. Once only (409 ``roll_closed``)."""
-    return await rt.writer.run(lambda tx: close_roll.close_roll(tx, meeting_id, who(caller)))
+    return await rt.writer.run(op(close_roll.close_roll, meeting_id, who(caller)))
 
 
 @router.post("/meetings/{meeting_id}/absence",
@@ -128,7 +129,7 @@ async def close_roll_call(meeting_id: int, rt: Rt,
 async def absence(meeting_id: int, body: schema.Absence, rt: Rt, caller: Staff) -> dict[str, bool]:
     """Record 请假 (leave) or 缺席 (absent) for a deputy who has not checked in."""
     await rt.writer.run(
-        lambda tx: check_in.set_absence(tx, meeting_id, body.member_id, body.state.value, who(caller), body.reason))
+        op(check_in.set_absence, meeting_id, body.member_id, body.state.value, who(caller), body.reason))
     return {"ok": True}
 
 
@@ -142,8 +143,8 @@ async def codes(meeting_id: int, body: schema.CodeRequest, rt: Rt, caller: Staff
     audit log, on the chair console (the roll's ``code_reissued``) and on the deputy's tablet
     (``me.code_reissued``)."""
     key = rt.code_key
-    issued = await rt.writer.run(lambda tx: sign_in.issue_codes(tx, meeting_id, body.member_ids, who(caller),
-                                                                code_key=key, reason=body.reason))
+    issued = await rt.writer.run(op(sign_in.issue_codes, meeting_id, body.member_ids, who(caller), code_key=key,
+                                       reason=body.reason))
     if issued.reissued:
         rt.principals.forget_members(issued.reissued)
         await rt.hub.close_members(issued.reissued, 4401, "code reissued")

@@ -35,7 +35,7 @@ from server.hub import Connection
 from server.runtime import Runtime
 from server.usecases.cast_ballot import Ticket, cast_ballot
 from server.usecases.check_in import check_in
-from server.writer import Outcome
+from server.writer import Outcome, op
 
 log = logging.getLogger("server.socket")
 
@@ -167,8 +167,8 @@ class TerminalSocket:
         """The ballot to the writer, its answer to this terminal."""
         message = action.ballot
         self.rt.writer.submit_then(
-            lambda tx: cast_ballot(tx, member_id, message.vote_id, message.ballot_id, message.ballot,
-                                   message.replaces, message.cast_token, proven=proven),
+            op(cast_ballot, member_id, message.vote_id, message.ballot_id, message.ballot, message.replaces,
+               message.cast_token, proven=proven),
             lambda outcome: self.answer(message.ballot_id, member_id, outcome), groupable=True, may_refuse=False)
 
     async def encrypted_ballot(self, action: SubmitBallot, member_id: int, encryption: JsonObject) -> None:
@@ -212,8 +212,7 @@ class TerminalSocket:
         try:
             # Answered by the hub with the deputy's view when the check-in is committed; one
             # already checked in has that view.
-            await self.rt.writer.submit(lambda tx: check_in(tx, meeting_id, member_id), groupable=True,
-                                        refuses_first=True)
+            await self.rt.writer.submit(op(check_in, meeting_id, member_id), groupable=True, refuses_first=True)
         except ServerError as error:
             self.rt.hub.send(self.conn, protocol.error(error.code, error.message))
 

@@ -18,6 +18,7 @@ from server.schemas.base import Ok
 from server.schemas.tally import Result
 from server.usecases import close_vote, extend_vote, manual_result, open_vote, publish, void_vote
 from server.usecases.cast_ballot import cast_ballot
+from server.writer import op
 
 router = APIRouter(tags=["votes"])
 Chair = Annotated[Principal, as_role(Role.CHAIR)]
@@ -40,8 +41,8 @@ BALLOT_REFUSALS = {
                                                 codes=OPEN_REFUSALS))
 async def open_item(item_id: int, body: schema.OpenVote, rt: Rt, caller: Chair) -> dict[str, Any]:
     """Open a round of voting on an item: the roll, the base and the quorum are frozen into the vote."""
-    opened = await rt.writer.run(lambda tx: open_vote.open_vote(
-        tx, item_id, round_kind=body.round.value, candidates=body.candidates, seats=body.seats,
+    opened = await rt.writer.run(op(
+        open_vote.open_vote, item_id, round_kind=body.round.value, candidates=body.candidates, seats=body.seats,
         countdown_s=body.countdown_s, method=body.method.value, ballots_issued=body.ballots_issued, by=who(caller)))
     return {**opened, "deadline": opened["deadline"].isoformat() if opened["deadline"] else None}
 
@@ -58,7 +59,7 @@ DECRYPTING = {
 async def close(vote_id: str, rt: Rt, caller: Chair) -> Any:
     """Close the vote and count it; the answer is the result (the same as the vote's ``result``) — or, for an
     encrypted vote with ballots, 202 with what the 监票人 must decrypt."""
-    outcome = await rt.writer.run(lambda tx: close_vote.close_vote(tx, vote_id, by=who(caller)))
+    outcome = await rt.writer.run(op(close_vote.close_vote, vote_id, by=who(caller)))
     if outcome.get("state") == "decrypting":
         return JSONResponse(schema.AwaitingDecryption(**outcome).model_dump(), status_code=202)
     return outcome
@@ -68,7 +69,7 @@ async def close(vote_id: str, rt: Rt, caller: Chair) -> Any:
     400: "invalid_extension", 409: "vote_not_open, vote_deadline_passed"}))
 async def extend(vote_id: str, body: schema.Extend, rt: Rt, caller: Chair) -> dict[str, bool]:
     """Extend the countdown (延长表决时间)."""
-    await rt.writer.run(lambda tx: extend_vote.extend_vote(tx, vote_id, body.seconds, by=who(caller)))
+    await rt.writer.run(op(extend_vote.extend_vote, vote_id, body.seconds, by=who(caller)))
     return {"ok": True}
 
 
@@ -78,7 +79,7 @@ async def void(vote_id: str, body: schema.Void, rt: Rt, caller: Chair) -> dict[s
     """Declare the vote invalid (宣布表决无效) with its ground, so that it can be held again (``revote``). A valid
     未通过 is final: `excess_ballots` and `no_quorum` only void a count the tally found invalid."""
     await rt.writer.run(
-        lambda tx: void_vote.void_vote(tx, vote_id, body.ground.value, body.reason, by=who(caller)))
+        op(void_vote.void_vote, vote_id, body.ground.value, body.reason, by=who(caller)))
     return {"ok": True}
 
 
@@ -89,7 +90,7 @@ async def manual(item_id: int, body: schema.Manual, rt: Rt, caller: Chair) -> di
     """A result counted by hand (举手 or paper) when the electronic system cannot be used; still counted by tally
     with the statutory rule, and marked ``manual`` (motions, lists and appointments)."""
     return await rt.writer.run(
-        lambda tx: manual_result.manual_result(tx, item_id, body.method.value, body.counts, by=who(caller)))
+        op(manual_result.manual_result, item_id, body.method.value, body.counts, by=who(caller)))
 
 
 #: Who sees a result the publish step still holds back (meeting setting ``publish_step``).
@@ -112,7 +113,7 @@ async def confirm_result(vote_id: str, rt: Rt,
     record `result_confirmed`). Only in a meeting whose setting `publish_step` is true (else 409
     `publish_step_off`); other roles 403 `forbidden`."""
     name = caller.name or "scrutineer"
-    published = await rt.writer.run(lambda tx: publish.confirm_result(tx, vote_id, name, who(caller)))
+    published = await rt.writer.run(op(publish.confirm_result, vote_id, name, who(caller)))
     return {"vote_id": vote_id, "publication": published}
 
 
@@ -122,7 +123,7 @@ async def declare_result(vote_id: str, rt: Rt, caller: Chair) -> dict[str, Any]:
     """The publish step, second: the chair declares (宣布) a confirmed result (audit record `result_declared`);
     the hall screen and the tablets show it from now on. Before the confirmation: 409 `result_not_confirmed`."""
     name = caller.name or "chair"
-    published = await rt.writer.run(lambda tx: publish.declare_result(tx, vote_id, name, who(caller)))
+    published = await rt.writer.run(op(publish.declare_result, vote_id, name, who(caller)))
     return {"vote_id": vote_id, "publication": published}
 
 
@@ -146,8 +147,7 @@ async def http_ballot(body: schema.HttpBallot, rt: Rt,
     if vote is not None and vote.encryption is not None:
         await rt.proofs.ballot(vote.encryption["context"], ballot)  # off the event loop (server/proofs.py)
     ticket = await rt.writer.submit(
-        lambda tx: cast_ballot(tx, member_id, body.vote_id, body.ballot_id, ballot, body.replaces,
-                               body.cast_token, proven=proven),
+        op(cast_ballot, member_id, body.vote_id, body.ballot_id, ballot, body.replaces, body.cast_token, proven=proven),
         groupable=True, may_refuse=False)
     if ticket.error is not None:
         raise ticket.error

@@ -19,6 +19,7 @@ from server.participation import KEY_BYTES, VoteKeyMissing, VoteKeys
 from server.usecases import agenda, close_vote, open_vote, roll
 from server.usecases.cast_ballot import cast_ballot
 from server.usecases.check_in import check_in
+from server.writer import op
 from tests.conftest import Harness
 
 MEMBERS = 12
@@ -26,22 +27,22 @@ MEMBERS = 12
 
 async def _vote_open(rt: Any) -> tuple[str, list[int]]:
     """A meeting of twelve, all checked in, a secret motion open."""
-    meeting_id = await rt.writer.run(lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+    meeting_id = await rt.writer.run(op(agenda.create_meeting, "congress", "县人民代表大会", "第一次会议"))
     rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
             for i in range(1, MEMBERS + 1)]
-    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+    await rt.writer.run(op(roll.import_roll, meeting_id, rows, by="test"))
     members = sorted(rt.live.meetings[meeting_id].members)
-    await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+    await asyncio.gather(*(rt.writer.submit(op(check_in, meeting_id, m), groupable=True)
                            for m in members))
-    item = await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
-    vote_id = (await rt.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+    item = await rt.writer.run(op(agenda.add_item, meeting_id, {"kind": "motion", "title": "议案"}))
+    vote_id = (await rt.writer.run(op(open_vote.open_vote, item["id"])))["vote_id"]
     return vote_id, members
 
 
 async def _cast(rt: Any, vote_id: str, voters: list[int]) -> None:
     tickets = await asyncio.gather(*(rt.writer.submit(
-        lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"},
-                                    cast_token=secrets.token_hex(16)), groupable=True, may_refuse=False)
+        op(cast_ballot, MemberId(m), vote_id, secrets.token_hex(16), {"choice": "yes"},
+           cast_token=secrets.token_hex(16)), groupable=True, may_refuse=False)
         for m in voters))
     assert all(t.error is None for t in tickets), [t.error for t in tickets]
 
@@ -65,12 +66,12 @@ def test_who_voted_survives_a_restart_under_the_vote_s_key_and_is_written_plain_
     async def second(rt: Any) -> None:
         vote_id, members = found["vote_id"], found["members"]
         assert rt.live.votes[vote_id].voters == set(members[:5])  # read back from the marks
-        ticket = await rt.writer.submit(lambda tx: cast_ballot(tx, members[0], vote_id, secrets.token_hex(16),
+        ticket = await rt.writer.submit(op(cast_ballot, members[0], vote_id, secrets.token_hex(16),
                                                                {"choice": "no"}, cast_token=secrets.token_hex(16)),
                                         groupable=True, may_refuse=False)
         assert ticket.error is not None and ticket.error.code == "change_needs_previous"  # not a second vote
         await _cast(rt, vote_id, members[5:7])
-        await rt.writer.run(lambda tx: close_vote.close_vote(tx, vote_id))
+        await rt.writer.run(op(close_vote.close_vote, vote_id))
         with rt.sessions() as session:
             row = session.get(VoteParticipation, vote_id)
             assert row is not None and row.voters == sorted(members[:7])

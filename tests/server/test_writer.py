@@ -1,9 +1,15 @@
 """The one writer: a refusal inside a group commit undoes only that job; a failed commit stores
-nothing and leaves the audit log as it was."""
+nothing and leaves the audit log as it was.
+
+The jobs and effects here are mostly local closures that watch the writer's insides, so this
+module's harness does not check that they could cross to another process; what the server submits
+is checked in every other in-process test run, and the check itself is tested here too."""
 
 from __future__ import annotations
 
 import asyncio
+import pickle
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -14,22 +20,29 @@ from sqlalchemy import func, select
 from server.domain import Attendance as AttendanceState
 from server.domain import MemberId
 from server.effects import Effect
-from server.errors import ServerError
+from server.errors import Conflict, NotFound, ServerError
 from server.live import Live
 from server.models import Attendance, AuditRecord
 from server.usecases import agenda, roll
 from server.usecases.check_in import check_in
-from server.writer import Tx
+from server.writer import NotPortable, StorageUnavailable, Tx, op
 from tests.conftest import Harness, picture_differences, pictures_agree
+
+
+@pytest.fixture
+def harness(harness: Harness) -> Harness:
+    """The conftest harness, its jobs not checked for crossing to another process (this module's
+    own closures)."""
+    return Harness(harness.settings, check_portable=False)
 
 
 async def congress_of(rt: Any, deputies: int) -> tuple[int, list[int]]:
     """A congress meeting with ``deputies`` active deputies on its roll: (meeting id, member ids)."""
     meeting_id: int = await rt.writer.run(
-        lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+        op(agenda.create_meeting, "congress", "县人民代表大会", "第一次会议"))
     rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i), "status": "active"}
             for i in range(1, deputies + 1)]
-    await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+    await rt.writer.run(op(roll.import_roll, meeting_id, rows, by="test"))
     return meeting_id, sorted(rt.live.meetings[meeting_id].members)
 
 
@@ -44,11 +57,11 @@ def test_a_refused_job_in_a_group_undoes_only_itself(harness: Harness, refuses_f
         rows = [{"code": f"M{i}", "name": f"委员{i}", "group": "", "seat": str(i), "status": "active"}
                 for i in range(1, 4)]
         rows[1]["status"] = "suspended"
-        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        await rt.writer.run(op(roll.import_roll, meeting_id, rows, by="test"))
         members = sorted(rt.live.meetings[meeting_id].members)
         before = rt.ledger.size
         batches = rt.writer.batches
-        jobs = [rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True,
+        jobs = [rt.writer.submit(op(check_in, meeting_id, m), groupable=True,
                                  refuses_first=refuses_first) for m in members]
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         assert rt.writer.batches == batches + 1  # one group
@@ -78,7 +91,7 @@ def test_a_job_that_changes_the_session_before_refusing_fails_its_whole_group_an
             tx.session.add(Attendance(meeting_id=meeting_id, member_id=members[1], state="leave"))
             raise ServerError("refused_late", "先写后拒")
 
-        jobs = [rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[0]), groupable=True, refuses_first=True),
+        jobs = [rt.writer.submit(op(check_in, meeting_id, members[0]), groupable=True, refuses_first=True),
                 rt.writer.submit(broken, groupable=True, refuses_first=True)]
         outcomes = await asyncio.gather(*jobs, return_exceptions=True)
         assert all(isinstance(outcome, RuntimeError) for outcome in outcomes)
@@ -94,7 +107,7 @@ def test_two_check_ins_of_one_deputy_in_one_group_make_one_row_and_one_record(ha
     async def body(rt: Any) -> None:
         meeting_id, members = await congress_of(rt, 1)
         before = rt.ledger.size
-        jobs = [rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[0]), groupable=True, refuses_first=True)
+        jobs = [rt.writer.submit(op(check_in, meeting_id, members[0]), groupable=True, refuses_first=True)
                 for _ in range(2)]
         first, second = await asyncio.gather(*jobs)
         assert (first["already"], second["already"]) == (False, True)
@@ -179,17 +192,17 @@ def test_a_batch_of_ballots_leaves_no_reference_cycle_behind(harness: Harness) -
 
     async def body(rt: Any) -> None:
         meeting_id, members = await congress_of(rt, 30)
-        await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+        await asyncio.gather(*(rt.writer.submit(op(check_in, meeting_id, m), groupable=True)
                                for m in members))
-        item = await rt.writer.run(lambda tx: agenda.add_item(tx, meeting_id, {"kind": "motion", "title": "议案"}))
-        vote_id = (await rt.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+        item = await rt.writer.run(op(agenda.add_item, meeting_id, {"kind": "motion", "title": "议案"}))
+        vote_id = (await rt.writer.run(op(open_vote.open_vote, item["id"])))["vote_id"]
         gc.collect()
         gc.disable()
         gc.set_debug(gc.DEBUG_SAVEALL)
         try:
             tickets = await asyncio.gather(*(rt.writer.submit(
-                lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"},
-                                            cast_token=secrets.token_hex(16)),
+                op(cast_ballot, MemberId(m), vote_id, secrets.token_hex(16), {"choice": "yes"},
+                   cast_token=secrets.token_hex(16)),
                 groupable=True, may_refuse=False) for m in members))
             assert all(t.receipt is not None for t in tickets) and rt.writer.batches >= 1
             del tickets
@@ -256,7 +269,7 @@ def test_only_the_event_loop_changes_its_picture_and_the_next_job_sees_the_chang
     import dataclasses
     import threading
 
-    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy))
+    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy), check_portable=False)
 
     async def body(rt: Any) -> None:
         loop_thread = threading.get_ident()
@@ -289,7 +302,7 @@ def test_only_the_event_loop_changes_its_picture_and_the_next_job_sees_the_chang
             return passes
 
         reading = asyncio.ensure_future(reader())
-        jobs = [rt.writer.submit(lambda tx, m=m: checked_in(tx, m), groupable=True) for m in members]
+        jobs = [rt.writer.submit(op(checked_in, m), groupable=True) for m in members]
         jobs.append(rt.writer.submit(count_present))
         await asyncio.gather(*jobs)
         stop.set()
@@ -318,10 +331,10 @@ def test_answers_by_callback_come_on_the_loop_in_one_batch_and_one_failing_answe
     async def body(rt: Any) -> None:
         loop_thread = threading.get_ident()
         meeting_id = await rt.writer.run(
-            lambda tx: agenda.create_meeting(tx, "congress", "县人民代表大会", "第一次会议"))
+            op(agenda.create_meeting, "congress", "县人民代表大会", "第一次会议"))
         rows = [{"code": f"D{i}", "name": f"代表{i}", "group": "", "seat": str(i),
                  "status": "suspended" if i == 3 else "active"} for i in range(1, 7)]
-        await rt.writer.run(lambda tx: roll.import_roll(tx, meeting_id, rows, by="test"))
+        await rt.writer.run(op(roll.import_roll, meeting_id, rows, by="test"))
         members = sorted(rt.live.meetings[meeting_id].members)
         answers: dict[int, tuple[Any, BaseException | None, int]] = {}
         settled = asyncio.Event()
@@ -335,9 +348,9 @@ def test_answers_by_callback_come_on_the_loop_in_one_batch_and_one_failing_answe
 
         batches = rt.writer.batches
         for m in members:
-            rt.writer.submit_then(lambda tx, m=m: check_in(tx, meeting_id, m),
+            rt.writer.submit_then(op(check_in, meeting_id, m),
                                   lambda outcome, m=m: answer(m, outcome), groupable=True)
-        future = rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[1]), groupable=True)
+        future = rt.writer.submit(op(check_in, meeting_id, members[1]), groupable=True)
         await asyncio.wait_for(settled.wait(), 20)
         assert (await future)["state"] == "present"
         assert rt.writer.batches == batches + 1
@@ -356,7 +369,7 @@ def test_a_change_of_the_picture_made_outside_an_effect_is_found_as_the_copies_d
 
     async def body(rt: Any) -> None:
         meeting_id, members = await congress_of(rt, 3)
-        await rt.writer.run(lambda tx: check_in(tx, meeting_id, members[0]))
+        await rt.writer.run(op(check_in, meeting_id, members[0]))
         await pictures_agree(rt)
 
         def behind_the_effects(tx: Tx) -> None:
@@ -378,7 +391,7 @@ def test_an_effect_that_fails_is_logged_and_the_batch_is_still_answered(
     writer: it is logged, the batch's other effects are applied, and the next job runs."""
     import dataclasses
 
-    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy))
+    harness = Harness(dataclasses.replace(harness.settings, writer_picture_copy=picture_copy), check_portable=False)
 
     class Faulty(Effect):
         def apply(self, live: Live) -> None:
@@ -394,7 +407,7 @@ def test_an_effect_that_fails_is_logged_and_the_batch_is_still_answered(
 
         assert await asyncio.wait_for(rt.writer.run(checked_in_with_a_bug), 30) == "answered"
         assert rt.live.meetings[meeting_id].attendance[MemberId(members[0])] is AttendanceState.PRESENT
-        await asyncio.wait_for(rt.writer.run(lambda tx: check_in(tx, meeting_id, members[1])), 30)
+        await asyncio.wait_for(rt.writer.run(op(check_in, meeting_id, members[1])), 30)
         assert len(rt.live.meetings[meeting_id].attendance) == 2
 
     with caplog.at_level("ERROR", logger="server.writer"):
@@ -425,15 +438,15 @@ def test_a_batch_of_a_secret_votes_ballots_pairs_no_deputy_with_a_ballot(
 
     async def body(rt: Any) -> None:
         meeting_id, members = await congress_of(rt, 12)
-        await asyncio.gather(*(rt.writer.submit(lambda tx, m=m: check_in(tx, meeting_id, m), groupable=True)
+        await asyncio.gather(*(rt.writer.submit(op(check_in, meeting_id, m), groupable=True)
                                for m in members))
-        item = await rt.writer.run(lambda tx: agenda.add_item(
-            tx, meeting_id, {"kind": "motion", "title": "议案", "secret": True}))
-        vote_id = (await rt.writer.run(lambda tx: open_vote.open_vote(tx, item["id"])))["vote_id"]
+        item = await rt.writer.run(op(
+            agenda.add_item, meeting_id, {"kind": "motion", "title": "议案", "secret": True}))
+        vote_id = (await rt.writer.run(op(open_vote.open_vote, item["id"])))["vote_id"]
         assert not rt.live.votes[vote_id].named
         await asyncio.gather(*(rt.writer.submit(
-            lambda tx, m=m: cast_ballot(tx, m, vote_id, secrets.token_hex(16), {"choice": "yes"},
-                                        cast_token=secrets.token_hex(16)),
+            op(cast_ballot, MemberId(m), vote_id, secrets.token_hex(16), {"choice": "yes"},
+               cast_token=secrets.token_hex(16)),
             groupable=True, may_refuse=False) for m in members))
         assert rt.live.votes[vote_id].voters == set(members)
 
@@ -443,3 +456,91 @@ def test_a_batch_of_a_secret_votes_ballots_pairs_no_deputy_with_a_ballot(
         assert all(entry.named_receipt is None for entry in effect.entries)
         assert list(effect.voters) == sorted(effect.voters) and len(effect.voters) == len(effect.entries)
         assert all("member_id" not in entry._fields for entry in effect.entries)  # a ballot names no voter
+
+
+class _Unpicklable:
+    """What cannot cross to another process: an object holding a lock (as an open handle would)."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.lock = threading.Lock()
+
+
+def _answers_unpicklable(tx: Tx) -> _Unpicklable:
+    return _Unpicklable()
+
+
+@dataclass(frozen=True)
+class _Carries(Effect):
+    """An effect with something unpicklable in it."""
+
+    thing: object
+
+    def apply(self, live: Live) -> None:
+        pass
+
+
+def _adds_an_unpicklable_effect(tx: Tx) -> str:
+    tx.then(_Carries(_Unpicklable()))
+    return "done"
+
+
+def test_what_the_writer_and_the_loop_exchange_must_cross_to_another_process_when_it_checks(
+        harness: Harness) -> None:
+    """With the check on (WRITER_PICTURE_COPY, every other in-process test run): a job that is a
+    closure is refused when submitted, naming it; a named use case with plain arguments goes, and
+    its answer reaches the loop as a copy; an answer or an effect that cannot be pickled is named in
+    ``not_portable`` (the job is answered with the error), and the writer goes on."""
+    checked = Harness(harness.settings, check_portable=True)
+
+    async def body(rt: Any) -> None:
+        assert rt.writer.check_portable
+        meeting_id, members = await congress_of(rt, 3)
+        with pytest.raises(NotPortable, match="local"):
+            rt.writer.submit(lambda tx: check_in(tx, meeting_id, members[0]))
+        rows = [{"code": "D9", "name": "代表九", "group": "", "seat": "9", "status": "active"}]
+        job = op(roll.import_roll, meeting_id, rows, by="test")
+        assert pickle.loads(pickle.dumps(job)) == job
+        assert (await rt.writer.run(job))["added"] == 1
+        with pytest.raises(NotPortable, match="_answers_unpicklable"):
+            await rt.writer.run(_answers_unpicklable)
+        assert await rt.writer.run(_adds_an_unpicklable_effect) == "done"
+        assert [m.split(" cannot")[0] for m in rt.writer.not_portable] == [
+            "the answer of tests.server.test_writer._answers_unpicklable", "the effect _Carries"]
+        await rt.writer.run(op(check_in, meeting_id, members[0]))  # the writer goes on
+        assert members[0] in rt.live.meetings[meeting_id].attendance
+        rt.writer.not_portable.clear()  # what pictures_agree checks at the end
+
+    checked.run(body)
+
+
+def test_an_op_calls_its_use_case_with_the_transaction_first_and_pickles_by_name() -> None:
+    job = op(_record_call, 1, "二", three=3)
+    assert job("tx") == "called"  # type: ignore[arg-type]
+    assert _CALLS[-1] == ("tx", 1, "二", {"three": 3})
+    assert b"_record_call" in pickle.dumps(job)  # by reference, not by value
+    assert pickle.loads(pickle.dumps(job)) == job
+
+
+_CALLS: list[tuple[Any, ...]] = []
+
+
+def _record_call(tx: Any, one: int, two: str, *, three: int) -> str:
+    _CALLS.append((tx, one, two, {"three": three}))
+    return "called"
+
+
+@pytest.mark.parametrize("error", [
+    ServerError("invalid_ballot", "选票无效", field="ballot"),
+    ServerError("teapot", "我是茶壶", status=418),
+    Conflict("already_voted", "您已投票"),
+    NotFound("not_found", "表决不存在"),
+    StorageUnavailable(),
+], ids=lambda error: type(error).__name__)
+def test_a_refusal_crosses_to_another_process_as_it_was(error: ServerError) -> None:
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is type(error)
+    assert (copy.code, copy.message, copy.field, copy.status, copy.args) == (
+        error.code, error.message, error.field, error.status, error.args)
+    assert copy.to_json() == error.to_json()
