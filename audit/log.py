@@ -542,6 +542,20 @@ class AuditLog:
         return [make_receipt(index, self._tree.leaf(index), checkpoint, proof, hexed)
                 for index, proof in zip(indices, proofs, strict=True)]
 
+    def hand_over(self) -> None:
+        """Let go of this process's handles on the log once a child forked from it has taken the
+        log over: its handles keep the lock. Refused (`StorageError`) while records are unsigned,
+        which both processes would then write."""
+        with self._mutex:
+            self._usable()
+            if self._unsigned:
+                raise StorageError("records are not signed yet: the log cannot be handed over")
+            self._release()
+
+    def follower(self) -> FollowedLog:
+        """A reader's copy of this log as it is now, kept up to date by `FollowedLog.follow`."""
+        return FollowedLog(self)
+
     # -- closing --------------------------------------------------------------------------
 
     def _release(self) -> None:
@@ -569,6 +583,75 @@ class AuditLog:
         self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
     ) -> None:
         self.close()
+
+
+class FollowedLog(AuditLog):
+    """A reader's copy of an open log (`AuditLog.follower`): its tree, its checkpoints and its
+    witnesses' cosignatures, kept up to date by `follow` with what the log's writer committed -- in
+    another thread, or another process -- instead of by writing. It holds no lock and writes no
+    record and no checkpoint; it proves inclusion and consistency, and it keeps witnesses'
+    cosignatures (`add_cosignatures`: once a log has a follower, the cosignatures file is the
+    follower's to write)."""
+
+    def __init__(self, source: AuditLog) -> None:  # not AuditLog's: that opens the files and takes the lock
+        with source._mutex:
+            self.directory = source.directory
+            self._vkey = source.vkey
+            self._mutex = threading.RLock()
+            self._tree = source._tree.copy()
+            self._checkpoints = list(source._checkpoints)
+            self._origin = source._origin
+            self._broken = False
+            self._closed = False
+            self.recoveries = ()
+            self._cosigning = threading.Lock()
+            self._cosigned = source._cosigned
+            self._cosignatures = {size: dict(lines) for size, lines in source._cosignatures.items()}
+
+    @property
+    def vkey(self) -> str:
+        return self._vkey
+
+    def follow(self, lines: Sequence[tuple[int, bytes]], checkpoint: Checkpoint | None) -> None:
+        """Take what the writer committed: its records' (seq, canonical bytes), in order, and the
+        checkpoint it signed for them, if any. Raises `StorageError`, taking nothing, for a record
+        that does not come next or a checkpoint whose root is not this tree's: the copy and the log
+        would differ."""
+        with self._mutex:
+            self._usable()
+            hashes = bytearray()
+            for offset, (seq, line) in enumerate(lines):
+                if seq != self._tree.size + offset:
+                    raise StorageError(f"record {seq} taken where record {self._tree.size + offset} comes next")
+                hashes += held.sha256(b"\x00" + line)
+            before = self._tree.size
+            self._tree.extend_hashes(hashes)
+            if checkpoint is not None and checkpoint.size > self._signed_size():
+                if checkpoint.size > self._tree.size or self._tree.root(checkpoint.size) != checkpoint.root:
+                    self._tree.truncate(before)
+                    raise StorageError(f"the checkpoint of size {checkpoint.size} does not sign the records taken")
+                self._checkpoints.append(checkpoint)
+
+    def _append(
+        self, entries: list[tuple[str, Mapping[str, Any]]], time: str | datetime | None, backdated: bool = False
+    ) -> list[int]:
+        raise StorageError("a follower of the log does not write records")
+
+    def checkpoint(self) -> Checkpoint:
+        raise StorageError("a follower of the log does not sign checkpoints")
+
+    def truncate(self, size: int) -> None:
+        raise StorageError("a follower of the log does not write records")
+
+    def lines(self, start: int = 0) -> list[bytes]:
+        """The canonical bytes of records `start`.. that this copy has taken, read from the file."""
+        with self._mutex:
+            self._usable()
+            return whole_lines(self.directory / RECORDS)[start : self._tree.size]
+
+    def close(self) -> None:
+        """Stop following (the log itself is its writer's to close)."""
+        self._closed = True
 
 
 def _reconcile(path: Path, database: list[bytes], verifier: Verifier) -> Reconciliation:

@@ -106,6 +106,13 @@ class MerkleTree:
             n >>= 1
         return index
 
+    def copy(self) -> MerkleTree:
+        """A tree of its own with the same leaves (appending to either leaves the other as it is)."""
+        tree = MerkleTree()
+        tree._levels = [bytearray(level) for level in self._levels]
+        tree._size = self._size
+        return tree
+
     def extend_hashes(self, hashes: bytes | bytearray) -> None:
         """Append many leaves given as concatenated 32-byte leaf hashes, level by level."""
         if len(hashes) % HASH_SIZE:

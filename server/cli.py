@@ -91,7 +91,7 @@ async def offline(settings: Settings) -> AsyncIterator[Runtime]:
         yield rt
     finally:
         await loop.run_in_executor(None, rt.writer.stop)
-        rt.ledger.close()
+        rt.close_ledger()
         rt.engine.dispose()
         rt.writer_engine.dispose()
 

@@ -26,7 +26,7 @@ import bisect
 import json
 import os
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit import AuditLog, Checkpoint, keys, records
 from audit.errors import AuditError
 from audit.limits import MAX_RECORD_BYTES
+from audit.log import FollowedLog
 from audit.logfile import RECORDS, LineReader, whole_lines
 from server.domain import JsonObject
 from server.models import AuditRecord
@@ -89,14 +90,39 @@ def _file_lines(directory: Path) -> list[bytes]:
 
 
 class Ledger:
-    def __init__(self, log: AuditLog, clean_mark: Path | None = None) -> None:
+    def __init__(self, log: AuditLog, clean_mark: Path | None = None,
+                 outcomes: dict[str, list[int]] | None = None) -> None:
         self.log = log
         self.clean_mark = clean_mark
         #: called after each checkpoint that signs new records (the witnesses are told: server/witnesses.py)
         self.on_checkpoint: list[Callable[[Checkpoint], None]] = []
         #: vote id -> seqs of its outcome records, in log order (the last one settles it)
         self.outcomes: dict[str, list[int]] = {}
-        self._index_outcomes()
+        if outcomes is None:
+            self._index_outcomes()
+        else:
+            self.outcomes = {vote_id: list(seqs) for vote_id, seqs in outcomes.items()}
+
+    def follower(self) -> Ledger:
+        """The ledger as a reader that is not its writer sees it (the audit routes, the printed
+        sheets, the witnesses): a copy (``audit.FollowedLog``) that :meth:`follow` keeps up to date
+        with each committed batch's records and checkpoint -- what a writer in a process of its own
+        would send back (docs/performance.md "Next steps" 0). The writer keeps this ledger; its
+        hooks stay here, and the copy's own ``on_checkpoint`` hooks run as it follows."""
+        return Ledger(self.log.follower(), None, self.outcomes)
+
+    def follow(self, staged: Sequence[tuple[int, bytes]], checkpoint: Checkpoint | None) -> None:
+        """Take one committed batch: its records, (seq, canonical bytes) in order, and its checkpoint."""
+        log = self.log
+        assert isinstance(log, FollowedLog), "only a follower follows"
+        before = log.latest_checkpoint
+        log.follow(staged, checkpoint)
+        for seq, line in staged:
+            if line.endswith(_OUTCOME_TAILS):
+                self.outcomes.setdefault(json.loads(line)["body"]["vote_id"], []).append(seq)
+        if log.latest_checkpoint is not before:
+            for hook in self.on_checkpoint:
+                hook(log.latest_checkpoint)
 
     def _index_outcomes(self) -> None:
         path = self.log.directory / RECORDS
@@ -223,6 +249,6 @@ class Ledger:
         return [{"vote_id": vote_id, **receipt} for (_, vote_id), receipt in zip(entries, made, strict=True)]
 
     def close(self) -> None:
-        self.log.close()
+        self.log.close()  # a follower's only stops following
         if self.clean_mark is not None and self.log.size == self.log.latest_checkpoint.size:
             self.clean_mark.write_text("every record of the audit log is fsynced and signed\n", encoding="utf-8")

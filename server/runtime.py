@@ -67,6 +67,13 @@ class Runtime:
     #: held while the log is being verified for a 监票人 (server/verification.py): one at a time
     verifying: threading.Lock = field(default_factory=threading.Lock)
 
+    def close_ledger(self) -> None:
+        """Close the writer's ledger (its last checkpoint, the clean-close mark) and the readers'
+        copy, if they read one (WRITER_PICTURE_COPY)."""
+        self.writer.ledger.close()
+        if self.ledger is not self.writer.ledger:
+            self.ledger.close()
+
 
 def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     """Everything the server holds, ready to start (runs in a thread: it does blocking I/O)."""
@@ -104,22 +111,27 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
                     loop.call_soon_threadsafe(warm_proofs, rt.proofs, vote.encryption["context"])
 
     # WRITER_PICTURE_COPY: the writer's own copy of the picture (server/writer.py), equal to the loop's
-    # and kept equal by the effects of every batch; the keys of who has voted stay with it alone.
+    # and kept equal by the effects of every batch; the keys of who has voted stay with it alone. The
+    # loop's readers of the ledger read a copy too, fed by each batch's records and checkpoint.
     own = None
+    readers_ledger = ledger
     if settings.writer_picture_copy:
         own = copy.deepcopy(live)
         live.vote_keys = None
-    writer = Writer(writer_sessions, ledger, live, publish, own=own, check_portable=own is not None,
+        readers_ledger = ledger.follower()
+    writer = Writer(writer_sessions, ledger, live, publish, own=own,
+                    follower=None if readers_ledger is ledger else readers_ledger, check_portable=own is not None,
                     group_ms=settings.group_commit_ms, group_max=settings.group_commit_max)
-    rt = Runtime(settings, engine, writer_engine, reader_sessions, ledger, live, writer, hub,
+    rt = Runtime(settings, engine, writer_engine, reader_sessions, readers_ledger, live, writer, hub,
                  Principals(reader_sessions, live, settings.token_cache_s),
                  SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
                              settings.sign_in_failures_total, settings.sign_in_window_s),
                  security.load_code_key(Path(settings.code_key_file or settings.data_dir / "code.key")),
                  ProofChecker(settings.proof_workers or os.cpu_count() or 1),
-                 Witnesses(ledger.log, settings.witness_list, settings.witness_timeout_s, settings.witness_interval_s))
+                 Witnesses(readers_ledger.log, settings.witness_list, settings.witness_timeout_s,
+                           settings.witness_interval_s))
     rt.loop = loop
-    ledger.on_checkpoint.append(rt.witnesses.notify)
+    readers_ledger.on_checkpoint.append(rt.witnesses.notify)
     return rt
 
 
@@ -172,7 +184,7 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
             # the last checkpoint, witnessed if the witnesses answer in time; then no more requests
             await loop.run_in_executor(None, rt.witnesses.settle, settings.witness_timeout_s)
             await loop.run_in_executor(None, rt.witnesses.stop, settings.witness_timeout_s)
-            rt.ledger.close()
+            rt.close_ledger()
             rt.proofs.close()
             rt.engine.dispose()
             rt.writer_engine.dispose()

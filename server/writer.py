@@ -274,6 +274,7 @@ class Writer:
         publish: Callable[[list[Event]], None],
         *,
         own: Live | None = None,
+        follower: Ledger | None = None,
         check_portable: bool = False,
         group_ms: float = 4.0,
         group_max: int = 2000,
@@ -284,6 +285,9 @@ class Writer:
         self.live = live
         #: the writer's own copy, which its jobs read, if it keeps one (else they read ``live``)
         self.own = own
+        #: the ledger as the loop's readers see it, if they read a copy (``Ledger.follower``): it
+        #: takes each committed batch's records and checkpoint on the loop, before the answers
+        self.follower = follower
         self.publish = publish
         self.group_s = group_ms / 1000
         self.group_max = group_max
@@ -373,6 +377,11 @@ class Writer:
         """A committed batch's effects, in order: the picture, its version, the answers, the events;
         then let go of the batch and let the writer go on. On the loop (``here``) but for scripts."""
         try:
+            if self.follower is not None and tx.staged:
+                try:
+                    self.follower.follow(tx.staged, tx.checkpoint)
+                except Exception:  # a bug: the copy and the log differ, which the tests compare
+                    log.exception("the ledger's copy could not take a committed batch")
             _apply_all(tx.after_commit, self.live, "the event loop's")
             self.live.version += 1
             self._settle(jobs, results, here)
@@ -440,6 +449,7 @@ class Writer:
                 crossed_results.append((None, error))
         try:
             tx.events = crossed(tx.events, "a batch's events")
+            tx.staged, tx.checkpoint = crossed((tx.staged, tx.checkpoint), "a batch's records and checkpoint")
             tx.after_commit = [crossed(effect, f"the effect {type(effect).__name__}") for effect in tx.after_commit]
         except NotPortable as error:
             self.not_portable.append(str(error))

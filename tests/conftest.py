@@ -629,6 +629,21 @@ async def pictures_agree(rt: Any) -> None:
     differences = picture_differences(rt.writer.own, rt.live)
     assert not differences, "the writer's picture and the loop's differ:\n" + "\n".join(differences[:20])
     assert not rt.writer.not_portable, "could not cross to another process:\n" + "\n".join(rt.writer.not_portable)
+    if rt.ledger is not rt.writer.ledger:
+        differences = ledger_differences(rt.writer.ledger, rt.ledger)
+        assert not differences, "the ledger's copy and the writer's ledger differ:\n" + "\n".join(differences)
+
+
+def ledger_differences(writer: Any, copy: Any) -> list[str]:
+    """Where the readers' copy of the ledger (``Ledger.follower``) and the writer's differ."""
+    found = []
+    for name, read in (("size", lambda ledger: ledger.size), ("root", lambda ledger: ledger.log.root()),
+                       ("checkpoints", lambda ledger: [c.note for c in ledger.log.checkpoints]),
+                       ("outcomes", lambda ledger: ledger.outcomes),
+                       ("records", lambda ledger: ledger.log.lines())):
+        if read(writer) != read(copy):
+            found.append(f"{name}: {str(read(writer))[:200]} != {str(read(copy))[:200]}")
+    return found
 
 
 class Harness:
@@ -658,7 +673,7 @@ class Harness:
             await pictures_agree(rt)
         finally:
             await loop.run_in_executor(None, rt.writer.stop)
-            rt.ledger.close()
+            rt.close_ledger()
             rt.engine.dispose()
             rt.writer_engine.dispose()
 
