@@ -117,16 +117,32 @@ class Sampler:
             self._stop.wait(0.2)
 
     def cpu_seconds(self) -> float:
+        """CPU time of the server's process, and of its writer process if it forked one
+        (WRITER_PROCESS, server/writer_process.py: a child with the server's own command line)."""
         times = self.process.cpu_times()
-        return float(times.user + times.system)
+        return float(times.user + times.system) + self._children_cpu(writer=True)
 
     def pool_cpu_seconds(self) -> float:
-        """CPU time of the server's child processes: the pool that checks encrypted ballots'
+        """CPU time of the server's other child processes: the pool that checks encrypted ballots'
         proofs (server/proofs.py); not multiprocessing's resource tracker."""
+        return self._children_cpu(writer=False)
+
+    def writer_process(self) -> bool:
+        with contextlib.suppress(psutil.Error):
+            return any(self._is_writer(child) for child in self.process.children())
+        return False
+
+    def _is_writer(self, child: psutil.Process) -> bool:
+        return bool(child.ppid() == self.process.pid and child.cmdline() == self.process.cmdline())
+
+    def _children_cpu(self, *, writer: bool) -> float:
         total = 0.0
-        for child in self.process.children(recursive=True):
+        children: list[psutil.Process] = []
+        with contextlib.suppress(psutil.Error):
+            children = self.process.children(recursive=True)
+        for child in children:
             try:
-                if "resource_tracker" in " ".join(child.cmdline()):
+                if "resource_tracker" in " ".join(child.cmdline()) or self._is_writer(child) != writer:
                     continue
                 times = child.cpu_times()
                 total += times.user + times.system
@@ -178,7 +194,7 @@ def start_profiler(pid: int, out: Path) -> subprocess.Popen[bytes]:
     """py-spy sampling the server without pausing it (``--nonblocking``), one stack per thread."""
     spy = Path(sys.executable).with_name("py-spy")
     return subprocess.Popen([str(spy) if spy.exists() else "py-spy", "record", "--pid", str(pid), "--nonblocking",
-                             "--threads", "--rate", "100", "--format", "raw", "--output", str(out)],
+                             "--threads", "--subprocesses", "--rate", "100", "--format", "raw", "--output", str(out)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -428,8 +444,10 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         # CPU the server (its process and its proof workers) spent per ballot during the bursts
         # (receive, check, store, receipt): less sensitive to the machine's other load than the latencies
         "server_cpu_us_per_ballot": round((burst_cpu_s + burst_pool_cpu_s) / sent * 1e6) if sent else None,
-        # of which the event loop's thread (frames in and out); the rest is the writer thread's
+        # of which the event loop's thread (frames in and out); the rest is the writer's
         "server_loop_cpu_us_per_ballot": round(burst_loop_cpu_s / sent * 1e6) if sent else None,
+        # the writer in a process of its own (WRITER_PROCESS), its CPU counted as the server's
+        "writer_process": sampler.writer_process(),
     }
     # cores' worth of CPU from the first ballot sent to the last acknowledged: the server's
     # (process and proof workers), the simulated tablets', and every process's on the machine

@@ -28,7 +28,7 @@ from server.runtime import build
 from server.usecases import agenda, open_vote, roll, sign_in
 from server.usecases.cast_ballot import cast_ballot
 from server.usecases.check_in import check_in
-from server.writer import Job
+from server.writer import Job, Writer
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -45,6 +45,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = Settings(data_dir=Path(tmp) / "data", database_url=url, origin="profile.local/log", demo=False)
         rt = build(settings, asyncio.new_event_loop())
         writer = rt.writer
+        assert isinstance(writer, Writer), "the writer thread's work, in this process (not WRITER_PROCESS)"
 
         def run(fn: Any) -> Any:
             results: list[Any] = []

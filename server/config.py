@@ -52,6 +52,9 @@ class Settings:
     max_connections_per_credential: int = _env("MAX_CONNECTIONS_PER_SIGN_IN", 4, doc="sockets per sign-in")
     group_commit_ms: float = _env("GROUP_COMMIT_MS", 4.0, doc="how long the writer gathers a batch")
     group_commit_max: int = _env("GROUP_COMMIT_MAX", 2000, doc="most jobs in one batch")
+    writer_process: bool = _env("WRITER_PROCESS", False,
+                                doc="the writer in a process of its own (server/writer_process.py): its work "
+                                    "on another core, off the event loop's GIL")
     writer_picture_copy: bool = _env("WRITER_PICTURE_COPY", False,
                                      doc="a check: the writer works as it would in a process of its own -- a copy "
                                          "of the in-memory picture, changed only by each batch's effects, for the "

@@ -23,9 +23,11 @@ result sheets carry for the 监票人 to sign beside (server/routes/pages.py).
 from __future__ import annotations
 
 import bisect
+import fcntl
 import json
 import os
 import secrets
+import time
 from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +38,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from audit import AuditLog, Checkpoint, keys, records
 from audit.errors import AuditError
 from audit.limits import MAX_RECORD_BYTES
-from audit.log import FollowedLog
+from audit.log import LOCK, FollowedLog
 from audit.logfile import RECORDS, LineReader, whole_lines
 from server.domain import JsonObject
 from server.models import AuditRecord
@@ -82,6 +84,31 @@ def _existing_origin(path: Path) -> str | None:
     except (OSError, AuditError):
         return None
     return origin if isinstance(origin, str) else None
+
+
+def wait_for_the_lock(directory: Path, seconds: float = 10.0) -> None:
+    """Wait (at most ``seconds``) for the log's lock to be free. The writer process of the server
+    before this one (WRITER_PROCESS, server/writer_process.py) dies with it, but a moment later: a
+    restart right after a crash must not find the log still held (``AuditLog.open`` refuses a held
+    lock at once). After ``seconds`` the open says who holds it."""
+    path = directory / LOCK
+    if not path.exists():
+        return
+    deadline = time.monotonic() + seconds
+    fd = os.open(path, os.O_RDWR)
+    try:
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.05)
+                continue
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return
+    finally:
+        os.close(fd)
 
 
 def _file_lines(directory: Path) -> list[bytes]:
@@ -165,6 +192,7 @@ class Ledger:
         (``signer``: the key as server/signing_key.py keeps it; by default a clear key in DATA_DIR)."""
         signer = signer or cls.load_signer(data_dir, origin)
         directory = data_dir / LOG_DIR
+        wait_for_the_lock(directory)
         with sessions() as session:
             db_lines = [row.data for row in session.scalars(select(AuditRecord).order_by(AuditRecord.seq))]
         clean_mark = data_dir / CLEAN_MARK

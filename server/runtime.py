@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import copy
 import os
+import signal
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
@@ -41,6 +42,7 @@ from server.startup import rebuild
 from server.usecases.close_vote import close_vote
 from server.witnesses import Witnesses
 from server.writer import Writer, op
+from server.writer_process import WriterProcess
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Runtime:
     sessions: sessionmaker[Session]
     ledger: Ledger
     live: Live
-    writer: Writer
+    writer: Writer | WriterProcess
     hub: Hub
     principals: Principals
     sign_ins: SignInGuard
@@ -113,15 +115,23 @@ def build(settings: Settings, loop: asyncio.AbstractEventLoop) -> Runtime:
     # WRITER_PICTURE_COPY: the writer's own copy of the picture (server/writer.py), equal to the loop's
     # and kept equal by the effects of every batch; the keys of who has voted stay with it alone. The
     # loop's readers of the ledger read a copy too, fed by each batch's records and checkpoint.
-    own = None
+    # WRITER_PROCESS: the writer in a process of its own (server/writer_process.py), forked when it
+    # starts, with the picture as it is now; the loop's readers read the ledger's copy.
+    writer: Writer | WriterProcess
     readers_ledger = ledger
-    if settings.writer_picture_copy:
-        own = copy.deepcopy(live)
-        live.vote_keys = None
+    if settings.writer_process:
         readers_ledger = ledger.follower()
-    writer = Writer(writer_sessions, ledger, live, publish, own=own,
-                    follower=None if readers_ledger is ledger else readers_ledger, check_portable=own is not None,
-                    group_ms=settings.group_commit_ms, group_max=settings.group_commit_max)
+        writer = WriterProcess(writer_sessions, ledger, readers_ledger, live, publish, writer_engine,
+                               group_ms=settings.group_commit_ms, group_max=settings.group_commit_max)
+    else:
+        own = None
+        if settings.writer_picture_copy:
+            own = copy.deepcopy(live)
+            live.vote_keys = None
+            readers_ledger = ledger.follower()
+        writer = Writer(writer_sessions, ledger, live, publish, own=own,
+                        follower=None if readers_ledger is ledger else readers_ledger, check_portable=own is not None,
+                        group_ms=settings.group_commit_ms, group_max=settings.group_commit_max)
     rt = Runtime(settings, engine, writer_engine, reader_sessions, readers_ledger, live, writer, hub,
                  Principals(reader_sessions, live, settings.token_cache_s),
                  SignInGuard(settings.sign_in_failures_per_account, settings.sign_in_failures,
@@ -164,6 +174,8 @@ def lifespan(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextMana
         loop = asyncio.get_running_loop()
         rt = await loop.run_in_executor(None, build, settings, loop)
         rt.writer.start()
+        if isinstance(rt.writer, WriterProcess):  # its end, unasked, stops the server (as SIGTERM does)
+            rt.writer.on_lost = lambda: os.kill(os.getpid(), signal.SIGTERM)
         rt.hub.start()
         rt.witnesses.start()
         app.state.runtime = rt

@@ -44,8 +44,12 @@ SPREAD_S = 2.0
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("writer_process", [False, True], ids=["writer thread", "writer process"])
 def test_kill_9_mid_burst_loses_no_acknowledged_ballot_and_counts_none_twice(
-        tmp_path: Path, deployment: Deployment) -> None:
+        tmp_path: Path, deployment: Deployment, writer_process: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With WRITER_PROCESS the writer's process dies with the server (server/writer_process.py), so a
+    kill -9 is the same crash."""
+    monkeypatch.setenv("WRITER_PROCESS", "1" if writer_process else "0")
     database_url = deployment.database_url
     server = launch_deployment(deployment)
     figures: dict[str, Any] = {}
