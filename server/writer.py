@@ -212,20 +212,28 @@ def _loop_of(jobs: list[Job[Any]]) -> asyncio.AbstractEventLoop | None:
 def _answer_jobs(outcomes: list[tuple[Job[Any], Outcome]]) -> None:
     """On the event loop: answer the jobs of one batch (a single wake-up for all of them)."""
     for job, outcome in outcomes:
-        if job.then is not None:
-            try:
-                job.then(outcome)
-            except Exception:  # one answer's failure must not keep the others from theirs
-                log.exception("a writer job's answer failed")
-            continue
-        future = job.future
-        if future is None or future.done():
-            continue
-        value, error = outcome
-        if error is not None:
-            future.set_exception(error)
-        else:
-            future.set_result(value)
+        answer(job.then if job.then is not None else job.future, outcome)
+
+
+def answer(to: asyncio.Future[Any] | Callable[[Outcome], None] | None, outcome: Outcome) -> None:
+    """On the event loop: give a job its outcome -- to its future (unless it is done: cancelled),
+    or to its callback (``submit_then``), whose failure is logged and keeps no other job from its
+    answer."""
+    if to is None:
+        return
+    if not isinstance(to, asyncio.Future):
+        try:
+            to(outcome)
+        except Exception:
+            log.exception("a writer job's answer failed")
+        return
+    if to.done():
+        return
+    value, error = outcome
+    if error is not None:
+        to.set_exception(error)
+    else:
+        to.set_result(value)
 
 
 def crossed(value: T, what: str) -> T:

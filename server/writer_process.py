@@ -50,7 +50,7 @@ from server.effects import Effect
 from server.events import Event
 from server.ledger import Ledger
 from server.live import Live
-from server.writer import Job, NotPortable, Outcome, StorageUnavailable, Tx, Writer, _apply_all, job_name
+from server.writer import Job, NotPortable, Outcome, StorageUnavailable, Tx, Writer, _apply_all, answer, job_name
 
 log = logging.getLogger("server.writer")
 T = TypeVar("T")
@@ -290,7 +290,7 @@ class WriterProcess:
         return len(self._waiting)
 
     def _take(self, fn: Callable[[Tx], Any], groupable: bool, may_refuse: bool, refuses_first: bool,
-              answer: asyncio.Future[Any] | Callable[[Outcome], None]) -> None:
+              to: asyncio.Future[Any] | Callable[[Outcome], None]) -> None:
         if self.broken or self._conn is None:
             raise StorageUnavailable()
         job_id = self._next_id
@@ -302,7 +302,7 @@ class WriterProcess:
         if not self._inbox:
             asyncio.get_running_loop().call_soon(self._hand_over)
         self._inbox.append(data)
-        self._waiting[job_id] = answer
+        self._waiting[job_id] = to
 
     def _hand_over(self) -> None:
         jobs, self._inbox = self._inbox, []
@@ -340,16 +340,16 @@ class WriterProcess:
             _apply_all(batch.effects, self.live, "the event loop's")
         self.live.version += 1
         self.batches, self.grouped, self.broken = batch.batches, batch.grouped, self.broken or batch.broken
-        for job_id, (value, error) in batch.outcomes:
-            _answer(self._waiting.pop(job_id, None), value, error)
+        for job_id, outcome in batch.outcomes:
+            answer(self._waiting.pop(job_id, None), outcome)
         if batch.events:
             self.publish(batch.events)
 
     def _lost(self) -> None:
         """On the loop: the writer process has ended. Every job still waiting is refused."""
         waiting, self._waiting = self._waiting, {}
-        for answer in waiting.values():
-            _answer(answer, None, StorageUnavailable())
+        for to in waiting.values():
+            answer(to, (None, StorageUnavailable()))
         if self._stopping:
             return
         self.broken = True
@@ -357,24 +357,6 @@ class WriterProcess:
         log.critical("the writer process ended (status %s); refusing every write", self.exit_status)
         if self.on_lost is not None:
             self.on_lost()
-
-
-def _answer(answer: asyncio.Future[Any] | Callable[[Outcome], None] | None, value: Any,
-            error: BaseException | None) -> None:
-    if answer is None:
-        return
-    if not isinstance(answer, asyncio.Future):
-        try:
-            answer((value, error))
-        except Exception:  # one answer's failure must not keep the others from theirs
-            log.exception("a writer job's answer failed")
-        return
-    if answer.done():
-        return
-    if error is not None:
-        answer.set_exception(error)
-    else:
-        answer.set_result(value)
 
 
 def _unset(batch: Batch) -> None:  # pragma: no cover - replaced in the writer process before any batch

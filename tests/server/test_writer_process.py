@@ -32,7 +32,7 @@ from server.writer import NotPortable, StorageUnavailable, op
 from server.writer_process import WriterProcess
 from tests.conftest import Deployment, Harness, launch_deployment
 from tests.server.session_helpers import login, ok
-from tests.server.test_writer import congress_of
+from tests.server.test_writer import _answers_unpicklable, congress_of
 
 
 @pytest.fixture
@@ -63,6 +63,8 @@ def test_a_vote_through_the_writer_process_is_answered_counted_and_logged_as_by_
             await rt.writer.run(op(check_in, meeting_id, MemberId(999_999)))
         with pytest.raises(NotPortable, match="local"):
             rt.writer.submit(lambda tx: None)
+        with pytest.raises(NotPortable, match="the answer of writer job"):  # and the writer goes on
+            await rt.writer.run(_answers_unpicklable)
         result = await rt.writer.run(op(close_vote.close_vote, vote_id))
         assert (result["counts"]["yes"], result["counts"]["no"]) == (20, 10)
         # the readers' ledger is the follower, fed only by what the batches sent back
