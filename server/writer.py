@@ -23,10 +23,12 @@ transaction only once the loop has applied the last batch, so every job reads th
 the last commit -- or, with WRITER_PICTURE_COPY, a copy of its own (``own``), to which the writer
 applies every effect itself, in its thread, right after the commit: it then goes on without
 waiting for the loop, and the two copies stay equal because every change of either is an effect
-applied to both (what the tests check; a writer in a process of its own would need nothing else
-of the picture, docs/performance.md). The copy is not the default: under a burst it cost ≈ 20 %
-more CPU a ballot. Without an event loop (a script driving the writer with ``sync`` jobs) the
-effects are applied in the writer thread.
+applied to both (what the tests check, with everything the writer and the loop exchange pickled
+across, :func:`crossed`). The copy is not the default: under a burst it cost ≈ 20 % more CPU a
+ballot. Without an event loop (a script driving the writer with ``sync`` jobs) the effects are
+applied in the writer thread. With WRITER_PROCESS this writer runs in a process of its own, its
+picture and ledger its own, its batches' answers and changes sent back as values
+(server/writer_process.py).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Concatenate, Generic, NamedTuple, ParamSpec, TypeVar
+from typing import Any, Concatenate, Generic, ParamSpec, TypeVar
 
 import orjson
 from sqlalchemy import Table, insert, select
@@ -152,19 +154,33 @@ Outcome = tuple[Any, BaseException | None]
 P = ParamSpec("P")
 
 
-class Op(NamedTuple, Generic[T]):
+class Op(Generic[T]):
     """A writer job by name: a use case -- a module-level function taking ``tx`` first -- and its
     plain arguments, fixed when it is submitted. Unlike a closure it can be pickled, which a writer
-    in a process of its own needs (docs/performance.md "Next steps" 0); every job the server
-    submits is one (checked in every in-process test run, :func:`crossed`). A named tuple: made
-    and pickled a few times faster than a frozen dataclass (one per ballot)."""
+    in a process of its own needs (server/writer_process.py); every job the server submits is one
+    (checked in every in-process test run, :func:`crossed`). A plain class with slots, not a frozen
+    dataclass: made in half the time, pickled in a third (one per ballot, on the event loop)."""
 
-    fn: Callable[..., T]
-    args: tuple[Any, ...]
-    kwargs: dict[str, Any]
+    __slots__ = ("args", "fn", "kwargs")
+
+    def __init__(self, fn: Callable[..., T], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+        self.fn = fn
+        self.args = args
+        self.kwargs = kwargs
 
     def __call__(self, tx: Tx) -> T:
         return self.fn(tx, *self.args, **self.kwargs)
+
+    def __reduce__(self) -> tuple[type[Op[T]], tuple[Callable[..., T], tuple[Any, ...], dict[str, Any]]]:
+        return Op, (self.fn, self.args, self.kwargs)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Op) and (self.fn, self.args, self.kwargs) == (other.fn, other.args, other.kwargs)
+
+    __hash__ = None  # type: ignore[assignment]  # its keyword arguments are a dict
+
+    def __repr__(self) -> str:
+        return f"op({job_name(self)}, *{self.args!r}, **{self.kwargs!r})"
 
 
 def op(fn: Callable[Concatenate[Tx, P], T], /, *args: P.args, **kwargs: P.kwargs) -> Op[T]:
