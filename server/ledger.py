@@ -145,8 +145,7 @@ class Ledger:
         before = log.latest_checkpoint
         log.follow(staged, checkpoint)
         for seq, line in staged:
-            if line.endswith(_OUTCOME_TAILS):
-                self.outcomes.setdefault(json.loads(line)["body"]["vote_id"], []).append(seq)
+            self._index_line(seq, line)
         if log.latest_checkpoint is not before:
             for hook in self.on_checkpoint:
                 hook(log.latest_checkpoint)
@@ -157,9 +156,13 @@ class Ledger:
             seq = 0
             for block in LineReader(handle):
                 for line in block:
-                    if line.endswith(_OUTCOME_TAILS):
-                        self.outcomes.setdefault(json.loads(line)["body"]["vote_id"], []).append(seq)
+                    self._index_line(seq, line)
                     seq += 1
+
+    def _index_line(self, seq: int, line: bytes) -> None:
+        """Index one record, as written, if it settles a vote."""
+        if line.endswith(_OUTCOME_TAILS):
+            self.outcomes.setdefault(json.loads(line)["body"]["vote_id"], []).append(seq)
 
     def _note(self, type_: str, body: JsonObject, seq: int) -> None:
         if type_ in OUTCOMES:

@@ -50,7 +50,18 @@ from server.effects import Effect
 from server.events import Event
 from server.ledger import Ledger
 from server.live import Live
-from server.writer import Job, NotPortable, Outcome, StorageUnavailable, Tx, Writer, _apply_all, answer, job_name
+from server.writer import (
+    Job,
+    NotPortable,
+    Outcome,
+    StorageUnavailable,
+    Tx,
+    Writer,
+    _apply_all,
+    answer,
+    crossed,
+    job_name,
+)
 
 log = logging.getLogger("server.writer")
 T = TypeVar("T")
@@ -104,12 +115,12 @@ class _ChildWriter(Writer):
 
 
 def _portable(job_id: int, outcome: Outcome) -> Outcome:
+    """The outcome, or the error saying why it cannot be sent back (a bug, logged)."""
     try:
-        pickle.dumps(outcome)
-    except Exception as error:
-        log.error("the answer of writer job %d cannot cross to the event loop's process: %r", job_id, error)
-        return None, NotPortable(f"the answer of writer job {job_id} cannot cross to another process: {error!r}")
-    return outcome
+        return crossed(outcome, f"the answer of writer job {job_id}")
+    except NotPortable as error:
+        log.error("%s", error)
+        return None, error
 
 
 def _die_with_parent() -> None:
