@@ -165,9 +165,14 @@ def _child(writer: _ChildWriter, conn: Connection, parent: Connection, engine: E
                 writer._queue.put(None)
                 return
             jobs: list[Job[Any]] = []
-            for data in items:
-                job_id, fn, groupable, may_refuse, refuses_first = pickle.loads(data)
-                jobs.append(Job(fn, groupable, may_refuse, refuses_first, sync=sync(job_id)))
+            try:
+                for data in items:
+                    job_id, fn, groupable, may_refuse, refuses_first = pickle.loads(data)
+                    jobs.append(Job(fn, groupable, may_refuse, refuses_first, sync=sync(job_id)))
+            except Exception:  # a bug: stop after what was taken, and the server with this process
+                log.exception("a hand-over of jobs could not be read; the writer process stops")
+                writer._queue.put(None)
+                return
             writer._queue.put(jobs)
 
     threading.Thread(target=take, name="writer-inbox", daemon=True).start()
