@@ -648,7 +648,7 @@ def ledger_differences(writer: Any, copy: Any) -> list[str]:
 
 class Harness:
     """The running application's parts (``server.runtime.build``) without HTTP: a test drives
-    use cases through the one writer (``await rt.writer.run(lambda tx: …)``) and reads what the
+    use cases through the one writer (``await rt.writer.run(op(use_case, …))``) and reads what the
     database, the audit log and the live state hold. ``run(body)`` builds them on the settings,
     starts the writer, awaits ``body(rt)`` in a fresh event loop, and closes everything.
     ``check_portable=False``: for tests of the writer itself, whose jobs and effects are local
