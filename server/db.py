@@ -3,6 +3,7 @@ embedded default; PostgreSQL by DATABASE_URL (design.md "Persistence")."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -30,20 +31,39 @@ def _placeholder(connection: Connection) -> str:
     return "?" if connection.dialect.paramstyle == "qmark" else "%s"
 
 
+def _driver(connection: Connection) -> Any:
+    """psycopg's own connection under SQLAlchemy's, in the same transaction."""
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Many rows into one table, in one statement with a ``VALUES`` row for each (as few as the
-    parameter limit allows), without SQLAlchemy's per-row parameter processing (a tenth of the
-    writer's time per ballot under a burst). Not ``executemany``: the sqlite3 module steps the
-    statement once per row and lets go of the GIL each time, and the writer thread then waits up
-    to the switch interval (5 ms) for it beside a busy event loop -- 300 rows took 2.9 s so,
-    against 47 ms in one statement (docs/performance.md, "The GIL"). Only for the hot path's
-    tables whose values every driver takes as they are -- str, int, bool and bytes, no datetime
-    (which SQLAlchemy stores on SQLite in a format of its own): the audit records, the ballots'
-    receipts and their voters. Every row has the first row's keys."""
+    """Many rows into one table in bulk, without SQLAlchemy's per-row parameter processing (a
+    tenth of the writer's time per ballot under a burst).
+
+    On SQLite one statement with a ``VALUES`` row for each (as few as the parameter limit allows).
+    Not ``executemany``: the sqlite3 module steps the statement once per row and lets go of the GIL
+    each time, and the writer thread then waits up to the switch interval (5 ms) for it beside a
+    busy event loop -- 300 rows took 2.9 s so, against 47 ms in one statement (docs/performance.md,
+    "The GIL"). On PostgreSQL ``COPY … FROM STDIN`` in the same transaction: psycopg writes the
+    rows in C, where a ``VALUES`` list (600 ``%s`` marks for 100 receipts) is parsed in Python on
+    every batch -- ≈ 0.3 instead of 1.2–2 ms of CPU for 100 rows (docs/performance.md, eleventh
+    session).
+
+    Only for the hot path's tables whose values every driver takes as they are -- str, int, bool
+    and bytes, no datetime (which SQLAlchemy stores on SQLite in a format of its own): the audit
+    records, the ballots' receipts and their voters. Every row has the first row's keys."""
     if not rows:
         return
     columns = list(rows[0])
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+        with _driver(connection).cursor() as cursor, cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row([row[column] for column in columns])
+        return
     mark = _placeholder(connection)
     row_marks = f"({', '.join([mark] * len(columns))})"
     head = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES "
@@ -54,15 +74,34 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
                                    tuple(row[column] for row in chunk for column in columns))
 
 
+def _array_type(table: Table, column: str, connection: Connection) -> str:
+    """A column's PostgreSQL type as the element type of an array parameter, without a length
+    (``VARCHAR(64)`` → ``VARCHAR``)."""
+    return re.sub(r"\(.*\)", "", table.c[column].type.compile(dialect=connection.dialect))
+
+
 def rows_where_in(session: Session, table: Table, columns: list[str], column: str,
                   values: list[Any]) -> list[tuple[Any, ...]]:
-    """``columns`` of the rows whose ``column`` is one of ``values``: one plain statement per
-    ``MAX_PARAMETERS`` values, without SQLAlchemy building, caching and compiling an expanding
-    ``IN`` on every call (the writer asks it once per group commit: ≈ 0.5 ms of a batch's ≈ 2 ms
-    fixed cost, docs/performance.md). For the hot path's text and integer columns."""
+    """``columns`` of the rows whose ``column`` is one of ``values``, without SQLAlchemy building,
+    caching and compiling an expanding ``IN`` on every call (the writer asks it once per group
+    commit: ≈ 0.5 ms of a batch's ≈ 2 ms fixed cost, docs/performance.md). For the hot path's text
+    and integer columns.
+
+    On SQLite one plain ``IN (?, …)`` per ``MAX_PARAMETERS`` values. On PostgreSQL one
+    ``= ANY(array)``, never prepared: psycopg prepares a statement it has run five times, and the
+    server then keeps a generic plan made while the table was small -- a scan of every receipt
+    comparing it with each of a batch's ids in turn, 18–20 ms a batch at 5,000 receipts and growing
+    with every ballot (docs/performance.md, eleventh session). Planned afresh, with the batch's
+    own ids, it is a hashed scan while the table is small and an index probe once it is not."""
     if not values:
         return []
     connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        with _driver(connection).cursor() as cursor:
+            cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} "
+                           f"WHERE {column} = ANY(%s::{_array_type(table, column, connection)}[])",
+                           (list(values),), prepare=False)
+            return [tuple(row) for row in cursor.fetchall()]
     mark = _placeholder(connection)
     head = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {column} IN "
     found: list[tuple[Any, ...]] = []
