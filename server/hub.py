@@ -314,16 +314,25 @@ class Hub:
                  if v is not None and v.meeting_id == meeting_id and v.method is VoteMethod.ELECTRONIC]
         if not votes:
             return {}
-        made: dict[tuple[tuple[bool, bool], ...], tuple[str, bytes]] = {}
+        # The deputies with tablets here, grouped by their entries with set operations, not a tuple
+        # built per deputy (thousands, before the first frame can go out)
+        groups: dict[tuple[tuple[bool, bool], ...], set[int]] = {(): set(self.by_member)}
+        for v in votes:
+            split: dict[tuple[tuple[bool, bool], ...], set[int]] = {}
+            for key, members in groups.items():
+                eligible, other = members & v.eligible, members - v.eligible
+                for is_eligible, part in ((True, eligible), (False, other)):
+                    voted = part & v.voters
+                    for has_voted, group in ((True, voted), (False, part - voted)):
+                        if group:
+                            split[(*key, (is_eligible, has_voted))] = group
+            groups = split
         variants: dict[int, tuple[str, bytes]] = {}
-        for member_id in self.by_member:
-            key = tuple((member_id in v.eligible, member_id in v.voters) for v in votes)
-            if key not in made:
-                entries: JsonObject = {v.id: {"eligible": eligible, "voted": voted}
-                                       for v, (eligible, voted) in zip(votes, key, strict=True)}
-                variant = protocol.with_field(text, "me_votes", entries)
-                made[key] = (variant, variant.encode())
-            variants[member_id] = made[key]
+        for key, members in groups.items():
+            entries: JsonObject = {v.id: {"eligible": eligible, "voted": voted}
+                                   for v, (eligible, voted) in zip(votes, key, strict=True)}
+            variant = protocol.with_field(text, "me_votes", entries)
+            variants.update(dict.fromkeys(members, (variant, variant.encode())))
         return variants
 
     def flush_ticks(self) -> None:

@@ -89,6 +89,23 @@ def test_each_effect_leaves_two_equal_copies_equal_and_sharing_nothing_mutable()
     assert mine.meetings[MeetingId(2)].settings == {"publish_step": True}
 
 
+def test_an_added_vote_copies_what_can_change_and_shares_its_frozen_eligible_set() -> None:
+    """Each picture's vote is its own (its voters, definition and ballots), but the frozenset of
+    who may vote, which nothing changes, is shared: thousands of deputies are not copied one by
+    one before an opening can go out."""
+    added = effects.VoteAdded(LiveVote(
+        id=V, item_id=3, meeting_id=M, round_no=1, round_kind=RoundKind.FIRST, state=VoteState.OPEN,
+        method=VoteMethod.ELECTRONIC, definition={"kind": "motion", "candidates": ["甲"]},
+        eligible=frozenset(MemberId(m) for m in range(5000)), named=True, change_allowed=True))
+    mine, theirs = _picture(), _picture()
+    added.apply(mine)
+    added.apply(theirs)
+    assert mine.votes[V] == theirs.votes[V] == added.vote
+    assert mine.votes[V].eligible is theirs.votes[V].eligible is added.vote.eligible
+    assert mine.votes[V].voters is not added.vote.voters and mine.votes[V].voters is not theirs.votes[V].voters
+    assert mine.votes[V].definition["candidates"] is not added.vote.definition["candidates"]
+
+
 def test_a_suspended_deputy_who_checked_in_stays_checked_in() -> None:
     live = _picture()
     effects.MemberStatusChanged(BODY, ONE, _member("D1", MemberStatus.SUSPENDED)).apply(live)

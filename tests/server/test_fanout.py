@@ -10,10 +10,21 @@ import httpx
 import pytest
 
 from server.conversation import Principal
-from server.domain import Attendance, BodyKind, MeetingId, MemberId, MemberStatus, Role
+from server.domain import (
+    Attendance,
+    BodyKind,
+    MeetingId,
+    MemberId,
+    MemberStatus,
+    Role,
+    RoundKind,
+    VoteId,
+    VoteMethod,
+    VoteState,
+)
 from server.events import Event
 from server.hub import Connection, FrameStats, Hub
-from server.live import Live, LiveMeeting, Member
+from server.live import Live, LiveMeeting, LiveVote, Member
 from terminals.client import TerminalClient
 from tests.conftest import ServerProcess
 from tests.server.session_helpers import Session, choices, in_session, ok
@@ -342,3 +353,32 @@ def test_tablets_get_one_small_attendance_frame_a_second_however_many_check_in()
     assert len(json.dumps(updates[-1], ensure_ascii=False)) < 200
     # screens have ticks; a tablet not checked in shows no 实到 (deputy 5 only checks in at the end)
     assert [m["attendance"]["present"] for m in others if m.get("type") == "attendance"] == [5]
+
+
+def test_each_deputy_gets_the_opening_state_with_their_own_entries_for_every_vote_opened_at_once() -> None:
+    """The opening's variants, grouped with set operations: for every deputy with a tablet here and
+    every vote opened, whether they may vote in it and whether they have -- as each would get it
+    one by one -- and one frame object per distinct set of entries."""
+    meeting = MeetingId(1)
+    live = Live(meetings={meeting: LiveMeeting(meeting, 1, BodyKind.CONGRESS, "大会", {}, {}, {})})
+    hub = Hub(live)
+    hub.by_member = {m: set() for m in range(1, 13)}
+
+    def vote(vote_id: str, eligible: set[int], voters: set[int]) -> VoteId:
+        live.votes[VoteId(vote_id)] = LiveVote(
+            id=VoteId(vote_id), item_id=1, meeting_id=meeting, round_no=1, round_kind=RoundKind.FIRST,
+            state=VoteState.OPEN, method=VoteMethod.ELECTRONIC, definition={}, named=True, change_allowed=True,
+            eligible=frozenset(MemberId(m) for m in eligible), voters={MemberId(m) for m in voters})
+        return VoteId(vote_id)
+
+    first = vote("v1-1", eligible={1, 2, 3, 4, 5, 6, 20}, voters={2, 4})
+    second = vote("v2-1", eligible={4, 5, 6, 7, 8}, voters={5, 8})
+    variants = hub._opened_variants(meeting, [first, second, VoteId("gone")], '{"type":"state"}')
+    assert set(variants) == set(range(1, 13))
+    for member_id, (text, data) in variants.items():
+        assert data == text.encode()
+        assert json.loads(text)["me_votes"] == {
+            v: {"eligible": member_id in live.votes[v].eligible, "voted": member_id in live.votes[v].voters}
+            for v in (first, second)}
+    # one frame per distinct pair of entries: {1, 3} {2} {4} {5} {6} {7} {8} {9, 10, 11, 12}
+    assert len({id(frame) for frame in variants.values()}) == 8
