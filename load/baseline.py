@@ -9,6 +9,7 @@ same run as the real server and reports each figure's ratio to it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import time
 from multiprocessing.connection import Connection
@@ -18,7 +19,7 @@ import orjson
 import uvloop
 import websockets
 
-from load import quiet_collector
+from load import lean_socket, quiet_collector
 
 
 async def _server(port: int, ready: Connection) -> None:
@@ -49,25 +50,21 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
     loop = asyncio.get_running_loop()
     received: list[float | None] = [None] * count
     echoes: dict[int, float] = {}
-    sockets: list[Any] = []
-    readers: list[asyncio.Task[None]] = []
+    sockets: list[lean_socket.LeanSocket] = []
 
-    async def reader(index: int, ws: Any) -> None:
-        async for frame in ws:
-            now = time.monotonic()
-            message = orjson.loads(frame)  # parsed, as the simulated tablets parse every frame they get
-            if message.get("type") == "state":
-                received[index] = now
-            else:
-                echoes[index] = now - message["t"]
+    def take(index: int, frame: str | bytes) -> None:
+        now = time.monotonic()
+        message = orjson.loads(frame)  # parsed, as the simulated tablets parse every frame they get
+        if message.get("type") == "state":
+            received[index] = now
+        else:
+            echoes[index] = now - message["t"]
 
     semaphore = asyncio.Semaphore(64)
 
     async def connect(index: int) -> None:
         async with semaphore:
-            ws = await websockets.connect(url, compression=None, open_timeout=120, max_size=2**24, ping_interval=None)
-        sockets.append(ws)
-        readers.append(loop.create_task(reader(index, ws)))
+            sockets.append(await lean_socket.connect(url, functools.partial(take, index)))
 
     await asyncio.gather(*(connect(i) for i in range(count)))
     quiet_collector()
@@ -90,19 +87,18 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
             pipe.send(("echo", list(echoes.values())))
             echoes.clear()
         elif command[0] == "stop":
-            for ws in sockets:
-                await ws.close()
+            await asyncio.gather(*(ws.close() for ws in sockets))
             pipe.send(("stopped",))
             return
 
 
-async def _echo(ws: Any, delay: float) -> None:
+async def _echo(ws: lean_socket.LeanSocket, delay: float) -> None:
     await asyncio.sleep(delay)
-    await ws.send(json.dumps({"t": time.monotonic()}))
+    ws.send(json.dumps({"t": time.monotonic()}))
 
 
 def clients(url: str, count: int, pipe: Connection) -> None:
-    uvloop.run(_clients(url, count, pipe))  # the same client stack as the simulated tablets (load/terminals_worker.py)
+    uvloop.run(_clients(url, count, pipe))  # the same client as the simulated tablets (load/lean_socket.py)
 
 
 async def _control(url: str, message: str) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import secrets
 import time
@@ -17,10 +18,10 @@ from typing import Any
 
 import orjson
 import uvloop
-import websockets
+from websockets.exceptions import WebSocketException
 
 from ballotcrypto.votes import encrypt_plain
-from load import quiet_collector
+from load import lean_socket, quiet_collector
 from load.keepalive import DROPPED, KeepAlivePool
 
 
@@ -28,7 +29,7 @@ from load.keepalive import DROPPED, KeepAlivePool
 class Tablet:
     code: str
     token: str = ""
-    ws: Any = None
+    ws: lean_socket.LeanSocket | None = None
     checked_in: asyncio.Event = field(default_factory=asyncio.Event)
     seen_open: dict[str, float] = field(default_factory=dict)
     seen_result: dict[str, float] = field(default_factory=dict)
@@ -44,27 +45,27 @@ class Tablet:
     stopping: bool = False
 
 
-async def _read(tablet: Tablet) -> None:
-    async for frame in tablet.ws:
-        now = time.monotonic()
-        message = orjson.loads(frame)
-        kind = message.get("type")
-        if kind == "state":
-            for vote in message["votes"]:
-                if vote["state"] == "open" and vote["id"] not in tablet.seen_open:
-                    tablet.seen_open[vote["id"]] = now
-                    tablet.encryptions[vote["id"]] = vote.get("encryption")
-                    tablet.open_frame = frame if isinstance(frame, str) else frame.decode()
-                elif vote["state"] == "closed" and vote.get("result") and vote["id"] not in tablet.seen_result:
-                    tablet.seen_result[vote["id"]] = now
-        elif kind == "me" and message.get("checked_in"):
-            tablet.checked_in.set()
-        elif kind == "receipt":
-            tablet.acks.setdefault(message["ballot_id"], now)
-            tablet.unacked.pop(message["ballot_id"], None)
-        elif kind == "error" and message.get("ref") and message["code"] != "storage_unavailable":
-            tablet.refusals[message["ref"]] = message["code"]
-            tablet.unacked.pop(message["ref"], None)
+def _take(tablet: Tablet, frame: str | bytes) -> None:
+    """One message from the server, as the tablet's socket hands it over (load/lean_socket.py)."""
+    now = time.monotonic()
+    message = orjson.loads(frame)
+    kind = message.get("type")
+    if kind == "state":
+        for vote in message["votes"]:
+            if vote["state"] == "open" and vote["id"] not in tablet.seen_open:
+                tablet.seen_open[vote["id"]] = now
+                tablet.encryptions[vote["id"]] = vote.get("encryption")
+                tablet.open_frame = frame if isinstance(frame, str) else frame.decode()
+            elif vote["state"] == "closed" and vote.get("result") and vote["id"] not in tablet.seen_result:
+                tablet.seen_result[vote["id"]] = now
+    elif kind == "me" and message.get("checked_in"):
+        tablet.checked_in.set()
+    elif kind == "receipt":
+        tablet.acks.setdefault(message["ballot_id"], now)
+        tablet.unacked.pop(message["ballot_id"], None)
+    elif kind == "error" and message.get("ref") and message["code"] != "storage_unavailable":
+        tablet.refusals[message["ref"]] = message["code"]
+        tablet.unacked.pop(message["ref"], None)
 
 
 async def _sign_in(http: KeepAlivePool, code: str) -> str:
@@ -85,16 +86,15 @@ async def _run_tablet(url: str, tablet: Tablet) -> None:
     ws_url = url.replace("http://", "ws://") + "/ws"
     while not tablet.stopping:
         try:
-            async with websockets.connect(ws_url, compression=None, open_timeout=120, max_size=2**24,
-                                          ping_interval=None) as ws:
-                tablet.ws = ws
-                await ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
-                if not tablet.checked_in.is_set():
-                    await ws.send(json.dumps({"type": "check_in"}))
-                for frame in list(tablet.unacked.values()):
-                    await ws.send(frame)
-                await _read(tablet)
-        except (TimeoutError, OSError, websockets.WebSocketException):
+            ws = await lean_socket.connect(ws_url, functools.partial(_take, tablet))
+            tablet.ws = ws
+            ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
+            if not tablet.checked_in.is_set():
+                ws.send(json.dumps({"type": "check_in"}))
+            for frame in list(tablet.unacked.values()):
+                ws.send(frame)
+            await ws.closed
+        except (TimeoutError, OSError, WebSocketException):  # ConnectionError is an OSError
             pass
         tablet.ws = None
         if not tablet.stopping:
@@ -129,8 +129,8 @@ async def _send_ballot(tablet: Tablet, ballot_id: str, frame: str, sent: dict[st
     sent[ballot_id] = time.monotonic()
     ws = tablet.ws
     if ws is not None:
-        with contextlib.suppress(websockets.WebSocketException, OSError):
-            await ws.send(frame)  # otherwise sent again on reconnect
+        with contextlib.suppress(WebSocketException, OSError):
+            ws.send(frame)  # otherwise sent again on reconnect
 
 
 async def _prepare(tablets: list[Tablet], vote_id: str, ballots: list[dict[str, Any]]) -> dict[str, Any]:
