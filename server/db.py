@@ -4,12 +4,15 @@ embedded default; PostgreSQL by DATABASE_URL (design.md "Persistence")."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, Table, create_engine, event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,6 +41,19 @@ def _driver(connection: Connection) -> Any:
     return driver
 
 
+@contextmanager
+def _as_sqlalchemy_errors(statement: str) -> Iterator[None]:
+    """psycopg's errors from a statement run on its own connection, raised as SQLAlchemy's would
+    be (``DBAPIError`` and its kinds): the writer takes any of those as the database failing
+    (nothing acknowledged, the batch refused with ``storage_unavailable``), not as a bug."""
+    import psycopg
+
+    try:
+        yield
+    except psycopg.Error as error:
+        raise DBAPIError.instance(statement, None, error, psycopg.Error) from error
+
+
 def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
     """Many rows into one table in bulk, without SQLAlchemy's per-row parameter processing (a
     tenth of the writer's time per ballot under a burst).
@@ -60,7 +76,7 @@ def insert_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> N
     connection = session.connection()
     if connection.dialect.name == "postgresql":
         statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-        with _driver(connection).cursor() as cursor, cursor.copy(statement) as copy:
+        with _as_sqlalchemy_errors(statement), _driver(connection).cursor() as cursor, cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row([row[column] for column in columns])
         return
@@ -97,10 +113,10 @@ def rows_where_in(session: Session, table: Table, columns: list[str], column: st
         return []
     connection = session.connection()
     if connection.dialect.name == "postgresql":
-        with _driver(connection).cursor() as cursor:
-            cursor.execute(f"SELECT {', '.join(columns)} FROM {table.name} "
-                           f"WHERE {column} = ANY(%s::{_array_type(table, column, connection)}[])",
-                           (list(values),), prepare=False)
+        statement = (f"SELECT {', '.join(columns)} FROM {table.name} "
+                     f"WHERE {column} = ANY(%s::{_array_type(table, column, connection)}[])")
+        with _as_sqlalchemy_errors(statement), _driver(connection).cursor() as cursor:
+            cursor.execute(statement, (list(values),), prepare=False)
             return [tuple(row) for row in cursor.fetchall()]
     mark = _placeholder(connection)
     head = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {column} IN "

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DataError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from server import db
@@ -83,7 +84,8 @@ def test_insert_rows_stores_every_row_as_given_in_bulk(database_url: str, monkey
 @pytest.mark.postgres
 def test_insert_rows_keeps_nulls_and_booleans_and_refuses_a_value_too_long_on_postgresql(postgres_url: str) -> None:
     """COPY stores None as NULL and booleans as such, and keeps the column's own checks: a value
-    longer than its column is refused, never cut short."""
+    longer than its column is refused, never cut short. What PostgreSQL refuses reaches the writer
+    as SQLAlchemy's errors, as any other statement's would."""
     engine = db.make_engine(postgres_url, writer=True)
     rows = _receipts(20)
     try:
@@ -94,8 +96,10 @@ def test_insert_rows_keeps_nulls_and_booleans_and_refuses_a_value_too_long_on_po
             stored = {row.key_hash: row._asdict() for row in session.execute(select(ballot_receipts_table))}
         assert stored == {row["key_hash"]: row for row in rows}
         too_long = {**_receipts(1)[0], "key_hash": "k" * 65}
-        with Session(engine) as session, pytest.raises(Exception, match="too long"):
+        with Session(engine) as session, pytest.raises(DataError, match="too long"):  # as SQLAlchemy's, for the writer
             db.insert_rows(session, ballot_receipts_table, [too_long])
+        with Session(engine) as session, pytest.raises(ProgrammingError):
+            db.rows_where_in(session, ballot_receipts_table, ["no_such_column"], "key_hash", ["k"])
     finally:
         engine.dispose()
 
