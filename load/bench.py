@@ -18,7 +18,9 @@ The simulated tablets (and the baseline's clients) run at a lower CPU priority t
 (``--tablets-nice``, default 10): in a hall every tablet is a device of its own and the server has
 its cores to itself, while here the load shares the server's two cores. Giving the load the lower
 priority keeps it from taking the server's core in the bursts. The tablets still time their own
-acks and frames, so their own waits for a core stay in the figures.
+acks and frames, so their own waits for a core stay in the figures. Both use one lean WebSocket
+client (load/lean_socket.py), so what the load itself costs the shared cores is as small as it can
+be, and the same on both sides of every ratio.
 """
 
 from __future__ import annotations
