@@ -38,6 +38,7 @@ from server.domain import (
     VoteMethod,
     VoteState,
 )
+from server.tracked import Tracked, revision_of
 from tally.rules import quorum
 
 if TYPE_CHECKING:
@@ -202,6 +203,35 @@ class LiveMeeting:
     roll_closed: RollClosed | None = None
     #: the body's name (某某县第十八届人民代表大会): with the title, the full name of the session
     body_name: str = ""
+    #: ``summary`` and ``present_voters`` as last counted, under the key they were counted for
+    #: (:meth:`_roll_key`): no part of what two copies of the picture must agree on
+    _counted: dict[str, tuple[tuple[object, ...], object]] = field(
+        default_factory=dict, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Tracked (server/tracked.py): the figures counted over the roll are kept until either changes.
+        if not isinstance(self.members, Tracked):
+            self.members = Tracked(self.members)
+        if not isinstance(self.attendance, Tracked):
+            self.attendance = Tracked(self.attendance)
+
+    def _roll_key(self) -> tuple[object, ...] | None:
+        """What the roll's figures depend on: the revisions of ``members`` and ``attendance``
+        (server/tracked.py), the two settings they read, the body and whether the roll is closed.
+        None -- count afresh -- should either have been replaced by a plain dict."""
+        members, attendance = revision_of(self.members), revision_of(self.attendance)
+        if members is None or attendance is None:
+            return None
+        return (members, attendance, self.settings.get("count_suspended_in_base", True),
+                self.settings.get("presidium_quorum", "majority"), self.body_kind, self.roll_closed is None)
+
+    def _kept(self, name: str, key: tuple[object, ...] | None) -> object | None:
+        kept = self._counted.get(name)
+        return kept[1] if key is not None and kept is not None and kept[0] == key else None
+
+    def _keep(self, name: str, key: tuple[object, ...] | None, value: object) -> None:
+        if key is not None:
+            self._counted[name] = (key, value)
 
     def counted_members(self) -> list[MemberId]:
         """实有: active members, and suspended ones where the setting counts them (default true)."""
@@ -212,11 +242,18 @@ class LiveMeeting:
         ]
 
     def present_voters(self) -> list[MemberId]:
-        """Checked-in members who may vote (suspended deputies cannot, 代表法 第六十一条)."""
-        return sorted(
+        """Checked-in members who may vote (suspended deputies cannot, 代表法 第六十一条), in order;
+        counted again only once the roll or the attendance has changed."""
+        key = self._roll_key()
+        kept = self._kept("present_voters", key)
+        if isinstance(kept, tuple):
+            return list(kept)
+        voters = sorted(
             mid for mid, state in self.attendance.items()
             if state is Attendance.PRESENT and self.members[mid].status is MemberStatus.ACTIVE
         )
+        self._keep("present_voters", key, tuple(voters))
+        return voters
 
     def not_checked_in(self) -> list[MemberId]:
         """未签到: active members of record with no attendance at all, while the roll is open (after
@@ -236,7 +273,12 @@ class LiveMeeting:
 
     def summary(self) -> AttendanceSummary:
         """The figures of ``counted_members``, ``present_voters`` and ``not_checked_in``, counted in
-        one pass (a tick asks for them four times a second, in a hall of thousands)."""
+        one pass (a tick asks for them four times a second, in a hall of thousands), and counted
+        again only once the roll, the attendance or the roll's closing has changed."""
+        key = self._roll_key()
+        kept = self._kept("summary", key)
+        if isinstance(kept, AttendanceSummary):
+            return kept
         count_suspended = bool(self.settings.get("count_suspended_in_base", True))
         roll_open = self.roll_closed is None
         attendance = self.attendance
@@ -257,7 +299,7 @@ class LiveMeeting:
                 leave += 1
         presidium_rule = self.settings.get("presidium_quorum", "majority")
         body = TALLY_BODY[self.body_kind]
-        return AttendanceSummary(
+        summary = AttendanceSummary(
             members_of_record=members,
             present=present,
             on_leave=leave,
@@ -267,6 +309,8 @@ class LiveMeeting:
             not_checked_in=waiting,
             roll_closed=self.roll_closed is not None,
         )
+        self._keep("summary", key, summary)
+        return summary
 
 
 @dataclass
