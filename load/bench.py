@@ -3,10 +3,11 @@
 It starts the real server on 127.0.0.1 (SQLite in a temporary DATA_DIR by default,
 ``--database-url`` for PostgreSQL), signs in and checks in N simulated tablets spread over several
 processes, and runs rounds of: open a vote -> every tablet has it -> every tablet votes in a burst
--> close -> the result on every screen. In the same run it measures a bare ``websockets`` server
-broadcasting the very state message the tablets got to N clients and echoing N messages, and
-prints one JSON summary with every figure's ratio to that baseline. Loops are bounded; it stops by
-itself.
+-> close -> the result on every screen. In the same run, one round after each of the server's, it
+measures a bare ``websockets`` server broadcasting the very state message the tablets got in that
+round to N clients of its own and echoing N messages (:class:`Baseline`: both sides are timed in
+the same minutes of the shared machine), and prints one JSON summary with every figure's ratio to
+that baseline. Loops are bounded; it stops by itself.
 
 ``--encrypted`` (with ``--kind motion|election``): before the rounds three 监票人 make the election
 key over HTTP (k = 2); every tablet encrypts and proves its ballot before the burst; the close
@@ -333,7 +334,9 @@ def ask_each(workers: list[tuple[Any, Any]], commands: list[tuple[Any, ...]], ti
 def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spread: float,
                       sampler: Sampler, staff: httpx.Client, chair: httpx.Client, meeting_id: int,
                       scenario: Scenario = Scenario(), tablet_indices: list[list[int]] | None = None,
-                      trustees: Sequence[encrypted.Trustee] = ()) -> dict[str, Any]:
+                      trustees: Sequence[encrypted.Trustee] = (),
+                      between: Callable[[str], None] | None = None) -> dict[str, Any]:
+    """The rounds; after each, ``between(state message)`` (the baseline's round: :class:`Baseline`)."""
     fanout: list[float] = []
     acks: list[float] = []
     close_to_result: list[float] = []
@@ -367,10 +370,12 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         open_calls.append(time.monotonic() - opened_at)
         answers = ask(workers, ("wait_open", vote_id, 60))
         with_encryption = 0
+        round_frame = ""
         for _, times, frame, encrypted_for in answers:
             fanout += [t - opened_at for t in times if t is not None]
-            open_frame = max(open_frame, frame, key=len)
+            round_frame = max(round_frame, frame, key=len)
             with_encryption += encrypted_for
+        open_frame = max(open_frame, round_frame, key=len)
         tablets = sum(len(times) for _, times, _, _ in answers)
         if with_encryption != (tablets if scenario.encrypted else 0):
             raise RuntimeError(f"{with_encryption} of {tablets} tablets saw the vote with `encryption`")
@@ -435,6 +440,8 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
                 encrypted.expected_counts(scenario.kind, acked_ballots)
         for _, times in ask(workers, ("wait_result", vote_id, 60)):
             close_to_result += [t - result_from for t in times if t is not None]
+        if between is not None:
+            between(round_frame)
     cpu = sampler.cpu_seconds() + sampler.pool_cpu_seconds() - cpu_before
     wall = time.monotonic() - wall_before
     figures: dict[str, Any] = {
@@ -443,7 +450,6 @@ def run_server_rounds(url: str, workers: list[tuple[Any, Any]], rounds: int, spr
         "ballots": {"sent": sent, "acked": acked, "refused": refused, "stored": stored},
         "reconnects": reconnects,
         "state_message_bytes": len(open_frame.encode()),
-        "state_message": open_frame,
         "server_cpu_percent_of_one_core": round(100 * cpu / wall, 1) if wall else None,
         # CPU the server (its process and its proof workers) spent per ballot during the bursts
         # (receive, check, store, receipt): less sensitive to the machine's other load than the latencies
@@ -513,36 +519,73 @@ def reference_check_us(context: dict[str, Any], ballot: dict[str, Any]) -> int:
     return round(best * 1e6)
 
 
-def run_baseline(terminals: int, processes: int, rounds: int, spread: float, message: str,
-                 nice: int = 0) -> dict[str, Any]:
-    context = multiprocessing.get_context("spawn")
-    port = free_port()
-    ready_parent, ready_child = context.Pipe()
-    server = context.Process(target=baseline.serve, args=(port, ready_child), daemon=True)
-    server.start()
-    ready_parent.recv()
-    url = f"ws://127.0.0.1:{port}"
-    sampler = Sampler(server.pid or 0)
-    sampler.start()
-    counts = [len(c) for c in chunked(list(range(terminals)), processes)]
-    # at the server's tablets' priority: the two servers measured alike
-    workers = start_workers(baseline.clients, counts, url, nice=nice)
-    for _, pipe in workers:
-        pipe.recv()
-    broadcast: list[float] = []
-    echo: list[float] = []
-    for _ in range(rounds):
-        started = baseline.trigger_broadcast(url, message)
-        for _, times in ask(workers, ("wait_broadcast", 60)):
-            broadcast += [t - started for t in times if t is not None]
+class Baseline:
+    """The bare ``websockets`` server (load/baseline.py) with N clients of its own, started beside
+    the real server once its tablets are in, and measured a round at a time between the real
+    server's rounds (:meth:`round`): both are timed in the same minutes of the shared machine,
+    whose speed moves by a quarter and more within one run (``machine.python_loop_10M_s``), and
+    each round's broadcast carries the very state message the tablets got in the round before it.
+    Each side is idle while the other is measured; the summary reports the CPU each server used
+    while the other was measured, so what might have disturbed a figure is on record."""
+
+    def __init__(self, terminals: int, processes: int, spread: float, nice: int, other: Sampler) -> None:
+        context = multiprocessing.get_context("spawn")
+        port = free_port()
+        ready_parent, ready_child = context.Pipe()
+        self.server = context.Process(target=baseline.serve, args=(port, ready_child), daemon=True)
+        self.server.start()
+        ready_parent.recv()
+        self.url = f"ws://127.0.0.1:{port}"
+        self.sampler = Sampler(self.server.pid or 0)
+        self.sampler.start()
+        self.other = other
+        self.spread = spread
+        self.broadcast: list[float] = []
+        self.echo: list[float] = []
+        self.other_cpu_s = self.own_cpu_s = 0.0
+        self.workers: list[tuple[Any, Any]] = []
+        # at the server's tablets' priority: the two servers measured alike
+        self.workers = start_workers(baseline.clients, [len(c) for c in chunked(list(range(terminals)), processes)],
+                                     self.url, nice=nice)
+        for _, pipe in self.workers:
+            if not pipe.poll(900):
+                raise TimeoutError("the baseline's clients did not connect")
+            pipe.recv()
+        self.cpu_at_start = self.sampler.cpu_seconds()
+
+    def round(self, message: str) -> None:
+        """One broadcast of ``message`` to every client, then one burst of echoes over ``spread``."""
+        other_before, own_before = self.other.cpu_seconds(), self.sampler.cpu_seconds()
+        started = baseline.trigger_broadcast(self.url, message)
+        for _, times in ask(self.workers, ("wait_broadcast", 60)):
+            self.broadcast += [t - started for t in times if t is not None]
         start_at = time.monotonic() + 0.3
-        for _, latencies in ask(workers, ("echo", start_at, spread)):
-            echo += latencies
-    ask(workers, ("stop",))
-    sampler.stop()
-    server.terminate()
-    return {"broadcast": percentiles(broadcast), "echo": percentiles(echo),
-            "peak_rss_mb": round(sampler.peak_rss / 2**20, 1)}
+        for _, latencies in ask(self.workers, ("echo", start_at, self.spread)):
+            self.echo += latencies
+        self.other_cpu_s += self.other.cpu_seconds() - other_before
+        self.own_cpu_s += self.sampler.cpu_seconds() - own_before
+
+    def finish(self) -> dict[str, Any]:
+        idle_cpu_s = self.sampler.cpu_seconds() - self.cpu_at_start - self.own_cpu_s
+        ask(self.workers, ("stop",))
+        self.stop()
+        return {"broadcast": percentiles(self.broadcast), "echo": percentiles(self.echo),
+                "peak_rss_mb": round(self.sampler.peak_rss / 2**20, 1),
+                "interleaved_with_the_server_rounds": True,
+                # each server's CPU while the other was measured (idle but for housekeeping)
+                "real_server_cpu_s_in_these_rounds": round(self.other_cpu_s, 3),
+                "cpu_s_in_the_real_server_rounds": round(idle_cpu_s, 3)}
+
+    def stop(self) -> None:
+        for process, _ in self.workers:
+            process.join(timeout=10)
+            if process.is_alive():
+                process.terminate()
+        self.workers = []
+        self.sampler.stop()
+        if self.server.is_alive():
+            self.server.terminate()
+        self.server.join(timeout=10)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -633,6 +676,7 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
         summary["spread_s"] = args.spread
         summary["load_average_at_start"] = [round(x, 2) for x in os.getloadavg()]  # others' runs share the cores
     workers: list[tuple[Any, Any]] = []
+    base: Baseline | None = None
     try:
         staff = login(url, "staff", "demo-staff-2026")
         chair = login(url, "chair", "demo-chair-2026")
@@ -653,19 +697,24 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
             key = encrypted.run_ceremony(staff, trustees, meeting_id, QUORUM)
             summary["key_ceremony"] = {"trustees": TRUSTEES, "k": QUORUM, "fingerprint": key["fingerprint"],
                                        "seconds": round(time.monotonic() - started, 2)}
+        if not args.skip_baseline:
+            base = Baseline(args.terminals, processes, args.spread, args.tablets_nice, sampler)
         cpu_times_before_rounds = psutil.cpu_times()
         summary["server"] = run_server_rounds(url, workers, args.rounds, args.spread, sampler, staff, chair,
                                               meeting_id, scenario, chunked(list(range(len(codes))), processes),
-                                              trustees)
+                                              trustees, base.round if base is not None else None)
         summary["machine"]["steal_percent_in_rounds"] = steal_percent(cpu_times_before_rounds, psutil.cpu_times())
         if profiler is not None:
             stop_profiler(profiler)
         if scenario.prepared:
             summary["load_average_after_rounds"] = [round(x, 2) for x in os.getloadavg()]
-        opening_state = summary["server"].pop("state_message")
         summary["server"]["peak_rss_mb"] = round(sampler.peak_rss / 2**20, 1)
+        if base is not None:
+            summary["baseline"] = base.finish()
         ask(workers, ("stop",))
     finally:
+        if base is not None:
+            base.stop()
         for process, _ in workers:
             process.join(timeout=10)
             if process.is_alive():
@@ -676,15 +725,13 @@ def _run(args: argparse.Namespace, processes: int, files: int, tmp: Path, databa
     summary["machine"]["python_loop_10M_s"]["after"] = python_loop_seconds()
     if not scenario.encrypted:
         summary["micro"] = micro_benchmarks()
-    if not args.skip_baseline:
-        summary["baseline"] = run_baseline(args.terminals, processes, args.rounds, args.spread,
-                                           opening_state, args.tablets_nice)
-        base, srv = summary["baseline"], summary["server"]
+    if "baseline" in summary:
+        bare, srv = summary["baseline"], summary["server"]
         summary["ratios"] = {
-            "fanout_p99_to_broadcast_p99": ratio(srv["fanout"]["p99_ms"], base["broadcast"]["p99_ms"]),
-            "fanout_p50_to_broadcast_p50": ratio(srv["fanout"]["p50_ms"], base["broadcast"]["p50_ms"]),
-            "ack_p99_to_echo_p99": ratio(srv["ack"]["p99_ms"], base["echo"]["p99_ms"]),
-            "ack_p50_to_echo_p50": ratio(srv["ack"]["p50_ms"], base["echo"]["p50_ms"]),
+            "fanout_p99_to_broadcast_p99": ratio(srv["fanout"]["p99_ms"], bare["broadcast"]["p99_ms"]),
+            "fanout_p50_to_broadcast_p50": ratio(srv["fanout"]["p50_ms"], bare["broadcast"]["p50_ms"]),
+            "ack_p99_to_echo_p99": ratio(srv["ack"]["p99_ms"], bare["echo"]["p99_ms"]),
+            "ack_p50_to_echo_p50": ratio(srv["ack"]["p50_ms"], bare["echo"]["p50_ms"]),
         }
     srv = summary["server"]
     ballots = srv["ballots"]
