@@ -29,7 +29,7 @@ from typing import TypeVar
 from server import protocol, queries
 from server.conversation import Principal
 from server.direct_send import DirectWriter
-from server.domain import Attendance, JsonObject, Role, VoteId, VoteMethod
+from server.domain import Attendance, JsonObject, MemberId, Role, VoteId, VoteMethod
 from server.events import Event, EventKind
 from server.live import Live
 
@@ -61,7 +61,11 @@ class Connection:
     queue: asyncio.Queue[str] = field(init=False)
     dropped: int = 0
     task: asyncio.Task[None] | None = None
-    busy: bool = False
+    #: frames wait in ``queue`` or one of them is being sent: from the first one queued until the
+    #: queue is empty again, so no frame handed straight to the transport can overtake them
+    backlog: bool = False
+    #: the deputy's, once joined (``principal.member_id``, kept here: a broadcast reads it per tablet)
+    member_id: MemberId | None = None
     #: Called when frames were dropped: what they carried for this terminal alone (a receipt,
     #: ``me_votes``) is not in the newest state, so the hub sends its own view again.
     on_overflow: Callable[[Connection], None] | None = None
@@ -76,13 +80,14 @@ class Connection:
         Straight to the transport when nothing is queued or in flight and the transport is
         writable (server/direct_send.py); otherwise through the bounded queue, so frames keep their order
         and a slow terminal gets the newest state instead of an ever longer backlog."""
-        if (self.direct is not None and not self.busy and self.queue.empty()
+        if (not self.backlog and self.direct is not None
                 and self.direct(data if data is not None else _utf8(text))):
             self.stats.direct += 1
             return
         self._enqueue(text if text is not None else _text(data), replace_with)
 
     def _enqueue(self, text: str, replace_with: str | None) -> None:
+        self.backlog = True
         self.stats.queued += 1
         try:
             self.queue.put_nowait(text)
@@ -98,11 +103,11 @@ class Connection:
     async def pump(self) -> None:
         while True:
             text = await self.queue.get()
-            self.busy = True  # no await since the get: no frame can overtake this one
             try:
                 await self.send_text(text)
             finally:
-                self.busy = False
+                if self.queue.empty():
+                    self.backlog = False
 
 
 def _utf8(text: str | None) -> bytes:
@@ -175,6 +180,7 @@ class Hub:
 
     def join(self, conn: Connection, principal: Principal) -> None:
         conn.principal = principal
+        conn.member_id = principal.member_id
         if principal.meeting_id is not None:
             self.by_meeting.setdefault(principal.meeting_id, set()).add(conn)
             if principal.role is not Role.DEPUTY:
@@ -292,7 +298,7 @@ class Hub:
             data = text.encode()
             variants = self._opened_variants(meeting_id, opened, text)
             for conn in list(self.by_meeting.get(meeting_id, ())):
-                member_id = conn.principal.member_id if conn.principal is not None else None
+                member_id = conn.member_id
                 variant = variants.get(member_id) if member_id is not None else None
                 if variant is None:
                     conn.offer(text, data=data)

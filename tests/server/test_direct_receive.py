@@ -6,15 +6,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import httpx
-import uvicorn
 import websockets
 from starlette.applications import Starlette
 from starlette.routing import WebSocketRoute
@@ -24,6 +18,7 @@ from server.direct_receive import take_frames
 from server.direct_send import RawSend, direct_writer
 from tests.conftest import RunningServer
 from tests.server.session_helpers import Session
+from tests.server.uvicorn_helpers import served
 
 
 def _echo_app(taken: list[bool | None]) -> Any:
@@ -50,27 +45,6 @@ def _echo_app(taken: list[bool | None]) -> Any:
     return RawSend(Starlette(routes=[WebSocketRoute("/ws", endpoint)]))
 
 
-@contextmanager
-def _served(app: Any) -> Iterator[str]:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(app, ws="websockets-sansio", ws_per_message_deflate=False, log_config=None,
-                            log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.01)
-    try:
-        yield f"ws://127.0.0.1:{sock.getsockname()[1]}/ws"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=30)
-        sock.close()
-
-
 def test_frames_taken_from_the_parser_keep_their_order_text_and_binary() -> None:
     taken: list[bool | None] = []
 
@@ -88,7 +62,7 @@ def test_frames_taken_from_the_parser_keep_their_order_text_and_binary() -> None
                     sent.append(f"直接 {i}")
             return [str(await asyncio.wait_for(ws.recv(), 10)) for _ in sent] + sent
 
-    with _served(_echo_app(taken)) as url:
+    with served(_echo_app(taken)) as url:
         echoed = asyncio.run(run(url))
     half = len(echoed) // 2
     assert taken == [True]
@@ -111,7 +85,7 @@ def test_a_text_frame_that_is_not_utf8_is_closed_with_1007_as_uvicorn_does() -> 
                 return closed.rcvd.code if closed.rcvd is not None else None
             return None
 
-    with _served(_echo_app(taken)) as url:
+    with served(_echo_app(taken)) as url:
         code = asyncio.run(run(url))
     assert taken == [True]
     assert code == 1007
