@@ -1,9 +1,10 @@
 """The bare-websockets baseline: what this machine does with no application at all.
 
 A ``websockets`` server that broadcasts a given message to every client -- the benchmark gives it
-the very state message that showed the real server's tablets a vote opening, so its clients parse
-the same JSON as the tablets do -- and echoes what each client sends. The benchmark runs it in the
-same run as the real server and reports each figure's ratio to it.
+the very state message that showed the real server's tablets a vote opening, and its clients take
+it with the simulated tablets' own function (``terminals_worker.take``), so both sides do the same
+work per frame -- and echoes what each client sends. The benchmark measures it between the real
+server's rounds and reports each figure's ratio to it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import orjson
 import uvloop
 import websockets
 
-from load import lean_socket, quiet_collector
+from load import lean_socket, quiet_collector, terminals_worker
 
 
 async def _server(port: int, ready: Connection) -> None:
@@ -51,14 +52,17 @@ async def _clients(url: str, count: int, pipe: Connection) -> None:
     received: list[float | None] = [None] * count
     echoes: dict[int, float] = {}
     sockets: list[lean_socket.LeanSocket] = []
+    tablets = [terminals_worker.Tablet(f"baseline-{index}") for index in range(count)]
 
     def take(index: int, frame: str | bytes) -> None:
-        now = time.monotonic()
-        message = orjson.loads(frame)  # parsed, as the simulated tablets parse every frame they get
-        if message.get("type") == "state":
-            received[index] = now
-        else:
-            echoes[index] = now - message["t"]
+        if frame[:5] in ('{"t":', b'{"t":'):  # an echo (``_echo``)
+            echoes[index] = time.monotonic() - orjson.loads(frame)["t"]
+            return
+        tablet = tablets[index]
+        seen = len(tablet.seen_open)
+        terminals_worker.take(tablet, frame)  # as a simulated tablet takes the state that opens a vote
+        if len(tablet.seen_open) > seen:
+            received[index] = next(reversed(tablet.seen_open.values()))
 
     semaphore = asyncio.Semaphore(64)
 

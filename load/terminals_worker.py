@@ -45,8 +45,10 @@ class Tablet:
     stopping: bool = False
 
 
-def _take(tablet: Tablet, frame: str | bytes) -> None:
-    """One message from the server, as the tablet's socket hands it over (load/lean_socket.py)."""
+def take(tablet: Tablet, frame: str | bytes) -> None:
+    """One message from the server, as the tablet's socket hands it over (load/lean_socket.py).
+    The baseline's clients take the broadcast with this very function (load/baseline.py), so the
+    two sides of the fan-out ratio do the same work per frame."""
     now = time.monotonic()
     message = orjson.loads(frame)
     kind = message.get("type")
@@ -86,7 +88,7 @@ async def _run_tablet(url: str, tablet: Tablet) -> None:
     ws_url = url.replace("http://", "ws://") + "/ws"
     while not tablet.stopping:
         try:
-            ws = await lean_socket.connect(ws_url, functools.partial(_take, tablet))
+            ws = await lean_socket.connect(ws_url, functools.partial(take, tablet))
             tablet.ws = ws
             ws.send(json.dumps({"type": "hello", "v": 1, "token": tablet.token}))
             if not tablet.checked_in.is_set():
