@@ -543,10 +543,9 @@ class Baseline:
         self.broadcast: list[float] = []
         self.echo: list[float] = []
         self.other_cpu_s = self.own_cpu_s = 0.0
-        self.workers: list[tuple[Any, Any]] = []
         # at the server's tablets' priority: the two servers measured alike
-        self.workers = start_workers(baseline.clients, [len(c) for c in chunked(list(range(terminals)), processes)],
-                                     self.url, nice=nice)
+        counts = [len(c) for c in chunked(list(range(terminals)), processes)]
+        self.workers: list[tuple[Any, Any]] = start_workers(baseline.clients, counts, self.url, nice=nice)
         for _, pipe in self.workers:
             if not pipe.poll(900):
                 raise TimeoutError("the baseline's clients did not connect")
